@@ -1,0 +1,243 @@
+// The wire types of the Heroku Platform API v3 subset tug speaks, shared by the CLI's client and
+// the control plane's routes. Field names and nullability follow ../shared/platform-api.md:
+// every property is present on the wire, `null` when unset (the schema's strictProperties).
+
+export type Uuid = string
+/** RFC 3339 in UTC with whole seconds and a `Z` suffix, e.g. `2012-01-01T12:00:00Z`. */
+export type Timestamp = string
+
+export interface IdName {
+  id: Uuid
+  name: string
+}
+
+export interface AppRef {
+  id: Uuid
+  name: string
+}
+
+export interface App {
+  acm: boolean
+  archived_at: Timestamp | null
+  buildpack_provided_description: string | null
+  build_stack: IdName
+  created_at: Timestamp
+  generation: IdName
+  git_url: string
+  id: Uuid
+  internal_routing: boolean | null
+  maintenance: boolean
+  name: string
+  owner: {email: string; id: Uuid}
+  organization: IdName | null
+  team: IdName | null
+  region: IdName
+  released_at: Timestamp | null
+  repo_size: number | null
+  slug_size: number | null
+  space: {id: Uuid; name: string; shield: boolean} | null
+  stack: IdName
+  updated_at: Timestamp
+  web_url: string | null
+  /** Only in `3.sdk` responses on Heroku; `heroku ps` reads it. */
+  process_tier?: string | null
+}
+
+export interface AppCreateBody {
+  name?: string | null
+  region?: string | null
+  stack?: string | null
+}
+
+export interface AppUpdateBody {
+  name?: string
+  maintenance?: boolean
+  build_stack?: string
+}
+
+export interface Formation {
+  app: AppRef
+  command: string
+  created_at: Timestamp
+  dyno_size: {id: Uuid; name: string}
+  id: Uuid
+  quantity: number
+  /** Deprecated in the 2025 schema, but what Heroku's CLI reads and writes. */
+  size: string
+  type: string
+  updated_at: Timestamp
+}
+
+/** A quantity as clients send it: a number, a numeric string, or a relative `"+1"` / `"-1"`. */
+export type QuantityInput = number | string
+
+export interface FormationUpdate {
+  type: string
+  quantity?: QuantityInput
+  size?: string
+  dyno_size?: {id?: Uuid; name?: string}
+}
+
+export interface FormationBatchUpdateBody {
+  updates: FormationUpdate[]
+}
+
+export type DynoState = 'crashed' | 'down' | 'idle' | 'starting' | 'up'
+
+export interface Dyno {
+  app: AppRef
+  attach_url: string | null
+  command: string
+  created_at: Timestamp
+  id: Uuid
+  name: string
+  release: {id: Uuid; version: number}
+  size: string
+  state: DynoState
+  type: string
+  updated_at: Timestamp
+}
+
+export interface DynoCreateBody {
+  command: string
+  attach?: boolean
+  env?: Record<string, string | number>
+  force_no_tty?: boolean | null
+  size?: string
+  type?: string
+  time_to_live?: number
+}
+
+export interface DynoSize {
+  architecture: string
+  compute: number
+  cost: Record<string, unknown> | null
+  dedicated: boolean
+  precise_dyno_units: number
+  generation: IdName
+  id: Uuid
+  memory: number
+  name: string
+  private_space_only: boolean
+}
+
+export interface LogSession {
+  created_at: Timestamp
+  id: Uuid
+  logplex_url: string
+  updated_at: Timestamp
+}
+
+export interface LogSessionCreateBody {
+  /** A dyno name or a process type, matched by prefix (`web` matches `web.1`). */
+  dyno?: string
+  dyno_name?: string
+  type?: string
+  source?: string
+  lines?: number
+  tail?: boolean
+}
+
+/** `GET` answers the whole map; `PATCH` takes string values to set and `null` to unset. */
+export type ConfigVars = Record<string, string>
+export type ConfigVarsUpdate = Record<string, string | null>
+
+export type ReleaseStatus = 'pending' | 'succeeded' | 'failed' | 'expired'
+
+export interface Release {
+  addon_plan_names: string[]
+  artifacts: Array<{type: string; id: Uuid}>
+  app: AppRef
+  created_at: Timestamp
+  description: string
+  id: Uuid
+  updated_at: Timestamp
+  slug: {id: Uuid} | null
+  status: ReleaseStatus
+  user: {id: Uuid; email: string}
+  version: number
+  current: boolean
+  output_stream_url: string | null
+  eligible_for_rollback: boolean
+}
+
+/** Create takes `slug`; rollback takes `release` (an id, or a version number as a string). */
+export interface ReleaseCreateBody {
+  slug?: Uuid
+  release?: string
+  description?: string
+}
+
+export interface Account {
+  allow_tracking: boolean
+  beta: boolean
+  created_at: Timestamp
+  updated_at: Timestamp
+  email: string
+  federated: boolean
+  id: Uuid
+  identity_provider: null | {id: Uuid; name: string}
+  last_login: Timestamp | null
+  name: string | null
+  sms_number: string | null
+  suspended_at: Timestamp | null
+  delinquent_at: Timestamp | null
+  two_factor_authentication: boolean
+  verified: boolean
+  country_of_residence: string | null
+  default_organization: IdName | null
+  default_team: IdName | null
+}
+
+export interface Source {
+  source_blob: {get_url: string; put_url: string}
+}
+
+export type BuildStatus = 'pending' | 'succeeded' | 'failed'
+
+export interface Build {
+  app: {id: Uuid}
+  buildpacks: Array<{url: string; name: string}> | null
+  created_at: Timestamp
+  id: Uuid
+  output_stream_url: string | null
+  release: {id: Uuid} | null
+  slug: {id: Uuid} | null
+  source_blob: {checksum: string | null; url: string; version: string | null; version_description: string | null}
+  stack: string
+  status: BuildStatus
+  updated_at: Timestamp
+  user: {id: Uuid; email: string}
+}
+
+export interface BuildCreateBody {
+  source_blob: {url: string; checksum?: string | null; version?: string | null}
+}
+
+export interface LogDrain {
+  addon: IdName | null
+  app: AppRef | null
+  created_at: Timestamp
+  id: Uuid
+  token: string
+  updated_at: Timestamp
+  url: string
+}
+
+export interface RateLimit {
+  remaining: number
+}
+
+/** The error body of every non-2xx answer. `error` mirrors `message` for legacy clients. */
+export interface ErrorBody {
+  id: string
+  message: string
+  url?: string
+  resource?: string
+  app?: {name: string}
+  limit?: number
+  error?: string
+}
+
+/** The media type every request names; `version=3.<variant>` is accepted by the server too. */
+export const API_ACCEPT = 'application/vnd.heroku+json; version=3'
