@@ -196,5 +196,4 @@ describe('server/builds/unpack', () => {
     assert.throws(() => safeRelativePath('a\\..\\..\\b'), /path traversal/)
     assert.throws(() => safeRelativePath('a\0b'), /NUL/)
   })
-
 })
