@@ -1,0 +1,13 @@
+import type {ApiClient} from '../client.js'
+import type {LogSession, LogSessionCreateBody} from '../types.js'
+import {pathOf} from './path.js'
+
+export interface LogSessionsResource {
+  create(app: string, body: LogSessionCreateBody): Promise<LogSession>
+}
+
+export function logSessionsResource(client: ApiClient): LogSessionsResource {
+  return {
+    create: (app, body) => client.post<LogSession>(pathOf('apps', app, 'log-sessions'), body),
+  }
+}
