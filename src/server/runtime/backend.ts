@@ -1,0 +1,97 @@
+// The seam between the dyno manager and whatever runs dynos. The local backend runs child
+// processes; a Kubernetes backend will run pods. Nothing above this interface may assume a dyno
+// is a local process: no pids here, only opaque ids and an opaque, JSON-serialisable record that
+// the store keeps so that a restarted control plane can hand it back to `adoptOrKill`.
+
+export type OutputStream = 'stdout' | 'stderr'
+
+/** Receives every line a dyno writes, in order per stream, without the trailing newline. */
+export type OutputListener = (stream: OutputStream, line: string) => void
+
+export interface DynoSpec {
+  appId: string
+  appName: string
+  /** `web.1`, `run.3`, ...: becomes $DYNO. */
+  dynoName: string
+  /** The process type (`web`, `run`, `scheduler`, `release`). */
+  type: string
+  /** Run through a shell, as written in the Procfile or given to `tug run`. */
+  command: string
+  /** The release's code directory (a container image, for a Kubernetes backend). */
+  cwd: string
+  /** The config vars of the release plus any one-off env. PORT, DYNO and PS are added by the backend. */
+  env: Record<string, string>
+  /** $PORT; the caller allocates it (a Kubernetes backend may ignore it). */
+  port?: number
+  releaseVersion: number
+}
+
+export interface DynoExit {
+  /** The exit status, or null when the dyno was ended by a signal. */
+  code: number | null
+  /** The signal name (`SIGTERM`, `SIGKILL`), or null. */
+  signal: string | null
+}
+
+export interface StopOptions {
+  /** Sent first; default SIGTERM. */
+  signal?: NodeJS.Signals
+  /** After this long, whatever is left gets SIGKILL. */
+  graceMs: number
+}
+
+/** What a backend remembers about a running dyno, kept by the store as JSON. */
+export interface BackendRecord {
+  /** Which backend wrote it (`local`, `kubernetes`). */
+  backend: string
+  /** The handle's id. */
+  id: string
+  /** ISO-8601. */
+  startedAt: string
+}
+
+export interface DynoDescription {
+  /** Only the local backend has one; for display and debugging, never for control. */
+  pid?: number
+  startedAt: Date
+  /** To be persisted with the dyno, and passed to `adoptOrKill` after a control-plane crash. */
+  record: BackendRecord
+}
+
+export interface DynoHandle {
+  /** Opaque and unique per run (a restart is a new handle with a new id). */
+  readonly id: string
+  /**
+   * Adds a listener for output lines and returns a function that removes it. Lines written before
+   * the first listener was added are kept (bounded) and delivered to it.
+   */
+  onOutput(listener: OutputListener): () => void
+  /**
+   * Settles once the dyno is over: its main process has exited and nothing it started is left
+   * running. Never rejects.
+   */
+  readonly exited: Promise<DynoExit>
+  /** `signal` (SIGTERM) to everything the dyno runs, SIGKILL after `graceMs`; resolves when all is gone. */
+  stop(options: StopOptions): Promise<void>
+  /** Resident memory of everything the dyno runs, in bytes; undefined when unknown. */
+  memoryBytes(): Promise<number | undefined>
+  describe(): DynoDescription
+}
+
+export type AdoptOutcome =
+  /** Nothing of it was running any more (or the record names something that is not ours). */
+  | {outcome: 'gone'; detail: string}
+  /** It was still running, could not be taken over, and has been stopped. */
+  | {outcome: 'killed'; detail: string}
+  /** It was still running and is managed again through this handle. */
+  | {outcome: 'adopted'; handle: DynoHandle}
+
+export interface Backend {
+  readonly name: string
+  start(spec: DynoSpec): Promise<DynoHandle>
+  /**
+   * For records left by a control plane that did not stop cleanly: finds what is still running
+   * and either takes it over or stops it, never touching anything the record does not name.
+   */
+  adoptOrKill(record: BackendRecord, options?: {graceMs?: number}): Promise<AdoptOutcome>
+}
