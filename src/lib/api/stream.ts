@@ -1,0 +1,280 @@
+// Reads a log session's stream (logplex_url): Server-Sent Events, or plain text one line per
+// `\n`, whichever the server answers with. The URL is a capability, so no Authorization is sent.
+// Like the client, it uses the global fetch with an undici dispatcher, so nock sees the real path.
+import type {Dispatcher} from 'undici'
+
+import {ApiError, NetworkError} from '../errors.js'
+import {defaultDispatcher} from './dispatcher.js'
+import {apiErrorFrom, defaultUserAgent, describeNetworkError} from './request.js'
+
+export interface StreamLine {
+  id?: string
+  line: string
+}
+
+export interface ReadLogStreamOptions {
+  /** Keep reading, and reconnect (resuming from the last event id) when the connection drops. */
+  tail: boolean
+  lastEventId?: string
+  /** Aborting ends the iteration quietly: a stopped `logs --tail` is not a failure. */
+  signal?: AbortSignal
+  dispatcher?: Dispatcher
+  sleep?: (ms: number) => Promise<void>
+  onReconnect?: (lastEventId?: string) => void
+}
+
+const CONNECT_TIMEOUT_MS = 30_000
+/** Longer than any keep-alive interval a server would use; a dead socket is noticed after it. */
+const IDLE_TIMEOUT_MS = 300_000
+const RECONNECT_BASE_MS = 1000
+const RECONNECT_CAP_MS = 15_000
+/** Consecutive failed reconnects before giving up. */
+export const MAX_RECONNECTS = 8
+/** A connection that stayed open this long was healthy, even if the app logged nothing. */
+const HEALTHY_CONNECTION_MS = 30_000
+
+export const LOG_STREAM_TIMED_OUT = 'Log stream timed out. Please try again.'
+
+export interface SseEvent {
+  type: string
+  data: string
+  /** The last event id in effect when the event was dispatched (empty: none). */
+  lastEventId: string
+}
+
+/**
+ * An incremental Server-Sent Events parser (the WHATWG event-stream rules): feed it decoded
+ * text in chunks of any size; it returns the events completed so far.
+ */
+export class SseParser {
+  /** The id of the last event dispatched: an id in a cut-off event does not count. */
+  lastEventId = ''
+  /** A `retry:` field's reconnection time, when the server sent one. */
+  retryMs: number | undefined
+  private buffer = ''
+  private idBuffer = ''
+  private data = ''
+  private hasData = false
+  private type = ''
+  private started = false
+
+  push(text: string): SseEvent[] {
+    this.buffer += text
+    if (!this.started && this.buffer.length > 0) {
+      this.started = true
+      if (this.buffer.startsWith('\uFEFF')) this.buffer = this.buffer.slice(1)
+    }
+    const events: SseEvent[] = []
+    let start = 0
+    for (let i = 0; i < this.buffer.length; i++) {
+      const char = this.buffer[i]
+      if (char !== '\n' && char !== '\r') continue
+      // A CR at the very end may be the first half of a CRLF split across chunks: wait for more.
+      if (char === '\r' && i === this.buffer.length - 1) break
+      const line = this.buffer.slice(start, i)
+      if (char === '\r' && this.buffer[i + 1] === '\n') i++
+      start = i + 1
+      const event = this.line(line)
+      if (event) events.push(event)
+    }
+    this.buffer = this.buffer.slice(start)
+    return events
+  }
+
+  /** At the end of the stream an event without its blank line is incomplete and dropped. */
+  end(): SseEvent[] {
+    const events = this.buffer.endsWith('\r') ? this.push('\n') : []
+    this.buffer = ''
+    this.idBuffer = this.lastEventId
+    this.resetEvent()
+    return events
+  }
+
+  private line(line: string): SseEvent | undefined {
+    if (line === '') return this.dispatch()
+    if (line.startsWith(':')) return undefined
+    const colon = line.indexOf(':')
+    const field = colon === -1 ? line : line.slice(0, colon)
+    let value = colon === -1 ? '' : line.slice(colon + 1)
+    if (value.startsWith(' ')) value = value.slice(1)
+    switch (field) {
+      case 'data':
+        this.data += this.hasData ? `\n${value}` : value
+        this.hasData = true
+        break
+      case 'id':
+        if (!value.includes('\0')) this.idBuffer = value
+        break
+      case 'event':
+        this.type = value
+        break
+      case 'retry':
+        if (/^\d+$/.test(value)) this.retryMs = Number(value)
+        break
+      default:
+        break
+    }
+    return undefined
+  }
+
+  private dispatch(): SseEvent | undefined {
+    this.lastEventId = this.idBuffer
+    const event = this.hasData ? {type: this.type || 'message', data: this.data, lastEventId: this.lastEventId} : undefined
+    this.resetEvent()
+    return event
+  }
+
+  private resetEvent(): void {
+    this.data = ''
+    this.hasData = false
+    this.type = ''
+  }
+}
+
+/** Splits text chunks into lines on `\n`, dropping a `\r` before it. */
+export class LineSplitter {
+  private buffer = ''
+
+  push(text: string): string[] {
+    this.buffer += text
+    const parts = this.buffer.split('\n')
+    this.buffer = parts.pop() ?? ''
+    return parts.map(stripCr)
+  }
+
+  end(): string[] {
+    const rest = stripCr(this.buffer)
+    this.buffer = ''
+    return rest === '' ? [] : [rest]
+  }
+}
+
+function stripCr(line: string): string {
+  return line.endsWith('\r') ? line.slice(0, -1) : line
+}
+
+function abortableSleep(signal?: AbortSignal): (ms: number) => Promise<void> {
+  return (ms) =>
+    new Promise((resolve) => {
+      if (signal?.aborted) return resolve()
+      const timer = setTimeout(done, ms)
+      function done() {
+        clearTimeout(timer)
+        signal?.removeEventListener('abort', done)
+        resolve()
+      }
+      signal?.addEventListener('abort', done, {once: true})
+    })
+}
+
+type Outcome = {kind: 'ended'} | {kind: 'dropped'; error: unknown}
+
+export async function* readLogStream(url: string, options: ReadLogStreamOptions): AsyncGenerator<StreamLine, void, undefined> {
+  const {signal, tail} = options
+  const sleep = options.sleep ?? abortableSleep(signal)
+  const origin = new URL(url).origin
+  const dispatcher = options.dispatcher ?? (await defaultDispatcher({timeoutMs: CONNECT_TIMEOUT_MS, bodyTimeoutMs: IDLE_TIMEOUT_MS}))
+  let lastEventId = options.lastEventId
+  let retryMs = RECONNECT_BASE_MS
+  let failures = 0
+  let everConnected = false
+
+  const reconnectOrThrow = async (error: unknown): Promise<boolean> => {
+    failures++
+    if (failures > MAX_RECONNECTS) {
+      throw new NetworkError(`The log stream from ${origin} dropped and could not be resumed after ${MAX_RECONNECTS} attempts: ${describe(error)}`, {cause: error})
+    }
+    await sleep(Math.min(RECONNECT_CAP_MS, retryMs * 2 ** (failures - 1)))
+    if (signal?.aborted) return false
+    options.onReconnect?.(lastEventId)
+    return true
+  }
+
+  while (!signal?.aborted) {
+    const headers: Record<string, string> = {Accept: 'text/event-stream', 'User-Agent': defaultUserAgent()}
+    if (lastEventId) headers['Last-Event-ID'] = lastEventId
+
+    let response: Response
+    try {
+      const init: Omit<RequestInit, 'dispatcher'> & {dispatcher: Dispatcher} = {headers, signal, dispatcher, cache: 'no-store'}
+      response = await fetch(url, init as unknown as RequestInit)
+    } catch (error) {
+      if (signal?.aborted) return
+      if (!tail) throw new NetworkError(`Could not read the log stream from ${origin}: ${describe(error)}`, {cause: error})
+      if (await reconnectOrThrow(error)) continue
+      return
+    }
+
+    if (response.status === 404 || response.status === 403) {
+      await response.body?.cancel()
+      // The session is gone (they expire): Heroku's CLI says the same thing in this case.
+      throw new ApiError({status: response.status, id: 'log_stream_timed_out', message: LOG_STREAM_TIMED_OUT, requestId: response.headers.get('request-id') ?? undefined})
+    }
+    // 204 is how an event stream says "do not reconnect".
+    if (response.status === 204) return
+    if (!response.ok) {
+      const text = await response.text().catch(() => '')
+      const error = apiErrorFrom(response.status, text, 'GET', new URL(url).pathname, response.headers.get('request-id') ?? undefined)
+      const transient = response.status === 429 || response.status >= 500
+      if (!tail || !transient || !everConnected) throw error
+      if (await reconnectOrThrow(error)) continue
+      return
+    }
+
+    everConnected = true
+    const openedAt = Date.now()
+    const isSse = (response.headers.get('content-type') ?? '').toLowerCase().includes('text/event-stream')
+    const sse = new SseParser()
+    const lines = new LineSplitter()
+    const decoder = new TextDecoder()
+    let received = false
+    let outcome: Outcome = {kind: 'ended'}
+    const reader = response.body?.getReader()
+
+    const toLines = function* (text: string, ending: boolean): Generator<StreamLine> {
+      if (isSse) {
+        const events = ending ? [...sse.push(text), ...sse.end()] : sse.push(text)
+        for (const event of events) {
+          if (event.type !== 'message') continue
+          const id = event.lastEventId || undefined
+          for (const line of event.data.split('\n')) yield id === undefined ? {line} : {id, line}
+        }
+        if (sse.lastEventId) lastEventId = sse.lastEventId
+        if (sse.retryMs !== undefined) retryMs = Math.max(100, sse.retryMs)
+      } else {
+        for (const line of ending ? [...lines.push(text), ...lines.end()] : lines.push(text)) yield {line}
+      }
+    }
+
+    try {
+      while (reader) {
+        let chunk: ReadableStreamReadResult<Uint8Array>
+        try {
+          chunk = await reader.read()
+        } catch (error) {
+          outcome = {kind: 'dropped', error}
+          break
+        }
+        if (chunk.done) break
+        if (chunk.value.length > 0) received = true
+        yield* toLines(decoder.decode(chunk.value, {stream: true}), false)
+      }
+      if (outcome.kind === 'ended') yield* toLines(decoder.decode(), true)
+    } finally {
+      // Also runs when the consumer stops early: release the connection.
+      await reader?.cancel().catch(() => undefined)
+    }
+
+    if (signal?.aborted) return
+    if (outcome.kind === 'dropped' && !tail) {
+      throw new NetworkError(`The log stream from ${origin} broke off: ${describe(outcome.error)}`, {cause: outcome.error})
+    }
+    if (!tail) return
+    if (received || Date.now() - openedAt >= HEALTHY_CONNECTION_MS) failures = 0
+    if (!(await reconnectOrThrow(outcome.kind === 'dropped' ? outcome.error : new Error('the server closed the stream')))) return
+  }
+}
+
+function describe(error: unknown): string {
+  return error instanceof ApiError ? error.message : describeNetworkError(error)
+}

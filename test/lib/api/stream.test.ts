@@ -1,0 +1,283 @@
+import assert from 'node:assert/strict'
+import http from 'node:http'
+import type {AddressInfo} from 'node:net'
+
+import nock from 'nock'
+
+import {LineSplitter, MAX_RECONNECTS, SseParser, readLogStream} from '../../../src/lib/api/stream.js'
+import type {ReadLogStreamOptions, StreamLine} from '../../../src/lib/api/stream.js'
+import {ApiError, NetworkError} from '../../../src/lib/errors.js'
+
+async function collect(iterable: AsyncIterable<StreamLine>): Promise<StreamLine[]> {
+  const lines: StreamLine[] = []
+  for await (const line of iterable) lines.push(line)
+  return lines
+}
+
+async function rejects<E extends Error>(promise: Promise<unknown>, type: new (...args: never[]) => E): Promise<E> {
+  try {
+    await promise
+  } catch (error) {
+    assert.ok(error instanceof type, `expected ${type.name}, got ${String(error)}`)
+    return error
+  }
+  assert.fail(`expected ${type.name}, but it resolved`)
+}
+
+async function waitFor(condition: () => boolean, what: string, deadlineMs = 5000): Promise<void> {
+  const deadline = Date.now() + deadlineMs
+  while (!condition()) {
+    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`)
+    await new Promise((resolve) => setTimeout(resolve, 10))
+  }
+}
+
+describe('log stream', () => {
+  describe('SseParser', () => {
+    it('parses ids, comments, multi-line data and the default event type', () => {
+      const parser = new SseParser()
+      const events = parser.push(': keep-alive\n\nid: 1\ndata: first\n\nid: 2\ndata: a\ndata:b\ndata\n\n')
+      assert.deepEqual(events, [
+        {type: 'message', data: 'first', lastEventId: '1'},
+        {type: 'message', data: 'a\nb\n', lastEventId: '2'},
+      ])
+      assert.equal(parser.lastEventId, '2')
+    })
+
+    it('accepts CRLF and CR line ends, even split across chunks, and a leading BOM', () => {
+      const parser = new SseParser()
+      const events = [
+        ...parser.push('\uFEFFid: 7\r'),
+        ...parser.push('\ndata: x\r\n\r'),
+        ...parser.push('\ndata: y\r\r'),
+        ...parser.push('data: z\n\n'),
+      ]
+      assert.deepEqual(events, [
+        {type: 'message', data: 'x', lastEventId: '7'},
+        {type: 'message', data: 'y', lastEventId: '7'},
+        {type: 'message', data: 'z', lastEventId: '7'},
+      ])
+    })
+
+    it('keeps one leading space only out of the value, and reads event and retry', () => {
+      const parser = new SseParser()
+      const events = parser.push('event: build\ndata:   indented\nretry: 2500\nretry: soon\n\n')
+      assert.deepEqual(events, [{type: 'build', data: '  indented', lastEventId: ''}])
+      assert.equal(parser.retryMs, 2500)
+    })
+
+    it('drops an event cut off by the end of the stream, and dispatches nothing for an id alone', () => {
+      const parser = new SseParser()
+      assert.deepEqual(parser.push('id: 3\n\nid: 4\ndata: partial'), [])
+      assert.equal(parser.lastEventId, '3')
+      assert.deepEqual(parser.end(), [])
+      assert.equal(parser.lastEventId, '3')
+    })
+  })
+
+  describe('LineSplitter', () => {
+    it('splits on LF, drops CR before it, and flushes a last line without a newline', () => {
+      const splitter = new LineSplitter()
+      assert.deepEqual(splitter.push('one\r\ntw'), ['one'])
+      assert.deepEqual(splitter.push('o\n\nthr'), ['two', ''])
+      assert.deepEqual(splitter.end(), ['thr'])
+      assert.deepEqual(splitter.end(), [])
+    })
+  })
+
+  describe('readLogStream with nock', () => {
+    const LOGS = 'http://logs.tug.test'
+    before(() => nock.disableNetConnect())
+    afterEach(() => nock.cleanAll())
+    after(() => nock.enableNetConnect())
+
+    it('reads SSE lines with their ids, sends no Authorization, and ends with the response', async () => {
+      let headers: http.IncomingHttpHeaders = {}
+      nock(LOGS)
+        .get('/sessions/abc')
+        .query({tail: 'false'})
+        .reply(function (this: nock.ReplyFnContext) {
+          headers = {...this.req.headers}
+          return [200, ': hello\n\nid: 41\ndata: 2026-11-27T11:15:41.123456+00:00 app[web.1]: one\n\nid: 42\ndata: line a\ndata: line b\n\n', {'Content-Type': 'text/event-stream'}]
+        })
+      const lines = await collect(readLogStream(`${LOGS}/sessions/abc?tail=false`, {tail: false}))
+      assert.deepEqual(lines, [
+        {id: '41', line: '2026-11-27T11:15:41.123456+00:00 app[web.1]: one'},
+        {id: '42', line: 'line a'},
+        {id: '42', line: 'line b'},
+      ])
+      assert.equal(headers.accept, 'text/event-stream')
+      assert.equal(headers.authorization, undefined)
+      assert.equal(headers['last-event-id'], undefined)
+    })
+
+    it('reads text/plain one line per newline', async () => {
+      nock(LOGS).get('/s').reply(200, 'first\r\nsecond\n\nlast', {'Content-Type': 'text/plain; charset=utf-8'})
+      const lines = await collect(readLogStream(`${LOGS}/s`, {tail: false}))
+      assert.deepEqual(lines, [{line: 'first'}, {line: 'second'}, {line: ''}, {line: 'last'}])
+    })
+
+    it('resumes from a given last event id on the first request', async () => {
+      nock(LOGS, {reqheaders: {'last-event-id': '99'}}).get('/s').reply(200, 'id: 100\ndata: next\n\n', {'Content-Type': 'text/event-stream'})
+      assert.deepEqual(await collect(readLogStream(`${LOGS}/s`, {tail: false, lastEventId: '99'})), [{id: '100', line: 'next'}])
+    })
+
+    it('says the stream timed out on a 404 or 403', async () => {
+      nock(LOGS).get('/gone').reply(404, {id: 'not_found', message: 'no such session'}).get('/forbidden').reply(403, '')
+      for (const path of ['/gone', '/forbidden']) {
+        const error = await rejects(collect(readLogStream(`${LOGS}${path}`, {tail: false})), ApiError)
+        assert.equal(error.message, 'Log stream timed out. Please try again.')
+      }
+    })
+
+    it("carries a server error's message when not tailing", async () => {
+      nock(LOGS).get('/s').reply(500, {id: 'internal_server_error', message: 'router exploded'})
+      const error = await rejects(collect(readLogStream(`${LOGS}/s`, {tail: false})), ApiError)
+      assert.equal(error.status, 500)
+      assert.equal(error.message, 'router exploded')
+    })
+
+    it('fails with a NetworkError naming the host when not tailing', async () => {
+      nock(LOGS).get('/s').replyWithError({code: 'ECONNREFUSED', message: 'connect ECONNREFUSED'})
+      const error = await rejects(collect(readLogStream(`${LOGS}/s`, {tail: false})), NetworkError)
+      assert.equal(error.message, 'Could not read the log stream from http://logs.tug.test: connection refused (ECONNREFUSED)')
+    })
+
+    it('reconnects a tail stream that ended, with the last id, and stops on the 404 of an expired session', async () => {
+      const seenIds: Array<string | undefined> = []
+      const record = function (this: nock.ReplyFnContext, _uri: string, _body: nock.Body, body: string, status = 200): [number, string, Record<string, string>] {
+        const id = this.req.headers['last-event-id']
+        seenIds.push(Array.isArray(id) ? id.join(',') : id)
+        return [status, body, {'Content-Type': 'text/event-stream'}]
+      }
+      nock(LOGS)
+        .get('/t').reply(function (uri, body) {
+          return record.call(this, uri, body, 'id: 1\ndata: one\n\nid: 2\ndata: two\n\n')
+        })
+        .get('/t').reply(function (uri, body) {
+          return record.call(this, uri, body, 'id: 3\ndata: three\n\n')
+        })
+        .get('/t').reply(function (uri, body) {
+          return record.call(this, uri, body, '', 404)
+        })
+      const waits: number[] = []
+      const reconnects: Array<string | undefined> = []
+      const lines: StreamLine[] = []
+      const options: ReadLogStreamOptions = {tail: true, sleep: async (ms) => void waits.push(ms), onReconnect: (id) => reconnects.push(id)}
+      const error = await rejects(
+        (async () => {
+          for await (const line of readLogStream(`${LOGS}/t`, options)) lines.push(line)
+        })(),
+        ApiError,
+      )
+      assert.equal(error.message, 'Log stream timed out. Please try again.')
+      assert.deepEqual(lines, [{id: '1', line: 'one'}, {id: '2', line: 'two'}, {id: '3', line: 'three'}])
+      assert.deepEqual(seenIds, [undefined, '2', '3'])
+      assert.deepEqual(reconnects, ['2', '3'])
+      assert.deepEqual(waits, [1000, 1000])
+    })
+
+    it('gives up a tail after a bounded number of failed reconnects, backing off', async () => {
+      nock(LOGS).get('/t').times(MAX_RECONNECTS + 1).replyWithError({code: 'ECONNREFUSED', message: 'connect ECONNREFUSED'})
+      const waits: number[] = []
+      const error = await rejects(collect(readLogStream(`${LOGS}/t`, {tail: true, sleep: async (ms) => void waits.push(ms)})), NetworkError)
+      assert.equal(error.message, `The log stream from http://logs.tug.test dropped and could not be resumed after ${MAX_RECONNECTS} attempts: connection refused (ECONNREFUSED)`)
+      assert.deepEqual(waits, [1000, 2000, 4000, 8000, 15000, 15000, 15000, 15000])
+    })
+  })
+
+  describe('readLogStream against a real server', () => {
+    let server: http.Server | undefined
+    before(() => {
+      nock.disableNetConnect()
+      nock.enableNetConnect('127.0.0.1')
+    })
+    after(() => nock.enableNetConnect())
+    afterEach(async () => {
+      if (server) {
+        server.closeAllConnections()
+        await new Promise<void>((resolve) => server!.close(() => resolve()))
+      }
+      server = undefined
+    })
+
+    async function listen(handler: http.RequestListener): Promise<string> {
+      server = http.createServer(handler)
+      await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve))
+      return `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+    }
+
+    it('resumes a dropped tail with the right Last-Event-ID, then ends on a 404', async () => {
+      const requests: Array<string | undefined> = []
+      const url = await listen((req, res) => {
+        const id = req.headers['last-event-id']
+        requests.push(Array.isArray(id) ? id.join(',') : id)
+        if (requests.length === 3) {
+          res.writeHead(404, {'Content-Type': 'application/json'}).end('{"id":"not_found","message":"gone"}')
+          return
+        }
+        res.writeHead(200, {'Content-Type': 'text/event-stream'})
+        if (requests.length === 1) {
+          // Two events, then the connection dies mid-event: a drop, not an orderly end.
+          res.write('id: 10\ndata: ten\n\nid: 11\ndata: eleven\n\nid: 12\ndata: cut of', () => setTimeout(() => res.socket?.destroy(), 20))
+        } else {
+          res.end(': ping\n\nid: 12\ndata: twelve\n\n')
+        }
+      })
+      const waits: number[] = []
+      const reconnects: Array<string | undefined> = []
+      const lines: StreamLine[] = []
+      const error = await rejects(
+        (async () => {
+          for await (const line of readLogStream(`${url}/sessions/x?tail=true`, {tail: true, sleep: async (ms) => void waits.push(ms), onReconnect: (id) => reconnects.push(id)})) {
+            lines.push(line)
+          }
+        })(),
+        ApiError,
+      )
+      assert.equal(error.status, 404)
+      assert.equal(error.message, 'Log stream timed out. Please try again.')
+      assert.deepEqual(lines, [{id: '10', line: 'ten'}, {id: '11', line: 'eleven'}, {id: '12', line: 'twelve'}])
+      assert.deepEqual(requests, [undefined, '11', '12'])
+      assert.deepEqual(reconnects, ['11', '12'])
+      assert.deepEqual(waits, [1000, 1000])
+    })
+
+    it('ends quietly when the signal aborts, and closes the connection', async () => {
+      let closed = false
+      const url = await listen((req, res) => {
+        res.writeHead(200, {'Content-Type': 'text/event-stream'})
+        res.write('id: 1\ndata: hello\n\n')
+        req.socket.on('close', () => {
+          closed = true
+        })
+      })
+      const controller = new AbortController()
+      const lines: StreamLine[] = []
+      for await (const line of readLogStream(url, {tail: true, signal: controller.signal})) {
+        lines.push(line)
+        controller.abort()
+      }
+      assert.deepEqual(lines, [{id: '1', line: 'hello'}])
+      await waitFor(() => closed, 'the server to see the connection close')
+    })
+
+    it('releases the connection when the reader stops early', async () => {
+      let closed = false
+      const url = await listen((req, res) => {
+        res.writeHead(200, {'Content-Type': 'text/plain'})
+        res.write('a\nb\nc\n')
+        req.socket.on('close', () => {
+          closed = true
+        })
+      })
+      const lines: StreamLine[] = []
+      for await (const line of readLogStream(url, {tail: true})) {
+        lines.push(line)
+        if (lines.length === 2) break
+      }
+      assert.deepEqual(lines, [{line: 'a'}, {line: 'b'}])
+      await waitFor(() => closed, 'the server to see the connection close')
+    })
+  })
+})
