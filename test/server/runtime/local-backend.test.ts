@@ -238,7 +238,8 @@ describe('local backend', function () {
     it('leaves a process alone whose pid matches but whose start time does not', async () => {
       const handle = await start('exec sleep 1000')
       const record = handle.describe().record as LocalDynoRecord
-      const outcome = await new LocalBackend().adoptOrKill({...record, startTime: (record.startTime ?? 0) - 1})
+      const reused: LocalDynoRecord = {...record, startTime: (record.startTime ?? 0) - 1}
+      const outcome = await new LocalBackend().adoptOrKill(reused)
       assert.deepEqual(outcome, {outcome: 'gone', detail: `pid ${record.pid} now belongs to another process; left alone`})
       assert.deepEqual(groupPids(pgidOf(handle)), [pgidOf(handle)])
       await handle.stop({graceMs: 5000})
@@ -263,12 +264,14 @@ describe('local backend', function () {
       const record = handle.describe().record as LocalDynoRecord
       const backend = new LocalBackend()
       assert.deepEqual(await backend.adoptOrKill(record), {outcome: 'gone', detail: 'no process left'})
-      assert.deepEqual(await backend.adoptOrKill({...record, bootId: 'another-boot'}), {outcome: 'gone', detail: 'recorded before a reboot'})
+      const beforeReboot: LocalDynoRecord = {...record, bootId: 'another-boot'}
+      assert.deepEqual(await backend.adoptOrKill(beforeReboot), {outcome: 'gone', detail: 'recorded before a reboot'})
       assert.deepEqual(await backend.adoptOrKill({backend: 'kubernetes', id: 'x', startedAt: record.startedAt}), {
         outcome: 'gone',
         detail: 'not a local dyno record; left alone',
       })
-      assert.deepEqual(await backend.adoptOrKill({...record, pid: 1, pgid: 1}), {outcome: 'gone', detail: 'not a local dyno record; left alone'})
+      const init: LocalDynoRecord = {...record, pid: 1, pgid: 1}
+      assert.deepEqual(await backend.adoptOrKill(init), {outcome: 'gone', detail: 'not a local dyno record; left alone'})
     })
   })
 })
