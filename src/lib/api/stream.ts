@@ -196,7 +196,7 @@ export async function* readLogStream(url: string, options: ReadLogStreamOptions)
 
     let response: Response
     try {
-      const init: Omit<RequestInit, 'dispatcher'> & {dispatcher: Dispatcher} = {headers, signal, dispatcher, cache: 'no-store'}
+      const init: Omit<RequestInit, 'dispatcher'> & {dispatcher: Dispatcher} = {headers, signal, dispatcher}
       response = await fetch(url, init as unknown as RequestInit)
     } catch (error) {
       if (signal?.aborted) return
@@ -248,7 +248,7 @@ export async function* readLogStream(url: string, options: ReadLogStreamOptions)
 
     try {
       while (reader) {
-        let chunk: ReadableStreamReadResult<Uint8Array>
+        let chunk: Awaited<ReturnType<typeof reader.read>>
         try {
           chunk = await reader.read()
         } catch (error) {
