@@ -1,0 +1,48 @@
+// `tug deploy`: pack a directory, upload it as a source, build it, stream the build output, and
+// wait for the build to finish.
+import type {ApiClient} from './api/client.js'
+import type {Build, Release} from './api/types.js'
+import {RuntimeError} from './errors.js'
+
+export interface DeploySteps {
+  pack(dir: string): Promise<{data: Buffer; files: number}>
+  /** Streams the build output (non-tail); the promise ends with the stream. */
+  streamOutput(url: string): Promise<void>
+  sleep(ms: number): Promise<void>
+  /** Wraps a step with a progress line; by default just runs it. */
+  action<R>(title: string, work: () => Promise<R>, done?: (result: R) => string): Promise<R>
+}
+
+export interface DeployResult {
+  build: Build
+  release?: Release
+}
+
+type DeployApi = Pick<ApiClient, 'sources' | 'builds' | 'releases'>
+
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KB`
+  return `${(n / 1024 / 1024).toFixed(1)} MB`
+}
+
+export async function deploy(api: DeployApi, app: string, dir: string, steps: DeploySteps, pollMs = 1000): Promise<DeployResult> {
+  const packed = await steps.action(`Packing ${dir}`, () => steps.pack(dir), (p) => `done, ${p.files} files (${formatBytes(p.data.length)})`)
+  if (packed.files === 0) throw new RuntimeError(`Nothing to deploy in ${dir}: every file is ignored or the directory is empty.`)
+  const source = await steps.action('Uploading source', async () => {
+    const created = await api.sources.create(app)
+    await api.sources.upload(created.source_blob.put_url, packed.data)
+    return created
+  })
+  let build = await steps.action(`Building ${app}`, () => api.builds.create(app, {source_blob: {url: source.source_blob.get_url}}), (b) => `started, build ${b.id}`)
+  if (build.output_stream_url) await steps.streamOutput(build.output_stream_url)
+  while (build.status === 'pending') {
+    build = await api.builds.info(app, build.id)
+    if (build.status === 'pending') await steps.sleep(pollMs)
+  }
+  if (build.status === 'failed') {
+    throw new RuntimeError(`The build of ${app} failed (build ${build.id}).`, {hint: 'The build output above says why.'})
+  }
+  const release = build.release ? await api.releases.info(app, build.release.id) : undefined
+  return {build, release}
+}
