@@ -1,0 +1,46 @@
+import {Args, Flags} from '@oclif/core'
+
+import type {App} from '../../lib/api/types.js'
+import {appFlags, TugCommand} from '../../lib/cli/base-command.js'
+import {UsageError} from '../../lib/errors.js'
+
+export default class AppsDestroy extends TugCommand<App> {
+  static override description = `permanently destroy an app
+
+Asks you to type the app's name on a terminal. In scripts, pass --confirm APP; without a
+terminal and without --confirm nothing is destroyed and the command fails.`
+
+  static override examples = ['<%= config.bin %> apps:destroy -a shop', '<%= config.bin %> apps:destroy shop --confirm shop']
+
+  static override args = {
+    app: Args.string({description: 'app to destroy (or use -a)'}),
+  }
+
+  static override flags = {
+    ...appFlags,
+    confirm: Flags.string({description: 'the app name again, to confirm without a prompt', helpValue: 'APP'}),
+  }
+
+  async run(): Promise<App> {
+    const {args, flags} = await this.parse(AppsDestroy)
+    const name = this.requireApp({...flags, app: flags.app ?? args.app})
+    await this.confirm(name, flags.confirm)
+    const api = await this.api()
+    return this.action(`Destroying ${name} (including all add-ons)`, () => api.apps.destroy(name))
+  }
+
+  private async confirm(name: string, confirm: string | undefined): Promise<void> {
+    if (confirm !== undefined) {
+      if (confirm !== name) throw new UsageError(`Confirmation "${confirm}" did not match ${name}. Nothing was destroyed.`)
+      return
+    }
+    const {stdin, stderr} = this.io
+    if (!stdin.isTTY) {
+      throw new UsageError(`Refusing to destroy ${name} without confirmation.`, {hint: `Pass --confirm ${name} to destroy it.`})
+    }
+    const {input} = await import('@inquirer/prompts')
+    stderr.write(`WARNING: This will permanently destroy ${name}, its config, releases and dynos.\n`)
+    const typed = await input({message: `To proceed, type ${name} or re-run with --confirm ${name}:`}, {input: stdin, output: stderr})
+    if (typed.trim() !== name) throw new UsageError(`Confirmation "${typed.trim()}" did not match ${name}. Nothing was destroyed.`)
+  }
+}

@@ -1,0 +1,39 @@
+import type {ConfigVars} from '../../lib/api/types.js'
+import {appFlags, TugCommand} from '../../lib/cli/base-command.js'
+import {formatConfig, parseConfigArgs} from '../../lib/config/format.js'
+
+export default class ConfigSet extends TugCommand<ConfigVars> {
+  static override description = `set config vars and restart the app's dynos
+
+Each change makes a new release. Prints the vars that were set.`
+
+  static override examples = [
+    '<%= config.bin %> config:set RAILS_ENV=production -a shop',
+    "<%= config.bin %> config:set FOO=bar 'GREETING=hello world' -a shop",
+  ]
+
+  static override strict = false
+
+  static override flags = {...appFlags}
+
+  async run(): Promise<ConfigVars> {
+    const {argv, flags} = await this.parse(ConfigSet)
+    const vars = parseConfigArgs(argv as string[])
+    const app = this.requireApp(flags)
+    const api = await this.api()
+    const keys = Object.keys(vars)
+    const {config} = await this.action(
+      `Setting ${keys.join(', ')} and restarting ${app}`,
+      async () => {
+        const config = await api.config.update(app, vars)
+        const latest = await api.releases.latest(app)
+        return {config, version: latest?.version}
+      },
+      (r) => (r.version === undefined ? 'done' : `done, v${r.version}`),
+    )
+    const changed: ConfigVars = {}
+    for (const key of keys) changed[key] = config[key] ?? vars[key] ?? ''
+    for (const line of formatConfig(changed)) this.out(line)
+    return changed
+  }
+}

@@ -1,0 +1,38 @@
+import {Args} from '@oclif/core'
+import {resolve} from 'node:path'
+
+import {readLogStream} from '../lib/api/stream.js'
+import {appFlags, TugCommand} from '../lib/cli/base-command.js'
+import {deploy, type DeployResult} from '../lib/deploy.js'
+
+export default class Deploy extends TugCommand<DeployResult> {
+  static override description = `deploy a directory: pack it, upload it, build it and release it
+
+Files matched by .gitignore or .tugignore are left out, and .git always is. The build output is
+streamed; a failed build exits 1.`
+
+  static override examples = ['<%= config.bin %> deploy -a shop', '<%= config.bin %> deploy ./site -a shop', '<%= config.bin %> deploy -a shop --json']
+
+  static override args = {
+    dir: Args.string({description: 'directory to deploy (default: the current one)'}),
+  }
+
+  static override flags = {...appFlags}
+
+  async run(): Promise<DeployResult> {
+    const {args, flags} = await this.parse(Deploy)
+    const app = this.requireApp(flags)
+    const dir = resolve(this.io.cwd(), args.dir ?? '.')
+    const api = await this.api()
+    const result = await deploy(api, app, dir, {
+      pack: async (d) => (await import('../lib/pack.js')).packDirectory(d),
+      streamOutput: async (url) => {
+        for await (const line of readLogStream(url, {tail: false})) this.out(line.line)
+      },
+      sleep: (ms) => this.io.sleep(ms),
+      action: (title, work, done) => this.action(title, work, done),
+    })
+    this.info(result.release ? `Released v${result.release.version} on ${app}` : `Built ${app}`)
+    return result
+  }
+}

@@ -1,0 +1,40 @@
+import {Flags} from '@oclif/core'
+
+import type {LogSessionCreateBody} from '../lib/api/types.js'
+import {appFlags, TugCommand} from '../lib/cli/base-command.js'
+import {displayLogs} from '../lib/logs/display.js'
+
+export default class Logs extends TugCommand<void> {
+  static override description = `show an app's logs
+
+Recent lines from every dyno and from the platform, one stream, oldest first. --num counts lines
+after the --dyno, --type and --source filters. --tail keeps streaming and resumes after a dropped
+connection. With --json, prints one JSON object per line.`
+
+  static override examples = [
+    '<%= config.bin %> logs -a shop',
+    '<%= config.bin %> logs -a shop --tail',
+    '<%= config.bin %> logs -a shop -d web.1 -n 500',
+    '<%= config.bin %> logs -a shop --type worker --source app',
+  ]
+
+  static override flags = {
+    ...appFlags,
+    num: Flags.integer({char: 'n', description: 'how many recent lines to show', default: 100, min: 0, max: 1500, helpValue: 'N'}),
+    tail: Flags.boolean({char: 't', description: 'keep streaming new lines'}),
+    dyno: Flags.string({char: 'd', description: 'only this dyno (web.1), or a process type (web)', helpValue: 'DYNO', exclusive: ['type']}),
+    type: Flags.string({description: 'only dynos of this process type', helpValue: 'TYPE'}),
+    source: Flags.string({char: 's', description: 'only this source: app, or tug (platform lines; heroku works too)', helpValue: 'SOURCE'}),
+  }
+
+  async run(): Promise<void> {
+    const {flags} = await this.parse(Logs)
+    const app = this.requireApp(flags)
+    const body: LogSessionCreateBody = {lines: flags.num, tail: flags.tail}
+    const dyno = flags.dyno ?? flags.type
+    if (dyno) body.dyno = dyno
+    if (flags.source) body.source = flags.source
+    const session = await (await this.api()).logSessions.create(app, body)
+    await displayLogs({url: session.logplex_url, tail: flags.tail, stdout: this.io.stdout, color: this.colorOn(), json: this.jsonEnabled()})
+  }
+}

@@ -1,0 +1,35 @@
+import {Args} from '@oclif/core'
+
+import {appFlags, TugCommand} from '../../lib/cli/base-command.js'
+
+export default class PsRestart extends TugCommand<{app: string; dyno?: string; type?: string}> {
+  static override description = `restart dynos
+
+With DYNO (web.1) restarts that dyno, with TYPE (web) every dyno of that type, and without an
+argument every dyno of the app.`
+
+  static override examples = ['<%= config.bin %> ps:restart -a shop', '<%= config.bin %> ps:restart web -a shop', '<%= config.bin %> ps:restart web.1 -a shop']
+
+  static override args = {
+    target: Args.string({description: 'a dyno name (web.1) or a process type (web)'}),
+  }
+
+  static override flags = {...appFlags}
+
+  async run(): Promise<{app: string; dyno?: string; type?: string}> {
+    const {args, flags} = await this.parse(PsRestart)
+    const app = this.requireApp(flags)
+    const api = await this.api()
+    const target = args.target
+    if (target === undefined) {
+      await this.action(`Restarting dynos on ${app}`, () => api.dynos.restartAll(app))
+      return {app}
+    }
+    if (target.includes('.')) {
+      await this.action(`Restarting dyno ${target} on ${app}`, () => api.dynos.restart(app, target))
+      return {app, dyno: target}
+    }
+    await this.action(`Restarting ${target} dynos on ${app}`, () => api.dynos.restartType(app, target))
+    return {app, type: target}
+  }
+}

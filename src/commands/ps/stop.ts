@@ -1,0 +1,31 @@
+import {Args} from '@oclif/core'
+
+import {appFlags, TugCommand} from '../../lib/cli/base-command.js'
+
+export default class PsStop extends TugCommand<{app: string; dyno?: string; type?: string}> {
+  static override description = `stop a dyno, or every dyno of a process type
+
+A formation dyno that is stopped is started again; scale to 0 to keep it down. A stopped one-off
+dyno ends.`
+
+  static override examples = ['<%= config.bin %> ps:stop run.4821 -a shop', '<%= config.bin %> ps:stop worker -a shop']
+
+  static override args = {
+    target: Args.string({description: 'a dyno name (run.4821) or a process type (worker)', required: true}),
+  }
+
+  static override flags = {...appFlags}
+
+  async run(): Promise<{app: string; dyno?: string; type?: string}> {
+    const {args, flags} = await this.parse(PsStop)
+    const app = this.requireApp(flags)
+    const api = await this.api()
+    const target = args.target
+    if (target.includes('.')) {
+      await this.action(`Stopping dyno ${target} on ${app}`, () => api.dynos.stop(app, target))
+      return {app, dyno: target}
+    }
+    await this.action(`Stopping ${target} dynos on ${app}`, () => api.dynos.stopType(app, target))
+    return {app, type: target}
+  }
+}

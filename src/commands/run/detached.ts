@@ -1,0 +1,43 @@
+import {Flags} from '@oclif/core'
+
+import type {Dyno} from '../../lib/api/types.js'
+import {appFlags, TugCommand} from '../../lib/cli/base-command.js'
+import {displayLogs} from '../../lib/logs/display.js'
+import {commandLine, dynoBody} from '../../lib/run/dyno-body.js'
+import {runFlags} from './index.js'
+
+export default class RunDetached extends TugCommand<Dyno> {
+  static override description = `run a command in a one-off dyno in the background
+
+Its output goes to the app's logs; --tail follows them.`
+
+  static override examples = [
+    '<%= config.bin %> run:detached -a shop -- rake db:migrate',
+    '<%= config.bin %> run:detached -a shop --tail -- bin/backfill',
+  ]
+
+  static override strict = false
+
+  static override flags = {
+    ...appFlags,
+    ...runFlags,
+    tail: Flags.boolean({char: 't', description: "follow the dyno's logs"}),
+  }
+
+  async run(): Promise<Dyno> {
+    const {argv, flags} = await this.parse(RunDetached)
+    const command = commandLine(argv as string[])
+    const app = this.requireApp(flags)
+    const {env, stdout} = this.io
+    const body = dynoBody(command, flags, {attach: false, env})
+    const api = await this.api()
+    const dyno = await this.action(`Running ${command} on ${app}`, () => api.dynos.create(app, body), (d) => `done, ${d.name}`)
+    if (flags.tail) {
+      const session = await api.logSessions.create(app, {dyno: dyno.name, tail: true, lines: 100})
+      await displayLogs({url: session.logplex_url, tail: true, stdout, color: this.colorOn(), json: this.jsonEnabled()})
+    } else {
+      this.info(`Run \`tug logs -a ${app} -d ${dyno.name}\` to view the output.`)
+    }
+    return dyno
+  }
+}

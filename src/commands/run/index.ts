@@ -1,0 +1,55 @@
+import {Flags} from '@oclif/core'
+
+import {appFlags, TugCommand} from '../../lib/cli/base-command.js'
+import {RemoteExitError, RuntimeError} from '../../lib/errors.js'
+import {attach} from '../../lib/run/attach.js'
+import {commandLine, dynoBody} from '../../lib/run/dyno-body.js'
+
+export const runFlags = {
+  env: Flags.string({char: 'e', description: 'environment variables for the dyno, as "KEY=value;KEY2=value2"', helpValue: 'VARS'}),
+  size: Flags.string({char: 's', description: 'dyno size, like Standard-2X', helpValue: 'SIZE'}),
+  type: Flags.string({description: 'process type to record the dyno as (default: run)', helpValue: 'TYPE'}),
+}
+
+export default class Run extends TugCommand<{dyno: string; status: number}> {
+  static override description = `run a command in a one-off dyno, attached to your terminal
+
+tug exits with the remote command's exit status. The words of COMMAND are joined with spaces and
+run by a shell, so quote what the remote shell should see as one word. TUG_CA_FILE names an extra
+CA to trust for the attach connection (NODE_EXTRA_CA_CERTS works too).`
+
+  static override examples = [
+    '<%= config.bin %> run -a shop bash',
+    '<%= config.bin %> run -a shop -- rake db:migrate',
+    '<%= config.bin %> run -a shop --env "RAILS_ENV=test;VERBOSE=1" --size Standard-2X -- bin/check',
+    'echo "select 1;" | <%= config.bin %> run -a shop --no-tty -- psql "$DATABASE_URL"',
+  ]
+
+  static override strict = false
+
+  static override flags = {
+    ...appFlags,
+    ...runFlags,
+    'no-tty': Flags.boolean({description: 'run without a pseudo-terminal (the default when stdin is not a terminal)'}),
+    'exit-code': Flags.boolean({char: 'x', description: 'accepted for Heroku compatibility: tug always exits with the remote status'}),
+  }
+
+  async run(): Promise<{dyno: string; status: number}> {
+    const {argv, flags} = await this.parse(Run)
+    const command = commandLine(argv as string[])
+    const app = this.requireApp(flags)
+    const {env, stdin, stdout, stderr} = this.io
+    const body = dynoBody(command, flags, {attach: true, env, stdout})
+    const api = await this.api()
+    const dyno = await this.action(`Running ${command} on ${app}`, () => api.dynos.create(app, body), (d) => `up, ${d.name}`)
+    if (!dyno.attach_url) {
+      throw new RuntimeError(`The control plane started ${dyno.name} but returned no attach URL: it does not support attached one-off dynos.`, {
+        hint: `Use \`tug run:detached\` and \`tug logs -a ${app} -d ${dyno.name}\` instead.`,
+      })
+    }
+    const tty = !flags['no-tty'] && Boolean(stdin.isTTY)
+    const status = await attach(dyno.attach_url, {stdin, stdout, stderr, tty}, {caFile: env.TUG_CA_FILE || undefined, env})
+    if (status !== 0) throw new RemoteExitError(status)
+    return {dyno: dyno.name, status}
+  }
+}
