@@ -1,0 +1,54 @@
+// Which lines a log session wants, matched the way Heroku's logplex matches them.
+import type {LogSessionCreateBody} from '../../lib/api/types.js'
+
+export interface LogFilter {
+  /** A dyno name or a process type: `web` matches `web` and `web.N` (not `webhook.1`). */
+  dyno?: string
+  /** Exactly this dyno name. */
+  dynoName?: string
+  /** This process type (`web` for `web.1`). */
+  type?: string
+  /** `app` or `tug`; `heroku` also matches `tug`, for clients written for Heroku. */
+  source?: string
+}
+
+export type LineMatcher = (source: string, dyno: string) => boolean
+
+/** The process type of a dyno name: what comes before the first dot (`run` for `run.1234`). */
+export function processType(dynoName: string): string {
+  const dot = dynoName.indexOf('.')
+  return dot === -1 ? dynoName : dynoName.slice(0, dot)
+}
+
+/** Logplex's `ps` filter: the name itself, or any name that continues it after a dot. */
+export function dynoMatches(pattern: string, dynoName: string): boolean {
+  return dynoName === pattern || (dynoName.length > pattern.length && dynoName.startsWith(pattern) && dynoName.charCodeAt(pattern.length) === 46)
+}
+
+const matchAll: LineMatcher = () => true
+
+/** A predicate for one filter (all of its fields must match); empty strings mean "no filter". */
+export function compileFilter(filter: LogFilter = {}): LineMatcher {
+  const checks: LineMatcher[] = []
+  const {dyno, dynoName, type, source} = filter
+  if (dyno) checks.push((_s, d) => dynoMatches(dyno, d))
+  if (dynoName) checks.push((_s, d) => d === dynoName)
+  if (type) checks.push((_s, d) => processType(d) === type)
+  if (source) {
+    const wanted = source === 'heroku' ? 'tug' : source
+    checks.push((s) => s === wanted)
+  }
+  if (checks.length === 0) return matchAll
+  if (checks.length === 1) return checks[0] ?? matchAll
+  return (s, d) => checks.every((check) => check(s, d))
+}
+
+/** The filter a `POST /apps/{app}/log-sessions` body asks for (section 2.5). */
+export function filterFromSession(body: LogSessionCreateBody): LogFilter {
+  const filter: LogFilter = {}
+  if (typeof body.dyno === 'string' && body.dyno !== '') filter.dyno = body.dyno
+  if (typeof body.dyno_name === 'string' && body.dyno_name !== '') filter.dynoName = body.dyno_name
+  if (typeof body.type === 'string' && body.type !== '') filter.type = body.type
+  if (typeof body.source === 'string' && body.source !== '') filter.source = body.source
+  return filter
+}
