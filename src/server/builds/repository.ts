@@ -1,0 +1,103 @@
+// Repositories for the `sources` and `builds` tables (created by the store's migrations). Like
+// every repository, each query takes the app it is for.
+import type {Database} from 'better-sqlite3'
+import {toTimestamp, type Clock} from '../store/index.js'
+
+export interface SourceRecord {
+  /** SHA-256 (hex) of the capability token in the blob URLs: the token itself is never stored. */
+  id: string
+  app_id: string
+  created_at: string
+  blob_path: string
+  uploaded_at: string | null
+}
+
+export type BuildStatusRecord = 'pending' | 'succeeded' | 'failed'
+
+export interface BuildRecord {
+  id: string
+  app_id: string
+  source_url: string
+  status: BuildStatusRecord
+  release_id: string | null
+  /** The build's output file; its name is the output stream's capability token. */
+  output_path: string | null
+  error: string | null
+  created_at: string
+  updated_at: string
+  user_id: string | null
+}
+
+export class SourcesRepository {
+  constructor(private readonly db: Database, private readonly clock: Clock) {}
+
+  create(input: {id: string; app_id: string; blob_path: string}): SourceRecord {
+    this.db
+      .prepare('INSERT INTO sources (id, app_id, created_at, blob_path) VALUES (?, ?, ?, ?)')
+      .run(input.id, input.app_id, toTimestamp(this.clock()), input.blob_path)
+    return this.get(input.id) as SourceRecord
+  }
+
+  /** By id alone: a source is reached through its capability URL, which names no app. */
+  get(id: string): SourceRecord | undefined {
+    return this.db.prepare<[string], SourceRecord>('SELECT * FROM sources WHERE id = ?').get(id)
+  }
+
+  /** Marks the blob uploaded; false when it already was (blobs are written once). */
+  markUploaded(appId: string, id: string): boolean {
+    return (
+      this.db
+        .prepare('UPDATE sources SET uploaded_at = ? WHERE app_id = ? AND id = ? AND uploaded_at IS NULL')
+        .run(toTimestamp(this.clock()), appId, id).changes > 0
+    )
+  }
+}
+
+export class BuildsRepository {
+  constructor(private readonly db: Database, private readonly clock: Clock) {}
+
+  create(input: {id: string; app_id: string; source_url: string; output_path: string; user_id: string}): BuildRecord {
+    const now = toTimestamp(this.clock())
+    this.db
+      .prepare(
+        `INSERT INTO builds (id, app_id, source_url, status, output_path, created_at, updated_at, user_id)
+         VALUES (?, ?, ?, 'pending', ?, ?, ?, ?)`,
+      )
+      .run(input.id, input.app_id, input.source_url, input.output_path, now, now, input.user_id)
+    return this.get(input.app_id, input.id) as BuildRecord
+  }
+
+  get(appId: string, id: string): BuildRecord | undefined {
+    return this.db.prepare<[string, string], BuildRecord>('SELECT * FROM builds WHERE app_id = ? AND id = ?').get(appId, id)
+  }
+
+  /** The build whose output file is `outputPath` (the output stream's capability lookup). */
+  findByOutputPath(outputPath: string): BuildRecord | undefined {
+    return this.db.prepare<[string], BuildRecord>('SELECT * FROM builds WHERE output_path = ?').get(outputPath)
+  }
+
+  /** Oldest first, ids breaking ties, as Range pagination by `id` expects after sorting. */
+  list(appId: string): BuildRecord[] {
+    return this.db.prepare<[string], BuildRecord>('SELECT * FROM builds WHERE app_id = ? ORDER BY created_at, id').all(appId)
+  }
+
+  finish(appId: string, id: string, outcome: {status: 'succeeded'; release_id: string} | {status: 'failed'; error: string}): void {
+    this.db
+      .prepare('UPDATE builds SET status = ?, release_id = ?, error = ?, updated_at = ? WHERE app_id = ? AND id = ?')
+      .run(
+        outcome.status,
+        outcome.status === 'succeeded' ? outcome.release_id : null,
+        outcome.status === 'failed' ? outcome.error : null,
+        toTimestamp(this.clock()),
+        appId,
+        id,
+      )
+  }
+
+  /** Builds left `pending` by a server that stopped mid-build: they will never finish now. */
+  failInterrupted(message: string): number {
+    return this.db
+      .prepare("UPDATE builds SET status = 'failed', error = ?, updated_at = ? WHERE status = 'pending'")
+      .run(message, toTimestamp(this.clock())).changes
+  }
+}

@@ -1,0 +1,340 @@
+// Sources and builds: a client asks for a source (two capability URLs on this server), PUTs a
+// tar.gz to it, and asks for a build of it. The build runs in the background, one at a time per
+// app: unpack into `<dataDir>/releases/<app-id>/<build-id>/`, read the Procfile, make a release
+// through the release service, then tell the runtime. A build that fails makes no release, so the
+// app's current release stays as it was; its output says why, with the Procfile's line number.
+import {createHash, randomBytes} from 'node:crypto'
+import {createWriteStream, linkSync, lstatSync, mkdirSync, readFileSync, rmSync} from 'node:fs'
+import {join} from 'node:path'
+import type {Readable} from 'node:stream'
+import {pipeline} from 'node:stream/promises'
+
+import type {Build, BuildCreateBody, Source} from '../../lib/api/types.js'
+import {parseProcfile, ProcfileError} from '../../lib/procfile.js'
+import {HttpError, invalidParams} from '../http/errors.js'
+import {createRelease} from '../releases.js'
+import type {Runtime} from '../runtime/index.js'
+import {newId, type AccountRecord, type AppRecord, type Store} from '../store/index.js'
+import {BuildOutput, readOutputLines} from './output.js'
+import {BuildsRepository, SourcesRepository, type BuildRecord, type SourceRecord} from './repository.js'
+import {UnpackError, unpackTarball, type UnpackOptions} from './unpack.js'
+
+export const DEFAULT_MAX_SOURCE_BYTES = 256 * 1024 * 1024
+
+export interface BuildServiceOptions {
+  /** Largest source blob accepted by the PUT (compressed), answered with 413 above it. */
+  maxSourceBytes?: number
+  unpack?: UnpackOptions
+}
+
+export interface BuildServiceDeps {
+  store: Store
+  runtime: Runtime
+  dataDir: string
+  publicUrl: () => string
+  log?: (message: string, error?: unknown) => void
+}
+
+/** A capability token: 256 random bits, URL-safe. */
+const TOKEN = /^[A-Za-z0-9_-]{43}$/
+
+function newToken(): string {
+  return randomBytes(32).toString('base64url')
+}
+
+function tokenId(token: string): string {
+  return createHash('sha256').update(token, 'utf8').digest('hex')
+}
+
+/** A reason the build failed that its output shows as is (no stack, no internal detail). */
+class BuildFailure extends Error {}
+
+export class BuildService {
+  readonly sources: SourcesRepository
+  readonly builds: BuildsRepository
+  private readonly maxSourceBytes: number
+  private readonly live = new Map<string, BuildOutput>()
+  private readonly queues = new Map<string, Promise<void>>()
+  private readonly uploading = new Set<string>()
+  private closed = false
+
+  constructor(private readonly deps: BuildServiceDeps, private readonly options: BuildServiceOptions = {}) {
+    this.sources = new SourcesRepository(deps.store.db, deps.store.clock)
+    this.builds = new BuildsRepository(deps.store.db, deps.store.clock)
+    this.maxSourceBytes = options.maxSourceBytes ?? DEFAULT_MAX_SOURCE_BYTES
+    // Nothing resumes a build across a restart; say so rather than leave it pending for ever.
+    this.builds.failInterrupted('The build was interrupted by a restart of the control plane.')
+  }
+
+  private get sourcesDir(): string {
+    return join(this.deps.dataDir, 'sources')
+  }
+
+  private get outputDir(): string {
+    return join(this.deps.dataDir, 'builds')
+  }
+
+  // ---- sources -------------------------------------------------------------------------------
+
+  createSource(app: AppRecord): Source {
+    const token = newToken()
+    const id = tokenId(token)
+    mkdirSync(this.sourcesDir, {recursive: true, mode: 0o700})
+    this.sources.create({id, app_id: app.id, blob_path: join(this.sourcesDir, `${id}.tgz`)})
+    const url = `${this.deps.publicUrl()}/sources/${token}/blob`
+    return {source_blob: {get_url: url, put_url: url}}
+  }
+
+  private sourceByToken(token: string): SourceRecord | undefined {
+    return TOKEN.test(token) ? this.sources.get(tokenId(token)) : undefined
+  }
+
+  /** Streams an upload to its file; once written, a blob never changes (409 on a second PUT). */
+  async receiveBlob(token: string, body: Readable, declaredLength: number | undefined): Promise<void> {
+    const source = this.sourceByToken(token)
+    if (!source) throw sourceNotFound()
+    if (source.uploaded_at !== null || this.uploading.has(source.id)) throw blobWritten()
+    if (declaredLength !== undefined && declaredLength > this.maxSourceBytes) throw tooLarge(this.maxSourceBytes)
+    this.uploading.add(source.id)
+    const temp = join(this.sourcesDir, `.upload-${newToken()}`)
+    try {
+      let bytes = 0
+      const limit = this.maxSourceBytes
+      await pipeline(
+        body,
+        async function* (chunks: AsyncIterable<Buffer>) {
+          for await (const chunk of chunks) {
+            bytes += chunk.length
+            if (bytes > limit) throw tooLarge(limit)
+            yield chunk
+          }
+        },
+        createWriteStream(temp, {mode: 0o400}),
+      )
+      // link() refuses to replace an existing file: the blob is written exactly once.
+      try {
+        linkSync(temp, source.blob_path)
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw blobWritten()
+        throw error
+      }
+      if (!this.sources.markUploaded(source.app_id, source.id)) throw blobWritten()
+    } finally {
+      rmSync(temp, {force: true})
+      this.uploading.delete(source.id)
+    }
+  }
+
+  /** The uploaded blob's file, for the GET of the capability URL. */
+  blobFile(token: string): string | undefined {
+    const source = this.sourceByToken(token)
+    return source?.uploaded_at ? source.blob_path : undefined
+  }
+
+  // ---- builds --------------------------------------------------------------------------------
+
+  createBuild(app: AppRecord, account: AccountRecord, rawBody: unknown): BuildRecord {
+    if (this.closed) throw new HttpError(503, 'service_unavailable', 'The control plane is shutting down.')
+    const body = validateBuildBody(rawBody)
+    const source = this.sourceForUrl(body.source_blob.url)
+    const outputToken = newToken()
+    mkdirSync(this.outputDir, {recursive: true, mode: 0o700})
+    const build = this.builds.create({
+      id: newId(),
+      app_id: app.id,
+      source_url: body.source_blob.url,
+      output_path: join(this.outputDir, `${outputToken}.log`),
+      user_id: account.id,
+    })
+    const output = new BuildOutput(build.output_path as string)
+    this.live.set(build.output_path as string, output)
+    const description = body.source_blob.version ? `Deploy ${body.source_blob.version}` : `Deploy ${build.id.slice(0, 8)}`
+    const previous = this.queues.get(app.id) ?? Promise.resolve()
+    const next = previous.then(() => this.run(build, source, output, description))
+    this.queues.set(app.id, next)
+    void next.finally(() => {
+      if (this.queues.get(app.id) === next) this.queues.delete(app.id)
+    })
+    return build
+  }
+
+  private sourceForUrl(url: string): SourceRecord {
+    let parsed: URL
+    try {
+      parsed = new URL(url)
+    } catch {
+      throw invalidParams('source_blob.url must be a URL.')
+    }
+    const match = /^\/sources\/([^/]+)\/blob$/.exec(parsed.pathname)
+    const source = match ? this.sourceByToken(match[1] as string) : undefined
+    if (!source) {
+      throw invalidParams('source_blob.url must be a source URL from POST /apps/{app}/sources on this control plane.')
+    }
+    if (!source.uploaded_at) throw invalidParams('The source blob has not been uploaded yet: PUT it to the put_url first.')
+    return source
+  }
+
+  private async run(build: BuildRecord, source: SourceRecord, output: BuildOutput, description: string): Promise<void> {
+    const {store, runtime, dataDir} = this.deps
+    const dir = join(dataDir, 'releases', build.app_id, build.id)
+    let released = false
+    try {
+      output.line('-----> Unpacking the source')
+      let unpacked
+      try {
+        unpacked = await unpackTarball(source.blob_path, dir, this.options.unpack)
+      } catch (error) {
+        if (error instanceof UnpackError) throw new BuildFailure(`The source could not be unpacked: ${error.message}`)
+        throw error
+      }
+      output.line(`       ${unpacked.files} files, ${unpacked.bytes} bytes`)
+      output.line('-----> Reading the Procfile')
+      const types = parseProcfile(readProcfile(dir))
+      output.line(`       Process types: ${types.map((t) => `${t.name} (${t.command})`).join(', ')}`)
+      output.line('-----> Releasing')
+      const release = store.transaction(() => {
+        if (!store.apps.get(build.app_id)) throw new BuildFailure('The app was deleted during the build.')
+        const made = createRelease(store, {
+          appId: build.app_id,
+          description,
+          slugId: build.id,
+          codeDir: dir,
+          processTypes: types.map(({name, command}) => ({name, command})),
+          user: {id: build.user_id as string},
+        })
+        this.builds.finish(build.app_id, build.id, {status: 'succeeded', release_id: made.id})
+        return made
+      })
+      released = true
+      output.line(`       Released v${release.version}`)
+      try {
+        await runtime.releaseChanged(build.app_id)
+      } catch (error) {
+        // The release is made and current; the runtime converges again on its next change.
+        this.deps.log?.(`runtime.releaseChanged failed after build ${build.id}`, error)
+        output.line(`!      The release is made, but the dynos could not be restarted onto it: ${(error as Error).message}`)
+      }
+    } catch (error) {
+      const message =
+        error instanceof BuildFailure || error instanceof ProcfileError ? error.message : `Internal error: ${(error as Error).message}`
+      if (!(error instanceof BuildFailure || error instanceof ProcfileError)) this.deps.log?.(`build ${build.id} failed`, error)
+      output.line(`!      ${message}`)
+      output.line('!      Build failed: the current release is unchanged.')
+      try {
+        this.builds.finish(build.app_id, build.id, {status: 'failed', error: message})
+      } catch (finishError) {
+        this.deps.log?.(`could not record the failure of build ${build.id}`, finishError)
+      }
+      if (!released) rmSync(dir, {recursive: true, force: true})
+    } finally {
+      output.finish()
+      this.live.delete(output.file)
+    }
+  }
+
+  buildToWire(app: AppRecord, build: BuildRecord): Build {
+    const email = build.user_id ? (this.deps.store.accounts.get(build.user_id)?.email ?? '') : ''
+    return {
+      app: {id: app.id},
+      buildpacks: null,
+      created_at: build.created_at,
+      id: build.id,
+      output_stream_url: build.output_path ? `${this.deps.publicUrl()}/build-output/${outputToken(build.output_path)}` : null,
+      release: build.release_id ? {id: build.release_id} : null,
+      slug: build.status === 'succeeded' ? {id: build.id} : null,
+      source_blob: {checksum: null, url: build.source_url, version: null, version_description: null},
+      stack: app.build_stack,
+      status: build.status,
+      updated_at: build.updated_at,
+      user: {id: build.user_id ?? '', email},
+    }
+  }
+
+  // ---- output streams ------------------------------------------------------------------------
+
+  /**
+   * The output of the build whose stream token is `token`: the lines so far, and (while it runs)
+   * a subscription to the rest. Undefined for an unknown token.
+   */
+  openOutput(token: string):
+    | {lines: string[]; follow?: (onLine: (line: string, seq: number) => void, onEnd: () => void) => () => void}
+    | undefined {
+    if (!TOKEN.test(token)) return undefined
+    const file = join(this.outputDir, `${token}.log`)
+    const live = this.live.get(file)
+    if (!live && !this.builds.findByOutputPath(file)) return undefined
+    // Read, then subscribe, in the same tick: appends are synchronous, so nothing falls between.
+    const lines = readOutputLines(file)
+    if (!live || live.finished) return {lines}
+    return {lines, follow: (onLine, onEnd) => live.subscribe(onLine, onEnd)}
+  }
+
+  /** Waits for the builds that are running or queued (tests, and a clean shutdown). */
+  async idle(): Promise<void> {
+    while (this.queues.size > 0) await Promise.allSettled([...this.queues.values()])
+  }
+
+  async close(): Promise<void> {
+    this.closed = true
+    await this.idle()
+  }
+}
+
+function outputToken(outputPath: string): string {
+  const name = outputPath.slice(outputPath.lastIndexOf('/') + 1)
+  return name.endsWith('.log') ? name.slice(0, -4) : name
+}
+
+function readProcfile(dir: string): string {
+  const file = join(dir, 'Procfile')
+  const stat = lstatSync(file, {throwIfNoEntry: false})
+  if (!stat) throw new BuildFailure('No Procfile at the root of the source. Add one with a line such as `web: node server.js`.')
+  if (!stat.isFile()) throw new BuildFailure('The Procfile at the root of the source is not a regular file.')
+  return readFileSync(file, 'utf8')
+}
+
+const BODY_FIELDS = new Set(['source_blob', 'buildpacks'])
+const SOURCE_BLOB_FIELDS = new Set(['url', 'checksum', 'version', 'version_description'])
+
+interface ValidBuildBody {
+  source_blob: {url: string; checksum: string | null; version: string | null}
+}
+
+function validateBuildBody(body: unknown): ValidBuildBody {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+    throw invalidParams('Request body must be a JSON object with source_blob.url.')
+  }
+  const record = body as Record<string, unknown>
+  for (const key of Object.keys(record)) if (!BODY_FIELDS.has(key)) throw invalidParams(`Unknown field: ${key}.`)
+  if (record.buildpacks !== undefined && record.buildpacks !== null && !Array.isArray(record.buildpacks)) {
+    throw invalidParams('buildpacks must be an array.')
+  }
+  const blob = record.source_blob
+  if (blob === null || typeof blob !== 'object' || Array.isArray(blob)) throw invalidParams('source_blob is required and must be an object.')
+  const fields = blob as Record<string, unknown> & BuildCreateBody['source_blob']
+  for (const key of Object.keys(fields)) if (!SOURCE_BLOB_FIELDS.has(key)) throw invalidParams(`Unknown field: source_blob.${key}.`)
+  if (typeof fields.url !== 'string' || fields.url === '') throw invalidParams('source_blob.url is required and must be a string.')
+  for (const key of ['checksum', 'version', 'version_description'] as const) {
+    const value = fields[key as keyof typeof fields]
+    if (value !== undefined && value !== null && typeof value !== 'string') throw invalidParams(`source_blob.${key} must be a string or null.`)
+  }
+  return {
+    source_blob: {
+      url: fields.url,
+      checksum: typeof fields.checksum === 'string' ? fields.checksum : null,
+      version: typeof fields.version === 'string' ? fields.version : null,
+    },
+  }
+}
+
+function sourceNotFound(): HttpError {
+  return new HttpError(404, 'not_found', "Couldn't find that source.", {resource: 'source'})
+}
+
+function blobWritten(): HttpError {
+  return new HttpError(409, 'conflict', 'This source blob has already been uploaded; sources are immutable. Create a new source.')
+}
+
+function tooLarge(limit: number): HttpError {
+  return new HttpError(413, 'payload_too_large', `Source blob is too large: the limit is ${limit} bytes.`)
+}
