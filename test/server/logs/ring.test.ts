@@ -16,7 +16,7 @@ const all = compileFilter({})
 describe('logs/ring', () => {
   it('keeps the newest maxLines lines, oldest first', () => {
     const ring = new LogRing(3, 1_000)
-    assert.equal(ring.oldest, undefined)
+    assert.equal(ring.oldest?.id, undefined)
     assert.equal(ring.push(entry(1)), 0)
     ring.push(entry(2))
     ring.push(entry(3))
