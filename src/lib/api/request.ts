@@ -3,7 +3,6 @@
 //
 // It calls the global `fetch` with an undici dispatcher rather than undici's own request API:
 // nock 14 intercepts global fetch only, so this keeps the path the tests exercise the real one.
-import {randomUUID} from 'node:crypto'
 import {readFileSync} from 'node:fs'
 
 import type {Dispatcher} from 'undici'
@@ -229,7 +228,8 @@ export async function apiRequest<T>(config: RequestConfig, method: string, path:
     const headers: Record<string, string> = {
       Accept: acceptHeader(options.variant ?? config.variant),
       'User-Agent': config.userAgent ?? defaultUserAgent(),
-      'Request-Id': randomUUID(),
+      // The global webcrypto loads on first use; importing node:crypto would cost every command.
+      'Request-Id': globalThis.crypto.randomUUID(),
     }
     if (config.token && url.origin === base.origin) headers.Authorization = `Bearer ${config.token}`
     if (payload !== undefined && !raw) headers['Content-Type'] = 'application/json'
