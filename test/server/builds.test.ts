@@ -174,7 +174,7 @@ describe('server/builds: sources and builds API on a listening server', function
     const {build: failed, output} = await build('broken', [{name: 'Procfile', body: 'web: node server.js\nthis line has no colon\n'}])
     assert.equal(failed.status, 'failed')
     assert.equal(failed.release, null)
-    assert.match(output, /^!      Procfile line 2: /m)
+    assert.match(output, /^! {6}Procfile line 2: /m)
     assert.match(output, /Build failed: the current release is unchanged\.\n$/)
     const releases = await api<Release[]>('GET', '/apps/broken/releases')
     assert.deepEqual(releases.body.map((r) => [r.version, r.current]), [[1, true]])
@@ -186,14 +186,14 @@ describe('server/builds: sources and builds API on a listening server', function
     await createApp('missing')
     const {build: noProcfile, output} = await build('missing', [{name: 'README', body: 'hi'}])
     assert.equal(noProcfile.status, 'failed')
-    assert.match(output, /^!      No Procfile at the root of the source\. Add one with a line such as `web: node server\.js`\.$/m)
+    assert.match(output, /^! {6}No Procfile at the root of the source\. Add one with a line such as `web: node server\.js`\.$/m)
 
     const {build: evil, output: evilOutput} = await build('missing', [
       {name: 'Procfile', body: 'web: x\n'},
       {name: '../../../escaped', body: 'x'},
     ])
     assert.equal(evil.status, 'failed')
-    assert.match(evilOutput, /^!      The source could not be unpacked: path traversal \(\.\.\) in archive: \.\.\/\.\.\/\.\.\/escaped$/m)
+    assert.match(evilOutput, /^! {6}The source could not be unpacked: path traversal \(\.\.\) in archive: \.\.\/\.\.\/\.\.\/escaped$/m)
     assert.equal(existsSync(join(dataDir, 'escaped')), false)
     assert.equal(existsSync(join(dataDir, 'releases', 'escaped')), false)
 
@@ -227,7 +227,7 @@ describe('server/builds: sources and builds API on a listening server', function
       received += decoder.decode(value, {stream: true})
     }
     assert.match(received, /^id: 1\ndata: -----> Unpacking the source\n\n/)
-    assert.match(received, /id: 6\ndata:        Released v2\n\n$/)
+    assert.match(received, /id: 6\ndata: {8}Released v2\n\n$/)
     assert.equal((await api<Build>('GET', `/apps/live/builds/${created.body.id}`)).body.status, 'succeeded')
 
     // Still open: the build finishes only once the runtime has taken the release.
