@@ -1,0 +1,208 @@
+import assert from 'node:assert/strict'
+import nock from 'nock'
+
+import Ps from '../../../src/commands/ps/index.js'
+import PsRestart from '../../../src/commands/ps/restart.js'
+import PsScale from '../../../src/commands/ps/scale.js'
+import PsStop from '../../../src/commands/ps/stop.js'
+import PsWait from '../../../src/commands/ps/wait.js'
+import {API, removeTestHome, runCommand} from '../../helpers/capture.js'
+import {dyno, formation, release} from '../../helpers/fixtures.js'
+
+const NOW = Date.parse('2026-11-27T11:19:16Z')
+
+describe('ps commands', () => {
+  before(() => nock.disableNetConnect())
+  afterEach(() => {
+    const pending = nock.pendingMocks()
+    nock.cleanAll()
+    assert.deepEqual(pending, [], 'every expected request was made')
+  })
+  after(() => {
+    nock.enableNetConnect()
+    removeTestHome()
+  })
+
+  describe('ps', () => {
+    const dynos = [
+      dyno('web.1'),
+      dyno('run.4821', {updated_at: '2026-11-27T11:14:16Z'}),
+      dyno('web.2', {state: 'crashed'}),
+      dyno('worker.1', {command: 'node worker.js'}),
+    ]
+
+    it('lists one-off dynos first, then by type, exactly', async () => {
+      nock(API).get('/apps/shop/dynos').reply(200, dynos)
+      const result = await runCommand(Ps, ['-a', 'shop'], {now: NOW})
+      assert.equal(result.stdout, [
+        '=== run: one-off processes (1)',
+        'run.4821 (Standard-1X): up 2026/11/27 11:14:16 +0000 (~ 5m ago): bash',
+        '',
+        '=== web (Standard-1X): npm start (2)',
+        'web.1: up 2026/11/27 11:19:13 +0000 (~ 3s ago)',
+        'web.2: crashed 2026/11/27 11:19:13 +0000 (~ 3s ago)',
+        '',
+        '=== worker (Standard-1X): node worker.js (1)',
+        'worker.1: up 2026/11/27 11:19:13 +0000 (~ 3s ago)',
+        '',
+      ].join('\n'))
+      assert.equal(result.stderr, '')
+    })
+
+    it('colours crashed red and up green on a terminal, and never with NO_COLOR', async () => {
+      nock(API).get('/apps/shop/dynos').reply(200, [dyno('web.2', {state: 'crashed'})])
+      const tty = await runCommand(Ps, ['-a', 'shop'], {now: NOW, tty: {stdout: true}})
+      assert.equal(tty.stdout.split('\n')[1], 'web.2: \u001B[31mcrashed\u001B[39m 2026/11/27 11:19:13 +0000 (~ 3s ago)')
+      nock(API).get('/apps/shop/dynos').reply(200, [dyno('web.2', {state: 'crashed'})])
+      const noColor = await runCommand(Ps, ['-a', 'shop'], {now: NOW, tty: {stdout: true}, env: {NO_COLOR: '1'}})
+      assert.equal(noColor.stdout.split('\n')[1], 'web.2: crashed 2026/11/27 11:19:13 +0000 (~ 3s ago)')
+    })
+
+    it('filters by process type', async () => {
+      nock(API).get('/apps/shop/dynos').reply(200, dynos)
+      const result = await runCommand(Ps, ['worker', '-a', 'shop'], {now: NOW})
+      assert.equal(result.stdout, '=== worker (Standard-1X): node worker.js (1)\nworker.1: up 2026/11/27 11:19:13 +0000 (~ 3s ago)\n')
+    })
+
+    it('says when there are no dynos', async () => {
+      nock(API).get('/apps/shop/dynos').reply(200, [])
+      const result = await runCommand(Ps, ['-a', 'shop'])
+      assert.equal(result.stdout, '')
+      assert.equal(result.stderr, 'No dynos on shop.\n')
+    })
+
+    it('prints the dynos as JSON', async () => {
+      nock(API).get('/apps/shop/dynos').reply(200, [dyno('web.1')])
+      const result = await runCommand(Ps, ['-a', 'shop', '--json'])
+      assert.deepEqual(JSON.parse(result.stdout), [dyno('web.1')])
+    })
+  })
+
+  describe('ps:scale', () => {
+    it('sends one batch PATCH and prints what is now running', async () => {
+      nock(API)
+        .patch('/apps/shop/formation', {updates: [{type: 'web', quantity: '2'}, {type: 'worker', quantity: '+1', size: 'standard-2x'}]})
+        .reply(200, [formation('worker', 4, 'Standard-2X'), formation('web', 2)])
+      const result = await runCommand(PsScale, ['web=2', 'worker+1:standard-2x', '-a', 'shop'])
+      assert.equal(result.stderr, 'Scaling dynos... done, now running web at 2:Standard-1X, worker at 4:Standard-2X\n')
+      assert.equal(result.stdout, '')
+      assert.equal(result.code, 0)
+    })
+
+    it('prints the formation with no arguments', async () => {
+      nock(API).get('/apps/shop/formation').reply(200, [formation('worker', 4), formation('web', 2)])
+      const result = await runCommand(PsScale, ['-a', 'shop'])
+      assert.equal(result.stdout, 'web=2:Standard-1X worker=4:Standard-1X\n')
+    })
+
+    for (const bad of ['web=abc', '=2', 'web=-1', 'web=2:']) {
+      it(`rejects ${bad} as a usage error without sending anything`, async () => {
+        const result = await runCommand(PsScale, ['worker=1', bad, '-a', 'shop'])
+        assert.equal(result.code, 2)
+        assert.match(result.stderr, /^Error: .+\n/)
+        assert.ok(result.stderr.includes(bad), `the error names ${bad}: ${result.stderr}`)
+        assert.equal(result.stdout, '')
+      })
+    }
+
+    it("shows the server's 404 for an unknown process type", async () => {
+      nock(API).patch('/apps/shop/formation').reply(404, {id: 'not_found', message: "Couldn't find that process type (wrker)."})
+      const result = await runCommand(PsScale, ['wrker=1', '-a', 'shop'])
+      assert.equal(result.stderr, "Scaling dynos... !\nError: Couldn't find that process type (wrker).\n")
+      assert.equal(result.code, 1)
+    })
+
+    it('shows a 422 limit message', async () => {
+      nock(API).patch('/apps/shop/formation').reply(422, {id: 'cannot_run_above_limit', message: 'Cannot run more than 100 dynos.', limit: 100})
+      const result = await runCommand(PsScale, ['web=1000', '-a', 'shop'])
+      assert.equal(result.stderr, 'Scaling dynos... !\nError: Cannot run more than 100 dynos.\n')
+      assert.equal(result.code, 1)
+    })
+  })
+
+  describe('ps:restart and ps:stop', () => {
+    it('restarts all dynos', async () => {
+      nock(API).delete('/apps/shop/dynos').reply(202, {})
+      const result = await runCommand(PsRestart, ['-a', 'shop'])
+      assert.equal(result.stderr, 'Restarting dynos on shop... done\n')
+    })
+
+    it('restarts one dyno', async () => {
+      nock(API).delete('/apps/shop/dynos/web.1').reply(202, {})
+      const result = await runCommand(PsRestart, ['web.1', '-a', 'shop'])
+      assert.equal(result.stderr, 'Restarting dyno web.1 on shop... done\n')
+    })
+
+    it('restarts a process type through /formations', async () => {
+      nock(API).delete('/apps/shop/formations/web').reply(202, {})
+      const result = await runCommand(PsRestart, ['web', '-a', 'shop'])
+      assert.equal(result.stderr, 'Restarting web dynos on shop... done\n')
+    })
+
+    it('stops a dyno and a type', async () => {
+      nock(API).post('/apps/shop/dynos/run.4821/actions/stop').reply(202, {})
+      const one = await runCommand(PsStop, ['run.4821', '-a', 'shop'])
+      assert.equal(one.stderr, 'Stopping dyno run.4821 on shop... done\n')
+      nock(API).post('/apps/shop/formations/worker/actions/stop').reply(202, {})
+      const type = await runCommand(PsStop, ['worker', '-a', 'shop'])
+      assert.equal(type.stderr, 'Stopping worker dynos on shop... done\n')
+    })
+
+    it('ps:stop needs a dyno or type (usage error, exit 2)', async () => {
+      const result = await runCommand(PsStop, ['-a', 'shop'])
+      assert.equal(result.code, 2)
+      assert.match(result.stderr, /^Error: Missing 1 required arg/)
+    })
+
+    it("shows the server's 404 for an unknown dyno", async () => {
+      nock(API).delete('/apps/shop/dynos/web.9').reply(404, {id: 'not_found', message: "Couldn't find that dyno."})
+      const result = await runCommand(PsRestart, ['web.9', '-a', 'shop'])
+      assert.equal(result.stderr, "Restarting dyno web.9 on shop... !\nError: Couldn't find that dyno.\n")
+      assert.equal(result.code, 1)
+    })
+  })
+
+  describe('ps:wait', () => {
+    const latest = () => nock(API, {reqheaders: {range: /^version \.\.; (max=1, order=desc|order=desc, ?max=1)$/}}).get('/apps/shop/releases').reply(200, [release(8)])
+    const onV = (version: number, state: 'up' | 'starting' = 'up') => ({release: {id: 'r', version}, state})
+
+    it('polls until every formation dyno is up on the latest release', async () => {
+      latest()
+      nock(API).get('/apps/shop/dynos').reply(200, [dyno('web.1', onV(7)), dyno('web.2', onV(8))])
+      nock(API).get('/apps/shop/dynos').reply(200, [dyno('web.1', onV(8, 'starting')), dyno('web.2', onV(8))])
+      nock(API).get('/apps/shop/dynos').reply(200, [dyno('web.1', onV(8)), dyno('web.2', onV(8)), dyno('run.1', onV(7))])
+      const result = await runCommand(PsWait, ['-a', 'shop', '--wait-interval', '2'])
+      assert.equal(result.stderr, 'Waiting for every dyno on shop to be up on v8... done, 2 up\n')
+      assert.equal(result.slept, 4000)
+      assert.equal(result.code, 0)
+    })
+
+    it('waits only for one type with --type', async () => {
+      latest()
+      nock(API).get('/apps/shop/dynos').reply(200, [dyno('web.1', onV(8)), dyno('worker.1', onV(7))])
+      const result = await runCommand(PsWait, ['-a', 'shop', '--type', 'web'])
+      assert.equal(result.stderr, 'Waiting for every web dyno on shop to be up on v8... done, 1 up\n')
+      assert.equal(result.slept, 0)
+    })
+
+    it('exits 1 with a clear message on timeout', async () => {
+      latest()
+      nock(API).get('/apps/shop/dynos').times(3).reply(200, [dyno('web.1', onV(7)), dyno('web.2', onV(8))])
+      const result = await runCommand(PsWait, ['-a', 'shop', '--wait-interval', '5', '--timeout', '10'])
+      assert.equal(result.code, 1)
+      assert.equal(result.stderr, [
+        'Waiting for every dyno on shop to be up on v8... !',
+        'Error: Timed out after 10s: 1 of 2 dynos are up on v8.',
+        'Check `tug ps` and `tug logs` for dynos that do not come up.',
+        '',
+      ].join('\n'))
+      assert.equal(result.slept, 10_000)
+    })
+
+    it('rejects a wait interval under 1 second', async () => {
+      const result = await runCommand(PsWait, ['-a', 'shop', '--wait-interval', '0'])
+      assert.equal(result.code, 2)
+      assert.match(result.stderr, /^Error: .*wait-interval/s)
+    })
+  })
+})
