@@ -97,7 +97,8 @@ function parseValue(text: string, spec: FieldSpec, fail: (message: string) => ne
 }
 
 function parseField(text: string, spec: FieldSpec, expression: string): number[] {
-  const fail = (message: string): never => {
+  // Annotated so that TypeScript treats a call as the end of the branch.
+  const fail: (message: string) => never = (message) => {
     throw new CronError(expression, spec.name, `Invalid cron expression "${expression}": ${spec.name} field "${text}": ${message}`)
   }
   const values = new Set<number>()
