@@ -1,0 +1,45 @@
+// A config-vars PATCH as a pure function: the validated changes, the resulting map, and the
+// release description Heroku would write (`Set FOO, BAR config vars`, `Remove FOO config vars`).
+import {invalidParams} from './http/errors.js'
+import {CONFIG_KEY_PATTERN} from './names.js'
+
+export interface ConfigChange {
+  vars: Record<string, string>
+  set: string[]
+  removed: string[]
+  /** Undefined when nothing effectively changes: then no release is made. */
+  description?: string
+}
+
+export function planConfigChange(current: Readonly<Record<string, string>>, patch: unknown): ConfigChange {
+  if (typeof patch !== 'object' || patch === null || Array.isArray(patch)) {
+    throw invalidParams('Config vars must be a JSON object of string (set) or null (unset) values.')
+  }
+  const entries = Object.entries(patch as Record<string, unknown>)
+  for (const [key, value] of entries) {
+    if (!CONFIG_KEY_PATTERN.test(key)) {
+      throw invalidParams(`Invalid config var name: ${JSON.stringify(key)}. Names may only contain letters, digits and underscores.`)
+    }
+    if (value !== null && typeof value !== 'string') {
+      throw invalidParams(`Config var values must be strings, or null to unset (${key}).`)
+    }
+  }
+  const vars = {...current}
+  const set: string[] = []
+  const removed: string[] = []
+  for (const [key, value] of entries as Array<[string, string | null]>) {
+    if (value === null) {
+      if (key in vars) {
+        delete vars[key]
+        removed.push(key)
+      }
+    } else if (vars[key] !== value) {
+      vars[key] = value
+      set.push(key)
+    }
+  }
+  const parts: string[] = []
+  if (set.length > 0) parts.push(`Set ${set.join(', ')} config vars`)
+  if (removed.length > 0) parts.push(`Remove ${removed.join(', ')} config vars`)
+  return {vars, set, removed, description: parts.length > 0 ? parts.join(' and ') : undefined}
+}

@@ -1,0 +1,68 @@
+// Builds the fastify app of the Platform API (no listening here: tests may `inject`, and
+// `startServer` listens). Conventions are one plugin function each; routes are one module per resource.
+import {randomUUID} from 'node:crypto'
+import Fastify, {type FastifyInstance} from 'fastify'
+import {authPlugin} from './auth.js'
+import {bodyPlugin, DEFAULT_BODY_LIMIT} from './body.js'
+import type {AppDeps, RouteModule} from './deps.js'
+import {installErrorHandlers} from './errors.js'
+import {headersPlugin} from './headers.js'
+import {accountRoutes} from './routes/account.js'
+import {addonsRoutes} from './routes/addons.js'
+import {appsRoutes} from './routes/apps.js'
+import {buildsRoutes} from './routes/builds.js'
+import {configVarsRoutes} from './routes/config-vars.js'
+import {dynoSizesRoutes} from './routes/dyno-sizes.js'
+import {dynosRoutes} from './routes/dynos.js'
+import {formationRoutes} from './routes/formation.js'
+import {logSessionsRoutes} from './routes/log-sessions.js'
+import {regionsRoutes} from './routes/regions.js'
+import {releasesRoutes} from './routes/releases.js'
+import {sourcesRoutes} from './routes/sources.js'
+import {stacksRoutes} from './routes/stacks.js'
+import {versionPlugin} from './version.js'
+
+export type {AppDeps, RouteModule} from './deps.js'
+
+/**
+ * Every resource's routes. A route module is `(app, deps) => void` and is called on the root
+ * instance, so the conventions (version, auth, errors, headers) apply to it. Routes that must be
+ * reachable without credentials (capability URLs) declare `config: {public: true}`.
+ */
+const ROUTES: RouteModule[] = [
+  accountRoutes,
+  appsRoutes,
+  addonsRoutes,
+  formationRoutes,
+  dynoSizesRoutes,
+  dynosRoutes,
+  configVarsRoutes,
+  releasesRoutes,
+  logSessionsRoutes,
+  regionsRoutes,
+  stacksRoutes,
+  sourcesRoutes,
+  buildsRoutes,
+]
+
+export function buildApp(deps: AppDeps): FastifyInstance {
+  const bodyLimit = deps.bodyLimit ?? DEFAULT_BODY_LIMIT
+  const app = Fastify({
+    logger: deps.logger ?? false,
+    bodyLimit,
+    genReqId: () => randomUUID(),
+    // Never read the client's Request-Id as ours: the CLI sends a growing comma-joined list.
+    requestIdHeader: false,
+    routerOptions: {ignoreTrailingSlash: true, maxParamLength: 1000},
+    exposeHeadRoutes: true,
+  })
+  installErrorHandlers(app, bodyLimit)
+  // The conventions are installed on the root instance itself (not registered as encapsulated
+  // plugins), so every route, the 404 handler included, goes through them.
+  headersPlugin(app)
+  versionPlugin(app)
+  authPlugin(app, deps.store)
+  bodyPlugin(app)
+  for (const routes of ROUTES) routes(app, deps)
+  return app
+}

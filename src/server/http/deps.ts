@@ -1,0 +1,31 @@
+import type {FastifyInstance} from 'fastify'
+import type {Runtime} from '../runtime/index.js'
+import type {AccountRecord, Store} from '../store/index.js'
+
+/** What the HTTP layer needs; `buildApp(deps)` takes it and every route module receives it. */
+export interface AppDeps {
+  store: Store
+  runtime: Runtime
+  /** The data directory: sources and release code live under it. */
+  dataDir: string
+  /** The base URL clients reach this server at (capability URLs are built on it). A function,
+   * because with port 0 it is known only once the server listens. */
+  publicUrl: () => string
+  /** Largest JSON body accepted; default 1 MiB. */
+  bodyLimit?: number
+  logger?: boolean
+}
+
+/** A resource's routes: one file per resource in ./routes, each exporting one of these. */
+export type RouteModule = (app: FastifyInstance, deps: AppDeps) => void
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The authenticated account; null only on routes declared `config: {public: true}`. */
+    account: AccountRecord | null
+  }
+  interface FastifyContextConfig {
+    /** Capability URLs (log streams, source uploads): no Accept version check, no auth. */
+    public?: boolean
+  }
+}

@@ -1,0 +1,95 @@
+// The one error helper of the API: every non-2xx body is `{id, message, url?, resource?, ...}`
+// (platform-api.md 1.9), built here and nowhere else.
+import type {FastifyError, FastifyInstance} from 'fastify'
+import type {ErrorBody} from '../../lib/api/types.js'
+
+export class HttpError extends Error {
+  constructor(
+    readonly statusCode: number,
+    readonly id: string,
+    message: string,
+    readonly extra: Omit<ErrorBody, 'id' | 'message'> = {},
+  ) {
+    super(message)
+    this.name = 'HttpError'
+  }
+
+  body(): ErrorBody {
+    return {id: this.id, message: this.message, ...this.extra}
+  }
+}
+
+export const ROUTE_NOT_FOUND_MESSAGE =
+  'The requested API endpoint was not found. Are you using the right HTTP verb (i.e. `GET` vs. `POST`), ' +
+  'and did you specify your intended version with the `Accept` header?'
+
+export const MISSING_VERSION_MESSAGE =
+  "Please specify a version along with Heroku's API MIME type. For example, `Accept: application/vnd.heroku+json; version=3`.\n"
+
+export const APP_NAME_MESSAGE =
+  'Name must start with a letter, end with a letter or digit and can only contain lowercase letters, digits, and dashes.'
+
+export function notFound(resource: string, message: string): HttpError {
+  return new HttpError(404, 'not_found', message, {resource})
+}
+
+export const appNotFound = (): HttpError => notFound('app', "Couldn't find that app.")
+export const dynoNotFound = (): HttpError => notFound('dyno', "Couldn't find that dyno.")
+export const releaseNotFound = (): HttpError => notFound('release', "Couldn't find that release.")
+export const processTypeNotFound = (type: string): HttpError =>
+  notFound('formation', `Couldn't find that process type (${type}).`)
+
+export function invalidParams(message: string, extra: Omit<ErrorBody, 'id' | 'message'> = {}): HttpError {
+  return new HttpError(422, 'invalid_params', message, extra)
+}
+
+export function badRequest(message: string): HttpError {
+  return new HttpError(400, 'bad_request', message)
+}
+
+export function aboveLimit(message: string, limit: number): HttpError {
+  return new HttpError(422, 'cannot_run_above_limit', message, {limit})
+}
+
+export function unauthorized(): HttpError {
+  return new HttpError(401, 'unauthorized', 'Invalid credentials provided.')
+}
+
+export function rangeNotSatisfiable(message: string): HttpError {
+  return new HttpError(416, 'requested_range_not_satisfiable', message)
+}
+
+/** Maps anything thrown in a handler or by fastify itself to the documented error bodies. */
+export function installErrorHandlers(app: FastifyInstance, bodyLimit: number): void {
+  app.setNotFoundHandler((_request, reply) => {
+    reply.code(404).send({id: 'not_found', message: ROUTE_NOT_FOUND_MESSAGE})
+  })
+
+  app.setErrorHandler((error: FastifyError | HttpError, request, reply) => {
+    if (error instanceof HttpError) {
+      reply.code(error.statusCode).send(error.body())
+      return
+    }
+    switch (error.code) {
+      case 'FST_ERR_CTP_BODY_TOO_LARGE':
+        reply.code(413).send({
+          id: 'payload_too_large',
+          message: `Request body is too large: the limit is ${bodyLimit} bytes.`,
+        })
+        return
+      case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+        reply.code(415).send({id: 'unsupported_media_type', message: 'Request bodies must be JSON (Content-Type: application/json).'})
+        return
+      case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+        reply.code(400).send({id: 'bad_request', message: 'Request body does not match its Content-Length.'})
+        return
+    }
+    const status = error.statusCode ?? 500
+    if (status >= 400 && status < 500) {
+      reply.code(status).send({id: 'bad_request', message: error.message})
+      return
+    }
+    request.log.error({err: error}, 'request failed')
+    reply.code(500).send({id: 'internal_server_error', message: 'Internal server error.'})
+  })
+}

@@ -1,0 +1,108 @@
+import type {FastifyReply, FastifyRequest} from 'fastify'
+import {findRegion, findStack, REGIONS, STACKS} from '../../catalog.js'
+import {APP_NAME_PATTERN, randomAppName} from '../../names.js'
+import {createRelease} from '../../releases.js'
+import type {AppRecord} from '../../store/index.js'
+import {requireAccount} from '../auth.js'
+import {objectBody} from '../body.js'
+import {loadApp, params} from '../context.js'
+import type {AppDeps, RouteModule} from '../deps.js'
+import {APP_NAME_MESSAGE, invalidParams, notFound} from '../errors.js'
+import {sendList} from '../pagination.js'
+import {optionalBoolean, optionalString} from '../validate.js'
+import {appToWire} from '../wire.js'
+
+const APP_LIST = {
+  fields: {id: (a: AppRecord) => a.id, name: (a: AppRecord) => a.name, updated_at: (a: AppRecord) => a.updated_at},
+}
+
+function appName(value: unknown): string {
+  if (typeof value !== 'string' || !APP_NAME_PATTERN.test(value)) throw invalidParams(APP_NAME_MESSAGE)
+  return value
+}
+
+function regionName(value: string | undefined): string {
+  if (value === undefined) return (REGIONS[0] as {name: string}).name
+  const region = findRegion(value)
+  if (!region) throw invalidParams(`No such region as ${value}. Available regions are ${REGIONS.map((r) => r.name).join(', ')}.`)
+  return region.name
+}
+
+function stackName(value: string | undefined, field = 'stack'): string {
+  if (value === undefined) return (STACKS.find((s) => s.default) ?? (STACKS[0] as {name: string})).name
+  const stack = findStack(value)
+  if (!stack) throw invalidParams(`No such ${field} as ${value}. Available stacks are ${STACKS.map((s) => s.name).join(', ')}.`)
+  return stack.name
+}
+
+function listApps(deps: AppDeps, request: FastifyRequest, reply: FastifyReply) {
+  const account = requireAccount(request)
+  const apps = deps.store.apps.list(account.id)
+  const publicUrl = deps.publicUrl()
+  return sendList(request, reply, apps, APP_LIST, (a) => appToWire(deps.store, a, publicUrl))
+}
+
+export const appsRoutes: RouteModule = (app, deps) => {
+  const {store} = deps
+
+  app.get('/apps', async (request, reply) => listApps(deps, request, reply))
+
+  app.get('/users/:account/apps', async (request, reply) => {
+    const account = requireAccount(request)
+    const wanted = params(request).account ?? ''
+    if (wanted !== '~' && wanted !== account.id && wanted.toLowerCase() !== account.email.toLowerCase()) {
+      throw notFound('user', "Couldn't find that user.")
+    }
+    return listApps(deps, request, reply)
+  })
+
+  app.post('/apps', async (request, reply) => {
+    const account = requireAccount(request)
+    const body = objectBody(request.body)
+    const requested = body.name === undefined || body.name === null ? undefined : appName(body.name)
+    const region = regionName(optionalString(body, 'region'))
+    const stack = stackName(optionalString(body, 'stack'))
+    const created = store.transaction(() => {
+      let name = requested
+      if (name !== undefined) {
+        if (store.apps.findByName(name)) throw invalidParams('Name is already taken')
+      } else {
+        do name = randomAppName()
+        while (store.apps.findByName(name))
+      }
+      const record = store.apps.create({name, owner_id: account.id, region, stack})
+      createRelease(store, {appId: record.id, description: 'Initial release', user: account})
+      return store.apps.get(record.id) as AppRecord
+    })
+    reply.code(201)
+    return appToWire(store, created, deps.publicUrl())
+  })
+
+  app.get('/apps/:app', async (request) => appToWire(store, loadApp(deps, request, params(request).app ?? ''), deps.publicUrl()))
+
+  app.patch('/apps/:app', async (request) => {
+    const body = objectBody(request.body)
+    const changes: {name?: string; maintenance?: boolean; build_stack?: string} = {}
+    if (body.name !== undefined && body.name !== null) changes.name = appName(body.name)
+    const maintenance = optionalBoolean(body, 'maintenance')
+    if (maintenance !== undefined) changes.maintenance = maintenance
+    const buildStack = optionalString(body, 'build_stack')
+    if (buildStack !== undefined) changes.build_stack = stackName(buildStack, 'build_stack')
+    const updated = store.transaction(() => {
+      const current = loadApp(deps, request, params(request).app ?? '')
+      if (changes.name !== undefined && changes.name !== current.name && store.apps.findByName(changes.name)) {
+        throw invalidParams('Name is already taken')
+      }
+      return store.apps.update(current.id, changes) as AppRecord
+    })
+    return appToWire(store, updated, deps.publicUrl())
+  })
+
+  app.delete('/apps/:app', async (request) => {
+    const current = loadApp(deps, request, params(request).app ?? '')
+    const wire = appToWire(store, current, deps.publicUrl())
+    await deps.runtime.appDestroyed(current.id)
+    store.transaction(() => store.apps.delete(current.id))
+    return wire
+  })
+}

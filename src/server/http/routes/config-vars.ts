@@ -1,0 +1,39 @@
+import type {ConfigVars} from '../../../lib/api/types.js'
+import {planConfigChange} from '../../config-change.js'
+import {createRelease} from '../../releases.js'
+import type {AppRecord, Store} from '../../store/index.js'
+import {requireAccount} from '../auth.js'
+import {loadApp, params} from '../context.js'
+import type {RouteModule} from '../deps.js'
+import {releaseNotFound} from '../errors.js'
+
+export function currentConfig(store: Store, app: AppRecord): ConfigVars {
+  const release = app.current_release_id ? store.releases.get(app.id, app.current_release_id) : undefined
+  return (release && store.config.get(app.id, release.config_id)) ?? {}
+}
+
+export const configVarsRoutes: RouteModule = (app, deps) => {
+  const {store} = deps
+
+  app.get('/apps/:app/config-vars', async (request) => currentConfig(store, loadApp(deps, request, params(request).app ?? '')))
+
+  app.patch('/apps/:app/config-vars', async (request) => {
+    const account = requireAccount(request)
+    const {appId, vars, released} = store.transaction(() => {
+      const target = loadApp(deps, request, params(request).app ?? '')
+      const change = planConfigChange(currentConfig(store, target), request.body ?? {})
+      if (change.description === undefined) return {appId: target.id, vars: change.vars, released: false}
+      createRelease(store, {appId: target.id, description: change.description, config: change.vars, user: account})
+      return {appId: target.id, vars: change.vars, released: true}
+    })
+    if (released) await deps.runtime.releaseChanged(appId)
+    return vars
+  })
+
+  app.get('/apps/:app/releases/:release/config-vars', async (request) => {
+    const target = loadApp(deps, request, params(request).app ?? '')
+    const release = store.releases.resolve(target.id, params(request).release ?? '')
+    if (!release) throw releaseNotFound()
+    return store.config.get(target.id, release.config_id) ?? {}
+  })
+}

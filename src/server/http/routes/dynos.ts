@@ -1,0 +1,149 @@
+import {DEFAULT_DYNO_SIZE, dynoSizeSpec, findDynoSize, AVAILABLE_SIZES_TEXT, type DynoTier} from '../../catalog.js'
+import {CONFIG_KEY_PATTERN, PROCESS_TYPE_PATTERN} from '../../names.js'
+import type {OneOffSpec} from '../../runtime/index.js'
+import type {AppRecord, DynoRecord, Store} from '../../store/index.js'
+import {objectBody} from '../body.js'
+import {loadApp, params} from '../context.js'
+import type {RouteModule} from '../deps.js'
+import {aboveLimit, dynoNotFound, invalidParams, processTypeNotFound} from '../errors.js'
+import {sendList} from '../pagination.js'
+import {optionalBoolean, optionalInteger, optionalString} from '../validate.js'
+import {dynoToWire} from '../wire.js'
+
+const DYNO_LIST = {fields: {id: (d: DynoRecord) => d.id, name: (d: DynoRecord) => d.name}}
+
+export const MAX_TIME_TO_LIVE = 86_400
+
+const TIER_LABEL: Record<DynoTier, string> = {eco: 'Eco', basic: 'Basic', production: 'Standard', performance: 'Performance'}
+
+/** Extra env for a one-off: `^\w+$` keys, string values; numbers (the CLI's COLUMNS) become strings. */
+export function oneOffEnv(value: unknown): Record<string, string> {
+  if (value === undefined || value === null) return {}
+  if (typeof value !== 'object' || Array.isArray(value)) throw invalidParams('env must be an object of string values.')
+  const env: Record<string, string> = {}
+  for (const [key, raw] of Object.entries(value as Record<string, unknown>)) {
+    if (!CONFIG_KEY_PATTERN.test(key)) throw invalidParams(`Invalid env var name: ${JSON.stringify(key)}. Names match ^\\w+$.`)
+    if (typeof raw === 'string') env[key] = raw
+    else if (typeof raw === 'number' && Number.isFinite(raw)) env[key] = String(raw)
+    else throw invalidParams(`env values must be strings (${key}).`)
+  }
+  return env
+}
+
+/** An app with Eco or Basic dynos only runs its one-offs at that size too. */
+function defaultSize(store: Store, app: AppRecord): string {
+  const running = store.formation.list(app.id).filter((f) => f.quantity > 0)
+  const tiers = new Set(running.map((f) => dynoSizeSpec(f.size).tier))
+  if (tiers.size === 1 && (tiers.has('eco') || tiers.has('basic'))) return dynoSizeSpec((running[0] as {size: string}).size).size.name
+  return DEFAULT_DYNO_SIZE
+}
+
+function releaseVersions(store: Store, app: AppRecord): Map<string, number> {
+  return new Map(store.releases.list(app.id).map((r) => [r.id, r.version]))
+}
+
+export const dynosRoutes: RouteModule = (app, deps) => {
+  const {store, runtime} = deps
+  const appParam = (request: Parameters<typeof params>[0]): AppRecord => loadApp(deps, request, params(request).app ?? '')
+  const dynoParam = (target: AppRecord, identity: string): DynoRecord => {
+    const dyno = store.dynos.resolve(target.id, identity)
+    if (!dyno) throw dynoNotFound()
+    return dyno
+  }
+  const typeParam = (target: AppRecord, type: string): string => {
+    const known = store.formation.getByType(target.id, type) || store.dynos.list(target.id).some((d) => d.type === type)
+    if (!known) throw processTypeNotFound(type)
+    return type
+  }
+
+  app.get('/apps/:app/dynos', async (request, reply) => {
+    const target = appParam(request)
+    const versions = releaseVersions(store, target)
+    return sendList(request, reply, store.dynos.list(target.id), DYNO_LIST, (d) => dynoToWire(store, target, d, versions))
+  })
+
+  app.get('/apps/:app/dynos/:dyno', async (request) => {
+    const target = appParam(request)
+    return dynoToWire(store, target, dynoParam(target, params(request).dyno ?? ''))
+  })
+
+  app.post('/apps/:app/dynos', async (request, reply) => {
+    const target = appParam(request)
+    const body = objectBody(request.body)
+    if (typeof body.command !== 'string' || body.command.trim() === '') {
+      throw invalidParams('command is required: the command to run.')
+    }
+    const attach = optionalBoolean(body, 'attach') ?? false
+    const forceNoTty = optionalBoolean(body, 'force_no_tty') ?? false
+    const env = oneOffEnv(body.env)
+    const type = optionalString(body, 'type') ?? 'run'
+    if (!PROCESS_TYPE_PATTERN.test(type)) {
+      throw invalidParams(`Invalid process type: ${type}. Process types are 1 to 128 letters, digits, underscores and dashes.`)
+    }
+    const sizeName = optionalString(body, 'size')
+    let size = defaultSize(store, target)
+    if (sizeName !== undefined) {
+      const found = findDynoSize(sizeName)
+      if (!found) throw invalidParams(`No such size as ${sizeName}. Available dyno sizes are ${AVAILABLE_SIZES_TEXT}.`)
+      size = found.size.name
+    }
+    const ttl = body.time_to_live
+    if (ttl !== undefined && ttl !== null) optionalInteger(body, 'time_to_live', 1, MAX_TIME_TO_LIVE)
+
+    const spec = dynoSizeSpec(size)
+    const running = store.dynos.list(target.id).filter((d) => d.one_off && dynoSizeSpec(d.size).tier === spec.tier).length
+    if (running >= spec.oneOffLimit) {
+      throw aboveLimit(`Cannot run more than ${spec.oneOffLimit} ${TIER_LABEL[spec.tier]} one-off dynos at once.`, spec.oneOffLimit)
+    }
+    const oneOff: OneOffSpec = {
+      command: body.command,
+      type,
+      size,
+      attach,
+      forceNoTty,
+      env,
+      timeToLive: typeof ttl === 'number' ? ttl : null,
+      releaseId: target.current_release_id as string,
+    }
+    const dyno = await runtime.createOneOff(target.id, oneOff)
+    reply.code(201)
+    return dynoToWire(store, target, dyno)
+  })
+
+  app.delete('/apps/:app/dynos', async (request, reply) => {
+    const target = appParam(request)
+    await runtime.restart(target.id, {kind: 'all'})
+    reply.code(202)
+    return {}
+  })
+
+  app.delete('/apps/:app/dynos/:dyno', async (request, reply) => {
+    const target = appParam(request)
+    const dyno = dynoParam(target, params(request).dyno ?? '')
+    await runtime.restart(target.id, {kind: 'dyno', dynoId: dyno.id})
+    reply.code(202)
+    return {}
+  })
+
+  app.delete('/apps/:app/formations/:type', async (request, reply) => {
+    const target = appParam(request)
+    await runtime.restart(target.id, {kind: 'type', type: typeParam(target, params(request).type ?? '')})
+    reply.code(202)
+    return {}
+  })
+
+  app.post('/apps/:app/dynos/:dyno/actions/stop', async (request, reply) => {
+    const target = appParam(request)
+    const dyno = dynoParam(target, params(request).dyno ?? '')
+    await runtime.stop(target.id, {kind: 'dyno', dynoId: dyno.id})
+    reply.code(202)
+    return {}
+  })
+
+  app.post('/apps/:app/formations/:type/actions/stop', async (request, reply) => {
+    const target = appParam(request)
+    await runtime.stop(target.id, {kind: 'type', type: typeParam(target, params(request).type ?? '')})
+    reply.code(202)
+    return {}
+  })
+}

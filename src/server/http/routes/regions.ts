@@ -1,0 +1,13 @@
+import {findRegion, REGIONS} from '../../catalog.js'
+import {params} from '../context.js'
+import type {RouteModule} from '../deps.js'
+import {notFound} from '../errors.js'
+
+export const regionsRoutes: RouteModule = (app) => {
+  app.get('/regions', async () => REGIONS)
+  app.get('/regions/:region', async (request) => {
+    const region = findRegion(params(request).region ?? '')
+    if (!region) throw notFound('region', "Couldn't find that region.")
+    return region
+  })
+}

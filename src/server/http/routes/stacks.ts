@@ -1,0 +1,13 @@
+import {findStack, STACKS} from '../../catalog.js'
+import {params} from '../context.js'
+import type {RouteModule} from '../deps.js'
+import {notFound} from '../errors.js'
+
+export const stacksRoutes: RouteModule = (app) => {
+  app.get('/stacks', async () => STACKS)
+  app.get('/stacks/:stack', async (request) => {
+    const stack = findStack(params(request).stack ?? '')
+    if (!stack) throw notFound('stack', "Couldn't find that stack.")
+    return stack
+  })
+}

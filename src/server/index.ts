@@ -1,0 +1,104 @@
+// The control plane as a library: `startServer(options)` opens the store under `dataDir`, makes
+// sure an admin account and token exist, builds the app and listens. `tug server` only wraps it.
+import {chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync} from 'node:fs'
+import {join} from 'node:path'
+import type {AddressInfo} from 'node:net'
+import {buildApp} from './http/app.js'
+import type {AppDeps} from './http/deps.js'
+import {StoreOnlyRuntime, type Runtime} from './runtime/index.js'
+import {Store, type AccountRecord} from './store/index.js'
+
+export interface ServerOptions {
+  dataDir: string
+  host?: string
+  port?: number
+  bodyLimit?: number
+  publicUrl?: string
+  logger?: boolean
+}
+
+export interface RunningServer {
+  url: string
+  adminTokenPath: string
+  close(): Promise<void>
+}
+
+export const DEFAULT_HOST = '127.0.0.1'
+export const DEFAULT_PORT = 5055
+export const ADMIN_EMAIL = 'admin@tug.local'
+export const DATABASE_FILE = 'tug.db'
+export const ADMIN_TOKEN_FILE = 'admin-token'
+
+/**
+ * The default account, and the admin token in `<dataDir>/admin-token` (mode 0600): created on
+ * the first start, and again whenever the file is missing or no longer names a valid token (the
+ * database was replaced), so that the local CLI can always authenticate.
+ */
+export function ensureAdmin(store: Store, dataDir: string): {account: AccountRecord; tokenPath: string} {
+  const tokenPath = join(dataDir, ADMIN_TOKEN_FILE)
+  return store.transaction(() => {
+    const account = store.accounts.findByEmail(ADMIN_EMAIL) ?? store.accounts.create({email: ADMIN_EMAIL, name: 'tug admin'})
+    const existing = existsSync(tokenPath) ? readFileSync(tokenPath, 'utf8').trim() : ''
+    if (existing === '' || !store.tokens.authenticate(existing)) {
+      const {secret} = store.tokens.create(account.id, 'admin token (created on first start)')
+      const temp = `${tokenPath}.${process.pid}.tmp`
+      writeFileSync(temp, secret, {mode: 0o600})
+      chmodSync(temp, 0o600)
+      renameSync(temp, tokenPath)
+    }
+    return {account, tokenPath}
+  })
+}
+
+function formatUrl(address: AddressInfo): string {
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address
+  return `http://${host}:${address.port}`
+}
+
+export async function startServer(options: ServerOptions): Promise<RunningServer> {
+  mkdirSync(options.dataDir, {recursive: true, mode: 0o700})
+  const store = new Store({path: join(options.dataDir, DATABASE_FILE)})
+  let runtime: Runtime | undefined
+  try {
+    const {tokenPath} = ensureAdmin(store, options.dataDir)
+    runtime = new StoreOnlyRuntime(store)
+    let url = ''
+    const deps: AppDeps = {
+      store,
+      runtime,
+      dataDir: options.dataDir,
+      publicUrl: () => (options.publicUrl ?? url).replace(/\/+$/, ''),
+      bodyLimit: options.bodyLimit,
+      logger: options.logger,
+    }
+    const app = buildApp(deps)
+    try {
+      await app.listen({host: options.host ?? DEFAULT_HOST, port: options.port ?? DEFAULT_PORT})
+    } catch (error) {
+      await app.close()
+      throw error
+    }
+    url = formatUrl(app.server.address() as AddressInfo)
+    let closing: Promise<void> | undefined
+    const activeRuntime = runtime
+    return {
+      url,
+      adminTokenPath: tokenPath,
+      close() {
+        closing ??= (async () => {
+          try {
+            await app.close()
+            await activeRuntime.close()
+          } finally {
+            store.close()
+          }
+        })()
+        return closing
+      },
+    }
+  } catch (error) {
+    await runtime?.close()
+    store.close()
+    throw error
+  }
+}

@@ -1,0 +1,83 @@
+import type {Database, Statement} from 'better-sqlite3'
+import {toTimestamp, type Clock} from './clock.js'
+import {isUuid, newId} from './ids.js'
+import type {AppRecord} from './records.js'
+
+interface AppRow extends Omit<AppRecord, 'maintenance'> {
+  maintenance: number
+}
+
+function decode(row: AppRow): AppRecord {
+  return {...row, maintenance: row.maintenance === 1}
+}
+
+export class AppsRepository {
+  private readonly byId: Statement<[string], AppRow>
+  private readonly byName: Statement<[string], AppRow>
+
+  constructor(private readonly db: Database, private readonly clock: Clock) {
+    this.byId = db.prepare('SELECT * FROM apps WHERE id = ?')
+    this.byName = db.prepare('SELECT * FROM apps WHERE name = ?')
+  }
+
+  create(input: {name: string; owner_id: string; region: string; stack: string}): AppRecord {
+    const now = toTimestamp(this.clock())
+    const id = newId()
+    this.db
+      .prepare(
+        `INSERT INTO apps (id, name, owner_id, region, stack, build_stack, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(id, input.name, input.owner_id, input.region, input.stack, input.stack, now, now)
+    return this.get(id) as AppRecord
+  }
+
+  get(appId: string): AppRecord | undefined {
+    const row = this.byId.get(appId)
+    return row && decode(row)
+  }
+
+  findByName(name: string): AppRecord | undefined {
+    const row = this.byName.get(name)
+    return row && decode(row)
+  }
+
+  /** An app by id (when the value is a UUID) or by name, as paths carry it. */
+  resolve(identity: string): AppRecord | undefined {
+    return isUuid(identity) ? this.get(identity.toLowerCase()) : this.findByName(identity)
+  }
+
+  list(ownerId?: string): AppRecord[] {
+    const rows = ownerId
+      ? this.db.prepare<[string], AppRow>('SELECT * FROM apps WHERE owner_id = ? ORDER BY id').all(ownerId)
+      : this.db.prepare<[], AppRow>('SELECT * FROM apps ORDER BY id').all()
+    return rows.map(decode)
+  }
+
+  update(appId: string, changes: {name?: string; maintenance?: boolean; build_stack?: string}): AppRecord | undefined {
+    const current = this.get(appId)
+    if (!current) return undefined
+    const next = {...current, ...changes}
+    this.db
+      .prepare('UPDATE apps SET name = ?, maintenance = ?, build_stack = ?, updated_at = ? WHERE id = ?')
+      .run(next.name, next.maintenance ? 1 : 0, next.build_stack, toTimestamp(this.clock()), appId)
+    return this.get(appId)
+  }
+
+  setCurrentRelease(appId: string, releaseId: string): void {
+    const now = toTimestamp(this.clock())
+    this.db
+      .prepare('UPDATE apps SET current_release_id = ?, released_at = ?, updated_at = ? WHERE id = ?')
+      .run(releaseId, now, now, appId)
+  }
+
+  /** Deletes the app; its releases, config, formation, dynos and sessions go with it (cascade). */
+  delete(appId: string): boolean {
+    // The app points at its current release and the release at the app: break the cycle first.
+    this.db.prepare('UPDATE apps SET current_release_id = NULL WHERE id = ?').run(appId)
+    this.db.prepare('DELETE FROM dynos WHERE app_id = ?').run(appId)
+    this.db.prepare('DELETE FROM builds WHERE app_id = ?').run(appId)
+    this.db.prepare('DELETE FROM releases WHERE app_id = ?').run(appId)
+    return this.db.prepare('DELETE FROM apps WHERE id = ?').run(appId).changes > 0
+  }
+}

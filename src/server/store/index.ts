@@ -1,0 +1,78 @@
+// The store: one SQLite database reached only through its repositories, one per table, so that a
+// second implementation (PostgreSQL, for a control plane run as several instances) stays possible.
+// Every query takes the app it is for.
+import BetterSqlite3, {type Database} from 'better-sqlite3'
+import {AccountsRepository} from './accounts.js'
+import {AppsRepository} from './apps.js'
+import {systemClock, type Clock} from './clock.js'
+import {ConfigRepository} from './config.js'
+import {DynosRepository} from './dynos.js'
+import {FormationRepository} from './formation.js'
+import {LogSessionsRepository} from './log-sessions.js'
+import {migrate} from './migrations.js'
+import {ReleasesRepository} from './releases.js'
+import {TokensRepository} from './tokens.js'
+
+export type * from './records.js'
+export {toTimestamp, type Clock} from './clock.js'
+export {isUuid, newId} from './ids.js'
+
+export interface StoreOptions {
+  /** The database file, or `:memory:`. */
+  path: string
+  clock?: Clock
+}
+
+export class Store {
+  readonly db: Database
+  readonly clock: Clock
+  readonly accounts: AccountsRepository
+  readonly tokens: TokensRepository
+  readonly apps: AppsRepository
+  readonly config: ConfigRepository
+  readonly releases: ReleasesRepository
+  readonly formation: FormationRepository
+  readonly dynos: DynosRepository
+  readonly logSessions: LogSessionsRepository
+  private closed = false
+
+  constructor(options: StoreOptions) {
+    this.clock = options.clock ?? systemClock
+    this.db = new BetterSqlite3(options.path)
+    this.db.pragma('journal_mode = WAL')
+    // A reply the API sends says the change is durable. In WAL mode, synchronous=NORMAL does not
+    // fsync the WAL at each commit, so a power cut (or a kernel crash) could lose transactions
+    // that clients were told had succeeded; FULL syncs the WAL before every commit returns.
+    this.db.pragma('synchronous = FULL')
+    this.db.pragma('foreign_keys = ON')
+    // `tug server:tokens` may open the same file while a server runs.
+    this.db.pragma('busy_timeout = 5000')
+    migrate(this.db)
+    this.accounts = new AccountsRepository(this.db, this.clock)
+    this.tokens = new TokensRepository(this.db, this.clock)
+    this.apps = new AppsRepository(this.db, this.clock)
+    this.config = new ConfigRepository(this.db, this.clock)
+    this.releases = new ReleasesRepository(this.db, this.clock)
+    this.formation = new FormationRepository(this.db, this.clock)
+    this.dynos = new DynosRepository(this.db, this.clock)
+    this.logSessions = new LogSessionsRepository(this.db, this.clock)
+  }
+
+  /**
+   * Runs `fn` in one transaction (IMMEDIATE: the write lock is taken up front, so a
+   * read-then-write cannot be overtaken). Nested calls become savepoints.
+   */
+  transaction<T>(fn: () => T): T {
+    return this.db.transaction(fn).immediate()
+  }
+
+  close(): void {
+    if (this.closed) return
+    this.closed = true
+    this.db.close()
+  }
+}
+
+export function openStore(options: StoreOptions): Store {
+  return new Store(options)
+}

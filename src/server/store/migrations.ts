@@ -1,0 +1,175 @@
+// Schema migrations, versioned in code. Each one runs once, in order, inside a transaction with
+// its row in `schema_migrations`, so a crash mid-migration leaves the previous version intact.
+// Append new migrations at the end; never edit one that has shipped.
+import type {Database} from 'better-sqlite3'
+
+export interface Migration {
+  version: number
+  name: string
+  up: string
+}
+
+export const migrations: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'initial schema',
+    up: `
+      CREATE TABLE accounts (
+        id TEXT PRIMARY KEY,
+        email TEXT NOT NULL UNIQUE,
+        name TEXT,
+        allow_tracking INTEGER NOT NULL DEFAULT 1,
+        beta INTEGER NOT NULL DEFAULT 0,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        last_login TEXT
+      );
+
+      CREATE TABLE tokens (
+        id TEXT PRIMARY KEY,
+        account_id TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+        description TEXT,
+        token_hash TEXT NOT NULL UNIQUE,
+        created_at TEXT NOT NULL,
+        last_used_at TEXT
+      );
+
+      CREATE TABLE apps (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        owner_id TEXT NOT NULL REFERENCES accounts(id),
+        region TEXT NOT NULL,
+        stack TEXT NOT NULL,
+        build_stack TEXT NOT NULL,
+        maintenance INTEGER NOT NULL DEFAULT 0,
+        current_release_id TEXT,
+        released_at TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      );
+
+      -- Config is stored per release as an immutable snapshot; releases that do not change config
+      -- share their predecessor's snapshot.
+      CREATE TABLE config_snapshots (
+        id TEXT PRIMARY KEY,
+        app_id TEXT NOT NULL REFERENCES apps(id) ON DELETE CASCADE,
+        vars TEXT NOT NULL,
+        created_at TEXT NOT NULL
+      );
+      CREATE INDEX config_snapshots_app ON config_snapshots(app_id);
+
+      CREATE TABLE releases (
+        id TEXT PRIMARY KEY,
+        app_id TEXT NOT NULL REFERENCES apps(id) ON DELETE CASCADE,
+        version INTEGER NOT NULL,
+        description TEXT NOT NULL,
+        status TEXT NOT NULL,
+        slug_id TEXT,
+        code_dir TEXT,
+        process_types TEXT,
+        config_id TEXT NOT NULL REFERENCES config_snapshots(id),
+        user_id TEXT NOT NULL REFERENCES accounts(id),
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        UNIQUE (app_id, version)
+      );
+      CREATE INDEX releases_slug ON releases(app_id, slug_id);
+
+      CREATE TABLE formation (
+        id TEXT PRIMARY KEY,
+        app_id TEXT NOT NULL REFERENCES apps(id) ON DELETE CASCADE,
+        type TEXT NOT NULL,
+        command TEXT NOT NULL,
+        quantity INTEGER NOT NULL CHECK (quantity >= 0),
+        size TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        UNIQUE (app_id, type)
+      );
+
+      CREATE TABLE dynos (
+        id TEXT PRIMARY KEY,
+        app_id TEXT NOT NULL REFERENCES apps(id) ON DELETE CASCADE,
+        name TEXT NOT NULL,
+        type TEXT NOT NULL,
+        one_off INTEGER NOT NULL,
+        command TEXT NOT NULL,
+        size TEXT NOT NULL,
+        state TEXT NOT NULL,
+        release_id TEXT NOT NULL REFERENCES releases(id),
+        attach INTEGER NOT NULL DEFAULT 0,
+        attach_url TEXT,
+        force_no_tty INTEGER NOT NULL DEFAULT 0,
+        env TEXT NOT NULL DEFAULT '{}',
+        time_to_live INTEGER,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        UNIQUE (app_id, name)
+      );
+
+      CREATE TABLE log_sessions (
+        id TEXT PRIMARY KEY,
+        app_id TEXT NOT NULL REFERENCES apps(id) ON DELETE CASCADE,
+        token_hash TEXT NOT NULL UNIQUE,
+        dyno TEXT,
+        dyno_name TEXT,
+        type TEXT,
+        source TEXT,
+        lines INTEGER,
+        tail INTEGER NOT NULL,
+        created_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL
+      );
+
+      -- Written by the builds engineer's code (src/server/builds); created here so that the schema
+      -- has one owner and one migration history.
+      CREATE TABLE sources (
+        id TEXT PRIMARY KEY,
+        app_id TEXT NOT NULL REFERENCES apps(id) ON DELETE CASCADE,
+        created_at TEXT NOT NULL,
+        blob_path TEXT NOT NULL,
+        uploaded_at TEXT
+      );
+
+      CREATE TABLE builds (
+        id TEXT PRIMARY KEY,
+        app_id TEXT NOT NULL REFERENCES apps(id) ON DELETE CASCADE,
+        source_url TEXT NOT NULL,
+        status TEXT NOT NULL,
+        release_id TEXT REFERENCES releases(id),
+        output_path TEXT,
+        error TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        user_id TEXT REFERENCES accounts(id)
+      );
+      CREATE INDEX builds_app ON builds(app_id);
+    `,
+  },
+]
+
+/** Applies the migrations `db` has not seen yet; returns the versions applied. */
+export function migrate(db: Database, list: readonly Migration[] = migrations): number[] {
+  db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+    version INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    applied_at TEXT NOT NULL
+  )`)
+  const applied = new Set(
+    (db.prepare('SELECT version FROM schema_migrations').all() as Array<{version: number}>).map((r) => r.version),
+  )
+  const done: number[] = []
+  for (const migration of [...list].sort((a, b) => a.version - b.version)) {
+    if (applied.has(migration.version)) continue
+    db.transaction(() => {
+      db.exec(migration.up)
+      db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(
+        migration.version,
+        migration.name,
+        new Date().toISOString(),
+      )
+    })()
+    done.push(migration.version)
+  }
+  return done
+}

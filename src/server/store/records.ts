@@ -1,0 +1,104 @@
+// What the repositories hand out: plain rows with snake_case fields, as the columns name them,
+// booleans and JSON columns decoded. Wire shapes are built from these in src/server/http/wire.ts.
+import type {DynoState} from '../../lib/api/types.js'
+
+export interface AccountRecord {
+  id: string
+  email: string
+  name: string | null
+  allow_tracking: boolean
+  beta: boolean
+  created_at: string
+  updated_at: string
+  last_login: string | null
+}
+
+/** A token as listed: never the secret, which exists only in the answer to `create`. */
+export interface TokenRecord {
+  id: string
+  account_id: string
+  description: string | null
+  created_at: string
+  last_used_at: string | null
+}
+
+export interface AppRecord {
+  id: string
+  name: string
+  owner_id: string
+  region: string
+  stack: string
+  build_stack: string
+  maintenance: boolean
+  current_release_id: string | null
+  released_at: string | null
+  created_at: string
+  updated_at: string
+}
+
+export interface ProcessTypeRecord {
+  name: string
+  command: string
+}
+
+export interface ReleaseRecord {
+  id: string
+  app_id: string
+  version: number
+  description: string
+  status: 'pending' | 'succeeded' | 'failed' | 'expired'
+  slug_id: string | null
+  /** Where the release's code is unpacked, under the data directory; null before any deploy. */
+  code_dir: string | null
+  /** The Procfile's process types; null when the release carries no code. */
+  process_types: ProcessTypeRecord[] | null
+  config_id: string
+  user_id: string
+  created_at: string
+  updated_at: string
+}
+
+export interface FormationRecord {
+  id: string
+  app_id: string
+  type: string
+  command: string
+  quantity: number
+  size: string
+  created_at: string
+  updated_at: string
+}
+
+export interface DynoRecord {
+  id: string
+  app_id: string
+  name: string
+  type: string
+  one_off: boolean
+  command: string
+  size: string
+  state: DynoState
+  release_id: string
+  attach: boolean
+  attach_url: string | null
+  force_no_tty: boolean
+  env: Record<string, string>
+  time_to_live: number | null
+  created_at: string
+  updated_at: string
+}
+
+export interface LogSessionRecord {
+  id: string
+  app_id: string
+  dyno: string | null
+  dyno_name: string | null
+  type: string | null
+  source: string | null
+  lines: number | null
+  tail: boolean
+  created_at: string
+  expires_at: string
+}
+
+export type ConfigVarsMap = Record<string, string>

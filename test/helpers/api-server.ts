@@ -1,0 +1,108 @@
+// A real control plane for API tests: listening on 127.0.0.1 port 0 in a fresh temp data dir,
+// with the admin token read from the file the server wrote. `close()` stops it and removes the dir.
+import {mkdtempSync, readFileSync, rmSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {randomUUID} from 'node:crypto'
+import {startServer, type ServerOptions} from '../../src/server/index.js'
+import {createRelease} from '../../src/server/releases.js'
+import {Store} from '../../src/server/store/index.js'
+
+export const ACCEPT_V3 = 'application/vnd.heroku+json; version=3'
+
+export interface ApiResponse<T = unknown> {
+  status: number
+  headers: Headers
+  /** The parsed JSON body; undefined when the body is empty. */
+  body: T
+  text: string
+}
+
+export interface CallOptions {
+  body?: unknown
+  /** Sent as is, instead of `JSON.stringify(body)`. */
+  rawBody?: string | Uint8Array
+  headers?: Record<string, string>
+  /** Overrides the admin token; `null` sends no Authorization at all. */
+  token?: string | null
+}
+
+export interface TestApiServer {
+  url: string
+  token: string
+  dataDir: string
+  adminTokenPath: string
+  call<T = unknown>(method: string, path: string, options?: CallOptions): Promise<ApiResponse<T>>
+  /**
+   * Gives `app` code with these process types, as a build would, without the builds API: a slug
+   * is recorded through a second connection to the database, then released through
+   * `POST /apps/{app}/releases {slug}`, so the running server's runtime sees the release.
+   * Answers the new release's version.
+   */
+  deploy(app: string, processTypes: Record<string, string>): Promise<number>
+  close(): Promise<void>
+}
+
+export async function startApiServer(options: Partial<Omit<ServerOptions, 'dataDir'>> & {dataDir?: string} = {}): Promise<TestApiServer> {
+  const ownsDir = options.dataDir === undefined
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'tug-api-test-'))
+  const server = await startServer({host: '127.0.0.1', port: 0, ...options, dataDir})
+  const token = readFileSync(server.adminTokenPath, 'utf8').trim()
+
+  async function call<T>(method: string, path: string, call: CallOptions = {}): Promise<ApiResponse<T>> {
+    const headers: Record<string, string> = {Accept: ACCEPT_V3}
+    const bearer = call.token === undefined ? token : call.token
+    if (bearer !== null) headers.Authorization = `Bearer ${bearer}`
+    let payload: string | Uint8Array | undefined = call.rawBody
+    if (payload === undefined && call.body !== undefined) payload = JSON.stringify(call.body)
+    if (payload !== undefined) headers['Content-Type'] = 'application/json'
+    const response = await fetch(server.url + path, {method, headers: {...headers, ...call.headers}, body: payload})
+    const text = await response.text()
+    let body: unknown
+    if (text !== '') {
+      try {
+        body = JSON.parse(text) as unknown
+      } catch {
+        body = undefined
+      }
+    }
+    return {status: response.status, headers: response.headers, body: body as T, text}
+  }
+
+  async function deploy(app: string, processTypes: Record<string, string>): Promise<number> {
+    const slugId = randomUUID()
+    const store = new Store({path: join(dataDir, 'tug.db')})
+    try {
+      const record = store.apps.findByName(app)
+      const owner = record && store.accounts.get(record.owner_id)
+      if (!record || !owner) throw new Error(`deploy: no app ${app}`)
+      // A staging release of the slug, so that the API can release it properly below.
+      createRelease(store, {
+        appId: record.id,
+        description: 'staging',
+        slugId,
+        codeDir: null,
+        processTypes: Object.entries(processTypes).map(([name, command]) => ({name, command})),
+        user: owner,
+      })
+    } finally {
+      store.close()
+    }
+    const response = await call<{version: number}>('POST', `/apps/${app}/releases`, {body: {slug: slugId, description: 'Deploy'}})
+    if (response.status !== 201) throw new Error(`deploy: ${response.status} ${response.text}`)
+    return response.body.version
+  }
+
+  return {
+    url: server.url,
+    deploy,
+    token,
+    dataDir,
+    adminTokenPath: server.adminTokenPath,
+    call,
+    async close() {
+      await server.close()
+      if (ownsDir) rmSync(dataDir, {recursive: true, force: true})
+    },
+  }
+}
