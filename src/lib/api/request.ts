@@ -55,6 +55,8 @@ const RETRY_NETWORK_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ECO
 const NEVER_SENT_CODES = new Set(['ECONNREFUSED'])
 
 const BACKOFF_BASE_MS = 500
+/** A body of bytes (a source upload) gets this much extra time to be sent: 64 KiB/s at worst. */
+const MIN_UPLOAD_BYTES_PER_MS = 64
 /** No single wait is longer, whatever Retry-After asks for: a CLI must not hang for minutes. */
 export const MAX_RETRY_WAIT_MS = 30_000
 
@@ -189,13 +191,13 @@ class TimeoutSignal {
 
   constructor(private readonly ms: number) {}
 
-  /** (Re)start the clock: once for the headers, once more for reading the body. */
-  arm(): void {
+  /** (Re)start the clock: once for sending and the headers, once more for reading the body. */
+  arm(ms: number = this.ms): void {
     this.disarm()
     this.timer = setTimeout(() => {
       this.timedOut = true
       this.controller.abort()
-    }, this.ms)
+    }, ms)
     this.timer.unref()
   }
 
@@ -236,7 +238,8 @@ export async function apiRequest<T>(config: RequestConfig, method: string, path:
     if (options.range !== undefined) headers.Range = options.range
     Object.assign(headers, options.headers)
 
-    const result = await attemptOnce(url, {method, headers, body: payload, dispatcher}, config.timeoutMs, options.discardBody === true || method === 'HEAD')
+    const sendAllowanceMs = payload instanceof Uint8Array ? Math.ceil(payload.byteLength / MIN_UPLOAD_BYTES_PER_MS) : 0
+    const result = await attemptOnce(url, {method, headers, body: payload, dispatcher}, config.timeoutMs, sendAllowanceMs, options.discardBody === true || method === 'HEAD')
 
     const last = attempt >= config.retries
     if (result.kind === 'network') {
@@ -283,10 +286,11 @@ async function attemptOnce(
   url: URL,
   init: {method: string; headers: Record<string, string>; body: string | Uint8Array | undefined; dispatcher: Dispatcher},
   timeoutMs: number,
+  sendAllowanceMs: number,
   discardBody: boolean,
 ): Promise<Attempt> {
   const timeout = new TimeoutSignal(timeoutMs)
-  timeout.arm()
+  timeout.arm(timeoutMs + sendAllowanceMs)
   try {
     // The dispatcher comes from undici 7 while the global fetch bundles its own undici types;
     // both speak the same dispatch interface, so the init is typed loosely at this one seam.

@@ -503,6 +503,17 @@ describe('ApiClient', () => {
       server!.closeAllConnections()
     })
 
+    it('times out a body that stalls after the headers', async () => {
+      const url = await listen((_req, res) => {
+        res.writeHead(200, {'Content-Type': 'application/json'})
+        res.write('[{"name":')
+      })
+      const client = new ApiClient({baseUrl: url, timeoutMs: 200, retries: 0})
+      const error = await rejects(client.apps.list(), NetworkError)
+      assert.equal(error.message, `Could not reach the control plane at ${url}: no answer to GET /apps within 200ms`)
+      server!.closeAllConnections()
+    })
+
     it('goes through HTTP_PROXY, and around it for NO_PROXY hosts', async () => {
       const proxied: string[] = []
       const proxyUrl = await listen((req, res) => {
