@@ -30,11 +30,11 @@ connection. With --json, prints one JSON object per line.`
   async run(): Promise<void> {
     const {flags} = await this.parse(Logs)
     const app = this.requireApp(flags)
-    const body: LogSessionCreateBody = {lines: flags.num, tail: flags.tail}
+    const body: LogSessionCreateBody = {lines: flags.num, tail: flags.tail === true}
     const dyno = flags.dyno ?? flags.type
     if (dyno) body.dyno = dyno
     if (flags.source) body.source = flags.source
     const session = await (await this.api()).logSessions.create(app, body)
-    await displayLogs({url: session.logplex_url, tail: flags.tail, stdout: this.io.stdout, color: this.colorOn(), json: this.jsonEnabled()})
+    await displayLogs({url: session.logplex_url, tail: flags.tail === true, stdout: this.io.stdout, color: this.colorOn(), json: this.jsonEnabled(), sleep: (ms) => this.io.sleep(ms)})
   }
 }

@@ -34,7 +34,7 @@ Its output goes to the app's logs; --tail follows them.`
     const dyno = await this.action(`Running ${command} on ${app}`, () => api.dynos.create(app, body), (d) => `done, ${d.name}`)
     if (flags.tail) {
       const session = await api.logSessions.create(app, {dyno: dyno.name, tail: true, lines: 100})
-      await displayLogs({url: session.logplex_url, tail: true, stdout, color: this.colorOn(), json: this.jsonEnabled()})
+      await displayLogs({url: session.logplex_url, tail: true, stdout, color: this.colorOn(), json: this.jsonEnabled(), sleep: (ms) => this.io.sleep(ms)})
     } else {
       this.info(`Run \`tug logs -a ${app} -d ${dyno.name}\` to view the output.`)
     }

@@ -11,6 +11,8 @@ export interface DisplayOptions {
   color: boolean
   /** One JSON object per line (`{timestamp, source, dyno, message}`) instead of text. */
   json?: boolean
+  /** Back-off between reconnects (injected by tests). */
+  sleep?: (ms: number) => Promise<void>
 }
 
 function isPipeClosed(error: unknown): boolean {
@@ -44,7 +46,7 @@ export async function displayLogs(options: DisplayOptions): Promise<{lines: numb
   stdout.on('error', onError)
   let lines = 0
   try {
-    for await (const line of readLogStream(options.url, {tail: options.tail, signal: controller.signal})) {
+    for await (const line of readLogStream(options.url, {tail: options.tail, signal: controller.signal, sleep: options.sleep})) {
       if (closed) break
       const ok = stdout.write(renderLine(line.line, options) + '\n', (error?: Error | null) => {
         if (error) onError(error)

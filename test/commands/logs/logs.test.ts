@@ -1,0 +1,119 @@
+import assert from 'node:assert/strict'
+import {Writable} from 'node:stream'
+import nock from 'nock'
+
+import Logs from '../../../src/commands/logs.js'
+import {API, removeTestHome, runCommand} from '../../helpers/capture.js'
+
+const LOGS = 'http://logs.test'
+const session = (id = 'sess-1') => ({
+  created_at: '2026-11-27T11:15:29Z',
+  id: '00000000-0000-0000-0000-0000000000f1',
+  logplex_url: `${LOGS}/sessions/${id}`,
+  updated_at: '2026-11-27T11:15:29Z',
+})
+
+const L1 = '2026-11-27T11:15:41.123456+00:00 app[web.1]: GET / 200'
+const L2 = '2026-11-27T11:15:42.000001+00:00 tug[web.1]: State changed from starting to up'
+
+describe('logs', () => {
+  before(() => nock.disableNetConnect())
+  afterEach(() => {
+    const pending = nock.pendingMocks()
+    nock.cleanAll()
+    assert.deepEqual(pending, [], 'every expected request was made')
+  })
+  after(() => {
+    nock.enableNetConnect()
+    removeTestHome()
+  })
+
+  it('creates a session with lines=100 and prints the SSE stream, with no Authorization on the stream', async () => {
+    nock(API).post('/apps/shop/log-sessions', {lines: 100, tail: false}).reply(201, session())
+    nock(LOGS, {badheaders: ['authorization'], reqheaders: {accept: 'text/event-stream'}})
+      .get('/sessions/sess-1')
+      .reply(200, `id: 1\ndata: ${L1}\n\nid: 2\ndata: ${L2}\n\n`, {'Content-Type': 'text/event-stream'})
+    const result = await runCommand(Logs, ['-a', 'shop'])
+    assert.equal(result.stdout, `${L1}\n${L2}\n`)
+    assert.equal(result.stderr, '')
+    assert.equal(result.code, 0)
+  })
+
+  it('passes the dyno, source and number filters to the session (the server filters before counting)', async () => {
+    nock(API).post('/apps/shop/log-sessions', {lines: 5, tail: false, dyno: 'web.1', source: 'app'}).reply(201, session())
+    nock(LOGS).get('/sessions/sess-1').reply(200, `${L1}\n`, {'Content-Type': 'text/plain; charset=utf-8'})
+    const result = await runCommand(Logs, ['-a', 'shop', '-n', '5', '-d', 'web.1', '-s', 'app'])
+    assert.equal(result.stdout, `${L1}\n`)
+  })
+
+  it('sends --type as the dyno prefix filter and --tail as tail', async () => {
+    nock(API).post('/apps/shop/log-sessions', {lines: 100, tail: true, dyno: 'worker'}).reply(201, session())
+    nock(LOGS).get('/sessions/sess-1').reply(200, `data: ${L1}\n\n`, {'Content-Type': 'text/event-stream'})
+    nock(LOGS).get('/sessions/sess-1').reply(404, 'gone')
+    const result = await runCommand(Logs, ['-a', 'shop', '--type', 'worker', '--tail'])
+    assert.equal(result.stdout, `${L1}\n`)
+    assert.equal(result.code, 1)
+    assert.match(result.stderr, /Log stream timed out/)
+  })
+
+  it('--tail reconnects after a dropped connection and resumes from the last event id', async () => {
+    nock(API).post('/apps/shop/log-sessions', {lines: 100, tail: true}).reply(201, session())
+    nock(LOGS).get('/sessions/sess-1').reply(200, `id: 41\ndata: ${L1}\n\n`, {'Content-Type': 'text/event-stream'})
+    nock(LOGS, {reqheaders: {'last-event-id': '41'}}).get('/sessions/sess-1').reply(200, `id: 42\ndata: ${L2}\n\n`, {'Content-Type': 'text/event-stream'})
+    nock(LOGS, {reqheaders: {'last-event-id': '42'}}).get('/sessions/sess-1').reply(403, 'expired')
+    const result = await runCommand(Logs, ['-a', 'shop', '-t'])
+    assert.equal(result.stdout, `${L1}\n${L2}\n`)
+    assert.equal(result.stderr, 'Error: Log stream timed out. Please try again.\n')
+    assert.equal(result.code, 1)
+  })
+
+  it('colourises on a terminal only', async () => {
+    nock(API).post('/apps/shop/log-sessions').reply(201, session())
+    nock(LOGS).get('/sessions/sess-1').reply(200, `data: ${L1}\n\n`, {'Content-Type': 'text/event-stream'})
+    const result = await runCommand(Logs, ['-a', 'shop'], {tty: {stdout: true}})
+    assert.notEqual(result.stdout, `${L1}\n`)
+    assert.equal(result.stdout.replace(/\u001B\[[0-9;]*m/g, ''), `${L1}\n`)
+  })
+
+  it('prints one JSON object per line with --json', async () => {
+    nock(API).post('/apps/shop/log-sessions').reply(201, session())
+    nock(LOGS).get('/sessions/sess-1').reply(200, `data: ${L1}\n\n`, {'Content-Type': 'text/event-stream'})
+    const result = await runCommand(Logs, ['-a', 'shop', '--json'])
+    assert.deepEqual(JSON.parse(result.stdout), {timestamp: '2026-11-27T11:15:41.123456+00:00', source: 'app', dyno: 'web.1', message: 'GET / 200'})
+  })
+
+  it('exits 0 quietly when stdout is closed (tug logs | head -1)', async () => {
+    let writes = 0
+    let received = ''
+    const head = new Writable({
+      write(chunk: Buffer, _encoding, callback) {
+        writes++
+        if (writes === 1) {
+          received += chunk.toString()
+          callback()
+        } else {
+          callback(Object.assign(new Error('write EPIPE'), {code: 'EPIPE'}))
+        }
+      },
+    })
+    head.on('error', () => undefined)
+    const body = Array.from({length: 50}, (_, i) => `data: line ${i}\n\n`).join('')
+    nock(API).post('/apps/shop/log-sessions').reply(201, session())
+    nock(LOGS).get('/sessions/sess-1').reply(200, body, {'Content-Type': 'text/event-stream'})
+    const result = await runCommand(Logs, ['-a', 'shop'], {stdout: head})
+    assert.equal(result.code, 0)
+    assert.equal(result.stderr, '')
+    assert.equal(received, 'line 0\n')
+  })
+
+  it('rejects a negative --num before any request', async () => {
+    const result = await runCommand(Logs, ['-a', 'shop', '-n', '-1'])
+    assert.equal(result.code, 2)
+  })
+
+  it('gives the 404 hint for an unknown app', async () => {
+    nock(API).post('/apps/nope/log-sessions').reply(404, {id: 'not_found', message: "Couldn't find that app.", resource: 'app'})
+    const result = await runCommand(Logs, ['-a', 'nope'])
+    assert.equal(result.stderr, "Error: Couldn't find that app.\nCheck the app name with `tug apps`.\n")
+  })
+})
