@@ -3,6 +3,7 @@ import {Writable} from 'node:stream'
 import nock from 'nock'
 
 import Logs from '../../../src/commands/logs.js'
+import {stripAnsi} from '../../../src/lib/cli/styled.js'
 import {API, removeTestHome, runCommand} from '../../helpers/capture.js'
 
 const LOGS = 'http://logs.test'
@@ -72,7 +73,7 @@ describe('logs', () => {
     nock(LOGS).get('/sessions/sess-1').reply(200, `data: ${L1}\n\n`, {'Content-Type': 'text/event-stream'})
     const result = await runCommand(Logs, ['-a', 'shop'], {tty: {stdout: true}})
     assert.notEqual(result.stdout, `${L1}\n`)
-    assert.equal(result.stdout.replace(/\u001B\[[0-9;]*m/g, ''), `${L1}\n`)
+    assert.equal(stripAnsi(result.stdout), `${L1}\n`)
   })
 
   it('prints one JSON object per line with --json', async () => {
