@@ -1,0 +1,344 @@
+// The log router: one ordered, numbered stream per app, gathered from dyno output and platform
+// events, kept in a bounded history and fanned out to subscribers that each read at their pace.
+import {compileFilter, type LogFilter} from './filter.js'
+import {formatLogLine} from '../../lib/log-line.js'
+
+import {MAX_LINE_BYTES, MAX_MICROS, formatMicros, parseMicros, safeDyno, safeSource, splitLines, splitLong, systemMicros, TIMESTAMP_LENGTH} from './format.js'
+import {LineSplitter} from './line-splitter.js'
+import {LogRing, type LogEntry} from './ring.js'
+import {SegmentStore} from './segment-store.js'
+import {Subscription, type LogItem, type LogSink, type LogSubscription} from './subscription.js'
+
+export interface LogInput {
+  /** `app` for dyno output, `tug` for the control plane's own events. */
+  source: string
+  /** `web.1`, `run.3`, `api`, ... */
+  dyno: string
+  /** One or more lines (split on line breaks); bytes are decoded as UTF-8, invalid ones as U+FFFD. */
+  message: string | Uint8Array
+  /** When it happened: a Date, or microseconds since the epoch. Default: now. */
+  time?: Date | number
+}
+
+export interface SubscribeOptions {
+  filter?: LogFilter
+  /** Resume: every matching line after this id still in the history (then `lines` is ignored). */
+  afterId?: number
+  /** The last N matching lines first (capped at the history size). Default 0. */
+  lines?: number
+  /** Keep delivering new lines; without it the subscription ends after the backlog. */
+  tail: boolean
+}
+
+export interface PersistOptions {
+  /** One `<app>.log` file per app goes here. */
+  dir: string
+  /** Default 100 ms. */
+  flushIntervalMs?: number
+  /** Default 1000 pending lines. */
+  flushLines?: number
+}
+
+export interface LogRouterOptions {
+  /** Lines of history per app (default 10,000). */
+  historyLines?: number
+  /** UTF-8 bytes of history per app (default 16 MiB); the oldest lines go first. */
+  historyBytes?: number
+  /** Live lines a subscriber may have waiting (default 10,000). */
+  queueLines?: number
+  /** ... and their bytes (default 16 MiB). */
+  queueBytes?: number
+  /** Most lines handed to a sink in one `deliver` (default 1000). */
+  batchLines?: number
+  /** Longest message part of one line, in bytes (default 10,000, as Heroku). */
+  maxLineBytes?: number
+  /** The clock, in microseconds since the epoch. */
+  now?: () => number
+  /** Runs subscriber deliveries off the writer's stack (default setImmediate). */
+  schedule?: (task: () => void) => void
+  /** Keep history across restarts; only with `LogRouter.open`. */
+  persist?: PersistOptions
+  /** Errors the router swallowed so as never to throw into a writer (default: ignored). */
+  onError?: (error: unknown) => void
+}
+
+export interface LogWriter {
+  /** Raw output: cut anywhere, lines are assembled across chunks. */
+  write(chunk: Uint8Array | string): void
+  /** The stream is over: its last unfinished line, if any, is written. */
+  end(): void
+}
+
+export interface RouterStats {
+  apps: number
+  /** Lines and UTF-8 bytes held in all histories. */
+  lines: number
+  bytes: number
+  subscribers: number
+  /** Errors swallowed by write() (also reported to onError). */
+  writeErrors: number
+}
+
+/** Platform notices about a stream itself are `tug[logplex]` lines, as Heroku's are `heroku[logplex]`. */
+export const NOTICE_SOURCE = 'tug'
+export const NOTICE_DYNO = 'logplex'
+
+export const DEFAULTS = {
+  historyLines: 10_000,
+  historyBytes: 16 * 1024 * 1024,
+  queueLines: 10_000,
+  queueBytes: 16 * 1024 * 1024,
+  batchLines: 1000,
+} as const
+
+interface AppLog {
+  readonly ring: LogRing
+  nextId: number
+  lastMicros: number
+  readonly subscribers: Set<Subscription>
+  /** Raw name -> safe, shared name: every line of a dyno points at one string. */
+  readonly sources: Map<string, string>
+  readonly dynos: Map<string, string>
+}
+
+const decoder = new TextDecoder('utf-8')
+const NAME_CACHE_LIMIT = 1024
+
+/**
+ * Memory bound, per app: at most `historyLines` entries and `historyBytes` bytes of UTF-8 text.
+ * V8 keeps a string in one byte per character when it can, two otherwise, so the text costs at
+ * most 2 x historyBytes (1 x for ASCII), plus about 80 bytes per line for the entry object and
+ * its slot. With the defaults and ~100-byte messages (~150-byte lines) that is about 2.3 MB per
+ * app (bench/logs-router measures it). Each subscriber adds at most `queueLines` references and
+ * keeps at most `queueBytes` of lines alive that the history may already have let go.
+ */
+export class LogRouter {
+  private readonly apps = new Map<string, AppLog>()
+  private readonly historyLines: number
+  private readonly historyBytes: number
+  private readonly limits: {queueLines: number; queueBytes: number; batchLines: number}
+  private readonly maxLineBytes: number
+  private readonly now: () => number
+  private readonly schedule: (task: () => void) => void
+  private readonly onError: (error: unknown) => void
+  private store: SegmentStore | undefined
+  private writeErrors = 0
+  private closed = false
+
+  constructor(options: LogRouterOptions = {}) {
+    if (options.persist) throw new TypeError('a persisted LogRouter is made with `await LogRouter.open(options)`')
+    this.historyLines = options.historyLines ?? DEFAULTS.historyLines
+    this.historyBytes = options.historyBytes ?? DEFAULTS.historyBytes
+    this.limits = {
+      queueLines: options.queueLines ?? DEFAULTS.queueLines,
+      queueBytes: options.queueBytes ?? DEFAULTS.queueBytes,
+      batchLines: options.batchLines ?? DEFAULTS.batchLines,
+    }
+    this.maxLineBytes = options.maxLineBytes ?? MAX_LINE_BYTES
+    this.now = options.now ?? systemMicros
+    this.schedule = options.schedule ?? ((task) => void setImmediate(task))
+    this.onError = options.onError ?? (() => {})
+    // Validates the bounds now rather than on the first write.
+    new LogRing(this.historyLines, this.historyBytes)
+  }
+
+  /** A router, with its history read back from `options.persist.dir` when given. */
+  static async open(options: LogRouterOptions = {}): Promise<LogRouter> {
+    const {persist, ...rest} = options
+    const router = new LogRouter(rest)
+    if (!persist) return router
+    const {store, loaded} = await SegmentStore.open({
+      dir: persist.dir,
+      flushIntervalMs: persist.flushIntervalMs,
+      flushLines: persist.flushLines,
+      compactLines: 2 * router.historyLines,
+      compactBytes: 2 * router.historyBytes,
+      snapshot: (appId) => router.apps.get(appId)?.ring ?? [],
+      onError: router.onError,
+    })
+    for (const history of loaded) {
+      const app = router.appFor(history.appId)
+      for (const entry of history.entries) app.ring.push(entry)
+      const last = history.entries[history.entries.length - 1]
+      if (last) {
+        app.nextId = last.id + 1
+        app.lastMicros = parseMicros(last.text.slice(0, TIMESTAMP_LENGTH)) ?? 0
+      }
+    }
+    router.store = store
+    return router
+  }
+
+  /**
+   * The one input. Never blocks and never throws: the line goes into the history, the file's
+   * pending batch and the queue of each matching subscriber, and that is all it costs.
+   */
+  write(appId: string, input: LogInput): void {
+    try {
+      if (this.closed) return
+      const app = this.appFor(appId)
+      const source = this.name(app.sources, input.source, safeSource)
+      const dyno = this.name(app.dynos, input.dyno, safeDyno)
+      const message = typeof input.message === 'string' ? input.message : decoder.decode(input.message)
+      const time = input.time
+      let micros = time === undefined ? Number.NaN : typeof time === 'number' ? time : time.getTime() * 1000
+      // A time no timestamp can show (invalid, before 1970, after 2255) is replaced by now.
+      if (!(micros >= 0 && micros <= MAX_MICROS)) micros = this.now()
+      // Per app, time never goes backwards, whatever the clocks of the dynos' hosts say.
+      if (!(micros >= app.lastMicros)) micros = app.lastMicros
+      app.lastMicros = micros
+      const timestamp = formatMicros(micros)
+      for (const line of splitLines(message)) {
+        for (const piece of splitLong(line, this.maxLineBytes)) {
+          this.append(appId, app, formatLogLine({timestamp, source, dyno, message: piece}), source, dyno)
+        }
+      }
+    } catch (error) {
+      this.writeErrors++
+      this.report(error)
+    }
+  }
+
+  /** A writer for one dyno's raw output stream (partial lines, invalid UTF-8). */
+  writer(appId: string, source: string, dyno: string): LogWriter {
+    const splitter = new LineSplitter()
+    const emit = (lines: string[]): void => {
+      for (const line of lines) this.write(appId, {source, dyno, message: line})
+    }
+    return {
+      write: (chunk) => {
+        try {
+          emit(splitter.push(chunk))
+        } catch (error) {
+          this.writeErrors++
+          this.report(error)
+        }
+      },
+      end: () => emit(splitter.end()),
+    }
+  }
+
+  /**
+   * A reader: the backlog (the last `lines` matching, or every matching line after `afterId`)
+   * comes first, then, with `tail`, every new matching line. Resuming after an id the history no
+   * longer holds starts with a notice saying how many lines were lost.
+   */
+  subscribe(appId: string, options: SubscribeOptions, sink: LogSink): LogSubscription {
+    const app = this.appFor(appId)
+    const match = compileFilter(options.filter)
+    let backlog: LogItem[]
+    const afterId = options.afterId
+    if (afterId !== undefined && Number.isFinite(afterId)) {
+      const firstKept = app.ring.oldest?.id ?? app.nextId
+      const lost = firstKept - Math.floor(afterId) - 1
+      const past = app.ring.after(afterId, match)
+      backlog = lost > 0 ? [this.notice(`Warning (history gap): ${lost} messages after id ${Math.floor(afterId)} are no longer in the history`), ...past] : past
+    } else {
+      backlog = app.ring.lastMatching(Math.min(Math.floor(options.lines ?? 0), this.historyLines), match)
+    }
+    const subscription = new Subscription(
+      appId,
+      match,
+      options.tail && !this.closed,
+      backlog,
+      sink,
+      this.limits,
+      this.schedule,
+      (dropped, since) => this.notice(`Error L10 (output buffer overflow): ${dropped} messages dropped since ${since}`),
+      (closed) => app.subscribers.delete(closed),
+      (error) => this.report(error),
+    )
+    if (options.tail && !this.closed) app.subscribers.add(subscription)
+    return subscription
+  }
+
+  /** The same lookups as a subscription's backlog, as a plain array. */
+  history(appId: string, options: {filter?: LogFilter; lines?: number; afterId?: number} = {}): LogEntry[] {
+    const app = this.apps.get(appId)
+    if (!app) return []
+    const match = compileFilter(options.filter)
+    if (options.afterId !== undefined) return app.ring.after(options.afterId, match)
+    return app.ring.lastMatching(options.lines ?? this.historyLines, match)
+  }
+
+  /** The id of the app's newest line (0 before the first). */
+  lastId(appId: string): number {
+    return (this.apps.get(appId)?.nextId ?? 1) - 1
+  }
+
+  stats(): RouterStats {
+    let lines = 0
+    let bytes = 0
+    let subscribers = 0
+    for (const app of this.apps.values()) {
+      lines += app.ring.length
+      bytes += app.ring.bytes
+      subscribers += app.subscribers.size
+    }
+    return {apps: this.apps.size, lines, bytes, subscribers, writeErrors: this.writeErrors}
+  }
+
+  /** Forgets an app (destroyed): its subscribers end, its history and file go. */
+  async removeApp(appId: string): Promise<void> {
+    const app = this.apps.get(appId)
+    this.apps.delete(appId)
+    if (app) for (const subscription of [...app.subscribers]) subscription.close()
+    await this.store?.remove(appId)
+  }
+
+  /** Writes every pending line to disk (no-op without persistence). */
+  async flush(): Promise<void> {
+    await this.store?.flush()
+  }
+
+  /** Ends every subscription, writes what is pending and closes the files. */
+  async close(): Promise<void> {
+    if (this.closed) return
+    this.closed = true
+    for (const app of this.apps.values()) {
+      for (const subscription of [...app.subscribers]) subscription.close()
+    }
+    await this.store?.close()
+  }
+
+  private appFor(appId: string): AppLog {
+    let app = this.apps.get(appId)
+    if (!app) {
+      app = {ring: new LogRing(this.historyLines, this.historyBytes), nextId: 1, lastMicros: 0, subscribers: new Set(), sources: new Map(), dynos: new Map()}
+      this.apps.set(appId, app)
+    }
+    return app
+  }
+
+  private name(names: Map<string, string>, raw: string, safe: (name: string) => string): string {
+    let name = names.get(raw)
+    if (name === undefined) {
+      // One-off dynos bring new names forever (run.1, run.2, ...): keep the cache bounded.
+      if (names.size >= NAME_CACHE_LIMIT) names.clear()
+      name = safe(String(raw))
+      names.set(raw, name)
+    }
+    return name
+  }
+
+  private append(appId: string, app: AppLog, text: string, source: string, dyno: string): void {
+    const entry: LogEntry = {id: app.nextId++, text, source, dyno, bytes: Buffer.byteLength(text)}
+    app.ring.push(entry)
+    this.store?.append(appId, entry)
+    for (const subscription of app.subscribers) {
+      if (subscription.match(source, dyno)) subscription.offer(entry)
+    }
+  }
+
+  private notice(message: string): LogItem {
+    return {id: undefined, text: formatLogLine({timestamp: formatMicros(this.now()), source: NOTICE_SOURCE, dyno: NOTICE_DYNO, message})}
+  }
+
+  private report(error: unknown): void {
+    try {
+      this.onError(error)
+    } catch {
+      // The error handler itself failed; there is no one left to tell.
+    }
+  }
+}

@@ -1,0 +1,250 @@
+// Keeps each app's history across a restart of the control plane: one append-only file per app,
+// written in batches off the hot path, rewritten from the history when it grows to twice its size.
+//
+// File format: one record per line, `<id>\t<formatted line>\n`. Lines never hold a line break (the
+// router splits on them), so a record is whole exactly when its `\n` is there; a torn last record
+// after a crash has none and is ignored, and a record that does not parse (garbage after a power
+// loss) is skipped. A file that had either is rewritten before anything is appended to it, so a
+// new record can never be glued to a torn one.
+import {mkdir, open, readdir, readFile, rename, rm, writeFile, type FileHandle} from 'node:fs/promises'
+import {join} from 'node:path'
+
+import type {LogEntry} from './ring.js'
+
+export interface SegmentStoreOptions {
+  dir: string
+  /** Write what is pending at least this often (default 100 ms). */
+  flushIntervalMs?: number
+  /** Write as soon as this many lines are pending in all (default 1000). */
+  flushLines?: number
+  /** Rewrite an app's file when it holds more records than this (twice the history). */
+  compactLines: number
+  /** ... or more bytes than this (twice the history's byte bound). */
+  compactBytes: number
+  /** The current history of an app, which a rewrite writes out. */
+  snapshot: (appId: string) => Iterable<LogEntry>
+  onError: (error: unknown) => void
+}
+
+export interface LoadedHistory {
+  appId: string
+  /** Whole, valid records in id order (possibly more than the history keeps). */
+  entries: LogEntry[]
+  /** Records in the file. */
+  records: number
+  bytes: number
+  /** The file had a torn or invalid record. */
+  damaged: boolean
+}
+
+interface AppFile {
+  readonly appId: string
+  readonly path: string
+  fd: FileHandle | undefined
+  pending: LogEntry[]
+  records: number
+  bytes: number
+  rewrite: boolean
+  busy: Promise<void> | undefined
+  removed: boolean
+}
+
+const RECORD = /^(\d+)\t\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}\+00:00 ([A-Za-z0-9_-]+)\[([A-Za-z0-9_.-]+)\]: /
+const SUFFIX = '.log'
+
+export function fileNameFor(appId: string): string {
+  return encodeURIComponent(appId) + SUFFIX
+}
+
+/** Parses one file's text; pure, for the tests of torn and damaged files. */
+export function parseSegment(appId: string, text: string): LoadedHistory {
+  const lines = text.split('\n')
+  // The piece after the last `\n` is a torn record (or '' when the file ends cleanly).
+  const torn = lines.pop() !== ''
+  const entries: LogEntry[] = []
+  const names = new Map<string, string>()
+  const intern = (name: string): string => {
+    const known = names.get(name)
+    if (known !== undefined) return known
+    names.set(name, name)
+    return name
+  }
+  let invalid = 0
+  let lastId = 0
+  for (const line of lines) {
+    const match = RECORD.exec(line)
+    const id = match ? Number(match[1]) : Number.NaN
+    if (!match || !Number.isSafeInteger(id) || id <= lastId) {
+      invalid++
+      continue
+    }
+    lastId = id
+    const textPart = line.slice(line.indexOf('\t') + 1)
+    entries.push({id, text: textPart, source: intern(match[2] ?? ''), dyno: intern(match[3] ?? ''), bytes: Buffer.byteLength(textPart)})
+  }
+  return {appId, entries, records: lines.length, bytes: Buffer.byteLength(text), damaged: torn || invalid > 0}
+}
+
+function serialise(entries: Iterable<LogEntry>): {data: Buffer; records: number} {
+  const parts: string[] = []
+  for (const entry of entries) parts.push(`${entry.id}\t${entry.text}\n`)
+  return {data: Buffer.from(parts.join(''), 'utf8'), records: parts.length}
+}
+
+export class SegmentStore {
+  private readonly files = new Map<string, AppFile>()
+  private readonly timer: NodeJS.Timeout
+  private pendingTotal = 0
+  private flushSoon = false
+  private closed = false
+
+  private constructor(private readonly options: SegmentStoreOptions) {
+    this.timer = setInterval(() => void this.flush(), options.flushIntervalMs ?? 100)
+    // The flush timer must not keep a process alive on its own; close() writes what is left.
+    this.timer.unref()
+  }
+
+  /** Opens the directory (creating it) and reads back every app's history. */
+  static async open(options: SegmentStoreOptions): Promise<{store: SegmentStore; loaded: LoadedHistory[]}> {
+    await mkdir(options.dir, {recursive: true})
+    const loaded: LoadedHistory[] = []
+    for (const name of (await readdir(options.dir)).sort()) {
+      if (name.endsWith('.tmp')) {
+        await rm(join(options.dir, name), {force: true})
+        continue
+      }
+      if (!name.endsWith(SUFFIX)) continue
+      let appId: string
+      try {
+        appId = decodeURIComponent(name.slice(0, -SUFFIX.length))
+      } catch {
+        continue
+      }
+      if (fileNameFor(appId) !== name) continue
+      loaded.push(parseSegment(appId, await readFile(join(options.dir, name), 'utf8')))
+    }
+    const store = new SegmentStore(options)
+    for (const history of loaded) {
+      const file = store.fileFor(history.appId)
+      file.records = history.records
+      file.bytes = history.bytes
+      file.rewrite = history.damaged
+    }
+    return {store, loaded}
+  }
+
+  /** Queues one line for the file; costs an array push. */
+  append(appId: string, entry: LogEntry): void {
+    if (this.closed) return
+    const file = this.fileFor(appId)
+    file.pending.push(entry)
+    this.pendingTotal++
+    // When the disk falls far behind, the lines waiting are all in the history anyway: drop them
+    // and rewrite the file from the history instead, so this buffer stays bounded.
+    if (file.pending.length > this.options.compactLines) {
+      this.pendingTotal -= file.pending.length
+      file.pending = []
+      file.rewrite = true
+    }
+    if (this.pendingTotal >= (this.options.flushLines ?? 1000) && !this.flushSoon) {
+      this.flushSoon = true
+      setImmediate(() => {
+        this.flushSoon = false
+        void this.flush()
+      })
+    }
+  }
+
+  /** Resolves once everything appended before the call is written. */
+  async flush(): Promise<void> {
+    await Promise.all([...this.files.values()].map((file) => this.flushFile(file)))
+  }
+
+  async remove(appId: string): Promise<void> {
+    const file = this.files.get(appId)
+    this.files.delete(appId)
+    if (file) {
+      file.removed = true
+      this.pendingTotal -= file.pending.length
+      file.pending = []
+      await file.busy
+      await file.fd?.close().catch(this.options.onError)
+      file.fd = undefined
+    }
+    await rm(join(this.options.dir, fileNameFor(appId)), {force: true})
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return
+    clearInterval(this.timer)
+    await this.flush()
+    this.closed = true
+    for (const file of this.files.values()) {
+      await file.fd?.close().catch(this.options.onError)
+      file.fd = undefined
+    }
+  }
+
+  /** For tests and stats: records and bytes in an app's file as the store believes them. */
+  fileStats(appId: string): {records: number; bytes: number; pending: number} | undefined {
+    const file = this.files.get(appId)
+    return file && {records: file.records, bytes: file.bytes, pending: file.pending.length}
+  }
+
+  private fileFor(appId: string): AppFile {
+    let file = this.files.get(appId)
+    if (!file) {
+      file = {appId, path: join(this.options.dir, fileNameFor(appId)), fd: undefined, pending: [], records: 0, bytes: 0, rewrite: false, busy: undefined, removed: false}
+      this.files.set(appId, file)
+    }
+    return file
+  }
+
+  private flushFile(file: AppFile): Promise<void> {
+    if (file.busy) return file.busy.then(() => this.flushFile(file))
+    if (file.removed || (file.pending.length === 0 && !file.rewrite)) return Promise.resolve()
+    const run = this.writeFile(file)
+      .catch((error: unknown) => {
+        // Whatever that write held may be half on disk: start the file again from the history.
+        file.rewrite = true
+        this.options.onError(error)
+      })
+      .finally(() => {
+        file.busy = undefined
+      })
+    file.busy = run
+    return run
+  }
+
+  private async writeFile(file: AppFile): Promise<void> {
+    const pendingBytesGuess = file.pending.reduce((sum, entry) => sum + entry.bytes + 12, 0)
+    if (file.rewrite || file.records + file.pending.length > this.options.compactLines || file.bytes + pendingBytesGuess > this.options.compactBytes) {
+      // Snapshot and clearing the pending lines happen in one synchronous step: every line
+      // appended later is not in the snapshot and is appended to the new file.
+      const {data, records} = serialise(this.options.snapshot(file.appId))
+      this.pendingTotal -= file.pending.length
+      file.pending = []
+      file.rewrite = false
+      const tmp = `${file.path}.tmp`
+      await writeFile(tmp, data)
+      await rename(tmp, file.path)
+      await file.fd?.close()
+      file.fd = undefined
+      file.records = records
+      file.bytes = data.length
+      return
+    }
+    const batch = file.pending
+    file.pending = []
+    this.pendingTotal -= batch.length
+    const {data, records} = serialise(batch)
+    file.fd ??= await open(file.path, 'a')
+    let offset = 0
+    while (offset < data.length) {
+      const {bytesWritten} = await file.fd.write(data, offset, data.length - offset)
+      offset += bytesWritten
+    }
+    file.records += records
+    file.bytes += data.length
+  }
+}
