@@ -264,6 +264,7 @@ class LocalDynoHandle implements DynoHandle {
   private readonly listeners = new Set<OutputListener>()
   private pending: Array<[OutputStream, string]> | undefined = []
   private stopRequested = false
+  private leaderExited = false
   private finished = false
   private killTimer: NodeJS.Timeout | undefined
   private killAt = Infinity
@@ -295,6 +296,7 @@ class LocalDynoHandle implements DynoHandle {
     child.on('error', () => {})
     this.exited = new Promise<DynoExit>((resolve) => {
       child.once('exit', (code, signal) => {
+        this.leaderExited = true
         // Anything the main process left behind is part of a dyno that is over.
         if (!this.stopRequested) this.terminate('SIGTERM', this.options.orphanGraceMs)
         void this.finish({code, signal}, drained).then(resolve)
@@ -373,6 +375,8 @@ class LocalDynoHandle implements DynoHandle {
   }
 
   private hasMembers(): boolean {
+    // While the leader has not been reaped, the group exists and its id is ours: no scan needed.
+    if (!this.leaderExited) return true
     const members = listProcessGroup(this.pid, this.options.procRoot)
     return members === undefined ? signalGroupExists(this.pid) : members.length > 0
   }

@@ -2,7 +2,7 @@
 // keeps a port handed to one dyno from going to another before the first has bound it: between
 // our probe and the dyno's own listen the port is free, and the kernel may offer it again.
 
-import {createServer} from 'node:net'
+import {connect, createServer} from 'node:net'
 
 export const DEFAULT_PORT_HOST = '127.0.0.1'
 /** Collisions with the reserved set are rare; this bound only stops a broken probe from spinning. */
@@ -72,4 +72,22 @@ export class PortAllocator {
   get reserved(): ReadonlySet<number> {
     return this.inUse
   }
+}
+
+/**
+ * Whether something accepts TCP connections on `host:port` (how a web dyno is known to be up).
+ * Any failure, or no answer within `timeoutMs`, is false.
+ */
+export function isAccepting(port: number, host: string = DEFAULT_PORT_HOST, timeoutMs = 1000): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({host, port})
+    const done = (result: boolean): void => {
+      clearTimeout(timer)
+      socket.destroy()
+      resolve(result)
+    }
+    const timer = setTimeout(() => done(false), timeoutMs)
+    socket.once('connect', () => done(true))
+    socket.once('error', () => done(false))
+  })
 }

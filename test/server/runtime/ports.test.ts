@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import {createServer} from 'node:net'
 
-import {PortAllocator, probeFreePort} from '../../../src/server/runtime/ports.js'
+import {isAccepting, PortAllocator, probeFreePort} from '../../../src/server/runtime/ports.js'
 
 describe('port allocator', () => {
   it('probes a port that can then be bound on 127.0.0.1', async () => {
@@ -54,5 +54,17 @@ describe('port allocator', () => {
     const allocator = new PortAllocator()
     const ports = await Promise.all(Array.from({length: 20}, () => allocator.allocate()))
     assert.equal(new Set(ports).size, 20)
+  })
+})
+
+describe('isAccepting', () => {
+  it('is true while a server listens on the port and false once it is closed', async () => {
+    const server = createServer((socket) => socket.destroy())
+    await new Promise<void>((resolve) => server.listen({host: '127.0.0.1', port: 0}, () => resolve()))
+    const address = server.address()
+    const port = typeof address === 'object' && address !== null ? address.port : 0
+    assert.equal(await isAccepting(port), true)
+    await new Promise<void>((resolve) => server.close(() => resolve()))
+    assert.equal(await isAccepting(port), false)
   })
 })
