@@ -105,15 +105,21 @@ export function readAdminToken(home: string): string | undefined {
 
 /** True when the server at `url` answers an authenticated request with this token. */
 export async function probeServer(url: string, token: string, fetchImpl: typeof fetch = fetch): Promise<boolean> {
+  return (await probeStatus(url, token, fetchImpl)) === 'ok'
+}
+
+/** 'unauthorized': something answers there but refuses the token; 'down': nothing usable answers. */
+export async function probeStatus(url: string, token: string, fetchImpl: typeof fetch = fetch): Promise<'ok' | 'unauthorized' | 'down'> {
   try {
     const response = await fetchImpl(new URL('/account', url), {
       headers: {Accept: API_ACCEPT, Authorization: `Bearer ${token}`},
       signal: AbortSignal.timeout(2000),
     })
     await response.arrayBuffer()
-    return response.status === 200
+    if (response.status === 200) return 'ok'
+    return response.status === 401 ? 'unauthorized' : 'down'
   } catch {
-    return false
+    return 'down'
   }
 }
 
@@ -255,6 +261,14 @@ export async function ensureLocalServer(home: string, options: EnsureOptions = {
   try {
     const again = await findRunningServer(home, fetchImpl)
     if (again) return {url: again.url, token: again.token}
+    // A live server that refuses the admin token (revoked, or the file was replaced): starting a
+    // second server on the same data directory would be worse than saying so.
+    const info = readServerInfo(home)
+    if (info && isAlive(info.pid) && (await probeStatus(info.url, readAdminToken(home) ?? '', fetchImpl)) === 'unauthorized') {
+      throw new RuntimeError(`The tug server on ${home} (pid ${info.pid}) does not accept the token in ${join(home, ADMIN_TOKEN_FILE)}.`, {
+        hint: 'Restart it (`tug server:stop`; the next command starts it again with a fresh admin token).',
+      })
+    }
     return await startAndWait(home, options.command ?? defaultCommand(home), deadline, deadlineMs, fetchImpl, env)
   } finally {
     releaseLock(lockFile)
@@ -349,4 +363,30 @@ export function logFileOf(home: string): string {
 
 export function hasServerInfo(home: string): boolean {
   return existsSync(serverInfoPath(home))
+}
+
+/**
+ * The data directory's store, for `tug server:tokens` (which works whether or not a server runs:
+ * SQLite's WAL and busy timeout let both use the file). Loaded lazily: other commands never pay
+ * for the native SQLite module.
+ */
+export async function openDataDirStore(dataDir: string): Promise<{
+  store: import('../../server/store/index.js').Store
+  admin: import('../../server/store/index.js').AccountRecord
+}> {
+  const {ADMIN_EMAIL, DATABASE_FILE, ensureAdmin} = await import('../../server/index.js')
+  const {Store} = await import('../../server/store/index.js')
+  if (!existsSync(join(dataDir, DATABASE_FILE))) {
+    throw new UsageError(`No tug data directory at ${dataDir} (no ${DATABASE_FILE} there).`, {
+      hint: 'Start a server on it once with `tug server --data-dir DIR`, or pass the right --data-dir.',
+    })
+  }
+  const store = new Store({path: join(dataDir, DATABASE_FILE)})
+  try {
+    const admin = store.accounts.findByEmail(ADMIN_EMAIL) ?? ensureAdmin(store, dataDir).account
+    return {store, admin}
+  } catch (error) {
+    store.close()
+    throw error
+  }
 }

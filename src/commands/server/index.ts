@@ -1,0 +1,63 @@
+import {Flags} from '@oclif/core'
+
+import {TugCommand} from '../../lib/cli/base-command.js'
+import {isAlive, probeStatus, readAdminToken, readServerInfo, removeServerInfo, writeServerInfo} from '../../lib/cli/local-server.js'
+import {homeDir, tugHome} from '../../lib/cli/target.js'
+import {UsageError} from '../../lib/errors.js'
+
+export default class Server extends TugCommand<void> {
+  static override description = 'run a tug control plane in the foreground'
+
+  static override examples = [
+    '<%= config.bin %> server',
+    '<%= config.bin %> server --port 0 --data-dir /tmp/tug',
+    '<%= config.bin %> server --host 0.0.0.0 --port 8080',
+  ]
+
+  static override enableJsonFlag = false
+
+  static override flags = {
+    host: Flags.string({description: 'address to listen on', default: '127.0.0.1'}),
+    port: Flags.integer({description: 'port to listen on (0 picks a free one)', default: 5055, min: 0, max: 65_535}),
+    'data-dir': Flags.string({description: 'where the database, sources and releases live [default: $TUG_HOME or ~/.local/share/tug]'}),
+  }
+
+  async run(): Promise<void> {
+    const {flags} = await this.parse(Server)
+    const env = this.io.env
+    const dataDir = flags['data-dir'] ?? tugHome(env, homeDir(env))
+
+    const existing = readServerInfo(dataDir)
+    if (existing && existing.pid !== process.pid && isAlive(existing.pid) && (await probeStatus(existing.url, readAdminToken(dataDir) ?? '')) !== 'down') {
+      throw new UsageError(`A tug server is already running on ${dataDir} (pid ${existing.pid}, ${existing.url}).`, {
+        hint: 'Stop it with `tug server:stop`, or pass another --data-dir.',
+      })
+    }
+
+    const {startServer} = await import('../../server/index.js')
+    const server = await startServer({dataDir, host: flags.host, port: flags.port})
+    // server.json is what tells other CLIs this server is ready: written only now that it listens.
+    writeServerInfo(dataDir, {pid: process.pid, url: server.url, started_at: new Date().toISOString()})
+    this.out(`tug server listening on ${server.url}`)
+    this.out(`Data directory: ${dataDir}`)
+    this.out(`Admin token:    ${server.adminTokenPath}`)
+    this.out(`Use it with:    export TUG_API_URL=${server.url} TUG_API_KEY=$(cat ${server.adminTokenPath})`)
+
+    const signal = await new Promise<NodeJS.Signals>((resolve) => {
+      const stop = (received: NodeJS.Signals) => {
+        process.off('SIGTERM', stop)
+        process.off('SIGINT', stop)
+        resolve(received)
+      }
+      process.on('SIGTERM', stop)
+      process.on('SIGINT', stop)
+    })
+    this.info(`Received ${signal}, stopping...`)
+    try {
+      await server.close()
+    } finally {
+      removeServerInfo(dataDir, process.pid)
+    }
+    this.info('Stopped.')
+  }
+}

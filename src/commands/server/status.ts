@@ -1,0 +1,63 @@
+import {Flags} from '@oclif/core'
+
+import {TugCommand} from '../../lib/cli/base-command.js'
+import {findRunningServer, isAlive, readServerInfo} from '../../lib/cli/local-server.js'
+import {styledObject} from '../../lib/cli/styled.js'
+import {homeDir, tugHome} from '../../lib/cli/target.js'
+
+export interface ServerStatus {
+  running: boolean
+  /** Running, and it answered an authenticated request with the admin token. */
+  responding: boolean
+  data_dir: string
+  url: string | null
+  pid: number | null
+  started_at: string | null
+  uptime_seconds: number | null
+}
+
+export function formatUptime(seconds: number): string {
+  const d = Math.floor(seconds / 86_400)
+  const h = Math.floor((seconds % 86_400) / 3600)
+  const m = Math.floor((seconds % 3600) / 60)
+  const s = seconds % 60
+  if (d > 0) return `${d}d ${h}h`
+  if (h > 0) return `${h}h ${m}m`
+  if (m > 0) return `${m}m ${s}s`
+  return `${s}s`
+}
+
+export default class ServerStatusCommand extends TugCommand<ServerStatus> {
+  static override description = 'show whether the local tug server is running, where, and for how long'
+
+  static override examples = ['<%= config.bin %> server:status', '<%= config.bin %> server:status --json']
+
+  static override flags = {
+    'data-dir': Flags.string({description: 'data directory of the server [default: $TUG_HOME or ~/.local/share/tug]'}),
+  }
+
+  async run(): Promise<ServerStatus> {
+    const {flags} = await this.parse(ServerStatusCommand)
+    const env = this.io.env
+    const dataDir = flags['data-dir'] ?? tugHome(env, homeDir(env))
+    const info = readServerInfo(dataDir)
+    const alive = info !== undefined && isAlive(info.pid)
+    if (!info || !alive) {
+      this.out(`No tug server is running on ${dataDir}.`)
+      return {running: false, responding: false, data_dir: dataDir, url: null, pid: null, started_at: null, uptime_seconds: null}
+    }
+    const responding = (await findRunningServer(dataDir)) !== undefined
+    const started = Date.parse(info.started_at)
+    const uptime = Number.isNaN(started) ? null : Math.max(0, Math.floor((this.io.now() - started) / 1000))
+    this.out(`tug server is running${responding ? '' : ', but it does not answer requests with the admin token'}`)
+    for (const line of styledObject([
+      ['URL', info.url],
+      ['PID', String(info.pid)],
+      ['Uptime', uptime === null ? 'unknown' : `${formatUptime(uptime)} (since ${info.started_at})`],
+      ['Data dir', dataDir],
+    ])) {
+      this.out(line)
+    }
+    return {running: true, responding, data_dir: dataDir, url: info.url, pid: info.pid, started_at: info.started_at, uptime_seconds: uptime}
+  }
+}
