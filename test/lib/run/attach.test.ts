@@ -1,7 +1,5 @@
 import assert from 'node:assert/strict'
-import {execFileSync} from 'node:child_process'
-import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
-import {tmpdir} from 'node:os'
+import {writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {PassThrough} from 'node:stream'
 import {createServer, type Server, type TLSSocket} from 'node:tls'
@@ -10,15 +8,7 @@ import type {AddressInfo} from 'node:net'
 import {attach, ExitMarkerScanner, parseAttachUrl, withExitMarker} from '../../../src/lib/run/attach.js'
 import {NetworkError, RuntimeError} from '../../../src/lib/errors.js'
 import {Collector} from '../../helpers/capture.js'
-
-function hasOpenssl(): boolean {
-  try {
-    execFileSync('openssl', ['version'], {stdio: 'ignore'})
-    return true
-  } catch {
-    return false
-  }
-}
+import {hasOpenssl, makeTestCert, type TestCert} from '../../helpers/tls.js'
 
 describe('attach: exit marker', () => {
   it('appends the marker after a space and a semicolon', () => {
@@ -53,6 +43,7 @@ describe('attach: exit marker', () => {
 })
 
 describe('attach: against a local TLS rendezvous server', function () {
+  let tls: TestCert | undefined
   let dir: string
   let key: Buffer
   let cert: Buffer
@@ -63,20 +54,11 @@ describe('attach: against a local TLS rendezvous server', function () {
 
   before(function () {
     if (!hasOpenssl()) this.skip() // the certificate is made with the openssl command; without it these tests cannot run
-    dir = mkdtempSync(join(tmpdir(), 'tug-attach-'))
-    execFileSync('openssl', [
-      'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1',
-      '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1',
-      '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'),
-    ], {stdio: 'ignore'})
-    key = readFileSync(join(dir, 'key.pem'))
-    cert = readFileSync(join(dir, 'cert.pem'))
-    caFile = join(dir, 'cert.pem')
+    tls = makeTestCert()
+    ;({dir, key, cert, certFile: caFile} = tls)
   })
 
-  after(() => {
-    if (dir) rmSync(dir, {recursive: true, force: true})
-  })
+  after(() => tls?.remove())
 
   afterEach(async () => {
     for (const s of sockets ?? []) s.destroy()

@@ -1,0 +1,112 @@
+import assert from 'node:assert/strict'
+import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {gunzipSync} from 'node:zlib'
+import nock from 'nock'
+
+import Deploy from '../../../src/commands/deploy.js'
+import type {Build} from '../../../src/lib/api/types.js'
+import {API, removeTestHome, runCommand} from '../../helpers/capture.js'
+import {release} from '../../helpers/fixtures.js'
+
+const BUILD_ID = '00000000-0000-0000-0000-00000000b001'
+const RELEASE_ID = release(9).id
+
+function build(status: Build['status'], fields: Partial<Build> = {}): Build {
+  return {
+    app: {id: '00000000-0000-0000-0000-000000000001'},
+    buildpacks: null,
+    created_at: '2026-11-27T11:15:29Z',
+    id: BUILD_ID,
+    output_stream_url: `${API}/streams/builds/${BUILD_ID}`,
+    release: status === 'succeeded' ? {id: RELEASE_ID} : null,
+    slug: null,
+    source_blob: {checksum: null, url: 'http://blob.test/get/1', version: null, version_description: null},
+    stack: 'heroku-24',
+    status,
+    updated_at: '2026-11-27T11:15:29Z',
+    user: {id: '00000000-0000-0000-0000-0000000000ee', email: 'you@example.com'},
+    ...fields,
+  }
+}
+
+describe('deploy', () => {
+  let dir: string
+
+  before(() => nock.disableNetConnect())
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'tug-deploy-'))
+    writeFileSync(join(dir, 'Procfile'), 'web: node server.js\n')
+    writeFileSync(join(dir, 'server.js'), 'console.log("hi")\n')
+    writeFileSync(join(dir, 'secret.log'), 'ignored\n')
+    writeFileSync(join(dir, '.gitignore'), '*.log\n')
+  })
+  afterEach(() => {
+    rmSync(dir, {recursive: true, force: true})
+    const pending = nock.pendingMocks()
+    nock.cleanAll()
+    assert.deepEqual(pending, [], 'every expected request was made')
+  })
+  after(() => {
+    nock.enableNetConnect()
+    removeTestHome()
+  })
+
+  function source(): void {
+    nock(API).post('/apps/shop/sources').reply(201, {source_blob: {get_url: 'http://blob.test/get/1', put_url: 'http://blob.test/put/1'}})
+  }
+
+  it('packs, uploads, builds, streams the output and prints the release', async () => {
+    source()
+    let uploaded: Buffer | undefined
+    nock('http://blob.test', {badheaders: ['authorization']})
+      .put('/put/1', (body: unknown) => {
+        uploaded = Buffer.from(body as string, 'hex')
+        return true
+      })
+      .reply(200)
+    nock(API).post('/apps/shop/builds', {source_blob: {url: 'http://blob.test/get/1'}}).reply(201, build('pending'))
+    nock(API).get(`/streams/builds/${BUILD_ID}`).reply(200, 'data: -----> Building on the Heroku-24 stack\n\ndata: -----> Launching...\n\n', {'Content-Type': 'text/event-stream'})
+    nock(API).get(`/apps/shop/builds/${BUILD_ID}`).reply(200, build('pending'))
+    nock(API).get(`/apps/shop/builds/${BUILD_ID}`).reply(200, build('succeeded'))
+    nock(API).get(`/apps/shop/releases/${RELEASE_ID}`).reply(200, release(9))
+    const result = await runCommand(Deploy, [dir, '-a', 'shop'])
+    assert.equal(result.code, 0, result.stderr)
+    assert.equal(result.stdout, '-----> Building on the Heroku-24 stack\n-----> Launching...\n')
+    const lines = result.stderr.split('\n')
+    assert.match(lines[0] ?? '', new RegExp(`^Packing ${dir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.\\.\\. done, 3 files \\(\\d+ B\\)$`))
+    assert.deepEqual(lines.slice(1), ['Uploading source... done', `Building shop... started, build ${BUILD_ID}`, 'Released v9 on shop', ''])
+    assert.equal(result.slept, 1000)
+    assert.ok(uploaded, 'the tarball was uploaded')
+    const tar = gunzipSync(uploaded).toString('latin1')
+    assert.ok(tar.includes('Procfile') && tar.includes('server.js'))
+    assert.ok(!tar.includes('secret.log'), '.gitignore is honoured')
+  })
+
+  it('exits 1 when the build fails, after showing its output', async () => {
+    source()
+    nock('http://blob.test').put('/put/1').reply(200)
+    nock(API).post('/apps/shop/builds').reply(201, build('pending'))
+    nock(API).get(`/streams/builds/${BUILD_ID}`).reply(200, 'Procfile line 3: unmatched line\n', {'Content-Type': 'text/plain'})
+    nock(API).get(`/apps/shop/builds/${BUILD_ID}`).reply(200, build('failed'))
+    const result = await runCommand(Deploy, [dir, '-a', 'shop'])
+    assert.equal(result.code, 1)
+    assert.equal(result.stdout, 'Procfile line 3: unmatched line\n')
+    assert.ok(result.stderr.endsWith(`Error: The build of shop failed (build ${BUILD_ID}).\nThe build output above says why.\n`), result.stderr)
+  })
+
+  it('fails with the status when the upload is refused', async () => {
+    source()
+    nock('http://blob.test').put('/put/1').reply(413, {id: 'request_entity_too_large', message: 'The source is too large.'})
+    const result = await runCommand(Deploy, [dir, '-a', 'shop'])
+    assert.equal(result.code, 1)
+    assert.ok(result.stderr.endsWith('Uploading source... !\nError: HTTP 413 from PUT /put/1\n'), result.stderr)
+  })
+
+  it('needs an app', async () => {
+    const result = await runCommand(Deploy, [dir])
+    assert.equal(result.code, 2)
+    assert.equal(result.stderr, 'Error: No app specified. Use -a APP or set TUG_APP.\n')
+  })
+})
