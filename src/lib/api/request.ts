@@ -236,7 +236,11 @@ export async function apiRequest<T>(config: RequestConfig, method: string, path:
     if (config.token && url.origin === base.origin) headers.Authorization = `Bearer ${config.token}`
     if (payload !== undefined && !raw) headers['Content-Type'] = 'application/json'
     if (options.range !== undefined) headers.Range = options.range
-    Object.assign(headers, options.headers)
+    // A caller's header replaces ours whatever its case, rather than being sent beside it.
+    for (const [name, value] of Object.entries(options.headers ?? {})) {
+      for (const key of Object.keys(headers)) if (key.toLowerCase() === name.toLowerCase()) delete headers[key]
+      headers[name] = value
+    }
 
     const sendAllowanceMs = payload instanceof Uint8Array ? Math.ceil(payload.byteLength / MIN_UPLOAD_BYTES_PER_MS) : 0
     const result = await attemptOnce(url, {method, headers, body: payload, dispatcher}, config.timeoutMs, sendAllowanceMs, options.discardBody === true || method === 'HEAD')

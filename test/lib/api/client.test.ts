@@ -119,10 +119,11 @@ describe('ApiClient', () => {
       nock(BASE).get('/apps/shop').times(2).reply(r.reply(200, app))
       const {client} = makeClient({variant: 'sdk'})
       await client.apps.info('shop')
-      await client.get('/apps/shop', {variant: 'run-inside', headers: {'X-Extra': 'yes'}})
+      await client.get('/apps/shop', {variant: 'run-inside', headers: {'X-Extra': 'yes', 'user-agent': 'custom/2'}})
       assert.equal(r.seen[0]?.headers.accept, 'application/vnd.heroku+json; version=3.sdk')
       assert.equal(r.seen[1]?.headers.accept, 'application/vnd.heroku+json; version=3.run-inside')
       assert.equal(r.seen[1]?.headers['x-extra'], 'yes')
+      assert.equal(r.seen[1]?.headers['user-agent'], 'custom/2')
     })
 
     it('encodes path segments and strips a trailing slash from the base URL', async () => {
