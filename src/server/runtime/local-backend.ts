@@ -308,7 +308,7 @@ class LocalDynoHandle implements DynoHandle {
     this.listeners.add(listener)
     const pending = this.pending
     this.pending = undefined
-    if (pending !== undefined) for (const [stream, line] of pending) listener(stream, line)
+    if (pending !== undefined) for (const [stream, line] of pending) this.deliver(stream, line)
     return () => {
       this.listeners.delete(listener)
     }

@@ -90,6 +90,30 @@ describe('local backend', function () {
     assert.deepEqual(out.text('stdout'), ['first', 'second', 'no newline'])
   })
 
+  it('cuts long lines and decodes invalid UTF-8 from a real process', async () => {
+    const handle = await start(`head -c 250 /dev/zero | tr '\\0' a; echo; printf 'bad \\377 byte\\n'`, {}, {maxLineLength: 100})
+    const out = capture(handle)
+    await withDeadline(handle.exited, DEADLINE_MS, 'the dyno to exit')
+    assert.deepEqual(out.text('stdout'), ['a'.repeat(100), 'a'.repeat(100), 'a'.repeat(50), 'bad \uFFFD byte'])
+  })
+
+  it('keeps delivering to other listeners when one throws, and stops delivering to a removed one', async () => {
+    const handle = await start(`echo one; sleep 0.2; echo two`)
+    const seen: string[] = []
+    const removedSeen: string[] = []
+    handle.onOutput(() => {
+      throw new Error('listener bug')
+    })
+    const remove = handle.onOutput((_, line) => {
+      removedSeen.push(line)
+      remove()
+    })
+    handle.onOutput((_, line) => seen.push(line))
+    await withDeadline(handle.exited, DEADLINE_MS, 'the dyno to exit')
+    assert.deepEqual(seen, ['one', 'two'])
+    assert.deepEqual(removedSeen, ['one'])
+  })
+
   it('reads a flood of output to the end without blocking the dyno', async () => {
     // 20 000 lines (about 1.2 MB) is far more than a pipe buffer holds.
     const handle = await start(`i=0; while [ $i -lt 20000 ]; do echo "line $i ................................................"; i=$((i+1)); done; echo done >&2`)
