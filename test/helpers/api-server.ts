@@ -34,10 +34,9 @@ export interface TestApiServer {
   adminTokenPath: string
   call<T = unknown>(method: string, path: string, options?: CallOptions): Promise<ApiResponse<T>>
   /**
-   * Gives `app` code with these process types, as a build would, without the builds API: a slug
-   * is recorded through a second connection to the database, then released through
-   * `POST /apps/{app}/releases {slug}`, so the running server's runtime sees the release.
-   * Answers the new release's version.
+   * Gives `app` code with these process types, as a build would, without the builds API: the
+   * release (with a new slug id) is made through a second connection to the database, then an
+   * empty formation update lets the running server's runtime converge. Answers its version.
    */
   deploy(app: string, processTypes: Record<string, string>): Promise<number>
   close(): Promise<void>
@@ -70,27 +69,27 @@ export async function startApiServer(options: Partial<Omit<ServerOptions, 'dataD
   }
 
   async function deploy(app: string, processTypes: Record<string, string>): Promise<number> {
-    const slugId = randomUUID()
     const store = new Store({path: join(dataDir, 'tug.db')})
+    let version: number
     try {
       const record = store.apps.findByName(app)
       const owner = record && store.accounts.get(record.owner_id)
       if (!record || !owner) throw new Error(`deploy: no app ${app}`)
-      // A staging release of the slug, so that the API can release it properly below.
-      createRelease(store, {
+      version = createRelease(store, {
         appId: record.id,
-        description: 'staging',
-        slugId,
+        description: 'Deploy',
+        slugId: randomUUID(),
         codeDir: null,
         processTypes: Object.entries(processTypes).map(([name, command]) => ({name, command})),
         user: owner,
-      })
+      }).version
     } finally {
       store.close()
     }
-    const response = await call<{version: number}>('POST', `/apps/${app}/releases`, {body: {slug: slugId, description: 'Deploy'}})
-    if (response.status !== 201) throw new Error(`deploy: ${response.status} ${response.text}`)
-    return response.body.version
+    // An empty batch update makes the running server's runtime converge onto the new formation.
+    const response = await call('PATCH', `/apps/${app}/formation`, {body: {updates: []}})
+    if (response.status !== 200) throw new Error(`deploy: ${response.status} ${response.text}`)
+    return version
   }
 
   return {
