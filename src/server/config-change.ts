@@ -38,8 +38,11 @@ export function planConfigChange(current: Readonly<Record<string, string>>, patc
       set.push(key)
     }
   }
-  const parts: string[] = []
-  if (set.length > 0) parts.push(`Set ${set.join(', ')} config vars`)
-  if (removed.length > 0) parts.push(`Remove ${removed.join(', ')} config vars`)
-  return {vars, set, removed, description: parts.length > 0 ? parts.join(' and ') : undefined}
+  let description: string | undefined
+  if (set.length > 0) description = `Set ${set.join(', ')} config vars`
+  if (removed.length > 0) {
+    const remove = `${removed.join(', ')} config vars`
+    description = description ? `${description} and remove ${remove}` : `Remove ${remove}`
+  }
+  return {vars, set, removed, description}
 }

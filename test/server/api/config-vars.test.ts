@@ -1,0 +1,101 @@
+import assert from 'node:assert/strict'
+import {after, before, describe, it} from 'mocha'
+import type {Release} from '../../../src/lib/api/types.js'
+import {startApiServer, type TestApiServer} from '../../helpers/api-server.js'
+import {assertSchema} from '../../helpers/schema.js'
+
+describe('API: config vars', () => {
+  let server: TestApiServer
+
+  before(async () => {
+    server = await startApiServer()
+    await server.call('POST', '/apps', {body: {name: 'conf'}})
+  })
+
+  after(async () => {
+    await server.close()
+  })
+
+  async function releases(): Promise<Array<[number, string]>> {
+    return (await server.call<Release[]>('GET', '/apps/conf/releases')).body.map((r) => [r.version, r.description])
+  }
+
+  async function config(): Promise<unknown> {
+    return (await server.call('GET', '/apps/conf/config-vars')).body
+  }
+
+  it('starts empty', async () => {
+    const response = await server.call('GET', '/apps/conf/config-vars')
+    assert.equal(response.status, 200)
+    assertSchema('config-var', response.body)
+    assert.deepEqual(response.body, {})
+  })
+
+  it('sets vars, answering the complete map, and makes a release "Set FOO, BAR config vars"', async () => {
+    const response = await server.call('PATCH', '/apps/conf/config-vars', {body: {FOO: 'foo', BAR: 'bar'}})
+    assert.equal(response.status, 200)
+    assertSchema('config-var', response.body)
+    assert.deepEqual(response.body, {FOO: 'foo', BAR: 'bar'})
+    const more = await server.call('PATCH', '/apps/conf/config-vars', {body: {BAZ: 'a=b;c', FOO: 'foo'}})
+    assert.deepEqual(more.body, {FOO: 'foo', BAR: 'bar', BAZ: 'a=b;c'})
+    assert.deepEqual(await releases(), [
+      [1, 'Initial release'],
+      [2, 'Set FOO, BAR config vars'],
+      [3, 'Set BAZ config vars'],
+    ])
+  })
+
+  it('unsets with null, leaving unmentioned keys: "Remove FOO config vars"', async () => {
+    const response = await server.call('PATCH', '/apps/conf/config-vars', {body: {FOO: null}})
+    assert.deepEqual(response.body, {BAR: 'bar', BAZ: 'a=b;c'})
+    assert.deepEqual((await releases()).at(-1), [4, 'Remove FOO config vars'])
+    const both = await server.call('PATCH', '/apps/conf/config-vars', {body: {BAR: null, QUX: ''}})
+    assert.deepEqual(both.body, {BAZ: 'a=b;c', QUX: ''})
+    assert.deepEqual((await releases()).at(-1), [5, 'Set QUX config vars and remove BAR config vars'])
+  })
+
+  it('makes no release for a no-op patch', async () => {
+    const before = await releases()
+    for (const body of [{}, {BAZ: 'a=b;c'}, {MISSING: null}]) {
+      const response = await server.call('PATCH', '/apps/conf/config-vars', {body})
+      assert.equal(response.status, 200)
+      assert.deepEqual(response.body, {BAZ: 'a=b;c', QUX: ''})
+    }
+    assert.deepEqual(await releases(), before)
+  })
+
+  it('rejects bad keys (`=`, NUL, dashes, empty) and non-string values with 422, changing nothing', async () => {
+    const before = {config: await config(), releases: await releases()}
+    const cases: Array<[unknown, string]> = [
+      [{'A=B': 'x'}, 'Invalid config var name: "A=B". Names may only contain letters, digits and underscores.'],
+      [{'A\u0000B': 'x'}, 'Invalid config var name: "A\\u0000B". Names may only contain letters, digits and underscores.'],
+      [{'MY-VAR': 'x'}, 'Invalid config var name: "MY-VAR". Names may only contain letters, digits and underscores.'],
+      [{'': 'x'}, 'Invalid config var name: "". Names may only contain letters, digits and underscores.'],
+      [{'ÜBER': 'x'}, 'Invalid config var name: "ÜBER". Names may only contain letters, digits and underscores.'],
+      [{OK: 'fine', 'NOT OK': 'x'}, 'Invalid config var name: "NOT OK". Names may only contain letters, digits and underscores.'],
+      [{NUM: 5}, 'Config var values must be strings, or null to unset (NUM).'],
+      [{OBJ: {a: 1}}, 'Config var values must be strings, or null to unset (OBJ).'],
+      [{BOOL: true}, 'Config var values must be strings, or null to unset (BOOL).'],
+      [['FOO=bar'], 'Config vars must be a JSON object of string (set) or null (unset) values.'],
+      ['FOO=bar', 'Config vars must be a JSON object of string (set) or null (unset) values.'],
+    ]
+    for (const [body, message] of cases) {
+      const response = await server.call('PATCH', '/apps/conf/config-vars', {body})
+      assert.equal(response.status, 422, JSON.stringify(body))
+      assert.deepEqual(response.body, {id: 'invalid_params', message})
+    }
+    assert.deepEqual({config: await config(), releases: await releases()}, before)
+  })
+
+  it("answers a release's config by version (also `v3`) or id", async () => {
+    const byVersion = await server.call('GET', '/apps/conf/releases/2/config-vars')
+    assert.equal(byVersion.status, 200)
+    assert.deepEqual(byVersion.body, {FOO: 'foo', BAR: 'bar'})
+    assert.deepEqual((await server.call('GET', '/apps/conf/releases/v3/config-vars')).body, {FOO: 'foo', BAR: 'bar', BAZ: 'a=b;c'})
+    const v1 = await server.call<Release>('GET', '/apps/conf/releases/1')
+    assert.deepEqual((await server.call('GET', `/apps/conf/releases/${v1.body.id}/config-vars`)).body, {})
+    const missing = await server.call('GET', '/apps/conf/releases/99/config-vars')
+    assert.equal(missing.status, 404)
+    assert.deepEqual(missing.body, {id: 'not_found', message: "Couldn't find that release.", resource: 'release'})
+  })
+})

@@ -1,0 +1,68 @@
+import assert from 'node:assert/strict'
+import {after, before, describe, it} from 'mocha'
+import type {LogSession} from '../../../src/lib/api/types.js'
+import {startApiServer, type TestApiServer} from '../../helpers/api-server.js'
+import {assertSchema} from '../../helpers/schema.js'
+
+describe('API: log sessions', () => {
+  let server: TestApiServer
+
+  before(async () => {
+    server = await startApiServer()
+    await server.call('POST', '/apps', {body: {name: 'logged'}})
+  })
+
+  after(async () => {
+    await server.close()
+  })
+
+  it('creates a session (201) whose logplex_url is an unguessable capability with tail=true|false', async () => {
+    const tail = await server.call<LogSession>('POST', '/apps/logged/log-sessions', {
+      body: {dyno: 'web', source: 'app', lines: 100, tail: true},
+      headers: {Accept: 'application/vnd.heroku+json; version=3.sdk'},
+    })
+    assert.equal(tail.status, 201)
+    assertSchema('log-session', tail.body)
+    const url = new URL(tail.body.logplex_url)
+    assert.equal(url.origin, server.url)
+    assert.match(url.pathname, /^\/log-sessions\/[A-Za-z0-9_-]{43}$/)
+    assert.equal(url.search, '?tail=true')
+    const once = await server.call<LogSession>('POST', '/apps/logged/log-sessions', {body: {dyno_name: 'web.1', type: 'web'}})
+    assert.equal(new URL(once.body.logplex_url).search, '?tail=false')
+    assert.notEqual(once.body.logplex_url.split('?')[0], tail.body.logplex_url.split('?')[0])
+  })
+
+  it('answers GET on the URL, without credentials, 404 "Log stream not available yet" (the log-router issue serves it)', async () => {
+    const session = await server.call<LogSession>('POST', '/apps/logged/log-sessions', {body: {tail: false}})
+    const response = await fetch(session.body.logplex_url, {headers: {Accept: 'text/event-stream'}})
+    assert.equal(response.status, 404)
+    assert.deepEqual(await response.json(), {id: 'not_found', message: 'Log stream not available yet', resource: 'log-session'})
+    const forged = await fetch(`${server.url}/log-sessions/${'A'.repeat(43)}?tail=false`)
+    assert.equal(forged.status, 404)
+    assert.deepEqual(await forged.json(), {
+      id: 'not_found',
+      message: "Couldn't find that log session: it may have expired.",
+      resource: 'log-session',
+    })
+  })
+
+  it('rejects wrong types with 422', async () => {
+    const cases: Array<[unknown, string]> = [
+      [{lines: 'many'}, 'lines must be a whole number from 0 to 10000.'],
+      [{lines: -1}, 'lines must be a whole number from 0 to 10000.'],
+      [{tail: 'yes'}, 'tail must be true or false.'],
+      [{dyno: 1}, 'dyno must be a string.'],
+      [{source: ['app']}, 'source must be a string.'],
+    ]
+    for (const [body, message] of cases) {
+      const response = await server.call('POST', '/apps/logged/log-sessions', {body})
+      assert.equal(response.status, 422, JSON.stringify(body))
+      assert.deepEqual(response.body, {id: 'invalid_params', message})
+    }
+  })
+
+  it('needs a known app', async () => {
+    const response = await server.call('POST', '/apps/unknown-app/log-sessions', {body: {}})
+    assert.equal(response.status, 404)
+  })
+})
