@@ -8,8 +8,7 @@ import {deploy, type DeployResult} from '../lib/deploy.js'
 export default class Deploy extends TugCommand<DeployResult> {
   static override description = `deploy a directory: pack it, upload it, build it and release it
 
-Files matched by .gitignore or .tugignore are left out, and .git always is. The build output is
-streamed; a failed build exits 1.`
+Files matched by .gitignore or .tugignore are left out, and .git always is. The build output is streamed; a failed build exits 1.`
 
   static override examples = ['<%= config.bin %> deploy -a shop', '<%= config.bin %> deploy ./site -a shop', '<%= config.bin %> deploy -a shop --json']
 

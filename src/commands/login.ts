@@ -8,9 +8,7 @@ import {readAll} from '../lib/cli/stdin.js'
 export default class Login extends TugCommand<LoginResult> {
   static override description = `log in to a tug control plane
 
-Checks the token with GET /account, then saves it in ~/.netrc (machine = host[:port], as Heroku's
-tools do) and the URL in ~/.config/tug/config.json. The token comes from --token, from stdin when
-stdin is not a terminal, or from a prompt.`
+Checks the token with GET /account, then saves it in ~/.netrc (machine = host[:port], as Heroku's tools do) and the URL in ~/.config/tug/config.json. The token comes from --token, from stdin when stdin is not a terminal, or from a prompt.`
 
   static override examples = [
     '<%= config.bin %> login https://tug.example.com',

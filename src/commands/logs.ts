@@ -7,9 +7,7 @@ import {displayLogs} from '../lib/logs/display.js'
 export default class Logs extends TugCommand<void> {
   static override description = `show an app's logs
 
-Recent lines from every dyno and from the platform, one stream, oldest first. --num counts lines
-after the --dyno, --type and --source filters. --tail keeps streaming and resumes after a dropped
-connection. With --json, prints one JSON object per line.`
+Recent lines from every dyno and from the platform, one stream, oldest first. --num counts lines after the --dyno, --type and --source filters. --tail keeps streaming and resumes after a dropped connection. With --json, prints one JSON object per line.`
 
   static override examples = [
     '<%= config.bin %> logs -a shop',

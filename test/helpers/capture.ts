@@ -33,6 +33,19 @@ export class Collector extends Writable implements OutStream {
 
   rows?: number
 
+  // What a terminal stream offers and ora uses; the capture records no cursor movement.
+  cursorTo(): boolean {
+    return true
+  }
+
+  moveCursor(): boolean {
+    return true
+  }
+
+  clearLine(): boolean {
+    return true
+  }
+
   override _write(chunk: Buffer | string, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
     this.text += chunk.toString()
     callback()

@@ -7,8 +7,7 @@ import {UsageError} from '../../lib/errors.js'
 export default class AppsDestroy extends TugCommand<App> {
   static override description = `permanently destroy an app
 
-Asks you to type the app's name on a terminal. In scripts, pass --confirm APP; without a
-terminal and without --confirm nothing is destroyed and the command fails.`
+Asks you to type the app's name on a terminal. In scripts, pass --confirm APP; without a terminal and without --confirm nothing is destroyed and the command fails.`
 
   static override examples = ['<%= config.bin %> apps:destroy -a shop', '<%= config.bin %> apps:destroy shop --confirm shop']
 

@@ -14,6 +14,8 @@ Each change makes a new release. Prints the vars that were set.`
 
   static override strict = false
 
+  static override usage = 'config:set KEY=VALUE... [-a APP]'
+
   static override flags = {...appFlags}
 
   async run(): Promise<ConfigVars> {

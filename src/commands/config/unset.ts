@@ -11,6 +11,8 @@ Each change makes a new release.`
 
   static override strict = false
 
+  static override usage = 'config:unset KEY... [-a APP]'
+
   static override flags = {...appFlags}
 
   async run(): Promise<ConfigVars> {

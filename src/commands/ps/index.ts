@@ -7,12 +7,13 @@ import {formatPs} from '../../lib/ps/format.js'
 export default class Ps extends TugCommand<Dyno[]> {
   static override description = `list an app's dynos
 
-One-off dynos come first, then the formation's dynos grouped by process type, with their state
-and when it last changed. Give process types to show only those.`
+One-off dynos come first, then the formation's dynos grouped by process type, with their state and when it last changed. Give process types to show only those.`
 
   static override examples = ['<%= config.bin %> ps -a shop', '<%= config.bin %> ps web worker -a shop', '<%= config.bin %> ps -a shop --json']
 
   static override strict = false
+
+  static override usage = 'ps [TYPE]... [-a APP] [--json]'
 
   static override args = {
     type: Args.string({description: 'process types to show (default: all)'}),

@@ -5,8 +5,7 @@ import {appFlags, TugCommand} from '../../lib/cli/base-command.js'
 export default class PsRestart extends TugCommand<{app: string; dyno?: string; type?: string}> {
   static override description = `restart dynos
 
-With DYNO (web.1) restarts that dyno, with TYPE (web) every dyno of that type, and without an
-argument every dyno of the app.`
+With DYNO (web.1) restarts that dyno, with TYPE (web) every dyno of that type, and without an argument every dyno of the app.`
 
   static override examples = ['<%= config.bin %> ps:restart -a shop', '<%= config.bin %> ps:restart web -a shop', '<%= config.bin %> ps:restart web.1 -a shop']
 

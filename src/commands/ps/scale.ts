@@ -7,8 +7,7 @@ import {parseScaleArgs} from '../../lib/scale-args.js'
 export default class PsScale extends TugCommand<Formation[]> {
   static override description = `scale dyno quantity and size, or show the formation
 
-Arguments are TYPE=QTY, TYPE=QTY:SIZE, TYPE+N or TYPE-N, all sent in one request. A bad argument
-is an error and nothing is changed. Without arguments, prints the formation.`
+Arguments are TYPE=QTY, TYPE=QTY:SIZE, TYPE+N or TYPE-N, all sent in one request. A bad argument is an error and nothing is changed. Without arguments, prints the formation.`
 
   static override examples = [
     '<%= config.bin %> ps:scale web=2 worker=4 -a shop',
@@ -17,6 +16,8 @@ is an error and nothing is changed. Without arguments, prints the formation.`
   ]
 
   static override strict = false
+
+  static override usage = 'ps:scale [TYPE=QTY[:SIZE] | TYPE+N | TYPE-N]... [-a APP]'
 
   static override flags = {...appFlags}
 

@@ -5,8 +5,7 @@ import {appFlags, TugCommand} from '../../lib/cli/base-command.js'
 export default class PsStop extends TugCommand<{app: string; dyno?: string; type?: string}> {
   static override description = `stop a dyno, or every dyno of a process type
 
-A formation dyno that is stopped is started again; scale to 0 to keep it down. A stopped one-off
-dyno ends.`
+A formation dyno that is stopped is started again; scale to 0 to keep it down. A stopped one-off dyno ends.`
 
   static override examples = ['<%= config.bin %> ps:stop run.4821 -a shop', '<%= config.bin %> ps:stop worker -a shop']
 

@@ -7,8 +7,7 @@ import {latestVersion, waitForDynos} from '../../lib/ps/wait.js'
 export default class PsWait extends TugCommand<{version: number; dynos: Dyno[]}> {
   static override description = `wait until every dyno runs the latest release and is up
 
-For CI after a deploy or a config change. One-off dynos are not counted. Exits 1 if --timeout
-passes first.`
+For CI after a deploy or a config change. One-off dynos are not counted. Exits 1 if --timeout passes first.`
 
   static override examples = [
     '<%= config.bin %> ps:wait -a shop',

@@ -18,6 +18,8 @@ Its output goes to the app's logs; --tail follows them.`
 
   static override strict = false
 
+  static override usage = 'run:detached [-a APP] [--env K=V;K2=V2] [--size SIZE] [--type TYPE] [--tail] [--] COMMAND...'
+
   static override flags = {
     ...appFlags,
     ...runFlags,

@@ -14,9 +14,7 @@ export const runFlags = {
 export default class Run extends TugCommand<{dyno: string; status: number}> {
   static override description = `run a command in a one-off dyno, attached to your terminal
 
-tug exits with the remote command's exit status. The words of COMMAND are joined with spaces and
-run by a shell, so quote what the remote shell should see as one word. TUG_CA_FILE names an extra
-CA to trust for the attach connection (NODE_EXTRA_CA_CERTS works too).`
+tug exits with the remote command's exit status. The words of COMMAND are joined with spaces and run by a shell, so quote what the remote shell should see as one word. TUG_CA_FILE names an extra CA to trust for the attach connection (NODE_EXTRA_CA_CERTS works too).`
 
   static override examples = [
     '<%= config.bin %> run -a shop bash',
@@ -26,6 +24,8 @@ CA to trust for the attach connection (NODE_EXTRA_CA_CERTS works too).`
   ]
 
   static override strict = false
+
+  static override usage = 'run [-a APP] [--env K=V;K2=V2] [--size SIZE] [--type TYPE] [--no-tty] [--] COMMAND...'
 
   static override flags = {
     ...appFlags,

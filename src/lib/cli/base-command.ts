@@ -81,7 +81,7 @@ export abstract class TugCommand<T> extends Command {
     const stderr = this.io.stderr
     if (this.spinnerAllowed()) {
       const {default: ora} = await import('ora')
-      const spinner = ora({text: `${title}...`, stream: stderr as NodeJS.WritableStream & {isTTY: boolean}, discardStdin: false}).start()
+      const spinner = ora({text: `${title}...`, stream: stderr as NodeJS.WritableStream & {isTTY: boolean}, discardStdin: false, isEnabled: true}).start()
       try {
         const result = await work()
         spinner.stopAndPersist({symbol: '', text: `${title}... ${done(result)}`})

@@ -6,6 +6,7 @@ import PsRestart from '../../../src/commands/ps/restart.js'
 import PsScale from '../../../src/commands/ps/scale.js'
 import PsStop from '../../../src/commands/ps/stop.js'
 import PsWait from '../../../src/commands/ps/wait.js'
+import {stripAnsi} from '../../../src/lib/cli/styled.js'
 import {API, removeTestHome, runCommand} from '../../helpers/capture.js'
 import {dyno, formation, release} from '../../helpers/fixtures.js'
 
@@ -87,6 +88,21 @@ describe('ps commands', () => {
       assert.equal(result.stderr, 'Scaling dynos... done, now running web at 2:Standard-1X, worker at 4:Standard-2X\n')
       assert.equal(result.stdout, '')
       assert.equal(result.code, 0)
+    })
+
+    it('animates an ora spinner on a terminal, and prints plain progress in CI or with --json', async () => {
+      const reply = () => nock(API).patch('/apps/shop/formation').reply(200, [formation('web', 2)])
+      reply()
+      const tty = await runCommand(PsScale, ['web=2', '-a', 'shop'], {tty: {stderr: true}})
+      assert.match(tty.stderr, /\u001B\[\?25l/, 'the cursor is hidden while spinning')
+      assert.ok(stripAnsi(tty.stderr).endsWith('Scaling dynos... done, now running web at 2:Standard-1X\n'), tty.stderr)
+      reply()
+      const ci = await runCommand(PsScale, ['web=2', '-a', 'shop'], {tty: {stderr: true}, env: {CI: 'true'}})
+      assert.equal(ci.stderr, 'Scaling dynos... done, now running web at 2:Standard-1X\n')
+      reply()
+      const json = await runCommand(PsScale, ['web=2', '-a', 'shop', '--json'], {tty: {stderr: true}})
+      assert.equal(json.stderr, 'Scaling dynos... done, now running web at 2:Standard-1X\n')
+      assert.deepEqual(JSON.parse(json.stdout), [formation('web', 2)])
     })
 
     it('prints the formation with no arguments', async () => {
