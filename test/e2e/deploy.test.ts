@@ -1,0 +1,63 @@
+import assert from 'node:assert/strict'
+import {existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+
+import type {Build, Formation, Release} from '../../src/lib/api/types.js'
+import {startControlPlane, type ControlPlane} from '../helpers/control-plane.js'
+
+const ACCEPT = 'application/vnd.heroku+json; version=3'
+
+describe('e2e: tug deploy against a real control plane', function () {
+  this.timeout(60_000)
+  let plane: ControlPlane
+  let dir: string
+
+  before(async () => {
+    plane = await startControlPlane()
+    dir = mkdtempSync(join(tmpdir(), 'tug-e2e-site-'))
+  })
+
+  after(async () => {
+    await plane?.close()
+    rmSync(dir, {recursive: true, force: true})
+  })
+
+  async function get<T>(path: string): Promise<T> {
+    const response = await fetch(plane.url + path, {headers: {Accept: ACCEPT, Authorization: `Bearer ${plane.token}`}})
+    assert.equal(response.status, 200)
+    return (await response.json()) as T
+  }
+
+  it('packs, uploads, builds and releases a directory with a Procfile; a bad Procfile fails and changes nothing', async () => {
+    assert.equal((await plane.run(['apps:create', 'site'])).code, 0)
+    writeFileSync(join(dir, 'Procfile'), 'web: node server.js\nworker: node worker.js --queue default\n')
+    writeFileSync(join(dir, 'server.js'), 'console.log("hi")\n')
+    writeFileSync(join(dir, '.gitignore'), 'node_modules/\n')
+    mkdirSync(join(dir, 'node_modules', 'junk'), {recursive: true})
+    writeFileSync(join(dir, 'node_modules', 'junk', 'index.js'), '')
+
+    const deployed = await plane.run(['deploy', dir, '-a', 'site'])
+    assert.equal(deployed.code, 0, deployed.stderr)
+    assert.match(deployed.stdout, /^-----> Reading the Procfile$/m)
+    assert.match(deployed.stdout, /^ {7}Process types: web \(node server\.js\), worker \(node worker\.js --queue default\)$/m)
+    assert.match(deployed.stderr, /Released v2 on site/)
+
+    const formation = await get<Formation[]>('/apps/site/formation')
+    assert.deepEqual(formation.map((f) => [f.type, f.quantity]).sort(), [['web', 1], ['worker', 0]])
+    const builds = await get<Build[]>('/apps/site/builds')
+    assert.deepEqual(builds.map((b) => b.status), ['succeeded'])
+    const app = await get<{id: string}>('/apps/site')
+    const code = join(plane.dataDir, 'releases', app.id, builds[0]?.id as string)
+    assert.deepEqual(readdirSync(code).sort(), ['.gitignore', 'Procfile', 'server.js'])
+    assert.equal(existsSync(join(code, 'node_modules')), false)
+
+    writeFileSync(join(dir, 'Procfile'), 'web node server.js\n')
+    const failed = await plane.run(['deploy', dir, '-a', 'site'])
+    assert.equal(failed.code, 1)
+    assert.match(failed.stdout, /^!      Procfile line 1: /m)
+    assert.match(failed.stderr, /The build of site failed/)
+    const releases = await get<Release[]>('/apps/site/releases')
+    assert.deepEqual(releases.map((r) => [r.version, r.current]), [[1, false], [2, true]])
+  })
+})

@@ -1,0 +1,220 @@
+// A REAL control plane for end-to-end tests: `node bin/run.js server --port 0 --data-dir <tmp>`
+// as a child process in its own process group, and `run()` to drive the real `tug` binary at it.
+// Nothing may outlive a test: `close()` and `kill()` signal the whole group, and every started
+// group is also killed when the test process exits, whatever the hooks did.
+import {execFileSync, spawn, type ChildProcess} from 'node:child_process'
+import {existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {fileURLToPath} from 'node:url'
+
+export const ROOT = fileURLToPath(new URL('../../', import.meta.url))
+export const BIN = join(ROOT, 'bin', 'run.js')
+
+export interface RunResult {
+  code: number | null
+  signal: NodeJS.Signals | null
+  stdout: string
+  stderr: string
+}
+
+export interface RunOptions {
+  /** Added to (and overriding) the environment; a value of `undefined` removes a variable. */
+  env?: Record<string, string | undefined>
+  cwd?: string
+  input?: string
+  timeoutMs?: number
+}
+
+export interface ControlPlane {
+  url: string
+  token: string
+  dataDir: string
+  /** A temp HOME for the CLIs this control plane's `run` starts. */
+  home: string
+  pid: number
+  /** The server's stdout and stderr so far. */
+  output(): string
+  run(args: string[], options?: RunOptions): Promise<RunResult>
+  /** Signals the server's process group and waits until the server has exited. */
+  kill(signal?: NodeJS.Signals): Promise<void>
+  /** Stops the server (SIGTERM, then SIGKILL) and removes the temp dirs it created. */
+  close(): Promise<void>
+}
+
+const live = new Set<ChildProcess>()
+
+function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return
+  try {
+    process.kill(-child.pid, signal)
+  } catch {
+    try {
+      child.kill(signal)
+    } catch {
+      // already gone
+    }
+  }
+}
+
+process.on('exit', () => {
+  for (const child of live) killGroup(child, 'SIGKILL')
+})
+
+let built = false
+
+/** The real binary runs from dist/: build it once per test process if the sources are newer. */
+export function ensureBuilt(): void {
+  if (built) return
+  execFileSync(process.execPath, [join(ROOT, 'scripts', 'build.js'), '--if-needed'], {cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit']})
+  built = true
+}
+
+/** The environment of a CLI under test: no TUG_* or HEROKU_* from the developer's shell. */
+export function cleanEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {}
+  for (const [key, value] of Object.entries(process.env)) {
+    if (key.startsWith('TUG_') || key.startsWith('HEROKU_') || key === 'XDG_CONFIG_HOME' || key === 'DEBUG') continue
+    env[key] = value
+  }
+  env.NO_COLOR = '1'
+  for (const [key, value] of Object.entries(extra)) {
+    if (value === undefined) delete env[key]
+    else env[key] = value
+  }
+  return env
+}
+
+/** Runs the real `tug` binary and collects its output. */
+export function runTug(args: string[], options: RunOptions & {env?: Record<string, string | undefined>} = {}): Promise<RunResult> {
+  ensureBuilt()
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], {
+      cwd: options.cwd ?? ROOT,
+      env: cleanEnv(options.env),
+      stdio: ['pipe', 'pipe', 'pipe'],
+    })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk))
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL')
+      reject(new Error(`tug ${args.join(' ')} did not finish within ${options.timeoutMs ?? 30_000} ms\nstdout: ${stdout}\nstderr: ${stderr}`))
+    }, options.timeoutMs ?? 30_000)
+    child.on('error', (error) => {
+      clearTimeout(timer)
+      reject(error)
+    })
+    child.on('close', (code, signal) => {
+      clearTimeout(timer)
+      resolve({code, signal, stdout, stderr})
+    })
+    child.stdin.end(options.input ?? '')
+  })
+}
+
+export interface StartOptions {
+  /** Reuse a data directory (a restart); otherwise a fresh temp one is made. */
+  dataDir?: string
+  home?: string
+  env?: Record<string, string | undefined>
+  startTimeoutMs?: number
+}
+
+export async function startControlPlane(options: StartOptions = {}): Promise<ControlPlane> {
+  ensureBuilt()
+  const made: string[] = []
+  const temp = (): string => {
+    const dir = mkdtempSync(join(tmpdir(), 'tug-e2e-'))
+    made.push(dir)
+    return dir
+  }
+  const dataDir = options.dataDir ?? join(temp(), 'data')
+  const home = options.home ?? join(temp(), 'home')
+  mkdirSync(home, {recursive: true})
+
+  const child = spawn(process.execPath, [BIN, 'server', '--port', '0', '--data-dir', dataDir], {
+    cwd: ROOT,
+    env: cleanEnv({HOME: home, ...options.env}),
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  })
+  live.add(child)
+  let output = ''
+  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (output += chunk))
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (output += chunk))
+  const exited = new Promise<void>((resolve) => {
+    child.on('exit', () => {
+      live.delete(child)
+      resolve()
+    })
+  })
+
+  const cleanup = (): void => {
+    for (const dir of made) rmSync(dir, {recursive: true, force: true})
+  }
+
+  let url: string
+  try {
+    url = await new Promise<string>((resolve, reject) => {
+      const deadline = setTimeout(() => reject(new Error(`tug server did not start within ${options.startTimeoutMs ?? 20_000} ms:\n${output}`)), options.startTimeoutMs ?? 20_000)
+      const check = (): void => {
+        const match = /tug server listening on (http:\/\/\S+)/.exec(output)
+        if (match) {
+          clearTimeout(deadline)
+          resolve(match[1] as string)
+        }
+      }
+      child.stdout?.on('data', check)
+      child.on('exit', (code, signal) => {
+        clearTimeout(deadline)
+        reject(new Error(`tug server exited before listening (${signal ?? code}):\n${output}`))
+      })
+    })
+  } catch (error) {
+    killGroup(child, 'SIGKILL')
+    await exited
+    cleanup()
+    throw error
+  }
+  const token = readFileSync(join(dataDir, 'admin-token'), 'utf8').trim()
+
+  const kill = async (signal: NodeJS.Signals = 'SIGKILL'): Promise<void> => {
+    killGroup(child, signal)
+    await exited
+  }
+
+  return {
+    url,
+    token,
+    dataDir,
+    home,
+    pid: child.pid as number,
+    output: () => output,
+    run: (args, runOptions = {}) =>
+      runTug(args, {...runOptions, env: {HOME: home, TUG_API_URL: url, TUG_API_KEY: token, ...runOptions.env}}),
+    kill,
+    async close() {
+      if (child.exitCode === null && child.signalCode === null) {
+        killGroup(child, 'SIGTERM')
+        const timer = setTimeout(() => killGroup(child, 'SIGKILL'), 10_000)
+        await exited
+        clearTimeout(timer)
+      }
+      cleanup()
+    },
+  }
+}
+
+/** Kills whatever server a test's autostart left on `tugHome` (per its server.json). */
+export function killServerOf(tugHome: string): void {
+  const file = join(tugHome, 'server.json')
+  if (!existsSync(file)) return
+  try {
+    const {pid} = JSON.parse(readFileSync(file, 'utf8')) as {pid: number}
+    process.kill(pid, 'SIGKILL')
+  } catch {
+    // not running, or not ours to find
+  }
+}
