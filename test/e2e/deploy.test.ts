@@ -55,7 +55,7 @@ describe('e2e: tug deploy against a real control plane', function () {
     writeFileSync(join(dir, 'Procfile'), 'web node server.js\n')
     const failed = await plane.run(['deploy', dir, '-a', 'site'])
     assert.equal(failed.code, 1)
-    assert.match(failed.stdout, /^!      Procfile line 1: /m)
+    assert.match(failed.stdout, /^! {6}Procfile line 1: /m)
     assert.match(failed.stderr, /The build of site failed/)
     const releases = await get<Release[]>('/apps/site/releases')
     assert.deepEqual(releases.map((r) => [r.version, r.current]), [[1, false], [2, true]])
