@@ -33,7 +33,7 @@ describe('API pagination (Range / Next-Range)', () => {
     let header: string | null = range
     while (header !== null) {
       ranges.push(header)
-      const response = await server.call<Array<{id: string}>>('GET', path, {headers: {Range: header}})
+      const response: {status: number; headers: Headers; body: Array<{id: string}>} = await server.call<Array<{id: string}>>('GET', path, {headers: {Range: header}})
       statuses.push(response.status)
       items.push(...response.body)
       header = response.headers.get('next-range')

@@ -87,7 +87,7 @@ describe('paginate', () => {
     let header: string | undefined = 'version ..; max=3'
     let pages = 0
     while (header !== undefined) {
-      const page = paginate(items, header, spec)
+      const page: {items: Array<{version: number}>; status: number; nextRange?: string} = paginate(items, header, spec)
       seen.push(...page.items.map((x) => x.version))
       assert.equal(page.status, page.nextRange ? 206 : 200)
       header = page.nextRange
