@@ -35,6 +35,8 @@ export interface ControlPlane {
   pid: number
   /** The server's stdout and stderr so far. */
   output(): string
+  /** Resolves when the server process has exited, with how. */
+  exited: Promise<{code: number | null; signal: NodeJS.Signals | null}>
   run(args: string[], options?: RunOptions): Promise<RunResult>
   /** Signals the server's process group and waits until the server has exited. */
   kill(signal?: NodeJS.Signals): Promise<void>
@@ -144,10 +146,10 @@ export async function startControlPlane(options: StartOptions = {}): Promise<Con
   let output = ''
   child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (output += chunk))
   child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (output += chunk))
-  const exited = new Promise<void>((resolve) => {
-    child.on('exit', () => {
+  const exited = new Promise<{code: number | null; signal: NodeJS.Signals | null}>((resolve) => {
+    child.on('exit', (code, signal) => {
       live.delete(child)
-      resolve()
+      resolve({code, signal})
     })
   })
 
@@ -184,6 +186,7 @@ export async function startControlPlane(options: StartOptions = {}): Promise<Con
     killGroup(child, signal)
     await exited
   }
+  // A server stopped by kill() leaves its data for a restart; close() still removes it.
 
   return {
     url,
@@ -192,6 +195,7 @@ export async function startControlPlane(options: StartOptions = {}): Promise<Con
     home,
     pid: child.pid as number,
     output: () => output,
+    exited,
     run: (args, runOptions = {}) =>
       runTug(args, {...runOptions, env: {HOME: home, TUG_API_URL: url, TUG_API_KEY: token, ...runOptions.env}}),
     kill,

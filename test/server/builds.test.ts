@@ -15,6 +15,7 @@ import {tgzOf, type RawEntry} from './builds-tar.js'
 
 const ACCEPT = 'application/vnd.heroku+json; version=3'
 const MAX_SOURCE = 64 * 1024
+const MAX_UNPACKED = 512 * 1024
 
 /** Holds `releaseChanged` until the test opens the gate: lets a test watch a build mid-way. */
 class GatedRuntime extends StoreOnlyRuntime {
@@ -41,7 +42,7 @@ describe('server/builds: sources and builds API on a listening server', function
     token = readFileSync(ensureAdmin(store, dataDir).tokenPath, 'utf8').trim()
     runtime = new GatedRuntime(store)
     const deps: AppDeps = {store, runtime, dataDir, publicUrl: () => url}
-    configureBuilds(deps, {maxSourceBytes: MAX_SOURCE})
+    configureBuilds(deps, {maxSourceBytes: MAX_SOURCE, unpack: {maxBytes: MAX_UNPACKED}})
     app = await buildApp(deps)
     await app.listen({host: '127.0.0.1', port: 0})
     url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`
@@ -202,6 +203,17 @@ describe('server/builds: sources and builds API on a listening server', function
     assert.match(linkOutput, /symbolic link points to an absolute path \(\/etc\/passwd\): Procfile/)
     const releases = await api<Release[]>('GET', '/apps/missing/releases')
     assert.equal(releases.body.length, 1)
+  })
+
+  it('a tarball bomb fails the build at the unpack limit, with nothing left on disk', async () => {
+    const appId = await createApp('bomb')
+    const zeros = Buffer.alloc(64 * 1024)
+    const entries = [{name: 'Procfile', body: 'web: x\n'}, ...Array.from({length: 32}, (_, i) => ({name: `z${i}`, body: zeros}))]
+    assert.ok(tgzOf(entries).length < MAX_SOURCE, 'small enough to upload')
+    const {build: bomb, output} = await build('bomb', entries)
+    assert.equal(bomb.status, 'failed')
+    assert.match(output, new RegExp(`^!      The source could not be unpacked: archive expands to more than ${MAX_UNPACKED} bytes$`, 'm'))
+    assert.deepEqual(readdirSync(join(dataDir, 'releases', appId)), [])
   })
 
   it('streams the output while the build runs, as text and as SSE, and ends when it is done', async () => {

@@ -35,13 +35,29 @@ export default class Server extends TugCommand<void> {
     }
 
     const {startServer} = await import('../../server/index.js')
-    const server = await startServer({dataDir, host: flags.host, port: flags.port})
+    let server: Awaited<ReturnType<typeof startServer>>
+    try {
+      server = await startServer({dataDir, host: flags.host, port: flags.port})
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code
+      if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
+        throw new UsageError(`Cannot listen on ${flags.host}:${flags.port} (${code}).`, {
+          hint: code === 'EADDRINUSE' ? 'Another process uses that port: pass --port with another one, or --port 0 for any free port.' : 'Pass another --host or --port.',
+        })
+      }
+      throw error
+    }
     // server.json is what tells other CLIs this server is ready: written only now that it listens.
     writeServerInfo(dataDir, {pid: process.pid, url: server.url, started_at: new Date().toISOString()})
-    this.out(`tug server listening on ${server.url}`)
-    this.out(`Data directory: ${dataDir}`)
-    this.out(`Admin token:    ${server.adminTokenPath}`)
-    this.out(`Use it with:    export TUG_API_URL=${server.url} TUG_API_KEY=$(cat ${server.adminTokenPath})`)
+    // One write, so that whoever reads the first line (tests, scripts) has the rest too.
+    this.out(
+      [
+        `tug server listening on ${server.url}`,
+        `Data directory: ${dataDir}`,
+        `Admin token:    ${server.adminTokenPath}`,
+        `Use it with:    export TUG_API_URL=${server.url} TUG_API_KEY=$(cat ${server.adminTokenPath})`,
+      ].join('\n'),
+    )
 
     const signal = await new Promise<NodeJS.Signals>((resolve) => {
       const stop = (received: NodeJS.Signals) => {

@@ -15,6 +15,7 @@ import {configVarsRoutes} from './routes/config-vars.js'
 import {dynoSizesRoutes} from './routes/dyno-sizes.js'
 import {dynosRoutes} from './routes/dynos.js'
 import {formationRoutes} from './routes/formation.js'
+import {healthRoutes} from './routes/health.js'
 import {logSessionsRoutes} from './routes/log-sessions.js'
 import {regionsRoutes} from './routes/regions.js'
 import {releasesRoutes} from './routes/releases.js'
@@ -43,6 +44,7 @@ const ROUTES: RouteModule[] = [
   stacksRoutes,
   sourcesRoutes,
   buildsRoutes,
+  healthRoutes,
 ]
 
 export function buildApp(deps: AppDeps): FastifyInstance {
