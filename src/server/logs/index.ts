@@ -1,0 +1,20 @@
+// The log router's public surface, for the server's wiring and routes.
+export {compileFilter, dynoMatches, filterFromSession, processType, type LineMatcher, type LogFilter} from './filter.js'
+export {CONTINUATION_MARKER, MAX_LINE_BYTES, formatMicros, parseMicros} from './format.js'
+export {LineSplitter} from './line-splitter.js'
+export type {LogEntry} from './ring.js'
+export {
+  DEFAULTS,
+  LogRouter,
+  NOTICE_DYNO,
+  NOTICE_SOURCE,
+  type LogInput,
+  type LogRouterOptions,
+  type LogWriter,
+  type PersistOptions,
+  type RouterStats,
+  type SubscribeOptions,
+} from './router.js'
+export {StreamSession, type BackpressureTarget, type StreamSessionOptions} from './stream-session.js'
+export type {LogItem, LogSink, LogSubscription, SubscriptionStats} from './subscription.js'
+export {chooseFormat, parseLastEventId, serialise, SSE_HEADERS, SSE_KEEPALIVE, sseEvent, sseEvents, TEXT_HEADERS, textLines, type StreamFormat} from './wire.js'

@@ -1,0 +1,285 @@
+import assert from 'node:assert/strict'
+import {EventEmitter} from 'node:events'
+import {createServer, request, type IncomingMessage, type Server, type ClientRequest} from 'node:http'
+import type {AddressInfo} from 'node:net'
+import {setImmediate as yieldToLoop} from 'node:timers/promises'
+
+import {LogRouter} from '../../../src/server/logs/router.js'
+import {StreamSession} from '../../../src/server/logs/stream-session.js'
+import {chooseFormat, parseLastEventId, SSE_HEADERS, TEXT_HEADERS} from '../../../src/server/logs/wire.js'
+import {FakeClock, ManualScheduler, waitFor} from './helpers.js'
+
+const TS = '2026-11-27T11:15:41.123456+00:00'
+
+class FakeTarget extends EventEmitter {
+  chunks: string[] = []
+  ended = 0
+  full = false
+
+  write(chunk: string): boolean {
+    this.chunks.push(chunk)
+    return !this.full
+  }
+
+  end(): void {
+    this.ended++
+  }
+
+  get text(): string {
+    return this.chunks.join('')
+  }
+}
+
+function manualTimers() {
+  const tasks = new Map<number, () => void>()
+  let next = 1
+  return {
+    tasks,
+    setInterval: (task: () => void) => {
+      tasks.set(next, task)
+      return next++
+    },
+    clearInterval: (handle: unknown) => {
+      tasks.delete(handle as number)
+    },
+    tick: () => {
+      for (const task of tasks.values()) task()
+    },
+  }
+}
+
+describe('logs/stream-session', () => {
+  function setup(options: {queueLines?: number} = {}) {
+    const scheduler = new ManualScheduler()
+    const router = new LogRouter({now: new FakeClock().now, schedule: scheduler.schedule, ...options})
+    return {scheduler, router}
+  }
+
+  it('sends the backlog as SSE events and ends without tail', async () => {
+    const {router, scheduler} = setup()
+    router.write('shop', {source: 'app', dyno: 'web.1', message: 'a'})
+    router.write('shop', {source: 'app', dyno: 'web.2', message: 'b'})
+    const target = new FakeTarget()
+    const session = new StreamSession(target, {router, appId: 'shop', subscribe: {lines: 10, tail: false}, format: 'sse'})
+    scheduler.run()
+    await session.done
+    assert.equal(target.text, `id: 1\ndata: ${TS} app[web.1]: a\n\nid: 2\ndata: ${TS} app[web.2]: b\n\n`)
+    assert.equal(target.ended, 1)
+    assert.equal(target.listenerCount('drain') + target.listenerCount('close') + target.listenerCount('error'), 0)
+  })
+
+  it('sends plain text, one line per \\n, and follows the tail', () => {
+    const {router, scheduler} = setup()
+    const target = new FakeTarget()
+    new StreamSession(target, {router, appId: 'shop', subscribe: {tail: true}, format: 'text'})
+    router.write('shop', {source: 'app', dyno: 'web.1', message: 'one\ntwo'})
+    scheduler.run()
+    assert.equal(target.text, `${TS} app[web.1]: one\n${TS} app[web.1]: two\n`)
+    assert.equal(target.ended, 0)
+  })
+
+  it('pauses while the target is full and resumes on drain', () => {
+    const {router, scheduler} = setup()
+    const target = new FakeTarget()
+    target.full = true
+    const session = new StreamSession(target, {router, appId: 'shop', subscribe: {tail: true}, format: 'text'})
+    router.write('shop', {source: 'app', dyno: 'web.1', message: 'one'})
+    scheduler.run()
+    router.write('shop', {source: 'app', dyno: 'web.1', message: 'two'})
+    scheduler.run()
+    assert.equal(target.chunks.length, 1)
+    assert.deepEqual(session.subscription.stats(), {delivered: 1, dropped: 0, queued: 1})
+    target.full = false
+    target.emit('drain')
+    scheduler.run()
+    assert.equal(target.text, `${TS} app[web.1]: one\n${TS} app[web.1]: two\n`)
+  })
+
+  it('unsubscribes when the client goes away', async () => {
+    const {router} = setup()
+    const target = new FakeTarget()
+    const session = new StreamSession(target, {router, appId: 'shop', subscribe: {tail: true}, format: 'sse'})
+    assert.equal(router.stats().subscribers, 1)
+    target.emit('close')
+    await session.done
+    assert.equal(router.stats().subscribers, 0)
+    assert.equal(session.subscription.closed, true)
+    assert.equal(target.ended, 0)
+  })
+
+  it('sends SSE keep-alive comments on its timer, not while the target is full, and stops them at the end', () => {
+    const {router, scheduler} = setup()
+    const timers = manualTimers()
+    const target = new FakeTarget()
+    const session = new StreamSession(target, {router, appId: 'shop', subscribe: {tail: true}, format: 'sse', keepAliveMs: 1000, ...timers})
+    timers.tick()
+    assert.deepEqual(target.chunks, [':\n\n'])
+    target.full = true
+    router.write('shop', {source: 'app', dyno: 'web.1', message: 'x'})
+    scheduler.run()
+    timers.tick()
+    assert.equal(target.chunks.length, 2)
+    session.close()
+    assert.equal(timers.tasks.size, 0)
+    assert.equal(target.ended, 1)
+  })
+
+  it('sends no keep-alives for plain text or a session without tail', () => {
+    const {router} = setup()
+    const timers = manualTimers()
+    new StreamSession(new FakeTarget(), {router, appId: 'shop', subscribe: {tail: true}, format: 'text', ...timers})
+    new StreamSession(new FakeTarget(), {router, appId: 'shop', subscribe: {tail: false}, format: 'sse', ...timers})
+    assert.equal(timers.tasks.size, 0)
+  })
+
+  it('survives a scheduler that delivers inside subscribe()', async () => {
+    const router = new LogRouter({schedule: (task) => task()})
+    const target = new FakeTarget()
+    const session = new StreamSession(target, {router, appId: 'shop', subscribe: {tail: false}, format: 'sse'})
+    await session.done
+    assert.equal(target.ended, 1)
+  })
+
+  describe('over real HTTP', () => {
+    let server: Server | undefined
+    let router: LogRouter | undefined
+    const requests: ClientRequest[] = []
+    const sessions: StreamSession[] = []
+
+    afterEach(async () => {
+      for (const req of requests.splice(0)) req.destroy()
+      for (const session of sessions.splice(0)) session.close()
+      await router?.close()
+      if (server) {
+        server.closeAllConnections()
+        await new Promise((resolve) => server?.close(resolve))
+      }
+      server = undefined
+      router = undefined
+    })
+
+    async function serve(logs: LogRouter): Promise<string> {
+      server = createServer((req, res) => {
+        const format = chooseFormat(req.headers.accept)
+        res.writeHead(200, format === 'sse' ? SSE_HEADERS : TEXT_HEADERS)
+        // The session flushes the headers itself (a quiet tail must still start).
+        const afterId = parseLastEventId(req.headers['last-event-id'])
+        sessions.push(new StreamSession(res, {router: logs, appId: 'shop', format, subscribe: {tail: true, afterId}}))
+      })
+      await new Promise<void>((resolve) => server?.listen(0, '127.0.0.1', resolve))
+      return `http://127.0.0.1:${(server.address() as AddressInfo).port}/`
+    }
+
+    function get(url: string, accept: string): Promise<IncomingMessage> {
+      return new Promise((resolve, reject) => {
+        const req = request(url, {headers: {accept}}, resolve)
+        req.on('error', reject)
+        req.end()
+        requests.push(req)
+      })
+    }
+
+    it('a paused reader gets the L10 line and then fresh lines, while a fast reader gets every line', async function () {
+      this.timeout(60_000)
+      const logs = new LogRouter({queueLines: 500})
+      router = logs
+      const url = await serve(logs)
+
+      // The fast reader parses SSE as it comes.
+      const fast = await get(url, 'text/event-stream')
+      assert.equal(fast.headers['content-type'], 'text/event-stream; charset=utf-8')
+      const fastIds: number[] = []
+      let fastNotices = 0
+      let buffer = ''
+      fast.setEncoding('utf8')
+      fast.on('data', (chunk: string) => {
+        buffer += chunk
+        let end = buffer.indexOf('\n\n')
+        while (end !== -1) {
+          const event = buffer.slice(0, end)
+          buffer = buffer.slice(end + 2)
+          const id = /^id: (\d+)$/m.exec(event)
+          if (id) fastIds.push(Number(id[1]))
+          else if (event.startsWith('data: ')) fastNotices++
+          end = buffer.indexOf('\n\n')
+        }
+      })
+
+      // The slow reader takes plain text and stops reading at once.
+      const slow = await get(url, 'text/plain')
+      slow.pause()
+      let slowText = ''
+      await waitFor(() => sessions.length === 2, 'both sessions')
+      const slowSession = sessions[1]
+      assert.ok(slowSession)
+
+      const padding = 'p'.repeat(4000)
+      let written = 0
+      const writeBatch = async (count: number): Promise<void> => {
+        for (let i = 0; i < count; i++) {
+          written++
+          logs.write('shop', {source: 'app', dyno: `web.${(written % 3) + 1}`, message: `line ${written} ${padding}`})
+        }
+        // The fast reader keeps up before the next batch, so only the slow one ever overflows.
+        await waitFor(() => fastIds.length === written, `the fast reader to reach line ${written}`)
+      }
+      const deadline = Date.now() + 40_000
+      while (slowSession.subscription.stats().dropped === 0) {
+        if (Date.now() > deadline) throw new Error('the slow reader never overflowed')
+        await writeBatch(200)
+      }
+      await writeBatch(200)
+
+      // Now the slow reader reads everything it is given.
+      slow.setEncoding('utf8')
+      slow.on('data', (chunk: string) => {
+        slowText += chunk
+      })
+      slow.resume()
+      await waitFor(() => slowText.includes('Error L10'), 'the L10 line')
+      await yieldToLoop()
+      await writeBatch(5)
+      await waitFor(() => slowText.includes(`line ${written} `), 'fresh lines after the notice')
+
+      const slowLines = slowText.split('\n').slice(0, -1)
+      const noticeAt = slowLines.findIndex((text) => text.includes('Error L10'))
+      const numbers = (texts: string[]) => texts.map((text) => Number(/: line (\d+) /.exec(text)?.[1]))
+      const before = numbers(slowLines.slice(0, noticeAt))
+      const after = numbers(slowLines.slice(noticeAt + 1))
+      const notice = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}\+00:00 tug\[logplex\]: Error L10 \(output buffer overflow\): (\d+) messages dropped since (\S+)$/.exec(slowLines[noticeAt] ?? '')
+      assert.ok(notice, `a notice line: ${slowLines[noticeAt]}`)
+      const dropped = Number(notice[1])
+      assert.equal(slowLines.filter((text) => text.includes('Error L10')).length, 1)
+      assert.deepEqual(before, Array.from({length: before.length}, (_, i) => i + 1))
+      assert.deepEqual(after, Array.from({length: after.length}, (_, i) => before.length + dropped + 1 + i))
+      assert.equal(before.length + dropped + after.length, written)
+      assert.equal(slowSession.subscription.stats().dropped, dropped)
+      assert.ok(dropped > 0)
+
+      assert.deepEqual(fastIds, Array.from({length: written}, (_, i) => i + 1))
+      assert.equal(fastNotices, 0)
+    })
+
+    it('resumes from Last-Event-ID with nothing lost or repeated', async () => {
+      const logs = new LogRouter()
+      router = logs
+      for (let i = 1; i <= 5; i++) logs.write('shop', {source: 'app', dyno: 'web.1', message: `m${i}`})
+      const url = await serve(logs)
+      const res = await new Promise<IncomingMessage>((resolve, reject) => {
+        const req = request(url, {headers: {accept: 'text/event-stream', 'last-event-id': '3'}}, resolve)
+        req.on('error', reject)
+        req.end()
+        requests.push(req)
+      })
+      let text = ''
+      res.setEncoding('utf8')
+      res.on('data', (chunk: string) => {
+        text += chunk
+      })
+      await waitFor(() => text.includes('id: 5\n'), 'the backlog')
+      logs.write('shop', {source: 'app', dyno: 'web.1', message: 'm6'})
+      await waitFor(() => text.includes('id: 6\n'), 'the live line')
+      assert.deepEqual([...text.matchAll(/^id: (\d+)$/gm)].map((m) => Number(m[1])), [4, 5, 6])
+    })
+  })
+})
