@@ -3,6 +3,7 @@ import {Args, Flags} from '@oclif/core'
 import {ApiClient} from '../lib/api/client.js'
 import {login, loginUrl, type LoginResult} from '../lib/auth/login.js'
 import {TugCommand} from '../lib/cli/base-command.js'
+import {promptSecret} from '../lib/cli/prompt.js'
 import {readAll} from '../lib/cli/stdin.js'
 
 export default class Login extends TugCommand<LoginResult> {
@@ -45,7 +46,6 @@ Checks the token with GET /account, then saves it in ~/.netrc (machine = host[:p
   private async readToken(url: string): Promise<string> {
     const {stdin, stderr} = this.io
     if (!stdin.isTTY) return readAll(stdin)
-    const {password} = await import('@inquirer/prompts')
-    return password({message: `API token for ${url}`, mask: '*'}, {input: stdin, output: stderr})
+    return promptSecret(`API token for ${url}`, {stdin, stderr})
   }
 }

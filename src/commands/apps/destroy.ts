@@ -2,6 +2,7 @@ import {Args, Flags} from '@oclif/core'
 
 import type {App} from '../../lib/api/types.js'
 import {appFlags, TugCommand} from '../../lib/cli/base-command.js'
+import {promptText} from '../../lib/cli/prompt.js'
 import {UsageError} from '../../lib/errors.js'
 
 export default class AppsDestroy extends TugCommand<App> {
@@ -37,9 +38,8 @@ Asks you to type the app's name on a terminal. In scripts, pass --confirm APP; w
     if (!stdin.isTTY) {
       throw new UsageError(`Refusing to destroy ${name} without confirmation.`, {hint: `Pass --confirm ${name} to destroy it.`})
     }
-    const {input} = await import('@inquirer/prompts')
     stderr.write(`WARNING: This will permanently destroy ${name}, its config, releases and dynos.\n`)
-    const typed = await input({message: `To proceed, type ${name} or re-run with --confirm ${name}:`}, {input: stdin, output: stderr})
+    const typed = await promptText(`To proceed, type ${name} or re-run with --confirm ${name}:`, {stdin, stderr})
     if (typed.trim() !== name) throw new UsageError(`Confirmation "${typed.trim()}" did not match ${name}. Nothing was destroyed.`)
   }
 }

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict'
+import {PassThrough} from 'node:stream'
 import nock from 'nock'
 
 import Apps from '../../../src/commands/apps/index.js'
@@ -158,6 +159,24 @@ describe('apps commands', () => {
       const result = await runCommand(AppsDestroy, ['shop'])
       assert.equal(result.stderr, 'Error: Refusing to destroy shop without confirmation.\nPass --confirm shop to destroy it.\n')
       assert.equal(result.code, 2)
+    })
+
+    it('asks for the name on a terminal', async () => {
+      nock(API).delete('/apps/shop').reply(200, app('shop'))
+      const stdin = Object.assign(new PassThrough(), {isTTY: true, setRawMode: () => stdin})
+      setImmediate(() => stdin.write('shop\r'))
+      const result = await runCommand(AppsDestroy, ['-a', 'shop'], {stdinStream: stdin})
+      assert.equal(result.code, 0)
+      assert.ok(result.stderr.startsWith('WARNING: This will permanently destroy shop, its config, releases and dynos.\n'))
+      assert.ok(result.stderr.endsWith('Destroying shop (including all add-ons)... done\n'), result.stderr)
+    })
+
+    it('destroys nothing when the typed name does not match', async () => {
+      const stdin = Object.assign(new PassThrough(), {isTTY: true, setRawMode: () => stdin})
+      setImmediate(() => stdin.write('shoe\r'))
+      const result = await runCommand(AppsDestroy, ['-a', 'shop'], {stdinStream: stdin})
+      assert.equal(result.code, 2)
+      assert.ok(result.stderr.endsWith('Error: Confirmation "shoe" did not match shop. Nothing was destroyed.\n'), result.stderr)
     })
 
     it('refuses a --confirm that does not match', async () => {

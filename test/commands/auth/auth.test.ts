@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import {existsSync, mkdirSync, readFileSync, statSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
+import {PassThrough} from 'node:stream'
 import nock from 'nock'
 
 import AuthToken from '../../../src/commands/auth/token.js'
@@ -49,6 +50,18 @@ describe('auth commands', () => {
     const result = await runCommand(Login, [REMOTE], {env, stdin: 'from-stdin\n'})
     assert.equal(result.code, 0)
     assert.match(readFileSync(join(testHome(), '.netrc'), 'utf8'), /password from-stdin/)
+  })
+
+  it('login prompts for the token on a terminal, and stderr stays usable after the prompt', async () => {
+    nock(REMOTE, {reqheaders: {authorization: 'Bearer typed-token'}}).get('/account').reply(200, account())
+    const stdin = Object.assign(new PassThrough(), {isTTY: true, setRawMode: () => stdin})
+    setImmediate(() => stdin.write('typed-token\r'))
+    const result = await runCommand(Login, [REMOTE], {env, stdinStream: stdin})
+    assert.equal(result.code, 0)
+    assert.match(result.stderr, /API token for http:\/\/tug\.test:5055/)
+    assert.ok(!result.stderr.includes('typed-token'), 'the token is masked')
+    assert.ok(result.stderr.endsWith(`Logging in to ${REMOTE}... done\n`), result.stderr)
+    assert.match(readFileSync(join(testHome(), '.netrc'), 'utf8'), /password typed-token/)
   })
 
   it('login with a bad token writes nothing and shows the 401', async () => {
