@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict'
 import {after, before, describe, it} from 'mocha'
+import {join} from 'node:path'
 import type {LogSession} from '../../../src/lib/api/types.js'
+import {Store} from '../../../src/server/store/index.js'
 import {startApiServer, type TestApiServer} from '../../helpers/api-server.js'
 import {assertSchema} from '../../helpers/schema.js'
 
@@ -58,6 +60,28 @@ describe('API: log sessions', () => {
       const response = await server.call('POST', '/apps/logged/log-sessions', {body})
       assert.equal(response.status, 422, JSON.stringify(body))
       assert.deepEqual(response.body, {id: 'invalid_params', message})
+    }
+  })
+
+  it('stores the session with its filters, hashed, expiring in 5 minutes', async () => {
+    const created = await server.call<LogSession>('POST', '/apps/logged/log-sessions', {
+      body: {dyno: 'web', dyno_name: 'web.1', type: 'web', source: 'heroku', lines: 1500, tail: true},
+    })
+    const secret = new URL(created.body.logplex_url).pathname.split('/').pop() as string
+    const store = new Store({path: join(server.dataDir, 'tug.db')})
+    try {
+      const session = store.logSessions.findBySecret(secret)
+      assert.ok(session)
+      assert.deepEqual(
+        {dyno: session.dyno, dyno_name: session.dyno_name, type: session.type, source: session.source, lines: session.lines, tail: session.tail},
+        {dyno: 'web', dyno_name: 'web.1', type: 'web', source: 'heroku', lines: 1500, tail: true},
+      )
+      assert.equal(Date.parse(session.expires_at) - Date.parse(session.created_at), 5 * 60 * 1000)
+      const stored = store.db.prepare('SELECT token_hash FROM log_sessions WHERE id = ?').get(session.id) as {token_hash: string}
+      assert.notEqual(stored.token_hash, secret)
+      assert.equal(store.logSessions.findBySecret(`${secret}x`), undefined)
+    } finally {
+      store.close()
     }
   })
 

@@ -27,7 +27,11 @@ export const logSessionsRoutes: RouteModule = (app, deps) => {
     }
     // The URL is a capability (clients fetch it without credentials): 256 random bits.
     const secret = randomBytes(32).toString('base64url')
-    const session = store.transaction(() => store.logSessions.create(target.id, secret, input))
+    const session = store.transaction(() => {
+      // Expired sessions are useless rows; dropping them here keeps the table small without a timer.
+      store.logSessions.deleteExpired()
+      return store.logSessions.create(target.id, secret, input)
+    })
     reply.code(201)
     return logSessionToWire(session, `${deps.publicUrl()}/log-sessions/${secret}?tail=${input.tail}`)
   })
