@@ -3,7 +3,7 @@
 import {compileFilter, type LogFilter} from './filter.js'
 import {formatLogLine} from '../../lib/log-line.js'
 
-import {MAX_LINE_BYTES, MAX_MICROS, formatMicros, parseMicros, safeDyno, safeSource, splitLines, splitLong, systemMicros, TIMESTAMP_LENGTH} from './format.js'
+import {MAX_LINE_BYTES, MAX_MICROS, formatMicros, isSimpleLine, parseMicros, safeDyno, safeSource, splitLines, splitLong, systemMicros, TIMESTAMP_LENGTH} from './format.js'
 import {LineSplitter} from './line-splitter.js'
 import {LogRing, type LogEntry} from './ring.js'
 import {SegmentStore} from './segment-store.js'
@@ -188,6 +188,10 @@ export class LogRouter {
       if (!(micros >= app.lastMicros)) micros = app.lastMicros
       app.lastMicros = micros
       const timestamp = formatMicros(micros)
+      if (isSimpleLine(message, this.maxLineBytes)) {
+        this.append(appId, app, formatLogLine({timestamp, source, dyno, message}), source, dyno)
+        return
+      }
       for (const line of splitLines(message)) {
         for (const piece of splitLong(line, this.maxLineBytes)) {
           this.append(appId, app, formatLogLine({timestamp, source, dyno, message: piece}), source, dyno)
