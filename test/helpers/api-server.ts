@@ -1,5 +1,6 @@
 // A real control plane for API tests: listening on 127.0.0.1 port 0 in a fresh temp data dir,
 // with the admin token read from the file the server wrote. `close()` stops it and removes the dir.
+// Every answer `call` gets is checked against the schema (see ./schema.ts).
 import {mkdtempSync, readFileSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
@@ -7,6 +8,7 @@ import {randomUUID} from 'node:crypto'
 import {startServer, type ServerOptions} from '../../src/server/index.js'
 import {createRelease} from '../../src/server/releases.js'
 import {Store} from '../../src/server/store/index.js'
+import {assertErrorBody, assertResponseSchema} from './schema.js'
 
 export const ACCEPT_V3 = 'application/vnd.heroku+json; version=3'
 
@@ -25,6 +27,8 @@ export interface CallOptions {
   headers?: Record<string, string>
   /** Overrides the admin token; `null` sends no Authorization at all. */
   token?: string | null
+  /** Skip the schema check every answer gets (for answers a test inspects as odd on purpose). */
+  unchecked?: boolean
 }
 
 export interface TestApiServer {
@@ -64,6 +68,12 @@ export async function startApiServer(options: Partial<Omit<ServerOptions, 'dataD
       } catch {
         body = undefined
       }
+    }
+    // Every answer is checked: success bodies against the Platform API schema (by route), error
+    // bodies against the error shape of platform-api.md 1.9.
+    if (!call.unchecked && method !== 'HEAD' && response.status !== 304) {
+      if (response.status >= 400) assertErrorBody(body, `${method} ${path}`)
+      else assertResponseSchema(method, path.split('?')[0] as string, body)
     }
     return {status: response.status, headers: response.headers, body: body as T, text}
   }

@@ -103,3 +103,58 @@ export function assertSchemaList(definition: string, value: unknown): void {
   assert.ok(Array.isArray(value), `expected an array of ${definition}, got ${JSON.stringify(value)}`)
   value.forEach((item) => assertSchema(definition, item))
 }
+
+/** Success answers by route: the schema definition of the body, `[def]` for lists, `{}` for actions. */
+const ROUTES: Array<[method: string, path: RegExp, definition: string]> = [
+  ['GET|PATCH', /^\/account$/, 'account'],
+  ['GET', /^\/users\/[^/]+$/, 'account'],
+  ['GET', /^\/account\/rate-limits$/, 'rate-limit'],
+  ['GET', /^\/(apps|users\/[^/]+\/apps)$/, '[app]'],
+  ['POST', /^\/apps$/, 'app'],
+  ['GET|PATCH|DELETE', /^\/apps\/[^/]+$/, 'app'],
+  ['GET|PATCH', /^\/apps\/[^/]+\/formation$/, '[formation]'],
+  ['GET|PATCH', /^\/apps\/[^/]+\/formation\/[^/]+$/, 'formation'],
+  ['GET', /^\/apps\/[^/]+\/dynos$/, '[dyno]'],
+  ['POST', /^\/apps\/[^/]+\/dynos$/, 'dyno'],
+  ['GET', /^\/apps\/[^/]+\/dynos\/[^/]+$/, 'dyno'],
+  ['DELETE', /^\/apps\/[^/]+\/(dynos|dynos\/[^/]+|formations\/[^/]+)$/, '{}'],
+  ['POST', /^\/apps\/[^/]+\/(dynos|formations)\/[^/]+\/actions\/stop$/, '{}'],
+  ['GET', /^\/(dyno-sizes|apps\/[^/]+\/available-dyno-sizes)$/, '[dyno-size]'],
+  ['GET', /^\/dyno-sizes\/[^/]+$/, 'dyno-size'],
+  ['GET|PATCH', /^\/apps\/[^/]+\/config-vars$/, 'config-var'],
+  ['GET', /^\/apps\/[^/]+\/releases\/[^/]+\/config-vars$/, 'config-var'],
+  ['GET', /^\/apps\/[^/]+\/releases$/, '[release]'],
+  ['POST', /^\/apps\/[^/]+\/releases$/, 'release'],
+  ['GET', /^\/apps\/[^/]+\/releases\/[^/]+$/, 'release'],
+  ['POST', /^\/apps\/[^/]+\/log-sessions$/, 'log-session'],
+  ['GET', /^\/apps\/[^/]+\/addons$/, '[add-on]'],
+  ['GET', /^\/regions$/, '[region]'],
+  ['GET', /^\/regions\/[^/]+$/, 'region'],
+  ['GET', /^\/stacks$/, '[stack]'],
+  ['GET', /^\/stacks\/[^/]+$/, 'stack'],
+]
+
+/** The definition a route answers with (`[def]` for a list, `{}` for an action), if known. */
+export function responseDefinition(method: string, path: string): string | undefined {
+  return ROUTES.find(([methods, pattern]) => methods.split('|').includes(method) && pattern.test(path))?.[2]
+}
+
+/** Checks a success body by route; routes this table does not know (other issues') are skipped. */
+export function assertResponseSchema(method: string, path: string, body: unknown): void {
+  const definition = responseDefinition(method, path)
+  if (definition === undefined) return
+  if (definition === '{}') assert.deepEqual(body, {}, `${method} ${path} answers {}`)
+  else if (definition.startsWith('[')) assertSchemaList(definition.slice(1, -1), body)
+  else assertSchema(definition, body)
+}
+
+/** Error bodies: `{id, message}` strings, plus the optional documented members. */
+export function assertErrorBody(body: unknown, what: string): void {
+  assert.ok(body !== null && typeof body === 'object' && !Array.isArray(body), `${what}: error body is not an object`)
+  const {id, message, url, resource, limit} = body as Record<string, unknown>
+  assert.equal(typeof id, 'string', `${what}: error id`)
+  assert.equal(typeof message, 'string', `${what}: error message`)
+  assert.ok(url === undefined || typeof url === 'string', `${what}: error url`)
+  assert.ok(resource === undefined || typeof resource === 'string', `${what}: error resource`)
+  assert.ok(limit === undefined || typeof limit === 'number', `${what}: error limit`)
+}
