@@ -16,7 +16,7 @@ export function dynoSummary(dynos: Dyno[]): string {
 
 export function formatAppInfo(app: App, dynos: Dyno[] | undefined): string[] {
   const entries: Array<[string, string]> = [
-    ['Dynos', dynos ? dynoSummary(dynos) : '(unknown)'],
+    ['Dynos', dynos ? dynoSummary(dynos) || 'none' : 'unknown'],
     ['Git URL', app.git_url],
     ['Owner', app.owner.email],
     ['Region', app.region.name],

@@ -1,7 +1,7 @@
 // The base of every tug command: the lazily-built API client, the shared app flags, output
 // helpers (data to stdout, progress to stderr) and the one error path that maps the error
 // family to `Error: <message>`, a hint, and an exit code.
-import {Command, Errors, Flags, Interfaces} from '@oclif/core'
+import {Command, Errors, Flags} from '@oclif/core'
 
 import {ApiClient} from '../api/client.js'
 import {requireApp as resolveRequiredApp} from './app-resolution.js'
@@ -117,5 +117,3 @@ export abstract class TugCommand<T> extends Command {
 
   abstract override run(): Promise<T>
 }
-
-export type TugFlags<C extends typeof Command> = Interfaces.InferredFlags<(typeof TugCommand)['baseFlags'] & C['flags']>

@@ -19,12 +19,6 @@ export function columns(rows: string[][], widthOf: (cell: string) => number = (c
   )
 }
 
-/** `a`, `a and b`, `a, b and c` */
-export function listPhrase(items: string[]): string {
-  if (items.length <= 1) return items.join('')
-  return `${items.slice(0, -1).join(', ')} and ${items.at(-1)}`
-}
-
 export function stripAnsi(text: string): string {
   // eslint-disable-next-line no-control-regex
   return text.replace(/\u001B\[[0-9;]*m/g, '')

@@ -126,6 +126,18 @@ describe('apps commands', () => {
       ].join('\n'))
     })
 
+    it('says none when there are no dynos, and still shows the app when the dyno list fails', async () => {
+      nock(API).get('/apps/shop').reply(200, app('shop'))
+      nock(API).get('/apps/shop/dynos').reply(200, [])
+      const none = await runCommand(AppsInfo, ['shop'])
+      assert.equal(none.stdout.split('\n')[1], 'Dynos:       none')
+      nock(API).get('/apps/shop').reply(200, app('shop'))
+      nock(API).get('/apps/shop/dynos').reply(403, {id: 'forbidden', message: 'no'})
+      const failed = await runCommand(AppsInfo, ['shop'])
+      assert.equal(failed.stdout.split('\n')[1], 'Dynos:       unknown')
+      assert.equal(failed.code, 0)
+    })
+
     it('takes the app from TUG_APP', async () => {
       nock(API).get('/apps/shop').reply(200, app('shop'))
       nock(API).get('/apps/shop/dynos').reply(200, [])

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 
-import {columns, header, listPhrase, styledObject} from '../../../src/lib/cli/styled.js'
+import {columns, header, styledObject} from '../../../src/lib/cli/styled.js'
 
 describe('cli/styled', () => {
   it('writes headers and aligned key/value blocks', () => {
@@ -10,10 +10,5 @@ describe('cli/styled', () => {
 
   it('pads columns with two spaces and no trailing blanks', () => {
     assert.deepEqual(columns([['v10', 'Deploy', 'x'], ['v9', 'Set FOO config vars', 'y']]), ['v10  Deploy               x', 'v9   Set FOO config vars  y'])
-  })
-
-  it('joins a list in prose', () => {
-    assert.equal(listPhrase(['a']), 'a')
-    assert.equal(listPhrase(['a', 'b', 'c']), 'a, b and c')
   })
 })
