@@ -7,7 +7,7 @@ import {MAX_LINE_BYTES, MAX_MICROS, formatMicros, isSimpleLine, parseMicros, saf
 import {LineSplitter} from './line-splitter.js'
 import {LogRing, type LogEntry} from './ring.js'
 import {SegmentStore} from './segment-store.js'
-import {Subscription, type LogItem, type LogSink, type LogSubscription} from './subscription.js'
+import {Subscription, type LogItem, type LogSink, type LogSubscription, type SubscriptionLimits} from './subscription.js'
 
 export interface LogInput {
   /** `app` for dyno output, `tug` for the control plane's own events. */
@@ -50,6 +50,8 @@ export interface LogRouterOptions {
   queueBytes?: number
   /** Most lines handed to a sink in one `deliver` (default 1000). */
   batchLines?: number
+  /** ... and about this many bytes at most (default 256 KiB; a batch holds at least one line). */
+  batchBytes?: number
   /** Longest message part of one line, in bytes (default 10,000, as Heroku). */
   maxLineBytes?: number
   /** The clock, in microseconds since the epoch. */
@@ -89,6 +91,7 @@ export const DEFAULTS = {
   queueLines: 10_000,
   queueBytes: 16 * 1024 * 1024,
   batchLines: 1000,
+  batchBytes: 256 * 1024,
 } as const
 
 interface AppLog {
@@ -116,7 +119,7 @@ export class LogRouter {
   private readonly apps = new Map<string, AppLog>()
   private readonly historyLines: number
   private readonly historyBytes: number
-  private readonly limits: {queueLines: number; queueBytes: number; batchLines: number}
+  private readonly limits: SubscriptionLimits
   private readonly maxLineBytes: number
   private readonly now: () => number
   private readonly schedule: (task: () => void) => void
@@ -133,6 +136,7 @@ export class LogRouter {
       queueLines: options.queueLines ?? DEFAULTS.queueLines,
       queueBytes: options.queueBytes ?? DEFAULTS.queueBytes,
       batchLines: options.batchLines ?? DEFAULTS.batchLines,
+      batchBytes: options.batchBytes ?? DEFAULTS.batchBytes,
     }
     this.maxLineBytes = options.maxLineBytes ?? MAX_LINE_BYTES
     this.now = options.now ?? systemMicros

@@ -44,6 +44,8 @@ export interface SubscriptionLimits {
   queueLines: number
   queueBytes: number
   batchLines: number
+  /** A batch stops growing once it holds this many bytes (it always holds at least one item). */
+  batchBytes: number
 }
 
 export type NoticeFactory = (dropped: number, since: string) => LogItem
@@ -150,19 +152,32 @@ export class Subscription implements LogSubscription {
     this.queuedBytes += entryBytes(notice)
   }
 
+  /**
+   * The next batch: backlog first, then the queue, then (once both are empty) the overflow notice.
+   * Bounded by lines and bytes, because a sink like an HTTP response takes a whole batch into its
+   * own buffer even when it then asks for a pause.
+   */
   private take(): LogItem[] {
     const batch: LogItem[] = []
-    const max = this.limits.batchLines
-    while (batch.length < max && this.backlogIndex < this.backlog.length) {
-      const entry = this.backlog[this.backlogIndex++]
-      if (entry) batch.push(entry)
+    const {batchLines, batchBytes} = this.limits
+    let bytes = 0
+    while (batch.length < batchLines && bytes < batchBytes && this.backlogIndex < this.backlog.length) {
+      const item = this.backlog[this.backlogIndex++]
+      if (item) {
+        batch.push(item)
+        bytes += entryBytes(item)
+      }
     }
     if (this.backlogIndex >= this.backlog.length && this.backlog.length > 0) {
       this.backlog = []
       this.backlogIndex = 0
     }
-    while (batch.length < max && this.queue.length > 0) batch.push(this.shiftQueue())
-    if (this.queue.length === 0 && this.backlog.length === 0 && this.dropping > 0 && batch.length < max) {
+    while (batch.length < batchLines && bytes < batchBytes && this.queue.length > 0) {
+      const item = this.shiftQueue()
+      batch.push(item)
+      bytes += entryBytes(item)
+    }
+    if (this.queue.length === 0 && this.backlog.length === 0 && this.dropping > 0 && batch.length < batchLines) {
       this.emitOverflowNotice()
       batch.push(this.shiftQueue())
     }

@@ -6,6 +6,7 @@ import {
   formatMicros,
   parseMicros,
   safeDyno,
+  systemMicros,
   safeSource,
   splitLines,
   splitLong,
@@ -37,6 +38,17 @@ describe('logs/format', () => {
       assert.equal(parseMicros(formatMicros(T0)), T0)
       assert.equal(parseMicros('2026-11-27T11:15:41.123456Z'), undefined)
       assert.equal(parseMicros('garbage'), undefined)
+    })
+  })
+
+  describe('systemMicros', () => {
+    it('reads the wall clock in microseconds', () => {
+      const before = Date.now() * 1000
+      const micros = systemMicros()
+      const after = Date.now() * 1000
+      assert.ok(Number.isInteger(micros))
+      // Anchored to Date.now() to the millisecond, so within a ms of the readings around it.
+      assert.ok(micros >= before - 1000 && micros <= after + 1000, `${before} <= ${micros} <= ${after}`)
     })
   })
 

@@ -244,6 +244,17 @@ describe('logs/router', () => {
       assert.deepEqual(sink.ids, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10])
     })
 
+    it('bounds a batch by bytes too, always holding at least one line', () => {
+      const {router, scheduler} = setup({batchBytes: 100})
+      // Each line is 32 + 1 + 12 + 40 = 85 bytes: the second one takes a batch over 100.
+      for (let i = 1; i <= 5; i++) router.write('shop', {source: 'app', dyno: 'web.1', message: 'q'.repeat(40)})
+      const sink = new RecordingSink()
+      router.subscribe('shop', {lines: 5, tail: false}, sink)
+      scheduler.run()
+      assert.equal(sink.batches, 3)
+      assert.deepEqual(sink.ids, [1, 2, 3, 4, 5])
+    })
+
     it('stops delivering when the sink says so, until resume()', () => {
       const {router, scheduler} = setup({batchLines: 2})
       for (let i = 1; i <= 5; i++) router.write('shop', {source: 'app', dyno: 'web.1', message: `m${i}`})
