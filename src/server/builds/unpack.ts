@@ -219,7 +219,8 @@ export async function unpackTarball(source: string, dest: string, options: Unpac
       for await (const chunk of stream as AsyncIterable<Buffer>) {
         result.bytes += chunk.length
         if (result.bytes > maxBytes) throw new UnpackError(`archive expands to more than ${maxBytes} bytes`)
-        if (!parser.write(chunk)) await Promise.race([once(parser, 'drain'), parserDone])
+        // once() rejects on 'error'; that error is already recorded as `failure` by the listener.
+        if (!parser.write(chunk)) await Promise.race([once(parser, 'drain').catch(() => undefined), parserDone])
         if (failure) throw failure
       }
     } catch (error) {
