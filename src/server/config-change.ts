@@ -24,17 +24,15 @@ export function planConfigChange(current: Readonly<Record<string, string>>, patc
       throw invalidParams(`Config var values must be strings, or null to unset (${key}).`)
     }
   }
-  const vars = {...current}
+  // A Map, then Object.fromEntries: keys like `__proto__` (valid under ^\w+$) stay plain data.
+  const vars = new Map(Object.entries(current))
   const set: string[] = []
   const removed: string[] = []
   for (const [key, value] of entries as Array<[string, string | null]>) {
     if (value === null) {
-      if (key in vars) {
-        delete vars[key]
-        removed.push(key)
-      }
-    } else if (vars[key] !== value) {
-      vars[key] = value
+      if (vars.delete(key)) removed.push(key)
+    } else if (vars.get(key) !== value) {
+      vars.set(key, value)
       set.push(key)
     }
   }
@@ -44,5 +42,5 @@ export function planConfigChange(current: Readonly<Record<string, string>>, patc
     const remove = `${removed.join(', ')} config vars`
     description = description ? `${description} and remove ${remove}` : `Remove ${remove}`
   }
-  return {vars, set, removed, description}
+  return {vars: Object.fromEntries(vars), set, removed, description}
 }

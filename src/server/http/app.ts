@@ -1,12 +1,12 @@
 // Builds the fastify app of the Platform API (no listening here: tests may `inject`, and
 // `startServer` listens). Conventions are one plugin function each; routes are one module per resource.
 import {randomUUID} from 'node:crypto'
-import Fastify, {type FastifyInstance} from 'fastify'
+import Fastify, {type FastifyInstance, type FastifyReply} from 'fastify'
 import {authPlugin} from './auth.js'
 import {bodyPlugin, DEFAULT_BODY_LIMIT} from './body.js'
 import type {AppDeps, RouteModule} from './deps.js'
-import {installErrorHandlers} from './errors.js'
-import {headersPlugin} from './headers.js'
+import {frameworkErrorBody, installErrorHandlers} from './errors.js'
+import {headersPlugin, RATE_LIMIT_REMAINING} from './headers.js'
 import {accountRoutes} from './routes/account.js'
 import {addonsRoutes} from './routes/addons.js'
 import {appsRoutes} from './routes/apps.js'
@@ -57,6 +57,13 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     requestIdHeader: false,
     routerOptions: {ignoreTrailingSlash: true, maxParamLength: 1000},
     exposeHeadRoutes: true,
+    frameworkErrors: (error, request, reply) => {
+      const {status, body} = frameworkErrorBody(error.code)
+      // The option's reply type is generic over route schemas; this one answers like any other.
+      const plain = reply as FastifyReply
+      plain.header('Request-Id', request.id).header('RateLimit-Remaining', String(RATE_LIMIT_REMAINING))
+      plain.code(status).send(body)
+    },
   })
   installErrorHandlers(app, bodyLimit)
   // The conventions are installed on the root instance itself (not registered as encapsulated

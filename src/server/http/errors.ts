@@ -59,6 +59,17 @@ export function rangeNotSatisfiable(message: string): HttpError {
   return new HttpError(416, 'requested_range_not_satisfiable', message)
 }
 
+/**
+ * Errors fastify raises before routing (a malformed percent-encoding, an overlong path segment):
+ * same body shape and headers as every other answer. Pass as the `frameworkErrors` option.
+ */
+export function frameworkErrorBody(code: string | undefined): {status: number; body: ErrorBody} {
+  if (code === 'FST_ERR_MAX_PARAM_LENGTH') {
+    return {status: 414, body: {id: 'uri_too_long', message: 'A path segment of the request URL is too long.'}}
+  }
+  return {status: 400, body: {id: 'bad_request', message: 'The request URL is not valid (bad percent-encoding?).'}}
+}
+
 /** Maps anything thrown in a handler or by fastify itself to the documented error bodies. */
 export function installErrorHandlers(app: FastifyInstance, bodyLimit: number): void {
   app.setNotFoundHandler((_request, reply) => {

@@ -87,6 +87,16 @@ describe('API: config vars', () => {
     assert.deepEqual({config: await config(), releases: await releases()}, before)
   })
 
+  it('keeps a `__proto__` key as plain data', async () => {
+    await server.call('POST', '/apps', {body: {name: 'proto'}})
+    const response = await server.call('PATCH', '/apps/proto/config-vars', {rawBody: '{"__proto__": "x", "constructor": "y"}'})
+    assert.equal(response.status, 200)
+    assert.equal(response.text, '{"__proto__":"x","constructor":"y"}')
+    assert.equal((await server.call('GET', '/apps/proto/config-vars')).text, '{"__proto__":"x","constructor":"y"}')
+    const unset = await server.call('PATCH', '/apps/proto/config-vars', {rawBody: '{"__proto__": null}'})
+    assert.equal(unset.text, '{"constructor":"y"}')
+  })
+
   it("answers a release's config by version (also `v3`) or id", async () => {
     const byVersion = await server.call('GET', '/apps/conf/releases/2/config-vars')
     assert.equal(byVersion.status, 200)

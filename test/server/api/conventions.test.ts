@@ -174,6 +174,17 @@ describe('API conventions', () => {
       assert.equal(await appCount(), before)
     })
 
+    it('answers a malformed or overlong URL in the same error shape, with a Request-Id', async () => {
+      const bad = await server.call('GET', '/apps/%E0%A4%A')
+      assert.equal(bad.status, 400)
+      assert.deepEqual(bad.body, {id: 'bad_request', message: 'The request URL is not valid (bad percent-encoding?).'})
+      assert.match(bad.headers.get('request-id') ?? '', UUID)
+      const long = await server.call('GET', `/apps/${'a'.repeat(2000)}`)
+      assert.equal(long.status, 414)
+      assert.deepEqual(long.body, {id: 'uri_too_long', message: 'A path segment of the request URL is too long.'})
+      assert.match(long.headers.get('request-id') ?? '', UUID)
+    })
+
     it('answers a non-object body with 422 invalid_params', async () => {
       const response = await server.call('POST', '/apps', {body: ['a']})
       assert.equal(response.status, 422)

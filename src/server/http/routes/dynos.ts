@@ -20,14 +20,15 @@ const TIER_LABEL: Record<DynoTier, string> = {eco: 'Eco', basic: 'Basic', produc
 export function oneOffEnv(value: unknown): Record<string, string> {
   if (value === undefined || value === null) return {}
   if (typeof value !== 'object' || Array.isArray(value)) throw invalidParams('env must be an object of string values.')
-  const env: Record<string, string> = {}
+  const env: Array<[string, string]> = []
   for (const [key, raw] of Object.entries(value as Record<string, unknown>)) {
     if (!CONFIG_KEY_PATTERN.test(key)) throw invalidParams(`Invalid env var name: ${JSON.stringify(key)}. Names match ^\\w+$.`)
-    if (typeof raw === 'string') env[key] = raw
-    else if (typeof raw === 'number' && Number.isFinite(raw)) env[key] = String(raw)
+    if (typeof raw === 'string') env.push([key, raw])
+    else if (typeof raw === 'number' && Number.isFinite(raw)) env.push([key, String(raw)])
     else throw invalidParams(`env values must be strings (${key}).`)
   }
-  return env
+  // fromEntries defines own properties: a `__proto__` key stays data.
+  return Object.fromEntries(env)
 }
 
 /** An app with Eco or Basic dynos only runs its one-offs at that size too. */
