@@ -3,6 +3,7 @@ import {Flags} from '@oclif/core'
 import type {Dyno} from '../../lib/api/types.js'
 import {appFlags, TugCommand} from '../../lib/cli/base-command.js'
 import {displayLogs} from '../../lib/logs/display.js'
+import {splitRunArgv, valueFlagSpellings} from '../../lib/run/argv.js'
 import {commandLine, dynoBody} from '../../lib/run/dyno-body.js'
 import {runFlags} from './index.js'
 
@@ -27,8 +28,9 @@ Its output goes to the app's logs; --tail follows them.`
   }
 
   async run(): Promise<Dyno> {
-    const {argv, flags} = await this.parse(RunDetached)
-    const command = commandLine(argv as string[])
+    const split = splitRunArgv(this.argv, valueFlagSpellings(RunDetached.flags))
+    const {flags} = await this.parse(RunDetached, split.flags)
+    const command = commandLine(split.command)
     const app = this.requireApp(flags)
     const {env, stdout} = this.io
     const body = dynoBody(command, flags, {attach: false, env})

@@ -3,6 +3,7 @@ import {Flags} from '@oclif/core'
 import {appFlags, TugCommand} from '../../lib/cli/base-command.js'
 import {RemoteExitError, RuntimeError} from '../../lib/errors.js'
 import {attach} from '../../lib/run/attach.js'
+import {splitRunArgv, valueFlagSpellings} from '../../lib/run/argv.js'
 import {commandLine, dynoBody} from '../../lib/run/dyno-body.js'
 
 export const runFlags = {
@@ -23,6 +24,9 @@ tug exits with the remote command's exit status. The words of COMMAND are joined
     'echo "select 1;" | <%= config.bin %> run -a shop --no-tty -- psql "$DATABASE_URL"',
   ]
 
+  // An attached session's output is the remote terminal; there is no JSON of it.
+  static override enableJsonFlag = false
+
   static override strict = false
 
   static override usage = 'run [-a APP] [--env K=V;K2=V2] [--size SIZE] [--type TYPE] [--no-tty] [--] COMMAND...'
@@ -30,13 +34,14 @@ tug exits with the remote command's exit status. The words of COMMAND are joined
   static override flags = {
     ...appFlags,
     ...runFlags,
-    'no-tty': Flags.boolean({description: 'run without a pseudo-terminal (the default when stdin is not a terminal)'}),
+    'no-tty': Flags.boolean({description: 'run the command without a pseudo-terminal on the dyno'}),
     'exit-code': Flags.boolean({char: 'x', description: 'accepted for Heroku compatibility: tug always exits with the remote status'}),
   }
 
   async run(): Promise<{dyno: string; status: number}> {
-    const {argv, flags} = await this.parse(Run)
-    const command = commandLine(argv as string[])
+    const split = splitRunArgv(this.argv, valueFlagSpellings(Run.flags))
+    const {flags} = await this.parse(Run, split.flags)
+    const command = commandLine(split.command)
     const app = this.requireApp(flags)
     const {env, stdin, stdout, stderr} = this.io
     const body = dynoBody(command, flags, {attach: true, env, stdout})

@@ -115,6 +115,14 @@ describe('run commands', () => {
       assert.match(bad.stderr, /^Error: .*NOEQUALS/)
     })
 
+    it('passes the command\'s own flags through without --, in order', async () => {
+      sessionOutput = `${MARK}0\n`
+      nock(API).post('/apps/shop/dynos', (body: {command: string}) => body.command === `ls -la --json ; echo "${MARK}$?"`).reply(201, attached())
+      const result = await runCommand(Run, ['-a', 'shop', 'ls', '-la', '--json'], {env: env()})
+      assert.equal(result.stderr, 'Running ls -la --json on shop... up, run.4821\n')
+      assert.equal(result.code, 0)
+    })
+
     it("shows the server's 422", async () => {
       nock(API).post('/apps/shop/dynos').reply(422, {id: 'invalid_params', message: 'No such size as 1X.'})
       const result = await runCommand(Run, ['-a', 'shop', '-s', '1X', 'bash'], {env: env()})
