@@ -110,9 +110,9 @@ const NAME_CACHE_LIMIT = 1024
 /**
  * Memory bound, per app: at most `historyLines` entries and `historyBytes` bytes of UTF-8 text.
  * V8 keeps a string in one byte per character when it can, two otherwise, so the text costs at
- * most 2 x historyBytes (1 x for ASCII), plus about 80 bytes per line for the entry object and
- * its slot. With the defaults and ~100-byte messages (~150-byte lines) that is about 2.3 MB per
- * app (bench/logs-router measures it). Each subscriber adds at most `queueLines` references and
+ * most 2 x historyBytes (1 x for ASCII), plus about 100 bytes per line for the entry object, its
+ * slot and the string's header. With the defaults and ~100-byte messages (~150-byte lines) that
+ * is about 2.3 MB per app (bench/logs-router measures it). Each subscriber adds at most `queueLines` references and
  * keeps at most `queueBytes` of lines alive that the history may already have let go.
  */
 export class LogRouter {

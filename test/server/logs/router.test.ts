@@ -126,6 +126,16 @@ describe('logs/router', () => {
     })
   })
 
+  it('a writer never throws either, whatever it is given', () => {
+    const {router, errors} = setup()
+    const out = router.writer('shop', 'app', 'web.1')
+    assert.doesNotThrow(() => out.write(JSON.parse('5')))
+    out.write('fine\n')
+    assert.deepEqual(router.history('shop').map((e) => e.text), [`${TS} app[web.1]: fine`])
+    assert.equal(errors.length, 1)
+    assert.equal(router.stats().writeErrors, 1)
+  })
+
   describe('history', () => {
     it('is bounded by lines per app (a constructor option)', () => {
       const {router} = setup({historyLines: 5})
