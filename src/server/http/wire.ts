@@ -39,6 +39,14 @@ function stackRef(name: string): {id: string; name: string} {
   return {id: stack.id, name: stack.name}
 }
 
+/** `eco` / `basic` when the app runs only that tier, else `production` (what `heroku ps` reads). */
+export function processTier(store: Store, app: AppRecord): string {
+  const tiers = new Set(store.formation.list(app.id).filter((f) => f.quantity > 0).map((f) => dynoSizeSpec(f.size).tier))
+  if (tiers.size === 1 && tiers.has('eco')) return 'eco'
+  if (tiers.size === 1 && tiers.has('basic')) return 'basic'
+  return 'production'
+}
+
 export function appToWire(store: Store, app: AppRecord, publicUrl: string): App {
   const owner = store.accounts.get(app.owner_id)
   const region = findRegion(app.region) ?? REGIONS[0]
@@ -65,6 +73,7 @@ export function appToWire(store: Store, app: AppRecord, publicUrl: string): App 
     stack: stackRef(app.stack),
     updated_at: app.updated_at,
     web_url: webUrl(app.name),
+    process_tier: processTier(store, app),
   }
 }
 

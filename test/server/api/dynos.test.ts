@@ -160,6 +160,8 @@ describe('API: dynos', () => {
     const first = await server.call<Dyno>('POST', '/apps/eco-app/dynos', {body: {command: 'bash'}})
     assert.equal(first.status, 201)
     assert.equal(first.body.size, 'Eco', 'an Eco app runs its one-offs at Eco')
+    assert.equal((await server.call<{process_tier: string}>('GET', '/apps/eco-app')).body.process_tier, 'eco')
+    assert.equal((await server.call<{process_tier: string}>('GET', '/apps/runner')).body.process_tier, 'production')
     const second = await server.call('POST', '/apps/eco-app/dynos', {body: {command: 'bash'}})
     assert.equal(second.status, 422)
     assert.deepEqual(second.body, {id: 'cannot_run_above_limit', message: 'Cannot run more than 1 Eco one-off dynos at once.', limit: 1})
