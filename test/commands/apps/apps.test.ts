@@ -23,7 +23,7 @@ describe('apps commands', () => {
 
   describe('apps', () => {
     it('lists app names sorted, with the region when not us', async () => {
-      nock(API, {reqheaders: {authorization: 'Bearer test-key', accept: /application\/vnd\.heroku\+json; version=3/}})
+      nock(API, {reqheaders: {authorization: 'Bearer test-key', accept: /application\/vnd\.heroku\+json; version=3/, 'user-agent': /^tug\/\d+\.\d+\.\d+/}})
         .get('/apps')
         .reply(200, [app('zoo'), app('shop'), app('berlin', {region: {id: 'x', name: 'eu'}})])
       const result = await runCommand(Apps, [])

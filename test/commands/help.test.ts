@@ -1,0 +1,42 @@
+import assert from 'node:assert/strict'
+import {readdirSync} from 'node:fs'
+import {join, relative} from 'node:path'
+import {fileURLToPath} from 'node:url'
+
+const root = fileURLToPath(new URL('../../src/commands', import.meta.url))
+
+function commandFiles(dir: string): string[] {
+  return readdirSync(dir, {withFileTypes: true}).flatMap((entry) =>
+    entry.isDirectory() ? commandFiles(join(dir, entry.name)) : entry.name.endsWith('.ts') ? [join(dir, entry.name)] : [],
+  )
+}
+
+interface CommandClass {
+  description?: string
+  examples?: unknown[]
+  enableJsonFlag?: boolean
+}
+
+describe('every command', () => {
+  const files = commandFiles(root).filter((f) => !relative(root, f).startsWith('server'))
+
+  it('is found', () => {
+    const ids = files.map((f) => relative(root, f).replace(/\.ts$/, '').replace(/\/index$/, '').replace(/\//g, ':')).sort()
+    assert.deepEqual(ids, [
+      'apps', 'apps:create', 'apps:destroy', 'apps:info', 'auth:token', 'auth:whoami', 'config', 'config:get', 'config:set',
+      'config:unset', 'deploy', 'login', 'logout', 'logs', 'ps', 'ps:restart', 'ps:scale', 'ps:stop', 'ps:wait', 'releases',
+      'releases:info', 'releases:rollback', 'run', 'run:detached',
+    ])
+  })
+
+  for (const file of files) {
+    const id = relative(root, file)
+    it(`${id}: has a description, examples that start with the bin, and --json unless it is an attached run`, async () => {
+      const command = ((await import(file)) as {default: CommandClass}).default
+      assert.ok(command.description && command.description.length > 10)
+      assert.ok(Array.isArray(command.examples) && command.examples.length > 0)
+      for (const example of command.examples) assert.match(String(example), /<%= config\.bin %> /)
+      assert.equal(command.enableJsonFlag, id !== 'run/index.ts')
+    })
+  }
+})
