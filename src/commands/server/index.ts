@@ -1,8 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import {TugCommand} from '../../lib/cli/base-command.js'
-import {isAlive, probeStatus, readAdminToken, readServerInfo, removeServerInfo, writeServerInfo} from '../../lib/cli/local-server.js'
-import {homeDir, tugHome} from '../../lib/cli/target.js'
+import {isAlive, probeStatus, readAdminToken, readServerInfo, removeServerInfo, resolveDataDir, writeServerInfo} from '../../lib/cli/local-server.js'
 import {UsageError} from '../../lib/errors.js'
 
 export default class Server extends TugCommand<void> {
@@ -25,7 +24,7 @@ export default class Server extends TugCommand<void> {
   async run(): Promise<void> {
     const {flags} = await this.parse(Server)
     const env = this.io.env
-    const dataDir = flags['data-dir'] ?? tugHome(env, homeDir(env))
+    const dataDir = resolveDataDir(flags['data-dir'], env, this.io.cwd())
 
     const existing = readServerInfo(dataDir)
     if (existing && existing.pid !== process.pid && isAlive(existing.pid) && (await probeStatus(existing.url, readAdminToken(dataDir) ?? '')) !== 'down') {

@@ -1,9 +1,8 @@
 import {Flags} from '@oclif/core'
 
 import {TugCommand} from '../../lib/cli/base-command.js'
-import {findRunningServer, isAlive, readServerInfo} from '../../lib/cli/local-server.js'
+import {findRunningServer, isAlive, readServerInfo, resolveDataDir} from '../../lib/cli/local-server.js'
 import {styledObject} from '../../lib/cli/styled.js'
-import {homeDir, tugHome} from '../../lib/cli/target.js'
 
 export interface ServerStatus {
   running: boolean
@@ -39,7 +38,7 @@ export default class ServerStatusCommand extends TugCommand<ServerStatus> {
   async run(): Promise<ServerStatus> {
     const {flags} = await this.parse(ServerStatusCommand)
     const env = this.io.env
-    const dataDir = flags['data-dir'] ?? tugHome(env, homeDir(env))
+    const dataDir = resolveDataDir(flags['data-dir'], env, this.io.cwd())
     const info = readServerInfo(dataDir)
     const alive = info !== undefined && isAlive(info.pid)
     if (!info || !alive) {

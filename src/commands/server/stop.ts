@@ -1,8 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import {TugCommand} from '../../lib/cli/base-command.js'
-import {stopLocalServer} from '../../lib/cli/local-server.js'
-import {homeDir, tugHome} from '../../lib/cli/target.js'
+import {resolveDataDir, stopLocalServer} from '../../lib/cli/local-server.js'
 
 export default class ServerStop extends TugCommand<{stopped: boolean; pid: number | null; data_dir: string}> {
   static override description = 'stop the local tug server (SIGTERM, then wait until it has exited)'
@@ -17,7 +16,7 @@ export default class ServerStop extends TugCommand<{stopped: boolean; pid: numbe
   async run(): Promise<{stopped: boolean; pid: number | null; data_dir: string}> {
     const {flags} = await this.parse(ServerStop)
     const env = this.io.env
-    const dataDir = flags['data-dir'] ?? tugHome(env, homeDir(env))
+    const dataDir = resolveDataDir(flags['data-dir'], env, this.io.cwd())
     const result = await stopLocalServer(dataDir, {deadlineMs: flags.wait * 1000})
     if (result.stopped) this.out(`Stopped the tug server (pid ${result.pid}) on ${dataDir}.`)
     else this.out(`No tug server is running on ${dataDir}.`)

@@ -1,8 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import {TugCommand} from '../../../lib/cli/base-command.js'
-import {openDataDirStore} from '../../../lib/cli/local-server.js'
-import {homeDir, tugHome} from '../../../lib/cli/target.js'
+import {openDataDirStore, resolveDataDir} from '../../../lib/cli/local-server.js'
 import type {TokenInfo} from './index.js'
 
 export default class ServerTokensCreate extends TugCommand<TokenInfo & {token: string}> {
@@ -21,7 +20,7 @@ export default class ServerTokensCreate extends TugCommand<TokenInfo & {token: s
   async run(): Promise<TokenInfo & {token: string}> {
     const {flags} = await this.parse(ServerTokensCreate)
     const env = this.io.env
-    const {store, admin} = await openDataDirStore(flags['data-dir'] ?? tugHome(env, homeDir(env)))
+    const {store, admin} = await openDataDirStore(resolveDataDir(flags['data-dir'], env, this.io.cwd()))
     try {
       const {token, secret} = store.tokens.create(admin.id, flags.description ?? null)
       this.info(`Created token ${token.id}${token.description ? ` (${token.description})` : ''}. It is shown only this once:`)

@@ -1,9 +1,8 @@
 import {Flags} from '@oclif/core'
 
 import {TugCommand} from '../../../lib/cli/base-command.js'
-import {openDataDirStore} from '../../../lib/cli/local-server.js'
+import {openDataDirStore, resolveDataDir} from '../../../lib/cli/local-server.js'
 import {columns} from '../../../lib/cli/styled.js'
-import {homeDir, tugHome} from '../../../lib/cli/target.js'
 
 export interface TokenInfo {
   id: string
@@ -24,7 +23,7 @@ export default class ServerTokens extends TugCommand<TokenInfo[]> {
   async run(): Promise<TokenInfo[]> {
     const {flags} = await this.parse(ServerTokens)
     const env = this.io.env
-    const {store, admin} = await openDataDirStore(flags['data-dir'] ?? tugHome(env, homeDir(env)))
+    const {store, admin} = await openDataDirStore(resolveDataDir(flags['data-dir'], env, this.io.cwd()))
     try {
       const tokens = store.tokens.list(admin.id).map(({id, description, created_at, last_used_at}) => ({id, description, created_at, last_used_at}))
       const rows = [['ID', 'Description', 'Created', 'Last used'], ...tokens.map((t) => [t.id, t.description ?? '', t.created_at, t.last_used_at ?? 'never'])]

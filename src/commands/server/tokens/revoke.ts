@@ -1,8 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 
 import {TugCommand} from '../../../lib/cli/base-command.js'
-import {openDataDirStore, readAdminToken} from '../../../lib/cli/local-server.js'
-import {homeDir, tugHome} from '../../../lib/cli/target.js'
+import {openDataDirStore, readAdminToken, resolveDataDir} from '../../../lib/cli/local-server.js'
 import {UsageError} from '../../../lib/errors.js'
 
 export default class ServerTokensRevoke extends TugCommand<{id: string; revoked: true}> {
@@ -21,7 +20,7 @@ export default class ServerTokensRevoke extends TugCommand<{id: string; revoked:
   async run(): Promise<{id: string; revoked: true}> {
     const {args, flags} = await this.parse(ServerTokensRevoke)
     const env = this.io.env
-    const dataDir = flags['data-dir'] ?? tugHome(env, homeDir(env))
+    const dataDir = resolveDataDir(flags['data-dir'], env, this.io.cwd())
     const {store} = await openDataDirStore(dataDir)
     try {
       const adminSecret = readAdminToken(dataDir)
