@@ -3,11 +3,10 @@ import {requireAccount} from '../auth.js'
 import {objectBody} from '../body.js'
 import {params} from '../context.js'
 import type {RouteModule} from '../deps.js'
-import {notFound} from '../errors.js'
+import {invalidParams, notFound} from '../errors.js'
 import {RATE_LIMIT_REMAINING} from '../headers.js'
 import {optionalBoolean} from '../validate.js'
 import {accountToWire} from '../wire.js'
-import {invalidParams} from '../errors.js'
 
 export const accountRoutes: RouteModule = (app, deps) => {
   app.get('/account', async (request) => accountToWire(requireAccount(request)))
@@ -25,13 +24,15 @@ export const accountRoutes: RouteModule = (app, deps) => {
   app.patch('/account', async (request) => {
     const account = requireAccount(request)
     const body = objectBody(request.body)
-    const name = body.name
-    if (name !== undefined && name !== null && typeof name !== 'string') throw invalidParams('name must be a string or null.')
-    const changes = {
-      ...(name !== undefined ? {name: name as string | null} : {}),
-      ...(optionalBoolean(body, 'allow_tracking') !== undefined ? {allow_tracking: body.allow_tracking as boolean} : {}),
-      ...(optionalBoolean(body, 'beta') !== undefined ? {beta: body.beta as boolean} : {}),
+    const changes: {name?: string | null; allow_tracking?: boolean; beta?: boolean} = {}
+    if (body.name !== undefined) {
+      if (body.name !== null && typeof body.name !== 'string') throw invalidParams('name must be a string or null.')
+      changes.name = body.name
     }
+    const allowTracking = optionalBoolean(body, 'allow_tracking')
+    if (allowTracking !== undefined) changes.allow_tracking = allowTracking
+    const beta = optionalBoolean(body, 'beta')
+    if (beta !== undefined) changes.beta = beta
     const updated = deps.store.transaction(() => deps.store.accounts.update(account.id, changes))
     return accountToWire(updated ?? account)
   })
