@@ -20,7 +20,8 @@ export class BuildOutput {
 
   line(text: string): void {
     if (this.done) return
-    for (const piece of text.replace(/\r\n/g, '\n').split('\n')) {
+    // A lone CR ends a line in SSE too, so it ends one here: one stored line is one event.
+    for (const piece of text.split(/\r\n|\r|\n/)) {
       appendFileSync(this.file, piece + '\n')
       this.count++
       this.events.emit('line', piece, this.count)
