@@ -39,6 +39,13 @@ describe('apps commands', () => {
       assert.equal(result.stdout, '=== Apps\na-one\nb-two\n')
     })
 
+    it('shows a server warning once on stderr', async () => {
+      nock(API).get('/apps').reply(200, [app('shop')], {'X-Heroku-Warning': 'This API is deprecated.'})
+      const result = await runCommand(Apps, [])
+      assert.equal(result.stderr, 'Warning: This API is deprecated.\n')
+      assert.equal(result.stdout, '=== Apps\nshop\n')
+    })
+
     it('says so when there are no apps', async () => {
       nock(API).get('/apps').reply(200, [])
       const result = await runCommand(Apps, [])
