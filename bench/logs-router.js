@@ -9,7 +9,7 @@
 // the heap figure, which it arranges by re-running itself.
 import {execFileSync, spawnSync} from 'node:child_process'
 import {mkdtempSync, rmSync} from 'node:fs'
-import {tmpdir} from 'node:os'
+import {cpus, loadavg, tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {performance} from 'node:perf_hooks'
 import {setImmediate as nextTurn, setTimeout as sleep} from 'node:timers/promises'
@@ -74,12 +74,21 @@ async function throughput(label, options) {
   let written = 0
   const start = performance.now()
   const end = start + seconds * 1000
+  // Lines received in each whole second, to show the rate is sustained and not a burst.
+  const perSecond = []
+  let secondEnd = start + 1000
+  let receivedAtSecond = 0
   while (performance.now() < end) {
     for (let i = 0; i < batch; i++) {
       written++
       router.write('bench', {source: 'app', dyno: dynos[written % 3], message: message(written)})
     }
     await nextTurn()
+    if (performance.now() >= secondEnd) {
+      perSecond.push(received - receivedAtSecond)
+      receivedAtSecond = received
+      secondEnd += 1000
+    }
   }
   while (received < written && performance.now() < end + 5000) await nextTurn()
   const elapsed = (performance.now() - start) / 1000
@@ -89,7 +98,8 @@ async function throughput(label, options) {
   const lost = written - (expected - 1)
   console.log(
     `${label}: ${Math.round(written / elapsed).toLocaleString('en')} lines/s over ${elapsed.toFixed(1)} s ` +
-      `(${written.toLocaleString('en')} lines, ${mb(wireBytes)} of SSE; lost ${lost}, dropped ${dropped}, notices ${notices})`,
+      `(${written.toLocaleString('en')} lines, ${mb(wireBytes)} of SSE; lost ${lost}, dropped ${dropped}, notices ${notices}; ` +
+      `slowest second ${Math.min(...perSecond).toLocaleString('en')}, fastest ${Math.max(...perSecond).toLocaleString('en')})`,
   )
   if (lost !== 0 || dropped !== 0 || notices !== 0) process.exitCode = 1
 }
@@ -149,7 +159,7 @@ async function heap() {
   await router.close()
 }
 
-console.log(`node ${process.version}, ${seconds} s runs`)
+console.log(`node ${process.version}, ${cpus().length} CPUs, load average ${loadavg()[0].toFixed(2)}, ${seconds} s runs`)
 await throughput('throughput into one subscriber, memory only', {})
 if (!skipPersist) {
   const dir = mkdtempSync(join(tmpdir(), 'tug-bench-logs-'))
