@@ -1,9 +1,11 @@
 import {Args} from '@oclif/core'
+import {statSync} from 'node:fs'
 import {resolve} from 'node:path'
 
 import {readLogStream} from '../lib/api/stream.js'
 import {appFlags, TugCommand} from '../lib/cli/base-command.js'
 import {deploy, type DeployResult} from '../lib/deploy.js'
+import {UsageError} from '../lib/errors.js'
 
 export default class Deploy extends TugCommand<DeployResult> {
   static override description = `deploy a directory: pack it, upload it, build it and release it
@@ -22,6 +24,7 @@ Files matched by .gitignore or .tugignore are left out, and .git always is. The 
     const {args, flags} = await this.parse(Deploy)
     const app = this.requireApp(flags)
     const dir = resolve(this.io.cwd(), args.dir ?? '.')
+    if (!statSync(dir, {throwIfNoEntry: false})?.isDirectory()) throw new UsageError(`${dir} is not a directory.`)
     const api = await this.api()
     const result = await deploy(api, app, dir, {
       pack: async (d) => (await import('../lib/pack.js')).packDirectory(d),

@@ -33,6 +33,10 @@ type WaitApi = Pick<ApiClient, 'releases' | 'dynos'>
 export async function latestVersion(api: WaitApi, app: string): Promise<number> {
   const latest = await api.releases.latest(app)
   if (!latest) throw new RuntimeError(`${app} has no releases yet.`, {hint: 'Deploy it first with `tug deploy`.'})
+  // No dyno will ever run a failed release: waiting for it could only time out.
+  if (latest.status === 'failed') {
+    throw new RuntimeError(`The latest release of ${app}, v${latest.version}, failed; no dyno will run it.`, {hint: 'See `tug releases:info` and deploy again.'})
+  }
   return latest.version
 }
 

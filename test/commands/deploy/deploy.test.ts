@@ -104,6 +104,12 @@ describe('deploy', () => {
     assert.ok(result.stderr.endsWith('Uploading source... !\nError: HTTP 413 from PUT /put/1\n'), result.stderr)
   })
 
+  it('is a usage error when DIR is not a directory, before any request', async () => {
+    const result = await runCommand(Deploy, [join(dir, 'missing'), '-a', 'shop'])
+    assert.equal(result.code, 2)
+    assert.equal(result.stderr, `Error: ${join(dir, 'missing')} is not a directory.\n`)
+  })
+
   it('needs an app', async () => {
     const result = await runCommand(Deploy, [dir])
     assert.equal(result.code, 2)

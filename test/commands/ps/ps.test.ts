@@ -215,6 +215,13 @@ describe('ps commands', () => {
       assert.equal(result.slept, 10_000)
     })
 
+    it('fails at once when the latest release failed', async () => {
+      nock(API).get('/apps/shop/releases').reply(200, [release(9, {status: 'failed'})])
+      const result = await runCommand(PsWait, ['-a', 'shop'])
+      assert.equal(result.code, 1)
+      assert.equal(result.stderr, 'Error: The latest release of shop, v9, failed; no dyno will run it.\nSee `tug releases:info` and deploy again.\n')
+    })
+
     it('rejects a wait interval under 1 second', async () => {
       const result = await runCommand(PsWait, ['-a', 'shop', '--wait-interval', '0'])
       assert.equal(result.code, 2)
