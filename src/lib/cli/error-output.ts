@@ -42,6 +42,17 @@ function apiHint(error: FamilyError & {status: number}): string | undefined {
   return undefined
 }
 
+/** oclif's parse messages span lines with tabs and boilerplate; make them one line. */
+export function parseMessage(message: string): string {
+  return message
+    .replace(/^Parsing (--?\S+)\s*\n\s*/, 'Parsing $1: ')
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '' && line !== 'The following error occurred:' && !/^See more help with --help/.test(line))
+    .join(' ')
+    .replace(/\s{2,}/g, ' ')
+}
+
 export function renderError(error: unknown): RenderedError {
   const family = familyError(error)
   if (family) {
@@ -53,8 +64,7 @@ export function renderError(error: unknown): RenderedError {
   }
   // oclif's own flag and argument parsing failures are usage errors.
   if (error instanceof Errors.CLIError) {
-    const message = error.message.replace(/\n*See more help with --help\s*$/, '')
-    return {lines: [`Error: ${message}`, `See more help with --help.`], exitCode: 2}
+    return {lines: [`Error: ${parseMessage(error.message)}`, 'See more help with --help.'], exitCode: 2}
   }
   const message = error instanceof Error ? error.message : String(error)
   return {lines: [`Error: ${message}`], exitCode: 1}

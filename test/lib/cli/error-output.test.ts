@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import {Errors} from '@oclif/core'
 
-import {renderError} from '../../../src/lib/cli/error-output.js'
+import {parseMessage, renderError} from '../../../src/lib/cli/error-output.js'
 import {ApiError, NetworkError, RemoteExitError, RuntimeError, UsageError} from '../../../src/lib/errors.js'
 
 describe('cli/error-output', () => {
@@ -34,6 +34,15 @@ describe('cli/error-output', () => {
   it('treats oclif parse errors as usage errors', () => {
     const rendered = renderError(new Errors.CLIError('Nonexistent flag: --nope\nSee more help with --help'))
     assert.deepEqual(rendered, {lines: ['Error: Nonexistent flag: --nope', 'See more help with --help.'], exitCode: 2})
+  })
+
+  it('makes oclif parse messages one line', () => {
+    assert.equal(parseMessage('Parsing --wait-interval \n\tExpected an integer greater than or equal to 1 but received: 0\nSee more help with --help'),
+      'Parsing --wait-interval: Expected an integer greater than or equal to 1 but received: 0')
+    assert.equal(parseMessage('The following error occurred:\n  --type=web cannot also be provided when using --dyno\nSee more help with --help'),
+      '--type=web cannot also be provided when using --dyno')
+    assert.equal(parseMessage('Missing 1 required arg:\ntarget  a dyno name (run.4821) or a process type (worker)\nSee more help with --help'),
+      'Missing 1 required arg: target a dyno name (run.4821) or a process type (worker)')
   })
 
   it('shows unexpected errors as exit 1', () => {
