@@ -1,6 +1,4 @@
 // Which lines a log session wants, matched the way Heroku's logplex matches them.
-import type {LogSessionCreateBody} from '../../lib/api/types.js'
-
 export interface LogFilter {
   /** A dyno name or a process type: `web` matches `web` and `web.N` (not `webhook.1`). */
   dyno?: string
@@ -43,8 +41,16 @@ export function compileFilter(filter: LogFilter = {}): LineMatcher {
   return (s, d) => checks.every((check) => check(s, d))
 }
 
-/** The filter a `POST /apps/{app}/log-sessions` body asks for (section 2.5). */
-export function filterFromSession(body: LogSessionCreateBody): LogFilter {
+/** The filter fields of a log session: the request body (section 2.5) or the stored record. */
+export interface SessionFilterFields {
+  dyno?: string | null
+  dyno_name?: string | null
+  type?: string | null
+  source?: string | null
+}
+
+/** The filter a `POST /apps/{app}/log-sessions` body (or its stored record) asks for. */
+export function filterFromSession(body: SessionFilterFields): LogFilter {
   const filter: LogFilter = {}
   if (typeof body.dyno === 'string' && body.dyno !== '') filter.dyno = body.dyno
   if (typeof body.dyno_name === 'string' && body.dyno_name !== '') filter.dynoName = body.dyno_name

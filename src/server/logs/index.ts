@@ -1,5 +1,5 @@
 // The log router's public surface, for the server's wiring and routes.
-export {compileFilter, dynoMatches, filterFromSession, processType, type LineMatcher, type LogFilter} from './filter.js'
+export {compileFilter, dynoMatches, filterFromSession, processType, type LineMatcher, type LogFilter, type SessionFilterFields} from './filter.js'
 export {CONTINUATION_MARKER, MAX_LINE_BYTES, formatMicros, parseMicros} from './format.js'
 export {LineSplitter} from './line-splitter.js'
 export type {LogEntry} from './ring.js'

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict'
 
+import type {LogSessionCreateBody} from '../../../src/lib/api/types.js'
+import type {LogSessionRecord} from '../../../src/server/store/records.js'
 import {compileFilter, dynoMatches, filterFromSession, processType} from '../../../src/server/logs/filter.js'
 
 const DYNOS = ['web', 'web.1', 'web.12', 'webhook.1', 'worker.1', 'run.1234', 'api', 'logplex']
@@ -50,13 +52,19 @@ describe('logs/filter', () => {
   })
 
   it('reads a log-session body, ignoring empty and non-string fields', () => {
-    assert.deepEqual(filterFromSession({dyno: 'web', dyno_name: 'web.2', type: 'web', source: 'heroku', lines: 5, tail: true}), {
+    const body: LogSessionCreateBody = {dyno: 'web', dyno_name: 'web.2', type: 'web', source: 'heroku', lines: 5, tail: true}
+    assert.deepEqual(filterFromSession(body), {
       dyno: 'web',
       dynoName: 'web.2',
       type: 'web',
       source: 'heroku',
     })
-    assert.deepEqual(filterFromSession({dyno: '', lines: 100}), {})
+    const empty: LogSessionCreateBody = {dyno: '', lines: 100}
+    assert.deepEqual(filterFromSession(empty), {})
     assert.deepEqual(filterFromSession(JSON.parse('{"dyno": 5, "source": null}')), {})
+    const record: LogSessionRecord = {
+      id: 'x', app_id: 'y', dyno: null, dyno_name: null, type: 'worker', source: null, lines: null, tail: true, created_at: '', expires_at: '',
+    }
+    assert.deepEqual(filterFromSession(record), {type: 'worker'})
   })
 })
