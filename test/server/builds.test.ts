@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict'
-import {existsSync, mkdtempSync, readFileSync, readdirSync, rmSync} from 'node:fs'
+import {existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import type {AddressInfo} from 'node:net'
 import type {FastifyInstance} from 'fastify'
 
 import type {Build, Formation, Release, Source} from '../../src/lib/api/types.js'
-import {configureBuilds} from '../../src/server/builds/index.js'
+import {BuildService, configureBuilds} from '../../src/server/builds/index.js'
 import {buildApp, type AppDeps} from '../../src/server/http/app.js'
 import {ensureAdmin} from '../../src/server/index.js'
 import {StoreOnlyRuntime} from '../../src/server/runtime/index.js'
@@ -316,5 +316,33 @@ describe('server/builds: sources and builds API on a listening server', function
     const ok = await fetch(streamed.body.source_blob.put_url, {method: 'PUT', body: Buffer.alloc(10)})
     assert.equal(ok.status, 200)
     assert.deepEqual(readdirSync(join(dataDir, 'sources')).filter((f) => f.startsWith('.upload-')), [])
+  })
+  it('at start, fails builds a restart interrupted and removes files nothing refers to', async () => {
+    const appId = await createApp('leftovers')
+    const {build: kept} = await build('leftovers', [{name: 'Procfile', body: 'web: x\n'}])
+    const keptSources = readdirSync(join(dataDir, 'sources')).filter((f) => f.endsWith('.tgz')).sort()
+    const interrupted = store.db.prepare("SELECT COUNT(*) AS n FROM builds WHERE status = 'pending'").get() as {n: number}
+    assert.equal(interrupted.n, 0)
+    // What a kill -9 mid-build, and an app deleted while the server ran, leave behind:
+    store.db
+      .prepare("INSERT INTO builds (id, app_id, source_url, status, output_path, created_at, updated_at, user_id) VALUES (?, ?, 'x', 'pending', ?, '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z', NULL)")
+      .run('11111111-1111-4111-8111-111111111111', appId, join(dataDir, 'builds', 'pending-token.log'))
+    const planted = [
+      join(dataDir, 'releases', appId, '11111111-1111-4111-8111-111111111111', 'half-unpacked'),
+      join(dataDir, 'releases', '22222222-2222-4222-8222-222222222222', 'some-build', 'Procfile'),
+      join(dataDir, 'sources', `${'a'.repeat(64)}.tgz`),
+      join(dataDir, 'sources', '.upload-partial'),
+      join(dataDir, 'builds', 'orphan.log'),
+    ]
+    for (const file of planted) {
+      mkdirSync(join(file, '..'), {recursive: true})
+      writeFileSync(file, 'x')
+    }
+    const restarted = new BuildService({store, runtime, dataDir, publicUrl: () => url})
+    assert.equal(restarted.builds.get(appId, '11111111-1111-4111-8111-111111111111')?.status, 'failed')
+    for (const file of planted) assert.equal(existsSync(file), false, `${file} is removed`)
+    assert.equal(existsSync(join(dataDir, 'releases', '22222222-2222-4222-8222-222222222222')), false)
+    assert.ok(existsSync(join(dataDir, 'releases', appId, kept.id, 'Procfile')), 'the code of a release stays')
+    assert.deepEqual(readdirSync(join(dataDir, 'sources')).filter((f) => f.endsWith('.tgz')).sort(), keptSources)
   })
 })

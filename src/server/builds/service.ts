@@ -4,7 +4,7 @@
 // through the release service, then tell the runtime. A build that fails makes no release, so the
 // app's current release stays as it was; its output says why, with the Procfile's line number.
 import {createHash, randomBytes} from 'node:crypto'
-import {createWriteStream, linkSync, lstatSync, mkdirSync, readFileSync, rmSync} from 'node:fs'
+import {createWriteStream, linkSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync} from 'node:fs'
 import {join} from 'node:path'
 import type {Readable} from 'node:stream'
 import {pipeline} from 'node:stream/promises'
@@ -64,6 +64,45 @@ export class BuildService {
     this.maxSourceBytes = options.maxSourceBytes ?? DEFAULT_MAX_SOURCE_BYTES
     // Nothing resumes a build across a restart; say so rather than leave it pending for ever.
     this.builds.failInterrupted('The build was interrupted by a restart of the control plane.')
+    this.collectGarbage()
+  }
+
+  /**
+   * Removes files nothing refers to any more: code of deleted apps and of builds that did not
+   * succeed (a crash mid-build), blobs of deleted sources, outputs of deleted builds, and partial
+   * uploads. Run at start, when no build or upload is in progress.
+   */
+  collectGarbage(): {removed: string[]} {
+    const removed: string[] = []
+    const remove = (path: string): void => {
+      rmSync(path, {recursive: true, force: true})
+      removed.push(path)
+    }
+    const list = (dir: string): string[] => {
+      try {
+        return readdirSync(dir)
+      } catch {
+        return []
+      }
+    }
+    const releasesDir = join(this.deps.dataDir, 'releases')
+    for (const appId of list(releasesDir)) {
+      if (!this.deps.store.apps.get(appId)) {
+        remove(join(releasesDir, appId))
+        continue
+      }
+      for (const buildId of list(join(releasesDir, appId))) {
+        if (this.builds.get(appId, buildId)?.status !== 'succeeded') remove(join(releasesDir, appId, buildId))
+      }
+    }
+    for (const name of list(this.sourcesDir)) {
+      const match = /^([0-9a-f]{64})\.tgz$/.exec(name)
+      if (name.startsWith('.upload-') || (match && !this.sources.get(match[1] as string)?.uploaded_at)) remove(join(this.sourcesDir, name))
+    }
+    for (const name of list(this.outputDir)) {
+      if (name.endsWith('.log') && !this.builds.findByOutputPath(join(this.outputDir, name))) remove(join(this.outputDir, name))
+    }
+    return {removed}
   }
 
   private get sourcesDir(): string {
