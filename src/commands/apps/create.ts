@@ -15,6 +15,9 @@ Without NAME the control plane picks a random one.`
     '<%= config.bin %> apps:create --json',
   ]
 
+  // Heroku's spellings, for muscle memory and scripts written for it.
+  static override hiddenAliases = ['create']
+
   static override args = {
     name: Args.string({description: 'name of the app (lower-case letters, digits and dashes)'}),
   }

@@ -12,6 +12,9 @@ Asks you to type the app's name on a terminal. In scripts, pass --confirm APP; w
 
   static override examples = ['<%= config.bin %> apps:destroy -a shop', '<%= config.bin %> apps:destroy shop --confirm shop']
 
+  // Heroku's spellings, for muscle memory and scripts written for it.
+  static override hiddenAliases = ['destroy', 'apps:delete']
+
   static override args = {
     app: Args.string({description: 'app to destroy (or use -a)'}),
   }

@@ -7,6 +7,9 @@ export default class Apps extends TugCommand<App[]> {
 
   static override examples = ['<%= config.bin %> apps', '<%= config.bin %> apps --json']
 
+  // Heroku's spellings, for muscle memory and scripts written for it.
+  static override hiddenAliases = ['apps:list']
+
   async run(): Promise<App[]> {
     await this.parse(Apps)
     const apps = await (await this.api()).apps.list()

@@ -12,6 +12,9 @@ Each change makes a new release. Prints the vars that were set.`
     "<%= config.bin %> config:set FOO=bar 'GREETING=hello world' -a shop",
   ]
 
+  // Heroku's spellings, for muscle memory and scripts written for it.
+  static override hiddenAliases = ['config:add']
+
   static override strict = false
 
   static override usage = 'config:set KEY=VALUE... [-a APP]'

@@ -9,6 +9,9 @@ Each change makes a new release.`
 
   static override examples = ['<%= config.bin %> config:unset FOO -a shop', '<%= config.bin %> config:unset FOO BAR -a shop']
 
+  // Heroku's spellings, for muscle memory and scripts written for it.
+  static override hiddenAliases = ['config:remove']
+
   static override strict = false
 
   static override usage = 'config:unset KEY... [-a APP]'

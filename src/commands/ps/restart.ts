@@ -9,6 +9,9 @@ With DYNO (web.1) restarts that dyno, with TYPE (web) every dyno of that type, a
 
   static override examples = ['<%= config.bin %> ps:restart -a shop', '<%= config.bin %> ps:restart web -a shop', '<%= config.bin %> ps:restart web.1 -a shop']
 
+  // Heroku's spellings, for muscle memory and scripts written for it.
+  static override hiddenAliases = ['dyno:restart', 'restart']
+
   static override args = {
     target: Args.string({description: 'a dyno name (web.1) or a process type (web)'}),
   }

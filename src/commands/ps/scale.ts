@@ -15,6 +15,9 @@ Arguments are TYPE=QTY, TYPE=QTY:SIZE, TYPE+N or TYPE-N, all sent in one request
     '<%= config.bin %> ps:scale -a shop',
   ]
 
+  // Heroku's spellings, for muscle memory and scripts written for it.
+  static override hiddenAliases = ['dyno:scale', 'scale']
+
   static override strict = false
 
   static override usage = 'ps:scale [TYPE=QTY[:SIZE] | TYPE+N | TYPE-N]... [-a APP]'

@@ -9,6 +9,9 @@ A formation dyno that is stopped is started again; scale to 0 to keep it down. A
 
   static override examples = ['<%= config.bin %> ps:stop run.4821 -a shop', '<%= config.bin %> ps:stop worker -a shop']
 
+  // Heroku's spellings, for muscle memory and scripts written for it.
+  static override hiddenAliases = ['ps:kill', 'dyno:kill', 'dyno:stop', 'stop', 'kill']
+
   static override args = {
     target: Args.string({description: 'a dyno name (run.4821) or a process type (worker)', required: true}),
   }
