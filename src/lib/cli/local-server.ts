@@ -291,6 +291,8 @@ async function startAndWait(
     writeSync(log, `--- ${new Date().toISOString()} starting: ${[command.file, ...command.args].join(' ')}\n`)
     child = spawn(command.file, command.args, {
       detached: true,
+      // Not the caller's cwd: the server outlives this CLI, and that directory may go away.
+      cwd: home,
       stdio: ['ignore', log, log],
       env: {...env, TUG_NO_AUTOSTART: '1'},
     })
