@@ -46,6 +46,8 @@ interface AppFile {
   bytes: number
   rewrite: boolean
   busy: Promise<void> | undefined
+  /** One flush queued behind the busy one serves every caller that arrives meanwhile. */
+  next: Promise<void> | undefined
   removed: boolean
 }
 
@@ -194,14 +196,20 @@ export class SegmentStore {
   private fileFor(appId: string): AppFile {
     let file = this.files.get(appId)
     if (!file) {
-      file = {appId, path: join(this.options.dir, fileNameFor(appId)), fd: undefined, pending: [], records: 0, bytes: 0, rewrite: false, busy: undefined, removed: false}
+      file = {appId, path: join(this.options.dir, fileNameFor(appId)), fd: undefined, pending: [], records: 0, bytes: 0, rewrite: false, busy: undefined, next: undefined, removed: false}
       this.files.set(appId, file)
     }
     return file
   }
 
   private flushFile(file: AppFile): Promise<void> {
-    if (file.busy) return file.busy.then(() => this.flushFile(file))
+    if (file.busy) {
+      file.next ??= file.busy.then(() => {
+        file.next = undefined
+        return this.flushFile(file)
+      })
+      return file.next
+    }
     if (file.removed || (file.pending.length === 0 && !file.rewrite)) return Promise.resolve()
     const run = this.writeFile(file)
       .catch((error: unknown) => {

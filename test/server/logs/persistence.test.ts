@@ -74,6 +74,17 @@ describe('logs/persistence', () => {
     await waitFor(() => existsSync(join(dir, fileNameFor('shop'))) && fileLines('shop').length === 10, 'the batch flush')
   })
 
+  it('writes every line once, in order, however many flushes overlap', async () => {
+    const router = await start()
+    const flushes: Promise<void>[] = []
+    for (let i = 1; i <= 50; i++) {
+      router.write('shop', {source: 'app', dyno: 'web.1', message: `m${i}`})
+      flushes.push(router.flush())
+    }
+    await Promise.all(flushes)
+    assert.deepEqual(fileLines('shop').map((line) => Number(line.split('\t')[0])), Array.from({length: 50}, (_, i) => i + 1))
+  })
+
   it('reloads what is whole from a file with a torn last record, and appends cleanly after it', async () => {
     const first = await start()
     for (let i = 1; i <= 4; i++) first.write('shop', {source: 'app', dyno: 'web.1', message: `message ${i}`})
