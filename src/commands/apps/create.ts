@@ -2,12 +2,13 @@ import {Args, Flags} from '@oclif/core'
 
 import type {App, AppCreateBody} from '../../lib/api/types.js'
 import {formatCreated} from '../../lib/apps/format.js'
+import {addGitRemote} from '../../lib/apps/git-remote.js'
 import {TugCommand} from '../../lib/cli/base-command.js'
 
 export default class AppsCreate extends TugCommand<App> {
   static override description = `create an app
 
-Without NAME the control plane picks a random one.`
+Without NAME the control plane picks a random one. In a git repository it adds a git remote (\`tug\` unless --remote says otherwise) so that commands run there find the app without -a.`
 
   static override examples = [
     '<%= config.bin %> apps:create shop',
@@ -25,6 +26,8 @@ Without NAME the control plane picks a random one.`
   static override flags = {
     region: Flags.string({description: 'region to create the app in', helpValue: 'REGION'}),
     stack: Flags.string({description: 'stack to build the app on', helpValue: 'STACK'}),
+    remote: Flags.string({description: 'name of the git remote to add when run in a git repository', default: 'tug', helpValue: 'NAME'}),
+    'no-remote': Flags.boolean({description: 'do not add a git remote'}),
   }
 
   async run(): Promise<App> {
@@ -37,6 +40,9 @@ Without NAME the control plane picks a random one.`
     const title = args.name ? `Creating ${args.name}` : 'Creating app'
     const app = await this.action(title, () => api.apps.create(body), (created) => (args.name ? 'done' : `done, ${created.name}`))
     this.out(formatCreated(app))
+    if (!flags['no-remote'] && addGitRemote(this.io.cwd(), flags.remote, app.git_url) === 'added') {
+      this.info(`Git remote ${flags.remote} added: ${app.git_url}`)
+    }
     return app
   }
 }

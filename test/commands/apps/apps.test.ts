@@ -1,4 +1,8 @@
 import assert from 'node:assert/strict'
+import {execFileSync} from 'node:child_process'
+import {mkdtempSync, rmSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
 import {PassThrough} from 'node:stream'
 import nock from 'nock'
 
@@ -97,6 +101,34 @@ describe('apps commands', () => {
       const result = await runCommand(AppsCreate, ['shop', '--region', 'eu'])
       assert.equal(result.stderr, 'Creating shop... done\n')
       assert.equal(result.stdout, 'https://shop.tug.example.com/ | https://tug.example.com/shop.git\n')
+    })
+
+    it('adds a git remote in a git repository, which later commands use to find the app', async () => {
+      const repo = mkdtempSync(join(tmpdir(), 'tug-repo-'))
+      try {
+        execFileSync('git', ['init', '-q', repo])
+        nock(API).post('/apps', {name: 'shop'}).reply(201, app('shop'))
+        const created = await runCommand(AppsCreate, ['shop'], {cwd: repo})
+        assert.equal(created.stderr, 'Creating shop... done\nGit remote tug added: https://tug.example.com/shop.git\n')
+        assert.equal(execFileSync('git', ['remote', 'get-url', 'tug'], {cwd: repo, encoding: 'utf8'}).trim(), 'https://tug.example.com/shop.git')
+
+        nock(API).get('/apps/shop').reply(200, app('shop'))
+        nock(API).get('/apps/shop/dynos').reply(200, [])
+        const info = await runCommand(AppsInfo, [], {cwd: repo})
+        assert.equal(info.stdout.split('\n')[0], '=== shop')
+
+        nock(API).post('/apps', {name: 'other'}).reply(201, app('other'))
+        const again = await runCommand(AppsCreate, ['other'], {cwd: repo})
+        assert.equal(again.stderr, 'Creating other... done\n', 'an existing remote is left alone')
+        nock(API).post('/apps', {name: 'third'}).reply(201, app('third'))
+        await runCommand(AppsCreate, ['third', '--remote', 'staging'], {cwd: repo})
+        assert.equal(execFileSync('git', ['remote', 'get-url', 'staging'], {cwd: repo, encoding: 'utf8'}).trim(), 'https://tug.example.com/third.git')
+        nock(API).post('/apps', {name: 'fourth'}).reply(201, app('fourth'))
+        const none = await runCommand(AppsCreate, ['fourth', '--remote', 'prod', '--no-remote'], {cwd: repo})
+        assert.equal(none.stderr, 'Creating fourth... done\n')
+      } finally {
+        rmSync(repo, {recursive: true, force: true})
+      }
     })
 
     it('names the app the server picked', async () => {
