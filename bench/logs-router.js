@@ -13,7 +13,7 @@ import {cpus, loadavg, tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {performance} from 'node:perf_hooks'
 import {setImmediate as nextTurn, setTimeout as sleep} from 'node:timers/promises'
-import {fileURLToPath} from 'node:url'
+import {fileURLToPath, pathToFileURL} from 'node:url'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 
@@ -23,8 +23,9 @@ if (typeof globalThis.gc !== 'function') {
   process.exit(run.status ?? 1)
 }
 
-const {LogRouter} = await import(join(root, 'dist', 'server', 'logs', 'router.js'))
-const {sseEvents} = await import(join(root, 'dist', 'server', 'logs', 'wire.js'))
+const dist = (...path) => pathToFileURL(join(root, 'dist', ...path)).href
+const {LogRouter} = await import(dist('server', 'logs', 'router.js'))
+const {sseEvents} = await import(dist('server', 'logs', 'wire.js'))
 
 const args = process.argv.slice(2)
 const seconds = Number(args[args.indexOf('--seconds') + 1] || 10) || 10
