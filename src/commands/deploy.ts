@@ -4,7 +4,7 @@ import {resolve} from 'node:path'
 
 import {readLogStream} from '../lib/api/stream.js'
 import {appFlags, TugCommand} from '../lib/cli/base-command.js'
-import {deploy, type DeployResult} from '../lib/deploy.js'
+import {deploy, gitVersion, type DeployResult} from '../lib/deploy.js'
 import {UsageError} from '../lib/errors.js'
 
 export default class Deploy extends TugCommand<DeployResult> {
@@ -33,7 +33,7 @@ Files matched by .gitignore or .tugignore are left out, and .git always is. The 
       },
       sleep: (ms) => this.io.sleep(ms),
       action: (title, work, done) => this.action(title, work, done),
-    })
+    }, {version: gitVersion(dir)})
     this.info(result.release ? `Released v${result.release.version} on ${app}` : `Built ${app}`)
     return result
   }

@@ -1,5 +1,7 @@
 // `tug deploy`: pack a directory, upload it as a source, build it, stream the build output, and
 // wait for the build to finish.
+import {execFileSync} from 'node:child_process'
+
 import type {ApiClient} from './api/client.js'
 import type {Build, Release} from './api/types.js'
 import {RuntimeError} from './errors.js'
@@ -26,7 +28,24 @@ export function formatBytes(n: number): string {
   return `${(n / 1024 / 1024).toFixed(1)} MB`
 }
 
-export async function deploy(api: DeployApi, app: string, dir: string, steps: DeploySteps, pollMs = 1000): Promise<DeployResult> {
+/** The commit checked out in `dir`, when it is a git work tree: the build's source version. */
+export function gitVersion(dir: string): string | undefined {
+  try {
+    const sha = execFileSync('git', ['rev-parse', 'HEAD'], {cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore']}).trim()
+    return /^[0-9a-f]{40,64}$/.test(sha) ? sha : undefined
+  } catch {
+    return undefined
+  }
+}
+
+export async function deploy(
+  api: DeployApi,
+  app: string,
+  dir: string,
+  steps: DeploySteps,
+  options: {pollMs?: number; version?: string} = {},
+): Promise<DeployResult> {
+  const pollMs = options.pollMs ?? 1000
   const packed = await steps.action(`Packing ${dir}`, () => steps.pack(dir), (p) => `done, ${p.files} files (${formatBytes(p.data.length)})`)
   if (packed.files === 0) throw new RuntimeError(`Nothing to deploy in ${dir}: every file is ignored or the directory is empty.`)
   const source = await steps.action('Uploading source', async () => {
@@ -34,7 +53,7 @@ export async function deploy(api: DeployApi, app: string, dir: string, steps: De
     await api.sources.upload(created.source_blob.put_url, packed.data)
     return created
   })
-  let build = await steps.action(`Building ${app}`, () => api.builds.create(app, {source_blob: {url: source.source_blob.get_url}}), (b) => `started, build ${b.id}`)
+  let build = await steps.action(`Building ${app}`, () => api.builds.create(app, {source_blob: {url: source.source_blob.get_url, ...(options.version ? {version: options.version} : {})}}), (b) => `started, build ${b.id}`)
   if (build.output_stream_url) await steps.streamOutput(build.output_stream_url)
   while (build.status === 'pending') {
     build = await api.builds.info(app, build.id)

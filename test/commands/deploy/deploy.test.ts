@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict'
+import {execFileSync} from 'node:child_process'
 import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
@@ -82,6 +83,20 @@ describe('deploy', () => {
     const tar = gunzipSync(uploaded).toString('latin1')
     assert.ok(tar.includes('Procfile') && tar.includes('server.js'))
     assert.ok(!tar.includes('secret.log'), '.gitignore is honoured')
+  })
+
+  it('sends the checked-out commit as the source version in a git work tree', async () => {
+    execFileSync('git', ['init', '-q', dir])
+    execFileSync('git', ['-c', 'user.email=t@example.com', '-c', 'user.name=t', 'commit', '-q', '--allow-empty', '-m', 'x'], {cwd: dir})
+    const sha = execFileSync('git', ['rev-parse', 'HEAD'], {cwd: dir, encoding: 'utf8'}).trim()
+    source()
+    nock('http://blob.test').put('/put/1').reply(200)
+    nock(API).post('/apps/shop/builds', {source_blob: {url: 'http://blob.test/get/1', version: sha}}).reply(201, build('succeeded', {output_stream_url: null}))
+    nock(API).get(`/apps/shop/releases/${RELEASE_ID}`).reply(200, release(9))
+    const result = await runCommand(Deploy, [dir, '-a', 'shop'])
+    assert.equal(result.code, 0, result.stderr)
+    assert.equal(result.stdout, '')
+    assert.equal(result.slept, 0)
   })
 
   it('exits 1 when the build fails, after showing its output', async () => {
