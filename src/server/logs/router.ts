@@ -213,16 +213,17 @@ export class LogRouter {
     const emit = (lines: string[]): void => {
       for (const line of lines) this.write(appId, {source, dyno, message: line})
     }
+    const guarded = (step: () => string[]): void => {
+      try {
+        emit(step())
+      } catch (error) {
+        this.writeErrors++
+        this.report(error)
+      }
+    }
     return {
-      write: (chunk) => {
-        try {
-          emit(splitter.push(chunk))
-        } catch (error) {
-          this.writeErrors++
-          this.report(error)
-        }
-      },
-      end: () => emit(splitter.end()),
+      write: (chunk) => guarded(() => splitter.push(chunk)),
+      end: () => guarded(() => splitter.end()),
     }
   }
 
