@@ -15,6 +15,11 @@ export interface ServerOptions {
   bodyLimit?: number
   publicUrl?: string
   logger?: boolean
+  /**
+   * Makes the runtime the formation and dyno endpoints call. Default: the store-only runtime
+   * (dyno records in the store, nothing runs) until the dyno manager provides the real one.
+   */
+  runtime?: (store: Store) => Runtime
 }
 
 export interface RunningServer {
@@ -61,7 +66,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   let runtime: Runtime | undefined
   try {
     const {tokenPath} = ensureAdmin(store, options.dataDir)
-    runtime = new StoreOnlyRuntime(store)
+    runtime = options.runtime ? options.runtime(store) : new StoreOnlyRuntime(store)
     let url = ''
     const deps: AppDeps = {
       store,

@@ -6,6 +6,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, describe, it} from 'mocha'
 import {startServer} from '../../src/server/index.js'
+import {StoreOnlyRuntime} from '../../src/server/runtime/index.js'
 import {Store} from '../../src/server/store/index.js'
 import {ACCEPT_V3} from '../helpers/api-server.js'
 
@@ -133,6 +134,36 @@ describe('startServer', () => {
     } finally {
       await server.close()
     }
+  })
+
+  it('calls the runtime it is given, and closes it', async () => {
+    const calls: string[] = []
+    const server = await startServer({
+      dataDir: tempDir(),
+      port: 0,
+      runtime: (store) => {
+        const inner = new StoreOnlyRuntime(store)
+        return Object.assign(Object.create(inner) as StoreOnlyRuntime, {
+          formationChanged: async (appId: string) => {
+            calls.push('formationChanged')
+            await inner.formationChanged(appId)
+          },
+          close: async () => {
+            calls.push('close')
+          },
+        })
+      },
+    })
+    try {
+      const token = readFileSync(server.adminTokenPath, 'utf8')
+      const headers = {Accept: ACCEPT_V3, Authorization: `Bearer ${token}`, 'Content-Type': 'application/json'}
+      await fetch(`${server.url}/apps`, {method: 'POST', headers, body: JSON.stringify({name: 'rt-app'})})
+      const scaled = await fetch(`${server.url}/apps/rt-app/formation`, {method: 'PATCH', headers, body: JSON.stringify({updates: []})})
+      assert.equal(scaled.status, 200, await scaled.text())
+    } finally {
+      await server.close()
+    }
+    assert.deepEqual(calls, ['formationChanged', 'close'])
   })
 
   it('closes cleanly: the port is released, and close() may be called twice', async () => {

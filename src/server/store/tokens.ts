@@ -53,11 +53,11 @@ export class TokensRepository {
     return row && record(row)
   }
 
-  /** Every token (of one account when given), oldest first, without secrets. */
+  /** Every token (of one account when given), in creation order, without secrets. */
   list(accountId?: string): TokenRecord[] {
     const rows = accountId
-      ? this.db.prepare<[string], TokenRow>('SELECT * FROM tokens WHERE account_id = ? ORDER BY created_at, id').all(accountId)
-      : this.db.prepare<[], TokenRow>('SELECT * FROM tokens ORDER BY created_at, id').all()
+      ? this.db.prepare<[string], TokenRow>('SELECT * FROM tokens WHERE account_id = ? ORDER BY rowid').all(accountId)
+      : this.db.prepare<[], TokenRow>('SELECT * FROM tokens ORDER BY rowid').all()
     return rows.map(record)
   }
 
