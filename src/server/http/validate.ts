@@ -20,7 +20,11 @@ export function optionalInteger(body: Record<string, unknown>, field: string, mi
   const value = body[field]
   if (value === undefined || value === null) return undefined
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw invalidParams(`${field} must be a whole number from ${min} to ${max}.`)
+    throw invalidParams(
+      max === Number.MAX_SAFE_INTEGER
+        ? `${field} must be a whole number, ${min} or more.`
+        : `${field} must be a whole number from ${min} to ${max}.`,
+    )
   }
   return value
 }

@@ -50,8 +50,9 @@ describe('API: log sessions', () => {
 
   it('rejects wrong types with 422', async () => {
     const cases: Array<[unknown, string]> = [
-      [{lines: 'many'}, 'lines must be a whole number from 0 to 10000.'],
-      [{lines: -1}, 'lines must be a whole number from 0 to 10000.'],
+      [{lines: 'many'}, 'lines must be a whole number, 0 or more.'],
+      [{lines: -1}, 'lines must be a whole number, 0 or more.'],
+      [{lines: 1.5}, 'lines must be a whole number, 0 or more.'],
       [{tail: 'yes'}, 'tail must be true or false.'],
       [{dyno: 1}, 'dyno must be a string.'],
       [{source: ['app']}, 'source must be a string.'],
@@ -80,6 +81,18 @@ describe('API: log sessions', () => {
       const stored = store.db.prepare('SELECT token_hash FROM log_sessions WHERE id = ?').get(session.id) as {token_hash: string}
       assert.notEqual(stored.token_hash, secret)
       assert.equal(store.logSessions.findBySecret(`${secret}x`), undefined)
+    } finally {
+      store.close()
+    }
+  })
+
+  it('clamps lines to the history it keeps', async () => {
+    const created = await server.call<LogSession>('POST', '/apps/logged/log-sessions', {body: {lines: 50000}})
+    assert.equal(created.status, 201)
+    const secret = new URL(created.body.logplex_url).pathname.split('/').pop() as string
+    const store = new Store({path: join(server.dataDir, 'tug.db')})
+    try {
+      assert.equal(store.logSessions.findBySecret(secret)?.lines, 10000)
     } finally {
       store.close()
     }

@@ -10,6 +10,10 @@ import {logSessionToWire} from '../wire.js'
 export const LOG_SESSION_TTL_MS = 5 * 60 * 1000
 export const MAX_LOG_LINES = 10_000
 
+function clampLines(lines: number | undefined): number | null {
+  return lines === undefined ? null : Math.min(lines, MAX_LOG_LINES)
+}
+
 export const logSessionsRoutes: RouteModule = (app, deps) => {
   const {store} = deps
 
@@ -21,7 +25,8 @@ export const logSessionsRoutes: RouteModule = (app, deps) => {
       dyno_name: optionalString(body, 'dyno_name') ?? null,
       type: optionalString(body, 'type') ?? null,
       source: optionalString(body, 'source') ?? null,
-      lines: optionalInteger(body, 'lines', 0, MAX_LOG_LINES) ?? null,
+      // More than the history holds is not an error (`heroku logs -n 20000` is legal): clamp.
+      lines: clampLines(optionalInteger(body, 'lines', 0, Number.MAX_SAFE_INTEGER)),
       tail: optionalBoolean(body, 'tail') ?? false,
       ttlMs: LOG_SESSION_TTL_MS,
     }
