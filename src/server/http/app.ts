@@ -47,6 +47,9 @@ const ROUTES: RouteModule[] = [
   healthRoutes,
 ]
 
+/** The request headers a client may send in all. */
+export const MAX_HEADER_BYTES = 64 * 1024
+
 export function buildApp(deps: AppDeps): FastifyInstance {
   const bodyLimit = deps.bodyLimit ?? DEFAULT_BODY_LIMIT
   const app = Fastify({
@@ -56,6 +59,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     // Never read the client's Request-Id as ours: the CLI sends a growing comma-joined list.
     requestIdHeader: false,
     routerOptions: {ignoreTrailingSlash: true, maxParamLength: 1000},
+    // Node's default (16 KiB) is too tight for a CLI that keeps appending ids to Request-Id.
+    http: {maxHeaderSize: MAX_HEADER_BYTES},
     exposeHeadRoutes: true,
     frameworkErrors: (error, request, reply) => {
       const {status, body} = frameworkErrorBody(error.code)

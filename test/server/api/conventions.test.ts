@@ -119,6 +119,13 @@ describe('API conventions', () => {
       assert.equal(ids.size, 3)
     })
 
+    it('never fails on a Request-Id far longer than the CLI sends (30 KB)', async () => {
+      const huge = Array.from({length: 800}, () => crypto.randomUUID()).join(',')
+      const response = await server.call('GET', '/account', {headers: {'Request-Id': huge}})
+      assert.equal(response.status, 200)
+      assert.match(response.headers.get('request-id') ?? '', UUID)
+    })
+
     it('sends RateLimit-Remaining', async () => {
       const response = await server.call('GET', '/account')
       assert.equal(response.headers.get('ratelimit-remaining'), '4500')
