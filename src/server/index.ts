@@ -5,6 +5,7 @@ import {join} from 'node:path'
 import type {AddressInfo} from 'node:net'
 import {buildApp} from './http/app.js'
 import type {AppDeps} from './http/deps.js'
+import {LogRouter} from './logs/index.js'
 import {StoreOnlyRuntime, type Runtime} from './runtime/index.js'
 import {Store, type AccountRecord} from './store/index.js'
 
@@ -15,11 +16,14 @@ export interface ServerOptions {
   bodyLimit?: number
   publicUrl?: string
   logger?: boolean
+  /** Lines of history kept per app by the log router (default 10,000). */
+  logHistoryLines?: number
   /**
    * Makes the runtime the formation and dyno endpoints call. Default: the store-only runtime
    * (dyno records in the store, nothing runs) until the dyno manager provides the real one.
+   * `logs` is the log router: dyno output and platform events go into it.
    */
-  runtime?: (store: Store) => Runtime
+  runtime?: (store: Store, logs: LogRouter) => Runtime
 }
 
 export interface RunningServer {
@@ -33,6 +37,7 @@ export const DEFAULT_PORT = 5055
 export const ADMIN_EMAIL = 'admin@tug.local'
 export const DATABASE_FILE = 'tug.db'
 export const ADMIN_TOKEN_FILE = 'admin-token'
+export const LOGS_DIR = 'logs'
 
 /**
  * The default account, and the admin token in `<dataDir>/admin-token` (mode 0600): created on
@@ -64,13 +69,19 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   mkdirSync(options.dataDir, {recursive: true, mode: 0o700})
   const store = new Store({path: join(options.dataDir, DATABASE_FILE)})
   let runtime: Runtime | undefined
+  let logs: LogRouter | undefined
   try {
     const {tokenPath} = ensureAdmin(store, options.dataDir)
-    runtime = options.runtime ? options.runtime(store) : new StoreOnlyRuntime(store)
+    logs = await LogRouter.open({
+      persist: {dir: join(options.dataDir, LOGS_DIR)},
+      ...(options.logHistoryLines === undefined ? {} : {historyLines: options.logHistoryLines}),
+    })
+    runtime = options.runtime ? options.runtime(store, logs) : new StoreOnlyRuntime(store)
     let url = ''
     const deps: AppDeps = {
       store,
       runtime,
+      logs,
       dataDir: options.dataDir,
       publicUrl: () => (options.publicUrl ?? url).replace(/\/+$/, ''),
       bodyLimit: options.bodyLimit,
@@ -86,6 +97,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     url = formatUrl(app.server.address() as AddressInfo)
     let closing: Promise<void> | undefined
     const activeRuntime = runtime
+    const activeLogs = logs
     return {
       url,
       adminTokenPath: tokenPath,
@@ -93,7 +105,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         closing ??= (async () => {
           try {
             await app.close()
+            // The runtime stops its dynos first, so their last lines still reach the log router.
             await activeRuntime.close()
+            await activeLogs.close()
           } finally {
             store.close()
           }
@@ -103,6 +117,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     }
   } catch (error) {
     await runtime?.close()
+    await logs?.close()
     store.close()
     throw error
   }

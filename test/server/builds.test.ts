@@ -8,6 +8,7 @@ import type {FastifyInstance} from 'fastify'
 import type {Build, Formation, Release, Source} from '../../src/lib/api/types.js'
 import {BuildService, configureBuilds} from '../../src/server/builds/index.js'
 import {buildApp, type AppDeps} from '../../src/server/http/app.js'
+import {LogRouter} from '../../src/server/logs/index.js'
 import {ensureAdmin} from '../../src/server/index.js'
 import {StoreOnlyRuntime} from '../../src/server/runtime/index.js'
 import {Store} from '../../src/server/store/index.js'
@@ -41,7 +42,7 @@ describe('server/builds: sources and builds API on a listening server', function
     store = new Store({path: join(dataDir, 'tug.db')})
     token = readFileSync(ensureAdmin(store, dataDir).tokenPath, 'utf8').trim()
     runtime = new GatedRuntime(store)
-    const deps: AppDeps = {store, runtime, dataDir, publicUrl: () => url}
+    const deps: AppDeps = {store, runtime, logs: new LogRouter(), dataDir, publicUrl: () => url}
     configureBuilds(deps, {maxSourceBytes: MAX_SOURCE, unpack: {maxBytes: MAX_UNPACKED}})
     app = await buildApp(deps)
     await app.listen({host: '127.0.0.1', port: 0})

@@ -1,4 +1,5 @@
 import type {FastifyInstance} from 'fastify'
+import type {LogRouter} from '../logs/index.js'
 import type {Runtime} from '../runtime/index.js'
 import type {AccountRecord, Store} from '../store/index.js'
 
@@ -6,6 +7,8 @@ import type {AccountRecord, Store} from '../store/index.js'
 export interface AppDeps {
   store: Store
   runtime: Runtime
+  /** The log router: one ordered stream per app, read by log sessions. */
+  logs: LogRouter
   /** The data directory: sources and release code live under it. */
   dataDir: string
   /** The base URL clients reach this server at (capability URLs are built on it). A function,

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict'
 import {after, before, describe, it} from 'mocha'
 import type {FastifyInstance} from 'fastify'
 import {buildApp} from '../../../src/server/http/app.js'
+import {LogRouter} from '../../../src/server/logs/index.js'
 import {StoreOnlyRuntime} from '../../../src/server/runtime/index.js'
 import {Store} from '../../../src/server/store/index.js'
 
@@ -15,7 +16,7 @@ describe('buildApp (no listening)', () => {
     store = new Store({path: ':memory:'})
     const account = store.accounts.create({email: 'inject@example.com'})
     secret = store.tokens.create(account.id, 'test').secret
-    app = buildApp({store, runtime: new StoreOnlyRuntime(store), dataDir: '/nonexistent', publicUrl: () => 'http://api.test'})
+    app = buildApp({store, runtime: new StoreOnlyRuntime(store), logs: new LogRouter(), dataDir: '/nonexistent', publicUrl: () => 'http://api.test'})
     await app.ready()
   })
 
