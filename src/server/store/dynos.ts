@@ -100,17 +100,37 @@ export class DynosRepository {
   update(
     appId: string,
     id: string,
-    changes: Partial<Pick<DynoRecord, 'command' | 'size' | 'state' | 'release_id' | 'attach_url'>>,
+    changes: Partial<
+      Pick<DynoRecord, 'command' | 'size' | 'state' | 'release_id' | 'attach_url' | 'backend_record' | 'exit_status' | 'ended_at'>
+    >,
   ): DynoRecord | undefined {
     const current = this.get(appId, id)
     if (!current) return undefined
     const next = {...current, ...changes}
     this.db
       .prepare(
-        'UPDATE dynos SET command = ?, size = ?, state = ?, release_id = ?, attach_url = ?, updated_at = ? WHERE app_id = ? AND id = ?',
+        `UPDATE dynos SET command = ?, size = ?, state = ?, release_id = ?, attach_url = ?, backend_record = ?, exit_status = ?,
+                          ended_at = ?, updated_at = ? WHERE app_id = ? AND id = ?`,
       )
-      .run(next.command, next.size, next.state, next.release_id, next.attach_url, toTimestamp(this.clock()), appId, id)
+      .run(
+        next.command,
+        next.size,
+        next.state,
+        next.release_id,
+        next.attach_url,
+        next.backend_record,
+        next.exit_status,
+        next.ended_at,
+        toTimestamp(this.clock()),
+        appId,
+        id,
+      )
     return this.get(appId, id)
+  }
+
+  /** Every dyno of every app that has a backend record: what a restarted control plane must look at. */
+  listWithBackendRecords(): DynoRecord[] {
+    return this.db.prepare<[], DynoRow>('SELECT * FROM dynos WHERE backend_record IS NOT NULL ORDER BY app_id, name').all().map(decode)
   }
 
   delete(appId: string, id: string): boolean {

@@ -11,6 +11,8 @@ import {FormationRepository} from './formation.js'
 import {LogSessionsRepository} from './log-sessions.js'
 import {migrate} from './migrations.js'
 import {ReleasesRepository} from './releases.js'
+import {RuntimeSettingsRepository} from './runtime-settings.js'
+import {SchedulesRepository} from './schedules.js'
 import {TokensRepository} from './tokens.js'
 
 export type * from './records.js'
@@ -34,6 +36,8 @@ export class Store {
   readonly formation: FormationRepository
   readonly dynos: DynosRepository
   readonly logSessions: LogSessionsRepository
+  readonly schedules: SchedulesRepository
+  readonly runtimeSettings: RuntimeSettingsRepository
   private closed = false
 
   constructor(options: StoreOptions) {
@@ -56,6 +60,8 @@ export class Store {
     this.formation = new FormationRepository(this.db, this.clock)
     this.dynos = new DynosRepository(this.db, this.clock)
     this.logSessions = new LogSessionsRepository(this.db, this.clock)
+    this.schedules = new SchedulesRepository(this.db, this.clock)
+    this.runtimeSettings = new RuntimeSettingsRepository(this.db, this.clock)
   }
 
   /**

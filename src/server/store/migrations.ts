@@ -146,6 +146,56 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX builds_app ON builds(app_id);
     `,
   },
+  {
+    version: 2,
+    name: 'dyno manager: backend records, exits, per-app runtime settings, schedules',
+    up: `
+      -- The backend's opaque record of a running dyno (JSON), so that a control plane restarted
+      -- after a crash can find and stop what the previous one started.
+      ALTER TABLE dynos ADD COLUMN backend_record TEXT;
+      -- For one-off dynos: how and when they ended (kept for a while, shown by GET /dynos).
+      ALTER TABLE dynos ADD COLUMN exit_status INTEGER;
+      ALTER TABLE dynos ADD COLUMN ended_at TEXT;
+
+      -- Settings of the dyno manager that are not config vars (the dynos never see them).
+      CREATE TABLE runtime_settings (
+        app_id TEXT PRIMARY KEY REFERENCES apps(id) ON DELETE CASCADE,
+        stop_grace_ms INTEGER,
+        updated_at TEXT NOT NULL
+      );
+
+      CREATE TABLE schedules (
+        id TEXT PRIMARY KEY,
+        app_id TEXT NOT NULL REFERENCES apps(id) ON DELETE CASCADE,
+        expression TEXT NOT NULL,
+        timezone TEXT NOT NULL,
+        command TEXT NOT NULL,
+        size TEXT NOT NULL,
+        last_run_at TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      );
+      CREATE INDEX schedules_app ON schedules(app_id);
+    `,
+  },
+  {
+    version: 3,
+    name: 'log drains; log sessions remember when they were first read',
+    up: `
+      CREATE TABLE log_drains (
+        id TEXT PRIMARY KEY,
+        app_id TEXT NOT NULL REFERENCES apps(id) ON DELETE CASCADE,
+        url TEXT NOT NULL,
+        token TEXT NOT NULL UNIQUE,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        UNIQUE (app_id, url)
+      );
+
+      -- A session expires 5 minutes after creation if unused, 1 hour after it was first read.
+      ALTER TABLE log_sessions ADD COLUMN connected_at TEXT;
+    `,
+  },
 ]
 
 /** Applies the migrations `db` has not seen yet; returns the versions applied. */

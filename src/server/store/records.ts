@@ -84,6 +84,25 @@ export interface DynoRecord {
   force_no_tty: boolean
   env: Record<string, string>
   time_to_live: number | null
+  /** The backend's record of the running process (JSON), for recovery after a control-plane crash. */
+  backend_record: string | null
+  /** One-offs: the exit status once over (128+n for signal n), and when it ended. */
+  exit_status: number | null
+  ended_at: string | null
+  created_at: string
+  updated_at: string
+}
+
+export interface ScheduleRecord {
+  id: string
+  app_id: string
+  /** Five-field cron expression. */
+  expression: string
+  /** IANA time zone the expression is read in. */
+  timezone: string
+  command: string
+  size: string
+  last_run_at: string | null
   created_at: string
   updated_at: string
 }
@@ -99,6 +118,8 @@ export interface LogSessionRecord {
   tail: boolean
   created_at: string
   expires_at: string
+  /** When the stream was first read (then it expires an hour later); null while unused. */
+  connected_at?: string | null
 }
 
 export type ConfigVarsMap = Record<string, string>
