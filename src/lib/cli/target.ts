@@ -111,6 +111,7 @@ export async function resolveTarget(env: NodeJS.ProcessEnv, home: string = homeD
     return {url, token: envKey ?? tokenFromNetrc(url, home), source: 'netrc'}
   }
 
-  const local = await ensureLocalServer(tugHome(env, home))
+  // The same environment as the rest of the resolution (TUG_NO_AUTOSTART, and tests that inject one).
+  const local = await ensureLocalServer(tugHome(env, home), {env})
   return {url: local.url, token: envKey ?? local.token, source: 'local'}
 }
