@@ -8,6 +8,7 @@ import {systemClock, type Clock} from './clock.js'
 import {ConfigRepository} from './config.js'
 import {DynosRepository} from './dynos.js'
 import {FormationRepository} from './formation.js'
+import {LogDrainsRepository} from './log-drains.js'
 import {LogSessionsRepository} from './log-sessions.js'
 import {migrate} from './migrations.js'
 import {ReleasesRepository} from './releases.js'
@@ -18,6 +19,7 @@ import {TokensRepository} from './tokens.js'
 export type * from './records.js'
 export {toTimestamp, type Clock} from './clock.js'
 export {isUuid, newId} from './ids.js'
+export type {LogDrainRecord} from './log-drains.js'
 
 export interface StoreOptions {
   /** The database file, or `:memory:`. */
@@ -38,6 +40,7 @@ export class Store {
   readonly logSessions: LogSessionsRepository
   readonly schedules: SchedulesRepository
   readonly runtimeSettings: RuntimeSettingsRepository
+  readonly logDrains: LogDrainsRepository
   private closed = false
 
   constructor(options: StoreOptions) {
@@ -62,6 +65,7 @@ export class Store {
     this.logSessions = new LogSessionsRepository(this.db, this.clock)
     this.schedules = new SchedulesRepository(this.db, this.clock)
     this.runtimeSettings = new RuntimeSettingsRepository(this.db, this.clock)
+    this.logDrains = new LogDrainsRepository(this.db, this.clock)
   }
 
   /**

@@ -65,6 +65,20 @@ export class LogSessionsRepository {
     return decode(row)
   }
 
+  /**
+   * The first read of a session starts its connected lifetime: it then expires `ttlMs` after now
+   * (whole seconds, rounded down, like every stored time). Later reads change nothing. The session
+   * as it now is.
+   */
+  connect(id: string, ttlMs: number): LogSessionRecord | undefined {
+    const now = this.clock()
+    this.db
+      .prepare('UPDATE log_sessions SET connected_at = ?, expires_at = ? WHERE id = ? AND connected_at IS NULL')
+      .run(toTimestamp(now), toTimestamp(new Date(now.getTime() + ttlMs)), id)
+    const row = this.db.prepare<[string], LogSessionRow>('SELECT * FROM log_sessions WHERE id = ?').get(id)
+    return row ? decode(row) : undefined
+  }
+
   deleteExpired(): number {
     return this.db.prepare('DELETE FROM log_sessions WHERE expires_at <= ?').run(toTimestamp(this.clock())).changes
   }

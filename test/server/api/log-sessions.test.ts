@@ -34,11 +34,12 @@ describe('API: log sessions', () => {
     assert.notEqual(once.body.logplex_url.split('?')[0], tail.body.logplex_url.split('?')[0])
   })
 
-  it('answers GET on the URL, without credentials, 404 "Log stream not available yet" (the log-router issue serves it)', async () => {
+  it('serves the URL without credentials (an event stream; test/server/api/log-stream.test.ts has the rest); 404 for a forged one', async () => {
     const session = await server.call<LogSession>('POST', '/apps/logged/log-sessions', {body: {tail: false}})
     const response = await fetch(session.body.logplex_url, {headers: {Accept: 'text/event-stream'}})
-    assert.equal(response.status, 404)
-    assert.deepEqual(await response.json(), {id: 'not_found', message: 'Log stream not available yet', resource: 'log-session'})
+    assert.equal(response.status, 200)
+    assert.equal(response.headers.get('content-type'), 'text/event-stream; charset=utf-8')
+    assert.equal(await response.text(), '')
     const forged = await fetch(`${server.url}/log-sessions/${'A'.repeat(43)}?tail=false`)
     assert.equal(forged.status, 404)
     assert.deepEqual(await forged.json(), {

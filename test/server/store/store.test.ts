@@ -49,15 +49,15 @@ describe('store', () => {
     it('applies new migrations in order, each in a transaction that a failure rolls back', () => {
       const applied = migrate(store.db, [
         ...migrations,
-        {version: 3, name: 'third', up: 'CREATE TABLE third (id TEXT)'},
-        {version: 2, name: 'second', up: 'CREATE TABLE second (id TEXT)'},
+        {version: 1003, name: 'third', up: 'CREATE TABLE third (id TEXT)'},
+        {version: 1002, name: 'second', up: 'CREATE TABLE second (id TEXT)'},
       ])
-      assert.deepEqual(applied, [2, 3])
-      assert.throws(() => migrate(store.db, [...migrations, {version: 4, name: 'broken', up: 'CREATE TABLE fourth (id TEXT); CREATE TABLE oops ('}]))
+      assert.deepEqual(applied, [1002, 1003])
+      assert.throws(() => migrate(store.db, [...migrations, {version: 1004, name: 'broken', up: 'CREATE TABLE fourth (id TEXT); CREATE TABLE oops ('}]))
       const tables = (store.db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as Array<{name: string}>).map((t) => t.name)
       assert.ok(tables.includes('third'))
       assert.ok(!tables.includes('fourth'), 'the failed migration left nothing behind')
-      assert.equal((store.db.prepare('SELECT count(*) AS n FROM schema_migrations WHERE version = 4').get() as {n: number}).n, 0)
+      assert.equal((store.db.prepare('SELECT count(*) AS n FROM schema_migrations WHERE version = 1004').get() as {n: number}).n, 0)
     })
 
     it('has the tables of every resource, sources and builds included', () => {

@@ -103,6 +103,8 @@ export const appsRoutes: RouteModule = (app, deps) => {
     const wire = appToWire(store, current, deps.publicUrl())
     await deps.runtime.appDestroyed(current.id)
     store.transaction(() => store.apps.delete(current.id))
+    // Its history and file go, and its live log streams end.
+    await deps.logs.removeApp(current.id)
     return wire
   })
 }
