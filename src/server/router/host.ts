@@ -1,0 +1,42 @@
+// Host header -> app name. Pure: `<app>.localhost[:port]` (browsers and curl resolve any
+// `*.localhost` to loopback) and `<app>.<domain>[:port]` for each configured domain.
+
+/** The app name rule of the API (src/server/names.ts), repeated so this stays dependency-free. */
+const APP_LABEL = /^[a-z][a-z0-9-]{1,28}[a-z0-9]$/
+
+export const LOCALHOST_DOMAIN = 'localhost'
+
+/** The host without its port, lower-cased, without a trailing dot; undefined for IPv6 literals and junk. */
+export function hostname(header: string | undefined): string | undefined {
+  if (header === undefined) return undefined
+  let host = header.trim().toLowerCase()
+  if (host === '' || host.startsWith('[')) return undefined
+  const colon = host.indexOf(':')
+  if (colon !== -1) {
+    const port = host.slice(colon + 1)
+    if (!/^\d{0,5}$/.test(port)) return undefined
+    host = host.slice(0, colon)
+  }
+  if (host.endsWith('.')) host = host.slice(0, -1)
+  return host === '' ? undefined : host
+}
+
+/** Normalises a configured domain (`Apps.Example.com.` -> `apps.example.com`). */
+export function normaliseDomain(domain: string): string {
+  return domain.trim().toLowerCase().replace(/^\.+/, '').replace(/\.+$/, '')
+}
+
+/**
+ * The app a Host header names, or undefined. Only one label in front of a known domain counts:
+ * `shop.localhost` is `shop`, `www.shop.localhost` is nothing (no wildcard sub-domains).
+ */
+export function appFromHost(header: string | undefined, domains: readonly string[] = []): string | undefined {
+  const host = hostname(header)
+  if (host === undefined) return undefined
+  for (const domain of [LOCALHOST_DOMAIN, ...domains.map(normaliseDomain)]) {
+    if (domain === '' || !host.endsWith(`.${domain}`)) continue
+    const label = host.slice(0, host.length - domain.length - 1)
+    if (APP_LABEL.test(label)) return label
+  }
+  return undefined
+}

@@ -1,0 +1,547 @@
+// The HTTP router: one listener in front of every app's web dynos. A request's Host header names
+// the app; the balancer picks an `up` web dyno; bodies are piped both ways (never buffered whole,
+// backpressure through `pipe`); every request gets one log line in the app's stream.
+import {Agent, createServer, request as httpRequest, STATUS_CODES} from 'node:http'
+import type {ClientRequest, IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders, Server, ServerResponse} from 'node:http'
+import type {AddressInfo, Socket} from 'node:net'
+import type {Duplex} from 'node:stream'
+import {Balancer, endpointKey} from './balancer.js'
+import type {AppResolver, RoutedApp, WebDyno, WebDynoDirectory} from './directory.js'
+import {errorPage, noSuchAppPage, ROUTER_ERRORS, type RouterErrorCode} from './errors.js'
+import {clientAddress, requestHeadersForDyno, requestId as chooseRequestId, responseHeadersForClient, stripHopByHop} from './headers.js'
+import {appFromHost, hostname} from './host.js'
+import {formatRouterLine, type RouterLogFields} from './log-line.js'
+
+export const DEFAULT_ROUTER_HOST = '127.0.0.1'
+export const DEFAULT_ROUTER_PORT = 5080
+
+export interface RouterOptions {
+  directory: WebDynoDirectory
+  resolveApp: AppResolver
+  /** One line per request, for the app's log stream (source `tug`, dyno `router`). */
+  log?: (app: RoutedApp, line: string) => void
+  host?: string
+  /** 0 picks a free port. */
+  port?: number
+  /** Extra domains routed as `<app>.<domain>`, besides `<app>.localhost`. */
+  domains?: string[]
+  /** No response headers from the dyno within this → 503 H12 (default 30 s, as Heroku). */
+  responseTimeoutMs?: number
+  /** Connecting to a dyno longer than this counts as refused (default 5 s). */
+  connectTimeoutMs?: number
+  /** With no dyno up but one starting (or draining), a request waits this long for one (default 30 s). */
+  queueTimeoutMs?: number
+  /** After a drain, the endpoint stays out of rotation this long unless seen stopped first (default 60 s). */
+  drainHoldMs?: number
+  /** What X-Forwarded-Proto says (default http; https when a TLS terminator sits in front). */
+  protocol?: 'http' | 'https'
+  now?: () => number
+}
+
+const POLL_MS = 25
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE'])
+const RETRYABLE_CONNECT = new Set(['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT', 'EPIPE'])
+
+type Choice = {dyno: WebDyno} | {error: RouterErrorCode}
+
+interface Exchange {
+  app: RoutedApp
+  method: string
+  path: string
+  host: string
+  requestId: string
+  fwd: string
+  clientIp: string
+  localPort: number
+  started: number
+  upgrade: boolean
+  logged: boolean
+}
+
+function hasBody(req: IncomingMessage): boolean {
+  if (req.headers['transfer-encoding'] !== undefined) return true
+  const length = req.headers['content-length']
+  return length !== undefined && length !== '0'
+}
+
+function ignore(): void {}
+
+export class HttpRouter {
+  private readonly balancer: Balancer
+  private readonly agents = new Map<string, {agent: Agent; app: string}>()
+  private readonly upgraded = new Set<Duplex>()
+  private readonly server: Server
+  private readonly now: () => number
+  private sweepTimer: NodeJS.Timeout | undefined
+  private closed = false
+
+  constructor(private readonly options: RouterOptions) {
+    this.now = options.now ?? Date.now
+    this.balancer = new Balancer(this.now)
+    this.server = createServer({maxHeaderSize: 64 * 1024}, (req, res) => {
+      this.handle(req, res).catch((error: unknown) => this.internalError(res, error))
+    })
+    this.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      this.handleUpgrade(req, socket, head).catch(() => socket.destroy())
+    })
+    this.server.on('clientError', (_error, socket: Duplex) => {
+      if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n')
+      else socket.destroy()
+    })
+  }
+
+  /** Starts listening; resolves with the port (useful with port 0). */
+  async listen(): Promise<{host: string; port: number}> {
+    const host = this.options.host ?? DEFAULT_ROUTER_HOST
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject)
+      this.server.listen(this.options.port ?? DEFAULT_ROUTER_PORT, host, () => {
+        this.server.off('error', reject)
+        resolve()
+      })
+    })
+    this.sweepTimer = setInterval(() => this.sweepAgents(), 10_000)
+    this.sweepTimer.unref()
+    return {host, port: this.port}
+  }
+
+  get port(): number {
+    return (this.server.address() as AddressInfo | null)?.port ?? 0
+  }
+
+  /** The app's address through this router. */
+  url(appName: string): string {
+    return `http://${appName}.localhost:${this.port}/`
+  }
+
+  /** Requests in flight to a dyno right now (tests, and the runtime's patience). */
+  inFlight(appName: string, dyno: WebDyno): number {
+    return this.balancer.inFlight(appName, dyno)
+  }
+
+  /**
+   * Before a web dyno stops: no new requests go to it, and this resolves once its in-flight
+   * requests have finished or `timeoutMs` has passed. Idle keep-alive connections to it are closed.
+   */
+  async drain(appName: string, dynoName: string, options: {timeoutMs: number}): Promise<{idle: boolean}> {
+    const dyno = this.options.directory.list(appName).find((d) => d.name === dynoName)
+    if (!dyno) return {idle: true}
+    const result = await this.balancer.drain(appName, dyno, {timeoutMs: options.timeoutMs, holdMs: this.options.drainHoldMs ?? 60_000})
+    const key = endpointKey(appName, dyno)
+    const entry = this.agents.get(key)
+    if (entry && result.idle) {
+      entry.agent.destroy()
+      this.agents.delete(key)
+    }
+    return result
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return
+    this.closed = true
+    if (this.sweepTimer) clearInterval(this.sweepTimer)
+    const closing = new Promise<void>((resolve) => this.server.close(() => resolve()))
+    this.server.closeAllConnections()
+    for (const socket of this.upgraded) socket.destroy()
+    this.upgraded.clear()
+    for (const {agent} of this.agents.values()) agent.destroy()
+    this.agents.clear()
+    if (this.server.listening) await closing
+  }
+
+  // ---- plain requests ----
+
+  private exchange(req: IncomingMessage, app: RoutedApp, upgrade: boolean): Exchange {
+    const clientIp = clientAddress(req.socket.remoteAddress)
+    const forwarded = req.headers['x-forwarded-for']
+    return {
+      app,
+      method: req.method ?? 'GET',
+      path: req.url ?? '/',
+      host: hostname(req.headers.host) ?? '',
+      requestId: chooseRequestId(req.headers['x-request-id']),
+      fwd: forwarded === undefined ? clientIp : `${Array.isArray(forwarded) ? forwarded.join(', ') : forwarded}, ${clientIp}`,
+      clientIp,
+      localPort: req.socket.localPort ?? this.port,
+      started: this.now(),
+      upgrade,
+      logged: false,
+    }
+  }
+
+  private resolve(req: IncomingMessage): RoutedApp | undefined {
+    const name = appFromHost(req.headers.host, this.options.domains)
+    return name === undefined ? undefined : this.options.resolveApp(name)
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    req.on('error', ignore)
+    res.on('error', ignore)
+    const app = this.resolve(req)
+    if (!app) {
+      const body = noSuchAppPage()
+      res.writeHead(404, {'content-type': 'text/html; charset=utf-8', 'content-length': Buffer.byteLength(body), 'cache-control': 'no-cache, no-store'})
+      res.end(req.method === 'HEAD' ? undefined : body)
+      return
+    }
+    const ex = this.exchange(req, app, false)
+    let clientGone = false
+    res.on('close', () => {
+      clientGone = true
+      if (!res.writableFinished) this.logError(ex, 'H27', {})
+    })
+    const choice = await this.choose(app, new Set(), () => clientGone)
+    if (clientGone) return
+    if ('error' in choice) return this.respondError(req, res, ex, choice.error, {})
+    this.forward(req, res, ex, choice.dyno, new Set([choice.dyno.name]))
+  }
+
+  /**
+   * An `up`, not draining dyno, or the error to answer with. With none up but one starting or
+   * draining (a restart in progress), waits for one up to `queueTimeoutMs`.
+   */
+  private async choose(app: RoutedApp, exclude: ReadonlySet<string>, gone: () => boolean): Promise<Choice> {
+    const deadline = this.now() + (this.options.queueTimeoutMs ?? 30_000)
+    for (;;) {
+      const dynos = this.options.directory.list(app.name)
+      const dyno = this.balancer.pick(app.name, dynos, exclude)
+      if (dyno) return {dyno}
+      const pending = dynos.some((d) => d.state === 'starting' || (d.state === 'up' && !exclude.has(d.name) && this.balancer.isDraining(app.name, d)))
+      if (!pending) return {error: dynos.some((d) => d.state === 'crashed') ? 'H10' : 'H14'}
+      if (this.now() >= deadline) return {error: 'H12'}
+      if (gone() || this.closed) return {error: 'H27'}
+      await new Promise((resolve) => setTimeout(resolve, POLL_MS))
+    }
+  }
+
+  private agentFor(appName: string, dyno: WebDyno): Agent {
+    const key = endpointKey(appName, dyno)
+    let entry = this.agents.get(key)
+    if (!entry) {
+      entry = {agent: new Agent({keepAlive: true, scheduling: 'lifo', maxFreeSockets: 64}), app: appName}
+      this.agents.set(key, entry)
+    }
+    return entry.agent
+  }
+
+  /** Closes keep-alive pools of endpoints no longer in their app's directory. */
+  private sweepAgents(): void {
+    const live = new Map<string, Set<string>>()
+    for (const [key, entry] of this.agents) {
+      let keys = live.get(entry.app)
+      if (!keys) {
+        keys = new Set(this.options.directory.list(entry.app).map((d) => endpointKey(entry.app, d)))
+        live.set(entry.app, keys)
+      }
+      if (!keys.has(key)) {
+        entry.agent.destroy()
+        this.agents.delete(key)
+      }
+    }
+  }
+
+  private forward(req: IncomingMessage, res: ServerResponse, ex: Exchange, dyno: WebDyno, tried: Set<string>): void {
+    const finished = this.balancer.begin(ex.app.name, dyno)
+    const attemptStart = this.now()
+    const withBody = hasBody(req)
+    const headers = requestHeadersForDyno(req.headers, {requestId: ex.requestId, clientIp: ex.clientIp, port: ex.localPort, protocol: this.options.protocol ?? 'http'})
+    // The body goes on with node's own framing; a chunked body without a length stays chunked.
+    if (withBody && req.headers['content-length'] === undefined) headers['transfer-encoding'] = 'chunked'
+    const proxyReq = httpRequest({host: dyno.host, port: dyno.port, method: ex.method, path: ex.path, headers, agent: this.agentFor(ex.app.name, dyno)})
+    let connected = false
+    let connectMs: number | undefined
+    let sentAt = attemptStart
+    let responded = false
+    let timedOut = false
+    let responseTimer: NodeJS.Timeout | undefined
+    const connectTimer = setTimeout(() => proxyReq.destroy(Object.assign(new Error('connect timeout'), {code: 'ETIMEDOUT'})), this.options.connectTimeoutMs ?? 5000)
+    const onClientClose = (): void => {
+      if (!res.writableFinished) proxyReq.destroy()
+    }
+    res.on('close', onClientClose)
+    const cleanup = (): void => {
+      clearTimeout(connectTimer)
+      if (responseTimer) clearTimeout(responseTimer)
+      res.off('close', onClientClose)
+      finished()
+    }
+    proxyReq.on('close', cleanup)
+
+    const onConnect = (): void => {
+      if (connected) return
+      connected = true
+      clearTimeout(connectTimer)
+      sentAt = this.now()
+      connectMs = sentAt - attemptStart
+      responseTimer = setTimeout(() => {
+        timedOut = true
+        proxyReq.destroy()
+        if (!responded) this.respondError(req, res, ex, 'H12', {dyno: dyno.name, connectMs, serviceMs: this.now() - sentAt})
+      }, this.options.responseTimeoutMs ?? 30_000)
+      // The body is read from the client only once the dyno accepted the connection, so that a
+      // refused connection can be retried elsewhere with nothing of the body consumed.
+      if (withBody) req.pipe(proxyReq)
+    }
+    proxyReq.on('socket', (socket: Socket) => {
+      if (socket.connecting) socket.once('connect', onConnect)
+      else onConnect()
+    })
+    if (!withBody) proxyReq.end()
+
+    proxyReq.on('error', (error: NodeJS.ErrnoException) => {
+      if (responded || timedOut || ex.logged) return
+      const code = error.code ?? ''
+      const beforeAnyByte = !connected && RETRYABLE_CONNECT.has(code)
+      // A connection that died before any answer, for a request without a body that may be
+      // repeated (a killed dyno, or a keep-alive connection the dyno closed as we reused it).
+      const safeToRepeat = connected && !withBody && IDEMPOTENT.has(ex.method) && (code === 'ECONNRESET' || code === 'EPIPE' || code === 'ECONNREFUSED')
+      if ((beforeAnyByte || safeToRepeat) && tried.size === 1 && !res.destroyed) {
+        void this.retry(req, res, ex, tried, dyno)
+        return
+      }
+      this.respondError(req, res, ex, 'H13', {dyno: dyno.name, connectMs, serviceMs: this.now() - sentAt})
+    })
+
+    proxyReq.on('response', (proxyRes: IncomingMessage) => {
+      responded = true
+      if (responseTimer) clearTimeout(responseTimer)
+      proxyRes.on('error', ignore)
+      if (res.destroyed) {
+        proxyRes.destroy()
+        return
+      }
+      let bytes = 0
+      proxyRes.on('data', (chunk: Buffer) => {
+        bytes += chunk.length
+      })
+      res.writeHead(proxyRes.statusCode ?? 502, proxyRes.statusMessage, responseHeadersForClient(proxyRes.headers, ex.requestId))
+      proxyRes.pipe(res)
+      proxyRes.on('close', () => {
+        if (proxyRes.complete || ex.logged) return
+        // The dyno went away mid-response: the client cannot be told by a status any more.
+        this.logError(ex, 'H13', {dyno: dyno.name, connectMs, serviceMs: this.now() - sentAt, status: proxyRes.statusCode ?? 503, bytes})
+        res.destroy()
+      })
+      res.on('finish', () => {
+        this.logInfo(ex, {dyno: dyno.name, connectMs, serviceMs: this.now() - sentAt, status: proxyRes.statusCode ?? 0, bytes})
+      })
+    })
+  }
+
+  private async retry(req: IncomingMessage, res: ServerResponse, ex: Exchange, tried: Set<string>, failed: WebDyno): Promise<void> {
+    const choice = await this.choose(ex.app, tried, () => res.destroyed)
+    if ('error' in choice) {
+      // The only dyno there is refused: one more go at it (a keep-alive race, or a dyno just restarted).
+      const again = this.options.directory.list(ex.app.name).find((d) => d.name === failed.name && d.state === 'up')
+      if (choice.error !== 'H27' && again && !this.balancer.isDraining(ex.app.name, again)) {
+        tried.add(`${failed.name}#retry`)
+        this.forward(req, res, ex, again, tried)
+        return
+      }
+      return this.respondError(req, res, ex, choice.error === 'H14' || choice.error === 'H10' ? 'H13' : choice.error, {dyno: failed.name})
+    }
+    tried.add(choice.dyno.name)
+    this.forward(req, res, ex, choice.dyno, tried)
+  }
+
+  private respondError(req: IncomingMessage, res: ServerResponse, ex: Exchange, code: RouterErrorCode, fields: Partial<RouterLogFields>): void {
+    if (ex.logged) return
+    const {status} = ROUTER_ERRORS[code]
+    if (code === 'H27' || res.destroyed) {
+      this.logError(ex, 'H27', fields)
+      return
+    }
+    if (res.headersSent) {
+      this.logError(ex, code, fields)
+      res.destroy()
+      return
+    }
+    const body = errorPage(code, ex.requestId)
+    const headers: OutgoingHttpHeaders = {
+      'content-type': 'text/html; charset=utf-8',
+      'content-length': Buffer.byteLength(body),
+      'cache-control': 'no-cache, no-store',
+      'x-request-id': ex.requestId,
+      via: '1.1 tug',
+    }
+    // A body the client is still sending is not read on: this connection ends with the answer.
+    if (!req.complete) headers.connection = 'close'
+    res.writeHead(status, headers)
+    res.end(req.method === 'HEAD' ? undefined : body)
+    this.logError(ex, code, {...fields, status})
+  }
+
+  private internalError(res: ServerResponse, error: unknown): void {
+    if (res.headersSent) res.destroy()
+    else {
+      res.writeHead(500, {'content-type': 'text/plain; charset=utf-8', connection: 'close'})
+      res.end(`router error: ${error instanceof Error ? error.message : String(error)}\n`)
+    }
+  }
+
+  // ---- upgrades (WebSocket and friends): the sockets are piped once the dyno says 101 ----
+
+  private async handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    socket.on('error', ignore)
+    const app = this.resolve(req)
+    if (!app) {
+      const body = noSuchAppPage()
+      socket.end(`HTTP/1.1 404 Not Found\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`)
+      return
+    }
+    const ex = this.exchange(req, app, true)
+    const tried = new Set<string>()
+    for (;;) {
+      const choice = await this.choose(app, tried, () => socket.destroyed)
+      if ('error' in choice) {
+        const code = tried.size > 0 && (choice.error === 'H14' || choice.error === 'H10') ? 'H13' : choice.error
+        this.rawError(socket, ex, code)
+        return
+      }
+      tried.add(choice.dyno.name)
+      const outcome = await this.upgradeTo(req, socket, head, ex, choice.dyno)
+      if (outcome !== 'refused' || tried.size > 1) {
+        if (outcome === 'refused') this.rawError(socket, ex, 'H13', choice.dyno.name)
+        return
+      }
+    }
+  }
+
+  private upgradeTo(req: IncomingMessage, socket: Duplex, head: Buffer, ex: Exchange, dyno: WebDyno): Promise<'done' | 'refused'> {
+    return new Promise((resolve) => {
+      const finished = this.balancer.begin(ex.app.name, dyno)
+      const attemptStart = this.now()
+      let connectMs: number | undefined
+      const headers = requestHeadersForDyno(req.headers, {requestId: ex.requestId, clientIp: ex.clientIp, port: ex.localPort, protocol: this.options.protocol ?? 'http', upgrade: true})
+      // Upgraded sockets leave any pool, so no keep-alive agent here.
+      const proxyReq: ClientRequest = httpRequest({host: dyno.host, port: dyno.port, method: ex.method, path: ex.path, headers, agent: false})
+      let connected = false
+      let timer = setTimeout(() => proxyReq.destroy(Object.assign(new Error('connect timeout'), {code: 'ETIMEDOUT'})), this.options.connectTimeoutMs ?? 5000)
+      proxyReq.on('socket', (s: Socket) => {
+        const onConnect = (): void => {
+          connected = true
+          connectMs = this.now() - attemptStart
+          clearTimeout(timer)
+          timer = setTimeout(() => {
+            this.rawError(socket, ex, 'H12', dyno.name)
+            proxyReq.destroy()
+            resolve('done')
+          }, this.options.responseTimeoutMs ?? 30_000)
+        }
+        if (s.connecting) s.once('connect', onConnect)
+        else onConnect()
+      })
+      proxyReq.on('close', () => {
+        clearTimeout(timer)
+        finished()
+      })
+      proxyReq.on('error', (error: NodeJS.ErrnoException) => {
+        clearTimeout(timer)
+        if (!connected && RETRYABLE_CONNECT.has(error.code ?? '')) return resolve('refused')
+        this.rawError(socket, ex, 'H13', dyno.name)
+        resolve('done')
+      })
+      proxyReq.on('upgrade', (proxyRes: IncomingMessage, proxySocket: Socket, proxyHead: Buffer) => {
+        clearTimeout(timer)
+        proxySocket.on('error', ignore)
+        if (socket.destroyed) {
+          proxySocket.destroy()
+          return resolve('done')
+        }
+        socket.write(rawHead(proxyRes.statusCode ?? 101, proxyRes.statusMessage, proxyRes.rawHeaders, {via: '1.1 tug'}))
+        if (proxyHead.length > 0) socket.write(proxyHead)
+        if (head.length > 0) proxySocket.write(head)
+        this.upgraded.add(socket)
+        const end = (): void => {
+          this.upgraded.delete(socket)
+          socket.destroy()
+          proxySocket.destroy()
+        }
+        socket.on('close', end)
+        proxySocket.on('close', end)
+        proxySocket.pipe(socket)
+        socket.pipe(proxySocket)
+        this.logInfo(ex, {dyno: dyno.name, connectMs, serviceMs: this.now() - attemptStart, status: proxyRes.statusCode ?? 101, bytes: 0})
+        resolve('done')
+      })
+      proxyReq.on('response', (proxyRes: IncomingMessage) => {
+        // The dyno declined the upgrade: relay its answer, then close (no framing to reuse).
+        clearTimeout(timer)
+        proxyRes.on('error', ignore)
+        const out = stripHopByHop(proxyRes.headers)
+        out.connection = 'close'
+        out.via = '1.1 tug'
+        socket.write(rawHead(proxyRes.statusCode ?? 502, proxyRes.statusMessage, undefined, out))
+        let bytes = 0
+        proxyRes.on('data', (chunk: Buffer) => {
+          bytes += chunk.length
+        })
+        proxyRes.on('end', () => this.logInfo(ex, {dyno: dyno.name, connectMs, serviceMs: this.now() - attemptStart, status: proxyRes.statusCode ?? 0, bytes}))
+        proxyRes.pipe(socket)
+        resolve('done')
+      })
+      proxyReq.end()
+    })
+  }
+
+  private rawError(socket: Duplex, ex: Exchange, code: RouterErrorCode, dyno?: string): void {
+    if (ex.logged) return
+    const {status} = ROUTER_ERRORS[code]
+    if (code === 'H27' || socket.destroyed) {
+      this.logError(ex, 'H27', {dyno})
+      socket.destroy()
+      return
+    }
+    const body = errorPage(code, ex.requestId)
+    socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nX-Request-Id: ${ex.requestId}\r\nConnection: close\r\n\r\n${body}`)
+    this.logError(ex, code, {dyno, status})
+  }
+
+  // ---- the log line ----
+
+  private logInfo(ex: Exchange, fields: Partial<RouterLogFields>): void {
+    this.write(ex, fields)
+  }
+
+  private logError(ex: Exchange, code: RouterErrorCode, fields: Partial<RouterLogFields>): void {
+    this.write(ex, {status: ROUTER_ERRORS[code].status, ...fields, error: {code, desc: ROUTER_ERRORS[code].desc}})
+  }
+
+  private write(ex: Exchange, fields: Partial<RouterLogFields>): void {
+    if (ex.logged) return
+    ex.logged = true
+    if (!this.options.log) return
+    const line = formatRouterLine({
+      method: ex.method,
+      path: ex.path,
+      host: ex.host,
+      requestId: ex.requestId,
+      fwd: ex.fwd,
+      status: 0,
+      protocol: this.options.protocol ?? 'http',
+      ...fields,
+    })
+    try {
+      this.options.log(ex.app, line)
+    } catch {
+      // A failing log must not fail the request.
+    }
+  }
+}
+
+/** A response head written by hand on an upgraded socket. */
+function rawHead(status: number, message: string | undefined, rawHeaders: string[] | undefined, extra: OutgoingHttpHeaders | IncomingHttpHeaders): string {
+  const lines = [`HTTP/1.1 ${status} ${message ?? STATUS_CODES[status] ?? ''}`]
+  const seen = new Set<string>()
+  if (rawHeaders) {
+    for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
+      lines.push(`${rawHeaders[i]}: ${rawHeaders[i + 1]}`)
+      seen.add(String(rawHeaders[i]).toLowerCase())
+    }
+  }
+  for (const [name, value] of Object.entries(extra)) {
+    if (value === undefined || (rawHeaders && seen.has(name))) continue
+    for (const item of Array.isArray(value) ? value : [value]) lines.push(`${name}: ${String(item)}`)
+  }
+  return `${lines.join('\r\n')}\r\n\r\n`
+}
