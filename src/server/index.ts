@@ -6,7 +6,7 @@ import type {AddressInfo} from 'node:net'
 import {buildApp} from './http/app.js'
 import type {AppDeps} from './http/deps.js'
 import {LogRouter} from './logs/index.js'
-import {StoreOnlyRuntime, type Runtime} from './runtime/index.js'
+import {createLocalRuntime, type Runtime} from './runtime/index.js'
 import {Store, type AccountRecord} from './store/index.js'
 
 export interface ServerOptions {
@@ -19,8 +19,8 @@ export interface ServerOptions {
   /** Lines of history kept per app by the log router (default 10,000). */
   logHistoryLines?: number
   /**
-   * Makes the runtime the formation and dyno endpoints call. Default: the store-only runtime
-   * (dyno records in the store, nothing runs) until the dyno manager provides the real one.
+   * Makes the runtime the formation and dyno endpoints call. Default: the dyno manager running
+   * local processes (`createLocalRuntime`).
    * `logs` is the log router: dyno output and platform events go into it.
    */
   runtime?: (store: Store, logs: LogRouter) => Runtime
@@ -76,7 +76,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       persist: {dir: join(options.dataDir, LOGS_DIR)},
       ...(options.logHistoryLines === undefined ? {} : {historyLines: options.logHistoryLines}),
     })
-    runtime = options.runtime ? options.runtime(store, logs) : new StoreOnlyRuntime(store)
+    runtime = options.runtime ? options.runtime(store, logs) : createLocalRuntime(store, logs)
     let url = ''
     const deps: AppDeps = {
       store,

@@ -6,6 +6,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {randomUUID} from 'node:crypto'
 import {startServer, type ServerOptions} from '../../src/server/index.js'
+import {StoreOnlyRuntime} from '../../src/server/runtime/index.js'
 import {createRelease} from '../../src/server/releases.js'
 import {Store} from '../../src/server/store/index.js'
 import {assertErrorBody, assertResponseSchema} from './schema.js'
@@ -49,7 +50,9 @@ export interface TestApiServer {
 export async function startApiServer(options: Partial<Omit<ServerOptions, 'dataDir'>> & {dataDir?: string} = {}): Promise<TestApiServer> {
   const ownsDir = options.dataDir === undefined
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'tug-api-test-'))
-  const server = await startServer({host: '127.0.0.1', port: 0, ...options, dataDir})
+  // The wire-contract tests make releases without code: the store-only runtime keeps their dyno
+  // records (nothing could run). Tests of the real dyno manager pass `runtime` or use e2e.
+  const server = await startServer({host: '127.0.0.1', port: 0, runtime: (store) => new StoreOnlyRuntime(store), ...options, dataDir})
   const token = readFileSync(server.adminTokenPath, 'utf8').trim()
 
   async function call<T>(method: string, path: string, call: CallOptions = {}): Promise<ApiResponse<T>> {

@@ -2,13 +2,29 @@
 // nothing above it knows how a dyno runs (no pids, no child processes), so that a Kubernetes
 // backend can sit behind it later.
 //
-// Until the dyno-manager issue lands, `StoreOnlyRuntime` is the runtime: dyno records live in the
-// store only and nothing runs. Its choice of state: records are created directly in state `up`,
-// since they mirror the desired formation at once (a record in `starting` would never move on, and
-// `ps:wait` would wait forever). Formation dynos are named `<type>.<n>` from 1 up; scaling down
-// removes the highest numbers; one-off dynos are `<type>.<NNNN>` with a random number.
+// The real runtime is `DynoManager` (manager.ts) over a `Backend` (the local one runs child
+// processes); `createLocalRuntime` is what `startServer` uses by default.
+//
+// `StoreOnlyRuntime` records only: dyno records live in the store and nothing runs. The API tests
+// of the wire contract use it (test/helpers/api-server.ts, builds tests), since their releases
+// carry process types but no code. Its choice of state: records are created directly in state
+// `up`, since they mirror the desired formation at once. Formation dynos are named `<type>.<n>`
+// from 1 up; scaling down removes the highest numbers; one-off dynos are `<type>.<NNNN>` with a
+// random number (the real runtime names them `<type>.<n>`, the lowest free n).
 import {randomInt} from 'node:crypto'
 import type {DynoRecord, Store} from '../store/index.js'
+import {LocalBackend} from './local-backend.js'
+import {DynoManager, type DynoManagerOptions, type DynoStats, type LogInputSink} from './manager.js'
+
+export {
+  DynoManager,
+  type BeforeStopHook,
+  type DynoManagerOptions,
+  type DynoStats,
+  type LogInputSink,
+  type WebDyno,
+  type WebDynoDirectory,
+} from './manager.js'
 
 export type RestartTarget = {kind: 'all'} | {kind: 'dyno'; dynoId: string} | {kind: 'type'; type: string}
 
@@ -35,7 +51,28 @@ export interface Runtime {
   createOneOff(appId: string, spec: OneOffSpec): Promise<DynoRecord>
   /** The app is about to be deleted (records go with it): stop everything it runs. */
   appDestroyed(appId: string): Promise<void>
+  /** Live figures the store does not keep (memory, restarts); extra fields of GET /dynos. */
+  stats?(appId: string, dynoId: string): DynoStats
   close(): Promise<void>
+}
+
+/** The real runtime on the local machine: dynos are child processes of this control plane. */
+export function createLocalRuntime(store: Store, logs: LogInputSink, options: Partial<Omit<DynoManagerOptions, 'store' | 'logs' | 'backend'>> = {}): DynoManager {
+  const fromEnv = (name: string): number | undefined => {
+    const value = Number(process.env[name])
+    return Number.isFinite(value) && value >= 0 && process.env[name] !== '' ? value : undefined
+  }
+  const stopGraceMs = options.stopGraceMs ?? fromEnv('TUG_STOP_GRACE_MS')
+  const bootTimeoutMs = options.bootTimeoutMs ?? fromEnv('TUG_BOOT_TIMEOUT_MS')
+  return new DynoManager({
+    store,
+    logs,
+    backend: new LocalBackend(),
+    ...options,
+    ...(stopGraceMs === undefined ? {} : {stopGraceMs}),
+    ...(bootTimeoutMs === undefined ? {} : {bootTimeoutMs}),
+    onError: options.onError ?? ((error) => process.emitWarning(`dyno manager: ${(error as Error).message}`)),
+  })
 }
 
 export class StoreOnlyRuntime implements Runtime {

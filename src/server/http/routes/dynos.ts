@@ -1,5 +1,6 @@
 import {DEFAULT_DYNO_SIZE, dynoSizeSpec, findDynoSize, AVAILABLE_SIZES_TEXT, type DynoTier} from '../../catalog.js'
 import {CONFIG_KEY_PATTERN, PROCESS_TYPE_PATTERN} from '../../names.js'
+import type {Dyno} from '../../../lib/api/types.js'
 import type {OneOffSpec} from '../../runtime/index.js'
 import type {AppRecord, DynoRecord, Store} from '../../store/index.js'
 import {objectBody} from '../body.js'
@@ -57,15 +58,24 @@ export const dynosRoutes: RouteModule = (app, deps) => {
     return type
   }
 
+  // Extra fields beyond the schema (allowed): memory and restarts from the runtime, and for
+  // one-offs that ended, how and when.
+  const toWire = (target: AppRecord, dyno: DynoRecord, versions?: Map<string, number>): Dyno => {
+    const wire = dynoToWire(store, target, dyno, versions)
+    const stats = runtime.stats?.(target.id, dyno.id)
+    const ended = dyno.one_off ? {exit_status: dyno.exit_status, ended_at: dyno.ended_at} : {}
+    return {...wire, ...stats, ...ended}
+  }
+
   app.get('/apps/:app/dynos', async (request, reply) => {
     const target = appParam(request)
     const versions = releaseVersions(store, target)
-    return sendList(request, reply, store.dynos.list(target.id), DYNO_LIST, (d) => dynoToWire(store, target, d, versions))
+    return sendList(request, reply, store.dynos.list(target.id), DYNO_LIST, (d) => toWire(target, d, versions))
   })
 
   app.get('/apps/:app/dynos/:dyno', async (request) => {
     const target = appParam(request)
-    return dynoToWire(store, target, dynoParam(target, params(request).dyno ?? ''))
+    return toWire(target, dynoParam(target, params(request).dyno ?? ''))
   })
 
   app.post('/apps/:app/dynos', async (request, reply) => {
@@ -92,7 +102,10 @@ export const dynosRoutes: RouteModule = (app, deps) => {
     if (ttl !== undefined && ttl !== null) optionalInteger(body, 'time_to_live', 1, MAX_TIME_TO_LIVE)
 
     const spec = dynoSizeSpec(size)
-    const running = store.dynos.list(target.id).filter((d) => d.one_off && dynoSizeSpec(d.size).tier === spec.tier).length
+    // One-offs that ended are kept for a while (state down/crashed with ended_at): they do not count.
+    const running = store.dynos
+      .list(target.id)
+      .filter((d) => d.one_off && d.ended_at === null && dynoSizeSpec(d.size).tier === spec.tier).length
     if (running >= spec.oneOffLimit) {
       throw aboveLimit(`Cannot run more than ${spec.oneOffLimit} ${TIER_LABEL[spec.tier]} one-off dynos at once.`, spec.oneOffLimit)
     }
@@ -108,7 +121,7 @@ export const dynosRoutes: RouteModule = (app, deps) => {
     }
     const dyno = await runtime.createOneOff(target.id, oneOff)
     reply.code(201)
-    return dynoToWire(store, target, dyno)
+    return toWire(target, dyno)
   })
 
   app.delete('/apps/:app/dynos', async (request, reply) => {
