@@ -22,6 +22,7 @@ export function buildServiceFor(deps: AppDeps): BuildService {
         runtime: deps.runtime,
         dataDir: deps.dataDir,
         publicUrl: deps.publicUrl,
+        logs: deps.logs,
         log: (message, error) => console.error(`tug server: ${message}`, error ?? ''),
       },
       pendingOptions.get(deps) ?? {},

@@ -12,6 +12,8 @@ import {pipeline} from 'node:stream/promises'
 import type {Build, BuildCreateBody, Source} from '../../lib/api/types.js'
 import {parseProcfile, ProcfileError} from '../../lib/procfile.js'
 import {HttpError, invalidParams} from '../http/errors.js'
+import type {LogRouter} from '../logs/index.js'
+import {announceRelease} from '../logs/platform-events.js'
 import {createRelease} from '../releases.js'
 import type {Runtime} from '../runtime/index.js'
 import {newId, type AccountRecord, type AppRecord, type Store} from '../store/index.js'
@@ -33,6 +35,8 @@ export interface BuildServiceDeps {
   dataDir: string
   publicUrl: () => string
   log?: (message: string, error?: unknown) => void
+  /** The app's log stream gets `Deploy ... by user ...` and `Release vN created ...`. */
+  logs?: LogRouter
 }
 
 /** A capability token: 256 random bits, URL-safe. */
@@ -245,6 +249,7 @@ export class BuildService {
         return made
       })
       released = true
+      if (this.deps.logs) announceRelease(this.deps.logs, build.app_id, release, store.accounts.get(release.user_id)?.email ?? 'unknown')
       output.line(`       Released v${release.version}`)
       try {
         await runtime.releaseChanged(build.app_id)

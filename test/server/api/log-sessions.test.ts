@@ -39,7 +39,7 @@ describe('API: log sessions', () => {
     const response = await fetch(session.body.logplex_url, {headers: {Accept: 'text/event-stream'}})
     assert.equal(response.status, 200)
     assert.equal(response.headers.get('content-type'), 'text/event-stream; charset=utf-8')
-    assert.equal(await response.text(), '')
+    assert.match(await response.text(), /^id: 1\ndata: \S+ tug\[api\]: Initial release by user admin@tug\.local\n\nid: 2\n/)
     const forged = await fetch(`${server.url}/log-sessions/${'A'.repeat(43)}?tail=false`)
     assert.equal(forged.status, 404)
     assert.deepEqual(await forged.json(), {

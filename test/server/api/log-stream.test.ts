@@ -43,9 +43,10 @@ describe('API: the log stream (GET /log-sessions/:secret)', function () {
     await s.ended
     assert.equal(s.status, 200)
     assert.equal(s.headers['content-type'], 'text/event-stream; charset=utf-8')
-    assert.deepEqual(s.events().map((e) => e.id), ['5', '6', '7'])
+    // Ids 1 and 2 are the app's initial release lines.
+    assert.deepEqual(s.events().map((e) => e.id), ['7', '8', '9'])
     assert.deepEqual(messages(s.lines()), ['app[web.1] line 5', 'app[web.2] line 6', 'tug[api] Release v2 created by user admin@tug.local'])
-    assert.match(s.text, /^id: 5\ndata: \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}\+00:00 app\[web\.1\]: line 5\n\n/)
+    assert.match(s.text, /^id: 7\ndata: \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}\+00:00 app\[web\.1\]: line 5\n\n/)
   })
 
   it('counts `lines` after the filters (dyno name or type, source; heroku means tug)', async () => {
@@ -57,7 +58,11 @@ describe('API: the log stream (GET /log-sessions/:secret)', function () {
     assert.deepEqual(messages(web.lines()), ['app[web.1] line 5', 'app[web.2] line 6'])
     const platform = await stream(await server.session('streamed', {source: 'heroku'}))
     await platform.ended
-    assert.deepEqual(messages(platform.lines()), ['tug[api] Release v2 created by user admin@tug.local'])
+    assert.deepEqual(messages(platform.lines()), [
+      'tug[api] Initial release by user admin@tug.local',
+      'tug[api] Release v1 created by user admin@tug.local',
+      'tug[api] Release v2 created by user admin@tug.local',
+    ])
   })
 
   it('serves text/plain, one line per \\n, for Accept: text/plain and for the legacy srv query', async () => {
@@ -111,7 +116,7 @@ describe('API: the log stream (GET /log-sessions/:secret)', function () {
   it('ends live streams when the app is destroyed, and its sessions are gone', async () => {
     const doomed = await server.createApp('doomed')
     server.logs.write(doomed, {source: 'app', dyno: 'web.1', message: 'bye'})
-    const url = await server.session('doomed', {tail: true})
+    const url = await server.session('doomed', {tail: true, source: 'app'})
     const s = await stream(url)
     await waitFor(() => s.events().length === 1, 'the backlog')
     assert.equal((await server.call('DELETE', '/apps/doomed')).status, 200)

@@ -1,6 +1,7 @@
 import type {FastifyReply, FastifyRequest} from 'fastify'
 import {findRegion, findStack, REGIONS, STACKS} from '../../catalog.js'
 import {APP_NAME_PATTERN, randomAppName} from '../../names.js'
+import {announceRelease} from '../../logs/platform-events.js'
 import {createRelease} from '../../releases.js'
 import type {AppRecord} from '../../store/index.js'
 import {requireAccount} from '../auth.js'
@@ -62,7 +63,7 @@ export const appsRoutes: RouteModule = (app, deps) => {
     const requested = body.name === undefined || body.name === null ? undefined : appName(body.name)
     const region = regionName(optionalString(body, 'region'))
     const stack = stackName(optionalString(body, 'stack'))
-    const created = store.transaction(() => {
+    const {created, release} = store.transaction(() => {
       let name = requested
       if (name !== undefined) {
         if (store.apps.findByName(name)) throw invalidParams('Name is already taken')
@@ -71,9 +72,10 @@ export const appsRoutes: RouteModule = (app, deps) => {
         while (store.apps.findByName(name))
       }
       const record = store.apps.create({name, owner_id: account.id, region, stack})
-      createRelease(store, {appId: record.id, description: 'Initial release', user: account})
-      return store.apps.get(record.id) as AppRecord
+      const release = createRelease(store, {appId: record.id, description: 'Initial release', user: account})
+      return {created: store.apps.get(record.id) as AppRecord, release}
     })
+    announceRelease(deps.logs, created.id, release, account.email)
     reply.code(201)
     return appToWire(store, created, deps.publicUrl())
   })

@@ -1,5 +1,6 @@
 import type {ConfigVars} from '../../../lib/api/types.js'
 import {planConfigChange} from '../../config-change.js'
+import {announceRelease} from '../../logs/platform-events.js'
 import {createRelease} from '../../releases.js'
 import type {AppRecord, Store} from '../../store/index.js'
 import {requireAccount} from '../auth.js'
@@ -22,10 +23,11 @@ export const configVarsRoutes: RouteModule = (app, deps) => {
     const {appId, vars, released} = store.transaction(() => {
       const target = loadApp(deps, request, params(request).app ?? '')
       const change = planConfigChange(currentConfig(store, target), request.body ?? {})
-      if (change.description === undefined) return {appId: target.id, vars: change.vars, released: false}
-      createRelease(store, {appId: target.id, description: change.description, config: change.vars, user: account})
-      return {appId: target.id, vars: change.vars, released: true}
+      if (change.description === undefined) return {appId: target.id, vars: change.vars, released: undefined}
+      const release = createRelease(store, {appId: target.id, description: change.description, config: change.vars, user: account})
+      return {appId: target.id, vars: change.vars, released: release}
     })
+    if (released) announceRelease(deps.logs, appId, released, account.email)
     if (released) await deps.runtime.releaseChanged(appId)
     return vars
   })

@@ -1,5 +1,6 @@
 import type {FastifyRequest} from 'fastify'
 import {planFormationUpdates} from '../../formation-update.js'
+import {announceScale} from '../../logs/platform-events.js'
 import type {AppRecord, FormationRecord} from '../../store/index.js'
 import {objectBody} from '../body.js'
 import {loadApp, params} from '../context.js'
@@ -18,13 +19,15 @@ async function scale(deps: AppDeps, request: FastifyRequest, updates: readonly u
   const result = store.transaction(() => {
     const app = loadApp(deps, request, params(request).app ?? '')
     const plan = planFormationUpdates(store.formation.list(app.id), updates)
+    const changed = plan.some((p) => p.quantity !== p.entry.quantity || p.size !== p.entry.size)
     const entries = plan.map((p) =>
       p.quantity === p.entry.quantity && p.size === p.entry.size
         ? p.entry
         : store.formation.update(app.id, p.entry.id, {quantity: p.quantity, size: p.size}),
     )
-    return {app, entries}
+    return {app, entries, formation: changed ? store.formation.list(app.id) : undefined}
   })
+  if (result.formation) announceScale(deps.logs, result.app.id, result.formation, request.account?.email ?? 'unknown')
   await deps.runtime.formationChanged(result.app.id)
   return result
 }

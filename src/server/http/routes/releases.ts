@@ -1,3 +1,4 @@
+import {announceRelease} from '../../logs/platform-events.js'
 import {createRelease} from '../../releases.js'
 import type {ReleaseRecord} from '../../store/index.js'
 import {requireAccount} from '../auth.js'
@@ -69,6 +70,7 @@ export const releasesRoutes: RouteModule = (app, deps) => {
         user: account,
       })
     })
+    announceRelease(deps.logs, release.app_id, release, account.email)
     await deps.runtime.releaseChanged(release.app_id)
     reply.code(201)
     return releaseToWire(store, loadApp(deps, request, release.app_id), release)
