@@ -68,10 +68,21 @@ export default class Server extends TugCommand<void> {
       process.on('SIGINT', stop)
     })
     this.info(`Received ${signal}, stopping...`)
+    // A second signal (an impatient Ctrl-C) stops at once; what the API acknowledged is already
+    // committed, so only in-flight work is cut short.
+    const force = (received: NodeJS.Signals) => {
+      removeServerInfo(dataDir, process.pid)
+      this.info(`Received ${received} again, exiting without waiting.`)
+      process.exit(1)
+    }
+    process.once('SIGTERM', force)
+    process.once('SIGINT', force)
     try {
       await server.close()
     } finally {
       removeServerInfo(dataDir, process.pid)
+      process.off('SIGTERM', force)
+      process.off('SIGINT', force)
     }
     this.info('Stopped.')
   }
