@@ -6,3 +6,4 @@ export {clientAddress, requestHeadersForDyno, requestId, responseHeadersForClien
 export {appFromHost, hostname, LOCALHOST_DOMAIN, normaliseDomain} from './host.js'
 export {formatRouterLine, type RouterLogFields} from './log-line.js'
 export {DEFAULT_ROUTER_HOST, DEFAULT_ROUTER_PORT, HttpRouter, type RouterOptions} from './router.js'
+export {DRAIN_TIMEOUT_MS, directoryFor, startAppRouter, type AppRouterOptions, type LogWrite, type RunningRouter, type RuntimeWebDirectory} from './wiring.js'

@@ -197,8 +197,8 @@ export class HttpRouter {
   }
 
   /**
-   * An `up`, not draining dyno, or the error to answer with. With none up but one starting or
-   * draining (a restart in progress), waits for one up to `queueTimeoutMs`.
+   * An `up`, not draining dyno, or the error to answer with. With none up but one starting,
+   * stopping or draining (a restart in progress), waits for one up to `queueTimeoutMs`.
    */
   private async choose(app: RoutedApp, exclude: ReadonlySet<string>, gone: () => boolean): Promise<Choice> {
     const deadline = this.now() + (this.options.queueTimeoutMs ?? 30_000)
@@ -206,7 +206,8 @@ export class HttpRouter {
       const dynos = this.options.directory.list(app.name)
       const dyno = this.balancer.pick(app.name, dynos, exclude)
       if (dyno) return {dyno}
-      const pending = dynos.some((d) => d.state === 'starting' || (d.state === 'up' && !exclude.has(d.name) && this.balancer.isDraining(app.name, d)))
+      // A restart in progress: some dyno is on its way up, or on its way out with a successor to come.
+      const pending = dynos.some((d) => d.state === 'starting' || d.state === 'stopping' || (d.state === 'up' && !exclude.has(d.name) && this.balancer.isDraining(app.name, d)))
       if (!pending) return {error: dynos.some((d) => d.state === 'crashed') ? 'H10' : 'H14'}
       if (this.now() >= deadline) return {error: 'H12'}
       if (gone() || this.closed) return {error: 'H27'}
