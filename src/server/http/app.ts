@@ -16,6 +16,7 @@ import {dynoSizesRoutes} from './routes/dyno-sizes.js'
 import {dynosRoutes} from './routes/dynos.js'
 import {formationRoutes} from './routes/formation.js'
 import {healthRoutes} from './routes/health.js'
+import {logDrainsRoutes} from './routes/log-drains.js'
 import {logSessionsRoutes} from './routes/log-sessions.js'
 import {regionsRoutes} from './routes/regions.js'
 import {releasesRoutes} from './routes/releases.js'
@@ -40,6 +41,7 @@ const ROUTES: RouteModule[] = [
   configVarsRoutes,
   releasesRoutes,
   logSessionsRoutes,
+  logDrainsRoutes,
   regionsRoutes,
   stacksRoutes,
   sourcesRoutes,

@@ -1,0 +1,105 @@
+import assert from 'node:assert/strict'
+import {after, before, describe, it} from 'mocha'
+import type {LogDrain} from '../../../src/lib/api/types.js'
+import type {LogRouter} from '../../../src/server/logs/index.js'
+import {StoreOnlyRuntime} from '../../../src/server/runtime/index.js'
+import {startApiServer, type TestApiServer} from '../../helpers/api-server.js'
+import {startSyslogListener, type SyslogListener} from '../../helpers/syslog-listener.js'
+import {waitFor} from '../logs/helpers.js'
+
+describe('API: log drains', function () {
+  this.timeout(30_000)
+  let server: TestApiServer
+  let logs: LogRouter | undefined
+  let endpoint: SyslogListener
+  let appId: string
+
+  before(async () => {
+    endpoint = await startSyslogListener()
+    server = await startApiServer({
+      runtime: (store, router) => {
+        logs = router
+        return new StoreOnlyRuntime(store)
+      },
+    })
+    appId = (await server.call<{id: string}>('POST', '/apps', {body: {name: 'drained'}})).body.id
+    await server.call('POST', '/apps', {body: {name: 'other'}})
+  })
+
+  after(async () => {
+    await server.close()
+    await endpoint.close()
+  })
+
+  it('adds a drain (201): d.<uuid> token, the app, no add-on; lists it', async () => {
+    const created = await server.call<LogDrain>('POST', '/apps/drained/log-drains', {body: {url: endpoint.url}})
+    assert.equal(created.status, 201)
+    assert.equal(created.body.url, endpoint.url)
+    assert.match(created.body.token, /^d\.[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/)
+    assert.deepEqual(created.body.app, {id: appId, name: 'drained'})
+    assert.equal(created.body.addon, null)
+    const list = await server.call<LogDrain[]>('GET', '/apps/drained/log-drains')
+    assert.deepEqual(list.body, [created.body])
+    assert.deepEqual((await server.call<LogDrain[]>('GET', '/apps/other/log-drains')).body, [])
+  })
+
+  it('delivers the app lines to it, framed', async () => {
+    const drain = (await server.call<LogDrain[]>('GET', '/apps/drained/log-drains')).body[0] as LogDrain
+    logs?.write(appId, {source: 'app', dyno: 'web.1', message: 'to the drain'})
+    await waitFor(() => endpoint.messages.some((m) => m.endsWith(' - - to the drain')), 'the line at the endpoint')
+    const message = endpoint.messages.find((m) => m.endsWith(' - - to the drain'))
+    assert.match(message as string, new RegExp(`^<190>1 \\S+ ${drain.token} app web\\.1 - - to the drain$`))
+  })
+
+  it('finds a drain by id, token or URL-encoded url; 404 otherwise', async () => {
+    const drain = (await server.call<LogDrain[]>('GET', '/apps/drained/log-drains')).body[0] as LogDrain
+    for (const identity of [drain.id, drain.token, encodeURIComponent(drain.url)]) {
+      const found = await server.call<LogDrain>('GET', `/apps/drained/log-drains/${identity}`)
+      assert.equal(found.status, 200, identity)
+      assert.deepEqual(found.body, drain)
+    }
+    const missing = await server.call('GET', `/apps/other/log-drains/${drain.token}`)
+    assert.equal(missing.status, 404)
+    assert.deepEqual(missing.body, {id: 'not_found', message: "Couldn't find that log drain.", resource: 'log-drain'})
+  })
+
+  it('validates the url: required, a syslog, syslog+tls or http(s) URL, unique per app (422 invalid_params)', async () => {
+    const cases: Array<[unknown, string]> = [
+      [{}, 'url is required: a syslog://, syslog+tls:// or https:// URL.'],
+      [{url: 'not a url'}, 'Url is invalid: not a url is not a URL.'],
+      [{url: 'ftp://example.com/x'}, 'Url is invalid: the scheme must be syslog://, syslog+tls:// or https:// (http:// for local testing), not ftp://.'],
+      [{url: 'syslog://example.com:514/path'}, 'Url is invalid: a syslog drain is syslog://host:port, without a path.'],
+      [{url: endpoint.url}, 'Url has already been taken'],
+    ]
+    for (const [body, message] of cases) {
+      const response = await server.call('POST', '/apps/drained/log-drains', {body})
+      assert.equal(response.status, 422, JSON.stringify(body))
+      assert.deepEqual(response.body, {id: 'invalid_params', message})
+    }
+    const elsewhere = await server.call<LogDrain>('POST', '/apps/other/log-drains', {body: {url: endpoint.url}})
+    assert.equal(elsewhere.status, 201, 'the same URL on another app')
+    const https = await server.call<LogDrain>('POST', '/apps/other/log-drains', {body: {url: 'https://user:pass@logs.example.com/drain'}})
+    assert.equal(https.status, 201)
+  })
+
+  it('removes a drain by URL (200, the drain); it is gone and receives nothing more', async () => {
+    const drain = (await server.call<LogDrain[]>('GET', '/apps/drained/log-drains')).body[0] as LogDrain
+    const removed = await server.call<LogDrain>('DELETE', `/apps/drained/log-drains/${encodeURIComponent(drain.url)}`)
+    assert.equal(removed.status, 200)
+    assert.deepEqual(removed.body, drain)
+    assert.deepEqual((await server.call<LogDrain[]>('GET', '/apps/drained/log-drains')).body, [])
+    assert.equal((await server.call('DELETE', `/apps/drained/log-drains/${drain.token}`)).status, 404)
+    const before = endpoint.messages.filter((m) => m.includes(drain.token)).length
+    logs?.write(appId, {source: 'app', dyno: 'web.1', message: 'after removal'})
+    // The other app's drain to the same endpoint is still live: a line there shows the endpoint works.
+    const otherId = (await server.call<{id: string}>('GET', '/apps/other')).body.id
+    logs?.write(otherId, {source: 'app', dyno: 'web.1', message: 'marker'})
+    await waitFor(() => endpoint.messages.some((m) => m.endsWith(' - - marker')), 'the marker')
+    assert.equal(endpoint.messages.filter((m) => m.includes(drain.token)).length, before)
+  })
+
+  it('answers 404 for an unknown app', async () => {
+    const response = await server.call('GET', '/apps/nope/log-drains')
+    assert.equal(response.status, 404)
+  })
+})
