@@ -19,6 +19,7 @@ import {dynosResource} from './resources/dynos.js'
 import type {DynosResource} from './resources/dynos.js'
 import {formationResource} from './resources/formation.js'
 import type {FormationResource} from './resources/formation.js'
+import {logDrainsResource, type LogDrainsResource} from './resources/log-drains.js'
 import {logSessionsResource} from './resources/log-sessions.js'
 import type {LogSessionsResource} from './resources/log-sessions.js'
 import {releasesResource} from './resources/releases.js'
@@ -64,6 +65,7 @@ export class ApiClient {
   readonly config: ConfigVarsResource
   readonly releases: ReleasesResource
   readonly logSessions: LogSessionsResource
+  readonly logDrains: LogDrainsResource = logDrainsResource(this)
   readonly sources: SourcesResource
   readonly builds: BuildsResource
   private readonly settings: RequestConfig
