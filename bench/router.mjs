@@ -1,0 +1,116 @@
+// Benchmark of the HTTP router (src/server/router): requests per second and p50/p99 latency
+// through the router and directly to one backend, same client and concurrency, in one run.
+//
+//   node bench/router [--seconds 5] [--concurrency 8] [--body 0]
+//
+// Three processes: this one (the load generator, undici with keep-alive), a backend like the
+// demo app's web dyno, and the router in front of it. Builds dist/ first when needed.
+import {execFileSync, fork} from 'node:child_process'
+import {createServer} from 'node:http'
+import {cpus, loadavg} from 'node:os'
+import {join} from 'node:path'
+import {performance} from 'node:perf_hooks'
+import {fileURLToPath, pathToFileURL} from 'node:url'
+
+const root = fileURLToPath(new URL('..', import.meta.url))
+const self = fileURLToPath(new URL('router.mjs', import.meta.url))
+const role = process.env.TUG_BENCH_ROLE
+const args = process.argv.slice(2)
+const option = (name, fallback) => {
+  const index = args.indexOf(`--${name}`)
+  const value = index === -1 ? NaN : Number(args[index + 1])
+  return Number.isFinite(value) ? value : fallback
+}
+
+if (role === 'backend') {
+  const body = Buffer.alloc(Number(process.env.TUG_BENCH_BODY) || 0, 'x')
+  const text = body.length > 0 ? body : Buffer.from('hello from web.1\n')
+  const server = createServer((req, res) => {
+    req.resume()
+    res.writeHead(200, {'content-type': 'text/plain; charset=utf-8', 'content-length': text.length})
+    res.end(text)
+  })
+  server.keepAliveTimeout = 60_000
+  server.listen(0, '127.0.0.1', () => process.send({port: server.address().port}))
+  process.on('disconnect', () => process.exit(0))
+} else if (role === 'router') {
+  const {HttpRouter} = await import(pathToFileURL(join(root, 'dist', 'server', 'router', 'router.js')).href)
+  const dynoPort = Number(process.env.TUG_BENCH_DYNO_PORT)
+  let lines = 0
+  const router = new HttpRouter({
+    directory: {list: (name) => (name === 'bench' ? [{name: 'web.1', host: '127.0.0.1', port: dynoPort, state: 'up'}] : [])},
+    resolveApp: (name) => (name === 'bench' ? {id: 'bench-id', name} : undefined),
+    // The real wiring formats and hands over every line too; only the log router's work is left out.
+    log: () => void lines++,
+    host: '127.0.0.1',
+    port: 0,
+  })
+  const {port} = await router.listen()
+  process.send({port})
+  process.on('disconnect', () => void router.close().then(() => process.exit(0)))
+} else {
+  execFileSync(process.execPath, [join(root, 'scripts', 'build.js'), '--if-needed'], {stdio: 'inherit'})
+  const {Pool} = await import('undici')
+  const seconds = option('seconds', 5)
+  const concurrency = option('concurrency', 8)
+  const bodySize = option('body', 0)
+
+  const start = (name, env) =>
+    new Promise((resolve, reject) => {
+      const child = fork(self, [], {env: {...process.env, TUG_BENCH_ROLE: name, ...env}, stdio: ['ignore', 'inherit', 'inherit', 'ipc']})
+      child.once('message', (message) => resolve({child, port: message.port}))
+      child.once('exit', (code) => reject(new Error(`${name} exited with ${code}`)))
+    })
+
+  /** `concurrency` loops of back-to-back requests for `ms`; latencies in ms. */
+  async function load(port, host, ms) {
+    const pool = new Pool(`http://127.0.0.1:${port}`, {connections: concurrency, pipelining: 1, keepAliveTimeout: 60_000})
+    const latencies = []
+    let errors = 0
+    const until = performance.now() + ms
+    const worker = async () => {
+      while (performance.now() < until) {
+        const began = performance.now()
+        try {
+          const {statusCode, body} = await pool.request({path: '/', method: 'GET', headers: {host}})
+          await body.dump({limit: Infinity})
+          if (statusCode !== 200) errors++
+          else latencies.push(performance.now() - began)
+        } catch {
+          errors++
+        }
+      }
+    }
+    const began = performance.now()
+    await Promise.all(Array.from({length: concurrency}, worker))
+    const elapsed = (performance.now() - began) / 1000
+    await pool.close()
+    latencies.sort((a, b) => a - b)
+    const at = (q) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? NaN
+    return {rps: latencies.length / elapsed, p50: at(0.5), p99: at(0.99), count: latencies.length, errors}
+  }
+
+  const backend = await start('backend', {TUG_BENCH_BODY: String(bodySize)})
+  const router = await start('router', {TUG_BENCH_DYNO_PORT: String(backend.port)})
+  try {
+    const directHost = `127.0.0.1:${backend.port}`
+    const routerHost = `bench.localhost:${router.port}`
+    // Warm both paths (JIT, connection pools), then measure each in turn.
+    await load(backend.port, directHost, 1000)
+    await load(router.port, routerHost, 1000)
+    const direct = await load(backend.port, directHost, seconds * 1000)
+    const routed = await load(router.port, routerHost, seconds * 1000)
+    const row = (name, r) => `${name.padEnd(8)} ${r.rps.toFixed(0).padStart(8)} req/s   p50 ${r.p50.toFixed(2).padStart(6)} ms   p99 ${r.p99.toFixed(2).padStart(6)} ms   (${r.count} requests, ${r.errors} errors)`
+    console.log(`router bench: ${concurrency} concurrent keep-alive clients, ${seconds} s per path, ${bodySize || 17}-byte responses`)
+    console.log(`machine: ${cpus().length} cpus, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}, node ${process.version}`)
+    console.log(row('direct', direct))
+    console.log(row('router', routed))
+    const ratio = routed.rps / direct.rps
+    const addedP99 = routed.p99 - direct.p99
+    console.log(`ratio    ${(ratio * 100).toFixed(1)}% of direct throughput (target >= 70%)`)
+    console.log(`added    p50 +${(routed.p50 - direct.p50).toFixed(2)} ms, p99 +${addedP99.toFixed(2)} ms (target < 2 ms at p99)`)
+  } finally {
+    router.child.disconnect()
+    backend.child.disconnect()
+  }
+}
