@@ -3,7 +3,7 @@
 // Nothing may outlive a test: `close()` and `kill()` signal the whole group, and every started
 // group is also killed when the test process exits, whatever the hooks did.
 import {execFileSync, spawn, type ChildProcess} from 'node:child_process'
-import {existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync} from 'node:fs'
+import {existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
@@ -45,6 +45,37 @@ export interface ControlPlane {
 }
 
 const live = new Set<ChildProcess>()
+const dataDirs = new Set<string>()
+
+/**
+ * Dynos run in process groups of their own (so that the dyno manager can stop each one), which a
+ * kill of the server's group does not reach. Whatever still runs with its cwd inside a test's data
+ * directory is a dyno of that test's control plane: Linux shows it in /proc/<pid>/cwd.
+ */
+export function killStragglers(dataDir: string): number[] {
+  const killed: number[] = []
+  let entries: string[]
+  let root: string
+  try {
+    root = realpathSync(dataDir)
+    entries = readdirSync('/proc')
+  } catch {
+    return killed
+  }
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue
+    try {
+      const cwd = readlinkSync(`/proc/${entry}/cwd`)
+      if (cwd === root || cwd.startsWith(root + '/')) {
+        process.kill(Number(entry), 'SIGKILL')
+        killed.push(Number(entry))
+      }
+    } catch {
+      // gone, or not ours to read
+    }
+  }
+  return killed
+}
 
 function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
   if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return
@@ -61,6 +92,7 @@ function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
 
 process.on('exit', () => {
   for (const child of live) killGroup(child, 'SIGKILL')
+  for (const dir of dataDirs) killStragglers(dir)
 })
 
 let built = false
@@ -122,6 +154,8 @@ export interface StartOptions {
   home?: string
   env?: Record<string, string | undefined>
   startTimeoutMs?: number
+  /** Listen on this port (a restart on the same URL); default 0, any free port. */
+  port?: number
 }
 
 export async function startControlPlane(options: StartOptions = {}): Promise<ControlPlane> {
@@ -135,8 +169,10 @@ export async function startControlPlane(options: StartOptions = {}): Promise<Con
   const dataDir = options.dataDir ?? join(temp(), 'data')
   const home = options.home ?? join(temp(), 'home')
   mkdirSync(home, {recursive: true})
+  mkdirSync(dataDir, {recursive: true})
+  dataDirs.add(dataDir)
 
-  const child = spawn(process.execPath, [BIN, 'server', '--port', '0', '--data-dir', dataDir], {
+  const child = spawn(process.execPath, [BIN, 'server', '--port', String(options.port ?? 0), '--data-dir', dataDir], {
     cwd: ROOT,
     env: cleanEnv({HOME: home, ...options.env}),
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -206,6 +242,7 @@ export async function startControlPlane(options: StartOptions = {}): Promise<Con
         await exited
         clearTimeout(timer)
       }
+      killStragglers(dataDir)
       cleanup()
     },
   }
