@@ -6,6 +6,7 @@ import type {AddressInfo} from 'node:net'
 import {buildApp} from './http/app.js'
 import type {AppDeps} from './http/deps.js'
 import {LogRouter} from './logs/index.js'
+import {startAppRouter, type RunningRouter} from './router/index.js'
 import {createLocalRuntime, type Runtime} from './runtime/index.js'
 import {Store, type AccountRecord} from './store/index.js'
 
@@ -24,11 +25,16 @@ export interface ServerOptions {
    * `logs` is the log router: dyno output and platform events go into it.
    */
   runtime?: (store: Store, logs: LogRouter) => Runtime
+  /** The HTTP router in front of the apps' web dynos (issue 7); none when not given. */
+  router?: {host?: string; port: number; domains?: string[]}
 }
 
 export interface RunningServer {
   url: string
   adminTokenPath: string
+  /** The router's port once it listens; `routerError` says why it does not (a port in use is not fatal). */
+  routerPort?: number
+  routerError?: string
   close(): Promise<void>
 }
 
@@ -95,15 +101,27 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       throw error
     }
     url = formatUrl(app.server.address() as AddressInfo)
+    let appRouter: RunningRouter | undefined
+    let routerError: string | undefined
+    if (options.router) {
+      try {
+        appRouter = await startAppRouter({store, runtime, logs}, options.router)
+      } catch (error) {
+        routerError = (error as Error).message
+      }
+    }
     let closing: Promise<void> | undefined
     const activeRuntime = runtime
     const activeLogs = logs
     return {
       url,
       adminTokenPath: tokenPath,
+      ...(appRouter ? {routerPort: appRouter.port} : {}),
+      ...(routerError === undefined ? {} : {routerError}),
       close() {
         closing ??= (async () => {
           try {
+            await appRouter?.close()
             await app.close()
             // The runtime stops its dynos first, so their last lines still reach the log router.
             await activeRuntime.close()

@@ -11,6 +11,7 @@ export default class Server extends TugCommand<void> {
     '<%= config.bin %> server',
     '<%= config.bin %> server --port 0 --data-dir /tmp/tug',
     '<%= config.bin %> server --host 0.0.0.0 --port 8080',
+    '<%= config.bin %> server --router-port 8000 --router-host 0.0.0.0 --router-domain apps.example.com',
   ]
 
   static override enableJsonFlag = false
@@ -19,6 +20,9 @@ export default class Server extends TugCommand<void> {
     host: Flags.string({description: 'address to listen on', default: '127.0.0.1'}),
     port: Flags.integer({description: 'port to listen on (0 picks a free one)', default: 5055, min: 0, max: 65_535}),
     'data-dir': Flags.string({description: 'where the database, sources and releases live [default: $TUG_HOME or ~/.local/share/tug]'}),
+    'router-port': Flags.integer({description: "port of the HTTP router to the apps' web dynos, http://<app>.localhost:PORT (0 picks a free one)", default: 5080, min: 0, max: 65_535, env: 'TUG_ROUTER_PORT'}),
+    'router-host': Flags.string({description: 'address the router listens on', default: '127.0.0.1'}),
+    'router-domain': Flags.string({description: 'also route <app>.DOMAIN (repeatable)', multiple: true}),
   }
 
   async run(): Promise<void> {
@@ -36,7 +40,12 @@ export default class Server extends TugCommand<void> {
     const {startServer} = await import('../../server/index.js')
     let server: Awaited<ReturnType<typeof startServer>>
     try {
-      server = await startServer({dataDir, host: flags.host, port: flags.port})
+      server = await startServer({
+        dataDir,
+        host: flags.host,
+        port: flags.port,
+        router: {host: flags['router-host'], port: flags['router-port'], domains: flags['router-domain'] ?? []},
+      })
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code
       if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
@@ -54,6 +63,7 @@ export default class Server extends TugCommand<void> {
         `tug server listening on ${server.url}`,
         `Data directory: ${dataDir}`,
         `Admin token:    ${server.adminTokenPath}`,
+        server.routerPort === undefined ? `Router:         not started (${server.routerError ?? 'disabled'})` : `Router:         http://<app>.localhost:${server.routerPort}/`,
         `Use it with:    export TUG_API_URL=${server.url} TUG_API_KEY=$(cat ${server.adminTokenPath})`,
       ].join('\n'),
     )
