@@ -1,0 +1,92 @@
+// The real `tug` binary as a long-running child (`logs --tail`): its stdout is collected line by
+// line as it comes, it can be paused (SIGSTOP, as a reader that stops reading) and resumed, and
+// every one still running is killed when the test process exits.
+import {spawn, type ChildProcess} from 'node:child_process'
+import {BIN, cleanEnv, ensureBuilt, ROOT} from './control-plane.js'
+
+export interface TugProcess {
+  /** Complete stdout lines so far. */
+  lines: string[]
+  stderr(): string
+  exited: Promise<{code: number | null; signal: NodeJS.Signals | null}>
+  isRunning(): boolean
+  /** Resolves once `condition` holds (checked on every output and every 50 ms); rejects after the deadline. */
+  waitFor(condition: (lines: string[]) => boolean, what: string, timeoutMs?: number): Promise<void>
+  pause(): void
+  resume(): void
+  /** SIGTERM (SIGKILL after 5 s), and waits for the exit. */
+  stop(): Promise<void>
+}
+
+const running = new Set<ChildProcess>()
+process.on('exit', () => {
+  for (const child of running) {
+    try {
+      child.kill('SIGKILL')
+    } catch {
+      // gone
+    }
+  }
+})
+
+export function spawnTug(args: string[], env: Record<string, string | undefined>): TugProcess {
+  ensureBuilt()
+  const child = spawn(process.execPath, [BIN, ...args], {cwd: ROOT, env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe']})
+  running.add(child)
+  const lines: string[] = []
+  let partial = ''
+  let stderr = ''
+  const listeners = new Set<() => void>()
+  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
+    const parts = (partial + chunk).split('\n')
+    partial = parts.pop() ?? ''
+    for (const part of parts) lines.push(part)
+    for (const listener of listeners) listener()
+  })
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
+  const exited = new Promise<{code: number | null; signal: NodeJS.Signals | null}>((resolve) => {
+    child.on('close', (code, signal) => {
+      running.delete(child)
+      for (const listener of listeners) listener()
+      resolve({code, signal})
+    })
+  })
+  const isRunning = (): boolean => child.exitCode === null && child.signalCode === null
+  return {
+    lines,
+    stderr: () => stderr,
+    exited,
+    isRunning,
+    waitFor(condition, what, timeoutMs = 60_000) {
+      return new Promise((resolve, reject) => {
+        const check = (): void => {
+          if (!condition(lines)) return
+          done()
+          resolve()
+        }
+        const timer = setTimeout(() => {
+          done()
+          reject(new Error(`timed out waiting for ${what} (${lines.length} lines so far; last: ${lines.slice(-3).join(' | ')}; stderr: ${stderr})`))
+        }, timeoutMs)
+        const poll = setInterval(check, 50)
+        const done = (): void => {
+          clearTimeout(timer)
+          clearInterval(poll)
+          listeners.delete(check)
+        }
+        listeners.add(check)
+        check()
+      })
+    },
+    pause: () => child.kill('SIGSTOP'),
+    resume: () => child.kill('SIGCONT'),
+    async stop() {
+      if (!isRunning()) return
+      child.kill('SIGCONT')
+      child.kill('SIGTERM')
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5000)
+      await exited
+      clearTimeout(timer)
+    },
+  }
+}
