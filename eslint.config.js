@@ -3,7 +3,7 @@ import globals from 'globals'
 import tseslint from 'typescript-eslint'
 
 export default tseslint.config(
-  {ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'oclif.manifest.json', 'tmp/**']},
+  {ignores: ['dist/**', 'dist.*/**', 'node_modules/**', 'coverage/**', 'oclif.manifest.json', 'tmp/**']},
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

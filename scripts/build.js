@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 // Compiles src/ to dist/ and generates oclif.manifest.json (never committed: it would go stale).
 // With --if-needed it does nothing when dist/ is newer than every source file, so `npm test`
-// stays fast on a second run.
+// stays fast on a second run. It compiles into a fresh directory and swaps it in, so a `tug`
+// process started from dist/ meanwhile (a test, a running server) never finds it half-built.
 import {execFileSync} from 'node:child_process'
-import {existsSync, readdirSync, rmSync, statSync, writeFileSync} from 'node:fs'
+import {existsSync, readdirSync, renameSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 
 const root = new URL('..', import.meta.url).pathname
@@ -28,7 +29,17 @@ function upToDate() {
 if (process.argv.includes('--if-needed') && upToDate()) process.exit(0)
 
 const bin = (name) => join(root, 'node_modules', '.bin', name)
-rmSync(join(root, 'dist'), {recursive: true, force: true})
-execFileSync(bin('tsc'), ['-p', join(root, 'tsconfig.json')], {cwd: root, stdio: 'inherit'})
-execFileSync(bin('oclif'), ['manifest'], {cwd: root, stdio: ['ignore', 'ignore', 'inherit']})
+const dist = join(root, 'dist')
+const next = join(root, `dist.next-${process.pid}`)
+const old = join(root, `dist.old-${process.pid}`)
+try {
+  execFileSync(bin('tsc'), ['-p', join(root, 'tsconfig.json'), '--outDir', next], {cwd: root, stdio: 'inherit'})
+  if (existsSync(dist)) renameSync(dist, old)
+  renameSync(next, dist)
+} finally {
+  rmSync(next, {recursive: true, force: true})
+  rmSync(old, {recursive: true, force: true})
+}
+// The oclif dev CLI would otherwise ask the registry for a newer version of itself on every build.
+execFileSync(bin('oclif'), ['manifest'], {cwd: root, stdio: ['ignore', 'ignore', 'inherit'], env: {...process.env, OCLIF_SKIP_NEW_VERSION_CHECK: 'true'}})
 writeFileSync(stamp, new Date().toISOString() + '\n')
