@@ -1,0 +1,87 @@
+// Looks at the process table directly (/proc), not through the API: which dyno processes of a
+// control plane are really running. A dyno process carries TUG_DYNO_ID and DYNO in its
+// environment and runs in a release directory under the control plane's data directory.
+import {readdirSync, readFileSync, readlinkSync} from 'node:fs'
+
+export interface DynoProcess {
+  pid: number
+  pgid: number
+  dyno: string
+  dynoId: string
+  env: Map<string, string>
+}
+
+function readEnv(pid: number): Map<string, string> | undefined {
+  try {
+    const env = new Map<string, string>()
+    for (const entry of readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0')) {
+      const eq = entry.indexOf('=')
+      if (eq > 0) env.set(entry.slice(0, eq), entry.slice(eq + 1))
+    }
+    return env
+  } catch {
+    return undefined
+  }
+}
+
+function stat(pid: number): {state: string; pgid: number} | undefined {
+  try {
+    const text = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    const fields = text.slice(text.lastIndexOf(')') + 2).split(' ')
+    return {state: fields[0] ?? '', pgid: Number(fields[2])}
+  } catch {
+    return undefined
+  }
+}
+
+/** Live dyno processes (every member of every dyno's group) whose cwd is under `dataDir`. */
+export function dynoProcesses(dataDir: string): DynoProcess[] {
+  const found: DynoProcess[] = []
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue
+    const pid = Number(entry)
+    let cwd: string
+    try {
+      cwd = readlinkSync(`/proc/${pid}/cwd`)
+    } catch {
+      continue
+    }
+    if (!cwd.startsWith(dataDir)) continue
+    const info = stat(pid)
+    const env = readEnv(pid)
+    const dynoId = env?.get('TUG_DYNO_ID')
+    if (!info || info.state === 'Z' || !env || dynoId === undefined) continue
+    found.push({pid, pgid: info.pgid, dyno: env.get('DYNO') ?? '', dynoId, env})
+  }
+  return found
+}
+
+/** The last resort of an after hook: whatever a failed test left running is killed. */
+export function killDynoProcesses(dataDir: string): number {
+  const groups = new Set(dynoProcesses(dataDir).map((p) => p.pgid))
+  for (const pgid of groups) {
+    try {
+      process.kill(-pgid, 'SIGKILL')
+    } catch {
+      // gone already
+    }
+  }
+  return groups.size
+}
+
+/** The main process of each dyno (the group leader, `bash -c` or what it exec'd), by dyno name. */
+export function dynoLeaders(dataDir: string): Map<string, DynoProcess[]> {
+  const byName = new Map<string, DynoProcess[]>()
+  for (const p of dynoProcesses(dataDir)) {
+    if (p.pid !== p.pgid) continue
+    const list = byName.get(p.dyno) ?? []
+    list.push(p)
+    byName.set(p.dyno, list)
+  }
+  return byName
+}
+
+export function isAlive(pid: number): boolean {
+  const info = stat(pid)
+  return info !== undefined && info.state !== 'Z'
+}
