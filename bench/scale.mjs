@@ -1,0 +1,127 @@
+// How long `tug ps:scale web=N` takes from the command to all N web dynos up, and `web=0` to no
+// dyno process left, on this machine, with a real control plane (`tug server` in a temp dir) and
+// the real CLI, on examples/demo.
+//
+//   node bench/scale [--dynos 50]
+//
+// "Up" is read from the API (`tug ps --json`, every dyno `up`: a web dyno is up once it accepts
+// connections on its $PORT); "no process left" is read from /proc (no process whose environment
+// carries TUG_DYNO_ID and whose cwd is in the control plane's data directory). Builds dist/ first
+// when needed; removes everything it made.
+import {execFile, execFileSync, spawn} from 'node:child_process'
+import {mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync} from 'node:fs'
+import {cpus, loadavg, tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {performance} from 'node:perf_hooks'
+import {fileURLToPath} from 'node:url'
+
+const root = fileURLToPath(new URL('..', import.meta.url))
+const bin = join(root, 'bin', 'run.js')
+const args = process.argv.slice(2)
+const index = args.indexOf('--dynos')
+const dynos = index === -1 ? 50 : Number(args[index + 1]) || 50
+
+execFileSync(process.execPath, [join(root, 'scripts', 'build.js'), '--if-needed'], {stdio: 'inherit'})
+
+const temp = mkdtempSync(join(tmpdir(), 'tug-bench-scale-'))
+const dataDir = join(temp, 'data')
+const env = {...process.env, HOME: temp, NO_COLOR: '1'}
+for (const key of Object.keys(env)) if (key.startsWith('TUG_') || key.startsWith('HEROKU_')) delete env[key]
+
+const server = spawn(process.execPath, [bin, 'server', '--port', '0', '--data-dir', dataDir], {env, detached: true, stdio: ['ignore', 'pipe', 'pipe']})
+let serverOut = ''
+server.stdout.setEncoding('utf8').on('data', (chunk) => (serverOut += chunk))
+server.stderr.setEncoding('utf8').on('data', (chunk) => (serverOut += chunk))
+
+function dynoProcesses() {
+  const found = []
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue
+    try {
+      if (!readlinkSync(`/proc/${entry}/cwd`).startsWith(dataDir)) continue
+      if (readFileSync(`/proc/${entry}/environ`, 'latin1').includes('TUG_DYNO_ID=')) found.push(Number(entry))
+    } catch {
+      // gone meanwhile, or not ours
+    }
+  }
+  return found
+}
+
+async function cleanup() {
+  try {
+    process.kill(-server.pid, 'SIGTERM')
+  } catch {
+    // gone
+  }
+  const deadline = Date.now() + 40_000
+  while (server.exitCode === null && server.signalCode === null && Date.now() < deadline) await sleep(100)
+  try {
+    process.kill(-server.pid, 'SIGKILL')
+  } catch {
+    // gone
+  }
+  for (const pid of dynoProcesses()) {
+    try {
+      process.kill(-pid, 'SIGKILL')
+    } catch {
+      // gone
+    }
+  }
+  rmSync(temp, {recursive: true, force: true})
+}
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
+
+let tugEnv = env
+function tug(...argv) {
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, [bin, ...argv], {env: tugEnv, maxBuffer: 64 * 1024 * 1024}, (error, stdout, stderr) => {
+      if (error) reject(new Error(`tug ${argv.join(' ')} failed: ${stderr || error.message}`))
+      else resolve(stdout)
+    })
+  })
+}
+
+async function until(what, condition, timeoutMs = 300_000) {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    if (await condition()) return
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await sleep(100)
+  }
+}
+
+try {
+  await until('the control plane', () => /listening on (http:\S+)/.test(serverOut), 30_000)
+  const url = /listening on (http:\S+)/.exec(serverOut)[1]
+  tugEnv = {...env, TUG_API_URL: url, TUG_API_KEY: readFileSync(join(dataDir, 'admin-token'), 'utf8').trim()}
+  await tug('apps:create', 'bench', '--no-remote')
+  await tug('deploy', join(root, 'examples', 'demo'), '-a', 'bench')
+  await tug('ps:scale', 'web=0', '-a', 'bench')
+  await until('no dyno process after the deploy', () => dynoProcesses().length === 0)
+
+  const upStart = performance.now()
+  await tug('ps:scale', `web=${dynos}`, '-a', 'bench')
+  await until(`${dynos} web dynos up`, async () => {
+    const list = JSON.parse(await tug('ps', '-a', 'bench', '--json'))
+    return list.length === dynos && list.every((d) => d.state === 'up')
+  })
+  const upMs = performance.now() - upStart
+  const processes = dynoProcesses().length
+
+  const downStart = performance.now()
+  await tug('ps:scale', 'web=0', '-a', 'bench')
+  await until('no dyno process left', () => dynoProcesses().length === 0)
+  const downMs = performance.now() - downStart
+
+  console.log(`machine: ${cpus().length} cpus (${cpus()[0]?.model ?? 'unknown'}), load ${loadavg().map((l) => l.toFixed(2)).join(' ')}`)
+  console.log(`ps:scale web=${dynos}: all ${dynos} up in ${(upMs / 1000).toFixed(2)} s (${processes} dyno processes seen)`)
+  console.log(`ps:scale web=0: no dyno process left in ${(downMs / 1000).toFixed(2)} s`)
+  console.log('(each figure includes one `tug ps:scale` and the polling `tug ps --json` runs, ~0.3 s of CLI start-up each)')
+} catch (error) {
+  console.error(error instanceof Error ? error.message : error)
+  console.error(serverOut)
+  process.exitCode = 1
+} finally {
+  await cleanup()
+}
