@@ -11,7 +11,7 @@ import {startControlPlane, type ControlPlane} from '../helpers/control-plane.js'
 import {startSyslogListener, type SyslogListener} from '../helpers/syslog-listener.js'
 import {spawnTug, type TugProcess} from '../helpers/tug-process.js'
 
-const ENV = {TUG_STOP_GRACE_MS: '3000'}
+const ENV = {TUG_STOP_GRACE_MS: '3000', TUG_ROUTER_PORT: '0'}
 
 // seq.js COUNT PAD PER_TICK: COUNT lines `<dyno> seq <i> <pad>`, PER_TICK at a time (then a timer
 // tick), then it idles. tick.js: a line every 50 ms, for ever. web.js: listens on $PORT, 12 lines.

@@ -44,16 +44,31 @@ export async function displayLogs(options: DisplayOptions): Promise<{lines: numb
     }
   }
   stdout.on('error', onError)
+  // A pipe is written synchronously, one syscall per write: lines that arrive together (one
+  // network chunk) go out in one write instead, uncorked once this turn of the event loop is over.
+  const writable = stdout as Partial<Pick<NodeJS.WriteStream, 'cork' | 'uncork'>>
+  let corked = false
+  const uncork = (): void => {
+    if (!corked) return
+    corked = false
+    writable.uncork?.()
+  }
   let lines = 0
   try {
     for await (const line of readLogStream(options.url, {tail: options.tail, signal: controller.signal, sleep: options.sleep})) {
       if (closed) break
+      if (!corked && writable.cork && writable.uncork) {
+        corked = true
+        writable.cork()
+        setImmediate(uncork)
+      }
       const ok = stdout.write(renderLine(line.line, options) + '\n', (error?: Error | null) => {
         if (error) onError(error)
       })
       lines++
       if ((stdout as {destroyed?: boolean}).destroyed) onError(Object.assign(new Error('stdout closed'), {code: 'EPIPE'}))
       if (!ok && !closed && !pipeError) {
+        uncork()
         await new Promise<void>((resolve) => {
           const done = (): void => {
             stdout.removeListener('drain', done)
@@ -68,6 +83,7 @@ export async function displayLogs(options: DisplayOptions): Promise<{lines: numb
   } catch (error) {
     if (!closed && !pipeError) throw error
   } finally {
+    uncork()
     stdout.removeListener('error', onError)
   }
   if (pipeError) throw pipeError

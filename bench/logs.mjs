@@ -1,0 +1,277 @@
+#!/usr/bin/env node
+// End-to-end benchmark of the log path: a real control plane (`tug server`), a real dyno (a
+// Procfile type that prints numbered lines, as fast as it can or at a set rate) and a real
+// `tug logs --tail` client, whose stdout this script reads and checks line by line.
+//
+//   bench/logs [--seconds 12] [--trials 4] [--skip-memory]
+//
+// 1. Throughput: lines per second from the dyno's stdout to the client's stdout with nothing lost
+//    (every sequence number once, in order, no L10 notice), sustained over --seconds. The first
+//    trial writes as fast as the dyno can; while a trial loses lines, the next one offers 80% of
+//    what the client received.
+// 2. Delay from the dyno's write (its wall clock, in the line) to this script reading the line
+//    from the client's stdout, at 100 lines per second: median, p99, max.
+// 3. Heap of the log router with 100 apps at full history (10,000 lines of ~100-byte messages each).
+//
+// It builds dist/ first when needed and re-runs itself with --expose-gc for the heap figure.
+import {execFileSync, spawn, spawnSync} from 'node:child_process'
+import {mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {cpus, loadavg, tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {performance} from 'node:perf_hooks'
+import {setImmediate as nextTurn} from 'node:timers/promises'
+import {fileURLToPath, pathToFileURL} from 'node:url'
+
+const root = fileURLToPath(new URL('..', import.meta.url))
+
+if (typeof globalThis.gc !== 'function') {
+  execFileSync(process.execPath, [join(root, 'scripts', 'build.js'), '--if-needed'], {stdio: 'inherit'})
+  const run = spawnSync(process.execPath, ['--expose-gc', fileURLToPath(import.meta.url), ...process.argv.slice(2)], {stdio: 'inherit'})
+  process.exit(run.status ?? 1)
+}
+
+const args = process.argv.slice(2)
+const option = (name, fallback) => {
+  const index = args.indexOf(name)
+  return index === -1 ? fallback : Number(args[index + 1])
+}
+const SECONDS = option('--seconds', 12)
+const TRIALS = option('--trials', 4)
+const BIN = join(root, 'bin', 'run.js')
+
+const FLOOD = `// RATE lines per second (0: as fast as the pipe takes them) for SECONDS, then 'done N'.
+const rate = Number(process.env.RATE)
+const seconds = Number(process.env.SECONDS)
+const trial = process.env.TRIAL
+const pad = 'x'.repeat(60)
+const {performance} = require('node:perf_hooks')
+const now = () => performance.timeOrigin + performance.now()
+const start = now()
+let n = 0
+function line() { return 't' + trial + ' ' + n++ + ' ' + now().toFixed(3) + ' ' + pad + '\\n' }
+function finish() { process.stdout.write('t' + trial + ' done ' + n + '\\n'); setInterval(() => {}, 1 << 30) }
+function fast() {
+  if (now() - start >= seconds * 1000) return finish()
+  let text = ''
+  for (let i = 0; i < 200; i++) text += line()
+  if (process.stdout.write(text)) setImmediate(fast)
+  else process.stdout.once('drain', fast)
+}
+function paced() {
+  const elapsed = now() - start
+  if (elapsed >= seconds * 1000) return finish()
+  let text = ''
+  const due = Math.floor((elapsed / 1000) * rate) + 1
+  while (n < due) text += line()
+  if (text) process.stdout.write(text)
+  setTimeout(paced, 2)
+}
+if (rate > 0) paced()
+else fast()
+`
+
+const work = mkdtempSync(join(tmpdir(), 'tug-bench-logs-'))
+const children = new Set()
+process.on('exit', () => {
+  for (const child of children) child.kill('SIGKILL')
+  rmSync(work, {recursive: true, force: true})
+})
+process.on('SIGINT', () => process.exit(130))
+
+function env(extra = {}) {
+  const out = {}
+  for (const [key, value] of Object.entries(process.env)) if (!key.startsWith('TUG_') && !key.startsWith('HEROKU_')) out[key] = value
+  return {...out, HOME: join(work, 'home'), NO_COLOR: '1', ...extra}
+}
+
+async function startServer() {
+  const child = spawn(process.execPath, [BIN, 'server', '--port', '0', '--router-port', '0', '--data-dir', join(work, 'data')], {
+    env: env({TUG_STOP_GRACE_MS: '2000'}),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  children.add(child)
+  child.on('exit', () => children.delete(child))
+  let output = ''
+  child.stderr.on('data', (chunk) => (output += chunk))
+  const url = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`tug server did not start:\n${output}`)), 30_000)
+    child.stdout.setEncoding('utf8').on('data', (chunk) => {
+      output += chunk
+      const match = /tug server listening on (http:\/\/\S+)/.exec(output)
+      if (match) {
+        clearTimeout(timer)
+        resolve(match[1])
+      }
+    })
+  })
+  const token = readFileSync(join(work, 'data', 'admin-token'), 'utf8').trim()
+  return {child, url, token}
+}
+
+function tugEnv(server) {
+  return env({TUG_API_URL: server.url, TUG_API_KEY: server.token})
+}
+
+/** The same, without blocking this process (which is reading a client's output meanwhile). */
+function tugAsync(server, argv) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...argv], {env: tugEnv(server), stdio: ['ignore', 'pipe', 'pipe']})
+    let output = ''
+    child.stdout.on('data', (chunk) => (output += chunk))
+    child.stderr.on('data', (chunk) => (output += chunk))
+    child.on('exit', (code) => (code === 0 ? resolve(output) : reject(new Error(`tug ${argv.join(' ')} failed (${code}):\n${output}`))))
+  })
+}
+
+/** CPU seconds (user + system) a process has used so far, from /proc (Linux). */
+function cpuSeconds(pid) {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')
+    return (Number(fields[11]) + Number(fields[12])) / 100
+  } catch {
+    return Number.NaN
+  }
+}
+
+function tug(server, argv) {
+  const result = spawnSync(process.execPath, [BIN, ...argv], {env: tugEnv(server), encoding: 'utf8', timeout: 120_000})
+  if (result.status !== 0) throw new Error(`tug ${argv.join(' ')} failed (${result.status}):\n${result.stdout}\n${result.stderr}`)
+  return result.stdout
+}
+
+/**
+ * Runs one trial: a tail client starts, the dyno runs at `rate` for `seconds`, and every line the
+ * client prints is parsed. Resolves with what arrived.
+ */
+async function trial(server, number, rate, seconds) {
+  tug(server, ['ps:scale', 'flood=0', '-a', 'bench'])
+  tug(server, ['config:set', `RATE=${rate}`, `SECONDS=${seconds}`, `TRIAL=${number}`, '-a', 'bench'])
+  const client = spawn(process.execPath, [BIN, 'logs', '--tail', '-n', '1', '-a', 'bench'], {env: tugEnv(server), stdio: ['ignore', 'pipe', 'pipe']})
+  children.add(client)
+  client.on('exit', () => children.delete(client))
+  const prefix = `t${number} `
+  const result = {received: 0, gaps: 0, repeats: 0, l10: 0, first: 0, last: 0, delays: [], done: -1, expected: 0}
+  let partial = ''
+  let connected
+  const ready = new Promise((resolve) => (connected = resolve))
+  let finished
+  const over = new Promise((resolve) => (finished = resolve))
+  client.stdout.setEncoding('utf8').on('data', (chunk) => {
+    const now = performance.timeOrigin + performance.now()
+    const parts = (partial + chunk).split('\n')
+    partial = parts.pop()
+    connected()
+    for (const line of parts) {
+      const at = line.indexOf(']: ')
+      if (at === -1) continue
+      const text = line.slice(at + 3)
+      if (text.startsWith('Error L10')) {
+        result.l10++
+        continue
+      }
+      if (!text.startsWith(prefix)) continue
+      const fields = text.split(' ')
+      if (fields[1] === 'done') {
+        result.done = Number(fields[2])
+        finished()
+        continue
+      }
+      const seq = Number(fields[1])
+      if (seq !== result.expected) {
+        if (seq < result.expected) result.repeats++
+        else result.gaps += seq - result.expected
+      }
+      result.expected = seq + 1
+      result.received++
+      if (result.received === 1) result.first = now
+      result.last = now
+      result.delays.push(now - Number(fields[2]))
+    }
+  })
+  let stderr = ''
+  client.stderr.on('data', (chunk) => (stderr += chunk))
+  await Promise.race([ready, new Promise((resolve) => setTimeout(resolve, 30_000))])
+  const cpuBefore = {server: cpuSeconds(server.child.pid), client: cpuSeconds(client.pid)}
+  await tugAsync(server, ['ps:scale', 'flood=1', '-a', 'bench'])
+  const timeout = setTimeout(() => finished(), (seconds + 90) * 1000)
+  await over
+  clearTimeout(timeout)
+  result.cpu = {server: cpuSeconds(server.child.pid) - cpuBefore.server, client: cpuSeconds(client.pid) - cpuBefore.client}
+  client.kill('SIGTERM')
+  if (result.done === -1) console.log(`  (trial ${number}: the done line never arrived; client stderr: ${stderr.trim()})`)
+  result.lost = result.done === -1 ? Number.NaN : result.done - result.received
+  return result
+}
+
+function quantile(sorted, q) {
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]
+}
+
+const fmt = (n) => Math.round(n).toLocaleString('en')
+const mb = (bytes) => `${(bytes / 1024 / 1024).toFixed(1)} MB`
+
+async function heap() {
+  const {LogRouter} = await import(pathToFileURL(join(root, 'dist', 'server', 'logs', 'router.js')).href)
+  const pad = 'x'.repeat(90)
+  globalThis.gc()
+  const before = process.memoryUsage().heapUsed
+  const router = new LogRouter()
+  const dynos = ['web.1', 'web.2', 'worker.1', 'clock.1']
+  for (let app = 0; app < 100; app++) {
+    for (let n = 1; n <= 10_000; n++) router.write(`app-${app}`, {source: 'app', dyno: dynos[n % 4], message: `line ${n} ${pad}`})
+    if (app % 10 === 9) await nextTurn()
+  }
+  globalThis.gc()
+  const used = process.memoryUsage().heapUsed - before
+  const {apps, lines, bytes} = router.stats()
+  console.log(`router heap, ${apps} apps at full history (${fmt(lines)} lines, ${mb(bytes)} of text): ${mb(used)} (${Math.round(used / lines)} bytes per line, ${mb(used / apps)} per app)`)
+  await router.close()
+}
+
+console.log(`node ${process.version}, ${cpus().length} CPUs, load average ${loadavg()[0].toFixed(2)}; trials of ${SECONDS} s`)
+const server = await startServer()
+try {
+  const app = join(work, 'app')
+  mkdirSync(app)
+  mkdirSync(join(work, 'home'))
+  writeFileSync(join(app, 'Procfile'), 'flood: node flood.js\n')
+  writeFileSync(join(app, 'flood.js'), FLOOD)
+  tug(server, ['apps:create', 'bench', '--no-remote'])
+  tug(server, ['deploy', app, '-a', 'bench'])
+
+  console.log('throughput, dyno stdout -> tug logs --tail stdout (~130-byte lines):')
+  let rate = 0
+  let best
+  for (let number = 1; number <= TRIALS; number++) {
+    const r = await trial(server, number, rate, SECONDS)
+    const seconds = (r.last - r.first) / 1000
+    const perSecond = r.received / seconds
+    const clean = r.lost === 0 && r.gaps === 0 && r.repeats === 0 && r.l10 === 0
+    console.log(
+      `  trial ${number}: offered ${rate === 0 ? 'as fast as the dyno can' : `${fmt(rate)}/s`}: ${fmt(r.done)} written, ${fmt(r.received)} read in ${seconds.toFixed(1)} s` +
+        ` = ${fmt(perSecond)} lines/s; lost ${fmt(r.lost)}, gaps ${fmt(r.gaps)}, repeats ${r.repeats}, L10 notices ${r.l10}` + (clean ? '  [nothing lost]' : '') +
+        `\n           CPU: control plane ${r.cpu.server.toFixed(1)} s, logs client ${r.cpu.client.toFixed(1)} s (dyno not counted)`,
+    )
+    if (clean) {
+      if (!best || perSecond > best.perSecond) best = {perSecond, seconds, number}
+      if (rate === 0) break
+      // Nothing lost: try a little more, unless this was already the writer's own limit.
+      rate = Math.round(rate * 1.15)
+    } else {
+      rate = Math.round(perSecond * 0.8)
+    }
+  }
+  console.log(best ? `  => ${fmt(best.perSecond)} lines/s end to end with nothing lost, sustained over ${best.seconds.toFixed(1)} s (trial ${best.number})` : '  => no trial was lossless')
+
+  const light = await trial(server, TRIALS + 1, 100, Math.max(10, SECONDS))
+  const delays = light.delays.sort((a, b) => a - b)
+  console.log(
+    `delay, dyno write -> client stdout read, at 100 lines/s (${fmt(delays.length)} lines, lost ${fmt(light.lost)}): ` +
+      `median ${quantile(delays, 0.5).toFixed(2)} ms, p99 ${quantile(delays, 0.99).toFixed(2)} ms, max ${delays[delays.length - 1].toFixed(2)} ms`,
+  )
+  tug(server, ['ps:scale', 'flood=0', '-a', 'bench'])
+} finally {
+  server.child.kill('SIGTERM')
+  await new Promise((resolve) => (server.child.exitCode === null ? server.child.on('exit', resolve) : resolve()))
+}
+if (!args.includes('--skip-memory')) await heap()
