@@ -24,6 +24,36 @@ export interface DynoSpec {
   /** $PORT; the caller allocates it (a Kubernetes backend may ignore it). */
   port?: number
   releaseVersion: number
+  /**
+   * An attached one-off (`tug run`): stdin is wired and the output can be read as bytes through
+   * `DynoHandle.io`, under a pseudo-terminal of this size when `tty`. Absent: no stdin.
+   */
+  stdio?: {tty: boolean; cols?: number; rows?: number}
+}
+
+export type DynoIoStream = 'stdout' | 'stderr'
+
+/**
+ * The byte streams of an attached dyno (see src/server/runtime/attached.ts). Output is held back
+ * (the process blocks on a full pipe) until `resume()`; `pause()` holds it again, so a slow client
+ * slows the process down instead of filling the control plane's memory. Under a pty, everything
+ * comes as `stdout`. A Kubernetes backend maps this onto `pods/attach`.
+ */
+export interface DynoIo {
+  readonly tty: boolean
+  onData(listener: (stream: DynoIoStream, chunk: Buffer) => void): void
+  /** Both output streams are over: every byte has been handed to the data listeners. */
+  onEnd(listener: () => void): void
+  pause(): void
+  resume(): void
+  /** Returns false when the caller should wait for `onDrain` before writing more. */
+  write(data: Buffer): boolean
+  onDrain(listener: () => void): void
+  /** End of input (EOF on the pipe; VEOF under a pty). */
+  endInput(): void
+  resize(cols: number, rows: number): void
+  /** To the dyno's process group (under a pty: the terminal's session). */
+  signal(signal: NodeJS.Signals): void
 }
 
 export interface DynoExit {
@@ -76,6 +106,8 @@ export interface DynoHandle {
   /** Resident memory of everything the dyno runs, in bytes; undefined when unknown. */
   memoryBytes(): Promise<number | undefined>
   describe(): DynoDescription
+  /** Present when the spec asked for `stdio`. */
+  readonly io?: DynoIo
 }
 
 export type AdoptOutcome =

@@ -24,6 +24,7 @@ import type {
   DynoDescription,
   DynoExit,
   DynoHandle,
+  DynoIo,
   DynoSpec,
   OutputListener,
   OutputStream,
@@ -40,6 +41,7 @@ import {
   readBootId,
   readProcStat,
 } from './process-tree.js'
+import {spawnAttached} from './attached.js'
 
 /** Longer lines are cut into pieces of this many characters (Heroku's router cuts at 10 KB too). */
 export const DEFAULT_MAX_LINE_LENGTH = 10_000
@@ -50,6 +52,8 @@ export const DEFAULT_ORPHAN_GRACE_MS = 2000
 export const DEFAULT_POLL_INTERVAL_MS = 50
 /** After the group is gone, how long to wait for the pipes to close (a setsid escapee may hold them). */
 export const DEFAULT_DRAIN_TIMEOUT_MS = 1000
+/** An attached dyno's output waits for its (maybe slow) client: the attach session resumes it when the client goes. */
+export const ATTACHED_DRAIN_TIMEOUT_MS = 10 * 60 * 1000
 /** Names the dyno run a process belongs to, so a group found after a crash is recognised as ours. */
 export const DYNO_ID_ENV = 'TUG_DYNO_ID'
 /** Taken from the control plane's environment so commands find their tools; config vars override them. */
@@ -274,6 +278,7 @@ class LocalDynoHandle implements DynoHandle {
     spec: DynoSpec,
     id: string,
     private readonly options: HandleOptions,
+    readonly io?: DynoIo,
   ) {
     this.id = id
     // The caller only builds a handle for a child that has a pid.
@@ -442,19 +447,19 @@ export class LocalBackend implements Backend {
 
   async start(spec: DynoSpec): Promise<DynoHandle> {
     const id = randomUUID()
-    const child = this.spawn(this.shell, ['-c', spec.command], {
-      cwd: spec.cwd,
-      env: dynoEnvironment(spec, this.baseEnv, id),
-      detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
+    const env = dynoEnvironment(spec, this.baseEnv, id)
+    // An attached one-off (attached.ts) gives a ChildProcess or a pty dressed as one: the handle
+    // uses only pid, stdout, stderr and the 'exit'/'error' events of it.
+    const attached = spec.stdio ? spawnAttached(this.shell, spec, env) : undefined
+    const child = attached ? (attached.child as ChildProcess) : this.spawn(this.shell, ['-c', spec.command], {cwd: spec.cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe']})
     if (child.pid === undefined) {
       const error = await new Promise<Error>((resolve) => child.once('error', resolve))
       child.stdout?.destroy()
       child.stderr?.destroy()
       throw new RuntimeError(`could not start ${spec.dynoName}: ${error.message}`, {cause: error})
     }
-    const handle = new LocalDynoHandle(child, spec, id, this.handleOptions)
+    const options = attached ? {...this.handleOptions, drainTimeoutMs: Math.max(this.handleOptions.drainTimeoutMs, ATTACHED_DRAIN_TIMEOUT_MS)} : this.handleOptions
+    const handle = new LocalDynoHandle(child, spec, id, options, attached?.io)
     this.live.add(handle)
     void handle.exited.then(() => this.live.delete(handle))
     return handle
