@@ -207,6 +207,18 @@ describe('e2e: tug logs with real dynos', function () {
     }
   })
 
+  it("run:detached --tail follows the one-off dyno's output", async () => {
+    await makeApp('detached')
+    const proc = spawnTug(['run:detached', '--tail', '-a', 'detached', '--', 'echo first; echo second'], {HOME: plane.home, TUG_API_URL: plane.url, TUG_API_KEY: plane.token})
+    tails.push(proc)
+    await proc.waitFor(seen((l) => /^\S+ app\[run\.\d+\]: second$/.test(l)), 'the one-off dyno output', 120_000)
+    const own = proc.lines.filter((l) => / app\[run\.\d+\]: /.test(l)).map(message)
+    assert.deepEqual(own, ['first', 'second'])
+    // Only that dyno's lines: no other dyno's, whatever the app's history holds.
+    const dyno = /\[(run\.\d+)\]/.exec(proc.lines.find((l) => l.endsWith(': first')) as string)?.[1]
+    for (const line of proc.lines) assert.ok(line.includes(`[${dyno}]: `), line)
+  })
+
   it('the server closing the stream mid-tail (a restart): the CLI reconnects and loses and repeats nothing', async () => {
     await makeApp('resume')
     await tug(['ps:scale', 'tick=1', '-a', 'resume'])
