@@ -107,6 +107,16 @@ describe('API: the log stream (GET /log-sessions/:secret)', function () {
     assert.equal(new Set(ids).size, 9)
   })
 
+  it('answers HEAD without reading the session (200, no body; 404 when unknown)', async () => {
+    const url = await server.session('streamed', {tail: true})
+    const head = await fetch(url, {method: 'HEAD', headers: {Accept: 'text/event-stream'}})
+    assert.equal(head.status, 200)
+    assert.equal(head.headers.get('content-type'), 'text/event-stream; charset=utf-8')
+    const secret = new URL(url).pathname.split('/').pop() as string
+    assert.equal(server.store.logSessions.findBySecret(secret)?.connected_at, null)
+    assert.equal((await fetch(`${server.url}/log-sessions/${'B'.repeat(43)}`, {method: 'HEAD'})).status, 404)
+  })
+
   it('answers 404 for an unknown secret, in the API error shape', async () => {
     const response = await fetch(`${server.url}/log-sessions/${'A'.repeat(43)}?tail=false`)
     assert.equal(response.status, 404)

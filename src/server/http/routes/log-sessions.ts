@@ -72,6 +72,12 @@ export const logSessionsRoutes: RouteModule = (app, deps) => {
   // for the legacy `srv` query). Public: the secret in the path is the credential.
   app.get('/log-sessions/:secret', {config: {public: true}}, async (request, reply) => {
     const found = store.logSessions.findBySecret(params(request).secret ?? '')
+    // A HEAD is a check, not a read: it must neither hold a connection open nor start the hour.
+    if (request.method === 'HEAD') {
+      if (!found) throw notFound('log-session', "Couldn't find that log session: it may have expired.")
+      const format = SRV.test(request.url) ? 'text' : chooseFormat(request.headers.accept)
+      return reply.headers({...(format === 'sse' ? SSE_HEADERS : TEXT_HEADERS)}).send()
+    }
     const session = found && store.logSessions.connect(found.id, connectedTtlMs)
     if (!session) throw notFound('log-session', "Couldn't find that log session: it may have expired.")
     const format = SRV.test(request.url) ? 'text' : chooseFormat(request.headers.accept)
