@@ -14,7 +14,7 @@ import {createRequire} from 'node:module'
 import {constants as osConstants} from 'node:os'
 import {Readable} from 'node:stream'
 
-import type {DynoIo, DynoIoStream, DynoSpec} from './backend.js'
+import type {DynoHandle, DynoIo, DynoIoStream, DynoSpec} from './backend.js'
 
 /** What LocalDynoHandle needs of a child process. */
 export interface ChildLike {
@@ -216,4 +216,23 @@ function spawnPty(pty: PtyModule, shell: string, spec: DynoSpec, env: Record<str
     signal: (signal) => signalGroup(term.pid, signal),
   }
   return {child, io}
+}
+
+/** An attachable session handed out for a one-off before it starts (src/server/attach/hub.ts). */
+export interface AttachTicket {
+  /** `rendezvous://host:port/<secret>`. */
+  readonly attachUrl: string
+  /** The command to run: the client's, less the exit-status echo that the session reports itself. */
+  readonly command: string
+  readonly tty: boolean
+  /** The dyno record the session is for, once it is written. */
+  assign(dynoId: string, dynoName: string): void
+  /** Its process runs: a client may now read and write it. */
+  bind(handle: DynoHandle): void
+  /** It could not start: a client that attaches is told so. */
+  fail(): void
+}
+
+export interface AttachBroker {
+  open(input: {appId: string; command: string; tty: boolean}): AttachTicket
 }

@@ -30,6 +30,7 @@ import type {Backend, BackendRecord, DynoExit, DynoHandle} from './backend.js'
 import {PortAllocator, isAccepting as defaultIsAccepting} from './ports.js'
 import {NO_CRASHES, recordCrash, recordUp, resetForRelease, restartDelay, type CrashHistory} from './restart-policy.js'
 import type {OneOffSpec, RestartTarget, Runtime} from './index.js'
+import type {AttachBroker, AttachTicket} from './attached.js'
 
 export const DEFAULT_RECONCILE_INTERVAL_MS = 5000
 export const DEFAULT_BOOT_TIMEOUT_MS = 60_000
@@ -83,6 +84,8 @@ export interface DynoManagerOptions {
   memoryIntervalMs?: number
   oneOffRetentionMs?: number
   isAccepting?: (port: number, host: string) => Promise<boolean>
+  /** Hands out attach URLs for `attach: true` one-offs (issue 6); without it they run detached. */
+  attach?: AttachBroker
   /** Errors nobody waits for (a failed store write in a timer). Default: ignored. */
   onError?: (error: unknown) => void
 }
@@ -111,6 +114,8 @@ interface Slot {
   bootTimer?: NodeJS.Timeout
   ttlTimer?: NodeJS.Timeout
   restarts: number
+  /** An attached one-off's session. */
+  attach?: AttachTicket
   memoryBytes?: number
   /** Resolved when the current process has exited. */
   exited?: Promise<void>
@@ -156,6 +161,7 @@ export class DynoManager implements Runtime {
   private readonly oneOffRetentionMs: number
   private readonly isAccepting: (port: number, host: string) => Promise<boolean>
   private readonly onError: (error: unknown) => void
+  private readonly attach: AttachBroker | undefined
   private readonly slots = new Map<string, Slot>()
   private readonly starts = new Set<Promise<void>>()
   private readonly beforeStop = new Set<BeforeStopHook>()
@@ -176,6 +182,7 @@ export class DynoManager implements Runtime {
     this.oneOffRetentionMs = options.oneOffRetentionMs ?? ONE_OFF_RETENTION_MS
     this.isAccepting = options.isAccepting ?? ((port, host) => defaultIsAccepting(port, host, 500))
     this.onError = options.onError ?? (() => {})
+    this.attach = options.attach
     this.ready = this.recover().then(() => {
       if (this.closing) return
       this.reconcileAll()
@@ -253,7 +260,8 @@ export class DynoManager implements Runtime {
     await this.ready
     const release = this.store.releases.get(appId, spec.releaseId)
     const types = release?.process_types ?? []
-    const command = substituteProcessType(spec.command, types)
+    const ticket = spec.attach ? this.attach?.open({appId, command: spec.command, tty: !spec.forceNoTty}) : undefined
+    const command = substituteProcessType(ticket?.command ?? spec.command, types)
     const record = this.store.transaction(() => {
       const name = lowestFreeName(spec.type, this.store.dynos.list(appId).map((d) => d.name))
       return this.store.dynos.insert(appId, {
@@ -265,16 +273,18 @@ export class DynoManager implements Runtime {
         state: 'starting',
         release_id: spec.releaseId,
         attach: spec.attach,
-        // Attached runs come with the rendezvous issue; until then every one-off runs detached.
-        attach_url: null,
+        attach_url: ticket?.attachUrl ?? null,
         force_no_tty: spec.forceNoTty,
         env: spec.env,
         time_to_live: spec.timeToLive,
       })
     })
     const slot = this.slotFor(record)
+    ticket?.assign(record.id, record.name)
+    slot.attach = ticket
     if (!release?.code_dir) {
       this.event(appId, record.name, 'Cannot start: the release has no code (deploy the app first)')
+      ticket?.fail()
       this.finishOneOff(slot, 1)
     } else {
       this.startSlot(slot, release, command, spec.env)
@@ -527,8 +537,10 @@ export class DynoManager implements Runtime {
         env: {...config, ...extraEnv},
         port,
         releaseVersion: release.version,
+        ...(slot.attach ? {stdio: {tty: slot.attach.tty}} : {}),
       })
     } catch (error) {
+      slot.attach?.fail()
       if (port !== undefined) this.ports.release(port)
       this.event(slot.appId, slot.name, `Error starting process: ${(error as Error).message}`)
       slot.failed = true
@@ -539,6 +551,7 @@ export class DynoManager implements Runtime {
     slot.port = port
     this.setState(slot, 'starting', {backend_record: JSON.stringify(handle.describe().record)})
     handle.onOutput((_stream, line) => this.logs.write(slot.appId, {source: 'app', dyno: slot.name, message: line}))
+    slot.attach?.bind(handle)
     void handle.exited.then((exit) => this.onExit(slot, handle, exit))
     if (slot.pendingStop !== undefined || this.closing) {
       const reason = slot.pendingStop ?? 'shutdown'
