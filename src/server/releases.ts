@@ -19,6 +19,11 @@
  *     configFrom?: string               // or: reuse this release's (id) config (rollback)
  *                                       // neither: the current release's config
  *     user: {id: string}                // the account making it
+ *     releasePhase?: boolean            // default true: a release with code whose process types
+ *                                       // include `release` is made `pending` and NOT current;
+ *                                       // the runtime runs the release phase (one-off
+ *                                       // `release.N`) and then calls activateRelease, or marks
+ *                                       // it failed. Rollbacks pass false (as on Heroku).
  *   }
  *
  * It runs in one transaction (a savepoint when called inside one): the version is max+1 for the
@@ -38,7 +43,11 @@ export interface CreateReleaseInput {
   config?: Record<string, string>
   configFrom?: string
   user: {id: string}
+  releasePhase?: boolean
 }
+
+/** The process type run as a one-off before a release becomes current. */
+export const RELEASE_PHASE_TYPE = 'release'
 
 export class ReleaseInputError extends Error {}
 
@@ -60,17 +69,33 @@ export function createRelease(store: Store, input: CreateReleaseInput): ReleaseR
     }
 
     const processTypes = input.processTypes === undefined ? (current?.process_types ?? null) : input.processTypes
+    const codeDir = input.codeDir === undefined ? (current?.code_dir ?? null) : input.codeDir
+    const phase = input.releasePhase !== false && codeDir !== null && (processTypes ?? []).some((p) => p.name === RELEASE_PHASE_TYPE)
     const release = store.releases.insert(app.id, {
       description: input.description,
+      status: phase ? 'pending' : 'succeeded',
       slug_id: input.slugId === undefined ? (current?.slug_id ?? null) : input.slugId,
-      code_dir: input.codeDir === undefined ? (current?.code_dir ?? null) : input.codeDir,
+      code_dir: codeDir,
       process_types: processTypes,
       config_id: configId,
       user_id: input.user.id,
     })
+    if (phase) return release
     store.apps.setCurrentRelease(app.id, release.id)
     if (input.processTypes) syncFormation(store, app.id, input.processTypes)
     return release
+  })
+}
+
+/** A pending release whose release phase succeeded becomes current (and the formation follows it). */
+export function activateRelease(store: Store, appId: string, releaseId: string): ReleaseRecord | undefined {
+  return store.transaction(() => {
+    const release = store.releases.get(appId, releaseId)
+    if (!release) return undefined
+    store.releases.setStatus(appId, releaseId, 'succeeded')
+    store.apps.setCurrentRelease(appId, releaseId)
+    if (release.process_types) syncFormation(store, appId, release.process_types)
+    return store.releases.get(appId, releaseId)
   })
 }
 

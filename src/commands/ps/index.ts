@@ -1,4 +1,4 @@
-import {Args} from '@oclif/core'
+import {Args, Flags} from '@oclif/core'
 
 import type {Dyno} from '../../lib/api/types.js'
 import {appFlags, TugCommand} from '../../lib/cli/base-command.js'
@@ -13,13 +13,16 @@ One-off dynos come first, then the formation's dynos grouped by process type, wi
 
   static override strict = false
 
-  static override usage = 'ps [TYPE]... [-a APP] [--json]'
+  static override usage = 'ps [TYPE]... [-a APP] [--extended] [--json]'
 
   static override args = {
     type: Args.string({description: 'process types to show (default: all)'}),
   }
 
-  static override flags = {...appFlags}
+  static override flags = {
+    ...appFlags,
+    extended: Flags.boolean({char: 'x', description: 'show memory, restarts and exit status (fields a tug control plane adds)'}),
+  }
 
   async run(): Promise<Dyno[]> {
     const {argv, flags} = await this.parse(Ps)
@@ -31,7 +34,7 @@ One-off dynos come first, then the formation's dynos grouped by process type, wi
       this.info(types.length === 0 ? `No dynos on ${app}.` : `No ${types.join(', ')} dynos on ${app}.`)
       return dynos
     }
-    for (const line of formatPs(dynos, {now: this.io.now(), color: this.colorOn()})) this.out(line)
+    for (const line of formatPs(dynos, {now: this.io.now(), color: this.colorOn(), extended: flags.extended})) this.out(line)
     return dynos
   }
 }

@@ -23,6 +23,7 @@ import {logDrainsResource, type LogDrainsResource} from './resources/log-drains.
 import {logSessionsResource} from './resources/log-sessions.js'
 import type {LogSessionsResource} from './resources/log-sessions.js'
 import {releasesResource} from './resources/releases.js'
+import {schedulesResource, type SchedulesResource} from './resources/schedules.js'
 import type {ReleasesResource} from './resources/releases.js'
 import {sourcesResource} from './resources/sources.js'
 import type {SourcesResource} from './resources/sources.js'
@@ -66,6 +67,7 @@ export class ApiClient {
   readonly releases: ReleasesResource
   readonly logSessions: LogSessionsResource
   readonly logDrains: LogDrainsResource = logDrainsResource(this)
+  readonly schedules: SchedulesResource = schedulesResource(this)
   readonly sources: SourcesResource
   readonly builds: BuildsResource
   private readonly settings: RequestConfig

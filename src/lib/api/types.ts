@@ -241,3 +241,31 @@ export interface ErrorBody {
 
 /** The media type every request names; `version=3.<variant>` is accepted by the server too. */
 export const API_ACCEPT = 'application/vnd.heroku+json; version=3'
+
+/**
+ * A scheduled one-off run (tug's own extension, not in Heroku's Platform API):
+ * `GET/POST /apps/{app}/schedules`, `DELETE /apps/{app}/schedules/{id}`. Each run is a one-off
+ * dyno `scheduler.N`.
+ */
+export interface Schedule {
+  app: AppRef
+  id: Uuid
+  /** Five-field cron expression (or @daily, @hourly, ...). */
+  schedule: string
+  /** IANA time zone the expression is read in. */
+  timezone: string
+  command: string
+  size: string
+  next_run_at: Timestamp | null
+  last_run_at: Timestamp | null
+  created_at: Timestamp
+  updated_at: Timestamp
+}
+
+export interface ScheduleCreateBody {
+  schedule: string
+  command: string
+  /** Default `UTC`. */
+  timezone?: string
+  size?: string
+}

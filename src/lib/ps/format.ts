@@ -28,6 +28,25 @@ function state(dyno: Dyno, color: boolean): string {
 export interface PsFormatOptions {
   now: number
   color: boolean
+  /** `ps --extended`: the extra fields a tug control plane sends (memory, restarts, exit status). */
+  extended?: boolean
+}
+
+/** Fields beyond the Platform API that a tug control plane adds to a dyno. */
+interface DynoExtras {
+  memory_bytes?: number | null
+  restart_count?: number
+  exit_status?: number | null
+}
+
+function extras(dyno: Dyno, options: PsFormatOptions): string {
+  if (!options.extended) return ''
+  const extra = dyno as Dyno & DynoExtras
+  const parts: string[] = []
+  if (typeof extra.memory_bytes === 'number') parts.push(`mem=${(extra.memory_bytes / 1024 ** 2).toFixed(1)}MB`)
+  if (typeof extra.restart_count === 'number' && !isOneOff(dyno)) parts.push(`restarts=${extra.restart_count}`)
+  if (typeof extra.exit_status === 'number') parts.push(`exit=${extra.exit_status}`)
+  return parts.length === 0 ? '' : `  ${parts.join(' ')}`
 }
 
 export function formatPs(dynos: Dyno[], options: PsFormatOptions): string[] {
@@ -36,7 +55,7 @@ export function formatPs(dynos: Dyno[], options: PsFormatOptions): string[] {
   if (oneOffs.length > 0) {
     lines.push(`=== run: one-off processes (${oneOffs.length})`)
     for (const d of oneOffs) {
-      lines.push(`${d.name} (${d.size || '1X'}): ${state(d, options.color)} ${timeAgo(d.updated_at, options.now)}: ${d.command}`)
+      lines.push(`${d.name} (${d.size || '1X'}): ${state(d, options.color)} ${timeAgo(d.updated_at, options.now)}: ${d.command}${extras(d, options)}`)
     }
   }
 
@@ -51,7 +70,7 @@ export function formatPs(dynos: Dyno[], options: PsFormatOptions): string[] {
     if (!first) continue
     if (lines.length > 0) lines.push('')
     lines.push(`=== ${type} (${first.size || '1X'}): ${first.command} (${group.length})`)
-    for (const d of group) lines.push(`${d.name}: ${state(d, options.color)} ${timeAgo(d.updated_at, options.now)}`)
+    for (const d of group) lines.push(`${d.name}: ${state(d, options.color)} ${timeAgo(d.updated_at, options.now)}${extras(d, options)}`)
   }
   return lines
 }

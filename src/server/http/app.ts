@@ -20,6 +20,7 @@ import {logDrainsRoutes} from './routes/log-drains.js'
 import {logSessionsRoutes} from './routes/log-sessions.js'
 import {regionsRoutes} from './routes/regions.js'
 import {releasesRoutes} from './routes/releases.js'
+import {schedulesRoutes} from './routes/schedules.js'
 import {sourcesRoutes} from './routes/sources.js'
 import {stacksRoutes} from './routes/stacks.js'
 import {versionPlugin} from './version.js'
@@ -40,6 +41,7 @@ const ROUTES: RouteModule[] = [
   dynosRoutes,
   configVarsRoutes,
   releasesRoutes,
+  schedulesRoutes,
   logSessionsRoutes,
   logDrainsRoutes,
   regionsRoutes,

@@ -51,6 +51,8 @@ export interface Runtime {
   createOneOff(appId: string, spec: OneOffSpec): Promise<DynoRecord>
   /** The app is about to be deleted (records go with it): stop everything it runs. */
   appDestroyed(appId: string): Promise<void>
+  /** The app's schedules were added or removed (tug's schedules extension). */
+  schedulesChanged?(appId: string): Promise<void>
   /** Live figures the store does not keep (memory, restarts); extra fields of GET /dynos. */
   stats?(appId: string, dynoId: string): DynoStats
   close(): Promise<void>

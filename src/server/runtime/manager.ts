@@ -23,8 +23,10 @@
 //   dyno is started afresh: a local process cannot be adopted (its pipes are gone).
 import {constants as osConstants} from 'node:os'
 
-import {dynoSizeSpec} from '../catalog.js'
-import type {DynoRecord, ReleaseRecord, Store} from '../store/index.js'
+import {DEFAULT_DYNO_SIZE, dynoSizeSpec} from '../catalog.js'
+import {activateRelease, RELEASE_PHASE_TYPE} from '../releases.js'
+import {Scheduler, SCHEDULER_TYPE} from '../scheduler/scheduler.js'
+import type {DynoRecord, ReleaseRecord, ScheduleRecord, Store} from '../store/index.js'
 import {toTimestamp} from '../store/index.js'
 import type {Backend, BackendRecord, DynoExit, DynoHandle} from './backend.js'
 import {PortAllocator, isAccepting as defaultIsAccepting} from './ports.js'
@@ -151,6 +153,7 @@ export function lowestFreeName(prefix: string, taken: Iterable<string>): string 
 
 export class DynoManager implements Runtime {
   readonly ready: Promise<void>
+  readonly scheduler: Scheduler
   private readonly store: Store
   private readonly logs: LogInputSink
   private readonly backend: Backend
@@ -167,6 +170,11 @@ export class DynoManager implements Runtime {
   private readonly beforeStop = new Set<BeforeStopHook>()
   private readonly timers: NodeJS.Timeout[] = []
   private readonly oneOffWaiters = new Map<string, Array<(record: DynoRecord | undefined) => void>>()
+  /** Rolling restarts in progress: the latest sequence number per app. */
+  private readonly rolling = new Map<string, number>()
+  /** Per app, release phases run one after the other. */
+  private readonly phaseChains = new Map<string, Promise<void>>()
+  private readonly phasesQueued = new Set<string>()
   private closing = false
   private closed: Promise<void> | undefined
   private sampling = false
@@ -183,9 +191,11 @@ export class DynoManager implements Runtime {
     this.isAccepting = options.isAccepting ?? ((port, host) => defaultIsAccepting(port, host, 500))
     this.onError = options.onError ?? (() => {})
     this.attach = options.attach
+    this.scheduler = new Scheduler(this.store, this, this.now)
     this.ready = this.recover().then(() => {
       if (this.closing) return
       this.reconcileAll()
+      this.scheduler.start()
       const every = (ms: number, task: () => void): void => {
         const timer = setInterval(() => {
           try {
@@ -214,6 +224,7 @@ export class DynoManager implements Runtime {
 
   async releaseChanged(appId: string): Promise<void> {
     await this.ready
+    this.queueReleasePhases(appId)
     // New code or config deserves a fresh start: forget crashes, no back-off wait.
     for (const slot of this.appSlots(appId)) {
       if (slot.oneOff) continue
@@ -226,6 +237,7 @@ export class DynoManager implements Runtime {
 
   async restart(appId: string, target: RestartTarget): Promise<void> {
     await this.ready
+    const web: Slot[] = []
     for (const record of this.targets(appId, target)) {
       if (record.one_off) {
         // Restarting everything ends the one-offs (as on Heroku); a one-off cannot be run twice.
@@ -235,9 +247,48 @@ export class DynoManager implements Runtime {
       const slot = this.slotFor(record)
       slot.history = NO_CRASHES
       this.clearRestartTimer(slot)
-      if (slot.handle || slot.phase === 'starting') void this.stopSlot(slot, 'restart')
+      if (!(slot.handle || slot.phase === 'starting')) continue
+      if (slot.type === 'web' && target.kind !== 'dyno') web.push(slot)
+      else void this.stopSlot(slot, 'restart')
     }
+    // Issue 7: with two or more web dynos, one at a time, so that some dyno always serves.
+    if (web.length >= 2 && this.rollingRestart(appId)) void this.restartOneByOne(appId, web)
+    else for (const slot of web) void this.stopSlot(slot, 'restart')
     this.reconcile(appId)
+  }
+
+  /** The app's setting (config var TUG_ROLLING_RESTART; off with 0, false, off or no), on by default. */
+  private rollingRestart(appId: string): boolean {
+    const app = this.store.apps.get(appId)
+    const release = app?.current_release_id ? this.store.releases.get(appId, app.current_release_id) : undefined
+    const value = release ? this.store.config.get(appId, release.config_id)?.TUG_ROLLING_RESTART : undefined
+    return !['0', 'false', 'off', 'no'].includes((value ?? '').trim().toLowerCase())
+  }
+
+  /**
+   * Restarts the slots in name order, each once the previous one is up again (or crashed, or out
+   * of its boot time). A later restart of the same app takes over from a sequence in progress.
+   */
+  private async restartOneByOne(appId: string, slots: Slot[]): Promise<void> {
+    const sequence = (this.rolling.get(appId) ?? 0) + 1
+    this.rolling.set(appId, sequence)
+    const current = (): boolean => !this.closing && this.rolling.get(appId) === sequence
+    slots.sort((a, b) => a.name.localeCompare(b.name, 'en', {numeric: true}))
+    try {
+      for (const slot of slots) {
+        if (!current() || this.slots.get(slot.dynoId) !== slot || !(slot.handle || slot.phase === 'starting')) continue
+        await this.stopSlot(slot, 'restart')
+        // Stopped, it starts again through the reconcile that follows its exit.
+        const deadline = Date.now() + this.bootTimeoutMs + 5000
+        while (current() && this.slots.get(slot.dynoId) === slot && slot.phase !== 'up' && slot.restartTimer === undefined && Date.now() < deadline) {
+          await new Promise((resolve) => setTimeout(resolve, BOOT_POLL_MS))
+        }
+      }
+    } catch (error) {
+      this.onError(error)
+    } finally {
+      if (this.rolling.get(appId) === sequence) this.rolling.delete(appId)
+    }
   }
 
   async stop(appId: string, target: Exclude<RestartTarget, {kind: 'all'}>): Promise<void> {
@@ -301,6 +352,7 @@ export class DynoManager implements Runtime {
   close(): Promise<void> {
     this.closed ??= (async () => {
       this.closing = true
+      this.scheduler.close()
       for (const timer of this.timers) clearInterval(timer)
       await this.ready.catch(() => {})
       for (const slot of this.slots.values()) this.clearRestartTimer(slot)
@@ -356,6 +408,28 @@ export class DynoManager implements Runtime {
       list.push(resolve)
       this.oneOffWaiters.set(dynoId, list)
     })
+  }
+
+  async schedulesChanged(appId: string): Promise<void> {
+    await this.ready
+    if (!this.closing) this.scheduler.changed(appId)
+  }
+
+  /** A scheduled run: a one-off `scheduler.N` on the current release. */
+  async runScheduled(appId: string, schedule: ScheduleRecord): Promise<string> {
+    const app = this.store.apps.get(appId)
+    if (!app?.current_release_id) throw new Error('the app has no release yet')
+    const record = await this.createOneOff(appId, {
+      command: schedule.command,
+      type: SCHEDULER_TYPE,
+      size: schedule.size,
+      attach: false,
+      forceNoTty: true,
+      env: {},
+      timeToLive: null,
+      releaseId: app.current_release_id,
+    })
+    return record.id
   }
 
   /** For the scheduler and the release phase: a platform event in the app's log. */
@@ -619,6 +693,8 @@ export class DynoManager implements Runtime {
     }
     slot.phase = 'stopping'
     slot.stopReason = reason
+    // Taken now: once this process has exited, a restart gives the slot a new `exited` at once.
+    const exited = slot.exited
     clearTimeout(slot.bootTimer)
     clearTimeout(slot.ttlTimer)
     if (slot.type === 'web' && !slot.oneOff && this.beforeStop.size > 0) {
@@ -645,7 +721,7 @@ export class DynoManager implements Runtime {
     } finally {
       clearTimeout(overdue)
     }
-    await slot.exited
+    await exited
   }
 
   private onExit(slot: Slot, handle: DynoHandle, exit: DynoExit): void {
@@ -735,6 +811,63 @@ export class DynoManager implements Runtime {
     return dynos.filter((d) => d.id === target.dynoId)
   }
 
+  // ---- the release phase -------------------------------------------------------------------
+
+  /** Pending releases (made by createRelease when the code has a `release` type) get their phase run. */
+  private queueReleasePhases(appId: string): void {
+    for (const release of this.store.releases.list(appId)) {
+      if (release.status !== 'pending' || this.phasesQueued.has(release.id)) continue
+      this.phasesQueued.add(release.id)
+      const previous = this.phaseChains.get(appId) ?? Promise.resolve()
+      const next = previous
+        .then(() => this.runReleasePhase(appId, release))
+        .catch((error: unknown) => this.onError(error))
+        .finally(() => this.phasesQueued.delete(release.id))
+      this.phaseChains.set(appId, next)
+    }
+  }
+
+  private async runReleasePhase(appId: string, release: ReleaseRecord): Promise<void> {
+    if (this.closing) return
+    const command = release.process_types?.find((p) => p.name === RELEASE_PHASE_TYPE)?.command
+    let status = 0
+    let dynoName = RELEASE_PHASE_TYPE
+    if (command !== undefined) {
+      const record = await this.createOneOff(appId, {
+        command,
+        type: RELEASE_PHASE_TYPE,
+        size: DEFAULT_DYNO_SIZE,
+        attach: false,
+        forceNoTty: true,
+        env: {},
+        timeToLive: null,
+        releaseId: release.id,
+      })
+      dynoName = record.name
+      const final = await this.waitForOneOff(appId, record.id)
+      // Stopped with the control plane: the release stays pending, and the next start fails it.
+      if (this.closing) return
+      status = final?.exit_status ?? 1
+    }
+    const app = this.store.apps.get(appId)
+    if (!app) return
+    const current = app.current_release_id ? this.store.releases.get(appId, app.current_release_id) : undefined
+    if (status !== 0) {
+      this.store.releases.setStatus(appId, release.id, 'failed')
+      const kept = current ? `v${current.version} stays current` : 'no release is current'
+      this.event(appId, dynoName, `Release v${release.version} failed: the release command exited with status ${status}; ${kept}`)
+      return
+    }
+    if (current && current.version > release.version) {
+      // A newer release became current meanwhile (a rollback): this one is done but not current.
+      this.store.releases.setStatus(appId, release.id, 'succeeded')
+      return
+    }
+    activateRelease(this.store, appId, release.id)
+    this.event(appId, dynoName, `Release v${release.version} succeeded and is now current`)
+    await this.releaseChanged(appId)
+  }
+
   // ---- memory -------------------------------------------------------------------------------
 
   async sampleMemory(): Promise<void> {
@@ -803,6 +936,14 @@ export class DynoManager implements Runtime {
         }
       }),
     )
+    // A release phase cut short by the stop: its release never became current.
+    for (const app of this.store.apps.list()) {
+      for (const release of this.store.releases.list(app.id)) {
+        if (release.status !== 'pending') continue
+        this.store.releases.setStatus(app.id, release.id, 'failed')
+        this.event(app.id, RELEASE_PHASE_TYPE, `Release v${release.version} failed: the control plane stopped during its release phase`)
+      }
+    }
     // One-offs that never got a process (the control plane stopped in between) are over too.
     for (const app of this.store.apps.list()) {
       for (const record of this.store.dynos.list(app.id)) {

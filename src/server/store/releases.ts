@@ -86,6 +86,13 @@ export class ReleasesRepository {
     return this.all.all(appId).map(decode)
   }
 
+  /** The release phase decides: pending -> succeeded or failed. */
+  setStatus(appId: string, releaseId: string, status: ReleaseRecord['status']): void {
+    this.db
+      .prepare('UPDATE releases SET status = ?, updated_at = ? WHERE app_id = ? AND id = ?')
+      .run(status, toTimestamp(this.clock()), appId, releaseId)
+  }
+
   /** The newest release carrying the given slug, so that a slug can be released again. */
   findBySlug(appId: string, slugId: string): ReleaseRecord | undefined {
     const row = this.db

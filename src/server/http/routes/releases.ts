@@ -55,6 +55,8 @@ export const releasesRoutes: RouteModule = (app, deps) => {
           processTypes: wanted.process_types,
           configFrom: wanted.id,
           user: account,
+          // Heroku does not run the release phase on a rollback: the code already ran it once.
+          releasePhase: false,
         })
       }
       const slug = optionalString(body, 'slug')
