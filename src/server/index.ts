@@ -3,10 +3,14 @@
 import {chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import type {AddressInfo} from 'node:net'
+import {AttachHub} from './attach/hub.js'
+import {attachUpgradeHandler} from './attach/upgrade.js'
 import {buildApp} from './http/app.js'
 import type {AppDeps} from './http/deps.js'
 import {LogRouter} from './logs/index.js'
 import {startAppRouter, type RunningRouter} from './router/index.js'
+import {ensureRendezvousCert} from './rendezvous/certs.js'
+import {startRendezvous, type RunningRendezvous} from './rendezvous/server.js'
 import {createLocalRuntime, type Runtime} from './runtime/index.js'
 import {Store, type AccountRecord} from './store/index.js'
 
@@ -27,6 +31,14 @@ export interface ServerOptions {
   runtime?: (store: Store, logs: LogRouter) => Runtime
   /** The HTTP router in front of the apps' web dynos (issue 7); none when not given. */
   router?: {host?: string; port: number; domains?: string[]}
+  /**
+   * The rendezvous listener for attached one-offs (issue 6, platform-api.md section 3); none when
+   * not given (`tug run` then attaches over the API's port only). `publicHost` goes into attach
+   * URLs (default: the listen host, or the API URL's host when that is a wildcard).
+   */
+  rendezvous?: {host?: string; port: number; publicHost?: string}
+  /** How long an attached one-off waits for its client (default 2 minutes). */
+  attachExpiryMs?: number
 }
 
 export interface RunningServer {
@@ -35,6 +47,10 @@ export interface RunningServer {
   /** The router's port once it listens; `routerError` says why it does not (a port in use is not fatal). */
   routerPort?: number
   routerError?: string
+  /** The rendezvous listener's port and the CA file clients trust it with; or why it does not run. */
+  rendezvousPort?: number
+  rendezvousCaFile?: string
+  rendezvousError?: string
   close(): Promise<void>
 }
 
@@ -82,8 +98,24 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       persist: {dir: join(options.dataDir, LOGS_DIR)},
       ...(options.logHistoryLines === undefined ? {} : {historyLines: options.logHistoryLines}),
     })
-    runtime = options.runtime ? options.runtime(store, logs) : createLocalRuntime(store, logs)
+    let rendezvous: RunningRendezvous | undefined
     let url = ''
+    const activeStore = store
+    const logRouter = logs
+    const hub = new AttachHub({
+      rendezvous: () => {
+        if (!rendezvous) return undefined
+        const wildcard = rendezvous.host === '0.0.0.0' || rendezvous.host === '::'
+        const host = options.rendezvous?.publicHost ?? (wildcard ? new URL(url).hostname.replace(/^\[(.*)\]$/, '$1') : rendezvous.host)
+        return {host, port: rendezvous.port}
+      },
+      stopDyno: async (appId, dynoId) => {
+        if (activeStore.dynos.get(appId, dynoId)?.ended_at === null) await runtime?.stop(appId, {kind: 'dyno', dynoId})
+      },
+      event: (appId, dyno, message) => logRouter.write(appId, {source: 'tug', dyno, message}),
+      ...(options.attachExpiryMs === undefined ? {} : {expiryMs: options.attachExpiryMs}),
+    })
+    runtime = options.runtime ? options.runtime(store, logs) : createLocalRuntime(store, logs, {attach: hub})
     const deps: AppDeps = {
       store,
       runtime,
@@ -94,6 +126,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       logger: options.logger,
     }
     const app = buildApp(deps)
+    const attachSockets = new Set<import('node:stream').Duplex>()
+    app.server.on('upgrade', attachUpgradeHandler({store, hub, sockets: attachSockets}))
     try {
       await app.listen({host: options.host ?? DEFAULT_HOST, port: options.port ?? DEFAULT_PORT})
     } catch (error) {
@@ -110,6 +144,17 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         routerError = (error as Error).message
       }
     }
+    let rendezvousCaFile: string | undefined
+    let rendezvousError: string | undefined
+    if (options.rendezvous) {
+      try {
+        const cert = ensureRendezvousCert(options.dataDir, options.rendezvous.host)
+        rendezvousCaFile = cert.caFile
+        rendezvous = await startRendezvous({hub, cert, host: options.rendezvous.host ?? DEFAULT_HOST, port: options.rendezvous.port})
+      } catch (error) {
+        rendezvousError = (error as Error).message
+      }
+    }
     let closing: Promise<void> | undefined
     const activeRuntime = runtime
     const activeLogs = logs
@@ -118,13 +163,20 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       adminTokenPath: tokenPath,
       ...(appRouter ? {routerPort: appRouter.port} : {}),
       ...(routerError === undefined ? {} : {routerError}),
+      ...(rendezvous ? {rendezvousPort: rendezvous.port} : {}),
+      ...(rendezvousCaFile === undefined ? {} : {rendezvousCaFile}),
+      ...(rendezvousError === undefined ? {} : {rendezvousError}),
       close() {
         closing ??= (async () => {
           try {
             await appRouter?.close()
+            hub.close()
+            for (const socket of attachSockets) socket.destroy()
             await app.close()
             // The runtime stops its dynos first, so their last lines still reach the log router.
             await activeRuntime.close()
+            hub.close()
+            await rendezvous?.close()
             await activeLogs.close()
           } finally {
             store.close()

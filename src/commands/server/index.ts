@@ -23,6 +23,8 @@ export default class Server extends TugCommand<void> {
     'router-port': Flags.integer({description: "port of the HTTP router to the apps' web dynos, http://<app>.localhost:PORT (0 picks a free one)", default: 5080, min: 0, max: 65_535, env: 'TUG_ROUTER_PORT'}),
     'router-host': Flags.string({description: 'address the router listens on', default: '127.0.0.1'}),
     'router-domain': Flags.string({description: 'also route <app>.DOMAIN (repeatable)', multiple: true}),
+    'rendezvous-port': Flags.integer({description: 'TLS port for attaching to one-off dynos the Heroku way, rendezvous://HOST:PORT (0 picks a free one)', default: 5056, min: 0, max: 65_535, env: 'TUG_RENDEZVOUS_PORT'}),
+    'rendezvous-host': Flags.string({description: 'address the rendezvous listener listens on', default: '127.0.0.1'}),
   }
 
   async run(): Promise<void> {
@@ -45,6 +47,7 @@ export default class Server extends TugCommand<void> {
         host: flags.host,
         port: flags.port,
         router: {host: flags['router-host'], port: flags['router-port'], domains: flags['router-domain'] ?? []},
+        rendezvous: {host: flags['rendezvous-host'], port: flags['rendezvous-port']},
       })
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code
@@ -64,6 +67,9 @@ export default class Server extends TugCommand<void> {
         `Data directory: ${dataDir}`,
         `Admin token:    ${server.adminTokenPath}`,
         server.routerPort === undefined ? `Router:         not started (${server.routerError ?? 'disabled'})` : `Router:         http://<app>.localhost:${server.routerPort}/`,
+        server.rendezvousPort === undefined
+          ? `Rendezvous:     not started (${server.rendezvousError ?? 'disabled'})`
+          : `Rendezvous:     rendezvous://${flags['rendezvous-host']}:${server.rendezvousPort} (CA file: ${server.rendezvousCaFile ?? ''})`,
         `Use it with:    export TUG_API_URL=${server.url} TUG_API_KEY=$(cat ${server.adminTokenPath})`,
       ].join('\n'),
     )

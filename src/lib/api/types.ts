@@ -87,6 +87,8 @@ export type DynoState = 'crashed' | 'down' | 'idle' | 'starting' | 'up'
 export interface Dyno {
   app: AppRef
   attach_url: string | null
+  /** tug only: the same session as attach_url, as an HTTP Upgrade (`tug-attach/1`) on the API's port. */
+  attach_upgrade_url?: string
   command: string
   created_at: Timestamp
   id: Uuid

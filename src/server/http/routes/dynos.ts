@@ -10,6 +10,7 @@ import {aboveLimit, dynoNotFound, invalidParams, processTypeNotFound} from '../e
 import {sendList} from '../pagination.js'
 import {optionalBoolean, optionalInteger, optionalString} from '../validate.js'
 import {dynoToWire} from '../wire.js'
+import {attachPath} from '../../attach/upgrade.js'
 
 const DYNO_LIST = {fields: {id: (d: DynoRecord) => d.id, name: (d: DynoRecord) => d.name}}
 
@@ -64,7 +65,9 @@ export const dynosRoutes: RouteModule = (app, deps) => {
     const wire = dynoToWire(store, target, dyno, versions)
     const stats = runtime.stats?.(target.id, dyno.id)
     const ended = dyno.one_off ? {exit_status: dyno.exit_status, ended_at: dyno.ended_at} : {}
-    return {...wire, ...stats, ...ended}
+    // tug's own attach path (issue 6): the session of attach_url, on the API's port and scheme.
+    const upgrade = dyno.attach_url && dyno.ended_at === null ? {attach_upgrade_url: `${deps.publicUrl()}${attachPath(target.name, dyno.name)}`} : {}
+    return {...wire, ...stats, ...ended, ...upgrade}
   }
 
   app.get('/apps/:app/dynos', async (request, reply) => {
