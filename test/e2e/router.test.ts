@@ -1,0 +1,246 @@
+// The HTTP router end to end (issue 7): a real control plane (`tug server`, router on a free
+// port), the real `tug` binary, examples/demo deployed, requests through `demo.localhost:<port>`.
+import assert from 'node:assert/strict'
+import {readdirSync, readFileSync, readlinkSync} from 'node:fs'
+import {Agent, request} from 'node:http'
+import {join} from 'node:path'
+
+import type {Dyno} from '../../src/lib/api/types.js'
+import {ROOT, startControlPlane, type ControlPlane} from '../helpers/control-plane.js'
+
+const DEMO = join(ROOT, 'examples', 'demo')
+const ACCEPT = 'application/vnd.heroku+json; version=3'
+/** Generous: a loaded 2-core machine starts node processes slowly. */
+const CONVERGE_MS = 90_000
+
+async function waitFor(condition: () => Promise<boolean> | boolean, what: string, timeoutMs = CONVERGE_MS): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+}
+
+/** Process groups of the control plane's dynos, found in /proc (cwd under its data dir, DYNO in the env). */
+function dynoGroups(dataDir: string): Map<string, Set<number>> {
+  const groups = new Map<string, Set<number>>()
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue
+    try {
+      if (!readlinkSync(`/proc/${entry}/cwd`).startsWith(dataDir)) continue
+      const env = new Map(readFileSync(`/proc/${entry}/environ`, 'latin1').split('\0').map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]))
+      const dyno = env.get('DYNO')
+      if (dyno === undefined || !env.has('TUG_DYNO_ID')) continue
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8')
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+      if (fields[0] === 'Z') continue
+      const set = groups.get(dyno) ?? new Set<number>()
+      set.add(Number(fields[2]))
+      groups.set(dyno, set)
+    } catch {
+      // gone meanwhile, or not ours to read
+    }
+  }
+  return groups
+}
+
+function killGroups(groups: Iterable<number>): void {
+  for (const pgid of groups) {
+    try {
+      process.kill(-pgid, 'SIGKILL')
+    } catch {
+      // already gone
+    }
+  }
+}
+
+interface Answer {
+  status: number
+  body: string
+}
+
+describe('e2e: the router in front of the demo app', function () {
+  this.timeout(300_000)
+  let plane: ControlPlane
+  let routerPort = 0
+
+  const get = (path = '/', agent?: Agent): Promise<Answer> =>
+    new Promise((resolve, reject) => {
+      const req = request({host: '127.0.0.1', port: routerPort, path, headers: {host: `demo.localhost:${routerPort}`}, agent: agent ?? false, timeout: 60_000}, (res) => {
+        let body = ''
+        res.setEncoding('utf8')
+        res.on('data', (chunk: string) => (body += chunk))
+        res.on('end', () => resolve({status: res.statusCode ?? 0, body}))
+        res.on('error', reject)
+      })
+      req.on('timeout', () => req.destroy(new Error('client timeout')))
+      req.on('error', reject)
+      req.end()
+    })
+
+  async function dynos(): Promise<Dyno[]> {
+    const response = await fetch(`${plane.url}/apps/demo/dynos`, {headers: {Accept: ACCEPT, Authorization: `Bearer ${plane.token}`}})
+    assert.equal(response.status, 200)
+    return (await response.json()) as Dyno[]
+  }
+
+  async function webStates(): Promise<string> {
+    return (await dynos())
+      .filter((d) => d.type === 'web')
+      .map((d) => `${d.name}:${d.state}`)
+      .sort()
+      .join(' ')
+  }
+
+  async function tug(args: string[]): Promise<string> {
+    const result = await plane.run(args, {timeoutMs: 120_000})
+    assert.equal(result.code, 0, `tug ${args.join(' ')}\n${result.stdout}\n${result.stderr}`)
+    return result.stdout
+  }
+
+  async function scaleWeb(quantity: number): Promise<void> {
+    await tug(['ps:scale', `web=${quantity}`, '-a', 'demo'])
+    const want = Array.from({length: quantity}, (_, i) => `web.${i + 1}:up`).join(' ')
+    await waitFor(async () => (await webStates()) === want, `web dynos: ${want || 'none'}`)
+  }
+
+  /** Requests from `clients` keep-alive clients, back to back (paced), until stopped. */
+  function steadyStream(clients = 3): {ok: () => number; stop: () => Promise<string[]>} {
+    let running = true
+    let ok = 0
+    const failures: string[] = []
+    const loops = Array.from({length: clients}, async () => {
+      const agent = new Agent({keepAlive: true, maxSockets: 1})
+      try {
+        while (running) {
+          try {
+            const answer = await get('/', agent)
+            if (answer.status === 200 && /^hello from web\.\d+\n$/.test(answer.body)) ok++
+            else failures.push(`${answer.status} ${answer.body.slice(0, 200)}`)
+          } catch (error) {
+            failures.push((error as Error).message)
+          }
+          await new Promise((resolve) => setTimeout(resolve, 10))
+        }
+      } finally {
+        agent.destroy()
+      }
+    })
+    return {
+      ok: () => ok,
+      stop: async () => {
+        running = false
+        await Promise.all(loops)
+        return failures
+      },
+    }
+  }
+
+  before(async () => {
+    plane = await startControlPlane({env: {TUG_ROUTER_PORT: '0', TUG_STOP_GRACE_MS: '5000'}})
+    const match = /^Router: +http:\/\/<app>\.localhost:(\d+)\/$/m.exec(plane.output())
+    assert.ok(match, plane.output())
+    routerPort = Number(match[1])
+    await tug(['apps:create', 'demo', '--no-remote'])
+    await tug(['deploy', DEMO, '-a', 'demo'])
+  })
+
+  after(async () => {
+    const dataDir = plane?.dataDir
+    await plane?.close()
+    if (dataDir) killGroups([...dynoGroups(dataDir).values()].flatMap((set) => [...set]))
+  })
+
+  it('with web=3, 60 requests reach all three dynos, and tug logs shows router lines', async () => {
+    await scaleWeb(3)
+    const agent = new Agent({keepAlive: true, maxSockets: 1})
+    const seen = new Map<string, number>()
+    try {
+      for (let i = 0; i < 60; i++) {
+        const answer = await get(`/n/${i}`, agent)
+        assert.equal(answer.status, 200, answer.body)
+        seen.set(answer.body.trim(), (seen.get(answer.body.trim()) ?? 0) + 1)
+      }
+    } finally {
+      agent.destroy()
+    }
+    assert.deepEqual([...seen.keys()].sort(), ['hello from web.1', 'hello from web.2', 'hello from web.3'])
+    for (const count of seen.values()) assert.ok(count >= 10, JSON.stringify([...seen]))
+    await waitFor(async () => /tug\[router\]: at=info method=GET path="\/n\/59" host=demo\.localhost request_id=\S+ fwd="127\.0\.0\.1" dyno=web\.\d connect=\d+ms service=\d+ms status=200 bytes=17 protocol=http$/m.test(await tug(['logs', '-a', 'demo', '-n', '200', '--source', 'tug'])), 'the router line in tug logs', 30_000)
+  })
+
+  it('kill -9 of a web dyno during a steady stream: no request fails', async () => {
+    await scaleWeb(3)
+    const victim = dynoGroups(plane.dataDir).get('web.2')
+    assert.ok(victim && victim.size > 0, 'web.2 runs')
+    const stream = steadyStream()
+    try {
+      await waitFor(() => stream.ok() >= 30, 'requests flowing', 60_000)
+      killGroups(victim)
+      // Until web.2 runs again as a new process and is up, and some more requests.
+      await waitFor(async () => {
+        const now = dynoGroups(plane.dataDir).get('web.2')
+        return now !== undefined && [...now].every((g) => !victim.has(g)) && (await webStates()) === 'web.1:up web.2:up web.3:up'
+      }, 'web.2 back up as a new process')
+      const after = stream.ok()
+      await waitFor(() => stream.ok() >= after + 30, 'more requests after the restart', 60_000)
+    } finally {
+      assert.deepEqual(await stream.stop(), [])
+    }
+    const crashed = await tug(['logs', '-a', 'demo', '-n', '1500', '--source', 'tug', '--dyno', 'web.2'])
+    assert.match(crashed, /tug\[web\.2\]: Process exited with status 137$/m)
+  })
+
+  it('ps:restart web with web=2: no request fails, and the dynos restart one at a time', async () => {
+    await scaleWeb(2)
+    const old = dynoGroups(plane.dataDir)
+    const oldGroups = new Set([...(old.get('web.1') ?? []), ...(old.get('web.2') ?? [])])
+    assert.equal(oldGroups.size, 2)
+    const stream = steadyStream()
+    const since = Date.now()
+    try {
+      await waitFor(() => stream.ok() >= 30, 'requests flowing', 60_000)
+      await tug(['ps:restart', 'web', '-a', 'demo'])
+      await waitFor(async () => {
+        const now = dynoGroups(plane.dataDir)
+        const groups = [...(now.get('web.1') ?? []), ...(now.get('web.2') ?? [])]
+        return groups.length === 2 && groups.every((g) => !oldGroups.has(g)) && (await webStates()) === 'web.1:up web.2:up'
+      }, 'both web dynos restarted and up')
+      const after = stream.ok()
+      await waitFor(() => stream.ok() >= after + 20, 'more requests after the restart', 60_000)
+    } finally {
+      assert.deepEqual(await stream.stop(), [])
+    }
+
+    // One at a time: web.2 got SIGTERM only once web.1 was up again.
+    const lines = (await tug(['logs', '-a', 'demo', '-n', '1500', '--source', 'tug']))
+      .split('\n')
+      .filter((line) => Date.parse(line.slice(0, line.indexOf(' '))) >= since - 1000)
+    const index = (pattern: RegExp, from = 0): number => lines.findIndex((line, i) => i >= from && pattern.test(line))
+    const stop1 = index(/tug\[web\.1\]: Stopping all processes with SIGTERM$/)
+    const up1 = index(/tug\[web\.1\]: State changed from starting to up$/, stop1 + 1)
+    const stop2 = index(/tug\[web\.2\]: Stopping all processes with SIGTERM$/)
+    assert.ok(stop1 >= 0 && up1 > stop1 && stop2 > up1, `not one at a time:\n${lines.join('\n')}`)
+  })
+
+  it('with web=0, a request gets 503 and tug logs shows an H14 line', async () => {
+    await scaleWeb(0)
+    const answer = await get('/gone')
+    assert.equal(answer.status, 503)
+    assert.match(answer.body, /Application error/)
+    await waitFor(
+      async () => /tug\[router\]: at=error code=H14 desc="No web processes running" method=GET path="\/gone" host=demo\.localhost request_id=\S+ fwd="127\.0\.0\.1" dyno= connect= service= status=503 bytes= protocol=http$/m.test(await tug(['logs', '-a', 'demo', '-n', '100', '--source', 'tug'])),
+      'the H14 line in tug logs',
+      30_000,
+    )
+    const unknown = await new Promise<number>((resolve, reject) => {
+      const req = request({host: '127.0.0.1', port: routerPort, headers: {host: 'nosuch.localhost'}, agent: false}, (res) => {
+        res.resume()
+        resolve(res.statusCode ?? 0)
+      })
+      req.on('error', reject)
+      req.end()
+    })
+    assert.equal(unknown, 404)
+  })
+})
