@@ -91,7 +91,8 @@ export class Scheduler {
     this.timers.set(id, {appId, timer})
   }
 
-  private async fire(appId: string, id: string, due: Date): Promise<void> {
+  /** One due run (public for tests: the timers call it at the due time). */
+  async fire(appId: string, id: string, due: Date): Promise<void> {
     if (this.closed) return
     const schedule = this.store.schedules.get(appId, id)
     if (!schedule) return
