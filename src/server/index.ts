@@ -7,6 +7,7 @@ import {AttachHub} from './attach/hub.js'
 import {attachUpgradeHandler} from './attach/upgrade.js'
 import {buildApp} from './http/app.js'
 import type {AppDeps} from './http/deps.js'
+import {webUrl} from './http/wire.js'
 import {LogRouter} from './logs/index.js'
 import {startAppRouter, type RunningRouter} from './router/index.js'
 import {ensureRendezvousCert} from './rendezvous/certs.js'
@@ -116,12 +117,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       ...(options.attachExpiryMs === undefined ? {} : {expiryMs: options.attachExpiryMs}),
     })
     runtime = options.runtime ? options.runtime(store, logs) : createLocalRuntime(store, logs, {attach: hub})
+    let appRouter: RunningRouter | undefined
     const deps: AppDeps = {
       store,
       runtime,
       logs,
       dataDir: options.dataDir,
       publicUrl: () => (options.publicUrl ?? url).replace(/\/+$/, ''),
+      ...(options.router ? {webUrl: (name: string) => appRouter?.url(name) ?? webUrl(name)} : {}),
       bodyLimit: options.bodyLimit,
       logger: options.logger,
     }
@@ -135,7 +138,6 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       throw error
     }
     url = formatUrl(app.server.address() as AddressInfo)
-    let appRouter: RunningRouter | undefined
     let routerError: string | undefined
     if (options.router) {
       try {

@@ -14,6 +14,8 @@ export interface AppDeps {
   /** The base URL clients reach this server at (capability URLs are built on it). A function,
    * because with port 0 it is known only once the server listens. */
   publicUrl: () => string
+  /** The app's address through the HTTP router (issue 7); default `http://<app>.localhost:5080/`. */
+  webUrl?: (appName: string) => string
   /** Largest JSON body accepted; default 1 MiB. */
   bodyLimit?: number
   logger?: boolean

@@ -47,7 +47,8 @@ export function processTier(store: Store, app: AppRecord): string {
   return 'production'
 }
 
-export function appToWire(store: Store, app: AppRecord, publicUrl: string): App {
+/** `webUrlFor`: where the running router serves the app (its port or domain may differ from the default). */
+export function appToWire(store: Store, app: AppRecord, publicUrl: string, webUrlFor: (name: string) => string = webUrl): App {
   const owner = store.accounts.get(app.owner_id)
   const region = findRegion(app.region) ?? REGIONS[0]
   return {
@@ -72,7 +73,7 @@ export function appToWire(store: Store, app: AppRecord, publicUrl: string): App 
     space: null,
     stack: stackRef(app.stack),
     updated_at: app.updated_at,
-    web_url: webUrl(app.name),
+    web_url: webUrlFor(app.name),
     process_tier: processTier(store, app),
   }
 }

@@ -3,6 +3,7 @@
 // drain before the runtime stops a web dyno.
 import type {Store} from '../store/index.js'
 import type {WebDyno, WebDynoDirectory} from './directory.js'
+import {normaliseDomain} from './host.js'
 import {HttpRouter, type RouterOptions} from './router.js'
 
 /** What the dyno manager offers the router (`DynoManager.webDirectory()`). */
@@ -78,7 +79,12 @@ export async function startAppRouter(deps: {store: Store; runtime: unknown; logs
   return {
     router,
     port: router.port,
-    url: (appName) => router.url(appName),
+    url: (appName) => {
+      // The first configured domain is the public one; otherwise `<app>.localhost`.
+      const domain = options.domains?.map(normaliseDomain).find((d) => d !== '')
+      if (!domain) return router.url(appName)
+      return `http://${appName}.${domain}${router.port === 80 ? '' : `:${router.port}`}/`
+    },
     async close() {
       unregister?.()
       await router.close()

@@ -40,7 +40,7 @@ function listApps(deps: AppDeps, request: FastifyRequest, reply: FastifyReply) {
   const account = requireAccount(request)
   const apps = deps.store.apps.list(account.id)
   const publicUrl = deps.publicUrl()
-  return sendList(request, reply, apps, APP_LIST, (a) => appToWire(deps.store, a, publicUrl))
+  return sendList(request, reply, apps, APP_LIST, (a) => appToWire(deps.store, a, publicUrl, deps.webUrl))
 }
 
 export const appsRoutes: RouteModule = (app, deps) => {
@@ -77,10 +77,10 @@ export const appsRoutes: RouteModule = (app, deps) => {
     })
     announceRelease(deps.logs, created.id, release, account.email)
     reply.code(201)
-    return appToWire(store, created, deps.publicUrl())
+    return appToWire(store, created, deps.publicUrl(), deps.webUrl)
   })
 
-  app.get('/apps/:app', async (request) => appToWire(store, loadApp(deps, request, params(request).app ?? ''), deps.publicUrl()))
+  app.get('/apps/:app', async (request) => appToWire(store, loadApp(deps, request, params(request).app ?? ''), deps.publicUrl(), deps.webUrl))
 
   app.patch('/apps/:app', async (request) => {
     const body = objectBody(request.body)
@@ -97,12 +97,12 @@ export const appsRoutes: RouteModule = (app, deps) => {
       }
       return store.apps.update(current.id, changes) as AppRecord
     })
-    return appToWire(store, updated, deps.publicUrl())
+    return appToWire(store, updated, deps.publicUrl(), deps.webUrl)
   })
 
   app.delete('/apps/:app', async (request) => {
     const current = loadApp(deps, request, params(request).app ?? '')
-    const wire = appToWire(store, current, deps.publicUrl())
+    const wire = appToWire(store, current, deps.publicUrl(), deps.webUrl)
     await deps.runtime.appDestroyed(current.id)
     store.transaction(() => store.apps.delete(current.id))
     // Its history and file go, and its live log streams end.
