@@ -1,8 +1,11 @@
 // The HTTP router end to end (issue 7): a real control plane (`tug server`, router on a free
 // port), the real `tug` binary, examples/demo deployed, requests through `demo.localhost:<port>`.
 import assert from 'node:assert/strict'
-import {readdirSync, readFileSync, readlinkSync} from 'node:fs'
+import {createHash} from 'node:crypto'
+import {mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync} from 'node:fs'
 import {Agent, request} from 'node:http'
+import {connect} from 'node:net'
+import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
 import type {Dyno} from '../../src/lib/api/types.js'
@@ -52,6 +55,45 @@ function killGroups(groups: Iterable<number>): void {
       // already gone
     }
   }
+}
+
+/** A web dyno that echoes WebSocket bytes, counts uploads and streams 100 MB downloads. */
+const STREAM_APP = `
+const {createServer} = require('node:http')
+const {createHash} = require('node:crypto')
+const SIZE = 100 * 1024 * 1024
+const chunk = Buffer.alloc(64 * 1024, 0x61)
+const server = createServer((req, res) => {
+  if (req.method === 'POST') {
+    let bytes = 0
+    req.on('data', (c) => (bytes += c.length))
+    req.on('end', () => res.end(String(bytes)))
+    return
+  }
+  res.writeHead(200, {'content-length': String(SIZE)})
+  let sent = 0
+  const pump = () => {
+    while (sent < SIZE) {
+      sent += chunk.length
+      if (!res.write(chunk)) return void res.once('drain', pump)
+    }
+    res.end()
+  }
+  pump()
+})
+server.on('upgrade', (req, socket) => {
+  const accept = createHash('sha1').update(req.headers['sec-websocket-key'] + '258EAFA5-E914-47DA-95CA-C5AB0DC85B11').digest('base64')
+  socket.write('HTTP/1.1 101 Switching Protocols\\r\\nUpgrade: websocket\\r\\nConnection: Upgrade\\r\\nSec-WebSocket-Accept: ' + accept + '\\r\\n\\r\\n')
+  socket.pipe(socket)
+})
+server.listen(Number(process.env.PORT))
+process.on('SIGTERM', () => process.exit(0))
+`
+
+/** The control plane's resident memory, from /proc. */
+function rssOf(pid: number): number {
+  const match = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
+  return Number(match?.[1] ?? 0) * 1024
 }
 
 interface Answer {
@@ -221,6 +263,88 @@ describe('e2e: the router in front of the demo app', function () {
     const up1 = index(/tug\[web\.1\]: State changed from starting to up$/, stop1 + 1)
     const stop2 = index(/tug\[web\.2\]: Stopping all processes with SIGTERM$/)
     assert.ok(stop1 >= 0 && up1 > stop1 && stop2 > up1, `not one at a time:\n${lines.join('\n')}`)
+  })
+
+  it('a WebSocket echo and 100 MB each way pass through, the control plane memory staying flat', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tug-e2e-stream-'))
+    try {
+      writeFileSync(join(dir, 'Procfile'), 'web: node stream.cjs\n')
+      writeFileSync(join(dir, 'stream.cjs'), STREAM_APP)
+      await tug(['apps:create', 'streamer', '--no-remote'])
+      await tug(['deploy', dir, '-a', 'streamer'])
+    } finally {
+      rmSync(dir, {recursive: true, force: true})
+    }
+    await tug(['ps:scale', 'web=1', '-a', 'streamer'])
+    const up = async (): Promise<boolean> => {
+      const response = await fetch(`${plane.url}/apps/streamer/dynos`, {headers: {Accept: ACCEPT, Authorization: `Bearer ${plane.token}`}})
+      return ((await response.json()) as Dyno[]).some((d) => d.name === 'web.1' && d.state === 'up')
+    }
+    await waitFor(up, 'streamer web.1 up')
+
+    // WebSocket: the handshake and a masked frame echoed back byte for byte.
+    const socket = connect(routerPort, '127.0.0.1')
+    let received = Buffer.alloc(0)
+    socket.on('data', (chunk: Buffer) => (received = Buffer.concat([received, chunk])))
+    try {
+      const key = 'dGhlIHNhbXBsZSBub25jZQ=='
+      socket.write(`GET /ws HTTP/1.1\r\nHost: streamer.localhost:${routerPort}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n\r\n`)
+      await waitFor(() => received.includes('\r\n\r\n'), 'the 101 answer', 30_000)
+      const end = received.indexOf('\r\n\r\n')
+      const head = received.toString('latin1', 0, end)
+      assert.match(head, /^HTTP\/1\.1 101 /)
+      assert.ok(head.includes(`Sec-WebSocket-Accept: ${createHash('sha1').update(`${key}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`).digest('base64')}`), head)
+      received = received.subarray(end + 4)
+      const mask = Buffer.from([9, 8, 7, 6])
+      const frame = Buffer.concat([Buffer.from([0x81, 0x84]), mask, Buffer.from('ping').map((b, i) => b ^ (mask[i % 4] as number))])
+      socket.write(frame)
+      await waitFor(() => received.length >= frame.length, 'the echo', 30_000)
+      assert.deepEqual(received, frame)
+    } finally {
+      socket.destroy()
+    }
+
+    const SIZE = 100 * 1024 * 1024
+    const chunk = Buffer.alloc(64 * 1024, 0x62)
+    const base = rssOf(plane.pid)
+    let peak = 0
+    const sampler = setInterval(() => (peak = Math.max(peak, rssOf(plane.pid) - base)), 50)
+    try {
+      const uploaded = await new Promise<string>((resolve, reject) => {
+        const req = request({host: '127.0.0.1', port: routerPort, method: 'POST', path: '/upload', headers: {host: 'streamer.localhost', 'content-length': String(SIZE)}, agent: false}, (res) => {
+          let text = ''
+          res.on('data', (c: Buffer) => (text += c.toString()))
+          res.on('end', () => resolve(text))
+        })
+        req.on('error', reject)
+        let sent = 0
+        const pump = (): void => {
+          while (sent < SIZE) {
+            sent += chunk.length
+            if (!req.write(chunk)) return void req.once('drain', pump)
+          }
+          req.end()
+        }
+        pump()
+      })
+      assert.equal(uploaded, String(SIZE))
+      const downloaded = await new Promise<number>((resolve, reject) => {
+        const req = request({host: '127.0.0.1', port: routerPort, path: '/download', headers: {host: 'streamer.localhost'}, agent: false}, (res) => {
+          let bytes = 0
+          res.on('data', (c: Buffer) => (bytes += c.length))
+          res.on('end', () => resolve(bytes))
+          res.on('error', reject)
+        })
+        req.on('error', reject)
+        req.end()
+      })
+      assert.equal(downloaded, SIZE)
+    } finally {
+      clearInterval(sampler)
+    }
+    // Generous: buffering either body whole would add at least its 100 MB.
+    assert.ok(peak < 80 * 1024 * 1024, `the control plane grew by ${peak} bytes`)
+    await tug(['ps:scale', 'web=0', '-a', 'streamer'])
   })
 
   it('with web=0, a request gets 503 and tug logs shows an H14 line', async () => {
