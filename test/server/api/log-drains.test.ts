@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict'
+import {mkdtempSync, rmSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
 import {after, before, describe, it} from 'mocha'
 import type {LogDrain} from '../../../src/lib/api/types.js'
 import type {LogRouter} from '../../../src/server/logs/index.js'
@@ -96,6 +99,33 @@ describe('API: log drains', function () {
     logs?.write(otherId, {source: 'app', dyno: 'web.1', message: 'marker'})
     await waitFor(() => endpoint.messages.some((m) => m.endsWith(' - - marker')), 'the marker')
     assert.equal(endpoint.messages.filter((m) => m.includes(drain.token)).length, before)
+  })
+
+  it('delivery resumes for stored drains when the control plane starts again', async () => {
+    const restarted = await startSyslogListener()
+    let second: TestApiServer | undefined
+    let router: LogRouter | undefined
+    const dataDir = mkdtempSync(join(tmpdir(), 'tug-drains-restart-'))
+    const first = await startApiServer({dataDir, runtime: (store) => new StoreOnlyRuntime(store)})
+    try {
+      const id = (await first.call<{id: string}>('POST', '/apps', {body: {name: 'durable'}})).body.id
+      assert.equal((await first.call('POST', '/apps/durable/log-drains', {body: {url: restarted.url}})).status, 201)
+      await first.close()
+      second = await startApiServer({
+        dataDir,
+        runtime: (store, r) => {
+          router = r
+          return new StoreOnlyRuntime(store)
+        },
+      })
+      router?.write(id, {source: 'app', dyno: 'web.1', message: 'after the restart'})
+      await waitFor(() => restarted.messages.some((m) => m.endsWith(' - - after the restart')), 'the line at the endpoint')
+    } finally {
+      await first.close()
+      await second?.close()
+      await restarted.close()
+      rmSync(dataDir, {recursive: true, force: true})
+    }
   })
 
   it('answers 404 for an unknown app', async () => {
