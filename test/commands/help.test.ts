@@ -25,7 +25,7 @@ describe('every command', () => {
     assert.deepEqual(ids, [
       'apps', 'apps:create', 'apps:destroy', 'apps:info', 'auth:token', 'auth:whoami', 'config', 'config:get', 'config:set',
       'config:unset', 'deploy', 'drains', 'drains:add', 'drains:remove', 'login', 'logout', 'logs', 'open', 'ps', 'ps:restart', 'ps:scale', 'ps:stop', 'ps:wait', 'releases',
-      'releases:info', 'releases:rollback', 'run', 'run:detached',
+      'releases:info', 'releases:rollback', 'run', 'run:detached', 'schedules', 'schedules:add', 'schedules:remove',
     ])
   })
 
