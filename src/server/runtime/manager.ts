@@ -175,6 +175,8 @@ export class DynoManager implements Runtime {
   /** Per app, release phases run one after the other. */
   private readonly phaseChains = new Map<string, Promise<void>>()
   private readonly phasesQueued = new Set<string>()
+  /** Apps being deleted: converged to nothing. */
+  private readonly destroying = new Set<string>()
   private closing = false
   private closed: Promise<void> | undefined
   private sampling = false
@@ -345,6 +347,10 @@ export class DynoManager implements Runtime {
 
   async appDestroyed(appId: string): Promise<void> {
     await this.ready
+    // Until the route has deleted it, the app still exists: nothing may start it again meanwhile.
+    this.destroying.add(appId)
+    const forget = setTimeout(() => this.destroying.delete(appId), 60_000)
+    forget.unref()
     await Promise.all(this.appSlots(appId).map((slot) => this.stopSlot(slot, 'destroy')))
     for (const slot of this.appSlots(appId)) this.dropSlot(slot)
   }
@@ -458,7 +464,7 @@ export class DynoManager implements Runtime {
 
   reconcile(appId: string): void {
     if (this.closing) return
-    const app = this.store.apps.get(appId)
+    const app = this.destroying.has(appId) ? undefined : this.store.apps.get(appId)
     if (!app) {
       for (const slot of this.appSlots(appId)) {
         if (slot.handle || slot.phase === 'starting') void this.stopSlot(slot, 'destroy')

@@ -307,6 +307,18 @@ describe('runtime: the dyno manager over a fake backend', () => {
     assert.deepEqual(h.manager.webDirectory().list('shop'), [])
   })
 
+  it('appDestroyed stops every dyno of the app and starts none again', async () => {
+    const h = await harness()
+    await h.scale('worker', 2)
+    await allUp(h, ['web.1:up', 'worker.1:up', 'worker.2:up'])
+    const started = h.backend.handles.length
+    await h.manager.appDestroyed(h.appId)
+    assert.equal(h.backend.running().size, 0)
+    h.manager.reconcileAll()
+    assert.equal(h.backend.handles.length, started)
+    assert.equal(h.backend.running().size, 0)
+  })
+
   it('one-offs: run.N, lowest free; type substitution; exit status and end time recorded', async () => {
     const h = await harness()
     const release = h.store.apps.get(h.appId)?.current_release_id as string
