@@ -33,7 +33,8 @@ import type {
 import {
   DEFAULT_PROC_ROOT,
   environHas,
-  groupRssBytes,
+  processGroupMembers,
+  processRssBytes,
   isDead,
   listProcessGroup,
   liveProcessGroups,
@@ -250,7 +251,28 @@ function signalGroupExists(pgid: number): boolean {
   }
 }
 
+/** One /proc scan shared by every memory sample taken within `maxAgeMs` of it. */
+class GroupSnapshot {
+  private takenAt = -Infinity
+  private groups: Map<number, number[]> | undefined
+
+  constructor(
+    private readonly procRoot: string,
+    private readonly maxAgeMs = 1000,
+  ) {}
+
+  members(pgid: number): number[] | undefined {
+    const now = Date.now()
+    if (now - this.takenAt > this.maxAgeMs) {
+      this.groups = processGroupMembers(this.procRoot)
+      this.takenAt = now
+    }
+    return this.groups?.get(pgid)
+  }
+}
+
 interface HandleOptions {
+  snapshot: GroupSnapshot
   maxLineLength: number
   maxPendingLines: number
   orphanGraceMs: number
@@ -328,7 +350,12 @@ class LocalDynoHandle implements DynoHandle {
   }
 
   async memoryBytes(): Promise<number | undefined> {
-    return this.finished ? undefined : groupRssBytes(this.pid, this.options.procRoot)
+    if (this.finished) return undefined
+    const members = this.options.snapshot.members(this.pid)
+    if (members === undefined || members.length === 0) return undefined
+    let total = 0
+    for (const pid of members) total += processRssBytes(pid, this.options.procRoot) ?? 0
+    return total
   }
 
   describe(): DynoDescription {
@@ -442,6 +469,7 @@ export class LocalBackend implements Backend {
       drainTimeoutMs: options.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS,
       procRoot: this.procRoot,
       watcher: this.watcher,
+      snapshot: new GroupSnapshot(this.procRoot),
     }
   }
 

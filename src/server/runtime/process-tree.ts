@@ -189,3 +189,26 @@ export function environHas(pid: number, entry: string, procRoot: string = DEFAUL
     return false
   }
 }
+
+/**
+ * Every live process group and its members' pids, from one scan of /proc: sampling the memory of
+ * fifty dynos then costs one scan, not fifty. Undefined without /proc.
+ */
+export function processGroupMembers(procRoot: string = DEFAULT_PROC_ROOT): Map<number, number[]> | undefined {
+  let entries: string[]
+  try {
+    entries = readdirSync(procRoot)
+  } catch {
+    return undefined
+  }
+  const groups = new Map<number, number[]>()
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue
+    const stat = readProcStat(Number(entry), procRoot)
+    if (stat === undefined || isDead(stat)) continue
+    const members = groups.get(stat.pgrp)
+    if (members) members.push(stat.pid)
+    else groups.set(stat.pgrp, [stat.pid])
+  }
+  return groups
+}
