@@ -2,6 +2,7 @@
 // behind a fake directory; the router listens on port 0 too.
 import {Agent, createServer, request, type IncomingHttpHeaders, type IncomingMessage, type RequestListener, type Server} from 'node:http'
 import type {AddressInfo, Socket} from 'node:net'
+import nock from 'nock'
 import {HttpRouter, type RouterOptions} from '../../../src/server/router/index.js'
 import type {RoutedApp, WebDyno, WebDynoDirectory} from '../../../src/server/router/index.js'
 
@@ -113,4 +114,20 @@ export async function waitFor(condition: () => boolean, what: string, timeoutMs 
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
     await new Promise((resolve) => setTimeout(resolve, 10))
   }
+}
+
+/**
+ * The command tests load nock, which replaces node's http client in the whole mocha process; the
+ * router's retry logic depends on real socket events (connect, refused), so these suites run with
+ * it switched off, and switch it back on after.
+ */
+export function useRealHttp(): void {
+  let wasActive = false
+  before(() => {
+    wasActive = nock.isActive()
+    if (wasActive) nock.restore()
+  })
+  after(() => {
+    if (wasActive && !nock.isActive()) nock.activate()
+  })
 }

@@ -3,12 +3,13 @@ import {createHash} from 'node:crypto'
 import {Agent, request, type IncomingMessage, type ServerResponse} from 'node:http'
 import {connect, type Socket} from 'node:net'
 import type {HttpRouter} from '../../../src/server/router/index.js'
-import {closedPort, FakeDirectory, fetchVia, startBackend, startRouter, waitFor, type Backend, type LogEntry} from './fixtures.js'
+import {closedPort, FakeDirectory, fetchVia, startBackend, startRouter, useRealHttp, waitFor, type Backend, type LogEntry} from './fixtures.js'
 
 const LINE = /^at=info method=GET path="\/" host=shop\.localhost request_id=[-\w]{20,} fwd="127\.0\.0\.1" dyno=web\.[123] connect=\d+ms service=\d+ms status=200 bytes=\d+ protocol=http$/
 
 describe('router over real sockets', function () {
   this.timeout(60_000)
+  useRealHttp()
   let backends: Backend[] = []
   let router: HttpRouter | undefined
   let port = 0

@@ -7,12 +7,13 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {startServer, type RunningServer} from '../../../src/server/index.js'
 import {StoreOnlyRuntime} from '../../../src/server/runtime/index.js'
-import {fetchVia} from './fixtures.js'
+import {fetchVia, useRealHttp} from './fixtures.js'
 
 const ACCEPT = 'application/vnd.heroku+json; version=3'
 
 describe('startServer with the router', function () {
   this.timeout(30_000)
+  useRealHttp()
   let dir: string
   let server: RunningServer | undefined
 

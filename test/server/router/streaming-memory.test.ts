@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import {fork, type ChildProcess} from 'node:child_process'
 import {request} from 'node:http'
 import {fileURLToPath} from 'node:url'
-import {startBackend, waitFor, type Backend} from './fixtures.js'
+import {startBackend, useRealHttp, waitFor, type Backend} from './fixtures.js'
 
 const SIZE = 100 * 1024 * 1024
 const CHUNK = Buffer.alloc(64 * 1024, 0x61)
@@ -18,6 +18,7 @@ interface Mem {
 
 describe('router streaming: 100 MB each way, router memory flat', function () {
   this.timeout(180_000)
+  useRealHttp()
   let backend: Backend
   let child: ChildProcess | undefined
   let routerPort = 0

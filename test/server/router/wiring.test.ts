@@ -6,10 +6,11 @@ import {createRelease} from '../../../src/server/releases.js'
 import {directoryFor, startAppRouter, type RunningRouter, type RuntimeWebDirectory, type WebDyno} from '../../../src/server/router/index.js'
 import {StoreOnlyRuntime} from '../../../src/server/runtime/index.js'
 import {Store, type AppRecord} from '../../../src/server/store/index.js'
-import {fetchVia, startBackend, waitFor, type Backend} from './fixtures.js'
+import {fetchVia, startBackend, useRealHttp, waitFor, type Backend} from './fixtures.js'
 
 describe('router wiring', function () {
   this.timeout(30_000)
+  useRealHttp()
   let store: Store
   let app: AppRecord
   let running: RunningRouter | undefined
