@@ -100,7 +100,8 @@ export function activateRelease(store: Store, appId: string, releaseId: string):
 }
 
 function syncFormation(store: Store, appId: string, processTypes: readonly ProcessTypeRecord[]): void {
-  const wanted = new Map(processTypes.map((p) => [p.name, p.command]))
+  // The release phase is a one-off before each release, never a formation (as on Heroku).
+  const wanted = new Map(processTypes.filter((p) => p.name !== RELEASE_PHASE_TYPE).map((p) => [p.name, p.command]))
   for (const entry of store.formation.list(appId)) {
     const command = wanted.get(entry.type)
     if (command === undefined) store.formation.delete(appId, entry.id)

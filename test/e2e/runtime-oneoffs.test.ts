@@ -57,6 +57,8 @@ describe('e2e: release phase, one-off dynos and schedules', function () {
       what: 'v2 succeeded and current',
     })
     await waitFor(async () => (await dyno('web.1'))?.state === 'up', {timeoutMs: CONVERGE_MS, what: 'web.1 up'})
+    const formation = await fetch(`${plane.url}/apps/jobs/formation`, {headers: {Accept: ACCEPT, Authorization: `Bearer ${plane.token}`}})
+    assert.deepEqual(((await formation.json()) as Array<{type: string}>).map((f) => f.type).sort(), ['web', 'worker'])
     const phase = await dyno('release.1')
     assert.equal(phase?.type, 'release')
     assert.equal(phase?.exit_status, 0)

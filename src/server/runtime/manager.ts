@@ -94,6 +94,8 @@ export interface DynoManagerOptions {
 
 type Phase = 'idle' | 'starting' | 'up' | 'stopping'
 type StopReason = 'scale' | 'restart' | 'release' | 'stop' | 'shutdown' | 'destroy' | 'memory' | 'ttl'
+/** A formation dyno stopped for these reasons comes straight back. */
+const RESTARTING: ReadonlySet<StopReason> = new Set(['restart', 'release', 'stop', 'memory'])
 
 interface Slot {
   dynoId: string
@@ -699,6 +701,11 @@ export class DynoManager implements Runtime {
     }
     slot.phase = 'stopping'
     slot.stopReason = reason
+    if (!slot.oneOff && RESTARTING.has(reason)) {
+      // As on Heroku: a restarting dyno shows `starting` from the moment it is told to stop.
+      this.event(slot.appId, slot.name, 'Restarting')
+      this.setState(slot, 'starting')
+    }
     // Taken now: once this process has exited, a restart gives the slot a new `exited` at once.
     const exited = slot.exited
     clearTimeout(slot.bootTimer)
@@ -758,7 +765,7 @@ export class DynoManager implements Runtime {
       if (slot.oneOff) {
         this.finishOneOff(slot, status, reason)
       } else if (reason !== undefined && !slot.failed) {
-        this.setState(slot, 'down', {backend_record: null})
+        this.setState(slot, RESTARTING.has(reason) ? 'starting' : 'down', {backend_record: null})
         if (reason === 'memory') slot.restarts++
       } else {
         slot.history = recordCrash(slot.history, this.now())

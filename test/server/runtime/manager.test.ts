@@ -253,6 +253,15 @@ describe('runtime: the dyno manager over a fake backend', () => {
     )
     for (const handle of before.values()) assert.equal(handle.stops.length, 1)
     await allUp(h, ['web.1:up', 'worker.1:up'])
+    const web = h.lines.filter((line) => line.startsWith('tug[web.1]:')).slice(-6)
+    assert.deepEqual(web, [
+      'tug[web.1]: Restarting',
+      'tug[web.1]: State changed from up to starting',
+      'tug[web.1]: Stopping all processes with SIGTERM',
+      'tug[web.1]: Process exited with status 143',
+      'tug[web.1]: Starting process with command `node web.js`',
+      'tug[web.1]: State changed from starting to up',
+    ])
   })
 
   it('ps:restart of a type restarts only that type; ps:stop of a formation dyno restarts it', async () => {
