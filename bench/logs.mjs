@@ -248,8 +248,8 @@ try {
     const perSecond = r.received / seconds
     const clean = r.lost === 0 && r.gaps === 0 && r.repeats === 0 && r.l10 === 0
     console.log(
-      `  trial ${number}: offered ${rate === 0 ? 'as fast as the dyno can' : `${fmt(rate)}/s`}: ${fmt(r.done)} written, ${fmt(r.received)} read in ${seconds.toFixed(1)} s` +
-        ` = ${fmt(perSecond)} lines/s; lost ${fmt(r.lost)}, gaps ${fmt(r.gaps)}, repeats ${r.repeats}, L10 notices ${r.l10}` + (clean ? '  [nothing lost]' : '') +
+      `  trial ${number}: offered ${rate === 0 ? 'as fast as the dyno can' : `${fmt(rate)}/s`}: ${r.done === -1 ? 'an unknown number (its last line was among the lost)' : fmt(r.done)} written, ${fmt(r.received)} read in ${seconds.toFixed(1)} s` +
+        ` = ${fmt(perSecond)} lines/s; lost ${Number.isNaN(r.lost) ? 'at least the gaps' : fmt(r.lost)}, gaps ${fmt(r.gaps)}, repeats ${r.repeats}, L10 notices ${r.l10}` + (clean ? '  [nothing lost]' : '') +
         `\n           CPU: control plane ${r.cpu.server.toFixed(1)} s, logs client ${r.cpu.client.toFixed(1)} s (dyno not counted)`,
     )
     if (clean) {

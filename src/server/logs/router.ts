@@ -44,7 +44,7 @@ export interface LogRouterOptions {
   historyLines?: number
   /** UTF-8 bytes of history per app (default 16 MiB); the oldest lines go first. */
   historyBytes?: number
-  /** Live lines a subscriber may have waiting (default 10,000). */
+  /** Live lines a subscriber may have waiting (default 50,000). */
   queueLines?: number
   /** ... and their bytes (default 16 MiB). */
   queueBytes?: number
@@ -88,7 +88,9 @@ export const NOTICE_DYNO = 'logplex'
 export const DEFAULTS = {
   historyLines: 10_000,
   historyBytes: 16 * 1024 * 1024,
-  queueLines: 10_000,
+  // A tail at 100,000 lines/s rides out a stall of half a second (a GC, a busy core); 16 MiB
+  // still bounds what one slow reader can hold.
+  queueLines: 50_000,
   queueBytes: 16 * 1024 * 1024,
   batchLines: 1000,
   batchBytes: 256 * 1024,
