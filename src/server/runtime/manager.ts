@@ -318,7 +318,10 @@ export class DynoManager implements Runtime {
     const ticket = spec.attach ? this.attach?.open({appId, command: spec.command, tty: !spec.forceNoTty}) : undefined
     const command = substituteProcessType(ticket?.command ?? spec.command, types)
     const record = this.store.transaction(() => {
-      const name = lowestFreeName(spec.type, this.store.dynos.list(appId).map((d) => d.name))
+      // A one-off of a formation type (`--type web`) is named run.N: `web.N` belongs to the formation.
+      const formationTypes = new Set([...types.map((t) => t.name), ...this.store.formation.list(appId).map((f) => f.type)])
+      const prefix = formationTypes.has(spec.type) ? 'run' : spec.type
+      const name = lowestFreeName(prefix, this.store.dynos.list(appId).map((d) => d.name))
       return this.store.dynos.insert(appId, {
         name,
         type: spec.type,
@@ -499,6 +502,8 @@ export class DynoManager implements Runtime {
     }
     if (!release) return
     for (const [name, want] of desired) {
+      // A name held by a one-off (made before this type existed) waits until that one-off is gone.
+      if (this.store.dynos.findByName(appId, name)) continue
       const record = this.store.dynos.insert(appId, {
         name,
         type: want.type,

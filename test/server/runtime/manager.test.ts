@@ -348,6 +348,11 @@ describe('runtime: the dyno manager over a fake backend', () => {
     assert.equal(h.backend.running().has('run.2'), false)
     const third = await h.manager.createOneOff(h.appId, {...spec, command: 'echo again'})
     assert.equal(third.name, 'run.3')
+    // A one-off of a formation type does not take that type's names.
+    const typed = await h.manager.createOneOff(h.appId, {...spec, type: 'web', command: 'echo typed'})
+    assert.deepEqual([typed.name, typed.type], ['run.4', 'web'])
+    const other = await h.manager.createOneOff(h.appId, {...spec, type: 'scheduler', command: 'echo s'})
+    assert.equal(other.name, 'scheduler.1')
   })
 
   it('memory: R14 above the quota, R15 and a restart far above it', async () => {
