@@ -20,6 +20,7 @@ import {logDrainsRoutes} from './routes/log-drains.js'
 import {logSessionsRoutes} from './routes/log-sessions.js'
 import {regionsRoutes} from './routes/regions.js'
 import {releasesRoutes} from './routes/releases.js'
+import {runtimeSettingsRoutes} from './routes/runtime-settings.js'
 import {schedulesRoutes} from './routes/schedules.js'
 import {sourcesRoutes} from './routes/sources.js'
 import {stacksRoutes} from './routes/stacks.js'
@@ -42,6 +43,7 @@ const ROUTES: RouteModule[] = [
   configVarsRoutes,
   releasesRoutes,
   schedulesRoutes,
+  runtimeSettingsRoutes,
   logSessionsRoutes,
   logDrainsRoutes,
   regionsRoutes,

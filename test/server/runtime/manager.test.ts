@@ -201,9 +201,11 @@ describe('runtime: the dyno manager over a fake backend', () => {
     assert.deepEqual(web2.spec.env, {GREETING: 'hi'})
     assert.equal(new Set([...running.values()].map((x) => x.spec.port)).size, 5)
 
+    // The app's own stop grace (runtime settings) wins over the default.
+    h.store.runtimeSettings.set(h.appId, {stop_grace_ms: 7000})
     await h.scale('web', 1)
     await allUp(h, ['web.1:up', 'worker.1:up', 'worker.2:up'])
-    assert.deepEqual(web2.stops, [{signal: 'SIGTERM', graceMs: 1000}])
+    assert.deepEqual(web2.stops, [{signal: 'SIGTERM', graceMs: 7000}])
     assert.deepEqual([...h.backend.running().keys()].sort(), ['web.1', 'worker.1', 'worker.2'])
     assert.ok(h.lines.includes('tug[web.2]: Stopping all processes with SIGTERM'))
     assert.ok(h.lines.includes('tug[web.2]: Process exited with status 143'))
