@@ -12,6 +12,7 @@ export default class Server extends TugCommand<void> {
     '<%= config.bin %> server --port 0 --data-dir /tmp/tug',
     '<%= config.bin %> server --host 0.0.0.0 --port 8080',
     '<%= config.bin %> server --router-port 8000 --router-host 0.0.0.0 --router-domain apps.example.com',
+    '<%= config.bin %> server --data-dir /srv/tug --public-url https://tug.example.com',
   ]
 
   static override enableJsonFlag = false
@@ -25,12 +26,22 @@ export default class Server extends TugCommand<void> {
     'router-domain': Flags.string({description: 'also route <app>.DOMAIN (repeatable)', multiple: true}),
     'rendezvous-port': Flags.integer({description: 'TLS port for attaching to one-off dynos the Heroku way, rendezvous://HOST:PORT (0 picks a free one)', default: 5056, min: 0, max: 65_535, env: 'TUG_RENDEZVOUS_PORT'}),
     'rendezvous-host': Flags.string({description: 'address the rendezvous listener listens on', default: '127.0.0.1'}),
+    'public-url': Flags.string({
+      description: 'the URL clients reach the API at, behind a proxy (log, upload and build-output URLs are built on it) [default: the listen address]',
+      env: 'TUG_PUBLIC_URL',
+    }),
   }
 
   async run(): Promise<void> {
     const {flags} = await this.parse(Server)
     const env = this.io.env
     const dataDir = resolveDataDir(flags['data-dir'], env, this.io.cwd())
+    const publicUrl = flags['public-url']
+    if (publicUrl !== undefined && !/^https?:\/\/[^/\s]+\/?$/.test(publicUrl)) {
+      throw new UsageError(`--public-url must be an http:// or https:// URL with no path, got ${JSON.stringify(publicUrl)}.`, {
+        hint: 'For example --public-url https://tug.example.com (the address your TLS proxy serves the API at).',
+      })
+    }
 
     const existing = readServerInfo(dataDir)
     if (existing && existing.pid !== process.pid && isAlive(existing.pid) && (await probeStatus(existing.url, readAdminToken(dataDir) ?? '')) !== 'down') {
@@ -48,6 +59,7 @@ export default class Server extends TugCommand<void> {
         port: flags.port,
         router: {host: flags['router-host'], port: flags['router-port'], domains: flags['router-domain'] ?? []},
         rendezvous: {host: flags['rendezvous-host'], port: flags['rendezvous-port']},
+        ...(publicUrl === undefined ? {} : {publicUrl}),
       })
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code
@@ -64,6 +76,7 @@ export default class Server extends TugCommand<void> {
     this.out(
       [
         `tug server listening on ${server.url}`,
+        ...(publicUrl === undefined ? [] : [`Public URL:     ${publicUrl}`]),
         `Data directory: ${dataDir}`,
         `Admin token:    ${server.adminTokenPath}`,
         server.routerPort === undefined ? `Router:         not started (${server.routerError ?? 'disabled'})` : `Router:         http://<app>.localhost:${server.routerPort}/`,
