@@ -332,6 +332,8 @@ function formatSeconds(ms: number): string {
 }
 
 function networkError(error: unknown, url: URL, method: string, path: string, timeoutMs: number): NetworkError {
-  const reason = error instanceof TimeoutError ? `no answer to ${method} ${path} within ${formatSeconds(timeoutMs)}` : describeNetworkError(error)
+  let reason = error instanceof TimeoutError ? `no answer to ${method} ${path} within ${formatSeconds(timeoutMs)}` : describeNetworkError(error)
+  // fetch refuses the ports browsers block (6000, 6665-6669, 5060...) before connecting, with just "bad port".
+  if (reason === 'bad port') reason = `fetch refuses to connect to port ${url.port} (a port browsers block); run the control plane on another port`
   return new NetworkError(`Could not reach the control plane at ${url.origin}: ${reason}`, {cause: error})
 }

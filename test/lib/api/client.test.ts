@@ -496,6 +496,15 @@ describe('ApiClient', () => {
       assert.deepEqual(waits, [500, 1000])
     })
 
+    it('says why fetch refuses a port browsers block, before any connection', async () => {
+      const client = new ApiClient({baseUrl: 'http://127.0.0.1:6000', retries: 0})
+      const error = await rejects(client.account.get(), NetworkError)
+      assert.equal(
+        error.message,
+        'Could not reach the control plane at http://127.0.0.1:6000: fetch refuses to connect to port 6000 (a port browsers block); run the control plane on another port',
+      )
+    })
+
     it('times out a server that never answers', async () => {
       const url = await listen(() => undefined)
       const client = new ApiClient({baseUrl: url, timeoutMs: 200, retries: 0})
