@@ -30,7 +30,7 @@ describe('e2e: tug deploy against a real control plane', function () {
   }
 
   it('packs, uploads, builds and releases a directory with a Procfile; a bad Procfile fails and changes nothing', async () => {
-    assert.equal((await plane.run(['apps:create', 'site'])).code, 0)
+    assert.equal((await plane.run(['apps:create', 'site', '--no-remote'])).code, 0)
     writeFileSync(join(dir, 'Procfile'), 'web: node server.js\nworker: node worker.js --queue default\n')
     writeFileSync(join(dir, 'server.js'), 'console.log("hi")\n')
     writeFileSync(join(dir, '.gitignore'), 'node_modules/\n')

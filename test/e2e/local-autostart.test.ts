@@ -32,8 +32,8 @@ describe('e2e: the embedded local control plane starts on first use', function (
   it('apps:create then apps:info work on a fresh HOME, and two CLIs at once share one server', async () => {
     const env = {HOME: home}
     const [created, concurrent] = await Promise.all([
-      runTug(['apps:create', 'demo'], {env}),
-      runTug(['apps:create', 'other'], {env}),
+      runTug(['apps:create', 'demo', '--no-remote'], {env}),
+      runTug(['apps:create', 'other', '--no-remote'], {env}),
     ])
     assert.equal(created.code, 0, created.stderr)
     assert.equal(concurrent.code, 0, concurrent.stderr)
