@@ -22,9 +22,21 @@ function say(text) {
   process.stdout.write(`\n${bold(text)}\n`)
 }
 
-function tug(args, {check = true, quiet = false} = {}) {
-  if (!quiet) process.stdout.write(`$ tug ${args.join(' ')}\n`)
-  const result = spawnSync(process.execPath, [bin, ...args], {env, stdio: quiet ? 'pipe' : ['ignore', 'inherit', 'inherit']})
+/** An argument as a shell user would type it, so that every command shown can be pasted. */
+function shellWord(arg) {
+  return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replaceAll("'", `'\\''`)}'`
+}
+
+function tug(args, {check = true, quiet = false, timeoutSeconds} = {}) {
+  if (!quiet) process.stdout.write(`$ tug ${args.map(shellWord).join(' ')}\n`)
+  const result = spawnSync(process.execPath, [bin, ...args], {
+    env,
+    stdio: quiet ? 'pipe' : ['ignore', 'inherit', 'inherit'],
+    ...(timeoutSeconds ? {timeout: timeoutSeconds * 1000, killSignal: 'SIGINT'} : {}),
+  })
+  if (result.error?.code === 'ETIMEDOUT') {
+    process.stderr.write(`\`tug ${args.map(shellWord).join(' ')}\` did not finish within ${timeoutSeconds} s; the demo goes on without it.\n`)
+  }
   if (check && result.status !== 0) {
     process.stderr.write(`\nThe demo stopped: \`tug ${args.join(' ')}\` exited with status ${result.status}.\n`)
     process.exit(result.status || 1)
@@ -51,7 +63,8 @@ say(`1. An app on the embedded control plane (started in the background if it is
 if (tug(['apps:info', '-a', app, '--json'], {check: false, quiet: true}) === 0) {
   process.stdout.write(`The app ${app} exists already: the demo deploys a new release of it.\n`)
 } else {
-  tug(['apps:create', app])
+  // No git remote: the demo runs inside tug's own clone, which is not the app's repository.
+  tug(['apps:create', app, '--no-remote'])
 }
 
 say('2. Deploy examples/demo: a Procfile with web, worker and clock process types')
@@ -63,15 +76,24 @@ tug(['ps:wait', '-a', app, '--wait-interval', '1', '--timeout', '120'])
 tug(['ps', '-a', app])
 
 say('4. A one-off dyno: its output, and its exit status as tug exits with it')
-const status = tug(['run', '-a', app, '--', 'echo "hello from $DYNO in $(pwd)"; exit 3'], {check: false})
-process.stdout.write(`tug run exited with status ${status}\n`)
+const status = tug(['run', '-a', app, '--', 'echo "hello from $DYNO in $(pwd)"; exit 3'], {check: false, timeoutSeconds: 60})
+process.stdout.write(`tug run exited with status ${status ?? 'none (it was stopped)'}\n`)
 
 say('5. Every dyno\'s output and the platform\'s events, as one stream')
 await tailLogs(tailSeconds)
 
+const info = spawnSync(process.execPath, [bin, 'apps:info', '-a', app, '--json'], {env, encoding: 'utf8'})
+let webUrl
+try {
+  webUrl = JSON.parse(info.stdout).app?.web_url ?? undefined
+} catch {
+  webUrl = undefined
+}
+
 say('Next, try:')
 process.stdout.write(
   [
+    ...(webUrl ? [`  curl ${webUrl}    # the router spreads requests over web.1 and web.2`] : []),
     `  ./bin/run.js ps -a ${app}`,
     `  ./bin/run.js ps:scale worker+1 -a ${app}`,
     `  ./bin/run.js logs --tail -a ${app}`,
