@@ -1,0 +1,268 @@
+#!/usr/bin/env node
+// `npm run bench`: runs every benchmark in bench/ several times and writes bench/RESULTS.md with
+// the machine it ran on, each figure's median and spread (min–max) over the runs, and the target
+// beside it where an issue set one.
+//
+//   node scripts/bench.js [--runs 3] [--only cli-startup,router] [--quick] [--out bench/RESULTS.md]
+//
+// The runs are interleaved (every benchmark once, then every one again...), so that a change in
+// the machine's load touches all of them alike rather than one benchmark's every run. Each
+// benchmark's full output is kept in bench/out/ (not committed). A benchmark that is not there
+// (yet) is listed as missing; one that fails is reported with its exit status, and the others
+// still run. --quick shortens every benchmark, to check this script rather than the machine.
+import {spawnSync} from 'node:child_process'
+import {existsSync, mkdirSync, writeFileSync} from 'node:fs'
+import {cpus, loadavg, release, totalmem, type} from 'node:os'
+import {join, relative, resolve} from 'node:path'
+import {performance} from 'node:perf_hooks'
+import {fileURLToPath} from 'node:url'
+
+const root = fileURLToPath(new URL('..', import.meta.url))
+
+const argv = process.argv.slice(2)
+function option(name, fallback) {
+  const index = argv.indexOf(`--${name}`)
+  return index === -1 ? fallback : argv[index + 1]
+}
+const runs = Number(option('runs', '3'))
+const quick = argv.includes('--quick')
+const only = option('only', '')
+  .split(',')
+  .filter(Boolean)
+const out = resolve(root, option('out', join('bench', 'RESULTS.md')))
+if (!Number.isInteger(runs) || runs < 1) {
+  console.error('usage: node scripts/bench.js [--runs N] [--only NAME,NAME] [--quick] [--out FILE]')
+  process.exit(2)
+}
+
+const num = (text) => Number(String(text).replaceAll(',', ''))
+
+/** First capture group of `re` in `text` as a number, or NaN. */
+function grab(text, re) {
+  const match = re.exec(text)
+  return match ? num(match[1]) : Number.NaN
+}
+
+/**
+ * Each benchmark: the file it runs, its arguments (a normal run and a --quick one), and the figures
+ * read from its output. `target` is [comparison, value, as written in the issue].
+ */
+const BENCHMARKS = [
+  {
+    name: 'cli-startup',
+    file: 'bench/cli-startup',
+    args: ['-n', '15', '--json'],
+    quickArgs: ['-n', '3', '--json'],
+    figures(text) {
+      const line = text.split('\n').find((l) => l.startsWith('{'))
+      const data = line ? JSON.parse(line) : {}
+      return [
+        {label: '`tug --version`', unit: 'ms', value: data.tugMs},
+        {label: '`node -e 0`', unit: 'ms', value: data.nodeMs},
+        {label: 'ratio tug / node', unit: 'x', value: data.ratio, target: ['<=', 3, '≤ 3x `node -e 0` (issue 2)']},
+      ]
+    },
+  },
+  {
+    name: 'api',
+    file: 'bench/api',
+    args: ['--duration', '5'],
+    quickArgs: ['--duration', '1'],
+    figures(text) {
+      const row = (method) => new RegExp(`^${method}\\s+/apps/\\{app\\}/formation.*?(\\d+) req/s\\s+p50 ([\\d.]+) ms\\s+p99 ([\\d.]+) ms`, 'm').exec(text)
+      const figures = []
+      for (const method of ['GET', 'PATCH']) {
+        const match = row(method)
+        figures.push(
+          {label: `${method} /apps/{app}/formation, 16 in flight`, unit: 'req/s', value: match ? num(match[1]) : Number.NaN},
+          {label: `${method} /apps/{app}/formation p50`, unit: 'ms', value: match ? num(match[2]) : Number.NaN},
+          {label: `${method} /apps/{app}/formation p99`, unit: 'ms', value: match ? num(match[3]) : Number.NaN},
+        )
+      }
+      return figures
+    },
+  },
+  {
+    name: 'scale',
+    file: 'bench/scale',
+    args: ['--dynos', '50'],
+    quickArgs: ['--dynos', '5'],
+    figures(text) {
+      const dynos = grab(text, /ps:scale web=(\d+): all/)
+      return [
+        {label: `\`ps:scale web=${Number.isNaN(dynos) ? 'N' : dynos}\` to all up`, unit: 's', value: grab(text, /all \d+ up in ([\d.]+) s/)},
+        {label: '`ps:scale web=0` to no dyno process left', unit: 's', value: grab(text, /no dyno process left in ([\d.]+) s/)},
+      ]
+    },
+  },
+  {
+    name: 'logs',
+    file: 'bench/logs',
+    args: ['--seconds', '10', '--trials', '3'],
+    quickArgs: ['--seconds', '3', '--trials', '1', '--skip-memory'],
+    figures(text) {
+      return [
+        {
+          label: 'dyno stdout → `logs --tail` stdout, nothing lost',
+          unit: 'lines/s',
+          value: grab(text, /=> ([\d,]+) lines\/s end to end/),
+          target: ['>=', 100_000, '≥ 100,000 lines/s (issue 5)'],
+        },
+        {label: 'delay dyno write → client read, median (100 lines/s)', unit: 'ms', value: grab(text, /delay, dyno write.*?median ([\d.]+) ms/)},
+        {label: 'delay dyno write → client read, p99 (100 lines/s)', unit: 'ms', value: grab(text, /delay, dyno write.*?p99 ([\d.]+) ms/), target: ['<', 50, '< 50 ms (issue 5)']},
+        {label: 'router heap, 100 apps at full history', unit: 'MB', value: grab(text, /router heap, 100 apps.*?: ([\d.]+) MB \(/)},
+      ]
+    },
+  },
+  {
+    name: 'logs-router',
+    file: 'bench/logs-router.js',
+    args: ['--seconds', '5'],
+    quickArgs: ['--seconds', '1', '--skip-persist'],
+    figures(text) {
+      return [
+        {label: 'log router core → one subscriber, in memory', unit: 'lines/s', value: grab(text, /memory only: ([\d,]+) lines\/s/)},
+        {label: 'log router core → one subscriber, persisted', unit: 'lines/s', value: grab(text, /persisted: ([\d,]+) lines\/s/)},
+        {label: 'log router core delay, p99 (1000 lines/s)', unit: 'ms', value: grab(text, /delay write -> subscriber.*?p99 ([\d.]+) ms/)},
+        {label: 'log router heap, 100 apps at full history', unit: 'MB', value: grab(text, /heap with 100 apps.*?: ([\d.]+) MB \(/)},
+      ]
+    },
+  },
+  {
+    name: 'router',
+    file: 'bench/router',
+    args: ['--seconds', '5'],
+    quickArgs: ['--seconds', '1'],
+    figures(text) {
+      const direct = /^direct\s+([\d,.]+) req\/s\s+p50\s+([\d.]+) ms\s+p99\s+([\d.]+) ms/m.exec(text)
+      const routed = /^router\s+([\d,.]+) req\/s\s+p50\s+([\d.]+) ms\s+p99\s+([\d.]+) ms/m.exec(text)
+      return [
+        {label: 'direct to one dyno, 8 in flight', unit: 'req/s', value: direct ? num(direct[1]) : Number.NaN},
+        {label: 'through the router, 8 in flight', unit: 'req/s', value: routed ? num(routed[1]) : Number.NaN},
+        {label: 'router throughput / direct', unit: '%', value: grab(text, /^ratio\s+([\d.]+)%/m), target: ['>=', 70, '≥ 70% (issue 7)']},
+        {label: 'p99 added by the router', unit: 'ms', value: grab(text, /p99 \+(-?[\d.]+) ms/), target: ['<', 2, '< 2 ms (issue 7)']},
+      ]
+    },
+  },
+  {
+    name: 'run',
+    file: 'bench/run',
+    args: [],
+    quickArgs: [],
+    figures(text) {
+      const line = text.split('\n').find((l) => l.startsWith('{'))
+      let value = Number.NaN
+      if (line) {
+        const data = JSON.parse(line)
+        value = data.medianMs ?? data.median ?? Number.NaN
+      }
+      if (Number.isNaN(value)) value = grab(text, /median\D*?([\d.]+) ?ms/)
+      return [{label: '`tug run -- true`, start to exit', unit: 'ms', value, target: ['<', 400, '< 400 ms (issue 6)']}]
+    },
+  },
+]
+
+const selected = BENCHMARKS.filter((b) => only.length === 0 || only.includes(b.name))
+const present = selected.filter((b) => existsSync(join(root, b.file)))
+const missing = selected.filter((b) => !existsSync(join(root, b.file)))
+
+spawnSync(process.execPath, [join(root, 'scripts', 'build.js'), '--if-needed'], {cwd: root, stdio: 'inherit'})
+mkdirSync(join(root, 'bench', 'out'), {recursive: true})
+
+const loadBefore = loadavg()
+const started = new Date()
+const results = new Map(present.map((b) => [b.name, {runs: [], failures: [], seconds: []}]))
+for (let round = 1; round <= runs; round++) {
+  for (const bench of present) {
+    const args = quick ? bench.quickArgs : bench.args
+    process.stderr.write(`[bench ${round}/${runs}] ${bench.file} ${args.join(' ')}\n`)
+    const t0 = performance.now()
+    const run = spawnSync(process.execPath, [join(root, bench.file), ...args], {cwd: root, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, timeout: 5 * 60_000})
+    const seconds = (performance.now() - t0) / 1000
+    const text = `${run.stdout ?? ''}`
+    writeFileSync(join(root, 'bench', 'out', `${bench.name}.${round}.txt`), `$ node ${bench.file} ${args.join(' ')}\n${text}${run.stderr ? `\n[stderr]\n${run.stderr}` : ''}`)
+    const entry = results.get(bench.name)
+    entry.seconds.push(seconds)
+    if (run.status !== 0) {
+      entry.failures.push(`run ${round}: exit status ${run.status ?? run.signal}${run.error ? ` (${run.error.message})` : ''}`)
+    }
+    let figures = []
+    try {
+      figures = bench.figures(text)
+    } catch (error) {
+      entry.failures.push(`run ${round}: output not understood (${error.message})`)
+    }
+    entry.runs.push(figures)
+    process.stderr.write(`  ${seconds.toFixed(1)} s: ${figures.map((f) => `${f.value ?? 'n/a'} ${f.unit}`).join(', ')}\n`)
+  }
+}
+const loadAfter = loadavg()
+
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b)
+  const middle = Math.floor(sorted.length / 2)
+  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
+}
+
+function fmt(value) {
+  if (value === undefined || Number.isNaN(value)) return 'n/a'
+  const digits = Math.abs(value) >= 100 ? 0 : Math.abs(value) >= 10 ? 1 : 2
+  return value.toLocaleString('en', {minimumFractionDigits: digits, maximumFractionDigits: digits})
+}
+
+function meets(target, value) {
+  if (!target || Number.isNaN(value)) return ''
+  const [op, bound] = target
+  const ok = op === '<=' ? value <= bound : op === '<' ? value < bound : op === '>=' ? value >= bound : value > bound
+  return ok ? 'yes' : '**no**'
+}
+
+const cpu = cpus()
+const lines = [
+  '# tug benchmark results',
+  '',
+  `Written by \`npm run bench\` (\`scripts/bench.js\`): every benchmark in \`bench/\` run ${runs} time${runs === 1 ? '' : 's'}, interleaved;`,
+  'each figure is the median of the runs, with the spread (min–max) beside it. Targets are the',
+  "issues' own; a figure with no target is reported only. Timings on a shared or busy machine vary:",
+  'read the load average with them.',
+  '',
+  '## Machine',
+  '',
+  `- CPU: ${cpu[0]?.model?.trim() ?? 'unknown'}, ${cpu.length} logical cores`,
+  `- Memory: ${(totalmem() / 1024 ** 3).toFixed(1)} GiB`,
+  `- OS: ${type()} ${release()}`,
+  `- Node: ${process.version}`,
+  `- Date: ${started.toISOString().replace(/\.\d+Z$/, 'Z')} (took ${((Date.now() - started.getTime()) / 60_000).toFixed(1)} min)`,
+  `- Load average (1, 5, 15 min): ${loadBefore.map((l) => l.toFixed(2)).join(', ')} before, ${loadAfter.map((l) => l.toFixed(2)).join(', ')} after`,
+  ...(quick ? ['- **--quick**: shortened benchmarks, to check the runner, not the machine'] : []),
+  '',
+  '## Figures',
+  '',
+  '| benchmark | figure | median | min–max | unit | target | met |',
+  '|---|---|---:|---:|---|---|---|',
+]
+for (const bench of present) {
+  const entry = results.get(bench.name)
+  const first = entry.runs.find((r) => r.length > 0) ?? []
+  for (const [index, figure] of first.entries()) {
+    const values = entry.runs.map((r) => r[index]?.value).filter((v) => typeof v === 'number' && !Number.isNaN(v))
+    const mid = values.length > 0 ? median(values) : Number.NaN
+    const spread = values.length > 0 ? `${fmt(Math.min(...values))}–${fmt(Math.max(...values))}` : 'n/a'
+    const runsNote = values.length === entry.runs.length ? '' : ` (${values.length} of ${entry.runs.length} runs)`
+    lines.push(`| ${bench.name} | ${figure.label}${runsNote} | ${fmt(mid)} | ${spread} | ${figure.unit} | ${figure.target?.[2] ?? '—'} | ${meets(figure.target, mid)} |`)
+  }
+  if (first.length === 0) lines.push(`| ${bench.name} | (no figures: see below) | n/a | n/a | | | |`)
+}
+lines.push('', '## How each ran', '')
+for (const bench of present) {
+  const entry = results.get(bench.name)
+  const args = quick ? bench.quickArgs : bench.args
+  const times = entry.seconds.map((s) => `${s.toFixed(0)} s`).join(', ')
+  lines.push(`- \`node ${bench.file}${args.length ? ` ${args.join(' ')}` : ''}\`: ${entry.runs.length} runs (${times})${entry.failures.length ? `; **${entry.failures.join('; ')}**` : ''}`)
+}
+for (const bench of missing) lines.push(`- \`${bench.file}\`: not in this checkout when the report was made`)
+lines.push('', `Full outputs of the last report's runs: \`bench/out/\` (not committed).`, '')
+
+writeFileSync(out, lines.join('\n'))
+process.stdout.write(`${lines.slice(lines.indexOf('## Figures')).join('\n')}\nWrote ${relative(root, out)}\n`)
+process.exitCode = [...results.values()].some((r) => r.failures.length > 0) ? 1 : 0
