@@ -106,6 +106,8 @@ interface Slot {
   phase: Phase
   handle?: DynoHandle
   port?: number
+  /** The loopback address a web dyno was found listening on. */
+  host?: string
   releaseId?: string
   command?: string
   stopReason?: StopReason
@@ -389,7 +391,7 @@ export class DynoManager implements Runtime {
     const result: WebDyno[] = []
     for (const slot of this.appSlots(app.id)) {
       if (slot.oneOff || slot.type !== 'web' || slot.port === undefined || !slot.handle) continue
-      result.push({name: slot.name, host: this.ports.host, port: slot.port, state: slot.phase})
+      result.push({name: slot.name, host: slot.host ?? this.ports.host, port: slot.port, state: slot.phase})
     }
     return result.sort((a, b) => a.name.localeCompare(b.name, 'en', {numeric: true}))
   }
@@ -673,8 +675,14 @@ export class DynoManager implements Runtime {
     const deadline = this.now() + this.bootTimeoutMs
     const poll = async (): Promise<void> => {
       if (slot.handle !== handle || slot.phase !== 'starting') return
-      if (await this.isAccepting(port, this.ports.host)) {
-        if (slot.handle === handle) this.markUp(slot)
+      // An app that listens on `localhost` may get only ::1 (Node resolves localhost to it first on
+      // some systems): either loopback counts, and the router is told which one.
+      for (const host of [this.ports.host, '::1']) {
+        if (!(await this.isAccepting(port, host))) continue
+        if (slot.handle === handle) {
+          slot.host = host
+          this.markUp(slot)
+        }
         return
       }
       if (slot.handle !== handle || slot.phase !== 'starting') return
@@ -747,6 +755,7 @@ export class DynoManager implements Runtime {
     slot.handle = undefined
     if (slot.port !== undefined) this.ports.release(slot.port)
     slot.port = undefined
+    slot.host = undefined
     slot.memoryBytes = undefined
     clearTimeout(slot.bootTimer)
     clearTimeout(slot.ttlTimer)

@@ -96,7 +96,9 @@ interface Harness {
 
 const harnesses: Harness[] = []
 
-async function harness(options: {bootTimeoutMs?: number; store?: Store; backend?: FakeBackend; webAccepts?: boolean} = {}): Promise<Harness> {
+async function harness(
+  options: {bootTimeoutMs?: number; store?: Store; backend?: FakeBackend; webAccepts?: boolean; acceptsOn?: string} = {},
+): Promise<Harness> {
   const store = options.store ?? new Store({path: ':memory:'})
   const backend = options.backend ?? new FakeBackend()
   const lines: string[] = []
@@ -124,7 +126,8 @@ async function harness(options: {bootTimeoutMs?: number; store?: Store; backend?
     logs: {write: (_app, input) => lines.push(`${input.source}[${input.dyno}]: ${input.message}`)},
     backend,
     ports: new PortAllocator({probe: async () => nextPort++}),
-    isAccepting: async (port) => options.webAccepts !== false || accepting.has(port),
+    isAccepting: async (port, host) =>
+      (options.acceptsOn === undefined || options.acceptsOn === host) && (options.webAccepts !== false || accepting.has(port)),
     bootTimeoutMs: options.bootTimeoutMs ?? 60_000,
     stopGraceMs: 1000,
     reconcileIntervalMs: 60_000,
@@ -293,6 +296,12 @@ describe('runtime: the dyno manager over a fake backend', () => {
     await waitFor(() => h.backend.handles.length === 2, {what: 'restart'})
     h.accepting.add((h.backend.handles[1] as FakeHandle).spec.port as number)
     await allUp(h, ['web.1:up'])
+  })
+
+  it('a web dyno listening on ::1 only is up, and the router is told so', async () => {
+    const h = await harness({acceptsOn: '::1'})
+    await allUp(h, ['web.1:up'])
+    assert.deepEqual(h.manager.webDirectory().list('shop').map((d) => d.host), ['::1'])
   })
 
   it('runs a before-stop hook (the router drains) before SIGTERM to a web dyno', async () => {
