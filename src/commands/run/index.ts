@@ -3,6 +3,7 @@ import {Flags} from '@oclif/core'
 import {appFlags, TugCommand} from '../../lib/cli/base-command.js'
 import {RemoteExitError, RuntimeError} from '../../lib/errors.js'
 import {attach} from '../../lib/run/attach.js'
+import {attachUpgrade} from '../../lib/run/upgrade.js'
 import {splitRunArgv, valueFlagSpellings} from '../../lib/run/argv.js'
 import {commandLine, dynoBody} from '../../lib/run/dyno-body.js'
 
@@ -15,7 +16,11 @@ export const runFlags = {
 export default class Run extends TugCommand<{dyno: string; status: number}> {
   static override description = `run a command in a one-off dyno, attached to your terminal
 
-tug exits with the remote command's exit status. The words of COMMAND are joined with spaces and run by a shell, so quote what the remote shell should see as one word. TUG_CA_FILE names an extra CA to trust for the attach connection (NODE_EXTRA_CA_CERTS works too).`
+tug exits with the remote command's exit status. The words of COMMAND are joined with spaces and run by a shell, so quote what the remote shell should see as one word.
+
+With a terminal on both stdin and stdout (and no --no-tty) the command runs under a pseudo-terminal of the same size; otherwise stdin is streamed to it (its end included) and stdout and stderr stay apart. Ctrl-C goes to the command; a second one within a second detaches (the dyno gets SIGHUP).
+
+tug attaches over the API's own port (an HTTP Upgrade, through HTTPS_PROXY/HTTP_PROXY unless NO_PROXY matches) and falls back to the rendezvous protocol for servers without it; TUG_ATTACH=rendezvous forces that. TUG_CA_FILE names an extra CA to trust for the attach connection (NODE_EXTRA_CA_CERTS works too).`
 
   static override examples = [
     '<%= config.bin %> run -a shop bash',
@@ -44,7 +49,8 @@ tug exits with the remote command's exit status. The words of COMMAND are joined
     const command = commandLine(split.command)
     const app = this.requireApp(flags)
     const {env, stdin, stdout, stderr} = this.io
-    const body = dynoBody(command, flags, {attach: true, env, stdout})
+    const tty = !flags['no-tty'] && Boolean(stdin.isTTY) && Boolean(stdout.isTTY)
+    const body = dynoBody(command, flags, {attach: true, env, stdout, tty})
     const api = await this.api()
     const dyno = await this.action(`Running ${command} on ${app}`, () => api.dynos.create(app, body), (d) => `up, ${d.name}`)
     if (!dyno.attach_url) {
@@ -52,8 +58,12 @@ tug exits with the remote command's exit status. The words of COMMAND are joined
         hint: `Use \`tug run:detached\` and \`tug logs -a ${app} -d ${dyno.name}\` instead.`,
       })
     }
-    const tty = !flags['no-tty'] && Boolean(stdin.isTTY)
-    const status = await attach(dyno.attach_url, {stdin, stdout, stderr, tty}, {caFile: env.TUG_CA_FILE || undefined, env})
+    const caFile = env.TUG_CA_FILE || undefined
+    const onDetach = (message: string): void => this.info(message)
+    const upgradeUrl = env.TUG_ATTACH === 'rendezvous' ? undefined : dyno.attach_upgrade_url
+    const status = upgradeUrl
+      ? await attachUpgrade(upgradeUrl, {stdin, stdout, stderr, tty}, {token: (await this.target()).token, env, caFile, onDetach})
+      : await attach(dyno.attach_url, {stdin, stdout, stderr, tty}, {caFile, env, onDetach})
     if (status !== 0) throw new RemoteExitError(status)
     return {dyno: dyno.name, status}
   }

@@ -9,6 +9,7 @@ import {connect, rootCertificates, type TLSSocket} from 'node:tls'
 
 import {NetworkError, RuntimeError, UsageError} from '../errors.js'
 import type {InStream, OutStream} from '../cli/io.js'
+import {enterRawMode, flushed, InterruptTracker} from './terminal.js'
 
 export interface AttachIo {
   stdin: InStream
@@ -25,6 +26,11 @@ export interface AttachOptions {
   connectTimeoutMs?: number
   /** Called once the session is up (the handshake line arrived). */
   onReady?: () => void
+  /** Where SIGINT, SIGTERM and SIGHUP come from; default the process. */
+  signals?: NodeJS.EventEmitter
+  now?: () => number
+  /** Told when the user detached (a second Ctrl-C within a second). */
+  onDetach?: (message: string) => void
 }
 
 export const EXIT_MARKER = '\uFFFF heroku-command-exit-status: '
@@ -33,6 +39,9 @@ const MARKER_LINE = /^\uFFFF heroku-command-exit-status: (\d+)\r?$/
 /** A marker line is short; anything longer after U+FFFF is ordinary output. */
 const MAX_MARKER_LINE = 128
 const EOT = Buffer.from([0x04])
+const ETX = Buffer.from([0x03])
+/** The status tug exits with when the user detaches (as a shell does for Ctrl-C). */
+const DETACHED_STATUS = 130
 
 /** Makes the shell print the exit status last, as Heroku's `run -x` does. */
 export function withExitMarker(command: string): string {
@@ -131,7 +140,7 @@ const TRUST_ERRORS = new Set([
   'ERR_TLS_CERT_ALTNAME_INVALID',
 ])
 
-function trustedCas(options: AttachOptions): string[] | undefined {
+export function trustedCas(options: Pick<AttachOptions, 'caFile' | 'env'>): string[] | undefined {
   if (!options.caFile) return undefined
   const env = options.env ?? process.env
   const cas = [...rootCertificates]
@@ -160,14 +169,33 @@ export function attach(attachUrl: string, io: AttachIo, options: AttachOptions =
     let ready = false
     let settled = false
     let handshake: Buffer = Buffer.alloc(0)
-    let rawMode = false
+    let restoreTerminal = (): void => {}
+    let detached = false
+    const signals = options.signals ?? process
+    const interrupts = new InterruptTracker(options.now)
+    const detach = (): void => {
+      options.onDetach?.('Detached: the dyno gets SIGHUP.')
+      detached = true
+      socket.destroy()
+    }
 
     const socket: TLSSocket = connect({host, port, ca, servername: isIP(host) ? undefined : host, minVersion: 'TLSv1.2'})
     socket.setTimeout(options.connectTimeoutMs ?? 30_000)
 
     const onStdinData = (chunk: Buffer | string): void => {
+      if (io.tty && (typeof chunk === 'string' ? chunk.includes('\x03') : chunk.includes(0x03)) && interrupts.hit() === 'detach') {
+        detach()
+        return
+      }
       socket.write(chunk)
     }
+    // Without a terminal, Ctrl-C reaches tug as SIGINT: forwarded as 0x03 (section 3.2), which the
+    // server turns into SIGINT to the dyno's group.
+    const onSigint = (): void => {
+      if (interrupts.hit() === 'detach') detach()
+      else if (!socket.destroyed) socket.write(ETX)
+    }
+    const onHangup = (): void => detach()
     const onStdinEnd = (): void => {
       if (!socket.destroyed) socket.write(EOT)
     }
@@ -175,15 +203,21 @@ export function attach(attachUrl: string, io: AttachIo, options: AttachOptions =
       io.stdin.removeListener('data', onStdinData)
       io.stdin.removeListener('end', onStdinEnd)
       io.stdin.pause()
-      if (rawMode) io.stdin.setRawMode?.(false)
+      signals.removeListener('SIGINT', onSigint)
+      signals.removeListener('SIGTERM', onHangup)
+      signals.removeListener('SIGHUP', onHangup)
+      restoreTerminal()
     }
     const settle = (error: Error | undefined, status?: number): void => {
       if (settled) return
       settled = true
       stopStdin()
       socket.destroy()
-      if (error) reject(error)
-      else resolve(status ?? 0)
+      void Promise.all([flushed(io.stdout), flushed(io.stderr)]).then(() => {
+        if (detached) resolve(DETACHED_STATUS)
+        else if (error) reject(error)
+        else resolve(status ?? 0)
+      })
     }
     const write = (bytes: Buffer): void => {
       if (bytes.length === 0) return
@@ -199,11 +233,14 @@ export function attach(attachUrl: string, io: AttachIo, options: AttachOptions =
       socket.setTimeout(0)
       socket.write(`${secret}\r\n`)
       if (io.tty && io.stdin.isTTY && io.stdin.setRawMode) {
-        io.stdin.setRawMode(true)
-        rawMode = true
+        restoreTerminal = enterRawMode(io.stdin)
       } else {
         io.stdin.on('end', onStdinEnd)
+        signals.on('SIGINT', onSigint)
+        if ((io.stdin as InStream & {readableEnded?: boolean}).readableEnded) onStdinEnd()
       }
+      signals.on('SIGTERM', onHangup)
+      signals.on('SIGHUP', onHangup)
       io.stdin.on('data', onStdinData)
       io.stdin.resume()
     })
@@ -227,6 +264,8 @@ export function attach(attachUrl: string, io: AttachIo, options: AttachOptions =
     })
 
     socket.on('error', (error: Error & {code?: string}) => {
+      // Our write raced the server's close (stdin's EOT after the output ended): 'close' decides.
+      if (ready && (error.code === 'EPIPE' || error.code === 'ECONNRESET')) return
       if (error.code && TRUST_ERRORS.has(error.code)) {
         settle(
           new NetworkError(`Cannot attach to the dyno: the certificate of ${host}:${port} is not trusted (${error.message}).`, {

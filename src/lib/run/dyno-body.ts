@@ -21,7 +21,8 @@ export function commandLine(argv: string[]): string {
 export function dynoBody(
   command: string,
   flags: RunFlags,
-  context: {attach: boolean; env: NodeJS.ProcessEnv; stdout?: OutStream},
+  /** `tty: false`: the client cannot be a terminal (stdin or stdout is not a TTY), so no pty either. */
+  context: {attach: boolean; env: NodeJS.ProcessEnv; stdout?: OutStream; tty?: boolean},
 ): DynoCreateBody {
   const env: Record<string, string | number> = {TERM: context.env.TERM || 'xterm-256color'}
   const terminal = context.stdout?.isTTY ? context.stdout : undefined
@@ -33,7 +34,7 @@ export function dynoBody(
     attach: context.attach,
     env,
   }
-  if (flags['no-tty']) body.force_no_tty = true
+  if (flags['no-tty'] || context.tty === false) body.force_no_tty = true
   if (flags.size) body.size = flags.size
   if (flags.type) body.type = flags.type
   return body

@@ -12,7 +12,7 @@ import {spawn as nodeSpawn, type ChildProcess} from 'node:child_process'
 import {EventEmitter} from 'node:events'
 import {createRequire} from 'node:module'
 import {constants as osConstants} from 'node:os'
-import {Readable} from 'node:stream'
+import {PassThrough, Readable} from 'node:stream'
 
 import type {DynoHandle, DynoIo, DynoIoStream, DynoSpec} from './backend.js'
 
@@ -85,15 +85,17 @@ function signalGroup(pid: number | undefined, signal: NodeJS.Signals): void {
   }
 }
 
+/** Calls `listener` once every stream has closed, also when some closed before this call. */
 function whenClosed(streams: Array<Readable | null>, listener: () => void): void {
-  let open = streams.filter((s) => s !== null).length
-  if (open === 0) {
+  const open = streams.filter((s): s is Readable => s !== null && !s.closed)
+  let left = open.length
+  if (left === 0) {
     queueMicrotask(listener)
     return
   }
-  for (const stream of streams) {
-    stream?.once('close', () => {
-      if (--open === 0) listener()
+  for (const stream of open) {
+    stream.once('close', () => {
+      if (--left === 0) listener()
     })
   }
 }
@@ -106,13 +108,37 @@ export function spawnAttached(shell: string, spec: DynoSpec, env: Record<string,
   return spawnPipes(shell, spec, env)
 }
 
+/**
+ * A child process whose output streams are gates of our own: Node resumes a child's own stdout and
+ * stderr when it exits (to let them drain), which would pour output nobody reads yet into the log
+ * only. Piping through a PassThrough keeps the pause, with one buffer of slack.
+ */
+class PipeChild extends EventEmitter implements ChildLike {
+  readonly stdout: PassThrough | null
+  readonly stderr: PassThrough | null
+
+  constructor(readonly child: ChildProcess) {
+    super()
+    this.stdout = child.stdout ? child.stdout.pipe(new PassThrough()) : null
+    this.stderr = child.stderr ? child.stderr.pipe(new PassThrough()) : null
+    // Paused before anyone listens: adding a 'data' listener does not resume an explicitly paused stream.
+    this.stdout?.pause()
+    this.stderr?.pause()
+    child.on('error', (error) => this.emit('error', error))
+    child.once('exit', (code, signal) => this.emit('exit', code, signal))
+  }
+
+  get pid(): number | undefined {
+    return this.child.pid
+  }
+}
+
 function spawnPipes(shell: string, spec: DynoSpec, env: Record<string, string>): AttachedProcess {
-  const child: ChildProcess = nodeSpawn(shell, ['-c', spec.command], {cwd: spec.cwd, env, detached: true, stdio: ['pipe', 'pipe', 'pipe']})
+  const child = new PipeChild(nodeSpawn(shell, ['-c', spec.command], {cwd: spec.cwd, env, detached: true, stdio: ['pipe', 'pipe', 'pipe']}))
+  const stdin = child.child.stdin
   const outputs = [child.stdout, child.stderr]
-  // Paused before anyone listens: adding a 'data' listener does not resume an explicitly paused stream.
-  for (const stream of outputs) stream?.pause()
   // A process that exits without reading its input makes our writes fail with EPIPE: not an error.
-  child.stdin?.on('error', () => {})
+  stdin?.on('error', () => {})
   const io: DynoIo = {
     tty: false,
     onData(listener) {
@@ -122,10 +148,10 @@ function spawnPipes(shell: string, spec: DynoSpec, env: Record<string, string>):
     onEnd: (listener) => whenClosed(outputs, listener),
     pause: () => outputs.forEach((s) => s?.pause()),
     resume: () => outputs.forEach((s) => s?.resume()),
-    write: (data) => (child.stdin && !child.stdin.destroyed && !child.stdin.writableEnded ? child.stdin.write(data) : true),
-    onDrain: (listener) => void child.stdin?.on('drain', listener),
+    write: (data) => (stdin && !stdin.destroyed && !stdin.writableEnded ? stdin.write(data) : true),
+    onDrain: (listener) => void stdin?.on('drain', listener),
     endInput: () => {
-      if (child.stdin && !child.stdin.writableEnded) child.stdin.end()
+      if (stdin && !stdin.writableEnded) stdin.end()
     },
     resize: () => {},
     signal: (signal) => signalGroup(child.pid, signal),

@@ -56,7 +56,7 @@ describe('run commands', () => {
     it('creates an attached dyno with the exit marker, relays its output and exits 0', async () => {
       sessionOutput = `hi\r\n${MARK}0\r\n`
       nock(API)
-        .post('/apps/shop/dynos', {command: `echo hi ; echo "${MARK}$?"`, attach: true, env: {TERM: 'xterm'}})
+        .post('/apps/shop/dynos', {command: `echo hi ; echo "${MARK}$?"`, attach: true, env: {TERM: 'xterm'}, force_no_tty: true})
         .reply(201, attached())
       const result = await runCommand(Run, ['-a', 'shop', '--', 'echo', 'hi'], {env: env()})
       assert.equal(result.stdout, 'hi\r\n')
