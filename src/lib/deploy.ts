@@ -46,7 +46,7 @@ export async function deploy(
   options: {pollMs?: number; version?: string} = {},
 ): Promise<DeployResult> {
   const pollMs = options.pollMs ?? 1000
-  const packed = await steps.action(`Packing ${dir}`, () => steps.pack(dir), (p) => `done, ${p.files} files (${formatBytes(p.data.length)})`)
+  const packed = await steps.action(`Packing ${dir}`, () => steps.pack(dir), (p) => `done, ${p.files} ${p.files === 1 ? 'file' : 'files'} (${formatBytes(p.data.length)})`)
   if (packed.files === 0) throw new RuntimeError(`Nothing to deploy in ${dir}: every file is ignored or the directory is empty.`)
   const source = await steps.action('Uploading source', async () => {
     const created = await api.sources.create(app)

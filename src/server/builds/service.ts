@@ -230,7 +230,7 @@ export class BuildService {
         if (error instanceof UnpackError) throw new BuildFailure(`The source could not be unpacked: ${error.message}`)
         throw error
       }
-      output.line(`       ${unpacked.files} files, ${unpacked.bytes} bytes`)
+      output.line(`       ${unpacked.files} ${unpacked.files === 1 ? 'file' : 'files'}, ${unpacked.bytes} bytes`)
       output.line('-----> Reading the Procfile')
       const types = parseProcfile(readProcfile(dir))
       output.line(`       Process types: ${types.map((t) => `${t.name} (${t.command})`).join(', ')}`)
