@@ -1,0 +1,244 @@
+// `tug run` end to end (issue 6): the real CLI against a real control plane, over tug's own
+// attach path (tug-attach/1 on the API port) and over rendezvous (section 3), with pipes and under
+// a pseudo-terminal driven through node-pty.
+import assert from 'node:assert/strict'
+import {spawn} from 'node:child_process'
+import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {createRequire} from 'node:module'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {connect} from 'node:tls'
+
+import {BIN, cleanEnv, ROOT, startControlPlane, type ControlPlane} from '../helpers/control-plane.js'
+import {waitFor, withDeadline} from '../server/runtime/wait-for.js'
+
+const ACCEPT = 'application/vnd.heroku+json; version=3'
+const MARK = '\uFFFF heroku-command-exit-status: '
+const APP = 'runner'
+
+interface Pty {
+  pid: number
+  onData(listener: (data: string) => void): void
+  onExit(listener: (event: {exitCode: number; signal?: number}) => void): void
+  write(data: string): void
+  resize(cols: number, rows: number): void
+  kill(signal?: string): void
+}
+const pty = createRequire(import.meta.url)('node-pty') as {
+  spawn(file: string, args: string[], options: {cols: number; rows: number; cwd: string; env: NodeJS.ProcessEnv; name: string}): Pty
+}
+
+/** A client that speaks only section 3: TLS, secret + CRLF, drop the first chunk, raw bytes. */
+function rendezvousClient(attachUrl: string, ca: string, input?: Buffer): Promise<{firstChunk: string; output: Buffer; closedEarly: boolean}> {
+  const url = new URL(attachUrl)
+  return new Promise((resolve, reject) => {
+    const socket = connect({host: url.hostname, port: Number(url.port), ca, servername: url.hostname === '127.0.0.1' ? undefined : url.hostname})
+    let first: string | undefined
+    const rest: Buffer[] = []
+    socket.once('secureConnect', () => {
+      socket.write(`${url.pathname.slice(1)}${url.search}\r\n`)
+      if (input) socket.write(input)
+    })
+    socket.on('data', (chunk: Buffer) => {
+      // Exactly what Heroku's Node CLI does: the whole first data event is the handshake.
+      if (first === undefined) first = chunk.toString('utf8')
+      else rest.push(chunk)
+    })
+    socket.on('error', reject)
+    socket.on('close', () => resolve({firstChunk: first ?? '', output: Buffer.concat(rest), closedEarly: first === undefined}))
+  })
+}
+
+describe('e2e: tug run, attached', function () {
+  this.timeout(240_000)
+  let plane: ControlPlane
+  let codeDir: string
+  let caFile: string
+  const env = (): Record<string, string> => ({TUG_CA_FILE: caFile})
+
+  const api = async (method: string, path: string, body?: unknown): Promise<{status: number; json: Record<string, unknown>}> => {
+    const response = await fetch(plane.url + path, {
+      method,
+      headers: {Accept: ACCEPT, Authorization: `Bearer ${plane.token}`, 'Content-Type': 'application/json'},
+      body: body === undefined ? undefined : JSON.stringify(body),
+    })
+    return {status: response.status, json: (await response.json()) as Record<string, unknown>}
+  }
+
+  /** The CLI through a shell pipeline (`tug run ... | wc -c`), as a user types it. */
+  const pipeline = (script: string, timeoutMs = 200_000): Promise<{code: number | null; stdout: string; stderr: string}> =>
+    new Promise((resolve, reject) => {
+      const child = spawn('bash', ['-c', script], {
+        cwd: ROOT,
+        env: cleanEnv({HOME: plane.home, TUG_API_URL: plane.url, TUG_API_KEY: plane.token, TUG: `${process.execPath} ${BIN}`, ...env()}),
+        stdio: ['ignore', 'pipe', 'pipe'],
+      })
+      let stdout = ''
+      let stderr = ''
+      child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c))
+      child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c))
+      const timer = setTimeout(() => {
+        child.kill('SIGKILL')
+        reject(new Error(`${script} took longer than ${timeoutMs} ms\n${stdout}\n${stderr}`))
+      }, timeoutMs)
+      child.on('close', (code) => {
+        clearTimeout(timer)
+        resolve({code, stdout, stderr})
+      })
+    })
+
+  before(async function () {
+    this.timeout(120_000)
+    plane = await startControlPlane({env: {TUG_RENDEZVOUS_PORT: '0', TUG_ROUTER_PORT: '0'}})
+    const match = /CA file: (\S+)\)/.exec(plane.output())
+    assert.ok(match, `tug server prints its rendezvous CA file:\n${plane.output()}`)
+    caFile = match[1] as string
+    codeDir = mkdtempSync(join(tmpdir(), 'tug-run-code-'))
+    writeFileSync(join(codeDir, 'Procfile'), 'worker: sleep 1000\n')
+    assert.equal((await plane.run(['apps:create', APP])).code, 0)
+    const deployed = await plane.run(['deploy', codeDir, '-a', APP], {timeoutMs: 90_000})
+    assert.equal(deployed.code, 0, deployed.stderr)
+  })
+
+  after(async () => {
+    await plane?.close()
+    if (codeDir) rmSync(codeDir, {recursive: true, force: true})
+  })
+
+  it("exits with the remote command's status: tug run -- 'exit 3' exits 3", async () => {
+    const result = await plane.run(['run', '-a', APP, '--', 'exit 3'], {env: env(), timeoutMs: 60_000})
+    assert.equal(result.code, 3, result.stderr)
+    assert.equal(result.stdout, '')
+  })
+
+  it("streams stdin with its end: printf 'a\\nb\\n' | tug run --no-tty -- wc -l prints 2", async () => {
+    const result = await plane.run(['run', '-a', APP, '--no-tty', '--', 'wc -l'], {env: env(), input: 'a\nb\n', timeoutMs: 60_000})
+    assert.equal(result.code, 0, result.stderr)
+    assert.equal(result.stdout.trim(), '2')
+  })
+
+  it('keeps stdout and stderr apart, and the output reaches the app log as app[run.N]', async () => {
+    const result = await plane.run(['run', '-a', APP, '--', 'echo out; echo err >&2; echo "$DYNO"'], {env: env(), timeoutMs: 60_000})
+    assert.equal(result.code, 0, result.stderr)
+    const dyno = result.stdout.split('\n')[1] ?? ''
+    assert.match(dyno, /^run\.\d+$/)
+    assert.equal(result.stdout, `out\n${dyno}\n`)
+    assert.match(result.stderr, /^err$/m)
+    assert.doesNotMatch(result.stderr, /^out$/m)
+    const logs = await waitFor(
+      async () => {
+        const text = (await plane.run(['logs', '-a', APP, '-n', '200'])).stdout
+        return text.includes(`app[${dyno}]: err`) ? text : undefined
+      },
+      {timeoutMs: 30_000, what: 'the run output in the app log'},
+    )
+    assert.match(logs, new RegExp(`app\\[${dyno.replace('.', '\\.')}\\]: out`))
+  })
+
+  it("large output arrives whole: tug run -- 'yes | head -c 50000000' | wc -c prints 50000000", async () => {
+    const result = await pipeline(`$TUG run -a ${APP} -- 'yes | head -c 50000000' | wc -c`)
+    assert.equal(result.code, 0, result.stderr)
+    assert.equal(result.stdout.trim(), '50000000')
+  })
+
+  it('a slow reader loses nothing (the dyno waits for it)', async () => {
+    const result = await pipeline(`$TUG run -a ${APP} -- 'head -c 8000000 /dev/zero | tr "\\\\0" x; echo; echo done' | (sleep 3; wc -c)`)
+    assert.equal(result.code, 0, result.stderr)
+    assert.equal(result.stdout.trim(), String(8_000_000 + 1 + 5))
+  })
+
+  it('under a terminal: runs tty, sized from the client, echoes keys, sees a resize, forwards Ctrl-C', async () => {
+    const script = 'tty; stty size; read -r line; echo "got:$line"; while read -r again; do stty size; done'
+    const term = pty.spawn(process.execPath, [BIN, 'run', '-a', APP, '--', script], {
+      cols: 100,
+      rows: 30,
+      cwd: ROOT,
+      name: 'xterm',
+      env: cleanEnv({HOME: plane.home, TUG_API_URL: plane.url, TUG_API_KEY: plane.token, ...env()}),
+    })
+    let screen = ''
+    term.onData((data) => (screen += data))
+    const exited = new Promise<{exitCode: number}>((resolve) => term.onExit(resolve))
+    try {
+      await waitFor(() => /\/dev\/pts\/\d+/.test(screen) && /30 100/.test(screen), {timeoutMs: 60_000, what: `tty and its size in:\n${screen}`})
+      term.write('hello\r')
+      // The remote terminal echoes the keys, then the command answers.
+      await waitFor(() => /hello/.test(screen) && /got:hello/.test(screen), {timeoutMs: 30_000, what: `echo and answer in:\n${screen}`})
+      term.resize(120, 40)
+      // The CLI learns of the resize by SIGWINCH, asynchronously: ask the dyno for its size until it changed.
+      let asked = 0
+      await waitFor(
+        () => {
+          if (/40 120/.test(screen)) return true
+          if (Date.now() - asked > 500) {
+            asked = Date.now()
+            term.write('\r')
+          }
+          return undefined
+        },
+        {timeoutMs: 30_000, what: `the new size in:\n${screen}`},
+      )
+      term.write('\x03')
+      const {exitCode} = await withDeadline(exited, 60_000, 'the CLI to exit after Ctrl-C')
+      assert.equal(exitCode, 130, screen)
+    } finally {
+      try {
+        term.kill('SIGKILL')
+      } catch {
+        // already gone
+      }
+    }
+  })
+
+  it('one secret attaches once; a second rendezvous client is refused, and so is an upgrade', async () => {
+    const created = await api('POST', `/apps/${APP}/dynos`, {command: 'echo once', attach: true, force_no_tty: true})
+    assert.equal(created.status, 201)
+    const attachUrl = created.json.attach_url as string
+    assert.match(attachUrl, /^rendezvous:\/\/127\.0\.0\.1:\d+\/[A-Za-z0-9_-]{43}$/)
+    assert.match(created.json.attach_upgrade_url as string, new RegExp(`/apps/${APP}/dynos/${created.json.name as string}/attach$`))
+    const ca = readFileSync(caFile, 'utf8')
+    const first = await withDeadline(rendezvousClient(attachUrl, ca), 60_000, 'the first client')
+    assert.equal(first.firstChunk, 'rendezvous\r\n')
+    assert.equal(first.output.toString('utf8'), 'once\n')
+    const second = await withDeadline(rendezvousClient(attachUrl, ca), 60_000, 'the second client')
+    assert.equal(second.closedEarly, true)
+    assert.equal(second.output.length, 0)
+    const upgrade = await fetch(`${plane.url}/apps/${APP}/dynos/${created.json.name as string}/attach`, {
+      headers: {Authorization: `Bearer ${plane.token}`, Accept: ACCEPT},
+    }).catch(() => undefined)
+    // fetch cannot upgrade; the point is that a plain GET is no attach either.
+    assert.notEqual(upgrade?.status, 101)
+  })
+
+  it('interop: a client speaking only section 3 attaches, sends stdin and EOT, and reads the exit marker', async () => {
+    const command = `read -r x; echo "got:$x"; printf '\\357\\277\\277 kept\\n'; exit 5 ; echo "${MARK}$?"`
+    const created = await api('POST', `/apps/${APP}/dynos`, {command, attach: true, force_no_tty: true, env: {TERM: 'xterm', COLUMNS: 80}})
+    assert.equal(created.status, 201)
+    const ca = readFileSync(caFile, 'utf8')
+    const session = await withDeadline(
+      rendezvousClient(created.json.attach_url as string, ca, Buffer.concat([Buffer.from('abc\n'), Buffer.from([0x04])])),
+      60_000,
+      'the section 3 client',
+    )
+    assert.equal(session.firstChunk, 'rendezvous\r\n')
+    const text = session.output.toString('utf8')
+    // U+FFFF passes through intact, and the marker carries the real status even after `exit 5`.
+    assert.equal(text, `got:abc\n\uFFFF kept\n${MARK}5\n`)
+    const match = /\uFFFF heroku-command-exit-status: (\d+)/.exec(text)
+    assert.equal(match?.[1], '5')
+  })
+
+  it('tug run over rendezvous (TUG_ATTACH=rendezvous) exits with the status too', async () => {
+    const result = await plane.run(['run', '-a', APP, '--', 'echo via rendezvous; exit 4'], {env: {...env(), TUG_ATTACH: 'rendezvous'}, timeoutMs: 60_000})
+    assert.equal(result.code, 4, result.stderr)
+    assert.equal(result.stdout, 'via rendezvous\n')
+  })
+
+  it('time_to_live ends a forgotten session', async () => {
+    const created = await api('POST', `/apps/${APP}/dynos`, {command: 'sleep 300', attach: true, force_no_tty: true, time_to_live: 2})
+    assert.equal(created.status, 201)
+    const ca = readFileSync(caFile, 'utf8')
+    const session = await withDeadline(rendezvousClient(created.json.attach_url as string, ca), 60_000, 'the session to end by time_to_live')
+    assert.equal(session.firstChunk, 'rendezvous\r\n')
+  })
+})
