@@ -83,13 +83,10 @@ describe('e2e: tug server behind a proxy, with --public-url (docs/server.md)', f
     }
   })
 
-  it("attaches tug run through the proxy and exits with the command's status", async function () {
-    const ran = await viaProxy(['run', '-a', 'proxied', '--no-tty', '--', 'exit 5'])
-    if (ran.stderr.includes('returned no attach URL: it does not support attached one-off dynos')) {
-      // PENDING until attached `tug run` (issue 6) is in.
-      this.skip()
-    }
+  it("attaches tug run through the proxy, with the command's output and exit status", async () => {
+    const ran = await viaProxy(['run', '-a', 'proxied', '--no-tty', '--', 'echo "hello from $DYNO"; exit 5'])
     assert.equal(ran.code, 5, ran.stderr)
+    assert.match(ran.stdout, /^hello from run\.\d+$/m)
     assert.ok(seen.some((line) => /^UPGRADE GET \/apps\/proxied\/dynos\/run\.\d+\/attach$/.test(line)), seen.join('\n'))
   })
 })

@@ -131,13 +131,8 @@ describe('e2e: the README quick start, as a new user runs it', function () {
     assert.ok(ps.includes('=== web (Standard-1X): node web.js (2)'), ps.join('\n'))
   })
 
-  it("shows the one-off dyno's output on the terminal, and tug run's exit status", function () {
+  it("shows the one-off dyno's output on the terminal, and tug run's exit status", () => {
     const oneOff = section(demo.stdout, '4. A one-off dyno: its output, and its exit status as tug exits with it', /^\d\. /)
-    if (demo.stderr.includes('returned no attach URL: it does not support attached one-off dynos')) {
-      // PENDING until attached `tug run` (issue 6) is in: the control plane creates the dyno but
-      // hands out no attach URL, so there is no output to show and tug run exits 1.
-      this.skip()
-    }
     assert.ok(
       oneOff.some((line) => /^hello from run\.\d+ in \//.test(line)),
       `the one-off's output is not on the terminal:\n${oneOff.join('\n')}\nstderr: ${demo.stderr}`,
