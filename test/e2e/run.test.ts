@@ -3,6 +3,8 @@
 // a pseudo-terminal driven through node-pty.
 import assert from 'node:assert/strict'
 import {spawn} from 'node:child_process'
+import {createServer as createHttpServer, request as httpRequest, type Server} from 'node:http'
+import {connect as netConnect, type AddressInfo, type Socket} from 'node:net'
 import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {createRequire} from 'node:module'
 import {tmpdir} from 'node:os'
@@ -232,6 +234,113 @@ describe('e2e: tug run, attached', function () {
     const result = await plane.run(['run', '-a', APP, '--', 'echo via rendezvous; exit 4'], {env: {...env(), TUG_ATTACH: 'rendezvous'}, timeoutMs: 60_000})
     assert.equal(result.code, 4, result.stderr)
     assert.equal(result.stdout, 'via rendezvous\n')
+  })
+
+  it('goes through HTTP_PROXY (a CONNECT tunnel for the attach), and NO_PROXY is honoured', async () => {
+    const connects: string[] = []
+    const forwarded: string[] = []
+    const sockets = new Set<Socket>()
+    const proxy: Server = createHttpServer((request, response) => {
+      // Plain proxied API requests (absolute URIs), as undici sends them for http:// targets.
+      forwarded.push(`${request.method} ${request.url}`)
+      const target = new URL(request.url ?? '')
+      const upstream = httpRequest({host: target.hostname, port: target.port, method: request.method, path: target.pathname + target.search, headers: request.headers}, (answer) => {
+        response.writeHead(answer.statusCode ?? 502, answer.headers)
+        answer.pipe(response)
+      })
+      request.pipe(upstream)
+    })
+    proxy.on('connection', (socket: Socket) => {
+      sockets.add(socket)
+      socket.once('close', () => sockets.delete(socket))
+    })
+    proxy.on('connect', (request, client: Socket, head: Buffer) => {
+      connects.push(request.url ?? '')
+      const [host, port] = (request.url ?? '').split(':')
+      const upstream = netConnect(Number(port), host, () => {
+        client.write('HTTP/1.1 200 Connection Established\r\n\r\n')
+        upstream.write(head)
+        upstream.pipe(client)
+        client.pipe(upstream)
+      })
+      upstream.on('error', () => client.destroy())
+      client.on('error', () => upstream.destroy())
+    })
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve))
+    const proxyUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`
+    try {
+      const result = await plane.run(['run', '-a', APP, '--', 'echo proxied; exit 6'], {env: {...env(), HTTP_PROXY: proxyUrl, NO_PROXY: ''}, timeoutMs: 60_000})
+      assert.equal(result.code, 6, result.stderr)
+      assert.equal(result.stdout, 'proxied\n')
+      const api = new URL(plane.url)
+      assert.deepEqual(connects, [`${api.hostname}:${api.port}`], 'one CONNECT tunnel, for the attach')
+      assert.ok(forwarded.some((line) => line.startsWith(`POST ${plane.url}/apps/${APP}/dynos`)), forwarded.join('\n'))
+      connects.length = 0
+      const direct = await plane.run(['run', '-a', APP, '--', 'exit 0'], {env: {...env(), HTTP_PROXY: proxyUrl, NO_PROXY: '127.0.0.1'}, timeoutMs: 60_000})
+      assert.equal(direct.code, 0, direct.stderr)
+      assert.deepEqual(connects, [], 'NO_PROXY: no tunnel')
+    } finally {
+      for (const socket of sockets) socket.destroy()
+      await new Promise<void>((resolve) => proxy.close(() => resolve()))
+    }
+  })
+
+  it('the upgrade path is authenticated and single-use', async () => {
+    const created = await api('POST', `/apps/${APP}/dynos`, {command: 'echo up', attach: true, force_no_tty: true})
+    const path = `/apps/${APP}/dynos/${created.json.name as string}/attach`
+    const upgrade = (token?: string): Promise<string> =>
+      new Promise((resolve, reject) => {
+        const url = new URL(plane.url)
+        const request = httpRequest({host: url.hostname, port: url.port, path, headers: {Connection: 'Upgrade', Upgrade: 'tug-attach/1', ...(token ? {Authorization: `Bearer ${token}`} : {})}})
+        request.once('upgrade', (response, socket: Socket, head: Buffer) => {
+          const chunks: Buffer[] = [head]
+          socket.on('data', (chunk: Buffer) => chunks.push(chunk))
+          socket.once('close', () => resolve(`${response.statusCode} ${Buffer.concat(chunks).toString('latin1')}`))
+        })
+        request.once('response', (response) => {
+          response.resume()
+          resolve(String(response.statusCode))
+        })
+        request.once('error', reject)
+        request.end()
+      })
+    assert.equal(await upgrade(), '401')
+    assert.equal(await upgrade('wrong-token'), '401')
+    const first = await withDeadline(upgrade(plane.token), 60_000, 'the upgraded session')
+    // stdout frame "up\n", then the exit frame {"status":0}.
+    assert.equal(first, '101 \x11\x00\x00\x00\x03up\n\x13\x00\x00\x00\x0c{"status":0}')
+    assert.equal(await upgrade(plane.token), '409')
+  })
+
+  it('a second Ctrl-C within a second detaches, and the dyno gets SIGHUP', async () => {
+    const script = 'trap "echo interrupted" INT; trap "echo hung up; exit 0" HUP; echo ready; while true; do sleep 0.1; done'
+    const child = spawn(process.execPath, [BIN, 'run', '-a', APP, '--', script], {
+      cwd: ROOT,
+      env: cleanEnv({HOME: plane.home, TUG_API_URL: plane.url, TUG_API_KEY: plane.token, ...env()}),
+      stdio: ['pipe', 'pipe', 'pipe'],
+    })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c))
+    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c))
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
+    try {
+      await waitFor(() => stdout.includes('ready'), {timeoutMs: 60_000, what: `ready in ${stdout} ${stderr}`})
+      const dyno = /up, (run\.\d+)/.exec(stderr)?.[1] ?? ''
+      assert.match(dyno, /^run\.\d+$/)
+      child.kill('SIGINT')
+      await waitFor(() => stdout.includes('interrupted'), {timeoutMs: 30_000, what: 'the forwarded SIGINT'})
+      child.kill('SIGINT')
+      child.kill('SIGINT')
+      assert.equal(await withDeadline(exited, 30_000, 'the CLI to detach'), 130)
+      assert.match(stderr, /Detached/)
+      await waitFor(
+        async () => (await plane.run(['logs', '-a', APP, '-n', '300'])).stdout.includes(`app[${dyno}]: hung up`),
+        {timeoutMs: 30_000, what: 'the dyno to get SIGHUP'},
+      )
+    } finally {
+      child.kill('SIGKILL')
+    }
   })
 
   it('time_to_live ends a forgotten session', async () => {

@@ -108,6 +108,8 @@ export function attachUpgradeHandler(deps: {store: Store; hub: AttachHub; socket
       }
       io.onDrain(() => socket.resume())
       socket.on('data', input)
+      // Input ends with a stdinEnd frame; a client that closes its side of the socket has gone.
+      socket.once('end', () => socket.destroy())
       if (socket.destroyed) session.clientGone()
       else socket.once('close', () => session.clientGone())
       if (head.length > 0) input(head)

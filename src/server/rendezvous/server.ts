@@ -50,8 +50,8 @@ export function writeRawInput(io: DynoIo, data: Buffer, state: {ended: boolean})
 
 export function startRendezvous(options: {hub: AttachHub; cert: RendezvousCert; host?: string; port?: number}): Promise<RunningRendezvous> {
   const sockets = new Set<TLSSocket>()
-  // Half-open: a client that ends its side (after its input) still gets the rest of the output.
-  const server: Server = createServer({key: options.cert.key, cert: options.cert.cert, minVersion: 'TLSv1.2', allowHalfOpen: true}, (socket) => {
+  // Not half-open: the protocol ends input with 0x04, so a client that closes its side has gone.
+  const server: Server = createServer({key: options.cert.key, cert: options.cert.cert, minVersion: 'TLSv1.2'}, (socket) => {
     sockets.add(socket)
     socket.once('close', () => sockets.delete(socket))
     handle(options.hub, socket)
