@@ -4,6 +4,7 @@
 // process of the demo is left.
 import assert from 'node:assert/strict'
 import {spawn} from 'node:child_process'
+import {createServer, get as httpGet, type Server} from 'node:http'
 import {mkdtempSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
@@ -167,3 +168,69 @@ describe('e2e: the README quick start, as a new user runs it', function () {
     assert.deepEqual(leftovers, [])
   })
 })
+
+describe('e2e: a second HOME on the same machine, with the router port 5080 taken', function () {
+  this.timeout(120_000)
+  let home: string
+  let holder: Server | undefined
+
+  before(async () => {
+    ensureBuilt()
+    home = realpathSync(mkdtempSync(join(tmpdir(), 'tug-journey-2-')))
+    // Whoever holds 5080 (another demo, or this listener) plays the first HOME's control plane.
+    holder = createServer((_req, res) => res.end('not this HOME\n'))
+    await new Promise<void>((resolve) => {
+      holder!.once('error', () => {
+        holder = undefined
+        resolve()
+      })
+      holder!.listen(5080, '127.0.0.1', () => resolve())
+    })
+  })
+
+  after(async () => {
+    await runTug(['server:stop'], {env: {HOME: home}, timeoutMs: 60_000}).catch(() => undefined)
+    for (const leftover of demoProcesses(home)) {
+      try {
+        process.kill(leftover.pid, 'SIGKILL')
+      } catch {
+        // already gone
+      }
+    }
+    await new Promise<void>((resolve) => (holder ? holder.close(() => resolve()) : resolve()))
+    rmSync(home, {recursive: true, force: true})
+  })
+
+  it("gets a router of its own on a free port, and its web URL leads to its own dynos", async () => {
+    const env = {HOME: home, CI: 'true'}
+    assert.equal((await runTug(['apps:create', 'demo', '--no-remote'], {env})).code, 0)
+    const deployed = await runTug(['deploy', 'examples/demo', '-a', 'demo'], {env, timeoutMs: 60_000})
+    assert.equal(deployed.code, 0, deployed.stderr)
+    const waited = await runTug(['ps:wait', '-a', 'demo', '--wait-interval', '1', '--timeout', '60'], {env, timeoutMs: 70_000})
+    assert.equal(waited.code, 0, waited.stderr)
+    const info = JSON.parse((await runTug(['apps:info', '-a', 'demo', '--json'], {env})).stdout) as {app: {web_url: string}}
+    const url = new URL(info.app.web_url)
+    assert.equal(url.hostname, 'demo.localhost')
+    assert.notEqual(url.port, '5080')
+    const answer = await waitForAnswer(`http://127.0.0.1:${url.port}/`, 'demo.localhost')
+    assert.equal(answer, 'hello from web.1\n')
+  })
+})
+
+/** GET through the router with a Host header (no reliance on *.localhost resolving), retried until a deadline. */
+async function waitForAnswer(url: string, host: string): Promise<string> {
+  const deadline = Date.now() + 20_000
+  for (;;) {
+    const body = await new Promise<string | undefined>((resolve) => {
+      const req = httpGet(url, {headers: {host}}, (res) => {
+        let text = ''
+        res.setEncoding('utf8').on('data', (chunk: string) => (text += chunk))
+        res.on('end', () => resolve(res.statusCode === 200 ? text : undefined))
+      })
+      req.on('error', () => resolve(undefined))
+    })
+    if (body !== undefined) return body
+    if (Date.now() > deadline) throw new Error(`no 200 from ${url} (Host: ${host})`)
+    await new Promise((resolve) => setTimeout(resolve, 300))
+  }
+}

@@ -26,6 +26,10 @@ export default class Server extends TugCommand<void> {
     'router-domain': Flags.string({description: 'also route <app>.DOMAIN (repeatable)', multiple: true}),
     'rendezvous-port': Flags.integer({description: 'TLS port for attaching to one-off dynos the Heroku way, rendezvous://HOST:PORT (0 picks a free one)', default: 5056, min: 0, max: 65_535, env: 'TUG_RENDEZVOUS_PORT'}),
     'rendezvous-host': Flags.string({description: 'address the rendezvous listener listens on', default: '127.0.0.1'}),
+    'fallback-ports': Flags.boolean({
+      description: 'take any free port for the router or rendezvous listener whose port is in use (the embedded control plane does)',
+      hidden: true,
+    }),
     'public-url': Flags.string({
       description: 'the URL clients reach the API at, behind a proxy (log, upload and build-output URLs are built on it) [default: the listen address]',
       env: 'TUG_PUBLIC_URL',
@@ -50,6 +54,15 @@ export default class Server extends TugCommand<void> {
       })
     }
 
+    // The embedded control plane of a second $TUG_HOME: with the router's port taken by another
+    // control plane, its apps' web URLs would lead to the other one's apps of the same name.
+    let routerPort = flags['router-port']
+    let rendezvousPort = flags['rendezvous-port']
+    if (flags['fallback-ports']) {
+      if (routerPort !== 0 && (await portInUse(flags['router-host'], routerPort))) routerPort = 0
+      if (rendezvousPort !== 0 && (await portInUse(flags['rendezvous-host'], rendezvousPort))) rendezvousPort = 0
+    }
+
     const {startServer} = await import('../../server/index.js')
     let server: Awaited<ReturnType<typeof startServer>>
     try {
@@ -57,8 +70,8 @@ export default class Server extends TugCommand<void> {
         dataDir,
         host: flags.host,
         port: flags.port,
-        router: {host: flags['router-host'], port: flags['router-port'], domains: flags['router-domain'] ?? []},
-        rendezvous: {host: flags['rendezvous-host'], port: flags['rendezvous-port']},
+        router: {host: flags['router-host'], port: routerPort, domains: flags['router-domain'] ?? []},
+        rendezvous: {host: flags['rendezvous-host'], port: rendezvousPort},
         ...(publicUrl === undefined ? {} : {publicUrl}),
       })
     } catch (error) {
@@ -115,4 +128,14 @@ export default class Server extends TugCommand<void> {
     }
     this.info('Stopped.')
   }
+}
+
+/** Whether something listens on host:port already (a probe listen, closed at once). */
+async function portInUse(host: string, port: number): Promise<boolean> {
+  const {createServer} = await import('node:net')
+  return new Promise((resolve) => {
+    const probe = createServer()
+    probe.once('error', (error: NodeJS.ErrnoException) => resolve(error.code === 'EADDRINUSE'))
+    probe.listen({host, port, exclusive: true}, () => probe.close(() => resolve(false)))
+  })
 }

@@ -148,7 +148,8 @@ export function tailOfFile(file: string, count = 10): string {
 function defaultCommand(home: string): {file: string; args: string[]} {
   const here = fileURLToPath(import.meta.url)
   const root = fileURLToPath(new URL('../../../', import.meta.url))
-  const serverArgs = ['server', '--port', '0', '--data-dir', home]
+  // --fallback-ports: a second $TUG_HOME's control plane must not point its apps at the first one's router.
+  const serverArgs = ['server', '--port', '0', '--data-dir', home, '--fallback-ports']
   // Running from the TypeScript sources (tests, bin/dev.js): start the server the same way.
   if (here.endsWith('.ts')) {
     return {file: process.execPath, args: ['--import', 'tsx', '--no-warnings', join(root, 'bin', 'dev.js'), ...serverArgs]}
