@@ -4,6 +4,7 @@ import type {App, AppCreateBody} from '../../lib/api/types.js'
 import {formatCreated} from '../../lib/apps/format.js'
 import {addGitRemote} from '../../lib/apps/git-remote.js'
 import {TugCommand} from '../../lib/cli/base-command.js'
+import {ApiError} from '../../lib/errors.js'
 
 export default class AppsCreate extends TugCommand<App> {
   static override description = `create an app
@@ -38,7 +39,18 @@ Without NAME the control plane picks a random one. In a git repository it adds a
     if (flags.region) body.region = flags.region
     if (flags.stack) body.stack = flags.stack
     const title = args.name ? `Creating ${args.name}` : 'Creating app'
-    const app = await this.action(title, () => api.apps.create(body), (created) => (args.name ? 'done' : `done, ${created.name}`))
+    const create = async (): Promise<App> => {
+      try {
+        return await api.apps.create(body)
+      } catch (error) {
+        // The server's message is Heroku's, word for word; it leaves out the length rule.
+        if (error instanceof ApiError && error.status === 422 && error.message.startsWith('Name must start with a letter')) {
+          throw new ApiError({status: error.status, id: error.id, message: error.message, requestId: error.requestId, body: error.body, hint: 'App names are 3 to 30 characters long, for example shop or shop-staging.'})
+        }
+        throw error
+      }
+    }
+    const app = await this.action(title, create, (created) => (args.name ? 'done' : `done, ${created.name}`))
     this.out(formatCreated(app))
     if (!flags['no-remote'] && addGitRemote(this.io.cwd(), flags.remote, app.git_url) === 'added') {
       this.info(`Git remote ${flags.remote} added: ${app.git_url}`)

@@ -140,7 +140,11 @@ describe('apps commands', () => {
     it("shows the server's 422 message", async () => {
       nock(API).post('/apps', {name: 'Bad'}).reply(422, {id: 'invalid_params', message: 'Name must start with a letter, end with a letter or digit and can only contain lowercase letters, digits, and dashes.'})
       const result = await runCommand(AppsCreate, ['Bad'])
-      assert.equal(result.stderr, 'Creating Bad... !\nError: Name must start with a letter, end with a letter or digit and can only contain lowercase letters, digits, and dashes.\n')
+      assert.equal(
+        result.stderr,
+        'Creating Bad... !\nError: Name must start with a letter, end with a letter or digit and can only contain lowercase letters, digits, and dashes.\n' +
+          'App names are 3 to 30 characters long, for example shop or shop-staging.\n',
+      )
       assert.equal(result.code, 1)
     })
   })
