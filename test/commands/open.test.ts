@@ -2,20 +2,11 @@ import assert from 'node:assert/strict'
 import nock from 'nock'
 
 import Open, {browserCommand} from '../../src/commands/open.js'
-import {API, removeTestHome, runCommand} from '../helpers/capture.js'
+import {API, runCommand, useNock} from '../helpers/capture.js'
 import {app} from '../helpers/fixtures.js'
 
 describe('open', () => {
-  before(() => nock.disableNetConnect())
-  afterEach(() => {
-    const pending = nock.pendingMocks()
-    nock.cleanAll()
-    assert.deepEqual(pending, [], 'every expected request was made')
-  })
-  after(() => {
-    nock.enableNetConnect()
-    removeTestHome()
-  })
+  useNock()
 
   it("prints the app's web URL, with a path when given", async () => {
     nock(API).get('/apps/shop').times(2).reply(200, app('shop', {web_url: 'http://shop.localhost:5080/'}))

@@ -1,11 +1,14 @@
 // Runs a tug command in-process with captured stdout/stderr, a scripted stdin, a fixed clock and
 // no real sleeping, and reports the exit code the base command chose.
+import assert from 'node:assert/strict'
 import {Config, Errors} from '@oclif/core'
 import {mkdtempSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {PassThrough, Writable} from 'node:stream'
 import {fileURLToPath} from 'node:url'
+import {after, afterEach, before} from 'mocha'
+import nock from 'nock'
 
 import {setIo, type InStream, type OutStream} from '../../src/lib/cli/io.js'
 
@@ -135,4 +138,21 @@ export async function runCommand(command: Runnable, argv: string[], options: Run
   }
   const out = stdout instanceof Collector ? stdout.text : ''
   return {stdout: out, stderr: stderr.text, code, result, error, slept}
+}
+
+/**
+ * The nock lifecycle every command suite shares: no real network, every interceptor a test set up
+ * must have been used by its end, and the test HOME removed after the suite.
+ */
+export function useNock(): void {
+  before(() => nock.disableNetConnect())
+  afterEach(() => {
+    const pending = nock.pendingMocks()
+    nock.cleanAll()
+    assert.deepEqual(pending, [], 'every expected request was made')
+  })
+  after(() => {
+    nock.enableNetConnect()
+    removeTestHome()
+  })
 }

@@ -10,20 +10,11 @@ import Apps from '../../../src/commands/apps/index.js'
 import AppsCreate from '../../../src/commands/apps/create.js'
 import AppsDestroy from '../../../src/commands/apps/destroy.js'
 import AppsInfo from '../../../src/commands/apps/info.js'
-import {API, removeTestHome, runCommand} from '../../helpers/capture.js'
+import {API, runCommand, useNock} from '../../helpers/capture.js'
 import {app, dyno} from '../../helpers/fixtures.js'
 
 describe('apps commands', () => {
-  before(() => nock.disableNetConnect())
-  afterEach(() => {
-    const pending = nock.pendingMocks()
-    nock.cleanAll()
-    assert.deepEqual(pending, [], 'every expected request was made')
-  })
-  after(() => {
-    nock.enableNetConnect()
-    removeTestHome()
-  })
+  useNock()
 
   describe('apps', () => {
     it('lists app names sorted, with the region when not us', async () => {

@@ -5,22 +5,13 @@ import Config from '../../../src/commands/config/index.js'
 import ConfigGet from '../../../src/commands/config/get.js'
 import ConfigSet from '../../../src/commands/config/set.js'
 import ConfigUnset from '../../../src/commands/config/unset.js'
-import {API, removeTestHome, runCommand} from '../../helpers/capture.js'
+import {API, runCommand, useNock} from '../../helpers/capture.js'
 import {release} from '../../helpers/fixtures.js'
 
 const LATEST = /^version \.\.; (max=1, order=desc|order=desc, ?max=1)$/
 
 describe('config commands', () => {
-  before(() => nock.disableNetConnect())
-  afterEach(() => {
-    const pending = nock.pendingMocks()
-    nock.cleanAll()
-    assert.deepEqual(pending, [], 'every expected request was made')
-  })
-  after(() => {
-    nock.enableNetConnect()
-    removeTestHome()
-  })
+  useNock()
 
   const vars = {FOO: 'bar', DATABASE_URL: 'postgres://db/shop', GREETING: "it's a test"}
 

@@ -5,7 +5,7 @@ import Drains from '../../../src/commands/drains/index.js'
 import DrainsAdd from '../../../src/commands/drains/add.js'
 import DrainsRemove from '../../../src/commands/drains/remove.js'
 import type {LogDrain} from '../../../src/lib/api/types.js'
-import {API, removeTestHome, runCommand} from '../../helpers/capture.js'
+import {API, runCommand, useNock} from '../../helpers/capture.js'
 
 const drain = (url: string, n = 1): LogDrain => ({
   addon: null,
@@ -18,16 +18,7 @@ const drain = (url: string, n = 1): LogDrain => ({
 })
 
 describe('drains commands', () => {
-  before(() => nock.disableNetConnect())
-  afterEach(() => {
-    const pending = nock.pendingMocks()
-    nock.cleanAll()
-    assert.deepEqual(pending, [], 'every expected request was made')
-  })
-  after(() => {
-    nock.enableNetConnect()
-    removeTestHome()
-  })
+  useNock()
 
   describe('drains', () => {
     it('lists each drain as URL (token)', async () => {

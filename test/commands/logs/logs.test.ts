@@ -4,7 +4,7 @@ import nock from 'nock'
 
 import Logs from '../../../src/commands/logs.js'
 import {stripAnsi} from '../../../src/lib/cli/styled.js'
-import {API, removeTestHome, runCommand} from '../../helpers/capture.js'
+import {API, runCommand, useNock} from '../../helpers/capture.js'
 
 const LOGS = 'http://logs.test'
 const session = (id = 'sess-1') => ({
@@ -18,16 +18,7 @@ const L1 = '2026-11-27T11:15:41.123456+00:00 app[web.1]: GET / 200'
 const L2 = '2026-11-27T11:15:42.000001+00:00 tug[web.1]: State changed from starting to up'
 
 describe('logs', () => {
-  before(() => nock.disableNetConnect())
-  afterEach(() => {
-    const pending = nock.pendingMocks()
-    nock.cleanAll()
-    assert.deepEqual(pending, [], 'every expected request was made')
-  })
-  after(() => {
-    nock.enableNetConnect()
-    removeTestHome()
-  })
+  useNock()
 
   it('creates a session with lines=100 and prints the SSE stream, with no Authorization on the stream', async () => {
     nock(API).post('/apps/shop/log-sessions', {lines: 100, tail: false}).reply(201, session())

@@ -7,22 +7,13 @@ import PsScale from '../../../src/commands/ps/scale.js'
 import PsStop from '../../../src/commands/ps/stop.js'
 import PsWait from '../../../src/commands/ps/wait.js'
 import {stripAnsi} from '../../../src/lib/cli/styled.js'
-import {API, removeTestHome, runCommand} from '../../helpers/capture.js'
+import {API, runCommand, useNock} from '../../helpers/capture.js'
 import {dyno, formation, release} from '../../helpers/fixtures.js'
 
 const NOW = Date.parse('2026-11-27T11:19:16Z')
 
 describe('ps commands', () => {
-  before(() => nock.disableNetConnect())
-  afterEach(() => {
-    const pending = nock.pendingMocks()
-    nock.cleanAll()
-    assert.deepEqual(pending, [], 'every expected request was made')
-  })
-  after(() => {
-    nock.enableNetConnect()
-    removeTestHome()
-  })
+  useNock()
 
   describe('ps', () => {
     const dynos = [

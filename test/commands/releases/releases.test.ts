@@ -4,22 +4,13 @@ import nock from 'nock'
 import Releases from '../../../src/commands/releases/index.js'
 import ReleasesInfo from '../../../src/commands/releases/info.js'
 import ReleasesRollback from '../../../src/commands/releases/rollback.js'
-import {API, removeTestHome, runCommand} from '../../helpers/capture.js'
+import {API, runCommand, useNock} from '../../helpers/capture.js'
 import {release} from '../../helpers/fixtures.js'
 
 const NOW = Date.parse('2026-11-27T11:20:29Z')
 
 describe('releases commands', () => {
-  before(() => nock.disableNetConnect())
-  afterEach(() => {
-    const pending = nock.pendingMocks()
-    nock.cleanAll()
-    assert.deepEqual(pending, [], 'every expected request was made')
-  })
-  after(() => {
-    nock.enableNetConnect()
-    removeTestHome()
-  })
+  useNock()
 
   describe('releases', () => {
     it('asks for the newest 15 and lists them in columns', async () => {

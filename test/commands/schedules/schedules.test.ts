@@ -5,7 +5,7 @@ import Schedules from '../../../src/commands/schedules/index.js'
 import SchedulesAdd from '../../../src/commands/schedules/add.js'
 import SchedulesRemove from '../../../src/commands/schedules/remove.js'
 import type {Schedule} from '../../../src/lib/api/types.js'
-import {API, removeTestHome, runCommand} from '../../helpers/capture.js'
+import {API, runCommand, useNock} from '../../helpers/capture.js'
 
 const ID = '00000000-0000-0000-0000-000000000001'
 
@@ -24,16 +24,7 @@ const schedule = (overrides: Partial<Schedule> = {}): Schedule => ({
 })
 
 describe('schedules commands', () => {
-  before(() => nock.disableNetConnect())
-  afterEach(() => {
-    const pending = nock.pendingMocks()
-    nock.cleanAll()
-    assert.deepEqual(pending, [], 'every expected request was made')
-  })
-  after(() => {
-    nock.enableNetConnect()
-    removeTestHome()
-  })
+  useNock()
 
   it('schedules lists each schedule with its next run', async () => {
     nock(API).get('/apps/shop/schedules').reply(200, [schedule()])
