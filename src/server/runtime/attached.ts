@@ -165,6 +165,8 @@ class PtyChild extends EventEmitter implements ChildLike {
   readonly stdout: Readable
   readonly stderr = null
   private paused = false
+  /** The process is gone: what is left is bounded by the kernel's buffer, so it is never paused again. */
+  private gone = false
   private exitPoll: NodeJS.Timeout | undefined
 
   constructor(readonly term: PtyProcess) {
@@ -187,7 +189,7 @@ class PtyChild extends EventEmitter implements ChildLike {
   }
 
   private pauseTerm(): void {
-    if (this.paused) return
+    if (this.paused || this.gone) return
     this.paused = true
     this.term.pause()
     this.exitPoll = setInterval(() => {
@@ -195,6 +197,7 @@ class PtyChild extends EventEmitter implements ChildLike {
         process.kill(this.pid, 0)
       } catch {
         // Gone: what is left in the terminal is bounded by the kernel's buffer, read it now.
+        this.gone = true
         this.resumeTerm()
       }
     }, PTY_EXIT_POLL_MS)
