@@ -10,6 +10,7 @@
 // the only bounded way to hold output back: buffering it here would grow without limit.
 import {spawn as nodeSpawn, type ChildProcess} from 'node:child_process'
 import {EventEmitter} from 'node:events'
+import {closeSync, constants as fsConstants, openSync} from 'node:fs'
 import {createRequire} from 'node:module'
 import {constants as osConstants} from 'node:os'
 import {PassThrough, Readable} from 'node:stream'
@@ -49,6 +50,8 @@ interface PtyModule {
 
 interface PtyProcess {
   readonly pid: number
+  /** The slave's path (`/dev/pts/N`); node-pty's UnixTerminal has it. */
+  readonly ptsName?: string
   onData(listener: (data: Buffer | string) => void): unknown
   onExit(listener: (event: {exitCode: number; signal?: number}) => void): unknown
   write(data: Buffer | string): void
@@ -169,9 +172,19 @@ class PtyChild extends EventEmitter implements ChildLike {
   private gone = false
   private exitPoll: NodeJS.Timeout | undefined
 
+  /** Our own descriptor of the terminal's slave side, see below. */
+  private slave: number | undefined
+
   constructor(readonly term: PtyProcess) {
     super()
     this.pid = term.pid
+    // Linux drops what the master has not read yet once the last slave descriptor closes (the
+    // process exited): holding one open keeps the tail of the output readable until we read it.
+    try {
+      if (term.ptsName) this.slave = openSync(term.ptsName, fsConstants.O_RDWR | fsConstants.O_NOCTTY)
+    } catch {
+      this.slave = undefined
+    }
     this.stdout = new Readable({
       highWaterMark: PTY_HIGH_WATER,
       read: () => this.resumeTerm(),
@@ -181,11 +194,22 @@ class PtyChild extends EventEmitter implements ChildLike {
     })
     term.onExit(({exitCode, signal}) => {
       clearInterval(this.exitPoll)
+      this.closeSlave()
       this.stdout.push(null)
       const name = signal ? signalName(signal) : null
       // After the Readable has ended, so that LocalDynoHandle drains before it finishes.
       setImmediate(() => this.emit('exit', name ? null : exitCode, name))
     })
+  }
+
+  private closeSlave(): void {
+    if (this.slave === undefined) return
+    try {
+      closeSync(this.slave)
+    } catch {
+      // already closed
+    }
+    this.slave = undefined
   }
 
   private pauseTerm(): void {
