@@ -38,11 +38,12 @@ export class Balancer {
   pick(appName: string, dynos: readonly WebDyno[], exclude: ReadonlySet<string> = new Set()): WebDyno | undefined {
     const candidates = this.candidates(appName, dynos, exclude)
     if (candidates.length === 0) return undefined
-    let least = Infinity
-    for (const dyno of candidates) least = Math.min(least, this.inFlight(appName, dyno))
-    const ties = candidates.filter((d) => this.inFlight(appName, d) === least).sort((a, b) => byName(a.name, b.name))
     const turn = this.turns.get(appName) ?? 0
     this.turns.set(appName, turn + 1)
+    if (candidates.length === 1) return candidates[0]
+    const counts = candidates.map((d) => this.inFlight(appName, d))
+    const least = Math.min(...counts)
+    const ties = candidates.filter((_, i) => counts[i] === least).sort((a, b) => byName(a.name, b.name))
     return ties[turn % ties.length]
   }
 

@@ -81,3 +81,121 @@ export function responseHeadersForClient(headers: IncomingHttpHeaders, requestId
   out['x-request-id'] ??= requestIdValue
   return out
 }
+
+// ---- the hot path: the same rules over `rawHeaders` ([name, value, name, value, ...]) ----
+// Node builds `req.headers` lazily; reading `rawHeaders` once and writing a flat array skips
+// that object, its lower-casing and merging, on every proxied request.
+
+/** What the router reads of a request's head, in one pass over its raw headers. */
+export interface RawRequestHead {
+  host?: string
+  requestId?: string
+  /** Incoming X-Forwarded-For values joined by `, ` (as node joins them). */
+  forwardedFor?: string
+  via?: string
+  contentLength?: string
+  chunked: boolean
+  /** Header names the Connection header lists (lower case), besides `keep-alive`/`close`. */
+  connectionNamed?: string[]
+}
+
+function joinList(previous: string | undefined, value: string): string {
+  return previous === undefined ? value : `${previous}, ${value}`
+}
+
+export function readRequestHead(raw: readonly string[]): RawRequestHead {
+  const head: RawRequestHead = {chunked: false}
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = (raw[i] as string).toLowerCase()
+    const value = raw[i + 1] as string
+    switch (name) {
+      case 'host':
+        head.host ??= value
+        break
+      case 'x-request-id':
+        head.requestId ??= value
+        break
+      case 'x-forwarded-for':
+        head.forwardedFor = joinList(head.forwardedFor, value)
+        break
+      case 'via':
+        head.via = joinList(head.via, value)
+        break
+      case 'content-length':
+        head.contentLength ??= value
+        break
+      case 'transfer-encoding':
+        head.chunked = true
+        break
+      case 'connection':
+        for (const token of value.split(',')) {
+          const t = token.trim().toLowerCase()
+          if (t !== '' && t !== 'keep-alive' && t !== 'close') (head.connectionNamed ??= []).push(t)
+        }
+        break
+      default:
+    }
+  }
+  return head
+}
+
+function isHopByHop(name: string, named: readonly string[] | undefined): boolean {
+  return HOP_BY_HOP.has(name) || name.startsWith('proxy-') || (named !== undefined && named.includes(name))
+}
+
+/** Header names the Connection header(s) of a raw list name. */
+function rawConnectionNamed(raw: readonly string[]): string[] | undefined {
+  let named: string[] | undefined
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    if ((raw[i] as string).length !== 10 || (raw[i] as string).toLowerCase() !== 'connection') continue
+    for (const token of (raw[i + 1] as string).split(',')) {
+      const t = token.trim().toLowerCase()
+      if (t !== '' && t !== 'keep-alive' && t !== 'close') (named ??= []).push(t)
+    }
+  }
+  return named
+}
+
+/** `requestHeadersForDyno` over raw headers: a flat list for `http.request`, names as the client wrote them. */
+export function rawRequestHeadersForDyno(raw: readonly string[], head: RawRequestHead, context: ForwardContext): string[] {
+  const out: string[] = []
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i] as string
+    const key = name.toLowerCase()
+    if (isHopByHop(key, head.connectionNamed)) continue
+    if (key === 'x-request-id' || key === 'x-forwarded-for' || key === 'x-forwarded-proto' || key === 'x-forwarded-port' || key === 'via') continue
+    out.push(name, raw[i + 1] as string)
+  }
+  const previousFwd = head.forwardedFor?.trim()
+  const previousVia = head.via?.trim()
+  out.push(
+    'x-request-id', context.requestId,
+    'x-forwarded-for', previousFwd ? `${head.forwardedFor}, ${context.clientIp}` : context.clientIp,
+    'x-forwarded-proto', context.protocol,
+    'x-forwarded-port', String(context.port),
+    'via', previousVia ? `${head.via}, 1.1 tug` : '1.1 tug',
+  )
+  return out
+}
+
+/** `responseHeadersForClient` over raw headers. */
+export function rawResponseHeadersForClient(raw: readonly string[], requestIdValue: string): string[] {
+  const named = rawConnectionNamed(raw)
+  const out: string[] = []
+  let via: string | undefined
+  let hasRequestId = false
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i] as string
+    const key = name.toLowerCase()
+    if (isHopByHop(key, named)) continue
+    if (key === 'via') {
+      via = joinList(via, raw[i + 1] as string)
+      continue
+    }
+    if (key === 'x-request-id') hasRequestId = true
+    out.push(name, raw[i + 1] as string)
+  }
+  out.push('via', via?.trim() ? `${via}, 1.1 tug` : '1.1 tug')
+  if (!hasRequestId) out.push('x-request-id', requestIdValue)
+  return out
+}

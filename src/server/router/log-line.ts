@@ -17,13 +17,18 @@ export interface RouterLogFields {
   error?: {code: string; desc: string}
 }
 
+// One line per request: tested for the characters that need work before replacing anything.
+const NEEDS_ESCAPE = /[\\"\r\n]/
+const NEEDS_UNDERSCORE = /[\s"]/
+
 function quoted(value: string): string {
+  if (!NEEDS_ESCAPE.test(value)) return `"${value}"`
   return `"${value.replace(/[\\"]/g, (c) => `\\${c}`).replace(/[\r\n]/g, ' ')}"`
 }
 
 /** A bare value must stay one token: spaces and quotes would break `key=value` parsing. */
 function bare(value: string): string {
-  return value.replace(/[\s"]/g, '_')
+  return NEEDS_UNDERSCORE.test(value) ? value.replace(/[\s"]/g, '_') : value
 }
 
 function ms(value: number | undefined): string {
@@ -31,21 +36,6 @@ function ms(value: number | undefined): string {
 }
 
 export function formatRouterLine(fields: RouterLogFields): string {
-  const parts = fields.error
-    ? ['at=error', `code=${fields.error.code}`, `desc=${quoted(fields.error.desc)}`]
-    : ['at=info']
-  parts.push(
-    `method=${bare(fields.method)}`,
-    `path=${quoted(fields.path)}`,
-    `host=${bare(fields.host)}`,
-    `request_id=${bare(fields.requestId)}`,
-    `fwd=${quoted(fields.fwd)}`,
-    `dyno=${fields.dyno ?? ''}`,
-    `connect=${ms(fields.connectMs)}`,
-    `service=${ms(fields.serviceMs)}`,
-    `status=${fields.status}`,
-    `bytes=${fields.bytes === undefined ? '' : String(fields.bytes)}`,
-    `protocol=${fields.protocol}`,
-  )
-  return parts.join(' ')
+  const start = fields.error ? `at=error code=${fields.error.code} desc=${quoted(fields.error.desc)}` : 'at=info'
+  return `${start} method=${bare(fields.method)} path=${quoted(fields.path)} host=${bare(fields.host)} request_id=${bare(fields.requestId)} fwd=${quoted(fields.fwd)} dyno=${fields.dyno ?? ''} connect=${ms(fields.connectMs)} service=${ms(fields.serviceMs)} status=${fields.status} bytes=${fields.bytes === undefined ? '' : String(fields.bytes)} protocol=${fields.protocol}`
 }

@@ -8,7 +8,7 @@ import type {Duplex} from 'node:stream'
 import {Balancer, endpointKey} from './balancer.js'
 import type {AppResolver, RoutedApp, WebDyno, WebDynoDirectory} from './directory.js'
 import {errorPage, noSuchAppPage, ROUTER_ERRORS, type RouterErrorCode} from './errors.js'
-import {clientAddress, requestHeadersForDyno, requestId as chooseRequestId, responseHeadersForClient, stripHopByHop} from './headers.js'
+import {clientAddress, rawRequestHeadersForDyno, rawResponseHeadersForClient, readRequestHead, requestHeadersForDyno, requestId as chooseRequestId, stripHopByHop, type RawRequestHead} from './headers.js'
 import {appFromHost, hostname} from './host.js'
 import {formatRouterLine, type RouterLogFields} from './log-line.js'
 
@@ -56,12 +56,16 @@ interface Exchange {
   started: number
   upgrade: boolean
   logged: boolean
+  /** The request's head as the router reads it (plain requests; upgrades read `req.headers`). */
+  head?: RawRequestHead
+  /** The attempt in flight to a dyno, destroyed when the client goes away. */
+  proxyReq?: ClientRequest
 }
 
-function hasBody(req: IncomingMessage): boolean {
-  if (req.headers['transfer-encoding'] !== undefined) return true
-  const length = req.headers['content-length']
-  return length !== undefined && length !== '0'
+const NO_EXCLUSION: ReadonlySet<string> = new Set()
+
+function hasBody(head: RawRequestHead): boolean {
+  return head.chunked || (head.contentLength !== undefined && head.contentLength !== '0')
 }
 
 function ignore(): void {}
@@ -78,8 +82,12 @@ export class HttpRouter {
   constructor(private readonly options: RouterOptions) {
     this.now = options.now ?? Date.now
     this.balancer = new Balancer(this.now)
-    this.server = createServer({maxHeaderSize: 64 * 1024}, (req, res) => {
-      this.handle(req, res).catch((error: unknown) => this.internalError(res, error))
+    this.server = createServer({maxHeaderSize: 64 * 1024, noDelay: true}, (req, res) => {
+      try {
+        this.handle(req, res)
+      } catch (error) {
+        this.internalError(res, error)
+      }
     })
     this.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
       this.handleUpgrade(req, socket, head).catch(() => socket.destroy())
@@ -151,49 +159,71 @@ export class HttpRouter {
 
   // ---- plain requests ----
 
-  private exchange(req: IncomingMessage, app: RoutedApp, upgrade: boolean): Exchange {
+  private exchange(req: IncomingMessage, app: RoutedApp, upgrade: boolean, head?: RawRequestHead): Exchange {
     const clientIp = clientAddress(req.socket.remoteAddress)
-    const forwarded = req.headers['x-forwarded-for']
+    let forwarded: string | undefined
+    let host: string | undefined
+    let rid: string | undefined
+    if (head) {
+      forwarded = head.forwardedFor
+      host = head.host
+      rid = head.requestId
+    } else {
+      const fwd = req.headers['x-forwarded-for']
+      forwarded = Array.isArray(fwd) ? fwd.join(', ') : fwd
+      host = req.headers.host
+      const id = req.headers['x-request-id']
+      rid = Array.isArray(id) ? id[0] : id
+    }
     return {
       app,
       method: req.method ?? 'GET',
       path: req.url ?? '/',
-      host: hostname(req.headers.host) ?? '',
-      requestId: chooseRequestId(req.headers['x-request-id']),
-      fwd: forwarded === undefined ? clientIp : `${Array.isArray(forwarded) ? forwarded.join(', ') : forwarded}, ${clientIp}`,
+      host: hostname(host) ?? '',
+      requestId: chooseRequestId(rid),
+      fwd: forwarded === undefined ? clientIp : `${forwarded}, ${clientIp}`,
       clientIp,
       localPort: req.socket.localPort ?? this.port,
       started: this.now(),
       upgrade,
       logged: false,
+      head,
     }
   }
 
-  private resolve(req: IncomingMessage): RoutedApp | undefined {
-    const name = appFromHost(req.headers.host, this.options.domains)
+  private resolve(hostHeader: string | undefined): RoutedApp | undefined {
+    const name = appFromHost(hostHeader, this.options.domains)
     return name === undefined ? undefined : this.options.resolveApp(name)
   }
 
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  private handle(req: IncomingMessage, res: ServerResponse): void {
     req.on('error', ignore)
     res.on('error', ignore)
-    const app = this.resolve(req)
+    const head = readRequestHead(req.rawHeaders)
+    const app = this.resolve(head.host)
     if (!app) {
       const body = noSuchAppPage()
       res.writeHead(404, {'content-type': 'text/html; charset=utf-8', 'content-length': Buffer.byteLength(body), 'cache-control': 'no-cache, no-store'})
       res.end(req.method === 'HEAD' ? undefined : body)
       return
     }
-    const ex = this.exchange(req, app, false)
-    let clientGone = false
+    const ex = this.exchange(req, app, false, head)
     res.on('close', () => {
-      clientGone = true
-      if (!res.writableFinished) this.logError(ex, 'H27', {})
+      if (res.writableFinished) return
+      this.logError(ex, 'H27', {})
+      ex.proxyReq?.destroy()
     })
-    const choice = await this.choose(app, new Set(), () => clientGone)
-    if (clientGone) return
-    if ('error' in choice) return this.respondError(req, res, ex, choice.error, {})
-    this.forward(req, res, ex, choice.dyno, new Set([choice.dyno.name]))
+    // The common case without a wait: an `up` dyno is there now.
+    const dyno = this.balancer.pick(app.name, this.options.directory.list(app.name), NO_EXCLUSION)
+    if (dyno) return this.forward(req, res, ex, dyno, undefined)
+    this.choose(app, NO_EXCLUSION, () => res.destroyed).then(
+      (choice) => {
+        if (res.destroyed) return
+        if ('error' in choice) return this.respondError(req, res, ex, choice.error, {})
+        this.forward(req, res, ex, choice.dyno, undefined)
+      },
+      (error: unknown) => this.internalError(res, error),
+    )
   }
 
   /**
@@ -241,40 +271,35 @@ export class HttpRouter {
     }
   }
 
-  private forward(req: IncomingMessage, res: ServerResponse, ex: Exchange, dyno: WebDyno, tried: Set<string>): void {
+  /** `tried` is undefined on the first attempt; a retry passes the dynos tried so far. */
+  private forward(req: IncomingMessage, res: ServerResponse, ex: Exchange, dyno: WebDyno, tried: Set<string> | undefined): void {
+    const head = ex.head as RawRequestHead
     const finished = this.balancer.begin(ex.app.name, dyno)
     const attemptStart = this.now()
-    const withBody = hasBody(req)
-    const headers = requestHeadersForDyno(req.headers, {requestId: ex.requestId, clientIp: ex.clientIp, port: ex.localPort, protocol: this.options.protocol ?? 'http'})
+    const withBody = hasBody(head)
+    const headers = rawRequestHeadersForDyno(req.rawHeaders, head, {requestId: ex.requestId, clientIp: ex.clientIp, port: ex.localPort, protocol: this.options.protocol ?? 'http'})
     // The body goes on with node's own framing; a chunked body without a length stays chunked.
-    if (withBody && req.headers['content-length'] === undefined) headers['transfer-encoding'] = 'chunked'
+    if (withBody && head.contentLength === undefined) headers.push('transfer-encoding', 'chunked')
     const proxyReq = httpRequest({host: dyno.host, port: dyno.port, method: ex.method, path: ex.path, headers, agent: this.agentFor(ex.app.name, dyno)})
+    ex.proxyReq = proxyReq
     let connected = false
     let connectMs: number | undefined
     let sentAt = attemptStart
     let responded = false
     let timedOut = false
-    let responseTimer: NodeJS.Timeout | undefined
-    const connectTimer = setTimeout(() => proxyReq.destroy(Object.assign(new Error('connect timeout'), {code: 'ETIMEDOUT'})), this.options.connectTimeoutMs ?? 5000)
-    const onClientClose = (): void => {
-      if (!res.writableFinished) proxyReq.destroy()
-    }
-    res.on('close', onClientClose)
-    const cleanup = (): void => {
-      clearTimeout(connectTimer)
-      if (responseTimer) clearTimeout(responseTimer)
-      res.off('close', onClientClose)
+    let timer: NodeJS.Timeout | undefined
+    proxyReq.on('close', () => {
+      if (timer) clearTimeout(timer)
       finished()
-    }
-    proxyReq.on('close', cleanup)
+    })
 
     const onConnect = (): void => {
       if (connected) return
       connected = true
-      clearTimeout(connectTimer)
+      if (timer) clearTimeout(timer)
       sentAt = this.now()
       connectMs = sentAt - attemptStart
-      responseTimer = setTimeout(() => {
+      timer = setTimeout(() => {
         timedOut = true
         proxyReq.destroy()
         if (!responded) this.respondError(req, res, ex, 'H12', {dyno: dyno.name, connectMs, serviceMs: this.now() - sentAt})
@@ -284,8 +309,11 @@ export class HttpRouter {
       if (withBody) req.pipe(proxyReq)
     }
     proxyReq.on('socket', (socket: Socket) => {
-      if (socket.connecting) socket.once('connect', onConnect)
-      else onConnect()
+      if (!socket.connecting) return onConnect()
+      // A new connection (a reused keep-alive one needs no connect timer).
+      socket.setNoDelay(true)
+      timer = setTimeout(() => proxyReq.destroy(Object.assign(new Error('connect timeout'), {code: 'ETIMEDOUT'})), this.options.connectTimeoutMs ?? 5000)
+      socket.once('connect', onConnect)
     })
     if (!withBody) proxyReq.end()
 
@@ -296,8 +324,8 @@ export class HttpRouter {
       // A connection that died before any answer, for a request without a body that may be
       // repeated (a killed dyno, or a keep-alive connection the dyno closed as we reused it).
       const safeToRepeat = connected && !withBody && IDEMPOTENT.has(ex.method) && (code === 'ECONNRESET' || code === 'EPIPE' || code === 'ECONNREFUSED')
-      if ((beforeAnyByte || safeToRepeat) && tried.size === 1 && !res.destroyed) {
-        void this.retry(req, res, ex, tried, dyno)
+      if ((beforeAnyByte || safeToRepeat) && tried === undefined && !res.destroyed) {
+        void this.retry(req, res, ex, new Set([dyno.name]), dyno)
         return
       }
       this.respondError(req, res, ex, 'H13', {dyno: dyno.name, connectMs, serviceMs: this.now() - sentAt})
@@ -305,7 +333,7 @@ export class HttpRouter {
 
     proxyReq.on('response', (proxyRes: IncomingMessage) => {
       responded = true
-      if (responseTimer) clearTimeout(responseTimer)
+      if (timer) clearTimeout(timer)
       proxyRes.on('error', ignore)
       if (res.destroyed) {
         proxyRes.destroy()
@@ -315,7 +343,7 @@ export class HttpRouter {
       proxyRes.on('data', (chunk: Buffer) => {
         bytes += chunk.length
       })
-      res.writeHead(proxyRes.statusCode ?? 502, proxyRes.statusMessage, responseHeadersForClient(proxyRes.headers, ex.requestId))
+      res.writeHead(proxyRes.statusCode ?? 502, proxyRes.statusMessage, rawResponseHeadersForClient(proxyRes.rawHeaders, ex.requestId))
       proxyRes.pipe(res)
       proxyRes.on('close', () => {
         if (proxyRes.complete || ex.logged) return
@@ -384,7 +412,7 @@ export class HttpRouter {
 
   private async handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     socket.on('error', ignore)
-    const app = this.resolve(req)
+    const app = this.resolve(req.headers.host)
     if (!app) {
       const body = noSuchAppPage()
       socket.end(`HTTP/1.1 404 Not Found\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`)

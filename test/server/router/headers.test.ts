@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import {clientAddress, requestHeadersForDyno, requestId, responseHeadersForClient, stripHopByHop} from '../../../src/server/router/headers.js'
+import {clientAddress, rawRequestHeadersForDyno, rawResponseHeadersForClient, readRequestHead, requestHeadersForDyno, requestId, responseHeadersForClient, stripHopByHop} from '../../../src/server/router/headers.js'
 
 describe('router: headers', () => {
   it('keeps a sane client Request-Id and replaces others', () => {
@@ -56,5 +56,26 @@ describe('router: headers', () => {
     assert.equal(clientAddress('::ffff:127.0.0.1'), '127.0.0.1')
     assert.equal(clientAddress('::1'), '::1')
     assert.equal(clientAddress(undefined), '')
+  })
+
+  it('applies the same rules over raw headers (the proxy path)', () => {
+    const raw = ['Host', 'shop.localhost:5080', 'X-Forwarded-For', '10.0.0.1', 'x-forwarded-for', '10.0.0.2', 'X-Forwarded-Proto', 'https', 'Connection', 'keep-alive, X-Secret',
+      'X-Secret', '1', 'Proxy-Authorization', 'p', 'TE', 'trailers', 'Transfer-Encoding', 'chunked', 'Via', '1.0 fred', 'X-Request-Id', 'old', 'Accept', 'a', 'Accept', 'b']
+    const head = readRequestHead(raw)
+    assert.deepEqual(head, {chunked: true, host: 'shop.localhost:5080', forwardedFor: '10.0.0.1, 10.0.0.2', connectionNamed: ['x-secret'], via: '1.0 fred', requestId: 'old'})
+    assert.deepEqual(rawRequestHeadersForDyno(raw, head, {requestId: 'rid', clientIp: '127.0.0.1', port: 5080, protocol: 'http'}), [
+      'Host', 'shop.localhost:5080', 'Accept', 'a', 'Accept', 'b',
+      'x-request-id', 'rid', 'x-forwarded-for', '10.0.0.1, 10.0.0.2, 127.0.0.1', 'x-forwarded-proto', 'http', 'x-forwarded-port', '5080', 'via', '1.0 fred, 1.1 tug',
+    ])
+    const bare = ['Host', 'a', 'Content-Length', '3']
+    const bareHead = readRequestHead(bare)
+    assert.deepEqual(bareHead, {chunked: false, host: 'a', contentLength: '3'})
+    assert.deepEqual(rawRequestHeadersForDyno(bare, bareHead, {requestId: 'r', clientIp: '::1', port: 1, protocol: 'https'}).slice(4), [
+      'x-request-id', 'r', 'x-forwarded-for', '::1', 'x-forwarded-proto', 'https', 'x-forwarded-port', '1', 'via', '1.1 tug',
+    ])
+    assert.deepEqual(rawResponseHeadersForClient(['Content-Type', 'text/plain', 'Transfer-Encoding', 'chunked', 'Connection', 'keep-alive, X-Hop', 'X-Hop', '1', 'Set-Cookie', 'a=1', 'Set-Cookie', 'b=2'], 'rid'), [
+      'Content-Type', 'text/plain', 'Set-Cookie', 'a=1', 'Set-Cookie', 'b=2', 'via', '1.1 tug', 'x-request-id', 'rid',
+    ])
+    assert.deepEqual(rawResponseHeadersForClient(['X-Request-Id', 'mine', 'Via', '1.1 app'], 'rid'), ['X-Request-Id', 'mine', 'via', '1.1 app, 1.1 tug'])
   })
 })
