@@ -321,7 +321,9 @@ export class DynoManager implements Runtime {
     const command = substituteProcessType(ticket?.command ?? spec.command, types)
     const record = this.store.transaction(() => {
       // A one-off of a formation type (`--type web`) is named run.N: `web.N` belongs to the formation.
+      // The release phase's type is never a formation entry, so its runs keep their own `release.N`.
       const formationTypes = new Set([...types.map((t) => t.name), ...this.store.formation.list(appId).map((f) => f.type)])
+      formationTypes.delete(RELEASE_PHASE_TYPE)
       const prefix = formationTypes.has(spec.type) ? 'run' : spec.type
       const name = lowestFreeName(prefix, this.store.dynos.list(appId).map((d) => d.name))
       return this.store.dynos.insert(appId, {

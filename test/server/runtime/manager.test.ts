@@ -364,6 +364,22 @@ describe('runtime: the dyno manager over a fake backend', () => {
     assert.deepEqual([typed.name, typed.type], ['run.4', 'web'])
     const other = await h.manager.createOneOff(h.appId, {...spec, type: 'scheduler', command: 'echo s'})
     assert.equal(other.name, 'scheduler.1')
+    // The release phase keeps its own names: its type comes from the Procfile, but it is never a
+    // formation type, so it does not fall under the run.N rule above.
+    const owner = h.store.accounts.findByEmail('a@example.com')
+    assert.ok(owner)
+    const withPhase = createRelease(h.store, {
+      appId: h.appId,
+      description: 'Deploy with a release phase',
+      codeDir: '/code/v3',
+      processTypes: [
+        {name: 'web', command: 'node web.js'},
+        {name: 'release', command: 'echo migrate'},
+      ],
+      user: owner,
+    })
+    const phase = await h.manager.createOneOff(h.appId, {...spec, type: 'release', command: 'echo migrate', releaseId: withPhase.id})
+    assert.deepEqual([phase.name, phase.type], ['release.1', 'release'])
   })
 
   it('memory: R14 above the quota, R15 and a restart far above it', async () => {
