@@ -70,6 +70,43 @@ function hasBody(head: RawRequestHead): boolean {
 
 function ignore(): void {}
 
+/** Set on a dyno connection: SO_KEEPALIVE is on, and the idle timeout the dyno announced. */
+const KEEPALIVE_ON = Symbol('tug.keepAliveOn')
+const DYNO_IDLE_HINT = Symbol('tug.dynoIdleHint')
+type DynoSocket = Socket & {[KEEPALIVE_ON]?: boolean; [DYNO_IDLE_HINT]?: number}
+
+/** The `timeout=N` (seconds) of a response's Keep-Alive header, if any. */
+function keepAliveHint(raw: readonly string[]): number | undefined {
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    if ((raw[i] as string).length !== 10 || (raw[i] as string).toLowerCase() !== 'keep-alive') continue
+    const hint = /^timeout=(\d+)/.exec(raw[i + 1] as string)?.[1]
+    return hint === undefined ? undefined : Number.parseInt(hint, 10)
+  }
+  return undefined
+}
+
+/**
+ * Node's Agent turns SO_KEEPALIVE on (setsockopt calls) and builds the response's header object
+ * each time a connection goes back to the pool, that is on every proxied request. This one does
+ * the same once per connection, with the dyno's Keep-Alive hint read from the raw headers: like
+ * node's (without an agent timeout), a connection the dyno announces it keeps for a second or
+ * less is not pooled, and pooled ones get no idle timer (the dyno closes them, the sweep drops them).
+ */
+class DynoAgent extends Agent {
+  override keepSocketAlive(duplex: Duplex): boolean {
+    const socket = duplex as DynoSocket
+    if (!socket[KEEPALIVE_ON]) {
+      socket.setKeepAlive(true, 1000)
+      socket[KEEPALIVE_ON] = true
+    }
+    socket.unref()
+    const hint = socket[DYNO_IDLE_HINT]
+    if (hint !== undefined && hint <= 1) return false
+    if (socket.timeout !== 0 && socket.timeout !== undefined) socket.setTimeout(0)
+    return true
+  }
+}
+
 export class HttpRouter {
   private readonly balancer: Balancer
   private readonly agents = new Map<string, {agent: Agent; app: string}>()
@@ -249,7 +286,7 @@ export class HttpRouter {
     const key = endpointKey(appName, dyno)
     let entry = this.agents.get(key)
     if (!entry) {
-      entry = {agent: new Agent({keepAlive: true, scheduling: 'lifo', maxFreeSockets: 64}), app: appName}
+      entry = {agent: new DynoAgent({keepAlive: true, scheduling: 'lifo', maxFreeSockets: 64}), app: appName}
       this.agents.set(key, entry)
     }
     return entry.agent
@@ -339,6 +376,8 @@ export class HttpRouter {
         proxyRes.destroy()
         return
       }
+      const hint = keepAliveHint(proxyRes.rawHeaders)
+      if (hint !== undefined) (proxyRes.socket as DynoSocket)[DYNO_IDLE_HINT] = hint
       let bytes = 0
       proxyRes.on('data', (chunk: Buffer) => {
         bytes += chunk.length
