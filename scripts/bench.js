@@ -152,6 +152,7 @@ const BENCHMARKS = [
       return [
         {label: 'direct to one dyno, 8 in flight', unit: 'req/s', value: direct ? num(direct[1]) : Number.NaN},
         {label: 'through the router, 8 in flight', unit: 'req/s', value: routed ? num(routed[1]) : Number.NaN},
+        {label: 'through a bare Node.js proxy (reference), 8 in flight', unit: 'req/s', value: grab(text, /^node-proxy\s+([\d,.]+) req\/s/m)},
         {label: 'router throughput / direct', unit: '%', value: grab(text, /^ratio\s+([\d.]+)%/m), target: ['>=', 70, '≥ 70% (issue 7)']},
         {label: 'p99 added by the router', unit: 'ms', value: grab(text, /p99 \+(-?[\d.]+) ms/), target: ['<', 2, '< 2 ms (issue 7)']},
       ]
