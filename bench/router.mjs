@@ -3,8 +3,11 @@
 //
 //   node bench/router [--seconds 5] [--concurrency 8] [--body 0]
 //
-// Three processes: this one (the load generator, undici with keep-alive), a backend like the
-// demo app's web dyno, and the router in front of it. Builds dist/ first when needed.
+// Four processes: this one (the load generator, undici with keep-alive), a backend like the
+// demo app's web dyno, the router in front of it, and for reference a bare 10-line node:http
+// proxy (no routing, header rewriting or log line): the floor for any proxy built on node:http.
+// Each also reports its CPU time per request, which other load on the machine disturbs far less
+// than requests per second do. Builds dist/ first when needed.
 import {execFileSync, fork} from 'node:child_process'
 import {createServer} from 'node:http'
 import {cpus, loadavg} from 'node:os'
@@ -22,6 +25,14 @@ const option = (name, fallback) => {
   return Number.isFinite(value) ? value : fallback
 }
 
+if (role) {
+  process.on('message', (message) => {
+    if (message !== 'cpu') return
+    const {user, system} = process.cpuUsage()
+    process.send({cpu: user + system})
+  })
+}
+
 if (role === 'backend') {
   const body = Buffer.alloc(Number(process.env.TUG_BENCH_BODY) || 0, 'x')
   const text = body.length > 0 ? body : Buffer.from('hello from web.1\n')
@@ -31,6 +42,19 @@ if (role === 'backend') {
     res.end(text)
   })
   server.keepAliveTimeout = 60_000
+  server.listen(0, '127.0.0.1', () => process.send({port: server.address().port}))
+  process.on('disconnect', () => process.exit(0))
+} else if (role === 'node-proxy') {
+  const {Agent, request} = await import('node:http')
+  const dynoPort = Number(process.env.TUG_BENCH_DYNO_PORT)
+  const agent = new Agent({keepAlive: true})
+  const server = createServer((req, res) => {
+    const proxyReq = request({host: '127.0.0.1', port: dynoPort, method: req.method, path: req.url, headers: req.headers, agent}, (proxyRes) => {
+      res.writeHead(proxyRes.statusCode, proxyRes.headers)
+      proxyRes.pipe(res)
+    })
+    req.pipe(proxyReq)
+  })
   server.listen(0, '127.0.0.1', () => process.send({port: server.address().port}))
   process.on('disconnect', () => process.exit(0))
 } else if (role === 'router') {
@@ -59,6 +83,7 @@ if (role === 'backend') {
     new Promise((resolve, reject) => {
       const child = fork(self, [], {env: {...process.env, TUG_BENCH_ROLE: name, ...env}, stdio: ['ignore', 'inherit', 'inherit', 'ipc']})
       child.once('message', (message) => resolve({child, port: message.port}))
+      child.on('error', reject)
       child.once('exit', (code) => reject(new Error(`${name} exited with ${code}`)))
     })
 
@@ -90,27 +115,58 @@ if (role === 'backend') {
     return {rps: latencies.length / elapsed, p50: at(0.5), p99: at(0.99), count: latencies.length, errors}
   }
 
+  /** CPU time (user + system, µs) the child has used so far. */
+  const cpuOf = (child) =>
+    new Promise((resolve) => {
+      const onMessage = (message) => {
+        if (message?.cpu === undefined) return
+        child.off('message', onMessage)
+        resolve(message.cpu)
+      }
+      child.on('message', onMessage)
+      child.send('cpu')
+    })
+
+  /** `load`, with the CPU µs per request of the proxy in front (if any) and of the backend. */
+  async function measure(port, host, ms, proxy) {
+    const before = await Promise.all([proxy ? cpuOf(proxy.child) : 0, cpuOf(backend.child)])
+    const result = await load(port, host, ms)
+    const after = await Promise.all([proxy ? cpuOf(proxy.child) : 0, cpuOf(backend.child)])
+    const served = Math.max(1, result.count)
+    return {...result, proxyCpu: (after[0] - before[0]) / served, backendCpu: (after[1] - before[1]) / served}
+  }
+
   const backend = await start('backend', {TUG_BENCH_BODY: String(bodySize)})
   const router = await start('router', {TUG_BENCH_DYNO_PORT: String(backend.port)})
+  const nodeProxy = await start('node-proxy', {TUG_BENCH_DYNO_PORT: String(backend.port)})
   try {
     const directHost = `127.0.0.1:${backend.port}`
     const routerHost = `bench.localhost:${router.port}`
-    // Warm both paths (JIT, connection pools), then measure each in turn.
+    const nodeProxyHost = `bench.localhost:${nodeProxy.port}`
+    // Warm every path (JIT, connection pools), then measure each in turn.
     await load(backend.port, directHost, 1000)
     await load(router.port, routerHost, 1000)
-    const direct = await load(backend.port, directHost, seconds * 1000)
-    const routed = await load(router.port, routerHost, seconds * 1000)
-    const row = (name, r) => `${name.padEnd(8)} ${r.rps.toFixed(0).padStart(8)} req/s   p50 ${r.p50.toFixed(2).padStart(6)} ms   p99 ${r.p99.toFixed(2).padStart(6)} ms   (${r.count} requests, ${r.errors} errors)`
+    await load(nodeProxy.port, nodeProxyHost, 1000)
+    const direct = await measure(backend.port, directHost, seconds * 1000)
+    const routed = await measure(router.port, routerHost, seconds * 1000, router)
+    const bare = await measure(nodeProxy.port, nodeProxyHost, seconds * 1000, nodeProxy)
+    const row = (name, r) => `${name.padEnd(10)} ${r.rps.toFixed(0).padStart(8)} req/s   p50 ${r.p50.toFixed(2).padStart(6)} ms   p99 ${r.p99.toFixed(2).padStart(6)} ms   (${r.count} requests, ${r.errors} errors)`
+    const us = (value) => `${value.toFixed(0)} µs`
     console.log(`router bench: ${concurrency} concurrent keep-alive clients, ${seconds} s per path, ${bodySize || 17}-byte responses`)
     console.log(`machine: ${cpus().length} cpus, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}, node ${process.version}`)
+    console.log('measures: the router alone in its own process (in-memory directory; log lines formatted, not stored), not the control plane around it')
     console.log(row('direct', direct))
     console.log(row('router', routed))
+    console.log(row('node-proxy', bare))
+    console.log(`cpu/req    router ${us(routed.proxyCpu)}, node-proxy ${us(bare.proxyCpu)}; backend ${us(direct.backendCpu)} direct, ${us(routed.backendCpu)} behind the router`)
+    console.log(`reference  a bare node:http proxy keeps ${((bare.rps / direct.rps) * 100).toFixed(1)}% of direct throughput; the router ${((routed.rps / bare.rps) * 100).toFixed(1)}% of the bare proxy's`)
     const ratio = routed.rps / direct.rps
     const addedP99 = routed.p99 - direct.p99
     console.log(`ratio    ${(ratio * 100).toFixed(1)}% of direct throughput (target >= 70%)`)
     console.log(`added    p50 +${(routed.p50 - direct.p50).toFixed(2)} ms, p99 +${addedP99.toFixed(2)} ms (target < 2 ms at p99)`)
   } finally {
     router.child.disconnect()
+    nodeProxy.child.disconnect()
     backend.child.disconnect()
   }
 }
