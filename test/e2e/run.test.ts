@@ -97,7 +97,7 @@ describe('e2e: tug run, attached', function () {
     caFile = match[1] as string
     codeDir = mkdtempSync(join(tmpdir(), 'tug-run-code-'))
     writeFileSync(join(codeDir, 'Procfile'), 'worker: sleep 1000\n')
-    assert.equal((await plane.run(['apps:create', APP])).code, 0)
+    assert.equal((await plane.run(['apps:create', APP, '--no-remote'])).code, 0)
     const deployed = await plane.run(['deploy', codeDir, '-a', APP], {timeoutMs: 90_000})
     assert.equal(deployed.code, 0, deployed.stderr)
   })
