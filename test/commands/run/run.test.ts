@@ -5,23 +5,14 @@ import nock from 'nock'
 
 import Run from '../../../src/commands/run/index.js'
 import RunDetached from '../../../src/commands/run/detached.js'
-import {API, removeTestHome, runCommand} from '../../helpers/capture.js'
+import {API, runCommand, useNock} from '../../helpers/capture.js'
 import {dyno} from '../../helpers/fixtures.js'
 import {hasOpenssl, makeTestCert, type TestCert} from '../../helpers/tls.js'
 
 const MARK = '\uFFFF heroku-command-exit-status: '
 
 describe('run commands', () => {
-  before(() => nock.disableNetConnect())
-  afterEach(() => {
-    const pending = nock.pendingMocks()
-    nock.cleanAll()
-    assert.deepEqual(pending, [], 'every expected request was made')
-  })
-  after(() => {
-    nock.enableNetConnect()
-    removeTestHome()
-  })
+  useNock()
 
   describe('run', () => {
     let cert: TestCert | undefined
