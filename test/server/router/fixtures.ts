@@ -8,7 +8,10 @@ import type {RoutedApp, WebDyno, WebDynoDirectory} from '../../../src/server/rou
 
 export class FakeDirectory implements WebDynoDirectory {
   readonly apps = new Map<string, WebDyno[]>()
+  /** How often the router looked: it looks again on every poll while it holds a request. */
+  lookups = 0
   list(appName: string): WebDyno[] {
+    this.lookups += 1
     return (this.apps.get(appName) ?? []).map((d) => ({...d}))
   }
   set(appName: string, dynos: WebDyno[]): void {

@@ -177,8 +177,10 @@ describe('router over real sockets', function () {
   it('holds a request while a dyno is starting, then serves it', async () => {
     await setup(1)
     directory.setState('shop', 'web.1', 'starting')
+    const looked = directory.lookups
     const pending = fetchVia(port, 'shop.localhost')
-    await new Promise((resolve) => setTimeout(resolve, 100))
+    // A second lookup means the router found no dyno up, and is holding the request and polling.
+    await waitFor(() => directory.lookups >= looked + 2, 'the router holding the request')
     directory.setState('shop', 'web.1', 'up')
     assert.equal((await pending).status, 200)
   })
