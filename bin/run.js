@@ -7,6 +7,12 @@ if (args.length === 1 && args[0] === '--version') {
   const {version} = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'))
   process.stdout.write(`tug/${version} ${process.platform}-${process.arch} node-${process.version}\n`)
 } else {
+  // fetch parses HTTP with llhttp compiled to WebAssembly. V8 compiles it at once with Liftoff and
+  // then again with TurboFan on a background thread, and a process that is done waits for that
+  // second compile before it exits: ~120 ms of a short command such as `tug run -- true`, on a
+  // core the control plane could use. Liftoff's code is ample for a CLI's HTTP; the long-lived
+  // control plane keeps V8's default.
+  if (args[0] !== 'server') (await import('node:v8')).setFlagsFromString('--liftoff-only')
   const {execute} = await import('@oclif/core')
   await execute({dir: import.meta.url})
 }

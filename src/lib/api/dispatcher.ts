@@ -1,6 +1,9 @@
-// The undici dispatcher every API call and log stream goes through. undici costs ~70 ms to
-// import, and every command loads this package, so it is imported on the first request only.
-import type {Dispatcher} from 'undici'
+// The undici dispatcher every API call and log stream goes through. undici's index costs ~85 ms
+// to load (it pulls in its whole fetch, cache, mock and websocket stack); the two dispatcher
+// classes used here cost ~25 ms, so only they are loaded, and only on the first request.
+import {createRequire} from 'node:module'
+
+import type {Agent as AgentClass, Dispatcher, EnvHttpProxyAgent as EnvHttpProxyAgentClass} from 'undici'
 
 export interface DispatcherSettings {
   /** Both the connect timeout and the headers timeout. */
@@ -31,7 +34,7 @@ export function defaultDispatcher(settings: DispatcherSettings): Promise<Dispatc
   const key = `${settings.timeoutMs}/${settings.bodyTimeoutMs}/${proxyKey}`
   let dispatcher = cache.get(key)
   if (!dispatcher) {
-    dispatcher = import('undici').then(({Agent, EnvHttpProxyAgent}) => {
+    dispatcher = Promise.resolve().then(() => {
       const options = {
         connectTimeout: settings.timeoutMs,
         headersTimeout: settings.timeoutMs,
@@ -40,9 +43,19 @@ export function defaultDispatcher(settings: DispatcherSettings): Promise<Dispatc
       }
       // An http:// target goes to an http proxy as a plain absolute-URI request, as curl does:
       // many proxies refuse CONNECT to anything but port 443. https:// targets still tunnel.
-      return proxy ? new EnvHttpProxyAgent({...options, proxyTunnel: false}) : new Agent(options)
+      return proxy ? new (loadUndici('env-http-proxy-agent') as typeof EnvHttpProxyAgentClass)({...options, proxyTunnel: false}) : new (loadUndici('agent') as typeof AgentClass)(options)
     })
     cache.set(key, dispatcher)
   }
   return dispatcher
+}
+
+/**
+ * One dispatcher class from undici's own files (`undici/lib/dispatcher/<name>.js`, the modules its
+ * index re-exports), without the rest of the package. undici is pinned to major 7, whose layout
+ * this relies on; the real-socket tests in test/lib/api/client.test.ts (direct and through
+ * HTTP_PROXY) fail if it moves.
+ */
+function loadUndici(name: 'agent' | 'env-http-proxy-agent'): unknown {
+  return createRequire(import.meta.url)(`undici/lib/dispatcher/${name}.js`)
 }
