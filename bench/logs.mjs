@@ -3,12 +3,14 @@
 // Procfile type that prints numbered lines, as fast as it can or at a set rate) and a real
 // `tug logs --tail` client, whose stdout this script reads and checks line by line.
 //
-//   bench/logs [--seconds 12] [--trials 4] [--skip-memory]
+//   bench/logs [--seconds 12] [--trials 4] [--rate 60000] [--skip-flood] [--skip-memory]
 //
 // 1. Throughput: lines per second from the dyno's stdout to the client's stdout with nothing lost
-//    (every sequence number once, in order, no L10 notice), sustained over --seconds. The first
-//    trial writes as fast as the dyno can; while a trial loses lines, the next one offers 80% of
-//    what the client received.
+//    (every sequence number once, in order, no L10 notice), sustained over --seconds. A first
+//    trial writes as fast as the dyno can, which overflows the reader by design (it shows the L10
+//    path; --skip-flood leaves it out). Then --trials paced trials search for the highest rate
+//    that arrives whole: from --rate, up by 30% while nothing is lost, then bisecting between the
+//    best whole rate and the lowest lossy one.
 // 2. Delay from the dyno's write (its wall clock, in the line) to this script reading the line
 //    from the client's stdout, at 100 lines per second: median, p99, max.
 // 3. Heap of the log router with 100 apps at full history (10,000 lines of ~100-byte messages each).
@@ -150,14 +152,16 @@ async function trial(server, number, rate, seconds) {
   children.add(client)
   client.on('exit', () => children.delete(client))
   const prefix = `t${number} `
-  const result = {received: 0, gaps: 0, repeats: 0, l10: 0, first: 0, last: 0, delays: [], done: -1, expected: 0}
+  const result = {number, received: 0, gaps: 0, repeats: 0, l10: 0, first: 0, last: 0, delays: [], done: -1, expected: 0}
+  let heard = performance.now()
   let partial = ''
   let connected
   const ready = new Promise((resolve) => (connected = resolve))
   let finished
   const over = new Promise((resolve) => (finished = resolve))
   client.stdout.setEncoding('utf8').on('data', (chunk) => {
-    const now = performance.timeOrigin + performance.now()
+    heard = performance.now()
+    const now = performance.timeOrigin + heard
     const parts = (partial + chunk).split('\n')
     partial = parts.pop()
     connected()
@@ -193,9 +197,15 @@ async function trial(server, number, rate, seconds) {
   await Promise.race([ready, new Promise((resolve) => setTimeout(resolve, 30_000))])
   const cpuBefore = {server: cpuSeconds(server.child.pid), client: cpuSeconds(client.pid)}
   await tugAsync(server, ['ps:scale', 'flood=1', '-a', 'bench'])
-  const timeout = setTimeout(() => finished(), (seconds + 90) * 1000)
+  // The end is the dyno's 'done' line; when that line was among the lost (a flat-out trial), the
+  // end is 3 s of silence after the trial's time.
+  const started = performance.now()
+  const watch = setInterval(() => {
+    const now = performance.now()
+    if (now - started > (seconds + 90) * 1000 || (now - started > seconds * 1000 && now - heard > 3000)) finished()
+  }, 250)
   await over
-  clearTimeout(timeout)
+  clearInterval(watch)
   result.cpu = {server: cpuSeconds(server.child.pid) - cpuBefore.server, client: cpuSeconds(client.pid) - cpuBefore.client}
   client.kill('SIGTERM')
   if (result.done === -1) console.log(`  (trial ${number}: the done line never arrived; client stderr: ${stderr.trim()})`)
@@ -240,30 +250,40 @@ try {
   tug(server, ['deploy', app, '-a', 'bench'])
 
   console.log('throughput, dyno stdout -> tug logs --tail stdout (~130-byte lines):')
-  let rate = 0
-  let best
-  for (let number = 1; number <= TRIALS; number++) {
-    const r = await trial(server, number, rate, SECONDS)
+  const report = (r, rate) => {
     const seconds = (r.last - r.first) / 1000
     const perSecond = r.received / seconds
     const clean = r.lost === 0 && r.gaps === 0 && r.repeats === 0 && r.l10 === 0
     console.log(
-      `  trial ${number}: offered ${rate === 0 ? 'as fast as the dyno can' : `${fmt(rate)}/s`}: ${r.done === -1 ? 'an unknown number (its last line was among the lost)' : fmt(r.done)} written, ${fmt(r.received)} read in ${seconds.toFixed(1)} s` +
+      `  trial ${r.number}: offered ${rate === 0 ? 'as fast as the dyno can' : `${fmt(rate)}/s`}: ${r.done === -1 ? 'an unknown number (its last line was among the lost)' : fmt(r.done)} written, ${fmt(r.received)} read in ${seconds.toFixed(1)} s` +
         ` = ${fmt(perSecond)} lines/s; lost ${Number.isNaN(r.lost) ? 'at least the gaps' : fmt(r.lost)}, gaps ${fmt(r.gaps)}, repeats ${r.repeats}, L10 notices ${r.l10}` + (clean ? '  [nothing lost]' : '') +
         `\n           CPU: control plane ${r.cpu.server.toFixed(1)} s, logs client ${r.cpu.client.toFixed(1)} s (dyno not counted)`,
     )
-    if (clean) {
-      if (!best || perSecond > best.perSecond) best = {perSecond, seconds, number}
-      if (rate === 0) break
-      // Nothing lost: try a little more, unless this was already the writer's own limit.
-      rate = Math.round(rate * 1.15)
+    return {clean, perSecond, seconds}
+  }
+  // Flat out first: the dyno writes far faster than any reader takes lines, so this shows the
+  // overflow path (L10 notices, the dyno never blocked), not a lossless rate.
+  let number = 1
+  if (!args.includes('--skip-flood')) report(await trial(server, number++, 0, SECONDS), 0)
+  // Then paced trials search for the highest rate that arrives whole: up by 30% while nothing is
+  // lost, then halving the interval between the best whole rate and the lowest lossy one.
+  let rate = option('--rate', 60_000)
+  let whole = 0
+  let lossy = Number.POSITIVE_INFINITY
+  let best
+  for (let left = TRIALS; left > 0; left--, number++) {
+    const outcome = report(await trial(server, number, rate, SECONDS), rate)
+    if (outcome.clean) {
+      if (!best || outcome.perSecond > best.perSecond) best = {perSecond: outcome.perSecond, seconds: outcome.seconds, number}
+      whole = rate
     } else {
-      rate = Math.round(perSecond * 0.8)
+      lossy = rate
     }
+    rate = Math.round(lossy === Number.POSITIVE_INFINITY ? rate * 1.3 : whole === 0 ? rate * 0.7 : (whole + lossy) / 2)
   }
   console.log(best ? `  => ${fmt(best.perSecond)} lines/s end to end with nothing lost, sustained over ${best.seconds.toFixed(1)} s (trial ${best.number})` : '  => no trial was lossless')
 
-  const light = await trial(server, TRIALS + 1, 100, Math.max(10, SECONDS))
+  const light = await trial(server, number, 100, Math.max(10, SECONDS))
   const delays = light.delays.sort((a, b) => a - b)
   console.log(
     `delay, dyno write -> client stdout read, at 100 lines/s (${fmt(delays.length)} lines, lost ${fmt(light.lost)}): ` +
