@@ -13,6 +13,13 @@ if (args.length === 1 && args[0] === '--version') {
   // core the control plane could use. Liftoff's code is ample for a CLI's HTTP; the long-lived
   // control plane keeps V8's default.
   if (args[0] !== 'server') (await import('node:v8')).setFlagsFromString('--liftoff-only')
+  // oclif checks its own engines range with semver (~20 ms, 48 files) on import; tug's package.json
+  // already requires a newer Node than oclif does. The variable is set for that import only, so
+  // that the control plane and dynos started from here do not inherit it.
+  const engineWarning = process.env.OCLIF_DISABLE_ENGINE_WARNING
+  process.env.OCLIF_DISABLE_ENGINE_WARNING = '1'
   const {execute} = await import('@oclif/core')
+  if (engineWarning === undefined) delete process.env.OCLIF_DISABLE_ENGINE_WARNING
+  else process.env.OCLIF_DISABLE_ENGINE_WARNING = engineWarning
   await execute({dir: import.meta.url})
 }
