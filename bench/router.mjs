@@ -6,11 +6,16 @@
 // Four processes: this one (the load generator, undici with keep-alive), a backend like the
 // demo app's web dyno, the router in front of it, and for reference a bare 10-line node:http
 // proxy (no routing, header rewriting or log line): the floor for any proxy built on node:http.
+// When nginx or HAProxy is installed (`apt-get install nginx-light haproxy`), each also runs as a
+// reference, one process with keep-alive to the backend: what a proxy written in C keeps of
+// direct throughput on the same machine and cores.
 // Each also reports its CPU time per request, which other load on the machine disturbs far less
 // than requests per second do. Builds dist/ first when needed.
-import {execFileSync, fork} from 'node:child_process'
+import {execFileSync, fork, spawn, spawnSync} from 'node:child_process'
+import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {connect} from 'node:net'
 import {createServer} from 'node:http'
-import {cpus, loadavg} from 'node:os'
+import {cpus, loadavg, tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {performance} from 'node:perf_hooks'
 import {fileURLToPath, pathToFileURL} from 'node:url'
@@ -129,17 +134,107 @@ if (role === 'backend') {
 
   /** `load`, with the CPU µs per request of the proxy in front (if any) and of the backend. */
   async function measure(port, host, ms, proxy) {
-    const before = await Promise.all([proxy ? cpuOf(proxy.child) : 0, cpuOf(backend.child)])
+    const proxyCpu = () => (!proxy ? 0 : proxy.cpu ? proxy.cpu() : cpuOf(proxy.child))
+    const before = await Promise.all([proxyCpu(), cpuOf(backend.child)])
     const result = await load(port, host, ms)
-    const after = await Promise.all([proxy ? cpuOf(proxy.child) : 0, cpuOf(backend.child)])
+    const after = await Promise.all([proxyCpu(), cpuOf(backend.child)])
     const served = Math.max(1, result.count)
     return {...result, proxyCpu: (after[0] - before[0]) / served, backendCpu: (after[1] - before[1]) / served}
+  }
+
+  /** A free port on 127.0.0.1 (for the configuration files of nginx and HAProxy). */
+  const freePort = () =>
+    new Promise((resolve) => {
+      const probe = createServer().listen(0, '127.0.0.1', () => {
+        const {port} = probe.address()
+        probe.close(() => resolve(port))
+      })
+    })
+
+  const installed = (binary) => spawnSync('sh', ['-c', `command -v ${binary}`]).status === 0
+
+  /** nginx or HAProxy in front of the backend, one process each; undefined when not installed. */
+  async function startExternal(kind, dynoPort) {
+    if (!installed(kind)) return undefined
+    const dir = mkdtempSync(join(tmpdir(), `tug-bench-${kind}-`))
+    const port = await freePort()
+    let child
+    if (kind === 'nginx') {
+      writeFileSync(
+        join(dir, 'nginx.conf'),
+        `daemon off; master_process off; worker_processes 1; pid ${dir}/nginx.pid; error_log ${dir}/error.log;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  client_body_temp_path ${dir}; proxy_temp_path ${dir}; fastcgi_temp_path ${dir}; uwsgi_temp_path ${dir}; scgi_temp_path ${dir};
+  upstream dyno { server 127.0.0.1:${dynoPort}; keepalive 32; }
+  server {
+    listen 127.0.0.1:${port};
+    location / { proxy_pass http://dyno; proxy_http_version 1.1; proxy_set_header Connection ""; proxy_set_header X-Forwarded-For $remote_addr; }
+  }
+}
+`,
+      )
+      child = spawn('nginx', ['-c', join(dir, 'nginx.conf'), '-p', dir, '-e', join(dir, 'error.log')], {stdio: 'ignore'})
+    } else {
+      writeFileSync(
+        join(dir, 'haproxy.cfg'),
+        `global
+  nbthread 1
+defaults
+  mode http
+  timeout connect 5s
+  timeout client 60s
+  timeout server 30s
+  option http-keep-alive
+frontend web
+  bind 127.0.0.1:${port}
+  option forwardfor
+  http-request set-header X-Request-Id %[uuid()]
+  default_backend dynos
+backend dynos
+  balance leastconn
+  http-reuse always
+  server web1 127.0.0.1:${dynoPort}
+`,
+      )
+      child = spawn('haproxy', ['-db', '-f', join(dir, 'haproxy.cfg')], {stdio: 'ignore'})
+    }
+    const deadline = performance.now() + 10_000
+    for (;;) {
+      const open = await new Promise((resolve) => {
+        const socket = connect(port, '127.0.0.1', () => socket.end(() => resolve(true))).on('error', () => resolve(false))
+      })
+      if (open) break
+      if (performance.now() > deadline || child.exitCode !== null) {
+        child.kill('SIGKILL')
+        rmSync(dir, {recursive: true, force: true})
+        return undefined
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50))
+    }
+    // Its CPU time from /proc, as the forked roles report theirs over IPC.
+    const cpu = () => {
+      const fields = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1].split(' ')
+      return ((Number(fields[11]) + Number(fields[12])) * 1_000_000) / 100
+    }
+    const stop = async () => {
+      child.kill('SIGKILL')
+      if (child.exitCode === null) await new Promise((resolve) => child.once('exit', resolve))
+      rmSync(dir, {recursive: true, force: true})
+    }
+    return {kind, port, child, cpu, stop}
   }
 
   const backend = await start('backend', {TUG_BENCH_BODY: String(bodySize)})
   const router = await start('router', {TUG_BENCH_DYNO_PORT: String(backend.port)})
   const nodeProxy = await start('node-proxy', {TUG_BENCH_DYNO_PORT: String(backend.port)})
+  const externals = []
   try {
+    for (const kind of ['nginx', 'haproxy']) {
+      const external = await startExternal(kind, backend.port)
+      if (external) externals.push(external)
+    }
     const directHost = `127.0.0.1:${backend.port}`
     const routerHost = `bench.localhost:${router.port}`
     const nodeProxyHost = `bench.localhost:${nodeProxy.port}`
@@ -150,6 +245,12 @@ if (role === 'backend') {
     const direct = await measure(backend.port, directHost, seconds * 1000)
     const routed = await measure(router.port, routerHost, seconds * 1000, router)
     const bare = await measure(nodeProxy.port, nodeProxyHost, seconds * 1000, nodeProxy)
+    const references = []
+    for (const external of externals) {
+      const host = `bench.localhost:${external.port}`
+      await load(external.port, host, 1000)
+      references.push({external, result: await measure(external.port, host, seconds * 1000, external)})
+    }
     const row = (name, r) => `${name.padEnd(10)} ${r.rps.toFixed(0).padStart(8)} req/s   p50 ${r.p50.toFixed(2).padStart(6)} ms   p99 ${r.p99.toFixed(2).padStart(6)} ms   (${r.count} requests, ${r.errors} errors)`
     const us = (value) => `${value.toFixed(0)} µs`
     console.log(`router bench: ${concurrency} concurrent keep-alive clients, ${seconds} s per path, ${bodySize || 17}-byte responses`)
@@ -159,12 +260,19 @@ if (role === 'backend') {
     console.log(row('router', routed))
     console.log(row('node-proxy', bare))
     console.log(`cpu/req    router ${us(routed.proxyCpu)}, node-proxy ${us(bare.proxyCpu)}; backend ${us(direct.backendCpu)} direct, ${us(routed.backendCpu)} behind the router`)
+    for (const {external, result} of references) {
+      console.log(row(external.kind, result))
+      console.log(`cpu/req    ${external.kind} ${us(result.proxyCpu)}; backend ${us(result.backendCpu)} behind it`)
+      console.log(`reference  ${external.kind} (C, one process) keeps ${((result.rps / direct.rps) * 100).toFixed(1)}% of direct throughput`)
+    }
+    if (references.length === 0) console.log('reference  nginx and HAProxy are not installed; apt-get install nginx-light haproxy adds them as references')
     console.log(`reference  a bare node:http proxy keeps ${((bare.rps / direct.rps) * 100).toFixed(1)}% of direct throughput; the router ${((routed.rps / bare.rps) * 100).toFixed(1)}% of the bare proxy's`)
     const ratio = routed.rps / direct.rps
     const addedP99 = routed.p99 - direct.p99
     console.log(`ratio    ${(ratio * 100).toFixed(1)}% of direct throughput (target >= 70%)`)
     console.log(`added    p50 +${(routed.p50 - direct.p50).toFixed(2)} ms, p99 +${addedP99.toFixed(2)} ms (target < 2 ms at p99)`)
   } finally {
+    for (const external of externals) await external.stop()
     router.child.disconnect()
     nodeProxy.child.disconnect()
     backend.child.disconnect()

@@ -47,11 +47,11 @@ export function directoryFor(store: Store, runtimeDirectory: WebDynoDirectory | 
     list(appName: string): WebDyno[] {
       const running = runtimeDirectory?.list(appName) ?? []
       if (running.some((d) => d.state === 'up')) return running
-      const app = store.apps.findByName(appName)
-      if (!app) return running
+      const appId = store.apps.idByName(appName)
+      if (appId === undefined) return running
       const listed = new Set(running.map((d) => d.name))
       const crashed = store.dynos
-        .list(app.id)
+        .list(appId)
         .filter((d) => !d.one_off && d.type === 'web' && d.state === 'crashed' && !listed.has(d.name))
         .map((d) => ({name: d.name, host: '', port: 0, state: 'crashed'}))
       return [...running, ...crashed]
@@ -66,8 +66,8 @@ export async function startAppRouter(deps: {store: Store; runtime: unknown; logs
     ...options,
     directory: directoryFor(store, web),
     resolveApp: (name) => {
-      const app = store.apps.findByName(name)
-      return app ? {id: app.id, name: app.name} : undefined
+      const id = store.apps.idByName(name)
+      return id === undefined ? undefined : {id, name}
     },
     log: (app, line) => logs.write(app.id, {source: 'tug', dyno: 'router', message: line}),
   })

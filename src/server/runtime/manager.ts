@@ -388,14 +388,15 @@ export class DynoManager implements Runtime {
   }
 
   webTargets(appName: string): WebDyno[] {
-    const app = this.store.apps.findByName(appName)
-    if (!app) return []
+    const appId = this.store.apps.idByName(appName)
+    if (appId === undefined) return []
     const result: WebDyno[] = []
-    for (const slot of this.appSlots(app.id)) {
-      if (slot.oneOff || slot.type !== 'web' || slot.port === undefined || !slot.handle) continue
+    for (const slot of this.slots.values()) {
+      if (slot.appId !== appId || slot.oneOff || slot.type !== 'web' || slot.port === undefined || !slot.handle) continue
       result.push({name: slot.name, host: slot.host ?? this.ports.host, port: slot.port, state: slot.phase})
     }
-    return result.sort((a, b) => a.name.localeCompare(b.name, 'en', {numeric: true}))
+    // web.2 before web.10; the router asks on every request, so no locale collation here.
+    return result.sort((a, b) => dynoIndex(a.name) - dynoIndex(b.name))
   }
 
   /** The adapter the HTTP router codes against. */
@@ -982,4 +983,9 @@ export class DynoManager implements Runtime {
       }
     }
   }
+}
+
+/** The number after the type: 10 for `web.10`. */
+function dynoIndex(name: string): number {
+  return Number(name.slice(name.lastIndexOf('.') + 1)) || 0
 }

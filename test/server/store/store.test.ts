@@ -30,6 +30,20 @@ describe('store', () => {
     for (const d of dirs) rmSync(d, {recursive: true, force: true})
   })
 
+  describe('apps', () => {
+    it('answers idByName from memory, and forgets on every create, rename and delete', () => {
+      assert.equal(store.apps.idByName('one'), app.id)
+      assert.equal(store.apps.idByName('two'), undefined)
+      const two = store.apps.create({name: 'two', owner_id: account.id, region: 'us', stack: 'heroku-24'})
+      assert.equal(store.apps.idByName('two'), two.id, 'a name that was unknown is found once the app exists')
+      store.apps.update(app.id, {name: 'uno'})
+      assert.equal(store.apps.idByName('one'), undefined, 'the old name is gone after a rename')
+      assert.equal(store.apps.idByName('uno'), app.id)
+      store.apps.delete(two.id)
+      assert.equal(store.apps.idByName('two'), undefined, 'a deleted app is gone')
+    })
+  })
+
   describe('database', () => {
     it('runs in WAL mode with synchronous=FULL and foreign keys on', () => {
       assert.equal(store.db.pragma('journal_mode', {simple: true}), 'wal')
