@@ -43,6 +43,7 @@ import {
   readProcStat,
 } from './process-tree.js'
 import {spawnAttached} from './attached.js'
+import {LogTap} from './log-tap.js'
 
 /** Longer lines are cut into pieces of this many characters (Heroku's router cuts at 10 KB too). */
 export const DEFAULT_MAX_LINE_LENGTH = 10_000
@@ -379,14 +380,13 @@ class LocalDynoHandle implements DynoHandle {
 
   private readLines(stream: OutputStream, readable: Readable | null): Promise<void> {
     if (readable === null) return Promise.resolve()
-    const splitter = new LineSplitter((line) => this.deliver(stream, line), this.options.maxLineLength)
+    // An attached dyno's client reads the same bytes; its log copy must not hold the pipe back.
+    const lines = (): LineSplitter => new LineSplitter((line) => this.deliver(stream, line), this.options.maxLineLength)
+    const splitter = this.io ? new LogTap(lines, (line) => this.deliver(stream, line)) : lines()
     return new Promise((resolve) => {
       readable.on('data', (chunk: Buffer) => splitter.push(chunk))
       readable.once('error', () => {})
-      readable.once('close', () => {
-        splitter.end()
-        resolve()
-      })
+      readable.once('close', () => void Promise.resolve(splitter.end()).then(() => resolve()))
     })
   }
 
