@@ -28,6 +28,7 @@ import {activateRelease, RELEASE_PHASE_TYPE} from '../releases.js'
 import {Scheduler, SCHEDULER_TYPE} from '../scheduler/scheduler.js'
 import type {DynoRecord, ReleaseRecord, ScheduleRecord, Store} from '../store/index.js'
 import {toTimestamp} from '../store/index.js'
+import {ROLLING_RESTART_DEFAULT} from '../store/runtime-settings.js'
 import type {Backend, BackendRecord, DynoExit, DynoHandle} from './backend.js'
 import {PortAllocator, isAccepting as defaultIsAccepting} from './ports.js'
 import {NO_CRASHES, recordCrash, recordUp, resetForRelease, restartDelay, type CrashHistory} from './restart-policy.js'
@@ -263,12 +264,9 @@ export class DynoManager implements Runtime {
     this.reconcile(appId)
   }
 
-  /** The app's setting (config var TUG_ROLLING_RESTART; off with 0, false, off or no), on by default. */
+  /** The app's runtime setting (not a config var: changing it makes no release), on by default. */
   private rollingRestart(appId: string): boolean {
-    const app = this.store.apps.get(appId)
-    const release = app?.current_release_id ? this.store.releases.get(appId, app.current_release_id) : undefined
-    const value = release ? this.store.config.get(appId, release.config_id)?.TUG_ROLLING_RESTART : undefined
-    return !['0', 'false', 'off', 'no'].includes((value ?? '').trim().toLowerCase())
+    return this.store.runtimeSettings.get(appId).rolling_restart ?? ROLLING_RESTART_DEFAULT
   }
 
   /**

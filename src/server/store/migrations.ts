@@ -196,6 +196,14 @@ export const migrations: readonly Migration[] = [
       ALTER TABLE log_sessions ADD COLUMN connected_at TEXT;
     `,
   },
+  {
+    version: 4,
+    name: 'runtime settings: rolling restart',
+    up: `
+      -- With two or more web dynos, restart them one at a time; NULL = the default (on).
+      ALTER TABLE runtime_settings ADD COLUMN rolling_restart INTEGER;
+    `,
+  },
 ]
 
 /** Applies the migrations `db` has not seen yet; returns the versions applied. */

@@ -1,6 +1,6 @@
 // The runtime's side of issue 7 over a fake backend: `ps:restart web` with two or more web dynos
 // restarts them one at a time (each stop waits for the previous dyno to be up again), unless the
-// app's TUG_ROLLING_RESTART says off; the drain hook runs before each web stop.
+// app's rolling_restart runtime setting is off; the drain hook runs before each web stop.
 import assert from 'node:assert/strict'
 
 import {createRelease} from '../../../src/server/releases.js'
@@ -53,13 +53,14 @@ describe('rolling restart of web dynos (runtime side of the router)', function (
   let appId: string
   let port = 30_000
 
-  async function setup(web: number, config: Record<string, string> = {}): Promise<void> {
+  async function setup(web: number, settings: {rollingRestart?: boolean; config?: Record<string, string>} = {}): Promise<void> {
     store = new Store({path: ':memory:'})
     backend = new FakeBackend()
     const account = store.accounts.create({email: 'a@example.com', name: null})
     const app = store.apps.create({name: 'shop', owner_id: account.id, region: 'us', stack: 'heroku-24'})
     appId = app.id
-    createRelease(store, {appId, description: 'Deploy', codeDir: '/code/v1', processTypes: [{name: 'web', command: 'node web.js'}, {name: 'worker', command: 'node worker.js'}], config, user: account})
+    createRelease(store, {appId, description: 'Deploy', codeDir: '/code/v1', processTypes: [{name: 'web', command: 'node web.js'}, {name: 'worker', command: 'node worker.js'}], config: settings.config ?? {}, user: account})
+    if (settings.rollingRestart !== undefined) store.runtimeSettings.set(appId, {rolling_restart: settings.rollingRestart})
     const lines: string[] = []
     manager = new DynoManager({
       store,
@@ -107,8 +108,21 @@ describe('rolling restart of web dynos (runtime side of the router)', function (
     assert.equal(web.length, 3)
   })
 
-  it('restarts everything at once with TUG_ROLLING_RESTART=off', async () => {
-    await setup(2, {TUG_ROLLING_RESTART: 'off'})
+  it('restarts everything at once with the rolling_restart setting off', async () => {
+    await setup(2, {rollingRestart: false})
+    await manager?.restart(appId, {kind: 'type', type: 'web'})
+    await waitFor(() => backend.events.filter((e) => e.startsWith('start web')).length === 2, 'two web starts')
+    assert.deepEqual(backend.events.slice(0, 2).sort(), ['stop web.1', 'stop web.2'])
+  })
+
+  it('reads the setting at each restart, and ignores the config var that used to hold it', async () => {
+    await setup(2, {config: {TUG_ROLLING_RESTART: 'off'}})
+    await manager?.restart(appId, {kind: 'type', type: 'web'})
+    await waitFor(() => backend.events.filter((e) => e.startsWith('start web')).length === 2, 'two web starts')
+    await allUp()
+    assert.deepEqual(backend.events, ['stop web.1', 'start web.1', 'stop web.2', 'start web.2'])
+    backend.events.length = 0
+    store.runtimeSettings.set(appId, {rolling_restart: false})
     await manager?.restart(appId, {kind: 'type', type: 'web'})
     await waitFor(() => backend.events.filter((e) => e.startsWith('start web')).length === 2, 'two web starts')
     assert.deepEqual(backend.events.slice(0, 2).sort(), ['stop web.1', 'stop web.2'])

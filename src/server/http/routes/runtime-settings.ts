@@ -1,11 +1,16 @@
-// Per-app settings of the dyno manager that are not config vars (the dynos never see them): tug's
-// own extension of the Platform API.
+// Per-app settings of the dyno manager that are not config vars (the dynos never see them, and
+// changing one makes no release): tug's own extension of the Platform API.
 //
-//   GET   /apps/{app}/runtime-settings   200 {stop_grace_seconds: number | null}
-//   PATCH /apps/{app}/runtime-settings   200 the same; body {stop_grace_seconds: 1..300 | null}
+//   GET   /apps/{app}/runtime-settings   200 {stop_grace_seconds: number | null, rolling_restart: boolean}
+//   PATCH /apps/{app}/runtime-settings   200 the same; body {stop_grace_seconds?: 1..300 | null,
+//                                        rolling_restart?: boolean | null}
 //
 // stop_grace_seconds: how long a dyno has between SIGTERM and SIGKILL; null = the control plane's
 // default (30 s, or TUG_STOP_GRACE_MS in its environment).
+// rolling_restart: with two or more web dynos, a restart of them goes one at a time so that some
+// dyno always serves; null in a PATCH returns it to the default, on. GET says what is in effect.
+// A PATCH with any invalid field changes nothing.
+import {ROLLING_RESTART_DEFAULT, type RuntimeSettings} from '../../store/runtime-settings.js'
 import {objectBody} from '../body.js'
 import {loadApp, params} from '../context.js'
 import type {RouteModule} from '../deps.js'
@@ -13,24 +18,40 @@ import {invalidParams} from '../errors.js'
 
 export const MAX_STOP_GRACE_SECONDS = 300
 
+export interface RuntimeSettingsWire {
+  stop_grace_seconds: number | null
+  rolling_restart: boolean
+}
+
+/** The changes a PATCH body asks for; throws 422 before anything is stored. */
+function parseChanges(body: Record<string, unknown>): Partial<RuntimeSettings> {
+  const changes: Partial<RuntimeSettings> = {}
+  if ('stop_grace_seconds' in body) {
+    const value = body.stop_grace_seconds
+    if (value === null) changes.stop_grace_ms = null
+    else if (typeof value === 'number' && Number.isInteger(value) && value >= 1 && value <= MAX_STOP_GRACE_SECONDS) changes.stop_grace_ms = value * 1000
+    else throw invalidParams(`stop_grace_seconds must be a whole number from 1 to ${MAX_STOP_GRACE_SECONDS}, or null for the default.`)
+  }
+  if ('rolling_restart' in body) {
+    const value = body.rolling_restart
+    if (value !== null && typeof value !== 'boolean') throw invalidParams('rolling_restart must be true, false, or null for the default (true).')
+    changes.rolling_restart = value
+  }
+  return changes
+}
+
 export const runtimeSettingsRoutes: RouteModule = (app, deps) => {
   const {store} = deps
-  const wire = (appId: string): {stop_grace_seconds: number | null} => {
-    const ms = store.runtimeSettings.get(appId).stop_grace_ms
-    return {stop_grace_seconds: ms === null ? null : ms / 1000}
-  }
+  const wire = (settings: RuntimeSettings): RuntimeSettingsWire => ({
+    stop_grace_seconds: settings.stop_grace_ms === null ? null : settings.stop_grace_ms / 1000,
+    rolling_restart: settings.rolling_restart ?? ROLLING_RESTART_DEFAULT,
+  })
 
-  app.get('/apps/:app/runtime-settings', async (request) => wire(loadApp(deps, request, params(request).app ?? '').id))
+  app.get('/apps/:app/runtime-settings', async (request) => wire(store.runtimeSettings.get(loadApp(deps, request, params(request).app ?? '').id)))
 
   app.patch('/apps/:app/runtime-settings', async (request) => {
     const target = loadApp(deps, request, params(request).app ?? '')
-    const body = objectBody(request.body)
-    if ('stop_grace_seconds' in body) {
-      const value = body.stop_grace_seconds
-      const valid = value === null || (typeof value === 'number' && Number.isInteger(value) && value >= 1 && value <= MAX_STOP_GRACE_SECONDS)
-      if (!valid) throw invalidParams(`stop_grace_seconds must be a whole number from 1 to ${MAX_STOP_GRACE_SECONDS}, or null for the default.`)
-      store.runtimeSettings.set(target.id, {stop_grace_ms: value === null ? null : (value as number) * 1000})
-    }
-    return wire(target.id)
+    const changes = parseChanges(objectBody(request.body))
+    return wire(Object.keys(changes).length === 0 ? store.runtimeSettings.get(target.id) : store.runtimeSettings.set(target.id, changes))
   })
 }
