@@ -25,6 +25,7 @@ import type {LogSessionsResource} from './resources/log-sessions.js'
 import {releasesResource} from './resources/releases.js'
 import {schedulesResource, type SchedulesResource} from './resources/schedules.js'
 import type {ReleasesResource} from './resources/releases.js'
+import {runtimeSettingsResource, type RuntimeSettingsResource} from './resources/runtime-settings.js'
 import {sourcesResource} from './resources/sources.js'
 import type {SourcesResource} from './resources/sources.js'
 
@@ -68,6 +69,7 @@ export class ApiClient {
   readonly logSessions: LogSessionsResource
   readonly logDrains: LogDrainsResource = logDrainsResource(this)
   readonly schedules: SchedulesResource = schedulesResource(this)
+  readonly runtimeSettings: RuntimeSettingsResource = runtimeSettingsResource(this)
   readonly sources: SourcesResource
   readonly builds: BuildsResource
   private readonly settings: RequestConfig

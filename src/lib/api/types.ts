@@ -271,3 +271,22 @@ export interface ScheduleCreateBody {
   timezone?: string
   size?: string
 }
+
+/**
+ * Per-app settings of the dyno manager that are not config vars (tug's own extension):
+ * `GET/PATCH /apps/{app}/runtime-settings`. Changing one makes no release and restarts nothing.
+ */
+export interface RuntimeSettings {
+  /** SIGTERM to SIGKILL for the app's dynos; null = the control plane's default (30 s). */
+  stop_grace_seconds: number | null
+  /** With two or more web dynos, restart them one at a time (the setting in effect). */
+  rolling_restart: boolean
+}
+
+/** Only the fields given change; null returns a setting to its default. */
+export interface RuntimeSettingsUpdateBody {
+  /** 1..300, or null. */
+  stop_grace_seconds?: number | null
+  /** null = the default (true). */
+  rolling_restart?: boolean | null
+}
