@@ -5,7 +5,9 @@ import {appFlags, TugCommand} from '../../lib/cli/base-command.js'
 export default class PsRestart extends TugCommand<{app: string; dyno?: string; type?: string}> {
   static override description = `restart dynos
 
-With DYNO (web.1) restarts that dyno, with TYPE (web) every dyno of that type, and without an argument every dyno of the app.`
+With DYNO (web.1) restarts that dyno, with TYPE (web) every dyno of that type, and without an argument every dyno of the app.
+
+With two or more web dynos, the web dynos restart one at a time, each once the one before is up again, and the router drains each before it stops, so the app keeps answering. The command returns when the restart has begun. \`tug ps:settings --rolling-restart off\` restarts them all at once instead.`
 
   static override examples = ['<%= config.bin %> ps:restart -a shop', '<%= config.bin %> ps:restart web -a shop', '<%= config.bin %> ps:restart web.1 -a shop']
 
