@@ -153,6 +153,9 @@ const BENCHMARKS = [
         {label: 'direct to one dyno, 8 in flight', unit: 'req/s', value: direct ? num(direct[1]) : Number.NaN},
         {label: 'through the router, 8 in flight', unit: 'req/s', value: routed ? num(routed[1]) : Number.NaN},
         {label: 'through a bare Node.js proxy (reference), 8 in flight', unit: 'req/s', value: grab(text, /^node-proxy\s+([\d,.]+) req\/s/m)},
+        // Only when nginx / HAProxy are installed (apt-get install nginx-light haproxy).
+        {label: 'nginx (reference, C) throughput / direct', unit: '%', value: grab(text, /^reference\s+nginx .*?keeps ([\d.]+)% of direct/m)},
+        {label: 'HAProxy (reference, C) throughput / direct', unit: '%', value: grab(text, /^reference\s+haproxy .*?keeps ([\d.]+)% of direct/m)},
         {label: 'router throughput / direct', unit: '%', value: grab(text, /^ratio\s+([\d.]+)%/m), target: ['>=', 70, '≥ 70% (issue 7)']},
         {label: 'p99 added by the router', unit: 'ms', value: grab(text, /p99 \+(-?[\d.]+) ms/), target: ['<', 2, '< 2 ms (issue 7)']},
       ]
