@@ -10,7 +10,7 @@ import {UsageError} from '../lib/errors.js'
 export default class Deploy extends TugCommand<DeployResult> {
   static override description = `deploy a directory: pack it, upload it, build it and release it
 
-Files matched by .gitignore or .tugignore are left out, and .git always is. The build output is streamed; a failed build exits 1.`
+Files matched by .gitignore or .tugignore are left out, and .git always is. The build output is streamed; a failed build exits 1. With a \`release:\` process type in the Procfile, tug then waits for the release phase, so that the new release is current when it returns; a failed release phase exits 1 and the previous release stays current.`
 
   static override examples = ['<%= config.bin %> deploy -a shop', '<%= config.bin %> deploy ./site -a shop', '<%= config.bin %> deploy -a shop --json']
 

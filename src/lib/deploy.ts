@@ -1,5 +1,6 @@
-// `tug deploy`: pack a directory, upload it as a source, build it, stream the build output, and
-// wait for the build to finish.
+// `tug deploy`: pack a directory, upload it as a source, build it, stream the build output, wait
+// for the build to finish, and then for the release phase (a `release:` process type), so that
+// what runs after `tug deploy` in a script finds the new release current.
 import {execFileSync} from 'node:child_process'
 
 import type {ApiClient} from './api/client.js'
@@ -62,6 +63,24 @@ export async function deploy(
   if (build.status === 'failed') {
     throw new RuntimeError(`The build of ${app} failed (build ${build.id}).`, {hint: 'The build output above says why.'})
   }
-  const release = build.release ? await api.releases.info(app, build.release.id) : undefined
+  let release = build.release ? await api.releases.info(app, build.release.id) : undefined
+  if (release?.status === 'pending') {
+    const {id, version} = release
+    release = await steps.action(`Running release phase of v${version}`, () => settledRelease(api, app, id, steps.sleep, pollMs), (r) => (r.status === 'succeeded' ? 'done' : r.status))
+  }
+  if (release?.status === 'failed') {
+    throw new RuntimeError(`The release phase of v${release.version} on ${app} failed, so v${release.version} did not become current.`, {
+      hint: `Its output is in \`tug logs -a ${app} --dyno release\`.`,
+    })
+  }
   return {build, release}
+}
+
+/** Polls a release until its release phase has decided (succeeded or failed). */
+async function settledRelease(api: DeployApi, app: string, id: string, sleep: (ms: number) => Promise<void>, pollMs: number): Promise<Release> {
+  for (;;) {
+    await sleep(pollMs)
+    const release = await api.releases.info(app, id)
+    if (release.status !== 'pending') return release
+  }
 }

@@ -60,4 +60,26 @@ describe('e2e: tug deploy against a real control plane', function () {
     const releases = await get<Release[]>('/apps/site/releases')
     assert.deepEqual(releases.map((r) => [r.version, r.current]), [[1, false], [2, true]])
   })
+
+  it('waits for the release phase: the release is current when deploy returns, and a failed one exits 1', async () => {
+    assert.equal((await plane.run(['apps:create', 'migrating', '--no-remote'])).code, 0)
+    const code = mkdtempSync(join(tmpdir(), 'tug-e2e-release-'))
+    try {
+      writeFileSync(join(code, 'Procfile'), 'worker: sleep 600\nrelease: sleep 1; echo migrated\n')
+      const deployed = await plane.run(['deploy', code, '-a', 'migrating'])
+      assert.equal(deployed.code, 0, deployed.stderr)
+      assert.match(deployed.stderr, /Running release phase of v2\.\.\. done\nReleased v2 on migrating\n/)
+      const current = (await get<Release[]>('/apps/migrating/releases')).find((r) => r.current)
+      assert.equal(current?.version, 2, 'current as soon as deploy has returned')
+
+      writeFileSync(join(code, 'Procfile'), 'worker: sleep 600\nrelease: sleep 1; echo broken; exit 4\n')
+      const failed = await plane.run(['deploy', code, '-a', 'migrating'])
+      assert.equal(failed.code, 1, failed.stderr)
+      assert.match(failed.stderr, /Running release phase of v3\.\.\. failed\nError: The release phase of v3 on migrating failed, so v3 did not become current\./)
+      const releases = await get<Release[]>('/apps/migrating/releases')
+      assert.deepEqual(releases.map((r) => [r.version, r.status, r.current]), [[1, 'succeeded', false], [2, 'succeeded', true], [3, 'failed', false]])
+    } finally {
+      rmSync(code, {recursive: true, force: true})
+    }
+  })
 })

@@ -111,6 +111,32 @@ describe('deploy', () => {
     assert.ok(result.stderr.endsWith(`Error: The build of shop failed (build ${BUILD_ID}).\nThe build output above says why.\n`), result.stderr)
   })
 
+  it('waits for the release phase, so the release is current when it returns', async () => {
+    source()
+    nock('http://blob.test').put('/put/1').reply(200)
+    nock(API).post('/apps/shop/builds').reply(201, build('succeeded', {output_stream_url: null}))
+    nock(API).get(`/apps/shop/releases/${RELEASE_ID}`).times(2).reply(200, release(9, {status: 'pending'}))
+    nock(API).get(`/apps/shop/releases/${RELEASE_ID}`).reply(200, release(9, {current: true}))
+    const result = await runCommand(Deploy, [dir, '-a', 'shop'])
+    assert.equal(result.code, 0, result.stderr)
+    assert.deepEqual(result.stderr.split('\n').slice(-3), ['Running release phase of v9... done', 'Released v9 on shop', ''])
+    assert.equal(result.slept, 2000, 'polled once a second')
+  })
+
+  it('exits 1 when the release phase fails, naming where its output is', async () => {
+    source()
+    nock('http://blob.test').put('/put/1').reply(200)
+    nock(API).post('/apps/shop/builds').reply(201, build('succeeded', {output_stream_url: null}))
+    nock(API).get(`/apps/shop/releases/${RELEASE_ID}`).reply(200, release(9, {status: 'pending'}))
+    nock(API).get(`/apps/shop/releases/${RELEASE_ID}`).reply(200, release(9, {status: 'failed'}))
+    const result = await runCommand(Deploy, [dir, '-a', 'shop'])
+    assert.equal(result.code, 1)
+    assert.ok(
+      result.stderr.endsWith('Running release phase of v9... failed\nError: The release phase of v9 on shop failed, so v9 did not become current.\nIts output is in `tug logs -a shop --dyno release`.\n'),
+      result.stderr,
+    )
+  })
+
   it('fails with the status when the upload is refused', async () => {
     source()
     nock('http://blob.test').put('/put/1').reply(413, {id: 'request_entity_too_large', message: 'The source is too large.'})
