@@ -24,6 +24,7 @@
 import {constants as osConstants} from 'node:os'
 
 import {DEFAULT_DYNO_SIZE, dynoSizeSpec} from '../catalog.js'
+import type {WebDyno, WebDynoDirectory as RouterDirectory} from '../router/directory.js'
 import {activateRelease, RELEASE_PHASE_TYPE} from '../releases.js'
 import {Scheduler, SCHEDULER_TYPE} from '../scheduler/scheduler.js'
 import type {DynoRecord, ReleaseRecord, ScheduleRecord, Store} from '../store/index.js'
@@ -53,18 +54,14 @@ export interface LogInputSink {
 
 export type BeforeStopHook = (appId: string, dynoName: string) => void | Promise<void>
 
-/** The web dynos of an app, for the HTTP router (issue 7). */
-export interface WebDyno {
-  name: string
-  host: string
-  port: number
-  /** `starting`, `up` or `stopping`: route only to `up`. */
-  state: string
-}
+export type {WebDyno}
 
-export interface WebDynoDirectory {
-  list(appName: string): WebDyno[]
-  /** Called (and awaited, at most BEFORE_STOP_TIMEOUT_MS) before a web dyno gets SIGTERM; returns an unregister function. */
+/**
+ * What the HTTP router codes against (router/directory.ts), plus the hook it registers to drain a
+ * web dyno: called and awaited, at most BEFORE_STOP_TIMEOUT_MS, before the dyno gets SIGTERM;
+ * returns an unregister function.
+ */
+export interface WebDynoDirectory extends RouterDirectory {
   onBeforeStop(hook: BeforeStopHook): () => void
 }
 
