@@ -14,8 +14,8 @@ describe('e2e: tug server and its admin commands', function () {
     while (planes.length > 0) await planes.pop()?.close()
   })
 
-  async function start(): Promise<ControlPlane> {
-    const plane = await startControlPlane()
+  async function start(env?: Record<string, string>): Promise<ControlPlane> {
+    const plane = await startControlPlane(env ? {env} : {})
     planes.push(plane)
     return plane
   }
@@ -76,6 +76,15 @@ describe('e2e: tug server and its admin commands', function () {
     const again = await plane.run(['server:tokens:revoke', ci.id, ...dataDir])
     assert.equal(again.code, 2)
     assert.match(again.stderr, /No token with id/)
+  })
+
+  it('ps:settings shows the stop grace a server was started with as its default', async () => {
+    const plane = await start({TUG_STOP_GRACE_MS: '5000'})
+    assert.equal((await plane.run(['apps:create', 'graceful', '--no-remote'])).code, 0)
+    const shown = await plane.run(['ps:settings', '-a', 'graceful'])
+    assert.equal(shown.stdout, '=== graceful Dyno Settings\nRolling restart: on\nStop grace:      5s (default)\n', shown.stderr)
+    const set = await plane.run(['ps:settings', '-a', 'graceful', '--stop-grace', '20', '--rolling-restart', 'off', '--json'])
+    assert.deepEqual(JSON.parse(set.stdout), {stop_grace_seconds: 20, rolling_restart: false, default_stop_grace_seconds: 5})
   })
 
   it('server:status notices a server killed with -9 is gone', async () => {

@@ -281,6 +281,8 @@ export interface RuntimeSettings {
   stop_grace_seconds: number | null
   /** With two or more web dynos, restart them one at a time (the setting in effect). */
   rolling_restart: boolean
+  /** What a null stop_grace_seconds means on this control plane (older ones leave it out). */
+  default_stop_grace_seconds?: number
 }
 
 /** Only the fields given change; null returns a setting to its default. */

@@ -6,8 +6,9 @@ import {UsageError} from '../errors.js'
 export const ROLLING_RESTART_VALUES = ['on', 'off', 'default'] as const
 export type RollingRestartValue = (typeof ROLLING_RESTART_VALUES)[number]
 
-/** The control plane's limit (and default, documented in docs/server.md). */
+/** The control plane's limit. */
 export const MAX_STOP_GRACE_SECONDS = 300
+/** The documented default, for a control plane that does not say its own. */
 const DEFAULT_STOP_GRACE_SECONDS = 30
 
 /** `--stop-grace`: whole seconds from 1 to 300, or `default` (null). */
@@ -35,7 +36,7 @@ export function formatSettings(app: string, settings: RuntimeSettings): string[]
     header(`${app} Dyno Settings`),
     ...styledObject([
       ['Rolling restart', settings.rolling_restart ? 'on' : 'off'],
-      ['Stop grace', grace === null ? `${DEFAULT_STOP_GRACE_SECONDS}s (default)` : `${grace}s`],
+      ['Stop grace', grace === null ? `${settings.default_stop_grace_seconds ?? DEFAULT_STOP_GRACE_SECONDS}s (default)` : `${grace}s`],
     ]),
   ]
 }

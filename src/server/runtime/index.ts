@@ -53,6 +53,8 @@ export interface Runtime {
   appDestroyed(appId: string): Promise<void>
   /** The app's schedules were added or removed (tug's schedules extension). */
   schedulesChanged?(appId: string): Promise<void>
+  /** SIGTERM to SIGKILL when the app has no setting of its own (GET /apps/{app}/runtime-settings). */
+  readonly defaultStopGraceMs?: number
   /** Live figures the store does not keep (memory, restarts); extra fields of GET /dynos. */
   stats?(appId: string, dynoId: string): DynoStats
   close(): Promise<void>

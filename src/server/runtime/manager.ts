@@ -163,6 +163,10 @@ export class DynoManager implements Runtime {
   private readonly now: () => number
   private readonly bootTimeoutMs: number
   private readonly stopGraceMs: number
+  /** The Runtime's view of stopGraceMs, for the API. */
+  get defaultStopGraceMs(): number {
+    return this.stopGraceMs
+  }
   private readonly oneOffRetentionMs: number
   private readonly isAccepting: (port: number, host: string) => Promise<boolean>
   private readonly onError: (error: unknown) => void

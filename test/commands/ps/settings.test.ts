@@ -18,6 +18,12 @@ describe('ps:settings', () => {
     assert.equal(result.code, 0)
   })
 
+  it('shows the default the control plane says it has', async () => {
+    nock(API).get('/apps/shop/runtime-settings').reply(200, settings({default_stop_grace_seconds: 10}))
+    const result = await runCommand(PsSettings, ['-a', 'shop'])
+    assert.equal(result.stdout, '=== shop Dyno Settings\nRolling restart: on\nStop grace:      10s (default)\n')
+  })
+
   it('shows settings that were changed', async () => {
     nock(API).get('/apps/shop/runtime-settings').reply(200, settings({rolling_restart: false, stop_grace_seconds: 90}))
     const result = await runCommand(PsSettings, ['-a', 'shop'])
