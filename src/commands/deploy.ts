@@ -4,13 +4,13 @@ import {resolve} from 'node:path'
 
 import {readLogStream} from '../lib/api/stream.js'
 import {appFlags, TugCommand} from '../lib/cli/base-command.js'
-import {deploy, gitVersion, type DeployResult} from '../lib/deploy.js'
+import {deploy, followReleasePhase, gitVersion, type DeployResult} from '../lib/deploy.js'
 import {UsageError} from '../lib/errors.js'
 
 export default class Deploy extends TugCommand<DeployResult> {
   static override description = `deploy a directory: pack it, upload it, build it and release it
 
-Files matched by .gitignore or .tugignore are left out, and .git always is. The build output is streamed; a failed build exits 1. With a \`release:\` process type in the Procfile, tug then waits for the release phase, so that the new release is current when it returns; a failed release phase exits 1 and the previous release stays current.`
+Files matched by .gitignore or .tugignore are left out, and .git always is. The build output is streamed; a failed build exits 1. With a \`release:\` process type in the Procfile, tug then shows the release phase's output and waits for it, so that the new release is current when it returns; a failed release phase exits 1 and the previous release stays current.`
 
   static override examples = ['<%= config.bin %> deploy -a shop', '<%= config.bin %> deploy ./site -a shop', '<%= config.bin %> deploy -a shop --json']
 
@@ -33,6 +33,8 @@ Files matched by .gitignore or .tugignore are left out, and .git always is. The 
       },
       sleep: (ms) => this.io.sleep(ms),
       action: (title, work, done) => this.action(title, work, done),
+      info: (text) => this.info(text),
+      followRelease: (release, signal) => followReleasePhase(api, app, release, (text) => this.out(text), signal),
     }, {version: gitVersion(dir)})
     this.info(result.release ? `Released v${result.release.version} on ${app}` : `Built ${app}`)
     return result

@@ -3,9 +3,13 @@
 // what runs after `tug deploy` in a script finds the new release current.
 import {execFileSync} from 'node:child_process'
 
+import {setTimeout as delay} from 'node:timers/promises'
+
 import type {ApiClient} from './api/client.js'
+import {readLogStream, type ReadLogStreamOptions, type StreamLine} from './api/stream.js'
 import type {Build, Release} from './api/types.js'
 import {RuntimeError} from './errors.js'
+import {parseLogLine, PLATFORM_SOURCES} from './log-line.js'
 
 export interface DeploySteps {
   pack(dir: string): Promise<{data: Buffer; files: number}>
@@ -14,7 +18,17 @@ export interface DeploySteps {
   sleep(ms: number): Promise<void>
   /** Wraps a step with a progress line; by default just runs it. */
   action<R>(title: string, work: () => Promise<R>, done?: (result: R) => string): Promise<R>
+  /** A line of progress (stderr). */
+  info(text: string): void
+  /**
+   * Prints the release phase's output while it runs (followReleasePhase); resolves at its end or
+   * when `signal` aborts. Without it, deploy only waits.
+   */
+  followRelease?(release: Release, signal: AbortSignal): Promise<void>
 }
+
+/** After the release phase has decided, how long its output may take to arrive in full. */
+const OUTPUT_GRACE_MS = 3000
 
 export interface DeployResult {
   build: Build
@@ -65,8 +79,21 @@ export async function deploy(
   }
   let release = build.release ? await api.releases.info(app, build.release.id) : undefined
   if (release?.status === 'pending') {
-    const {id, version} = release
-    release = await steps.action(`Running release phase of v${version}`, () => settledRelease(api, app, id, steps.sleep, pollMs), (r) => (r.status === 'succeeded' ? 'done' : r.status))
+    const pending = release
+    steps.info(`Running release phase of v${pending.version}...`)
+    const settled = settledRelease(api, app, pending.id, steps.sleep, pollMs)
+    if (steps.followRelease) {
+      const stop = new AbortController()
+      const output = steps.followRelease(pending, stop.signal).catch(() => undefined)
+      // The output ends with the phase's own last line; a lagging stream gets a little longer.
+      await settled.catch(() => undefined)
+      const grace = new AbortController()
+      await Promise.race([output, delay(OUTPUT_GRACE_MS, undefined, {signal: grace.signal}).catch(() => undefined)])
+      grace.abort()
+      stop.abort()
+      await output
+    }
+    release = await steps.action(`Waiting for release v${pending.version}`, () => settled, (r) => (r.status === 'succeeded' ? 'done' : r.status))
   }
   if (release?.status === 'failed') {
     throw new RuntimeError(`The release phase of v${release.version} on ${app} failed, so v${release.version} did not become current.`, {
@@ -82,5 +109,38 @@ async function settledRelease(api: DeployApi, app: string, id: string, sleep: (m
     await sleep(pollMs)
     const release = await api.releases.info(app, id)
     if (release.status !== 'pending') return release
+  }
+}
+
+/**
+ * Prints the output of a release's release phase (the app lines of its `release.N` dyno) as it
+ * runs. A tail log session of the `release` type, starting with the recent history, finds the
+ * phase by its `Starting process` line at or after the release's creation, and ends at the phase's
+ * own last line (`Release vN succeeded…` or `… failed…`), or when `signal` aborts.
+ */
+export async function followReleasePhase(
+  api: Pick<ApiClient, 'logSessions'>,
+  app: string,
+  release: Pick<Release, 'created_at' | 'version'>,
+  print: (text: string) => void,
+  signal: AbortSignal,
+  read: (url: string, options: ReadLogStreamOptions) => AsyncIterable<StreamLine> = readLogStream,
+): Promise<void> {
+  const session = await api.logSessions.create(app, {dyno: 'release', lines: 1500, tail: true})
+  // created_at is to the second and never later than the release phase's start.
+  const since = Date.parse(release.created_at)
+  const last = `Release v${release.version} `
+  let dyno: string | undefined
+  for await (const {line} of read(session.logplex_url, {tail: true, signal})) {
+    const parsed = parseLogLine(line)
+    if (!parsed) continue
+    const platform = PLATFORM_SOURCES.has(parsed.source)
+    if (dyno === undefined) {
+      if (platform && parsed.message.startsWith('Starting process') && Date.parse(parsed.timestamp) >= since) dyno = parsed.dyno
+      continue
+    }
+    if (parsed.dyno !== dyno) continue
+    if (!platform) print(parsed.message)
+    else if (parsed.message.startsWith(last)) return
   }
 }

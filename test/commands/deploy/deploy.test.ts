@@ -111,28 +111,51 @@ describe('deploy', () => {
     assert.ok(result.stderr.endsWith(`Error: The build of shop failed (build ${BUILD_ID}).\nThe build output above says why.\n`), result.stderr)
   })
 
-  it('waits for the release phase, so the release is current when it returns', async () => {
+  /** The release phase's log: an earlier phase's lines first, then release.2's (v9's). */
+  function releaseLog(last: string): void {
+    nock(API).post('/apps/shop/log-sessions', {dyno: 'release', lines: 1500, tail: true}).reply(201, {logplex_url: `${API}/streams/logs/r1`})
+    const lines = [
+      '2026-11-27T11:10:00.000001+00:00 tug[release.1]: Starting process with command `./migrate`',
+      '2026-11-27T11:10:00.100000+00:00 app[release.1]: an earlier release phase',
+      '2026-11-27T11:10:01.000000+00:00 tug[release.1]: Release v8 succeeded and is now current',
+      '2026-11-27T11:15:30.000001+00:00 tug[release.2]: Starting process with command `./migrate`',
+      '2026-11-27T11:15:30.100000+00:00 app[release.2]: migrating',
+      '2026-11-27T11:15:30.200000+00:00 app[release.2]: migrated',
+      '2026-11-27T11:15:30.300000+00:00 tug[release.2]: Process exited with status 0',
+      `2026-11-27T11:15:30.300001+00:00 tug[release.2]: ${last}`,
+      '2026-11-27T11:15:31.000000+00:00 app[release.2]: never printed: after the phase ended',
+    ]
+    nock(API).get('/streams/logs/r1').reply(200, lines.map((l, i) => `id: ${i + 1}\ndata: ${l}\n\n`).join(''), {'Content-Type': 'text/event-stream'})
+  }
+
+  it('shows the release phase output and waits for it, so the release is current when it returns', async () => {
     source()
     nock('http://blob.test').put('/put/1').reply(200)
     nock(API).post('/apps/shop/builds').reply(201, build('succeeded', {output_stream_url: null}))
     nock(API).get(`/apps/shop/releases/${RELEASE_ID}`).times(2).reply(200, release(9, {status: 'pending'}))
     nock(API).get(`/apps/shop/releases/${RELEASE_ID}`).reply(200, release(9, {current: true}))
+    releaseLog('Release v9 succeeded and is now current')
     const result = await runCommand(Deploy, [dir, '-a', 'shop'])
     assert.equal(result.code, 0, result.stderr)
-    assert.deepEqual(result.stderr.split('\n').slice(-3), ['Running release phase of v9... done', 'Released v9 on shop', ''])
+    assert.equal(result.stdout, 'migrating\nmigrated\n')
+    assert.deepEqual(result.stderr.split('\n').slice(-4), ['Running release phase of v9...', 'Waiting for release v9... done', 'Released v9 on shop', ''])
     assert.equal(result.slept, 2000, 'polled once a second')
   })
 
-  it('exits 1 when the release phase fails, naming where its output is', async () => {
+  it('exits 1 when the release phase fails, after its output, naming where to read it again', async () => {
     source()
     nock('http://blob.test').put('/put/1').reply(200)
     nock(API).post('/apps/shop/builds').reply(201, build('succeeded', {output_stream_url: null}))
     nock(API).get(`/apps/shop/releases/${RELEASE_ID}`).reply(200, release(9, {status: 'pending'}))
     nock(API).get(`/apps/shop/releases/${RELEASE_ID}`).reply(200, release(9, {status: 'failed'}))
+    releaseLog('Release v9 failed: the release command exited with status 4; v8 stays current')
     const result = await runCommand(Deploy, [dir, '-a', 'shop'])
     assert.equal(result.code, 1)
+    assert.equal(result.stdout, 'migrating\nmigrated\n')
     assert.ok(
-      result.stderr.endsWith('Running release phase of v9... failed\nError: The release phase of v9 on shop failed, so v9 did not become current.\nIts output is in `tug logs -a shop --dyno release`.\n'),
+      result.stderr.endsWith(
+        'Running release phase of v9...\nWaiting for release v9... failed\nError: The release phase of v9 on shop failed, so v9 did not become current.\nIts output is in `tug logs -a shop --dyno release`.\n',
+      ),
       result.stderr,
     )
   })
