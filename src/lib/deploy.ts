@@ -94,6 +94,9 @@ export async function deploy(
       await output
     }
     release = await steps.action(`Waiting for release v${pending.version}`, () => settled, (r) => (r.status === 'succeeded' ? 'done' : r.status))
+    if (release.status === 'succeeded' && !release.current) {
+      steps.info(`Warning: v${release.version} passed its release phase, but another release became current meanwhile (a rollback); \`tug releases -a ${app}\` shows which.`)
+    }
   }
   if (release?.status === 'failed') {
     throw new RuntimeError(`The release phase of v${release.version} on ${app} failed, so v${release.version} did not become current.`, {
@@ -114,23 +117,27 @@ async function settledRelease(api: DeployApi, app: string, id: string, sleep: (m
 
 /**
  * Prints the output of a release's release phase (the app lines of its `release.N` dyno) as it
- * runs. A tail log session of the `release` type, starting with the recent history, finds the
- * phase by its `Starting process` line at or after the release's creation, and ends at the phase's
- * own last line (`Release vN succeeded…` or `… failed…`), or when `signal` aborts.
+ * runs, from a tail log session that starts with the recent history, and ends at the phase's own
+ * last line (`Release vN succeeded…` or `… failed…`), or when `signal` aborts. The phase's dyno is
+ * the `release` one-off of this release in the dyno list; when the list does not have it (it has
+ * ended, or the control plane does not say), it is the first `release` dyno whose `Starting
+ * process` line is at or after the release's creation.
  */
 export async function followReleasePhase(
-  api: Pick<ApiClient, 'logSessions'>,
+  api: Pick<ApiClient, 'logSessions' | 'dynos'>,
   app: string,
-  release: Pick<Release, 'created_at' | 'version'>,
+  release: Pick<Release, 'created_at' | 'id' | 'version'>,
   print: (text: string) => void,
   signal: AbortSignal,
   read: (url: string, options: ReadLogStreamOptions) => AsyncIterable<StreamLine> = readLogStream,
 ): Promise<void> {
-  const session = await api.logSessions.create(app, {dyno: 'release', lines: 1500, tail: true})
+  const dynos = await api.dynos.list(app).catch(() => [])
+  let dyno = dynos.find((d) => d.type === 'release' && d.release?.id === release.id)?.name
+  // Its own lines only, so that a busy app's history still holds the phase's start.
+  const session = await api.logSessions.create(app, {dyno: dyno ?? 'release', lines: 1500, tail: true})
   // created_at is to the second and never later than the release phase's start.
   const since = Date.parse(release.created_at)
   const last = `Release v${release.version} `
-  let dyno: string | undefined
   for await (const {line} of read(session.logplex_url, {tail: true, signal})) {
     const parsed = parseLogLine(line)
     if (!parsed) continue

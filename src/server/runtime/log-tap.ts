@@ -34,6 +34,8 @@ function countLines(chunk: Buffer): number {
 interface Gap {
   lines: number
   since: Date
+  /** The last chunk left out stopped inside a line, whose rest the next chunk starts with. */
+  cutsLine: boolean
 }
 
 export class LogTap {
@@ -69,8 +71,13 @@ export class LogTap {
     if (this.ended || chunk.length === 0) return
     if (this.queued + chunk.length > this.maxQueuedBytes) {
       const last = this.queue.at(-1)
-      if (last !== undefined && !Buffer.isBuffer(last)) last.lines += countLines(chunk)
-      else this.queue.push({lines: countLines(chunk), since: this.now()})
+      const cutsLine = chunk[chunk.length - 1] !== NEWLINE
+      if (last !== undefined && !Buffer.isBuffer(last)) {
+        last.lines += countLines(chunk)
+        last.cutsLine = cutsLine
+      } else {
+        this.queue.push({lines: countLines(chunk), since: this.now(), cutsLine})
+      }
     } else {
       this.queue.push(chunk)
       this.queued += chunk.length
@@ -130,14 +137,15 @@ export class LogTap {
 
   /**
    * Chunks were left out here: the line they cut into is ended as it stands, the notice takes
-   * their place, and the rest of the cut line (in the next chunk) is skipped.
+   * their place, and when the last chunk left out stopped inside a line, the rest of that line
+   * (at the start of the next chunk) is skipped.
    */
   private gap(gap: Gap): void {
     if (!this.skipToNewline) {
       this.splitter.end()
       this.splitter = this.newSplitter()
-      this.skipToNewline = true
     }
+    this.skipToNewline = gap.cutsLine
     this.emit(`Error L10 (output buffer overflow): ${Math.max(1, gap.lines)} messages dropped since ${gap.since.toISOString()}`)
   }
 }

@@ -890,6 +890,7 @@ export class DynoManager implements Runtime {
     if (current && current.version > release.version) {
       // A newer release became current meanwhile (a rollback): this one is done but not current.
       this.store.releases.setStatus(appId, release.id, 'succeeded')
+      this.event(appId, dynoName, `Release v${release.version} succeeded, but v${current.version} became current meanwhile and stays current`)
       return
     }
     activateRelease(this.store, appId, release.id)

@@ -9,7 +9,7 @@ import nock from 'nock'
 import Deploy from '../../../src/commands/deploy.js'
 import type {Build} from '../../../src/lib/api/types.js'
 import {API, removeTestHome, runCommand} from '../../helpers/capture.js'
-import {release} from '../../helpers/fixtures.js'
+import {dyno, release} from '../../helpers/fixtures.js'
 
 const BUILD_ID = '00000000-0000-0000-0000-00000000b001'
 const RELEASE_ID = release(9).id
@@ -111,9 +111,13 @@ describe('deploy', () => {
     assert.ok(result.stderr.endsWith(`Error: The build of shop failed (build ${BUILD_ID}).\nThe build output above says why.\n`), result.stderr)
   })
 
-  /** The release phase's log: an earlier phase's lines first, then release.2's (v9's). */
-  function releaseLog(last: string): void {
-    nock(API).post('/apps/shop/log-sessions', {dyno: 'release', lines: 1500, tail: true}).reply(201, {logplex_url: `${API}/streams/logs/r1`})
+  /**
+   * The release phase's log: an earlier phase's lines first, then release.2's (v9's). With
+   * `listed`, the dyno list names release.2 as v9's phase and the session asks for it alone.
+   */
+  function releaseLog(last: string, listed: boolean): void {
+    nock(API).get('/apps/shop/dynos').reply(200, listed ? [dyno('release.2', {type: 'release', release: {id: RELEASE_ID, version: 9}})] : [])
+    nock(API).post('/apps/shop/log-sessions', {dyno: listed ? 'release.2' : 'release', lines: 1500, tail: true}).reply(201, {logplex_url: `${API}/streams/logs/r1`})
     const lines = [
       '2026-11-27T11:10:00.000001+00:00 tug[release.1]: Starting process with command `./migrate`',
       '2026-11-27T11:10:00.100000+00:00 app[release.1]: an earlier release phase',
@@ -134,12 +138,29 @@ describe('deploy', () => {
     nock(API).post('/apps/shop/builds').reply(201, build('succeeded', {output_stream_url: null}))
     nock(API).get(`/apps/shop/releases/${RELEASE_ID}`).times(2).reply(200, release(9, {status: 'pending'}))
     nock(API).get(`/apps/shop/releases/${RELEASE_ID}`).reply(200, release(9, {current: true}))
-    releaseLog('Release v9 succeeded and is now current')
+    releaseLog('Release v9 succeeded and is now current', false)
     const result = await runCommand(Deploy, [dir, '-a', 'shop'])
     assert.equal(result.code, 0, result.stderr)
     assert.equal(result.stdout, 'migrating\nmigrated\n')
     assert.deepEqual(result.stderr.split('\n').slice(-4), ['Running release phase of v9...', 'Waiting for release v9... done', 'Released v9 on shop', ''])
     assert.equal(result.slept, 2000, 'polled once a second')
+  })
+
+  it('warns when the release passed its release phase but a rollback made another current meanwhile', async () => {
+    source()
+    nock('http://blob.test').put('/put/1').reply(200)
+    nock(API).post('/apps/shop/builds').reply(201, build('succeeded', {output_stream_url: null}))
+    nock(API).get(`/apps/shop/releases/${RELEASE_ID}`).reply(200, release(9, {status: 'pending'}))
+    nock(API).get(`/apps/shop/releases/${RELEASE_ID}`).reply(200, release(9, {current: false}))
+    releaseLog('Release v9 succeeded, but v10 became current meanwhile and stays current', true)
+    const result = await runCommand(Deploy, [dir, '-a', 'shop'])
+    assert.equal(result.code, 0, result.stderr)
+    assert.deepEqual(result.stderr.split('\n').slice(-4), [
+      'Waiting for release v9... done',
+      'Warning: v9 passed its release phase, but another release became current meanwhile (a rollback); `tug releases -a shop` shows which.',
+      'Released v9 on shop',
+      '',
+    ])
   })
 
   it('exits 1 when the release phase fails, after its output, naming where to read it again', async () => {
@@ -148,7 +169,7 @@ describe('deploy', () => {
     nock(API).post('/apps/shop/builds').reply(201, build('succeeded', {output_stream_url: null}))
     nock(API).get(`/apps/shop/releases/${RELEASE_ID}`).reply(200, release(9, {status: 'pending'}))
     nock(API).get(`/apps/shop/releases/${RELEASE_ID}`).reply(200, release(9, {status: 'failed'}))
-    releaseLog('Release v9 failed: the release command exited with status 4; v8 stays current')
+    releaseLog('Release v9 failed: the release command exited with status 4; v8 stays current', true)
     const result = await runCommand(Deploy, [dir, '-a', 'shop'])
     assert.equal(result.code, 1)
     assert.equal(result.stdout, 'migrating\nmigrated\n')

@@ -53,6 +53,16 @@ describe('LogTap (an attached dyno’s log copy)', () => {
     assert.deepEqual(lines, ['a', 'Error L10 (output buffer overflow): 1 messages dropped since 2026-11-27T12:00:00.000Z', 'b'])
   })
 
+  it('after a gap that ended on a line boundary keeps the next line whole', async () => {
+    const {tap: t, lines} = tap({maxQueuedBytes: 8})
+    t.push(Buffer.from('a\n'))
+    t.push(Buffer.from('dropped dropped\n'))
+    await new Promise((resolve) => setImmediate(resolve))
+    t.push(Buffer.from('b\nc\n'))
+    await t.end()
+    assert.deepEqual(lines, ['a', 'Error L10 (output buffer overflow): 1 messages dropped since 2026-11-27T12:00:00.000Z', 'b', 'c'])
+  })
+
   it('takes 2.6 million short lines whole when the pipe leaves it the time', async () => {
     const {tap: t, lines} = tap({sliceMs: 1000})
     const chunk = Buffer.from('y\n'.repeat(32 * 1024))
