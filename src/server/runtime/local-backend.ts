@@ -295,6 +295,7 @@ class LocalDynoHandle implements DynoHandle {
   private finished = false
   private killTimer: NodeJS.Timeout | undefined
   private killAt = Infinity
+  private tap: LogTap<OutputStream> | undefined
 
   constructor(
     private readonly child: ChildProcess,
@@ -381,13 +382,26 @@ class LocalDynoHandle implements DynoHandle {
   private readLines(stream: OutputStream, readable: Readable | null): Promise<void> {
     if (readable === null) return Promise.resolve()
     // An attached dyno's client reads the same bytes; its log copy must not hold the pipe back.
-    const lines = (): LineSplitter => new LineSplitter((line) => this.deliver(stream, line), this.options.maxLineLength)
-    const splitter = this.io ? new LogTap(lines, (line) => this.deliver(stream, line)) : lines()
+    const tap = this.io ? this.logTap() : undefined
+    const splitter = tap ? undefined : new LineSplitter((line) => this.deliver(stream, line), this.options.maxLineLength)
     return new Promise((resolve) => {
-      readable.on('data', (chunk: Buffer) => splitter.push(chunk))
+      readable.on('data', (chunk: Buffer) => (tap ? tap.push(stream, chunk) : splitter?.push(chunk)))
       readable.once('error', () => {})
-      readable.once('close', () => void Promise.resolve(splitter.end()).then(() => resolve()))
+      readable.once('close', () => {
+        if (tap) return void tap.end(stream).then(() => resolve())
+        splitter?.end()
+        resolve()
+      })
     })
+  }
+
+  /** The attached dyno's one log tap, shared by stdout and stderr so that their order is kept. */
+  private logTap(): LogTap<OutputStream> {
+    this.tap ??= new LogTap<OutputStream>(
+      (stream) => new LineSplitter((line) => this.deliver(stream, line), this.options.maxLineLength),
+      (stream, line) => this.deliver(stream, line),
+    )
+    return this.tap
   }
 
   /** Signals the group now and schedules SIGKILL at the earliest deadline asked for so far. */

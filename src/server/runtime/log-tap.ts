@@ -4,7 +4,8 @@
 // to the log's pace (its 25 million lines cost the log router ~20 s; the client needs ~1 s). Chunks
 // wait in a bounded queue; when the log falls further behind, whole chunks are left out, counted by
 // their lines, and one `Error L10 (output buffer overflow)` line says how many, as a slow log
-// reader is told. Once the output has ended, what is queued goes to the log at once.
+// reader is told. Once the output has ended, what is queued goes to the log at once. stdout and
+// stderr share the one queue, so that the log has their lines in the order the pipes gave them.
 
 /** Bytes in, lines out (local-backend's LineSplitter): `end()` emits a last line without a newline. */
 export interface Splitter {
@@ -38,60 +39,63 @@ interface Gap {
   cutsLine: boolean
 }
 
-export class LogTap {
-  private splitter: Splitter
-  private readonly queue: Array<Buffer | Gap> = []
+type Entry<S> = {stream: S; chunk: Buffer} | {stream: S; gap: Gap} | {stream: S; ended: () => void}
+
+/** One output stream's state: its splitter, and whether the rest of a cut line is being skipped. */
+interface Lane {
+  splitter: Splitter
+  skipToNewline: boolean
+}
+
+export class LogTap<S extends string = string> {
+  private readonly lanes = new Map<S, Lane>()
+  private readonly queue: Array<Entry<S>> = []
   private queued = 0
-  /** After a gap, the rest of the line the gap cut into is left out too. */
-  private skipToNewline = false
   private scheduled = false
-  private ended = false
-  private readonly done: Promise<void>
-  private finish!: () => void
+  /** Set once a stream has ended: the queue then goes to the log without a time limit. */
+  private ending = false
   private readonly maxQueuedBytes: number
   private readonly sliceMs: number
   private readonly pieceBytes: number
   private readonly now: () => Date
 
-  /** `newSplitter` makes a splitter that emits lines to the log; `emit` takes the L10 notices. */
+  /** `newSplitter` makes a stream's splitter (it emits that stream's lines); `emit` takes the L10 notices. */
   constructor(
-    private readonly newSplitter: () => Splitter,
-    private readonly emit: (line: string) => void,
+    private readonly newSplitter: (stream: S) => Splitter,
+    private readonly emit: (stream: S, line: string) => void,
     options: LogTapOptions = {},
   ) {
     this.maxQueuedBytes = options.maxQueuedBytes ?? 1024 * 1024
     this.sliceMs = options.sliceMs ?? 1
     this.pieceBytes = options.pieceBytes ?? 4096
     this.now = options.now ?? (() => new Date())
-    this.splitter = this.newSplitter()
-    this.done = new Promise((resolve) => (this.finish = resolve))
   }
 
-  push(chunk: Buffer): void {
-    if (this.ended || chunk.length === 0) return
+  push(stream: S, chunk: Buffer): void {
+    if (chunk.length === 0) return
     if (this.queued + chunk.length > this.maxQueuedBytes) {
       const last = this.queue.at(-1)
       const cutsLine = chunk[chunk.length - 1] !== NEWLINE
-      if (last !== undefined && !Buffer.isBuffer(last)) {
-        last.lines += countLines(chunk)
-        last.cutsLine = cutsLine
+      if (last !== undefined && last.stream === stream && 'gap' in last) {
+        last.gap.lines += countLines(chunk)
+        last.gap.cutsLine = cutsLine
       } else {
-        this.queue.push({lines: countLines(chunk), since: this.now(), cutsLine})
+        this.queue.push({stream, gap: {lines: countLines(chunk), since: this.now(), cutsLine}})
       }
     } else {
-      this.queue.push(chunk)
+      this.queue.push({stream, chunk})
       this.queued += chunk.length
     }
     this.schedule()
   }
 
-  /** The output has ended: resolves once every queued line has gone to the log. */
-  end(): Promise<void> {
-    if (!this.ended) {
-      this.ended = true
+  /** The stream has ended: resolves once its queued lines (and its last partial line) are in the log. */
+  end(stream: S): Promise<void> {
+    this.ending = true
+    return new Promise((resolve) => {
+      this.queue.push({stream, ended: resolve})
       this.schedule()
-    }
-    return this.done
+    })
   }
 
   private schedule(): void {
@@ -102,50 +106,64 @@ export class LogTap {
 
   private run(): void {
     this.scheduled = false
-    // While the output runs, a slice of time; after its end, everything that is left.
-    const until = this.ended ? Number.POSITIVE_INFINITY : performance.now() + this.sliceMs
+    // While the output runs, a slice of time; once it ends, everything that is left.
+    const until = this.ending ? Number.POSITIVE_INFINITY : performance.now() + this.sliceMs
     while (this.queue.length > 0) {
-      const entry = this.queue[0] as Buffer | Gap
-      if (!Buffer.isBuffer(entry)) {
+      const entry = this.queue[0] as Entry<S>
+      if ('gap' in entry) {
         this.queue.shift()
-        this.gap(entry)
+        this.gap(entry.stream, entry.gap)
         continue
       }
-      const piece = entry.length <= this.pieceBytes ? entry : entry.subarray(0, this.pieceBytes)
-      if (piece === entry) this.queue.shift()
-      else this.queue[0] = entry.subarray(this.pieceBytes)
+      if ('ended' in entry) {
+        this.queue.shift()
+        this.lane(entry.stream).splitter.end()
+        entry.ended()
+        continue
+      }
+      const {chunk} = entry
+      const piece = chunk.length <= this.pieceBytes ? chunk : chunk.subarray(0, this.pieceBytes)
+      if (piece === chunk) this.queue.shift()
+      else this.queue[0] = {stream: entry.stream, chunk: chunk.subarray(this.pieceBytes)}
       this.queued -= piece.length
-      this.take(piece)
+      this.take(entry.stream, piece)
       if (performance.now() >= until) break
     }
-    if (this.queue.length > 0) return this.schedule()
-    if (this.ended) {
-      this.splitter.end()
-      this.finish()
-    }
+    if (this.queue.length > 0) this.schedule()
   }
 
-  private take(chunk: Buffer): void {
-    if (this.skipToNewline) {
+  private lane(stream: S): Lane {
+    let lane = this.lanes.get(stream)
+    if (!lane) {
+      lane = {splitter: this.newSplitter(stream), skipToNewline: false}
+      this.lanes.set(stream, lane)
+    }
+    return lane
+  }
+
+  private take(stream: S, chunk: Buffer): void {
+    const lane = this.lane(stream)
+    if (lane.skipToNewline) {
       const newline = chunk.indexOf(NEWLINE)
       if (newline === -1) return
-      this.skipToNewline = false
+      lane.skipToNewline = false
       chunk = chunk.subarray(newline + 1)
     }
-    this.splitter.push(chunk)
+    lane.splitter.push(chunk)
   }
 
   /**
    * Chunks were left out here: the line they cut into is ended as it stands, the notice takes
    * their place, and when the last chunk left out stopped inside a line, the rest of that line
-   * (at the start of the next chunk) is skipped.
+   * (at the start of the stream's next chunk) is skipped.
    */
-  private gap(gap: Gap): void {
-    if (!this.skipToNewline) {
-      this.splitter.end()
-      this.splitter = this.newSplitter()
+  private gap(stream: S, gap: Gap): void {
+    const lane = this.lane(stream)
+    if (!lane.skipToNewline) {
+      lane.splitter.end()
+      lane.splitter = this.newSplitter(stream)
     }
-    this.skipToNewline = gap.cutsLine
-    this.emit(`Error L10 (output buffer overflow): ${Math.max(1, gap.lines)} messages dropped since ${gap.since.toISOString()}`)
+    lane.skipToNewline = gap.cutsLine
+    this.emit(stream, `Error L10 (output buffer overflow): ${Math.max(1, gap.lines)} messages dropped since ${gap.since.toISOString()}`)
   }
 }

@@ -5,10 +5,12 @@ import {LogTap} from '../../../src/server/runtime/log-tap.js'
 
 const SINCE = new Date('2026-11-27T12:00:00.000Z')
 
-function tap(options: {maxQueuedBytes?: number; sliceMs?: number; pieceBytes?: number} = {}): {tap: LogTap; lines: string[]} {
+/** A tap on one stream, `out`, whose lines (and L10 notices) are collected in order. */
+function tap(options: {maxQueuedBytes?: number; sliceMs?: number; pieceBytes?: number} = {}): {tap: {push(chunk: Buffer): void; end(): Promise<void>}; lines: string[]} {
   const lines: string[] = []
-  const emit = (line: string): void => void lines.push(line)
-  return {tap: new LogTap(() => new LineSplitter(emit), emit, {...options, now: () => SINCE}), lines}
+  const emit = (_stream: string, line: string): void => void lines.push(line)
+  const shared = new LogTap((stream) => new LineSplitter((line) => emit(stream, line)), emit, {...options, now: () => SINCE})
+  return {tap: {push: (chunk) => shared.push('out', chunk), end: () => shared.end('out')}, lines}
 }
 
 describe('LogTap (an attached dyno’s log copy)', () => {
@@ -61,6 +63,24 @@ describe('LogTap (an attached dyno’s log copy)', () => {
     t.push(Buffer.from('b\nc\n'))
     await t.end()
     assert.deepEqual(lines, ['a', 'Error L10 (output buffer overflow): 1 messages dropped since 2026-11-27T12:00:00.000Z', 'b', 'c'])
+  })
+
+  it('keeps stdout and stderr in the order the pipes gave them, each ending on its own', async () => {
+    const lines: string[] = []
+    const emit = (stream: string, line: string): void => void lines.push(`${stream}: ${line}`)
+    const shared = new LogTap<'stdout' | 'stderr'>((stream) => new LineSplitter((line) => emit(stream, line)), emit, {sliceMs: 0, pieceBytes: 4})
+    shared.push('stdout', Buffer.from('out 1\nout'))
+    shared.push('stderr', Buffer.from('err 1\n'))
+    shared.push('stdout', Buffer.from(' 2\n'))
+    shared.push('stderr', Buffer.from('err 2'))
+    const stderrDone = shared.end('stderr')
+    shared.push('stdout', Buffer.from('out 3\n'))
+    await stderrDone
+    // stderr's end is in the queue's order: its last partial line comes before what stdout wrote after.
+    assert.deepEqual(lines, ['stdout: out 1', 'stderr: err 1', 'stdout: out 2', 'stderr: err 2', 'stdout: out 3'])
+    shared.push('stdout', Buffer.from('out 4'))
+    await shared.end('stdout')
+    assert.deepEqual(lines.slice(5), ['stdout: out 4'], 'stdout ended with its own last partial line')
   })
 
   it('takes 2.6 million short lines whole when the pipe leaves it the time', async () => {
