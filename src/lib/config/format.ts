@@ -28,23 +28,22 @@ const KEY = /^\w+$/
 /** `KEY=value` arguments (the value may contain `=`), in order, later ones winning. */
 export function parseConfigArgs(args: string[]): Record<string, string> {
   if (args.length === 0) throw new UsageError('No config vars given.', {hint: 'Usage: tug config:set KEY=VALUE [KEY2=VALUE2 ...]'})
-  const vars: Record<string, string> = {}
+  // A Map, so that a key such as __proto__ is a key like any other, not the object's prototype.
+  const vars = new Map<string, string>()
   for (const arg of args) {
     const eq = arg.indexOf('=')
     if (eq <= 0) throw new UsageError(`${arg} is invalid. Use KEY=VALUE, for example FOO=bar.`)
     const key = arg.slice(0, eq)
     if (!KEY.test(key)) throw new UsageError(`${key} is not a valid config var name: use letters, digits and underscores.`)
-    vars[key] = arg.slice(eq + 1)
+    vars.set(key, arg.slice(eq + 1))
   }
-  return vars
+  return Object.fromEntries(vars)
 }
 
 export function unsetBody(keys: string[]): ConfigVarsUpdate {
   if (keys.length === 0) throw new UsageError('No config var names given.', {hint: 'Usage: tug config:unset KEY [KEY2 ...]'})
-  const body: ConfigVarsUpdate = {}
   for (const key of keys) {
     if (!KEY.test(key)) throw new UsageError(`${key} is not a valid config var name: use letters, digits and underscores.`)
-    body[key] = null
   }
-  return body
+  return Object.fromEntries(keys.map((key) => [key, null]))
 }

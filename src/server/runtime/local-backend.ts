@@ -105,7 +105,7 @@ export class LineSplitter {
       start = newline + 1
     }
     buffer = buffer.slice(start)
-    while (buffer.length >= this.maxLength) {
+    while (buffer.length > this.maxLength) {
       const cut = this.cutAt(buffer)
       this.emit(buffer.slice(0, cut))
       buffer = buffer.slice(cut)

@@ -19,6 +19,9 @@ describe('config/format', () => {
 
   it('parses KEY=VALUE arguments, keeping = in values', () => {
     assert.deepEqual(parseConfigArgs(['FOO=bar', 'URL=a=b', 'EMPTY=']), {FOO: 'bar', URL: 'a=b', EMPTY: ''})
+    // __proto__ is a name like any other: it reaches the request body rather than vanishing.
+    assert.equal(JSON.stringify(parseConfigArgs(['__proto__=x', 'A=1'])), '{"__proto__":"x","A":"1"}')
+    assert.equal(JSON.stringify(unsetBody(['__proto__', 'A'])), '{"__proto__":null,"A":null}')
   })
 
   it('rejects arguments without a key or =, and no arguments', () => {

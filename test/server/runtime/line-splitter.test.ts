@@ -19,6 +19,12 @@ describe('line splitter', () => {
     assert.deepEqual(split(['hel', 'lo wo', 'rld\nnext', '\n']), ['hello world', 'next'])
   })
 
+  it('gives a line of exactly the limit as one line, whether its newline comes with it or later', () => {
+    assert.deepEqual(split(['abcd\n'], 4), ['abcd'])
+    assert.deepEqual(split(['abcd', '\n'], 4), ['abcd'])
+    assert.deepEqual(split(['abcd', 'ef\n'], 4), ['abcd', 'ef'])
+  })
+
   it('emits a last line without a newline at the end', () => {
     assert.deepEqual(split(['one\ntwo']), ['one', 'two'])
     assert.deepEqual(split(['one\n']), ['one'])

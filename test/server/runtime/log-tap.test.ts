@@ -41,7 +41,7 @@ describe('LogTap (an attached dyno’s log copy)', () => {
     assert.deepEqual(lines, [
       'kept 1',
       'kep',
-      'Error L10 (output buffer overflow): 5 messages dropped since 2026-11-27T12:00:00.000Z',
+      'Error L10 (output buffer overflow): 5 messages dropped since 2026-11-27T12:00:00.000000+00:00',
     ])
   })
 
@@ -52,7 +52,7 @@ describe('LogTap (an attached dyno’s log copy)', () => {
     await new Promise((resolve) => setImmediate(resolve))
     t.push(Buffer.from('re of it\nb\n'))
     await t.end()
-    assert.deepEqual(lines, ['a', 'Error L10 (output buffer overflow): 1 messages dropped since 2026-11-27T12:00:00.000Z', 'b'])
+    assert.deepEqual(lines, ['a', 'Error L10 (output buffer overflow): 1 messages dropped since 2026-11-27T12:00:00.000000+00:00', 'b'])
   })
 
   it('after a gap that ended on a line boundary keeps the next line whole', async () => {
@@ -62,7 +62,7 @@ describe('LogTap (an attached dyno’s log copy)', () => {
     await new Promise((resolve) => setImmediate(resolve))
     t.push(Buffer.from('b\nc\n'))
     await t.end()
-    assert.deepEqual(lines, ['a', 'Error L10 (output buffer overflow): 1 messages dropped since 2026-11-27T12:00:00.000Z', 'b', 'c'])
+    assert.deepEqual(lines, ['a', 'Error L10 (output buffer overflow): 1 messages dropped since 2026-11-27T12:00:00.000000+00:00', 'b', 'c'])
   })
 
   it('keeps stdout and stderr in the order the pipes gave them, each ending on its own', async () => {
