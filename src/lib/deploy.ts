@@ -3,8 +3,6 @@
 // what runs after `tug deploy` in a script finds the new release current.
 import {execFileSync} from 'node:child_process'
 
-import {setTimeout as delay} from 'node:timers/promises'
-
 import type {ApiClient} from './api/client.js'
 import {readLogStream, type ReadLogStreamOptions, type StreamLine} from './api/stream.js'
 import type {Build, Release} from './api/types.js'
@@ -87,11 +85,9 @@ export async function deploy(
       const output = steps.followRelease(pending, stop.signal).catch(() => undefined)
       // The output ends with the phase's own last line; a lagging stream gets a little longer.
       await settled.catch(() => undefined)
-      const grace = new AbortController()
-      await Promise.race([output, delay(OUTPUT_GRACE_MS, undefined, {signal: grace.signal}).catch(() => undefined)])
-      grace.abort()
-      stop.abort()
+      const grace = setTimeout(() => stop.abort(), OUTPUT_GRACE_MS)
       await output
+      clearTimeout(grace)
     }
     release = await steps.action(`Waiting for release v${pending.version}`, () => settled, (r) => (r.status === 'succeeded' ? 'done' : r.status))
     if (release.status === 'succeeded' && !release.current) {

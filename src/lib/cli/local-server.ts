@@ -7,12 +7,12 @@
 // the same server: the loser of the lock waits for the winner's server instead of starting its own.
 import {spawn} from 'node:child_process'
 import {closeSync, existsSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync} from 'node:fs'
-import {homedir} from 'node:os'
 import {join, resolve} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
 import {API_ACCEPT} from '../api/types.js'
 import {RuntimeError, UsageError} from '../errors.js'
+import {tugHome} from './target.js'
 
 export interface LocalTarget {
   url: string
@@ -355,23 +355,9 @@ export async function stopLocalServer(home: string, options: {deadlineMs?: numbe
   return {stopped: true, pid: info.pid}
 }
 
-/** `$TUG_HOME`, else `~/.local/share/tug` (HOME read from `env`, as the target resolution does). */
-export function defaultTugHome(env: NodeJS.ProcessEnv = process.env): string {
-  if (env.TUG_HOME) return env.TUG_HOME
-  return join(env.HOME && env.HOME !== '' ? env.HOME : homedir(), '.local', 'share', 'tug')
-}
-
-/** The data directory a `server*` command works on: `--data-dir` (made absolute) or the default. */
+/** The data directory a `server*` command works on: `--data-dir` (made absolute) or `$TUG_HOME`'s default. */
 export function resolveDataDir(flag: string | undefined, env: NodeJS.ProcessEnv, cwd: string): string {
-  return flag === undefined ? defaultTugHome(env) : resolve(cwd, flag)
-}
-
-export function logFileOf(home: string): string {
-  return join(home, LOG_FILE)
-}
-
-export function hasServerInfo(home: string): boolean {
-  return existsSync(serverInfoPath(home))
+  return flag === undefined ? tugHome(env) : resolve(cwd, flag)
 }
 
 /**

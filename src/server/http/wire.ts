@@ -2,13 +2,12 @@
 // present, null when unset.
 import type {Account, App, Dyno, Formation, LogSession, Release} from '../../lib/api/types.js'
 import {dynoSizeSpec, findRegion, findStack, GENERATION, REGIONS, STACKS} from '../catalog.js'
+import {DEFAULT_ROUTER_PORT} from '../router/router.js'
 import type {AccountRecord, AppRecord, DynoRecord, FormationRecord, ReleaseRecord, Store} from '../store/index.js'
 
-/** Where a later router issue serves the app's web dynos. */
-export const ROUTER_BASE_PORT = 5080
-
+/** An app's address through the router on its default port (when no router runs to say its own). */
 export function webUrl(name: string): string {
-  return `http://${name}.localhost:${ROUTER_BASE_PORT}/`
+  return `http://${name}.localhost:${DEFAULT_ROUTER_PORT}/`
 }
 
 export function accountToWire(account: AccountRecord): Account {

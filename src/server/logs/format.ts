@@ -105,8 +105,9 @@ export function splitLines(message: string): string[] {
 export function splitLong(line: string, maxBytes: number = MAX_LINE_BYTES): string[] {
   // A UTF-16 code unit is at most 3 UTF-8 bytes: most lines need no measuring at all.
   if (line.length * 3 <= maxBytes) return [line]
+  // Measured before copied: most long lines still fit.
+  if (Buffer.byteLength(line, 'utf8') <= maxBytes) return [line]
   const bytes = Buffer.from(line, 'utf8')
-  if (bytes.length <= maxBytes) return [line]
   const markerBytes = Buffer.byteLength(CONTINUATION_MARKER)
   // A limit too small to hold the marker and one character cannot make progress.
   const limit = Math.max(maxBytes, markerBytes + 4)

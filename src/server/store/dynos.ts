@@ -1,5 +1,4 @@
 import type {Database, Statement} from 'better-sqlite3'
-import type {DynoState} from '../../lib/api/types.js'
 import {toTimestamp, type Clock} from './clock.js'
 import {isUuid, newId} from './ids.js'
 import type {DynoRecord} from './records.js'
@@ -21,20 +20,9 @@ function decode(row: DynoRow): DynoRecord {
   }
 }
 
-export interface NewDyno {
-  name: string
-  type: string
-  one_off: boolean
-  command: string
-  size: string
-  state: DynoState
-  release_id: string
-  attach?: boolean
-  attach_url?: string | null
-  force_no_tty?: boolean
-  env?: Record<string, string>
-  time_to_live?: number | null
-}
+/** A dyno record's fields that insert takes; the optional ones default to off/none. */
+export type NewDyno = Pick<DynoRecord, 'name' | 'type' | 'one_off' | 'command' | 'size' | 'state' | 'release_id'> &
+  Partial<Pick<DynoRecord, 'attach' | 'attach_url' | 'force_no_tty' | 'env' | 'time_to_live'>>
 
 export class DynosRepository {
   private readonly all: Statement<[string], DynoRow>

@@ -82,7 +82,3 @@ export class Store {
     this.db.close()
   }
 }
-
-export function openStore(options: StoreOptions): Store {
-  return new Store(options)
-}

@@ -12,13 +12,7 @@ function decode(row: LogSessionRow): LogSessionRecord {
   return {...row, tail: row.tail === 1}
 }
 
-export interface NewLogSession {
-  dyno: string | null
-  dyno_name: string | null
-  type: string | null
-  source: string | null
-  lines: number | null
-  tail: boolean
+export type NewLogSession = Pick<LogSessionRecord, 'dyno' | 'dyno_name' | 'type' | 'source' | 'lines' | 'tail'> & {
   /** How long the capability URL stays valid. */
   ttlMs: number
 }

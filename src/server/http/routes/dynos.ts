@@ -101,8 +101,7 @@ export const dynosRoutes: RouteModule = (app, deps) => {
       if (!found) throw invalidParams(`No such size as ${sizeName}. Available dyno sizes are ${AVAILABLE_SIZES_TEXT}.`)
       size = found.size.name
     }
-    const ttl = body.time_to_live
-    if (ttl !== undefined && ttl !== null) optionalInteger(body, 'time_to_live', 1, MAX_TIME_TO_LIVE)
+    const ttl = optionalInteger(body, 'time_to_live', 1, MAX_TIME_TO_LIVE) ?? null
 
     const spec = dynoSizeSpec(size)
     // One-offs that ended are kept for a while (state down/crashed with ended_at): they do not count.
@@ -119,7 +118,7 @@ export const dynosRoutes: RouteModule = (app, deps) => {
       attach,
       forceNoTty,
       env,
-      timeToLive: typeof ttl === 'number' ? ttl : null,
+      timeToLive: ttl,
       releaseId: target.current_release_id as string,
     }
     const dyno = await runtime.createOneOff(target.id, oneOff)

@@ -49,18 +49,12 @@ export class DrainManager {
 }
 
 const managers = new WeakMap<LogRouter, DrainManager>()
-const pendingOptions = new WeakMap<LogRouter, DrainOptions>()
-
-/** Options for the manager of `router` (tests: short back-off, a private CA); before its first use. */
-export function configureDrains(router: LogRouter, options: DrainOptions): void {
-  pendingOptions.set(router, options)
-}
 
 /** The one drain manager of a router, made on first use. */
 export function drainManagerFor(router: LogRouter): DrainManager {
   let manager = managers.get(router)
   if (!manager) {
-    manager = new DrainManager(router, pendingOptions.get(router) ?? {})
+    manager = new DrainManager(router)
     managers.set(router, manager)
   }
   return manager
