@@ -9,7 +9,7 @@ import {mkdtempSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmSy
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
-import {cleanEnv, ensureBuilt, ROOT, runTug} from '../helpers/control-plane.js'
+import {cleanEnv, collectOutput, ensureBuilt, ROOT, runTug, type RunResult} from '../helpers/control-plane.js'
 
 interface Leftover {
   pid: number
@@ -61,29 +61,12 @@ async function waitFor<T>(what: string, deadlineMs: number, probe: () => T | und
   }
 }
 
-function runDemo(home: string): Promise<{code: number | null; stdout: string; stderr: string}> {
-  return new Promise((resolve, reject) => {
-    // As in the issue's "done when": CI=true and no stdin. The router takes any free port, so the
-    // test never competes with a demo the developer left running on 5080.
-    const env = cleanEnv({HOME: home, CI: 'true', TUG_DEMO_TAIL_SECONDS: '4', TUG_ROUTER_PORT: '0'})
-    const child = spawn(process.execPath, [join(ROOT, 'scripts', 'demo.js')], {cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe']})
-    let stdout = ''
-    let stderr = ''
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk))
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL')
-      reject(new Error(`the demo did not finish within 150 s\nstdout: ${stdout}\nstderr: ${stderr}`))
-    }, 150_000)
-    child.on('error', (error) => {
-      clearTimeout(timer)
-      reject(error)
-    })
-    child.on('close', (code) => {
-      clearTimeout(timer)
-      resolve({code, stdout, stderr})
-    })
-  })
+function runDemo(home: string): Promise<RunResult> {
+  // As in the issue's "done when": CI=true and no stdin. The router takes any free port, so the
+  // test never competes with a demo the developer left running on 5080.
+  const env = cleanEnv({HOME: home, CI: 'true', TUG_DEMO_TAIL_SECONDS: '4', TUG_ROUTER_PORT: '0'})
+  const child = spawn(process.execPath, [join(ROOT, 'scripts', 'demo.js')], {cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe']})
+  return collectOutput(child, 'the demo', 150_000)
 }
 
 /** The lines between the line that is `start` and the next one that starts with `end`. */

@@ -11,7 +11,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {connect} from 'node:tls'
 
-import {BIN, cleanEnv, ROOT, startControlPlane, type ControlPlane} from '../helpers/control-plane.js'
+import {BIN, cleanEnv, collectOutput, ROOT, startControlPlane, type ControlPlane, type RunResult} from '../helpers/control-plane.js'
 import {waitFor, withDeadline} from '../server/runtime/wait-for.js'
 
 const ACCEPT = 'application/vnd.heroku+json; version=3'
@@ -68,26 +68,14 @@ describe('e2e: tug run, attached', function () {
   }
 
   /** The CLI through a shell pipeline (`tug run ... | wc -c`), as a user types it. */
-  const pipeline = (script: string, timeoutMs = 200_000): Promise<{code: number | null; stdout: string; stderr: string}> =>
-    new Promise((resolve, reject) => {
-      const child = spawn('bash', ['-c', script], {
-        cwd: ROOT,
-        env: cleanEnv({HOME: plane.home, TUG_API_URL: plane.url, TUG_API_KEY: plane.token, TUG: `${process.execPath} ${BIN}`, ...env()}),
-        stdio: ['ignore', 'pipe', 'pipe'],
-      })
-      let stdout = ''
-      let stderr = ''
-      child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c))
-      child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c))
-      const timer = setTimeout(() => {
-        child.kill('SIGKILL')
-        reject(new Error(`${script} took longer than ${timeoutMs} ms\n${stdout}\n${stderr}`))
-      }, timeoutMs)
-      child.on('close', (code) => {
-        clearTimeout(timer)
-        resolve({code, stdout, stderr})
-      })
+  const pipeline = (script: string, timeoutMs = 200_000): Promise<RunResult> => {
+    const child = spawn('bash', ['-c', script], {
+      cwd: ROOT,
+      env: cleanEnv({HOME: plane.home, TUG_API_URL: plane.url, TUG_API_KEY: plane.token, TUG: `${process.execPath} ${BIN}`, ...env()}),
+      stdio: ['ignore', 'pipe', 'pipe'],
     })
+    return collectOutput(child, script, timeoutMs)
+  }
 
   before(async function () {
     this.timeout(120_000)
@@ -164,8 +152,8 @@ describe('e2e: tug run, attached', function () {
     try {
       await waitFor(() => /\/dev\/pts\/\d+/.test(screen) && /30 100/.test(screen), {timeoutMs: 60_000, what: `tty and its size in:\n${screen}`})
       term.write('hello\r')
-      // The remote terminal echoes the keys, then the command answers.
-      await waitFor(() => /hello/.test(screen) && /got:hello/.test(screen), {timeoutMs: 30_000, what: `echo and answer in:\n${screen}`})
+      // The remote terminal echoes the keys (hello, then the newline), then the command answers.
+      await waitFor(() => /hello\r*\n[\s\S]*got:hello/.test(screen), {timeoutMs: 30_000, what: `echo and answer in:\n${screen}`})
       term.resize(120, 40)
       // The CLI learns of the resize by SIGWINCH, asynchronously: ask the dyno for its size until it changed.
       let asked = 0
@@ -205,11 +193,23 @@ describe('e2e: tug run, attached', function () {
     const second = await withDeadline(rendezvousClient(attachUrl, ca), 60_000, 'the second client')
     assert.equal(second.closedEarly, true)
     assert.equal(second.output.length, 0)
-    const upgrade = await fetch(`${plane.url}/apps/${APP}/dynos/${created.json.name as string}/attach`, {
-      headers: {Authorization: `Bearer ${plane.token}`, Accept: ACCEPT},
-    }).catch(() => undefined)
-    // fetch cannot upgrade; the point is that a plain GET is no attach either.
-    assert.notEqual(upgrade?.status, 101)
+    // tug's own attach path, with the API's credentials: a real Upgrade request, refused too.
+    const upgraded = await new Promise<number>((resolve, reject) => {
+      const request = httpRequest(`${plane.url}/apps/${APP}/dynos/${created.json.name as string}/attach`, {
+        headers: {Authorization: `Bearer ${plane.token}`, Accept: ACCEPT, Connection: 'Upgrade', Upgrade: 'tug-attach/1'},
+      })
+      request.on('upgrade', (_response, socket) => {
+        socket.destroy()
+        resolve(101)
+      })
+      request.on('response', (response) => {
+        response.resume()
+        resolve(response.statusCode ?? 0)
+      })
+      request.on('error', reject)
+      request.end()
+    })
+    assert.ok(upgraded >= 400 && upgraded < 500, `the upgrade was refused, not ${upgraded}`)
   })
 
   it('interop: a client speaking only section 3 attaches, sends stdin and EOT, and reads the exit marker', async () => {
@@ -330,8 +330,9 @@ describe('e2e: tug run, attached', function () {
       assert.match(dyno, /^run\.\d+$/)
       child.kill('SIGINT')
       await waitFor(() => stdout.includes('interrupted'), {timeoutMs: 30_000, what: 'the forwarded SIGINT'})
-      child.kill('SIGINT')
-      child.kill('SIGINT')
+      // Two within a second detach. Sent every 200 ms until the CLI is gone, so that a slow machine
+      // (or Linux merging two pending SIGINTs into one) still gets a pair inside the window.
+      await waitFor(() => child.exitCode !== null || void child.kill('SIGINT'), {intervalMs: 200, timeoutMs: 30_000, what: 'the CLI to detach'})
       assert.equal(await withDeadline(exited, 30_000, 'the CLI to detach'), 130)
       assert.match(stderr, /Detached/)
       await waitFor(

@@ -2,10 +2,11 @@
 // as a child process in its own process group, and `run()` to drive the real `tug` binary at it.
 // Nothing may outlive a test: `close()` and `kill()` signal the whole group, and every started
 // group is also killed when the test process exits, whatever the hooks did.
-import {execFileSync, spawn, type ChildProcess} from 'node:child_process'
+import {execFileSync, spawn, type ChildProcess, type ChildProcessByStdio, type ChildProcessWithoutNullStreams} from 'node:child_process'
 import {existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
+import type {Readable} from 'node:stream'
 import {fileURLToPath} from 'node:url'
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url))
@@ -122,20 +123,29 @@ export function cleanEnv(extra: Record<string, string | undefined> = {}): NodeJS
 /** Runs the real `tug` binary and collects its output. */
 export function runTug(args: string[], options: RunOptions & {env?: Record<string, string | undefined>} = {}): Promise<RunResult> {
   ensureBuilt()
+  const child = spawn(process.execPath, [BIN, ...args], {
+    cwd: options.cwd ?? ROOT,
+    env: cleanEnv(options.env),
+    stdio: ['pipe', 'pipe', 'pipe'],
+  })
+  child.stdin.end(options.input ?? '')
+  return collectOutput(child, `tug ${args.join(' ')}`, options.timeoutMs ?? 30_000)
+}
+
+/**
+ * A child's stdout and stderr until it closes; past `timeoutMs` it is killed and the promise
+ * rejects with what it had printed.
+ */
+export function collectOutput(child: ChildProcessWithoutNullStreams | ChildProcessByStdio<null, Readable, Readable>, what: string, timeoutMs: number): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      cwd: options.cwd ?? ROOT,
-      env: cleanEnv(options.env),
-      stdio: ['pipe', 'pipe', 'pipe'],
-    })
     let stdout = ''
     let stderr = ''
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk))
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
     const timer = setTimeout(() => {
       child.kill('SIGKILL')
-      reject(new Error(`tug ${args.join(' ')} did not finish within ${options.timeoutMs ?? 30_000} ms\nstdout: ${stdout}\nstderr: ${stderr}`))
-    }, options.timeoutMs ?? 30_000)
+      reject(new Error(`${what} did not finish within ${timeoutMs} ms\nstdout: ${stdout}\nstderr: ${stderr}`))
+    }, timeoutMs)
     child.on('error', (error) => {
       clearTimeout(timer)
       reject(error)
@@ -144,7 +154,6 @@ export function runTug(args: string[], options: RunOptions & {env?: Record<strin
       clearTimeout(timer)
       resolve({code, signal, stdout, stderr})
     })
-    child.stdin.end(options.input ?? '')
   })
 }
 

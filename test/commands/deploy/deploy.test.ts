@@ -8,7 +8,7 @@ import nock from 'nock'
 
 import Deploy from '../../../src/commands/deploy.js'
 import type {Build} from '../../../src/lib/api/types.js'
-import {API, removeTestHome, runCommand} from '../../helpers/capture.js'
+import {API, runCommand, useNock} from '../../helpers/capture.js'
 import {dyno, release} from '../../helpers/fixtures.js'
 
 const BUILD_ID = '00000000-0000-0000-0000-00000000b001'
@@ -35,7 +35,7 @@ function build(status: Build['status'], fields: Partial<Build> = {}): Build {
 describe('deploy', () => {
   let dir: string
 
-  before(() => nock.disableNetConnect())
+  useNock()
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'tug-deploy-'))
     writeFileSync(join(dir, 'Procfile'), 'web: node server.js\n')
@@ -43,16 +43,7 @@ describe('deploy', () => {
     writeFileSync(join(dir, 'secret.log'), 'ignored\n')
     writeFileSync(join(dir, '.gitignore'), '*.log\n')
   })
-  afterEach(() => {
-    rmSync(dir, {recursive: true, force: true})
-    const pending = nock.pendingMocks()
-    nock.cleanAll()
-    assert.deepEqual(pending, [], 'every expected request was made')
-  })
-  after(() => {
-    nock.enableNetConnect()
-    removeTestHome()
-  })
+  afterEach(() => rmSync(dir, {recursive: true, force: true}))
 
   function source(): void {
     nock(API).post('/apps/shop/sources').reply(201, {source_blob: {get_url: 'http://blob.test/get/1', put_url: 'http://blob.test/put/1'}})
