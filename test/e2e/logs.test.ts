@@ -24,6 +24,7 @@ const APP_FILES: Record<string, string> = {
     'flood: node seq.js 80000 400 100',
     'tick: node tick.js',
     'quiet: node quiet.js',
+    'long: node long.js',
     '',
   ].join('\n'),
   'seq.js': `const [count, pad, perTick] = process.argv.slice(2).map(Number)
@@ -41,6 +42,9 @@ setInterval(() => {}, 1 << 30)
 `,
   'tick.js': `let i = 0
 setInterval(() => console.log(process.env.DYNO + ' tick ' + i++), 50)
+`,
+  'long.js': `console.log('<' + 'L'.repeat(24998) + '>')
+setInterval(() => {}, 1 << 30)
 `,
   'quiet.js': `console.log(process.env.DYNO + ' fresh line')
 setInterval(() => {}, 1 << 30)
@@ -153,6 +157,22 @@ describe('e2e: tug logs with real dynos', function () {
     assert.equal(mixed.length, 5)
     assert.deepEqual(mixed, everything.slice(-5))
     for (const line of mixed) assert.match(line, /^\S+ (app|tug)\[web\.2\]: /)
+  })
+
+  it('a 25,000-character line arrives whole, in pieces of at most 10,000 bytes, each after the first marked [continued]', async () => {
+    await makeApp('longline')
+    await tug(['ps:scale', 'long=1', '-a', 'longline'])
+    const deadline = Date.now() + 120_000
+    let pieces: string[] = []
+    while (Date.now() < deadline) {
+      pieces = (await tug(['logs', '-a', 'longline', '-n', '100', '-d', 'long.1', '-s', 'app'])).split('\n').filter((l) => l !== '').map(message)
+      if (pieces.some((p) => p.endsWith('>'))) break
+      await new Promise((resolve) => setTimeout(resolve, 200))
+    }
+    assert.equal(pieces.length, 3, pieces.map((p) => p.slice(0, 20)).join(' | '))
+    for (const piece of pieces) assert.ok(Buffer.byteLength(piece) <= 10_000, `a piece of ${Buffer.byteLength(piece)} bytes`)
+    assert.ok(pieces.slice(1).every((p) => p.startsWith('[continued] ')))
+    assert.equal(pieces.map((p) => p.replace(/^\[continued\] /, '')).join(''), '<' + 'L'.repeat(24998) + '>')
   })
 
   it('a paused reader gets the L10 line and then fresh lines, while a second reader gets every line', async () => {

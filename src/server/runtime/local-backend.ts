@@ -45,8 +45,12 @@ import {
 import {spawnAttached} from './attached.js'
 import {LogTap} from './log-tap.js'
 
-/** Longer lines are cut into pieces of this many characters (Heroku's router cuts at 10 KB too). */
-export const DEFAULT_MAX_LINE_LENGTH = 10_000
+/**
+ * A line longer than this many characters is cut into pieces here, a bound on the memory one
+ * unfinished line may hold. Shorter long lines go to the log router whole, which cuts them into
+ * pieces of at most 10,000 bytes marked `[continued] ` (as Heroku's router cuts at 10 KB).
+ */
+export const DEFAULT_MAX_LINE_LENGTH = 64 * 1024
 /** Lines kept for a handle that has no output listener yet. */
 export const DEFAULT_MAX_PENDING_LINES = 1000
 /** When a dyno's main process exits by itself, what it left running gets this long after SIGTERM. */
