@@ -1,5 +1,5 @@
 import type {App, Dyno} from '../api/types.js'
-import {formatUtc} from '../cli/ago.js'
+import {formatTime} from '../cli/ago.js'
 import {header, styledObject} from '../cli/styled.js'
 
 export function formatAppList(apps: App[]): string[] {
@@ -23,8 +23,9 @@ export function formatAppInfo(app: App, dynos: Dyno[] | undefined): string[] {
     ['Stack', app.stack.name],
     ['Web URL', app.web_url ?? ''],
     ['Maintenance', app.maintenance ? 'on' : 'off'],
-    ['Created', formatUtc(new Date(app.created_at))],
-    ['Released', app.released_at ? formatUtc(new Date(app.released_at)) : 'never'],
+    ['Created', formatTime(app.created_at)],
+    // null is what the API says for an app never released; a missing field is not known.
+    ['Released', app.released_at === null ? 'never' : formatTime(app.released_at)],
   ]
   return [header(app.name), ...styledObject(entries)]
 }

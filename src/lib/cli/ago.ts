@@ -9,10 +9,25 @@ export function formatUtc(date: Date): string {
     `${pad(date.getUTCHours())}:${pad(date.getUTCMinutes())}:${pad(date.getUTCSeconds())} +0000`
 }
 
-/** The absolute time, with a rough age while it is under a day old (as Heroku does). */
-export function timeAgo(iso: string, now: number): string {
+/** What a missing or unreadable time shows as: a server that is not tug may omit a field. */
+export const UNKNOWN_TIME = 'unknown'
+
+function parseTime(iso: string | null | undefined): number | undefined {
+  if (typeof iso !== 'string') return undefined
   const then = Date.parse(iso)
-  if (Number.isNaN(then)) return iso
+  return Number.isNaN(then) ? undefined : then
+}
+
+/** The absolute time of an API timestamp, or `unknown` when it is missing or not a date. */
+export function formatTime(iso: string | null | undefined): string {
+  const then = parseTime(iso)
+  return then === undefined ? UNKNOWN_TIME : formatUtc(new Date(then))
+}
+
+/** The absolute time, with a rough age while it is under a day old (as Heroku does). */
+export function timeAgo(iso: string | null | undefined, now: number): string {
+  const then = parseTime(iso)
+  if (then === undefined) return UNKNOWN_TIME
   const stamp = formatUtc(new Date(then))
   const elapsed = Math.max(0, Math.floor((now - then) / 1000))
   if (elapsed < 60) return `${stamp} (~ ${elapsed}s ago)`

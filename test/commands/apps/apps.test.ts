@@ -160,6 +160,18 @@ describe('apps commands', () => {
       ].join('\n'))
     })
 
+    it('shows unknown, not NaN, for a created_at that is missing or not a date (a server that is not tug)', async () => {
+      const {created_at: _omitted, ...withoutCreated} = app('shop')
+      nock(API).get('/apps/shop').reply(200, {...withoutCreated, released_at: 'soon'})
+      nock(API).get('/apps/shop/dynos').reply(200, [])
+      const result = await runCommand(AppsInfo, ['-a', 'shop'])
+      const lines = result.stdout.split('\n')
+      assert.equal(lines.find((line) => line.startsWith('Created:')), 'Created:     unknown')
+      assert.equal(lines.find((line) => line.startsWith('Released:')), 'Released:    unknown')
+      assert.doesNotMatch(result.stdout, /NaN/)
+      assert.equal(result.code, 0)
+    })
+
     it('says none when there are no dynos, and still shows the app when the dyno list fails', async () => {
       nock(API).get('/apps/shop').reply(200, app('shop'))
       nock(API).get('/apps/shop/dynos').reply(200, [])

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 
-import {formatUtc, timeAgo} from '../../../src/lib/cli/ago.js'
+import {formatTime, formatUtc, timeAgo} from '../../../src/lib/cli/ago.js'
 
 describe('cli/ago', () => {
   const now = Date.parse('2026-11-27T11:20:29Z')
@@ -18,5 +18,13 @@ describe('cli/ago', () => {
 
   it('treats a time in the future (clock skew) as just now', () => {
     assert.equal(timeAgo('2026-11-27T11:20:39Z', now), '2026/11/27 11:20:39 +0000 (~ 0s ago)')
+  })
+
+  it('says unknown for a time that is missing or not a date, never NaN', () => {
+    for (const value of [undefined, null, '', 'yesterday']) {
+      assert.equal(timeAgo(value, now), 'unknown')
+      assert.equal(formatTime(value), 'unknown')
+    }
+    assert.equal(formatTime('2026-11-27T11:15:29Z'), '2026/11/27 11:15:29 +0000')
   })
 })
