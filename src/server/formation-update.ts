@@ -73,7 +73,7 @@ export function planFormationUpdates(formation: readonly FormationRecord[], upda
     const update = raw as Record<string, unknown>
     const type = processType(update.type)
     const planned = result.get(type)
-    if (!planned) throw processTypeNotFound(type)
+    if (!planned) throw processTypeNotFound(type, formation.map((e) => e.type))
     const quantity = requestedQuantity(update.quantity, planned.quantity, type)
     const size = requestedSize(update)
     if (quantity !== undefined) planned.quantity = quantity

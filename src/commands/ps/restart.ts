@@ -1,6 +1,7 @@
 import {Args} from '@oclif/core'
 
 import {appFlags, TugCommand} from '../../lib/cli/base-command.js'
+import {explainUnknownType, typesNamedBy} from '../../lib/ps/process-types.js'
 
 export default class PsRestart extends TugCommand<{app: string; dyno?: string; type?: string}> {
   static override description = `restart dynos
@@ -29,11 +30,12 @@ With two or more web dynos, the web dynos restart one at a time, each once the o
       await this.action(`Restarting dynos on ${app}`, () => api.dynos.restartAll(app))
       return {app}
     }
+    const unknownType = (error: unknown) => explainUnknownType(api, app, typesNamedBy(target), error)
     if (target.includes('.')) {
-      await this.action(`Restarting dyno ${target} on ${app}`, () => api.dynos.restart(app, target))
+      await this.action(`Restarting dyno ${target} on ${app}`, () => api.dynos.restart(app, target).catch(unknownType))
       return {app, dyno: target}
     }
-    await this.action(`Restarting ${target} dynos on ${app}`, () => api.dynos.restartType(app, target))
+    await this.action(`Restarting ${target} dynos on ${app}`, () => api.dynos.restartType(app, target).catch(unknownType))
     return {app, type: target}
   }
 }

@@ -2,6 +2,7 @@ import type {Formation, FormationUpdate} from '../../lib/api/types.js'
 import {appFlags, TugCommand} from '../../lib/cli/base-command.js'
 import {RuntimeError} from '../../lib/errors.js'
 import {formatFormation, formatScaled} from '../../lib/ps/format.js'
+import {explainUnknownType} from '../../lib/ps/process-types.js'
 import {parseScaleArgs} from '../../lib/scale-args.js'
 
 export default class PsScale extends TugCommand<Formation[]> {
@@ -43,7 +44,11 @@ Arguments are TYPE=QTY, TYPE=QTY:SIZE, TYPE+N or TYPE-N, all sent in one request
       ...(c.size === undefined ? {} : {size: c.size}),
     }))
     const types = changes.map((c) => c.type)
-    const formation = await this.action('Scaling dynos', () => api.formation.batchUpdate(app, updates), (result) => `done, now running ${formatScaled(result, types)}`)
+    const formation = await this.action(
+      'Scaling dynos',
+      () => api.formation.batchUpdate(app, updates).catch((error: unknown) => explainUnknownType(api, app, types, error)),
+      (result) => `done, now running ${formatScaled(result, types)}`,
+    )
     return formation.filter((f) => types.includes(f.type))
   }
 }

@@ -1,6 +1,7 @@
 import {Args} from '@oclif/core'
 
 import {appFlags, TugCommand} from '../../lib/cli/base-command.js'
+import {explainUnknownType, typesNamedBy} from '../../lib/ps/process-types.js'
 
 export default class PsStop extends TugCommand<{app: string; dyno?: string; type?: string}> {
   static override description = `stop a dyno, or every dyno of a process type
@@ -23,11 +24,12 @@ A formation dyno that is stopped is started again; scale to 0 to keep it down. A
     const app = this.requireApp(flags)
     const api = await this.api()
     const target = args.target
+    const unknownType = (error: unknown) => explainUnknownType(api, app, typesNamedBy(target), error)
     if (target.includes('.')) {
-      await this.action(`Stopping dyno ${target} on ${app}`, () => api.dynos.stop(app, target))
+      await this.action(`Stopping dyno ${target} on ${app}`, () => api.dynos.stop(app, target).catch(unknownType))
       return {app, dyno: target}
     }
-    await this.action(`Stopping ${target} dynos on ${app}`, () => api.dynos.stopType(app, target))
+    await this.action(`Stopping ${target} dynos on ${app}`, () => api.dynos.stopType(app, target).catch(unknownType))
     return {app, type: target}
   }
 }

@@ -1,4 +1,5 @@
-// "Did you mean ...?" for a mistyped command: the closest command ids by edit distance.
+// "Did you mean ...?" for a mistyped command or process type: the closest known names by edit
+// distance. Pure, so the control plane's messages use it too.
 
 /** Levenshtein distance between two strings (insertions, deletions, substitutions). */
 export function editDistance(a: string, b: string): number {
@@ -35,4 +36,15 @@ export function commandNotFoundMessage(bin: string, id: string, known: readonly 
   const [best, ...others] = suggestCommands(id, known)
   const guess = best === undefined ? '' : ` Did you mean ${[best, ...others].map((c) => `${bin} ${c}`).join(', or ')}?`
   return `Error: ${bin} ${id} is not a tug command.${guess}\nRun \`${bin} --help\` for the list of commands.\n`
+}
+
+/**
+ * What follows "no such process type TYPE" (with a leading space): the nearest type, then all of
+ * the app's types, so that a typo or a wrong guess is fixed without another command.
+ */
+export function processTypeSuggestion(type: string, known: readonly string[]): string {
+  if (known.length === 0) return ' It has no process types yet.'
+  const [best, ...others] = suggestCommands(type, known)
+  const guess = best === undefined ? '' : ` Did you mean ${[best, ...others].join(' or ')}?`
+  return `${guess} Its process types are ${known.join(', ')}.`
 }

@@ -2,6 +2,7 @@
 // (platform-api.md 1.9), built here and nowhere else.
 import type {FastifyError, FastifyInstance} from 'fastify'
 import type {ErrorBody} from '../../lib/api/types.js'
+import {processTypeSuggestion} from '../../lib/cli/suggest.js'
 
 export class HttpError extends Error {
   constructor(
@@ -36,8 +37,9 @@ export function notFound(resource: string, message: string): HttpError {
 export const appNotFound = (): HttpError => notFound('app', "Couldn't find that app.")
 export const dynoNotFound = (): HttpError => notFound('dyno', "Couldn't find that dyno.")
 export const releaseNotFound = (): HttpError => notFound('release', "Couldn't find that release.")
-export const processTypeNotFound = (type: string): HttpError =>
-  notFound('formation', `Couldn't find that process type (${type}).`)
+/** With the app's types when known, so that any client (Heroku's CLI too) shows what exists. */
+export const processTypeNotFound = (type: string, known?: readonly string[]): HttpError =>
+  notFound('formation', `Couldn't find that process type (${type}).${known ? processTypeSuggestion(type, known) : ''}`)
 
 export function invalidParams(message: string, extra: Omit<ErrorBody, 'id' | 'message'> = {}): HttpError {
   return new HttpError(422, 'invalid_params', message, extra)

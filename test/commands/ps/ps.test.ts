@@ -112,10 +112,31 @@ describe('ps commands', () => {
       })
     }
 
-    it("shows the server's 404 for an unknown process type", async () => {
-      nock(API).patch('/apps/shop/formation').reply(404, {id: 'not_found', message: "Couldn't find that process type (wrker)."})
-      const result = await runCommand(PsScale, ['wrker=1', '-a', 'shop'])
-      assert.equal(result.stderr, "Scaling dynos... !\nError: Couldn't find that process type (wrker).\n")
+    it('names the nearest process type and lists them all after a 404 for an unknown one', async () => {
+      nock(API).patch('/apps/shop/formation').reply(404, {id: 'not_found', message: "Couldn't find that process type (wbe)."})
+      nock(API).get('/apps/shop/formation').reply(200, [formation('web', 1), formation('worker', 0), formation('clock', 0)])
+      const result = await runCommand(PsScale, ['worker=1', 'wbe=2', '-a', 'shop'])
+      assert.equal(result.stderr, 'Scaling dynos... !\nError: No such process type wbe on shop. Did you mean web? Its process types are web, worker, clock.\n')
+      assert.equal(result.code, 1)
+    })
+
+    it('says when an app has no process types at all', async () => {
+      nock(API).patch('/apps/shop/formation').reply(404, {id: 'not_found', message: "Couldn't find that process type (web)."})
+      nock(API).get('/apps/shop/formation').reply(200, [])
+      const result = await runCommand(PsScale, ['web=1', '-a', 'shop'])
+      assert.equal(result.stderr, [
+        'Scaling dynos... !',
+        'Error: No such process type web on shop. It has no process types yet.',
+        'Deploy code with a Procfile with `tug deploy` to add process types.',
+        '',
+      ].join('\n'))
+    })
+
+    it("keeps the server's 404 when the app itself is missing", async () => {
+      nock(API).patch('/apps/nosuch/formation').reply(404, {id: 'not_found', message: "Couldn't find that app.", resource: 'app'})
+      nock(API).get('/apps/nosuch/formation').reply(404, {id: 'not_found', message: "Couldn't find that app.", resource: 'app'})
+      const result = await runCommand(PsScale, ['web=1', '-a', 'nosuch'])
+      assert.equal(result.stderr, "Scaling dynos... !\nError: Couldn't find that app.\nCheck the app name with `tug apps`.\n")
       assert.equal(result.code, 1)
     })
 
@@ -161,8 +182,26 @@ describe('ps commands', () => {
       assert.match(result.stderr, /^Error: Missing 1 required arg/)
     })
 
+    it('names the nearest process type for an unknown type or a dyno of one', async () => {
+      const types = [formation('web', 1), formation('worker', 0), formation('clock', 0)]
+      nock(API).delete('/apps/shop/formations/wrker').reply(404, {id: 'not_found', message: "Couldn't find that process type (wrker)."})
+      nock(API).get('/apps/shop/formation').reply(200, types)
+      const type = await runCommand(PsRestart, ['wrker', '-a', 'shop'])
+      assert.equal(type.stderr, 'Restarting wrker dynos on shop... !\nError: No such process type wrker on shop. Did you mean worker? Its process types are web, worker, clock.\n')
+      assert.equal(type.code, 1)
+      nock(API).delete('/apps/shop/dynos/nosuch.1').reply(404, {id: 'not_found', message: "Couldn't find that dyno."})
+      nock(API).get('/apps/shop/formation').reply(200, types)
+      const dyno = await runCommand(PsRestart, ['nosuch.1', '-a', 'shop'])
+      assert.equal(dyno.stderr, 'Restarting dyno nosuch.1 on shop... !\nError: No such process type nosuch on shop. Its process types are web, worker, clock.\n')
+      nock(API).post('/apps/shop/formations/wbe/actions/stop').reply(404, {id: 'not_found', message: "Couldn't find that process type (wbe)."})
+      nock(API).get('/apps/shop/formation').reply(200, types)
+      const stop = await runCommand(PsStop, ['wbe', '-a', 'shop'])
+      assert.equal(stop.stderr, 'Stopping wbe dynos on shop... !\nError: No such process type wbe on shop. Did you mean web? Its process types are web, worker, clock.\n')
+    })
+
     it("shows the server's 404 for an unknown dyno", async () => {
       nock(API).delete('/apps/shop/dynos/web.9').reply(404, {id: 'not_found', message: "Couldn't find that dyno."})
+      nock(API).get('/apps/shop/formation').reply(200, [formation('web', 2)])
       const result = await runCommand(PsRestart, ['web.9', '-a', 'shop'])
       assert.equal(result.stderr, "Restarting dyno web.9 on shop... !\nError: Couldn't find that dyno.\n")
       assert.equal(result.code, 1)

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 
-import {commandNotFoundMessage, editDistance, suggestCommands} from '../../../src/lib/cli/suggest.js'
+import {commandNotFoundMessage, editDistance, processTypeSuggestion, suggestCommands} from '../../../src/lib/cli/suggest.js'
 
 const KNOWN = ['apps', 'apps:create', 'config', 'config:set', 'logs', 'ps', 'ps:restart', 'ps:scale', 'ps:stop', 'ps:wait', 'run', 'run:detached']
 
@@ -30,5 +30,11 @@ describe('suggest', () => {
       'Error: tug logz is not a tug command. Did you mean tug logs, or tug logx?\nRun `tug --help` for the list of commands.\n',
     )
     assert.equal(commandNotFoundMessage('tug', 'frobnicate', KNOWN), 'Error: tug frobnicate is not a tug command.\nRun `tug --help` for the list of commands.\n')
+  })
+
+  it('suggests the nearest process type and lists them all', () => {
+    assert.equal(processTypeSuggestion('wbe', ['web', 'worker', 'clock']), ' Did you mean web? Its process types are web, worker, clock.')
+    assert.equal(processTypeSuggestion('nosuch', ['web', 'worker']), ' Its process types are web, worker.')
+    assert.equal(processTypeSuggestion('web', []), ' It has no process types yet.')
   })
 })

@@ -131,7 +131,13 @@ describe('API: formation', () => {
     await expectError(path, {}, 422, invalid('updates must be an array of formation updates.'))
     await expectError(path, {updates: [{type: 'nope', quantity: 1}]}, 404, {
       id: 'not_found',
-      message: "Couldn't find that process type (nope).",
+      message: "Couldn't find that process type (nope). Its process types are clock, web, worker.",
+      resource: 'formation',
+    })
+    // Heroku's CLI shows the message as it is: the nearest type and the list help it too.
+    await expectError(path, {updates: [{type: 'web', quantity: 1}, {type: 'wbe', quantity: 2}]}, 404, {
+      id: 'not_found',
+      message: "Couldn't find that process type (wbe). Did you mean web? Its process types are clock, web, worker.",
       resource: 'formation',
     })
     // All or nothing: a valid first update is not applied when a later one fails.
