@@ -4,8 +4,9 @@ import {resolve} from 'node:path'
 
 import {readLogStream} from '../lib/api/stream.js'
 import {appFlags, TugCommand} from '../lib/cli/base-command.js'
-import {deploy, followReleasePhase, gitVersion, type DeployResult} from '../lib/deploy.js'
+import {deploy, followReleasePhase, type DeployResult} from '../lib/deploy.js'
 import {UsageError} from '../lib/errors.js'
+import {gitVersion} from '../lib/source-version.js'
 
 export default class Deploy extends TugCommand<DeployResult> {
   static override description = `deploy a directory: pack it, upload it, build it and release it

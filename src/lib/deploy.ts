@@ -1,8 +1,6 @@
 // `tug deploy`: pack a directory, upload it as a source, build it, stream the build output, wait
 // for the build to finish, and then for the release phase (a `release:` process type), so that
 // what runs after `tug deploy` in a script finds the new release current.
-import {execFileSync} from 'node:child_process'
-
 import type {ApiClient} from './api/client.js'
 import {readLogStream, type ReadLogStreamOptions, type StreamLine} from './api/stream.js'
 import type {Build, Release} from './api/types.js'
@@ -39,16 +37,6 @@ export function formatBytes(n: number): string {
   if (n < 1024) return `${n} B`
   if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KB`
   return `${(n / 1024 / 1024).toFixed(1)} MB`
-}
-
-/** The commit checked out in `dir`, when it is a git work tree: the build's source version. */
-export function gitVersion(dir: string): string | undefined {
-  try {
-    const sha = execFileSync('git', ['rev-parse', 'HEAD'], {cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore']}).trim()
-    return /^[0-9a-f]{40,64}$/.test(sha) ? sha : undefined
-  } catch {
-    return undefined
-  }
 }
 
 export async function deploy(

@@ -11,6 +11,7 @@ import {pipeline} from 'node:stream/promises'
 
 import type {Build, BuildCreateBody, Source} from '../../lib/api/types.js'
 import {parseProcfile, ProcfileError} from '../../lib/procfile.js'
+import {deployDescription} from '../../lib/source-version.js'
 import {HttpError, invalidParams} from '../http/errors.js'
 import type {LogRouter} from '../logs/index.js'
 import {announceRelease} from '../logs/platform-events.js'
@@ -191,7 +192,7 @@ export class BuildService {
     })
     const output = new BuildOutput(build.output_path as string)
     this.live.set(build.output_path as string, output)
-    const description = body.source_blob.version ? `Deploy ${body.source_blob.version}` : `Deploy ${build.id.slice(0, 8)}`
+    const description = deployDescription(body.source_blob.version, build.id)
     const previous = this.queues.get(app.id) ?? Promise.resolve()
     const next = previous.then(() => this.run(build, source, output, description))
     this.queues.set(app.id, next)

@@ -76,18 +76,22 @@ describe('deploy', () => {
     assert.ok(!tar.includes('secret.log'), '.gitignore is honoured')
   })
 
-  it('sends the checked-out commit as the source version in a git work tree', async () => {
+  it('sends the checked-out commit as the source version in a git work tree, marked -dirty with uncommitted changes', async () => {
     execFileSync('git', ['init', '-q', dir])
-    execFileSync('git', ['-c', 'user.email=t@example.com', '-c', 'user.name=t', 'commit', '-q', '--allow-empty', '-m', 'x'], {cwd: dir})
+    execFileSync('git', ['add', '.'], {cwd: dir})
+    execFileSync('git', ['-c', 'user.email=t@example.com', '-c', 'user.name=t', 'commit', '-q', '-m', 'x'], {cwd: dir})
     const sha = execFileSync('git', ['rev-parse', 'HEAD'], {cwd: dir, encoding: 'utf8'}).trim()
-    source()
-    nock('http://blob.test').put('/put/1').reply(200)
-    nock(API).post('/apps/shop/builds', {source_blob: {url: 'http://blob.test/get/1', version: sha}}).reply(201, build('succeeded', {output_stream_url: null}))
-    nock(API).get(`/apps/shop/releases/${RELEASE_ID}`).reply(200, release(9))
-    const result = await runCommand(Deploy, [dir, '-a', 'shop'])
-    assert.equal(result.code, 0, result.stderr)
-    assert.equal(result.stdout, '')
-    assert.equal(result.slept, 0)
+    for (const version of [sha, `${sha}-dirty`]) {
+      if (version !== sha) writeFileSync(join(dir, 'server.js'), 'console.log("changed")\n')
+      source()
+      nock('http://blob.test').put('/put/1').reply(200)
+      nock(API).post('/apps/shop/builds', {source_blob: {url: 'http://blob.test/get/1', version}}).reply(201, build('succeeded', {output_stream_url: null}))
+      nock(API).get(`/apps/shop/releases/${RELEASE_ID}`).reply(200, release(9))
+      const result = await runCommand(Deploy, [dir, '-a', 'shop'])
+      assert.equal(result.code, 0, result.stderr)
+      assert.equal(result.stdout, '')
+      assert.equal(result.slept, 0)
+    }
   })
 
   it('exits 1 when the build fails, after showing its output', async () => {
