@@ -3,11 +3,13 @@ import {Flags} from '@oclif/core'
 import type {LogSessionCreateBody} from '../lib/api/types.js'
 import {appFlags, TugCommand} from '../lib/cli/base-command.js'
 import {displayLogs} from '../lib/logs/display.js'
+import {LOG_HISTORY_LINES} from '../lib/logs/history.js'
+import {openLogSession} from '../lib/logs/session.js'
 
 export default class Logs extends TugCommand<void> {
   static override description = `show an app's logs
 
-Recent lines from every dyno and from the platform, one stream, oldest first. --num counts lines after the --dyno, --type and --source filters. --tail keeps streaming and resumes after a dropped connection. With --json, prints one JSON object per line.`
+Recent lines from every dyno and from the platform, one stream, oldest first. --num counts lines after the --dyno, --type and --source filters, up to the 10,000 the control plane keeps. --tail keeps streaming and resumes after a dropped connection; where the server cannot resume, it follows new lines and says that some may be missing. With --json, prints one JSON object per line.`
 
   static override examples = [
     '<%= config.bin %> logs -a shop',
@@ -18,7 +20,7 @@ Recent lines from every dyno and from the platform, one stream, oldest first. --
 
   static override flags = {
     ...appFlags,
-    num: Flags.integer({char: 'n', description: 'how many recent lines to show', default: 100, min: 0, max: 1500, helpValue: 'N'}),
+    num: Flags.integer({char: 'n', description: 'how many recent lines to show', default: 100, min: 0, max: LOG_HISTORY_LINES, helpValue: 'N'}),
     tail: Flags.boolean({char: 't', description: 'keep streaming new lines'}),
     dyno: Flags.string({char: 'd', description: 'only this dyno (web.1), or a process type (web)', helpValue: 'DYNO', exclusive: ['type']}),
     type: Flags.string({description: 'only dynos of this process type', helpValue: 'TYPE'}),
@@ -32,7 +34,10 @@ Recent lines from every dyno and from the platform, one stream, oldest first. --
     const dyno = flags.dyno ?? flags.type
     if (dyno) body.dyno = dyno
     if (flags.source) body.source = flags.source
-    const session = await (await this.api()).logSessions.create(app, body)
-    await displayLogs({url: session.logplex_url, tail: flags.tail === true, stdout: this.io.stdout, color: this.colorOn(), json: this.jsonEnabled(), sleep: (ms) => this.io.sleep(ms)})
+    const api = await this.api()
+    const session = await openLogSession(api, app, body)
+    // A tail that cannot resume starts again at the present: history again would repeat lines.
+    const renew = async (): Promise<string> => (await openLogSession(api, app, {...body, lines: 0, tail: true})).logplex_url
+    await displayLogs({url: session.logplex_url, tail: flags.tail === true, lines: flags.num, renew, stderr: this.io.stderr, stdout: this.io.stdout, color: this.colorOn(), json: this.jsonEnabled(), sleep: (ms) => this.io.sleep(ms)})
   }
 }

@@ -21,6 +21,14 @@ export interface ReadLogStreamOptions {
   dispatcher?: Dispatcher
   sleep?: (ms: number) => Promise<void>
   onReconnect?: (lastEventId?: string) => void
+  /**
+   * A fresh stream URL that starts at the present (a new session without history), for a tail
+   * that cannot resume: lines came without event ids (Heroku's logplex URL is plain text), so
+   * the same URL would send its history again. Without it, such a tail reconnects to the same URL.
+   */
+  renew?: () => Promise<string>
+  /** Called each time a tail started afresh through `renew`: lines in between may be missing. */
+  onGap?: () => void
 }
 
 const CONNECT_TIMEOUT_MS = 30_000
@@ -175,15 +183,18 @@ function abortableSleep(signal?: AbortSignal): (ms: number) => Promise<void> {
 
 type Outcome = {kind: 'ended'} | {kind: 'dropped'; error: unknown}
 
-export async function* readLogStream(url: string, options: ReadLogStreamOptions): AsyncGenerator<StreamLine, void, undefined> {
+export async function* readLogStream(firstUrl: string, options: ReadLogStreamOptions): AsyncGenerator<StreamLine, void, undefined> {
   const {signal, tail} = options
   const sleep = options.sleep ?? abortableSleep(signal)
-  const origin = new URL(url).origin
+  let url = firstUrl
+  let origin = new URL(url).origin
   const dispatcher = options.dispatcher ?? (await defaultDispatcher({timeoutMs: CONNECT_TIMEOUT_MS, bodyTimeoutMs: IDLE_TIMEOUT_MS}))
   let lastEventId = options.lastEventId
   let retryMs = RECONNECT_BASE_MS
   let failures = 0
   let everConnected = false
+  /** Lines were read from `url` that no event id can resume after: reconnecting there would repeat them. */
+  let unresumable = false
 
   const reconnectOrThrow = async (error: unknown): Promise<boolean> => {
     failures++
@@ -197,6 +208,21 @@ export async function* readLogStream(url: string, options: ReadLogStreamOptions)
   }
 
   while (!signal?.aborted) {
+    if (unresumable && options.renew) {
+      try {
+        url = await options.renew()
+      } catch (error) {
+        if (signal?.aborted) return
+        const transient = error instanceof NetworkError || (error instanceof ApiError && (error.status === 429 || error.status >= 500))
+        if (!transient) throw error
+        if (await reconnectOrThrow(error)) continue
+        return
+      }
+      origin = new URL(url).origin
+      unresumable = false
+      lastEventId = undefined
+      options.onGap?.()
+    }
     const headers: Record<string, string> = {Accept: 'text/event-stream', 'User-Agent': defaultUserAgent()}
     if (lastEventId) headers['Last-Event-ID'] = lastEventId
 
@@ -243,12 +269,16 @@ export async function* readLogStream(url: string, options: ReadLogStreamOptions)
         for (const event of events) {
           if (event.type !== 'message') continue
           const id = event.lastEventId || undefined
+          unresumable = id === undefined
           for (const line of event.data.split('\n')) yield id === undefined ? {line} : {id, line}
         }
         if (sse.lastEventId) lastEventId = sse.lastEventId
         if (sse.retryMs !== undefined) retryMs = Math.max(100, sse.retryMs)
       } else {
-        for (const line of ending ? [...lines.push(text), ...lines.end()] : lines.push(text)) yield {line}
+        for (const line of ending ? [...lines.push(text), ...lines.end()] : lines.push(text)) {
+          unresumable = true
+          yield {line}
+        }
       }
     }
 

@@ -1,6 +1,6 @@
 // Copies a log stream to stdout, line by line, and stops quietly when stdout's reader goes away
 // (`tug logs | head`): a closed pipe is a normal way for a log reader to end.
-import {readLogStream} from '../api/stream.js'
+import {readLogStream, type StreamLine} from '../api/stream.js'
 import type {OutStream} from '../cli/io.js'
 import {colorizeLogLine, parseLogLine} from '../log-line.js'
 
@@ -13,6 +13,37 @@ export interface DisplayOptions {
   json?: boolean
   /** Back-off between reconnects (injected by tests). */
   sleep?: (ms: number) => Promise<void>
+  /**
+   * The lines asked for: without --tail, at most the last this many are printed, whatever the
+   * server sent (a server may send more history than asked).
+   */
+  lines?: number
+  /** A new session URL without history, for a tail whose server cannot resume (see readLogStream). */
+  renew?: () => Promise<string>
+  /** Where the one notice that lines may be missing goes (a tail that had to start afresh). */
+  stderr?: OutStream
+}
+
+export const GAP_NOTICE = 'Notice: the log stream ended and this server cannot resume it, so tug follows new lines from now on; some lines may be missing in between.'
+
+/** The last `count` lines of a finite stream, in order: the trim a server that sends extra history needs. */
+export async function* lastLines(source: AsyncIterable<StreamLine>, count: number): AsyncGenerator<StreamLine, void, undefined> {
+  const kept: StreamLine[] = []
+  if (count <= 0) {
+    // Read to the end all the same, so that errors surface as they would untrimmed.
+    for await (const line of source) void line
+    return
+  }
+  let start = 0
+  for await (const line of source) {
+    // A ring over one array: `count` is at most the history size, and shift() would be O(n).
+    if (kept.length < count) kept.push(line)
+    else {
+      kept[start] = line
+      start = (start + 1) % count
+    }
+  }
+  for (let i = 0; i < kept.length; i++) yield kept[(start + i) % kept.length] as StreamLine
 }
 
 function isPipeClosed(error: unknown): boolean {
@@ -54,8 +85,15 @@ export async function displayLogs(options: DisplayOptions): Promise<{lines: numb
     writable.uncork?.()
   }
   let lines = 0
+  let noticed = false
+  const onGap = (): void => {
+    if (noticed || !options.stderr) return
+    noticed = true
+    options.stderr.write(GAP_NOTICE + '\n')
+  }
+  const stream = readLogStream(options.url, {tail: options.tail, signal: controller.signal, sleep: options.sleep, renew: options.renew, onGap})
   try {
-    for await (const line of readLogStream(options.url, {tail: options.tail, signal: controller.signal, sleep: options.sleep})) {
+    for await (const line of !options.tail && options.lines !== undefined ? lastLines(stream, options.lines) : stream) {
       if (closed) break
       if (!corked && writable.cork && writable.uncork) {
         corked = true

@@ -2,6 +2,7 @@
 // events, kept in a bounded history and fanned out to subscribers that each read at their pace.
 import {compileFilter, type LogFilter} from './filter.js'
 import {formatLogLine} from '../../lib/log-line.js'
+import {LOG_HISTORY_LINES} from '../../lib/logs/history.js'
 
 import {MAX_LINE_BYTES, MAX_MICROS, formatMicros, isSimpleLine, parseMicros, safeDyno, safeSource, splitLines, splitLong, systemMicros, TIMESTAMP_LENGTH} from './format.js'
 import {LineSplitter} from './line-splitter.js'
@@ -86,7 +87,7 @@ export const NOTICE_SOURCE = 'tug'
 export const NOTICE_DYNO = 'logplex'
 
 export const DEFAULTS = {
-  historyLines: 10_000,
+  historyLines: LOG_HISTORY_LINES,
   historyBytes: 16 * 1024 * 1024,
   // A tail at 100,000 lines/s rides out a stall of half a second (a GC, a busy core); 16 MiB
   // still bounds what one slow reader can hold.

@@ -3,6 +3,7 @@ import {Writable} from 'node:stream'
 import nock from 'nock'
 
 import Logs from '../../../src/commands/logs.js'
+import {GAP_NOTICE} from '../../../src/lib/logs/display.js'
 import {stripAnsi} from '../../../src/lib/cli/styled.js'
 import {API, runCommand, useNock} from '../../helpers/capture.js'
 
@@ -40,7 +41,7 @@ describe('logs', () => {
 
   it('sends --type as the dyno prefix filter and --tail as tail', async () => {
     nock(API).post('/apps/shop/log-sessions', {lines: 100, tail: true, dyno: 'worker'}).reply(201, session())
-    nock(LOGS).get('/sessions/sess-1').reply(200, `data: ${L1}\n\n`, {'Content-Type': 'text/event-stream'})
+    nock(LOGS).get('/sessions/sess-1').reply(200, `id: 1\ndata: ${L1}\n\n`, {'Content-Type': 'text/event-stream'})
     nock(LOGS).get('/sessions/sess-1').reply(404, 'gone')
     const result = await runCommand(Logs, ['-a', 'shop', '--type', 'worker', '--tail'])
     assert.equal(result.stdout, `${L1}\n`)
@@ -56,6 +57,58 @@ describe('logs', () => {
     const result = await runCommand(Logs, ['-a', 'shop', '-t'])
     assert.equal(result.stdout, `${L1}\n${L2}\n`)
     assert.equal(result.stderr, 'Error: Log stream timed out. Please try again.\n')
+    assert.equal(result.code, 1)
+  })
+
+  it("--tail against a Heroku-like plain-text logplex that closes the stream: a new session without history each time, no line twice, one notice", async () => {
+    const L3 = '2026-11-27T11:15:43.000001+00:00 app[web.1]: GET /again 200'
+    const text = {'Content-Type': 'text/plain; charset=utf-8'}
+    nock(API).post('/apps/shop/log-sessions', {lines: 2, tail: true}).reply(201, session('sess-1'))
+    // The same URL would replay its history, as logplex does: reconnecting there must not happen.
+    nock(LOGS).get('/sessions/sess-1').reply(200, `${L1}\n${L2}\n`, text)
+    nock(API).post('/apps/shop/log-sessions', {lines: 0, tail: true}).reply(201, session('sess-2'))
+    nock(LOGS).get('/sessions/sess-2').reply(200, `${L3}\n`, text)
+    nock(API).post('/apps/shop/log-sessions', {lines: 0, tail: true}).reply(201, session('sess-3'))
+    nock(LOGS).get('/sessions/sess-3').reply(404, 'gone')
+    const result = await runCommand(Logs, ['-a', 'shop', '-t', '-n', '2'])
+    assert.equal(result.stdout, `${L1}\n${L2}\n${L3}\n`)
+    assert.equal(result.stderr, `${GAP_NOTICE}\nError: Log stream timed out. Please try again.\n`)
+    assert.equal(result.code, 1)
+  })
+
+  it('-n 2 prints the last two lines when the server sends more history than asked', async () => {
+    const L0 = '2026-11-27T11:15:40.000001+00:00 app[web.1]: an older line'
+    nock(API).post('/apps/shop/log-sessions', {lines: 2, tail: false}).reply(201, session())
+    nock(LOGS).get('/sessions/sess-1').reply(200, `${L0}\n${L1}\n${L2}\n`, {'Content-Type': 'text/plain; charset=utf-8'})
+    const result = await runCommand(Logs, ['-a', 'shop', '-n', '2'])
+    assert.equal(result.stdout, `${L1}\n${L2}\n`)
+    assert.equal(result.code, 0)
+  })
+
+  it('-n 0 prints nothing, even from a server that sends lines', async () => {
+    nock(API).post('/apps/shop/log-sessions', {lines: 0, tail: false}).reply(201, session())
+    nock(LOGS).get('/sessions/sess-1').reply(200, `${L1}\n`, {'Content-Type': 'text/plain; charset=utf-8'})
+    const result = await runCommand(Logs, ['-a', 'shop', '-n', '0'])
+    assert.equal(result.stdout, '')
+    assert.equal(result.code, 0)
+  })
+
+  it('accepts -n up to the 10,000 lines the control plane keeps, and refuses more before any request', async () => {
+    nock(API).post('/apps/shop/log-sessions', {lines: 10_000, tail: false}).reply(201, session())
+    nock(LOGS).get('/sessions/sess-1').reply(200, `${L1}\n`, {'Content-Type': 'text/plain; charset=utf-8'})
+    const most = await runCommand(Logs, ['-a', 'shop', '-n', '10000'])
+    assert.equal(most.stdout, `${L1}\n`)
+    assert.equal(most.code, 0)
+    const over = await runCommand(Logs, ['-a', 'shop', '-n', '10001'])
+    assert.equal(over.code, 2)
+    assert.match(over.stderr, /10000/)
+  })
+
+  it("a server that refuses -n (Heroku caps lines at 1500) shows its message and suggests its limit", async () => {
+    nock(API).post('/apps/shop/log-sessions', {lines: 6000, tail: false}).reply(422, {id: 'invalid_params', message: 'lines must be less than or equal to 1500'})
+    const result = await runCommand(Logs, ['-a', 'shop', '-n', '6000'])
+    assert.equal(result.stdout, '')
+    assert.equal(result.stderr, 'Error: lines must be less than or equal to 1500\nThis server refused 6000 lines: ask for at most 1500 with -n 1500.\n')
     assert.equal(result.code, 1)
   })
 

@@ -177,6 +177,70 @@ describe('log stream', () => {
       assert.deepEqual(waits, [1000, 1000])
     })
 
+    it('renews a tail that cannot resume (plain text, no ids) instead of reading the same URL again, and says so each time', async () => {
+      const text = {'Content-Type': 'text/plain'}
+      nock(LOGS).get('/first').reply(200, 'old 1\nold 2\n', text)
+      nock(LOGS).get('/fresh-1').reply(200, 'new 3\n', text)
+      nock(LOGS).get('/fresh-2').reply(404, 'gone')
+      const urls = [`${LOGS}/fresh-1`, `${LOGS}/fresh-2`]
+      let renewals = 0
+      let gaps = 0
+      const options: ReadLogStreamOptions = {
+        tail: true,
+        sleep: async () => undefined,
+        renew: async () => {
+          renewals++
+          // A failed POST (a connection reset) is a failed reconnect: it is tried again.
+          if (renewals === 2) throw new NetworkError('connection reset')
+          return urls.shift() as string
+        },
+        onGap: () => void gaps++,
+      }
+      const lines: StreamLine[] = []
+      await rejects(
+        (async () => {
+          for await (const line of readLogStream(`${LOGS}/first`, options)) lines.push(line)
+        })(),
+        ApiError,
+      )
+      assert.deepEqual(lines, [{line: 'old 1'}, {line: 'old 2'}, {line: 'new 3'}])
+      assert.equal(renewals, 3)
+      assert.equal(gaps, 2)
+    })
+
+    it('reconnects an SSE tail with ids to the same URL, never renewing', async () => {
+      nock(LOGS).get('/t').reply(200, 'id: 5\ndata: five\n\n', {'Content-Type': 'text/event-stream'})
+      nock(LOGS, {reqheaders: {'last-event-id': '5'}}).get('/t').reply(404, 'gone')
+      let renewals = 0
+      const lines: StreamLine[] = []
+      await rejects(
+        (async () => {
+          for await (const line of readLogStream(`${LOGS}/t`, {tail: true, sleep: async () => undefined, renew: async () => String(++renewals)})) lines.push(line)
+        })(),
+        ApiError,
+      )
+      assert.deepEqual(lines, [{id: '5', line: 'five'}])
+      assert.equal(renewals, 0)
+    })
+
+    it('does not renew a tail that has read nothing yet (nothing could repeat)', async () => {
+      nock(LOGS).get('/quiet').reply(200, '', {'Content-Type': 'text/plain'})
+      nock(LOGS).get('/quiet').reply(404, 'gone')
+      let renewals = 0
+      await rejects(collect(readLogStream(`${LOGS}/quiet`, {tail: true, sleep: async () => undefined, renew: async () => String(++renewals)})), ApiError)
+      assert.equal(renewals, 0)
+    })
+
+    it('stops renewing on an API error that is not transient', async () => {
+      nock(LOGS).get('/first').reply(200, 'a\n', {'Content-Type': 'text/plain'})
+      const refused = new ApiError({status: 403, id: 'forbidden', message: 'no access'})
+      const error = await rejects(
+        collect(readLogStream(`${LOGS}/first`, {tail: true, sleep: async () => undefined, renew: async () => Promise.reject(refused)})),
+        ApiError,
+      )
+      assert.equal(error, refused)
+    })
+
     it('gives up a tail after a bounded number of failed reconnects, backing off', async () => {
       nock(LOGS).get('/t').times(MAX_RECONNECTS + 1).replyWithError({code: 'ECONNREFUSED', message: 'connect ECONNREFUSED'})
       const waits: number[] = []

@@ -1,5 +1,6 @@
 import {randomBytes} from 'node:crypto'
 import type {FastifyInstance} from 'fastify'
+import {LOG_HISTORY_LINES} from '../../../lib/logs/history.js'
 import {chooseFormat, filterFromSession, parseLastEventId, SSE_HEADERS, StreamSession, TEXT_HEADERS} from '../../logs/index.js'
 import {objectBody} from '../body.js'
 import {loadApp, params} from '../context.js'
@@ -12,7 +13,7 @@ import {logSessionToWire} from '../wire.js'
 export const LOG_SESSION_TTL_MS = 5 * 60 * 1000
 /** A session that was read stops about an hour after its first read, as Heroku's do. */
 export const LOG_SESSION_CONNECTED_TTL_MS = 60 * 60 * 1000
-export const MAX_LOG_LINES = 10_000
+export const MAX_LOG_LINES = LOG_HISTORY_LINES
 /** Lines a session without `lines` gets first (logplex's default). */
 export const DEFAULT_LOG_LINES = 100
 
