@@ -5,6 +5,7 @@ import {appFlags, TugCommand} from '../lib/cli/base-command.js'
 import {displayLogs} from '../lib/logs/display.js'
 import {LOG_HISTORY_LINES} from '../lib/logs/history.js'
 import {openLogSession} from '../lib/logs/session.js'
+import {unknownDynoNotice} from '../lib/ps/dyno-filter.js'
 
 export default class Logs extends TugCommand<void> {
   static override description = `show an app's logs
@@ -38,6 +39,11 @@ Recent lines from every dyno and from the platform, one stream, oldest first. --
     const session = await openLogSession(api, app, body)
     // A tail that cannot resume starts again at the present: history again would repeat lines.
     const renew = async (): Promise<string> => (await openLogSession(api, app, {...body, lines: 0, tail: true})).logplex_url
-    await displayLogs({url: session.logplex_url, tail: flags.tail === true, lines: flags.num, renew, stderr: this.io.stderr, stdout: this.io.stdout, color: this.colorOn(), json: this.jsonEnabled(), sleep: (ms) => this.io.sleep(ms)})
+    const shown = await displayLogs({url: session.logplex_url, tail: flags.tail === true, lines: flags.num, renew, stderr: this.io.stderr, stdout: this.io.stdout, color: this.colorOn(), json: this.jsonEnabled(), sleep: (ms) => this.io.sleep(ms)})
+    // The server answers an empty stream for a dyno or type the app never had: say why nothing came.
+    if (dyno && !flags.tail && shown.lines === 0) {
+      const notice = await unknownDynoNotice(api, app, dyno).catch(() => undefined)
+      if (notice) this.info(notice)
+    }
   }
 }
