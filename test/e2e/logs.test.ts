@@ -25,6 +25,7 @@ const APP_FILES: Record<string, string> = {
     'tick: node tick.js',
     'quiet: node quiet.js',
     'long: node long.js',
+    'seven: node seq.js 7000 20 100',
     '',
   ].join('\n'),
   'seq.js': `const [count, pad, perTick] = process.argv.slice(2).map(Number)
@@ -157,6 +158,28 @@ describe('e2e: tug logs with real dynos', function () {
     assert.equal(mixed.length, 5)
     assert.deepEqual(mixed, everything.slice(-5))
     for (const line of mixed) assert.match(line, /^\S+ (app|tug)\[web\.2\]: /)
+  })
+
+  it('-n 6000 reaches into the history: exactly the last 6000 of 7000 lines (the CLI once refused more than 1500)', async () => {
+    await makeApp('deep')
+    await tug(['ps:scale', 'seven=1', '-a', 'deep'])
+    const deadline = Date.now() + 120_000
+    while (Date.now() < deadline) {
+      const last = await tug(['logs', '-a', 'deep', '-n', '1', '-d', 'seven.1', '-s', 'app'])
+      if (last.includes('seven.1 seq 6999 ')) break
+      await new Promise((resolve) => setTimeout(resolve, 200))
+    }
+    const own = (await tug(['logs', '-a', 'deep', '-n', '6000', '-d', 'seven.1', '-s', 'app'])).split('\n').filter((l) => l !== '')
+    assert.equal(own.length, 6000)
+    assert.deepEqual(seqOf(own, 'seven.1'), range(6000).map((i) => i + 1000))
+    // Unfiltered, the platform's lines count too: still exactly 6000, ending with the newest.
+    const all = (await tug(['logs', '-a', 'deep', '-n', '6000'])).split('\n').filter((l) => l !== '')
+    assert.equal(all.length, 6000)
+    const history = (await tug(['logs', '-a', 'deep', '-n', '10000'])).split('\n').filter((l) => l !== '')
+    assert.ok(history.length > 7000, `the history holds every line (${history.length})`)
+    const start = history.indexOf(all[0] as string)
+    assert.deepEqual(all, history.slice(start, start + 6000), 'one unbroken stretch of the history')
+    assert.ok(all.some((l) => l.includes('seven.1 seq 6999 ')), 'up to the newest dyno line')
   })
 
   it('a 25,000-character line arrives whole, in pieces of at most 10,000 bytes, each after the first marked [continued]', async () => {
