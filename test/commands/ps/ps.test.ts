@@ -211,6 +211,11 @@ describe('ps commands', () => {
   describe('ps:wait', () => {
     const latest = () => nock(API, {reqheaders: {range: /^version \.\.; (max=1, order=desc|order=desc, ?max=1)$/}}).get('/apps/shop/releases').reply(200, [release(8)])
     const onV = (version: number, state: 'up' | 'starting' = 'up') => ({release: {id: 'r', version}, state})
+    const logsOf = (name: string, lines: string[]) => {
+      const url = `http://logs.test/sessions/${name}`
+      nock(API).post('/apps/shop/log-sessions', {dyno: name, lines: 200, tail: false}).reply(201, {created_at: '2026-11-27T11:15:29Z', id: 'f1', logplex_url: url, updated_at: '2026-11-27T11:15:29Z'})
+      nock('http://logs.test').get(`/sessions/${name}`).reply(200, lines.map((l) => `${l}\n`).join(''), {'Content-Type': 'text/plain'})
+    }
 
     it('polls until every formation dyno is up on the latest release', async () => {
       latest()
@@ -234,15 +239,40 @@ describe('ps commands', () => {
     it('exits 1 with a clear message on timeout', async () => {
       latest()
       nock(API).get('/apps/shop/dynos').times(3).reply(200, [dyno('web.1', onV(7)), dyno('web.2', onV(8))])
+      logsOf('web.1', [])
       const result = await runCommand(PsWait, ['-a', 'shop', '--wait-interval', '5', '--timeout', '10'])
       assert.equal(result.code, 1)
       assert.equal(result.stderr, [
         'Waiting for every dyno on shop to be up on v8... !',
         'Error: Timed out after 10s: 1 of 2 dynos are up on v8.',
+        '  web.1: up on v7, not yet on v8',
         'Check `tug ps` and `tug logs` for dynos that do not come up.',
         '',
       ].join('\n'))
       assert.equal(result.slept, 10_000)
+    })
+
+    it('on timeout, says per dyno its state and why: the platform error, the exit status, its last line', async () => {
+      latest()
+      nock(API).get('/apps/shop/dynos').times(2).reply(200, [dyno('web.1', {release: {id: 'r', version: 8}, state: 'crashed'}), dyno('worker.1', onV(8, 'starting')), dyno('web.2', onV(8))])
+      logsOf('web.1', [
+        '2026-11-27T11:15:40.000001+00:00 app[web.1]: booting on a port of my own',
+        '2026-11-27T11:15:41.000001+00:00 app[web.10]: another dyno (a prefix filter lets it through)',
+        '2026-11-27T11:16:40.000001+00:00 tug[web.1]: Error R10 (Boot timeout) -> Web process failed to bind to $PORT within 60 seconds of launch',
+        '2026-11-27T11:16:41.000001+00:00 tug[web.1]: Process exited with status 137',
+        '2026-11-27T11:16:41.000002+00:00 tug[web.1]: State changed from starting to crashed',
+      ])
+      logsOf('worker.1', [])
+      const result = await runCommand(PsWait, ['-a', 'shop', '--timeout', '1'])
+      assert.equal(result.code, 1)
+      assert.equal(result.stderr, [
+        'Waiting for every dyno on shop to be up on v8... !',
+        'Error: Timed out after 1s: 1 of 3 dynos are up on v8.',
+        '  web.1: crashed on v8; Error R10 (Boot timeout) -> Web process failed to bind to $PORT within 60 seconds of launch; exited with status 137; last output: "booting on a port of my own"',
+        '  worker.1: starting on v8',
+        'Check `tug ps` and `tug logs` for dynos that do not come up.',
+        '',
+      ].join('\n'))
     })
 
     it('fails at once when the latest release failed', async () => {
