@@ -5,7 +5,9 @@
 // terminal interprets 0x03, 0x1c and 0x04; with pipes, 0x03 is SIGINT and 0x1c SIGQUIT to the
 // dyno's group and 0x04 ends its input. When the client asked for the exit status (`run -x`), the
 // line `\uFFFF heroku-command-exit-status: N` is written after the output, with the real status.
-// The socket closes once the process has exited and all its output has been written.
+// Once the process has exited and all its output has been written, a pipe session waits (at most
+// EOT_GRACE_MS) for the client's 0x04, which Heroku's CLI sends when its stdin ends, also after
+// the output; then the server ends its side and reads on until the client ends its own.
 import type {AddressInfo} from 'node:net'
 import {createServer, type Server, type TLSSocket} from 'node:tls'
 
@@ -17,6 +19,10 @@ export const DEFAULT_RENDEZVOUS_PORT = 5056
 /** Longest secret line accepted, and how long a client may take to send it. */
 const MAX_LINE = 1024
 const HANDSHAKE_TIMEOUT_MS = 30_000
+/** After the output, how long a pipe session waits for the client's 0x04 before ending its side. */
+export const EOT_GRACE_MS = 2000
+/** After ending its side, how long the server reads on before it closes a client that does not end. */
+export const CLOSE_GRACE_MS = 5000
 export const HANDSHAKE = 'rendezvous\r\n'
 
 export interface RunningRendezvous {
@@ -105,18 +111,24 @@ function handle(hub: AttachHub, socket: TLSSocket): void {
         socket.end(`Error: ${claim.dynoName || 'the dyno'} could not start.\r\n`)
         return
       }
+      const state = {ended: false}
+      let inputOver: () => void = () => {}
+      const inputEnded = new Promise<void>((resolve) => (inputOver = resolve))
       const session = pumpSession(hub, claim, dyno, {
         output: (_stream, chunk) => socket.write(chunk),
         onDrain: (listener) => void socket.on('drain', listener),
         finish: (status) => {
           if (claim.exitMarker) socket.write(`${EXIT_MARKER_PREFIX}${status}${claim.tty ? '\r\n' : '\n'}`)
-          socket.end()
+          // Heroku's CLI without a tty writes 0x04 once its stdin ends, also after the output: a
+          // write on a socket we have ended fails with EPIPE and crashes it. So wait for that byte
+          // (or the client's end), a bounded time, before ending ours. Under a pty it sends none.
+          void (claim.tty ? Promise.resolve() : within(inputEnded, EOT_GRACE_MS, socket)).then(() => endGracefully(socket))
         },
       })
       const io = session.io
-      const state = {ended: false}
       const input = (data: Buffer): void => {
         if (!writeRawInput(io, data, state)) socket.pause()
+        if (state.ended) inputOver()
       }
       io.onDrain(() => socket.resume())
       socket.on('data', input)
@@ -125,6 +137,7 @@ function handle(hub: AttachHub, socket: TLSSocket): void {
           state.ended = true
           io.endInput()
         }
+        inputOver()
       })
       if (socket.destroyed) session.clientGone()
       else socket.once('close', () => session.clientGone())
@@ -133,4 +146,31 @@ function handle(hub: AttachHub, socket: TLSSocket): void {
     })
   }
   socket.on('data', onData)
+}
+
+/** Resolves when `promise` does, after `ms`, or when the socket has closed. */
+function within(promise: Promise<void>, ms: number, socket: TLSSocket): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms)
+    const done = (): void => {
+      clearTimeout(timer)
+      resolve()
+    }
+    void promise.then(done)
+    socket.once('close', done)
+  })
+}
+
+/**
+ * Ends our side (close_notify and FIN once the output is flushed) and goes on reading what the
+ * client still sends, so that it never meets a reset; a client that does not end its side within
+ * CLOSE_GRACE_MS is closed.
+ */
+function endGracefully(socket: TLSSocket): void {
+  if (socket.destroyed) return
+  socket.end()
+  // Input paused for a dyno that has exited would hold the client's end back.
+  socket.resume()
+  const timer = setTimeout(() => socket.destroy(), CLOSE_GRACE_MS)
+  socket.once('close', () => clearTimeout(timer))
 }

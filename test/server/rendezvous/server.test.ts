@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import {mkdtempSync, readFileSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
+import {PassThrough, Transform} from 'node:stream'
 import {connect, type TLSSocket} from 'node:tls'
 
 import {AttachHub, EXIT_MARKER_SUFFIX} from '../../../src/server/attach/hub.js'
@@ -59,6 +60,7 @@ describe('rendezvous listener (platform-api.md section 3)', function () {
       })
     })
 
+  // This client never ends its input: the server waits EOT_GRACE_MS for it before it closes.
   it('answers the secret with rendezvous\\r\\n as a chunk of its own, relays output, writes the real exit status, closes', async () => {
     const {secret, dyno} = session(`echo hi${EXIT_MARKER_SUFFIX}`)
     const client = await open(`${secret}\r\n`)
@@ -105,8 +107,64 @@ describe('rendezvous listener (platform-api.md section 3)', function () {
     const second = await open(`${secret}\r\n`)
     await second.closed
     assert.equal(second.chunks.length, 0)
+    first.socket.write('\x04')
     dyno.exit(0)
     await first.closed
+  })
+
+  // Heroku's CLI (packages/cli/src/lib/run/dyno.ts) with --no-tty: on the first chunk it starts
+  // piping its stdin through a Transform whose flush writes 0x04; that write failing (EPIPE on a
+  // socket the server has ended or closed) is an unhandled error that crashes it. Its stdin here
+  // ends a moment after the output has come, so the 0x04 goes out after the output, as in the
+  // runs that failed; the result waits for both the socket's close and that last write.
+  const herokuNoTty = (secret: string, outputEnd: string): Promise<{output: string; error?: Error}> =>
+    new Promise((resolve) => {
+      const socket = connect({host: '127.0.0.1', port: server.port, ca, servername: 'localhost'})
+      const stdin = new PassThrough()
+      let first = true
+      let output = ''
+      let error: Error | undefined
+      let eotWritten: Promise<void> = Promise.resolve()
+      socket.setEncoding('utf8')
+      socket.on('connect', () => socket.write(`${secret}\r\n`))
+      socket.on('data', (data: string) => {
+        if (first) {
+          first = false
+          eotWritten = new Promise((written) => {
+            const eot = new Transform({
+              transform: (chunk, _encoding, next) => socket.write(chunk, next),
+              flush: (done) =>
+                socket.write('\x04', (e) => {
+                  written()
+                  done(e)
+                }),
+            })
+            eot.on('error', (e: Error) => {
+              error ??= e
+              written()
+            })
+            stdin.pipe(eot)
+          })
+          return
+        }
+        output += data
+        if (output.endsWith(outputEnd)) setTimeout(() => stdin.end(), 20)
+      })
+      socket.on('error', (e: Error) => (error ??= e))
+      socket.on('close', () => void eotWritten.then(() => resolve({output, error})))
+    })
+
+  it("lets Heroku's CLI write its end-of-input byte after the output: 20 runs, no EPIPE or reset", async () => {
+    for (let run = 0; run < 20; run++) {
+      const {secret, dyno} = session(`echo hi${EXIT_MARKER_SUFFIX}`)
+      dyno.emit('stdout', `hi ${run}\n`)
+      dyno.exit(0)
+      const marker = '\uFFFF heroku-command-exit-status: 0\n'
+      const result = await herokuNoTty(secret, marker)
+      assert.equal(result.error, undefined, `run ${run}: ${result.error?.message}`)
+      assert.equal(result.output, `hi ${run}\n${marker}`)
+      assert.equal(dyno.inputEnded, true, `run ${run}: the 0x04 reached the dyno as the end of its input`)
+    }
   })
 
   it('sends SIGHUP when the client goes away, then stops the dyno', async () => {
