@@ -38,6 +38,9 @@ describe('e2e: the embedded local control plane starts on first use', function (
     assert.equal(created.code, 0, created.stderr)
     assert.equal(concurrent.code, 0, concurrent.stderr)
     assert.match(created.stderr, /^Creating demo\.\.\. done$/m)
+    // One line while it starts, from the CLI that started it; the other one waited in silence.
+    const startLines = (created.stderr + concurrent.stderr).match(/^Starting the local tug control plane in .*$/gm) ?? []
+    assert.deepEqual(startLines, ['Starting the local tug control plane in ~/.local/share/tug... done'])
 
     const info = await runTug(['apps:info', '-a', 'demo', '--json'], {env})
     assert.equal(info.code, 0, info.stderr)
@@ -63,6 +66,14 @@ describe('e2e: the embedded local control plane starts on first use', function (
     assert.equal(existsSync(join(tugHome, 'server.json')), false)
     const after = await runTug(['server:status'], {env})
     assert.equal(after.stdout, `No tug server is running on ${tugHome}.\n`)
+
+    // Started again, it listens where it did: URLs printed earlier and git remotes still work.
+    const restarted = await runTug(['apps', '--json'], {env})
+    assert.equal(restarted.code, 0, restarted.stderr)
+    assert.match(restarted.stderr, /^Starting the local tug control plane in ~\/\.local\/share\/tug\.\.\. done$/m)
+    const again = JSON.parse(readFileSync(join(tugHome, 'server.json'), 'utf8')) as {pid: number; url: string}
+    assert.notEqual(again.pid, server.pid)
+    assert.equal(again.url, server.url)
   })
 
   it('TUG_NO_AUTOSTART=1 fails with a usage error that says how to start one', async () => {

@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict'
 import {execFile} from 'node:child_process'
+import {createServer, type Server} from 'node:net'
 import {existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
 import {RuntimeError, UsageError} from '../../src/lib/errors.js'
-import {ensureLocalServer, isAlive, readServerInfo, stopLocalServer, writeServerInfo} from '../../src/lib/cli/local-server.js'
+import {ensureLocalServer, isAlive, readLastPort, readServerInfo, stopLocalServer, writeServerInfo} from '../../src/lib/cli/local-server.js'
 
 // A stand-in for `tug server` with the same outward behaviour (admin-token, server.json after
 // listen, /account answered with the token, clean exit on SIGTERM), so these tests exercise the
@@ -26,7 +27,7 @@ const server = createServer((req, res) => {
   const ok = req.url === '/account' && req.headers.authorization === 'Bearer ' + token
   res.writeHead(ok ? 200 : 401, {'content-type': 'application/json'}).end(ok ? '{"id":"x"}' : '{"id":"unauthorized"}')
 })
-server.listen(0, '127.0.0.1', () => {
+server.listen(Number(process.argv[process.argv.lastIndexOf('--port') + 1] ?? 0), '127.0.0.1', () => {
   const info = {pid: process.pid, url: 'http://127.0.0.1:' + server.address().port, started_at: new Date().toISOString()}
   writeFileSync(join(home, '.tmp-info'), JSON.stringify(info))
   renameSync(join(home, '.tmp-info'), join(home, 'server.json'))
@@ -82,6 +83,42 @@ describe('lib/cli/local-server', function () {
     assert.equal(isAlive(info.pid), false)
     assert.equal(existsSync(join(home, 'server.json')), false)
     assert.deepEqual(await stopLocalServer(home), {stopped: false})
+  })
+
+  it('says on one line that it starts the server, and keeps its port across restarts while it is free', async () => {
+    let progress = ''
+    const first = await ensureLocalServer(home, {command: fake, env: {HOME: dir}, progress: {write: (text: string) => (progress += text)}})
+    assert.equal(progress, 'Starting the local tug control plane in ~/home... done\n')
+    const port = Number(new URL(first.url).port)
+    assert.equal(readLastPort(home), port)
+    await stopLocalServer(home)
+
+    progress = ''
+    const again = await ensureLocalServer(home, {command: fake, env: {}, progress: {write: (text: string) => (progress += text)}})
+    assert.equal(again.url, first.url, 'the same URL after a restart')
+    assert.equal(progress, `Starting the local tug control plane in ${home}... done\n`)
+    progress = ''
+    await ensureLocalServer(home, {command: fake, env: {}, progress: {write: (text: string) => (progress += text)}})
+    assert.equal(progress, '', 'nothing is printed when the server already runs')
+    await stopLocalServer(home)
+
+    // Someone else took the port meanwhile: any free port, and that one is remembered.
+    const squatter: Server = createServer()
+    await new Promise<void>((resolve) => squatter.listen(port, '127.0.0.1', resolve))
+    try {
+      const moved = await ensureLocalServer(home, {command: fake, env: {}})
+      assert.notEqual(moved.url, first.url)
+      assert.equal(readLastPort(home), Number(new URL(moved.url).port))
+    } finally {
+      await new Promise((resolve) => squatter.close(resolve))
+    }
+  })
+
+  it('prints ! after the line when the server cannot start', async () => {
+    let progress = ''
+    const broken = {file: process.execPath, args: ['-e', 'process.exit(3)', '--']}
+    await assert.rejects(ensureLocalServer(home, {command: broken, env: {}, progress: {write: (text: string) => (progress += text)}}), RuntimeError)
+    assert.equal(progress, `Starting the local tug control plane in ${home}... !\n`)
   })
 
   it('two CLIs started at the same moment share one server', async () => {
@@ -148,7 +185,7 @@ describe('lib/cli/local-server', function () {
   })
 
   it('a server that exits at once fails with its log path and last lines', async () => {
-    const broken = {file: process.execPath, args: ['-e', 'console.error("Error: listen EADDRINUSE 127.0.0.1:5055"); process.exit(3)']}
+    const broken = {file: process.execPath, args: ['-e', 'console.error("Error: listen EADDRINUSE 127.0.0.1:5055"); process.exit(3)', '--']}
     await assert.rejects(ensureLocalServer(home, {command: broken, env: {}}), (error: unknown) => {
       assert.ok(error instanceof RuntimeError)
       assert.ok(error.message.startsWith(`The local tug server exited before it was ready (code 3). Its log is ${join(home, 'server.log')}; the last lines:\n`))
@@ -159,7 +196,7 @@ describe('lib/cli/local-server', function () {
   })
 
   it('a server that never becomes ready is stopped at the deadline', async () => {
-    const hanging = {file: process.execPath, args: ['-e', `require('fs').writeFileSync(${JSON.stringify(join(dir, 'hang.pid'))}, String(process.pid)); setInterval(() => {}, 1000)`]}
+    const hanging = {file: process.execPath, args: ['-e', `require('fs').writeFileSync(${JSON.stringify(join(dir, 'hang.pid'))}, String(process.pid)); setInterval(() => {}, 1000)`, '--']}
     await assert.rejects(ensureLocalServer(home, {command: hanging, env: {}, deadlineMs: 1000}), /^RuntimeError: The local tug server did not become ready within 1 s\. Its log is /)
     const pid = Number(readFileSync(join(dir, 'hang.pid'), 'utf8'))
     const deadline = Date.now() + 5000

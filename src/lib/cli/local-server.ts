@@ -5,8 +5,11 @@
 // started_at) atomically once it listens, and removes it on a clean exit. Starting is serialised
 // by `<home>/server.lock` (created with O_EXCL), so two CLIs started at the same moment end up on
 // the same server: the loser of the lock waits for the winner's server instead of starting its own.
+// The API's port is kept in `<home>/api-port` and tried first on the next start, so that URLs
+// printed earlier (and git remotes) stay valid across restarts while that port is free.
 import {spawn} from 'node:child_process'
 import {closeSync, existsSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync} from 'node:fs'
+import {createServer} from 'node:net'
 import {join, resolve} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
@@ -35,12 +38,15 @@ export interface EnsureOptions {
   fetch?: typeof fetch
   /** A lock older than this whose holder we cannot see is taken to be stale. */
   staleLockMs?: number
+  /** Where the one line `Starting the local tug control plane in DIR... done` goes while it starts. */
+  progress?: {write(text: string): unknown}
 }
 
 export const SERVER_INFO_FILE = 'server.json'
 export const LOCK_FILE = 'server.lock'
 export const LOG_FILE = 'server.log'
 export const ADMIN_TOKEN_FILE = 'admin-token'
+export const PORT_FILE = 'api-port'
 
 const POLL_MS = 50
 
@@ -149,7 +155,8 @@ function defaultCommand(home: string): {file: string; args: string[]} {
   const here = fileURLToPath(import.meta.url)
   const root = fileURLToPath(new URL('../../../', import.meta.url))
   // --fallback-ports: a second $TUG_HOME's control plane must not point its apps at the first one's router.
-  const serverArgs = ['server', '--port', '0', '--data-dir', home, '--fallback-ports']
+  // The API's --port is appended by the caller (the port of the last start, or 0).
+  const serverArgs = ['server', '--data-dir', home, '--fallback-ports']
   // Running from the TypeScript sources (tests, bin/dev.js): start the server the same way.
   if (here.endsWith('.ts')) {
     return {file: process.execPath, args: ['--import', 'tsx', '--no-warnings', join(root, 'bin', 'dev.js'), ...serverArgs]}
@@ -227,6 +234,49 @@ function releaseLock(file: string): void {
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 
+/** The API port of the last start on `home`, if one was recorded. */
+export function readLastPort(home: string): number | undefined {
+  try {
+    const port = Number(readFileSync(join(home, PORT_FILE), 'utf8').trim())
+    return Number.isInteger(port) && port > 0 && port < 65_536 ? port : undefined
+  } catch {
+    return undefined
+  }
+}
+
+function writeLastPort(home: string, url: string): void {
+  const port = Number(new URL(url).port)
+  if (!Number.isInteger(port) || port <= 0) return
+  const temp = join(home, `.${PORT_FILE}.${process.pid}.tmp`)
+  try {
+    const fd = openSync(temp, 'w', 0o600)
+    try {
+      writeSync(fd, `${port}\n`)
+    } finally {
+      closeSync(fd)
+    }
+    renameSync(temp, join(home, PORT_FILE))
+  } catch {
+    // Only a convenience: the next start takes any free port instead.
+    rmSync(temp, {force: true})
+  }
+}
+
+/** Whether nothing listens on 127.0.0.1:port now (the embedded server's address). */
+function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = createServer()
+    probe.once('error', () => resolve(false))
+    probe.listen({port, host: '127.0.0.1', exclusive: true}, () => probe.close(() => resolve(true)))
+  })
+}
+
+/** `~/…` for a directory under the home directory, as a person would type it. */
+function shortPath(dir: string, env: NodeJS.ProcessEnv): string {
+  const home = env.HOME
+  return home && home !== '/' && (dir === home || dir.startsWith(`${home}/`)) ? `~${dir.slice(home.length)}` : dir
+}
+
 /** Finds or starts the local control plane on `home` and returns where it is and its token. */
 export async function ensureLocalServer(home: string, options: EnsureOptions = {}): Promise<LocalTarget> {
   const env = options.env ?? process.env
@@ -271,11 +321,38 @@ export async function ensureLocalServer(home: string, options: EnsureOptions = {
         hint: 'Restart it (`tug server:stop`; the next command starts it again with a fresh admin token).',
       })
     }
-    return await startAndWait(home, options.command ?? defaultCommand(home), deadline, deadlineMs, fetchImpl, env)
+    const command = options.command ?? defaultCommand(home)
+    const withPort = (port: number) => ({file: command.file, args: [...command.args, '--port', String(port)]})
+    const progress = options.progress
+    progress?.write(`Starting the local tug control plane in ${shortPath(home, env)}... `)
+    try {
+      const last = readLastPort(home)
+      let started: LocalTarget
+      if (last !== undefined && (await portFree(last))) {
+        try {
+          started = await startAndWait(home, withPort(last), deadline, deadlineMs, fetchImpl, env)
+        } catch (error) {
+          // Taken between the check and the server's listen: any free port is better than failing.
+          if (!(error instanceof EarlyExitError)) throw error
+          started = await startAndWait(home, withPort(0), deadline, deadlineMs, fetchImpl, env)
+        }
+      } else {
+        started = await startAndWait(home, withPort(0), deadline, deadlineMs, fetchImpl, env)
+      }
+      writeLastPort(home, started.url)
+      progress?.write('done\n')
+      return started
+    } catch (error) {
+      progress?.write('!\n')
+      throw error
+    }
   } finally {
     releaseLock(lockFile)
   }
 }
+
+/** The server exited before it was ready (a port taken, a bad data directory). */
+class EarlyExitError extends RuntimeError {}
 
 async function startAndWait(
   home: string,
@@ -310,16 +387,16 @@ async function startAndWait(
   })
   child.unref()
 
-  const failure = (what: string): RuntimeError => {
+  const failure = (what: string, Kind: typeof RuntimeError = RuntimeError): RuntimeError => {
     const tail = tailOfFile(logFile)
-    return new RuntimeError(`The local tug server ${what}. Its log is ${logFile}${tail ? `; the last lines:\n${tail}` : '.'}`, {
+    return new Kind(`The local tug server ${what}. Its log is ${logFile}${tail ? `; the last lines:\n${tail}` : '.'}`, {
       hint: 'Run `tug server` in a terminal to see why, or set TUG_API_URL to use another control plane.',
     })
   }
 
   while (true) {
     if (spawnError) throw failure(`could not be started (${spawnError.message})`)
-    if (exit) throw failure(`exited before it was ready (${exit.signal ?? `code ${exit.code}`})`)
+    if (exit) throw failure(`exited before it was ready (${exit.signal ?? `code ${exit.code}`})`, EarlyExitError)
     const info = readServerInfo(home)
     if (info && info.pid === child.pid) {
       const token = readAdminToken(home)

@@ -98,7 +98,8 @@ function tokenFromNetrc(url: string, home: string): string | undefined {
   return entry?.password
 }
 
-export async function resolveTarget(env: NodeJS.ProcessEnv, home: string = homeDir(env)): Promise<Target> {
+/** `progress` gets the one line the autostart of the local control plane prints while it starts. */
+export async function resolveTarget(env: NodeJS.ProcessEnv, home: string = homeDir(env), progress?: {write(text: string): unknown}): Promise<Target> {
   const envUrl = env.TUG_API_URL && env.TUG_API_URL !== '' ? normalizeUrl(env.TUG_API_URL) : undefined
   const envKey = env.TUG_API_KEY && env.TUG_API_KEY !== '' ? env.TUG_API_KEY : undefined
   if (envUrl) {
@@ -112,6 +113,6 @@ export async function resolveTarget(env: NodeJS.ProcessEnv, home: string = homeD
   }
 
   // The same environment as the rest of the resolution (TUG_NO_AUTOSTART, and tests that inject one).
-  const local = await ensureLocalServer(tugHome(env, home), {env})
+  const local = await ensureLocalServer(tugHome(env, home), {env, progress})
   return {url: local.url, token: envKey ?? local.token, source: 'local'}
 }
