@@ -1,8 +1,8 @@
 import {DEFAULT_DYNO_SIZE, dynoSizeSpec, findDynoSize, AVAILABLE_SIZES_TEXT, type DynoTier} from '../../catalog.js'
 import {CONFIG_KEY_PATTERN, PROCESS_TYPE_PATTERN} from '../../names.js'
 import type {Dyno} from '../../../lib/api/types.js'
-import type {OneOffSpec} from '../../runtime/index.js'
-import type {AppRecord, DynoRecord, Store} from '../../store/index.js'
+import type {OneOffSpec, RestartTarget} from '../../runtime/index.js'
+import {isUuid, type AppRecord, type DynoRecord, type Store} from '../../store/index.js'
 import {objectBody} from '../body.js'
 import {loadApp, params} from '../context.js'
 import type {RouteModule} from '../deps.js'
@@ -58,6 +58,12 @@ export const dynosRoutes: RouteModule = (app, deps) => {
     if (!known) throw processTypeNotFound(type)
     return type
   }
+  // Heroku's CLI (`ps:restart web`, `ps:stop worker`) puts a process type where a dyno goes, and
+  // Heroku's API acts on the whole type there: a name with a dot (or an id) is a dyno, else a type.
+  const dynoOrType = (target: AppRecord, identity: string): Exclude<RestartTarget, {kind: 'all'}> =>
+    isUuid(identity) || identity.includes('.')
+      ? {kind: 'dyno', dynoId: dynoParam(target, identity).id}
+      : {kind: 'type', type: typeParam(target, identity)}
 
   // Extra fields beyond the schema (allowed): memory and restarts from the runtime, and for
   // one-offs that ended, how and when.
@@ -135,8 +141,7 @@ export const dynosRoutes: RouteModule = (app, deps) => {
 
   app.delete('/apps/:app/dynos/:dyno', async (request, reply) => {
     const target = appParam(request)
-    const dyno = dynoParam(target, params(request).dyno ?? '')
-    await runtime.restart(target.id, {kind: 'dyno', dynoId: dyno.id})
+    await runtime.restart(target.id, dynoOrType(target, params(request).dyno ?? ''))
     reply.code(202)
     return {}
   })
@@ -150,8 +155,7 @@ export const dynosRoutes: RouteModule = (app, deps) => {
 
   app.post('/apps/:app/dynos/:dyno/actions/stop', async (request, reply) => {
     const target = appParam(request)
-    const dyno = dynoParam(target, params(request).dyno ?? '')
-    await runtime.stop(target.id, {kind: 'dyno', dynoId: dyno.id})
+    await runtime.stop(target.id, dynoOrType(target, params(request).dyno ?? ''))
     reply.code(202)
     return {}
   })
