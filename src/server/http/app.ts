@@ -14,10 +14,12 @@ import {buildsRoutes} from './routes/builds.js'
 import {configVarsRoutes} from './routes/config-vars.js'
 import {dynoSizesRoutes} from './routes/dyno-sizes.js'
 import {dynosRoutes} from './routes/dynos.js'
+import {featuresRoutes} from './routes/features.js'
 import {formationRoutes} from './routes/formation.js'
 import {healthRoutes} from './routes/health.js'
 import {logDrainsRoutes} from './routes/log-drains.js'
 import {logSessionsRoutes} from './routes/log-sessions.js'
+import {pipelineCouplingsRoutes} from './routes/pipeline-couplings.js'
 import {regionsRoutes} from './routes/regions.js'
 import {releasesRoutes} from './routes/releases.js'
 import {runtimeSettingsRoutes} from './routes/runtime-settings.js'
@@ -37,6 +39,8 @@ const ROUTES: RouteModule[] = [
   accountRoutes,
   appsRoutes,
   addonsRoutes,
+  featuresRoutes,
+  pipelineCouplingsRoutes,
   formationRoutes,
   dynoSizesRoutes,
   dynosRoutes,
