@@ -8,6 +8,7 @@ import {requireApp as resolveRequiredApp} from './app-resolution.js'
 import {paint, type Style} from './color.js'
 import {renderError} from './error-output.js'
 import {colorEnabled, io, isCI, type CliIo} from './io.js'
+import {startSpinner} from './spinner.js'
 import {homeDir, resolveTarget, type Target} from './target.js'
 
 /** `-a/--app` and `-r/--remote`, defined once and spread into each app command's flags. */
@@ -80,8 +81,7 @@ export abstract class TugCommand<T> extends Command {
   protected async action<R>(title: string, work: () => Promise<R>, done: (result: R) => string = () => 'done'): Promise<R> {
     const stderr = this.io.stderr
     if (this.spinnerAllowed()) {
-      const {default: ora} = await import('ora')
-      const spinner = ora({text: `${title}...`, stream: stderr as NodeJS.WritableStream & {isTTY: boolean}, discardStdin: false, isEnabled: true}).start()
+      const spinner = await startSpinner(stderr, `${title}...`, this.io.env)
       try {
         const result = await work()
         spinner.stopAndPersist({symbol: '', text: `${title}... ${done(result)}`})
