@@ -13,6 +13,7 @@ import {createServer} from 'node:net'
 import {join, resolve} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
+import {describeNetworkError} from '../api/request.js'
 import {API_ACCEPT} from '../api/types.js'
 import {RuntimeError, UsageError} from '../errors.js'
 import {tugHome} from './target.js'
@@ -117,16 +118,37 @@ export async function probeServer(url: string, token: string, fetchImpl: typeof 
 
 /** 'unauthorized': something answers there but refuses the token; 'down': nothing usable answers. */
 export async function probeStatus(url: string, token: string, fetchImpl: typeof fetch = fetch): Promise<'ok' | 'unauthorized' | 'down'> {
+  return (await probeAccount(url, token, fetchImpl)).status
+}
+
+export interface Probe {
+  status: 'ok' | 'unauthorized' | 'down'
+  /** The account the token belongs to, when it answered. */
+  email?: string
+  /** Why it is down: an HTTP status or the connection error's code. */
+  reason?: string
+}
+
+/** `GET /account` with the token, once and briefly (no retries): whether a control plane answers, and as whom. */
+export async function probeAccount(url: string, token: string | undefined, fetchImpl: typeof fetch = fetch): Promise<Probe> {
   try {
     const response = await fetchImpl(new URL('/account', url), {
-      headers: {Accept: API_ACCEPT, Authorization: `Bearer ${token}`},
+      headers: {Accept: API_ACCEPT, ...(token === undefined ? {} : {Authorization: `Bearer ${token}`})},
       signal: AbortSignal.timeout(2000),
     })
-    await response.arrayBuffer()
-    if (response.status === 200) return 'ok'
-    return response.status === 401 ? 'unauthorized' : 'down'
-  } catch {
-    return 'down'
+    const text = await response.text()
+    if (response.status === 401) return {status: 'unauthorized'}
+    if (response.status !== 200) return {status: 'down', reason: `HTTP ${response.status}`}
+    let email: string | undefined
+    try {
+      const body = JSON.parse(text) as {email?: unknown}
+      if (typeof body.email === 'string') email = body.email
+    } catch {
+      // An answer that is not JSON still came from something listening there.
+    }
+    return {status: 'ok', ...(email === undefined ? {} : {email})}
+  } catch (error) {
+    return {status: 'down', reason: (error as Error).name === 'TimeoutError' ? 'no answer within 2 s' : describeNetworkError(error)}
   }
 }
 
