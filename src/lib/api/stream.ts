@@ -41,6 +41,8 @@ export const MAX_RECONNECTS = 8
 /** A connection that stayed open this long was healthy, even if the app logged nothing. */
 const HEALTHY_CONNECTION_MS = 30_000
 
+const NUMERIC_ID = /^\d{1,15}$/
+
 export const LOG_STREAM_TIMED_OUT = 'Log stream timed out. Please try again.'
 
 export interface SseEvent {
@@ -195,6 +197,8 @@ export async function* readLogStream(firstUrl: string, options: ReadLogStreamOpt
   let everConnected = false
   /** Lines were read from `url` that no event id can resume after: reconnecting there would repeat them. */
   let unresumable = false
+  /** The server answered a Last-Event-ID with lines from before it: later reconnects renew instead. */
+  let ignoresResume = false
 
   const reconnectOrThrow = async (error: unknown): Promise<boolean> => {
     failures++
@@ -208,7 +212,7 @@ export async function* readLogStream(firstUrl: string, options: ReadLogStreamOpt
   }
 
   while (!signal?.aborted) {
-    if (unresumable && options.renew) {
+    if (options.renew && (unresumable || (ignoresResume && lastEventId !== undefined))) {
       try {
         url = await options.renew()
       } catch (error) {
@@ -261,6 +265,10 @@ export async function* readLogStream(firstUrl: string, options: ReadLogStreamOpt
     const decoder = new TextDecoder()
     let received = false
     let outcome: Outcome = {kind: 'ended'}
+    // A server that ignores Last-Event-ID starts with the history again: with numeric ids (they
+    // grow along a stream), the events up to the one resumed after are that replay, printed before.
+    const resumedFrom = lastEventId !== undefined && NUMERIC_ID.test(lastEventId) ? Number(lastEventId) : undefined
+    let replaying = resumedFrom !== undefined
     const reader = response.body?.getReader()
 
     const toLines = function* (text: string, ending: boolean): Generator<StreamLine> {
@@ -269,10 +277,17 @@ export async function* readLogStream(firstUrl: string, options: ReadLogStreamOpt
         for (const event of events) {
           if (event.type !== 'message') continue
           const id = event.lastEventId || undefined
+          if (replaying) {
+            if (id !== undefined && NUMERIC_ID.test(id) && Number(id) <= (resumedFrom as number)) {
+              ignoresResume = true
+              continue
+            }
+            replaying = false
+          }
           unresumable = id === undefined
           for (const line of event.data.split('\n')) yield id === undefined ? {line} : {id, line}
         }
-        if (sse.lastEventId) lastEventId = sse.lastEventId
+        if (sse.lastEventId && !replaying) lastEventId = sse.lastEventId
         if (sse.retryMs !== undefined) retryMs = Math.max(100, sse.retryMs)
       } else {
         for (const line of ending ? [...lines.push(text), ...lines.end()] : lines.push(text)) {

@@ -223,6 +223,27 @@ describe('log stream', () => {
       assert.equal(renewals, 0)
     })
 
+    it('skips the replay of a server that ignores Last-Event-ID, then renews rather than resuming there again', async () => {
+      const sse = {'Content-Type': 'text/event-stream'}
+      nock(LOGS).get('/t').reply(200, 'id: 1\ndata: one\n\nid: 2\ndata: two\n\n', sse)
+      // Asked to resume after 2, it starts from the beginning of its history again.
+      nock(LOGS, {reqheaders: {'last-event-id': '2'}}).get('/t').reply(200, 'id: 1\ndata: one\n\nid: 2\ndata: two\n\nid: 3\ndata: three\n\n', sse)
+      nock(LOGS).get('/fresh').reply(404, 'gone')
+      let renewals = 0
+      let gaps = 0
+      const lines: StreamLine[] = []
+      const options: ReadLogStreamOptions = {tail: true, sleep: async () => undefined, renew: async () => `${LOGS}/fresh${renewals++ === 0 ? '' : '-again'}`, onGap: () => void gaps++}
+      await rejects(
+        (async () => {
+          for await (const line of readLogStream(`${LOGS}/t`, options)) lines.push(line)
+        })(),
+        ApiError,
+      )
+      assert.deepEqual(lines, [{id: '1', line: 'one'}, {id: '2', line: 'two'}, {id: '3', line: 'three'}])
+      assert.equal(renewals, 1)
+      assert.equal(gaps, 1)
+    })
+
     it('does not renew a tail that has read nothing yet (nothing could repeat)', async () => {
       nock(LOGS).get('/quiet').reply(200, '', {'Content-Type': 'text/plain'})
       nock(LOGS).get('/quiet').reply(404, 'gone')
