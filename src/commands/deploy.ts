@@ -4,7 +4,7 @@ import {resolve} from 'node:path'
 
 import {readLogStream} from '../lib/api/stream.js'
 import {appFlags, TugCommand} from '../lib/cli/base-command.js'
-import {deploy, followReleasePhase, type DeployResult} from '../lib/deploy.js'
+import {deploy, type DeployResult} from '../lib/deploy.js'
 import {UsageError} from '../lib/errors.js'
 import {gitVersion} from '../lib/source-version.js'
 
@@ -32,10 +32,7 @@ Files matched by .gitignore or .tugignore are left out, and .git always is. The 
       streamOutput: async (url) => {
         for await (const line of readLogStream(url, {tail: false})) this.out(line.line)
       },
-      sleep: (ms) => this.io.sleep(ms),
-      action: (title, work, done) => this.action(title, work, done),
-      info: (text) => this.info(text),
-      followRelease: (release, signal) => followReleasePhase(api, app, release, (text) => this.out(text), signal),
+      ...this.releaseSteps(api, app),
     }, {version: gitVersion(dir)})
     this.info(result.release ? `Released v${result.release.version} on ${app}` : `Built ${app}`)
     return result

@@ -3,12 +3,13 @@ import {Flags} from '@oclif/core'
 import type {ConfigVars} from '../../lib/api/types.js'
 import {appFlags, TugCommand} from '../../lib/cli/base-command.js'
 import {header} from '../../lib/cli/styled.js'
+import {notInEffectNote} from '../../lib/config/change.js'
 import {formatConfig, formatShell} from '../../lib/config/format.js'
 
 export default class Config extends TugCommand<ConfigVars> {
   static override description = `show an app's config vars
 
-\`KEY: value\` lines, aligned; --shell prints \`KEY=value\` lines quoted for a POSIX shell.`
+\`KEY: value\` lines, aligned; --shell prints \`KEY=value\` lines quoted for a POSIX shell. These are the values in effect (the current release's): while a newer release waits for its release phase, or after it failed, a line on stderr says so.`
 
   static override examples = ['<%= config.bin %> config -a shop', '<%= config.bin %> config -a shop --shell > .env', '<%= config.bin %> config -a shop --json']
 
@@ -20,7 +21,9 @@ export default class Config extends TugCommand<ConfigVars> {
   async run(): Promise<ConfigVars> {
     const {flags} = await this.parse(Config)
     const app = this.requireApp(flags)
-    const vars = await (await this.api()).config.get(app)
+    const api = await this.api()
+    const [vars, note] = await Promise.all([api.config.get(app), notInEffectNote(api, app)])
+    if (note) this.info(note)
     if (flags.shell) {
       for (const line of formatShell(vars)) this.out(line)
       return vars

@@ -1,11 +1,12 @@
 import type {ConfigVars} from '../../lib/api/types.js'
 import {appFlags, TugCommand} from '../../lib/cli/base-command.js'
+import {changeConfig} from '../../lib/config/change.js'
 import {formatConfig, parseConfigArgs} from '../../lib/config/format.js'
 
 export default class ConfigSet extends TugCommand<ConfigVars> {
   static override description = `set config vars and restart the app's dynos
 
-Each change makes a new release. Prints the vars that were set.`
+Each change makes a new release. With a \`release:\` process type in the Procfile, tug shows the release phase's output and waits for it: the change is in effect when it returns, and a failed release phase exits 1 with the previous values still in effect. Prints the vars that were set.`
 
   static override examples = [
     '<%= config.bin %> config:set RAILS_ENV=production -a shop',
@@ -27,15 +28,10 @@ Each change makes a new release. Prints the vars that were set.`
     const app = this.requireApp(flags)
     const api = await this.api()
     const keys = Object.keys(vars)
-    const {config} = await this.action(
-      `Setting ${keys.join(', ')} and restarting ${app}`,
-      async () => {
-        const config = await api.config.update(app, vars)
-        const latest = await api.releases.latest(app)
-        return {config, version: latest?.version}
-      },
-      (r) => (r.version === undefined ? 'done' : `done, v${r.version}`),
-    )
+    const {config} = await changeConfig(api, app, vars, `Setting ${keys.join(', ')} and restarting ${app}`, this.releaseSteps(api, app), {
+      effect: 'the config change did not take effect',
+      advice: `Fix the release command or the values, then set them again; \`tug config -a ${app}\` shows the values in effect.`,
+    })
     const changed: ConfigVars = {}
     for (const key of keys) changed[key] = config[key] ?? vars[key] ?? ''
     for (const line of formatConfig(changed)) this.out(line)

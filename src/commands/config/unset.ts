@@ -1,11 +1,12 @@
 import type {ConfigVars} from '../../lib/api/types.js'
 import {appFlags, TugCommand} from '../../lib/cli/base-command.js'
+import {changeConfig} from '../../lib/config/change.js'
 import {unsetBody} from '../../lib/config/format.js'
 
 export default class ConfigUnset extends TugCommand<ConfigVars> {
   static override description = `unset config vars and restart the app's dynos
 
-Each change makes a new release.`
+Each change makes a new release. With a \`release:\` process type in the Procfile, tug shows the release phase's output and waits for it: the change is in effect when it returns, and a failed release phase exits 1 with the vars still set.`
 
   static override examples = ['<%= config.bin %> config:unset FOO -a shop', '<%= config.bin %> config:unset FOO BAR -a shop']
 
@@ -24,15 +25,10 @@ Each change makes a new release.`
     const body = unsetBody(keys)
     const app = this.requireApp(flags)
     const api = await this.api()
-    const {config} = await this.action(
-      `Unsetting ${keys.join(', ')} and restarting ${app}`,
-      async () => {
-        const config = await api.config.update(app, body)
-        const latest = await api.releases.latest(app)
-        return {config, version: latest?.version}
-      },
-      (r) => (r.version === undefined ? 'done' : `done, v${r.version}`),
-    )
+    const {config} = await changeConfig(api, app, body, `Unsetting ${keys.join(', ')} and restarting ${app}`, this.releaseSteps(api, app), {
+      effect: 'the config change did not take effect',
+      advice: `Fix the release command, then unset them again; \`tug config -a ${app}\` shows the values in effect.`,
+    })
     return config
   }
 }

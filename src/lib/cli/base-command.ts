@@ -4,6 +4,7 @@
 import {Command, Errors, Flags} from '@oclif/core'
 
 import {ApiClient} from '../api/client.js'
+import {followReleaseOutput, type FollowSteps} from '../releases/follow.js'
 import {requireApp as resolveRequiredApp} from './app-resolution.js'
 import {paint, type Style} from './color.js'
 import {renderError} from './error-output.js'
@@ -99,6 +100,16 @@ export abstract class TugCommand<T> extends Command {
     } catch (error) {
       stderr.write('!\n')
       throw error
+    }
+  }
+
+  /** How a release phase is followed (src/lib/releases/follow.ts): its output on stdout, progress on stderr. */
+  protected releaseSteps(api: ApiClient, app: string): FollowSteps {
+    return {
+      sleep: (ms) => this.io.sleep(ms),
+      action: (title, work, done) => this.action(title, work, done),
+      info: (text) => this.info(text),
+      followRelease: (release, signal) => followReleaseOutput(api, app, release, (text) => this.out(text), signal),
     }
   }
 

@@ -3,6 +3,7 @@ import type {ApiClient} from '../api/client.js'
 import {readLogStream} from '../api/stream.js'
 import type {Dyno} from '../api/types.js'
 import {RuntimeError} from '../errors.js'
+import {failedReleaseHint} from '../releases/follow.js'
 import {parseLogLine} from '../log-line.js'
 import {isOneOff} from './format.js'
 
@@ -37,7 +38,7 @@ export async function latestVersion(api: WaitApi, app: string): Promise<number> 
   if (!latest) throw new RuntimeError(`${app} has no releases yet.`, {hint: 'Deploy it first with `tug deploy`.'})
   // No dyno will ever run a failed release: waiting for it could only time out.
   if (latest.status === 'failed') {
-    throw new RuntimeError(`The latest release of ${app}, v${latest.version}, failed; no dyno will run it.`, {hint: 'See `tug releases:info` and deploy again.'})
+    throw new RuntimeError(`The latest release of ${app}, v${latest.version}, failed; no dyno will run it.`, {hint: failedReleaseHint(app, latest)})
   }
   return latest.version
 }

@@ -275,11 +275,23 @@ describe('ps commands', () => {
       ].join('\n'))
     })
 
-    it('fails at once when the latest release failed', async () => {
-      nock(API).get('/apps/shop/releases').reply(200, [release(9, {status: 'failed'})])
+    it('fails at once when the latest release failed, with advice that fits what made it', async () => {
+      nock(API).get('/apps/shop/releases').reply(200, [release(9, {status: 'failed', description: 'Deploy 84926a80'})])
       const result = await runCommand(PsWait, ['-a', 'shop'])
       assert.equal(result.code, 1)
-      assert.equal(result.stderr, 'Error: The latest release of shop, v9, failed; no dyno will run it.\nSee `tug releases:info` and deploy again.\n')
+      assert.equal(result.stderr, [
+        'Error: The latest release of shop, v9, failed; no dyno will run it.',
+        'Its release phase failed; the output is in `tug logs -a shop --dyno release`. Fix the release command and deploy again.',
+        '',
+      ].join('\n'))
+      nock(API).get('/apps/shop/releases').reply(200, [release(9, {status: 'failed', description: 'Set FAIL, GREETING config vars'})])
+      const config = await runCommand(PsWait, ['-a', 'shop'])
+      assert.equal(config.code, 1)
+      assert.equal(config.stderr, [
+        'Error: The latest release of shop, v9, failed; no dyno will run it.',
+        'Its release phase failed; the output is in `tug logs -a shop --dyno release`. The config change did not take effect: fix the release command or the values and change the config again (`tug config -a shop` shows the values in effect).',
+        '',
+      ].join('\n'))
     })
 
     it('rejects a wait interval under 1 second', async () => {

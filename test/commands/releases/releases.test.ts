@@ -101,6 +101,37 @@ describe('releases commands', () => {
       assert.equal(result.stdout, 'migrating\ndone\n')
     })
 
+    it('follows a release phase the server runs for the rollback, and says done only when it is current', async () => {
+      nock(API).get('/apps/shop/releases/3').reply(200, release(3))
+      nock(API).post('/apps/shop/releases', {release: release(3).id}).reply(201, release(8, {status: 'pending'}))
+      nock(API).get('/apps/shop/dynos').reply(200, [])
+      nock(API).post('/apps/shop/log-sessions', {dyno: 'release', lines: 1500, tail: true}).reply(201, {logplex_url: `${API}/streams/logs/r8`})
+      const log = [
+        '2026-11-27T11:15:30.000001+00:00 tug[release.4]: Starting process with command `./migrate`',
+        '2026-11-27T11:15:30.100000+00:00 app[release.4]: migrated',
+        '2026-11-27T11:15:31.000000+00:00 tug[release.4]: Release v8 succeeded and is now current',
+      ]
+      nock(API).get('/streams/logs/r8').reply(200, log.map((l) => `data: ${l}\n\n`).join(''), {'Content-Type': 'text/event-stream'})
+      nock(API).get(`/apps/shop/releases/${release(8).id}`).reply(200, release(8, {current: true}))
+      const result = await runCommand(ReleasesRollback, ['v3', '-a', 'shop'])
+      assert.equal(result.code, 0, result.stderr)
+      assert.equal(result.stderr, 'Rolling back shop to v3... pending, v8\nRunning release phase of v8...\nWaiting for release v8... done\n')
+      assert.equal(result.stdout, 'migrated\n')
+    })
+
+    it('exits 1 when the release phase of the rollback fails, saying the rollback did not take effect', async () => {
+      nock(API).get('/apps/shop/releases/3').reply(200, release(3))
+      nock(API).post('/apps/shop/releases', {release: release(3).id}).reply(201, release(8, {status: 'failed'}))
+      const result = await runCommand(ReleasesRollback, ['v3', '-a', 'shop'])
+      assert.equal(result.code, 1)
+      assert.equal(result.stderr, [
+        'Rolling back shop to v3... failed, v8',
+        'Error: The release phase of v8 on shop failed, so v8 did not become current: the rollback to v3 did not take effect.',
+        'Its output is in `tug logs -a shop --dyno release`. `tug releases -a shop` shows the current release.',
+        '',
+      ].join('\n'))
+    })
+
     it('fails when there is nothing before the current release', async () => {
       nock(API).get('/apps/shop/releases').reply(200, [release(1, {current: true})])
       const result = await runCommand(ReleasesRollback, ['-a', 'shop'])
