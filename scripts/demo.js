@@ -6,6 +6,8 @@ import {spawn, spawnSync} from 'node:child_process'
 import {fileURLToPath} from 'node:url'
 import {dirname, join, relative} from 'node:path'
 
+import {describeExit, exitCodeOf} from './exit-status.js'
+
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const bin = join(root, 'bin', 'run.js')
 const app = process.env.TUG_DEMO_APP || 'demo'
@@ -38,10 +40,10 @@ function tug(args, {check = true, quiet = false, timeoutSeconds} = {}) {
     process.stderr.write(`\`tug ${args.map(shellWord).join(' ')}\` did not finish within ${timeoutSeconds} s; the demo goes on without it.\n`)
   }
   if (check && result.status !== 0) {
-    process.stderr.write(`\nThe demo stopped: \`tug ${args.join(' ')}\` exited with status ${result.status}.\n`)
-    process.exit(result.status || 1)
+    process.stderr.write(`\nThe demo stopped: \`tug ${args.join(' ')}\` ${describeExit(result)}.\n`)
+    process.exit(exitCodeOf(result) || 1)
   }
-  return result.status
+  return result
 }
 
 /** `tug logs --tail` for a few seconds, then stopped as a user would with Ctrl-C. */
@@ -60,7 +62,7 @@ function tailLogs(seconds) {
 spawnSync(process.execPath, [join(root, 'scripts', 'build.js'), '--if-needed'], {stdio: 'inherit'})
 
 say(`1. An app on the embedded control plane (started in the background if it is not running)`)
-if (tug(['apps:info', '-a', app, '--json'], {check: false, quiet: true}) === 0) {
+if (tug(['apps:info', '-a', app, '--json'], {check: false, quiet: true}).status === 0) {
   process.stdout.write(`The app ${app} exists already: the demo deploys a new release of it.\n`)
 } else {
   // No git remote: the demo runs inside tug's own clone, which is not the app's repository.
@@ -76,8 +78,8 @@ tug(['ps:wait', '-a', app, '--wait-interval', '1', '--timeout', '120'])
 tug(['ps', '-a', app])
 
 say('4. A one-off dyno: its output, and its exit status as tug exits with it')
-const status = tug(['run', '-a', app, '--', 'echo "hello from $DYNO in $(pwd)"; exit 3'], {check: false, timeoutSeconds: 60})
-process.stdout.write(`tug run exited with status ${status ?? 'none (it was stopped)'}\n`)
+const oneOff = tug(['run', '-a', app, '--', 'echo "hello from $DYNO in $(pwd)"; exit 3'], {check: false, timeoutSeconds: 60})
+process.stdout.write(`tug run ${describeExit(oneOff)}\n`)
 
 say('5. Every dyno\'s output and the platform\'s events, as one stream')
 await tailLogs(tailSeconds)
