@@ -14,6 +14,8 @@ export interface TugProcess {
   waitFor(condition: (lines: string[]) => boolean, what: string, timeoutMs?: number): Promise<void>
   pause(): void
   resume(): void
+  /** Sends a signal (as a terminal's Ctrl-C sends SIGINT). */
+  kill(signal: NodeJS.Signals): void
   /** SIGTERM (SIGKILL after 5 s), and waits for the exit. */
   stop(): Promise<void>
 }
@@ -80,6 +82,7 @@ export function spawnTug(args: string[], env: Record<string, string | undefined>
     },
     pause: () => child.kill('SIGSTOP'),
     resume: () => child.kill('SIGCONT'),
+    kill: (signal) => void child.kill(signal),
     async stop() {
       if (!isRunning()) return
       child.kill('SIGCONT')

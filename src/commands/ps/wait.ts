@@ -2,7 +2,8 @@ import {Flags} from '@oclif/core'
 
 import type {Dyno} from '../../lib/api/types.js'
 import {appFlags, TugCommand} from '../../lib/cli/base-command.js'
-import {latestVersion, waitForDynos} from '../../lib/ps/wait.js'
+import {whileOnServer} from '../../lib/cli/interrupt.js'
+import {latestVersion, waitForDynos, type WaitResult} from '../../lib/ps/wait.js'
 
 export default class PsWait extends TugCommand<{version: number; dynos: Dyno[]}> {
   static override description = `wait until every dyno runs the latest release and is up
@@ -28,18 +29,16 @@ For CI after a deploy or a config change. One-off dynos are not counted. Exits 1
     const api = await this.api()
     const version = await latestVersion(api, app)
     const what = flags.type ? `${flags.type} dyno` : 'dyno'
-    return this.action(
-      `Waiting for every ${what} on ${app} to be up on v${version}`,
-      () =>
-        waitForDynos(api, version, {
-          app,
-          type: flags.type,
-          intervalMs: flags['wait-interval'] * 1000,
-          timeoutMs: flags.timeout === undefined ? undefined : flags.timeout * 1000,
-          now: () => this.io.now(),
-          sleep: (ms) => this.io.sleep(ms),
-        }),
-      (result) => `done, ${result.dynos.length} up`,
-    )
+    const wait = (): Promise<WaitResult> =>
+      waitForDynos(api, version, {
+        app,
+        type: flags.type,
+        intervalMs: flags['wait-interval'] * 1000,
+        timeoutMs: flags.timeout === undefined ? undefined : flags.timeout * 1000,
+        now: () => this.io.now(),
+        sleep: (ms) => this.io.sleep(ms),
+      })
+    const goesOn = `the dynos of ${app} go on coming up on v${version} on the server; check them with \`tug ps -a ${app}\``
+    return whileOnServer(goesOn, () => this.action(`Waiting for every ${what} on ${app} to be up on v${version}`, wait, (result) => `done, ${result.dynos.length} up`))
   }
 }

@@ -2,6 +2,7 @@ import {Flags} from '@oclif/core'
 
 import type {Dyno} from '../../lib/api/types.js'
 import {appFlags, TugCommand} from '../../lib/cli/base-command.js'
+import {whileOnServer} from '../../lib/cli/interrupt.js'
 import {displayLogs} from '../../lib/logs/display.js'
 import {splitRunArgv, valueFlagSpellings} from '../../lib/run/argv.js'
 import {commandLine, dynoBody} from '../../lib/run/dyno-body.js'
@@ -38,7 +39,8 @@ Its output goes to the app's logs; --tail follows them.`
     const dyno = await this.action(`Running ${command} on ${app}`, () => api.dynos.create(app, body), (d) => `done, ${d.name}`)
     if (flags.tail) {
       const session = await api.logSessions.create(app, {dyno: dyno.name, tail: true, lines: 100})
-      await displayLogs({url: session.logplex_url, tail: true, stdout, color: this.colorOn(), json: this.jsonEnabled(), sleep: (ms) => this.io.sleep(ms)})
+      const goesOn = `${dyno.name} goes on on the server; follow it with \`tug logs -a ${app} -d ${dyno.name} --tail\` or stop it with \`tug ps:stop ${dyno.name} -a ${app}\``
+      await whileOnServer(goesOn, () => displayLogs({url: session.logplex_url, tail: true, stdout, color: this.colorOn(), json: this.jsonEnabled(), sleep: (ms) => this.io.sleep(ms)}))
     } else {
       this.info(`Run \`tug logs -a ${app} -d ${dyno.name}\` to view the output.`)
     }

@@ -32,6 +32,9 @@ tug attaches over the API's own port (an HTTP Upgrade, through HTTPS_PROXY/HTTP_
   // An attached session's output is the remote terminal; there is no JSON of it.
   static override enableJsonFlag = false
 
+  // Ctrl-C goes to the dyno while attached (src/lib/run/attach.ts), not to tug.
+  static override handlesSignals = true
+
   static override strict = false
 
   static override usage = 'run [-a APP] [--env K=V;K2=V2] [--size SIZE] [--type TYPE] [--no-tty] [--] COMMAND...'

@@ -7,6 +7,9 @@ import {UsageError} from '../../lib/errors.js'
 export default class Server extends TugCommand<void> {
   static override description = 'run a tug control plane in the foreground'
 
+  // SIGINT and SIGTERM stop the control plane gracefully (its dynos, then the server).
+  static override handlesSignals = true
+
   static override examples = [
     '<%= config.bin %> server',
     '<%= config.bin %> server --port 0 --data-dir /tmp/tug',

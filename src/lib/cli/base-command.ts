@@ -8,6 +8,7 @@ import {followReleaseOutput, type FollowSteps} from '../releases/follow.js'
 import {requireApp as resolveRequiredApp} from './app-resolution.js'
 import {paint, type Style} from './color.js'
 import {renderError} from './error-output.js'
+import {exitOnSignals, onInterruptClose} from './interrupt.js'
 import {colorEnabled, io, isCI, type CliIo} from './io.js'
 import {startSpinner} from './spinner.js'
 import {homeDir, resolveTarget, type Target} from './target.js'
@@ -21,8 +22,28 @@ export const appFlags = {
 export abstract class TugCommand<T> extends Command {
   static override enableJsonFlag = true
 
+  /**
+   * A command that handles SIGINT and SIGTERM itself (`run` forwards Ctrl-C to its dyno, `server`
+   * stops gracefully) sets this; every other one ends on them at once (exitOnSignals).
+   */
+  static handlesSignals = false
+
   private client?: ApiClient
   private targetCache?: Target
+  private releaseSignals?: () => void
+
+  override async init(): Promise<void> {
+    await super.init()
+    if (!(this.constructor as typeof TugCommand).handlesSignals) {
+      // process.exit, not this.exit: a signal arrives outside the command's promise chain.
+      this.releaseSignals = exitOnSignals({stderr: this.io.stderr, exit: (code) => process.exit(code)})
+    }
+  }
+
+  override async finally(error: Error | undefined): Promise<void> {
+    this.releaseSignals?.()
+    await super.finally(error)
+  }
 
   protected get io(): CliIo {
     return io()
@@ -83,6 +104,8 @@ export abstract class TugCommand<T> extends Command {
     const stderr = this.io.stderr
     if (this.spinnerAllowed()) {
       const spinner = await startSpinner(stderr, `${title}...`, this.io.env)
+      // Interrupted, the title stays on a line of its own, above the interrupted line.
+      const closed = onInterruptClose(() => spinner.stopAndPersist({symbol: '', text: `${title}...`}))
       try {
         const result = await work()
         spinner.stopAndPersist({symbol: '', text: `${title}... ${done(result)}`})
@@ -90,9 +113,12 @@ export abstract class TugCommand<T> extends Command {
       } catch (error) {
         spinner.stopAndPersist({symbol: '', text: `${title}... !`})
         throw error
+      } finally {
+        closed()
       }
     }
     stderr.write(`${title}... `)
+    const closed = onInterruptClose(() => stderr.write('\n'))
     try {
       const result = await work()
       stderr.write(`${done(result)}\n`)
@@ -100,6 +126,8 @@ export abstract class TugCommand<T> extends Command {
     } catch (error) {
       stderr.write('!\n')
       throw error
+    } finally {
+      closed()
     }
   }
 

@@ -6,6 +6,7 @@ import PsRestart from '../../../src/commands/ps/restart.js'
 import PsScale from '../../../src/commands/ps/scale.js'
 import PsStop from '../../../src/commands/ps/stop.js'
 import PsWait from '../../../src/commands/ps/wait.js'
+import {interruptedLine} from '../../../src/lib/cli/interrupt.js'
 import {stripAnsi} from '../../../src/lib/cli/styled.js'
 import {API, runCommand, useNock} from '../../helpers/capture.js'
 import {dyno, formation, release} from '../../helpers/fixtures.js'
@@ -226,6 +227,24 @@ describe('ps commands', () => {
       assert.equal(result.stderr, 'Waiting for every dyno on shop to be up on v8... done, 2 up\n')
       assert.equal(result.slept, 4000)
       assert.equal(result.code, 0)
+    })
+
+    it('while it waits, ends on SIGINT saying what goes on on the server', async () => {
+      latest()
+      const seen: Array<string | undefined> = []
+      const handlers: number[] = []
+      nock(API).get('/apps/shop/dynos').reply(200, () => {
+        seen.push(interruptedLine())
+        handlers.push(process.listenerCount('SIGINT'))
+        return [dyno('web.1', onV(8))]
+      })
+      const before = process.listenerCount('SIGINT')
+      const result = await runCommand(PsWait, ['-a', 'shop'])
+      assert.equal(result.code, 0, result.stderr)
+      assert.deepEqual(seen, ['Interrupted: the dynos of shop go on coming up on v8 on the server; check them with `tug ps -a shop`.'])
+      assert.deepEqual(handlers, [before + 1], 'the base command handles SIGINT while the command runs')
+      assert.equal(process.listenerCount('SIGINT'), before, 'and not after')
+      assert.equal(interruptedLine(), undefined)
     })
 
     it('waits only for one type with --type', async () => {
