@@ -50,7 +50,7 @@ export abstract class TugCommand<T> extends Command {
   }
 
   protected async target(): Promise<Target> {
-    this.targetCache ??= await resolveTarget(this.io.env, homeDir(this.io.env))
+    this.targetCache ??= await resolveTarget(this.io.env, homeDir(this.io.env), this.io.stderr)
     return this.targetCache
   }
 
