@@ -61,7 +61,8 @@ tug attaches over the API's own port (an HTTP Upgrade, through HTTPS_PROXY/HTTP_
         hint: `Use \`tug run:detached\` and \`tug logs -a ${app} -d ${dyno.name}\` instead.`,
       })
     }
-    const caFile = env.TUG_CA_FILE || undefined
+    // The embedded control plane's own CA is trusted as its token is; TUG_CA_FILE for any other.
+    const caFile = env.TUG_CA_FILE || (await this.target()).caFile
     const onDetach = (message: string): void => this.info(message)
     const upgradeUrl = env.TUG_ATTACH === 'rendezvous' ? undefined : dyno.attach_upgrade_url
     const status = upgradeUrl

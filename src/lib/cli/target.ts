@@ -1,9 +1,10 @@
 // Where the CLI points: TUG_API_URL/TUG_API_KEY, then the control plane saved by `tug login`
 // (its URL in the config file, its token in ~/.netrc), then the embedded local control plane.
-import {mkdirSync, readFileSync, renameSync, rmSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync} from 'node:fs'
 import {homedir} from 'node:os'
 import {dirname, join} from 'node:path'
 
+import {RENDEZVOUS_DIR} from '../../server/rendezvous/certs.js'
 import {UsageError} from '../errors.js'
 import {ensureLocalServer} from './local-server.js'
 import {readNetrcEntry} from './netrc.js'
@@ -12,6 +13,11 @@ export interface Target {
   url: string
   token?: string
   source: 'env' | 'netrc' | 'local'
+  /**
+   * The embedded control plane's rendezvous CA (`tug run` over rendezvous:// trusts it), as the CLI
+   * knows its token: both sit in the data directory it started the server on.
+   */
+  caFile?: string
 }
 
 export interface TugConfig {
@@ -113,6 +119,8 @@ export async function resolveTarget(env: NodeJS.ProcessEnv, home: string = homeD
   }
 
   // The same environment as the rest of the resolution (TUG_NO_AUTOSTART, and tests that inject one).
-  const local = await ensureLocalServer(tugHome(env, home), {env, progress})
-  return {url: local.url, token: envKey ?? local.token, source: 'local'}
+  const dataDir = tugHome(env, home)
+  const local = await ensureLocalServer(dataDir, {env, progress})
+  const caFile = join(dataDir, RENDEZVOUS_DIR, 'ca.pem')
+  return {url: local.url, token: envKey ?? local.token, source: 'local', ...(existsSync(caFile) ? {caFile} : {})}
 }
