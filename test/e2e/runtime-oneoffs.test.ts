@@ -1,6 +1,7 @@
 // The dyno manager end to end, beyond the formation: the release phase, one-off dynos (names,
 // Procfile-type substitution, time to live, exit status), schedules and `ps --extended`, with a
-// real control plane and the real `tug` binary.
+// real control plane and the real `tug` binary. A one-off that has exited leaves the dyno list, as
+// on Heroku: its exit status is read from its `Process exited with status N` line in the log.
 import assert from 'node:assert/strict'
 import {copyFileSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
@@ -32,6 +33,7 @@ describe('e2e: release phase, one-off dynos and schedules', function () {
   const dyno = async (name: string): Promise<DynoOut | undefined> => (await dynos()).find((d) => d.name === name)
   const releases = (): Promise<Release[]> => json<Release[]>(['releases', '-a', 'jobs'])
   const logs = (): Promise<string> => tug(['logs', '-a', 'jobs', '-n', '1500'])
+  const runDetached = async (...command: string[]): Promise<DynoOut> => JSON.parse(await tug(['run:detached', '-a', 'jobs', '--json', '--', ...command])) as DynoOut
 
   before(async () => {
     plane = await startControlPlane({env: {TUG_STOP_GRACE_MS: '3000'}})
@@ -59,17 +61,16 @@ describe('e2e: release phase, one-off dynos and schedules', function () {
     await waitFor(async () => (await dyno('web.1'))?.state === 'up', {timeoutMs: CONVERGE_MS, what: 'web.1 up'})
     const formation = await fetch(`${plane.url}/apps/jobs/formation`, {headers: {Accept: ACCEPT, Authorization: `Bearer ${plane.token}`}})
     assert.deepEqual(((await formation.json()) as Array<{type: string}>).map((f) => f.type).sort(), ['web', 'worker'])
-    const phase = await dyno('release.1')
-    assert.equal(phase?.type, 'release')
-    assert.equal(phase?.exit_status, 0)
-    assert.equal(phase?.state, 'down')
+    assert.equal(await dyno('release.1'), undefined, 'the finished release phase is no dyno any more')
     const text = await logs()
     assert.match(text, /app\[release\.1\]: migrating/)
+    assert.match(text, /tug\[release\.1\]: Process exited with status 0/)
     assert.match(text, /tug\[release\.1\]: Release v2 succeeded and is now current/)
   })
 
   it('a failing release phase keeps the old release current and marks the new one failed', async () => {
-    await tug(['config:set', 'RELEASE_EXIT=3', '-a', 'jobs'])
+    // Whether config:set itself waits for the phase (and exits 1) is for the config tests; here the outcome counts.
+    await plane.run(['config:set', 'RELEASE_EXIT=3', '-a', 'jobs'], {timeoutMs: 120_000})
     await waitFor(async () => (await releases()).find((r) => r.version === 3 && r.status === 'failed'), {
       timeoutMs: CONVERGE_MS,
       what: 'v3 failed',
@@ -83,36 +84,41 @@ describe('e2e: release phase, one-off dynos and schedules', function () {
         [1, 'succeeded', false],
       ].filter(([v]) => list.some((r) => r.version === v)),
     )
-    assert.equal((await dyno('release.2'))?.exit_status, 3)
+    assert.equal(await dyno('release.2'), undefined)
     assert.equal((await dyno('web.1'))?.release.version, 2)
     assert.match(await tug(['releases', '-a', 'jobs']), /^v3 +Set RELEASE_EXIT config vars \(failed\)/m)
-    assert.match(await logs(), /tug\[release\.2\]: Release v3 failed: the release command exited with status 3; v2 stays current/)
+    const text = await logs()
+    assert.match(text, /tug\[release\.2\]: Process exited with status 3/)
+    assert.match(text, /tug\[release\.2\]: Release v3 failed: the release command exited with status 3; v2 stays current/)
   })
 
-  it('one-offs are run.N, the lowest free number; a Procfile type as first word is substituted; exit status is kept', async () => {
-    await tug(['run:detached', '-a', 'jobs', '--', 'echo', 'one-off says hi'])
-    await tug(['run:detached', '-a', 'jobs', '--', 'worker', '--once'])
-    await tug(['run:detached', '-a', 'jobs', '--', 'exit 7'])
-    const ended = await waitFor(
-      async () => {
-        const all = await dynos()
-        const runs = all.filter((d) => d.type === 'run')
-        return runs.length === 3 && runs.every((d) => d.name !== 'run.2' ? d.ended_at : true) ? runs : undefined
-      },
-      {timeoutMs: CONVERGE_MS, what: 'three one-offs, two ended'},
+  it('one-offs are run.N, a number not reused while its lines are recent; a Procfile type as first word is substituted; the exit status is logged', async () => {
+    const started = [
+      await runDetached('echo', 'one-off says hi'),
+      await runDetached('worker', '--once'),
+      await runDetached('exit 7'),
+    ]
+    assert.deepEqual(
+      started.map((d) => [d.name, d.command]),
+      [
+        ['run.1', 'echo one-off says hi'],
+        ['run.2', 'node worker.js --once'],
+        ['run.3', 'exit 7'],
+      ],
     )
-    const byName = new Map(ended.map((d) => [d.name, d]))
-    assert.equal(byName.get('run.1')?.command, 'echo one-off says hi')
-    assert.equal(byName.get('run.1')?.state, 'down')
-    assert.equal(byName.get('run.1')?.exit_status, 0)
-    assert.equal(byName.get('run.2')?.command, 'node worker.js --once')
-    assert.equal(byName.get('run.3')?.state, 'crashed')
-    assert.equal(byName.get('run.3')?.exit_status, 7)
-    assert.match(await logs(), /app\[run\.1\]: one-off says hi/)
-    // run.2 (the worker) runs until stopped: ps:stop ends a one-off for good.
+    // run.1 and run.3 exit and leave the list; run.2 (the worker) runs until stopped.
+    await waitFor(async () => JSON.stringify((await dynos()).filter((d) => d.type === 'run').map((d) => d.name)) === '["run.2"]', {
+      timeoutMs: CONVERGE_MS,
+      what: 'run.1 and run.3 gone, run.2 running',
+    })
+    const text = await logs()
+    assert.match(text, /app\[run\.1\]: one-off says hi/)
+    assert.match(text, /tug\[run\.1\]: Process exited with status 0/)
+    assert.match(text, /tug\[run\.3\]: Process exited with status 7/)
+    // ps:stop ends a one-off for good.
     await tug(['ps:stop', 'run.2', '-a', 'jobs'])
-    await waitFor(async () => (await dyno('run.2'))?.ended_at, {timeoutMs: CONVERGE_MS, what: 'run.2 stopped'})
-    assert.equal((await dyno('run.2'))?.state, 'down')
+    await waitFor(async () => (await dyno('run.2')) === undefined, {timeoutMs: CONVERGE_MS, what: 'run.2 stopped'})
+    assert.match(await logs(), /tug\[run\.2\]: Process exited with status 0/)
   })
 
   it('time_to_live ends a one-off', async () => {
@@ -124,13 +130,31 @@ describe('e2e: release phase, one-off dynos and schedules', function () {
     assert.equal(response.status, 201)
     const created = (await response.json()) as Dyno
     assert.equal(created.name, 'run.4')
-    const ended = await waitFor(async () => {
-      const d = await dyno('run.4')
-      return d?.ended_at ? d : undefined
-    }, {timeoutMs: CONVERGE_MS, what: 'run.4 ended by its time to live'})
-    assert.equal(ended.exit_status, 143)
+    await waitFor(async () => (await dyno('run.4')) === undefined, {timeoutMs: CONVERGE_MS, what: 'run.4 ended by its time to live'})
     assert.equal(dynoProcesses(plane.dataDir).some((p) => p.dyno === 'run.4'), false)
-    assert.match(await logs(), /tug\[run\.4\]: Stopping process: its time to live of 2 seconds is over/)
+    const text = await logs()
+    assert.match(text, /tug\[run\.4\]: Stopping process: its time to live of 2 seconds is over/)
+    assert.match(text, /tug\[run\.4\]: Process exited with status 143/)
+  })
+
+  it('finished one-offs leave tug ps and tug apps:info, and their exit status stays in tug logs', async () => {
+    const failing = await runDetached('exit 3')
+    assert.equal(failing.type, 'run')
+    const exited = new RegExp(`tug\\[${failing.name.replace('.', '\\.')}\\]: Process exited with status 3`)
+    await waitFor(async () => exited.test(await logs()), {timeoutMs: CONVERGE_MS, what: `${failing.name} exited`})
+    await waitFor(async () => (await dyno(failing.name)) === undefined, {timeoutMs: CONVERGE_MS, what: `${failing.name} gone`})
+    // Every one-off of this app so far (release.1, release.2, run.1 to run.5) has ended.
+    const ps = await tug(['ps', '-a', 'jobs'])
+    assert.doesNotMatch(ps, /one-off|run\.\d|release\.\d|crashed/, ps)
+    assert.match(ps, /^web\.1: up /m)
+    const info = await tug(['apps:info', '-a', 'jobs'])
+    const dynosLine = info.split('\n').find((line) => line.startsWith('Dynos:'))
+    assert.match(dynosLine ?? '', /web: 1/, info)
+    assert.doesNotMatch(dynosLine ?? '', /run|release/, info)
+    assert.doesNotMatch(await tug(['ps', '--extended', '-a', 'jobs']), /exit=/)
+    const text = await logs()
+    assert.match(text, exited)
+    assert.match(text, /tug\[release\.2\]: Process exited with status 3/)
   })
 
   it('schedules: add, list, a run as scheduler.N, remove', async () => {
@@ -145,7 +169,7 @@ describe('e2e: release phase, one-off dynos and schedules', function () {
     assert.match(await tug(['schedules', '-a', 'jobs']), new RegExp(`^${added.id}  \\* \\* \\* \\* \\* \\(Europe/Berlin\\)  echo scheduled run`, 'm'))
     // The next minute boundary is at most 60 s away.
     await waitFor(async () => /app\[scheduler\.1\]: scheduled run/.test(await logs()), {timeoutMs: 90_000, intervalMs: 1000, what: 'the scheduled run'})
-    assert.equal((await dyno('scheduler.1'))?.type, 'scheduler')
+    await waitFor(async () => /tug\[scheduler\.1\]: Process exited with status 0/.test(await logs()), {timeoutMs: CONVERGE_MS, what: 'the scheduled run exited'})
     await tug(['schedules:remove', added.id, '-a', 'jobs'])
     assert.deepEqual(await json<Schedule[]>(['schedules', '-a', 'jobs']), [])
     const bad = await plane.run(['schedules:add', '* * *', '-a', 'jobs', '--', 'true'])

@@ -14,9 +14,11 @@
 //
 // Choices worth knowing:
 // - Every dyno gets its own $PORT (web or not, as on Heroku), from one allocator: never shared.
-// - A one-off keeps its record after it ended (state `down` for exit 0 or a stop, `crashed`
-//   otherwise, with exit_status and ended_at) for ONE_OFF_RETENTION_MS (10 minutes), then goes.
-//   Its number stays taken meanwhile, so `run.N` numbers are not reused within that time.
+// - A one-off that ended leaves the app's dynos at once, as on Heroku: the API no longer lists it
+//   (its `Process exited with status N` line stays in the log). Its record (state `down` for exit
+//   0 or a stop, `crashed` otherwise, with exit_status and ended_at) stays ONE_OFF_RETENTION_MS
+//   (10 minutes), then goes, so that `run.N` numbers, and the log lines under them, are not
+//   reused within that time. The same holds for one-offs a crash of the control plane ended.
 // - Restart (ps:restart) and stop (ps:stop) of a formation dyno both restart it at once with a
 //   fresh crash history; stop of a one-off ends it for good.
 // - After a control-plane crash, every recorded backend record is handed to `adoptOrKill` and the
@@ -28,7 +30,7 @@ import type {WebDyno, WebDynoDirectory as RouterDirectory} from '../router/direc
 import {activateRelease, RELEASE_PHASE_TYPE} from '../releases.js'
 import {Scheduler, SCHEDULER_TYPE} from '../scheduler/scheduler.js'
 import type {DynoRecord, ReleaseRecord, ScheduleRecord, Store} from '../store/index.js'
-import {toTimestamp} from '../store/index.js'
+import {oneOffEnded, toTimestamp} from '../store/index.js'
 import {ROLLING_RESTART_DEFAULT} from '../store/runtime-settings.js'
 import type {Backend, BackendRecord, DynoExit, DynoHandle} from './backend.js'
 import {PortAllocator, isAccepting as defaultIsAccepting} from './ports.js'
@@ -834,7 +836,8 @@ export class DynoManager implements Runtime {
   }
 
   private targets(appId: string, target: RestartTarget): DynoRecord[] {
-    const dynos = this.store.dynos.list(appId)
+    // An ended one-off is no target: a slot made for it would stay, and keep its record from the sweep.
+    const dynos = this.store.dynos.list(appId).filter((d) => !oneOffEnded(d))
     if (target.kind === 'all') return dynos
     if (target.kind === 'type') return dynos.filter((d) => d.type === target.type)
     return dynos.filter((d) => d.id === target.dynoId)

@@ -20,6 +20,14 @@ function decode(row: DynoRow): DynoRecord {
   }
 }
 
+/**
+ * A one-off that has exited. Its record stays a while (so that its `run.N` is not reused meanwhile),
+ * but as on Heroku it is no longer a dyno of the app: the API neither lists nor acts on it.
+ */
+export function oneOffEnded(dyno: Pick<DynoRecord, 'one_off' | 'ended_at'>): boolean {
+  return dyno.one_off && dyno.ended_at !== null
+}
+
 /** A dyno record's fields that insert takes; the optional ones default to off/none. */
 export type NewDyno = Pick<DynoRecord, 'name' | 'type' | 'one_off' | 'command' | 'size' | 'state' | 'release_id'> &
   Partial<Pick<DynoRecord, 'attach' | 'attach_url' | 'force_no_tty' | 'env' | 'time_to_live'>>

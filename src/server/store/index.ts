@@ -19,6 +19,7 @@ import {TokensRepository} from './tokens.js'
 export type * from './records.js'
 export {toTimestamp, type Clock} from './clock.js'
 export {isUuid, newId} from './ids.js'
+export {oneOffEnded} from './dynos.js'
 export type {LogDrainRecord} from './log-drains.js'
 
 export interface StoreOptions {

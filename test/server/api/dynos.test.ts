@@ -153,6 +153,33 @@ describe('API: dynos', () => {
     assert.equal((await server.call('POST', '/apps/runner/formations/nope/actions/stop')).status, 404)
   })
 
+  it('a one-off that has ended is gone from the dynos: not listed, not shown, not restarted or stopped', async () => {
+    const oneOff = (await server.call<Dyno>('POST', '/apps/runner/dynos', {body: {command: 'exit 3'}})).body
+    assert.ok((await dynos()).some((d) => d.name === oneOff.name))
+    // It exits, as the dyno manager records it (the store-only runtime runs nothing).
+    const store = new Store({path: join(server.dataDir, 'tug.db')})
+    try {
+      const app = store.apps.findByName('runner')
+      assert.ok(app)
+      store.dynos.update(app.id, oneOff.id, {state: 'crashed', exit_status: 3, ended_at: new Date().toISOString()})
+    } finally {
+      store.close()
+    }
+    const listed = (await dynos()).map((d) => d.name)
+    assert.equal(listed.includes(oneOff.name), false)
+    assert.ok(listed.includes('web.1'))
+    for (const [method, path] of [
+      ['GET', `/apps/runner/dynos/${oneOff.name}`],
+      ['GET', `/apps/runner/dynos/${oneOff.id}`],
+      ['DELETE', `/apps/runner/dynos/${oneOff.name}`],
+      ['POST', `/apps/runner/dynos/${oneOff.name}/actions/stop`],
+    ] as const) {
+      const response = await server.call(method, path)
+      assert.equal(response.status, 404, `${method} ${path}`)
+      assert.deepEqual(response.body, DYNO_NOT_FOUND)
+    }
+  })
+
   it('limits concurrent one-off dynos per tier (1 Eco) with cannot_run_above_limit', async () => {
     await server.call('POST', '/apps', {body: {name: 'eco-app'}})
     await server.deploy('eco-app', {web: 'node web.js'})

@@ -6,7 +6,7 @@ import {createRelease} from '../../../src/server/releases.js'
 import type {AdoptOutcome, Backend, BackendRecord, DynoExit, DynoHandle, DynoSpec, OutputListener, StopOptions} from '../../../src/server/runtime/backend.js'
 import {DynoManager, exitStatus, lowestFreeName, substituteProcessType} from '../../../src/server/runtime/manager.js'
 import {PortAllocator} from '../../../src/server/runtime/ports.js'
-import {Store} from '../../../src/server/store/index.js'
+import {Store, toTimestamp} from '../../../src/server/store/index.js'
 import {waitFor} from './wait-for.js'
 
 let nextPort = 20_000
@@ -97,7 +97,15 @@ interface Harness {
 const harnesses: Harness[] = []
 
 async function harness(
-  options: {bootTimeoutMs?: number; store?: Store; backend?: FakeBackend; webAccepts?: boolean; acceptsOn?: string} = {},
+  options: {
+    bootTimeoutMs?: number
+    store?: Store
+    backend?: FakeBackend
+    webAccepts?: boolean
+    acceptsOn?: string
+    reconcileIntervalMs?: number
+    oneOffRetentionMs?: number
+  } = {},
 ): Promise<Harness> {
   const store = options.store ?? new Store({path: ':memory:'})
   const backend = options.backend ?? new FakeBackend()
@@ -130,8 +138,9 @@ async function harness(
       (options.acceptsOn === undefined || options.acceptsOn === host) && (options.webAccepts !== false || accepting.has(port)),
     bootTimeoutMs: options.bootTimeoutMs ?? 60_000,
     stopGraceMs: 1000,
-    reconcileIntervalMs: 60_000,
+    reconcileIntervalMs: options.reconcileIntervalMs ?? 60_000,
     memoryIntervalMs: 60_000,
+    ...(options.oneOffRetentionMs === undefined ? {} : {oneOffRetentionMs: options.oneOffRetentionMs}),
   })
   await manager.ready
   const h: Harness = {
@@ -380,6 +389,22 @@ describe('runtime: the dyno manager over a fake backend', () => {
     })
     const phase = await h.manager.createOneOff(h.appId, {...spec, type: 'release', command: 'echo migrate', releaseId: withPhase.id})
     assert.deepEqual([phase.name, phase.type], ['release.1', 'release'])
+  })
+
+  it('an ended one-off is no target of a restart or a stop, so the sweep still removes its record', async () => {
+    const h = await harness({reconcileIntervalMs: 50, oneOffRetentionMs: 60_000})
+    const release = h.store.apps.get(h.appId)?.current_release_id as string
+    const spec = {type: 'run', size: 'Standard-1X', attach: false, forceNoTty: false, env: {}, timeToLive: null, releaseId: release}
+    const oneOff = await h.manager.createOneOff(h.appId, {...spec, command: 'exit 3'})
+    await waitFor(() => h.backend.running().has('run.1'), {what: 'run.1 started'})
+    ;(h.backend.running().get('run.1') as FakeHandle).exit(3)
+    assert.equal((await h.manager.waitForOneOff(h.appId, oneOff.id))?.exit_status, 3)
+    await h.manager.restart(h.appId, {kind: 'all'})
+    await h.manager.stop(h.appId, {kind: 'type', type: 'run'})
+    // Its end moved back past the retention: the sweep of the next reconcile tick removes it.
+    const ended = Date.parse(h.store.dynos.get(h.appId, oneOff.id)?.ended_at ?? '')
+    h.store.dynos.update(h.appId, oneOff.id, {ended_at: toTimestamp(new Date(ended - 120_000))})
+    await waitFor(() => h.store.dynos.get(h.appId, oneOff.id) === undefined, {what: 'the ended one-off swept'})
   })
 
   it('memory: R14 above the quota, R15 and a restart far above it', async () => {

@@ -2,7 +2,7 @@ import {DEFAULT_DYNO_SIZE, dynoSizeSpec, findDynoSize, AVAILABLE_SIZES_TEXT, typ
 import {CONFIG_KEY_PATTERN, PROCESS_TYPE_PATTERN} from '../../names.js'
 import type {Dyno} from '../../../lib/api/types.js'
 import type {OneOffSpec, RestartTarget} from '../../runtime/index.js'
-import {isUuid, type AppRecord, type DynoRecord, type Store} from '../../store/index.js'
+import {isUuid, oneOffEnded, type AppRecord, type DynoRecord, type Store} from '../../store/index.js'
 import {objectBody} from '../body.js'
 import {loadApp, params} from '../context.js'
 import type {RouteModule} from '../deps.js'
@@ -48,13 +48,16 @@ function releaseVersions(store: Store, app: AppRecord): Map<string, number> {
 export const dynosRoutes: RouteModule = (app, deps) => {
   const {store, runtime} = deps
   const appParam = (request: Parameters<typeof params>[0]): AppRecord => loadApp(deps, request, params(request).app ?? '')
+  // A one-off that has exited is gone from the app's dynos, as on Heroku (its exit status stays
+  // in the log); its record only keeps its name taken for a while.
+  const dynos = (target: AppRecord): DynoRecord[] => store.dynos.list(target.id).filter((d) => !oneOffEnded(d))
   const dynoParam = (target: AppRecord, identity: string): DynoRecord => {
     const dyno = store.dynos.resolve(target.id, identity)
-    if (!dyno) throw dynoNotFound()
+    if (!dyno || oneOffEnded(dyno)) throw dynoNotFound()
     return dyno
   }
   const typeParam = (target: AppRecord, type: string): string => {
-    const known = store.formation.getByType(target.id, type) || store.dynos.list(target.id).some((d) => d.type === type)
+    const known = store.formation.getByType(target.id, type) || dynos(target).some((d) => d.type === type)
     if (!known) throw processTypeNotFound(type)
     return type
   }
@@ -65,8 +68,8 @@ export const dynosRoutes: RouteModule = (app, deps) => {
       ? {kind: 'dyno', dynoId: dynoParam(target, identity).id}
       : {kind: 'type', type: typeParam(target, identity)}
 
-  // Extra fields beyond the schema (allowed): memory and restarts from the runtime, and for
-  // one-offs that ended, how and when.
+  // Extra fields beyond the schema (allowed): memory and restarts from the runtime, and for a
+  // one-off its exit_status and ended_at (null while it runs).
   const toWire = (target: AppRecord, dyno: DynoRecord, versions?: Map<string, number>): Dyno => {
     const wire = dynoToWire(store, target, dyno, versions)
     const stats = runtime.stats?.(target.id, dyno.id)
@@ -79,7 +82,7 @@ export const dynosRoutes: RouteModule = (app, deps) => {
   app.get('/apps/:app/dynos', async (request, reply) => {
     const target = appParam(request)
     const versions = releaseVersions(store, target)
-    return sendList(request, reply, store.dynos.list(target.id), DYNO_LIST, (d) => toWire(target, d, versions))
+    return sendList(request, reply, dynos(target), DYNO_LIST, (d) => toWire(target, d, versions))
   })
 
   app.get('/apps/:app/dynos/:dyno', async (request) => {
@@ -110,10 +113,7 @@ export const dynosRoutes: RouteModule = (app, deps) => {
     const ttl = optionalInteger(body, 'time_to_live', 1, MAX_TIME_TO_LIVE) ?? null
 
     const spec = dynoSizeSpec(size)
-    // One-offs that ended are kept for a while (state down/crashed with ended_at): they do not count.
-    const running = store.dynos
-      .list(target.id)
-      .filter((d) => d.one_off && d.ended_at === null && dynoSizeSpec(d.size).tier === spec.tier).length
+    const running = dynos(target).filter((d) => d.one_off && dynoSizeSpec(d.size).tier === spec.tier).length
     if (running >= spec.oneOffLimit) {
       throw aboveLimit(`Cannot run more than ${spec.oneOffLimit} ${TIER_LABEL[spec.tier]} one-off dynos at once.`, spec.oneOffLimit)
     }
