@@ -13,6 +13,7 @@ import {startAppRouter, type RunningRouter} from './router/index.js'
 import {ensureRendezvousCert} from './rendezvous/certs.js'
 import {startRendezvous, type RunningRendezvous} from './rendezvous/server.js'
 import {createLocalRuntime, type Runtime} from './runtime/index.js'
+import {ensurePlaneId} from './runtime/recovery.js'
 import {Store, type AccountRecord} from './store/index.js'
 
 export interface ServerOptions {
@@ -116,7 +117,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       event: (appId, dyno, message) => logRouter.write(appId, {source: 'tug', dyno, message}),
       ...(options.attachExpiryMs === undefined ? {} : {expiryMs: options.attachExpiryMs}),
     })
-    runtime = options.runtime ? options.runtime(store, logs) : createLocalRuntime(store, logs, {attach: hub})
+    runtime = options.runtime ? options.runtime(store, logs) : createLocalRuntime(store, logs, {attach: hub, plane: ensurePlaneId(options.dataDir)})
     let appRouter: RunningRouter | undefined
     const deps: AppDeps = {
       store,

@@ -126,4 +126,17 @@ export interface Backend {
    * and either takes it over or stops it, never touching anything the record does not name.
    */
   adoptOrKill(record: BackendRecord, options?: {graceMs?: number}): Promise<AdoptOutcome>
+  /**
+   * After every record went through `adoptOrKill`: stops what a previous run of this control plane
+   * (same data directory) started but never recorded, as when it died between a start and the
+   * write of its record. Never touches what another control plane runs.
+   */
+  stopUnrecorded?(options?: {graceMs?: number}): Promise<UnrecordedDyno[]>
+}
+
+/** What `stopUnrecorded` found of one dyno. */
+export interface UnrecordedDyno {
+  dynoName: string
+  /** How many of its processes (or pods) were stopped. */
+  processes: number
 }

@@ -60,8 +60,16 @@ export interface Runtime {
   close(): Promise<void>
 }
 
-/** The real runtime on the local machine: dynos are child processes of this control plane. */
-export function createLocalRuntime(store: Store, logs: LogInputSink, options: Partial<Omit<DynoManagerOptions, 'store' | 'logs' | 'backend'>> = {}): DynoManager {
+/**
+ * The real runtime on the local machine: dynos are child processes of this control plane. `plane`
+ * is the data directory's identity (recovery.ts): with it, every dyno is tagged, and a start
+ * after a crash stops what the previous run left without a record.
+ */
+export function createLocalRuntime(
+  store: Store,
+  logs: LogInputSink,
+  {plane, ...options}: Partial<Omit<DynoManagerOptions, 'store' | 'logs' | 'backend'>> & {plane?: string} = {},
+): DynoManager {
   const fromEnv = (name: string): number | undefined => {
     const value = Number(process.env[name])
     return Number.isFinite(value) && value >= 0 && process.env[name] !== '' ? value : undefined
@@ -71,7 +79,7 @@ export function createLocalRuntime(store: Store, logs: LogInputSink, options: Pa
   return new DynoManager({
     store,
     logs,
-    backend: new LocalBackend(),
+    backend: new LocalBackend(plane === undefined ? {} : {plane}),
     ...options,
     ...(stopGraceMs === undefined ? {} : {stopGraceMs}),
     ...(bootTimeoutMs === undefined ? {} : {bootTimeoutMs}),

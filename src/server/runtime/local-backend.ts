@@ -29,6 +29,7 @@ import type {
   OutputListener,
   OutputStream,
   StopOptions,
+  UnrecordedDyno,
 } from './backend.js'
 import {
   DEFAULT_PROC_ROOT,
@@ -43,6 +44,7 @@ import {
   readProcStat,
 } from './process-tree.js'
 import {spawnAttached} from './attached.js'
+import {DYNO_ID_ENV, findTagged, PLANE_ENV, stopTagged} from './recovery.js'
 import {LogTap} from './log-tap.js'
 
 /**
@@ -60,10 +62,10 @@ export const DEFAULT_POLL_INTERVAL_MS = 50
 export const DEFAULT_DRAIN_TIMEOUT_MS = 1000
 /** An attached dyno's output waits for its (maybe slow) client: the attach session resumes it when the client goes. */
 export const ATTACHED_DRAIN_TIMEOUT_MS = 10 * 60 * 1000
-/** Names the dyno run a process belongs to, so a group found after a crash is recognised as ours. */
-export const DYNO_ID_ENV = 'TUG_DYNO_ID'
 /** Taken from the control plane's environment so commands find their tools; config vars override them. */
 export const BASE_ENV_NAMES = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR', 'USER', 'LOGNAME'] as const
+
+export {DYNO_ID_ENV, PLANE_ENV} from './recovery.js'
 
 export type SpawnFunction = (command: string, args: readonly string[], options: SpawnOptions) => ChildProcess
 
@@ -148,9 +150,15 @@ export function findShell(pathEnv: string | undefined = process.env.PATH, extraD
   return '/bin/sh'
 }
 
-/** The environment a dyno sees: base variables, then config vars, then what the platform sets. */
-export function dynoEnvironment(spec: DynoSpec, baseEnv: Record<string, string>, dynoId: string): Record<string, string> {
+/**
+ * The environment a dyno sees: base variables, then config vars, then what the platform sets.
+ * With `plane` (the data directory's identity), the tags that find the dyno after a crash.
+ */
+export function dynoEnvironment(spec: DynoSpec, baseEnv: Record<string, string>, dynoId: string, plane?: string): Record<string, string> {
   const env: Record<string, string> = {...baseEnv, ...spec.env, DYNO: spec.dynoName, PS: spec.dynoName, [DYNO_ID_ENV]: dynoId}
+  // Set after the config vars, so that an app cannot claim another control plane's tag.
+  if (plane !== undefined) env[PLANE_ENV] = plane
+  else delete env[PLANE_ENV]
   if (spec.port !== undefined) env.PORT = String(spec.port)
   return env
 }
@@ -462,6 +470,11 @@ export interface LocalBackendOptions {
   drainTimeoutMs?: number
   /** For tests of the /proc readers; default /proc. */
   procRoot?: string
+  /**
+   * The identity of the control plane's data directory (recovery.ts): put in every dyno's
+   * environment so that `stopUnrecorded` finds them after a crash. Without it, nothing is tagged.
+   */
+  plane?: string
 }
 
 export class LocalBackend implements Backend {
@@ -473,12 +486,14 @@ export class LocalBackend implements Backend {
   private readonly procRoot: string
   private readonly watcher: GroupWatcher
   private readonly live = new Set<LocalDynoHandle>()
+  private readonly plane: string | undefined
 
   constructor(options: LocalBackendOptions = {}) {
     this.spawn = options.spawn ?? nodeSpawn
     this.shell = options.shell ?? findShell()
     this.baseEnv = options.baseEnv ?? defaultBaseEnv()
     this.procRoot = options.procRoot ?? DEFAULT_PROC_ROOT
+    this.plane = options.plane
     this.watcher = new GroupWatcher(this.procRoot, options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS)
     this.handleOptions = {
       maxLineLength: options.maxLineLength ?? DEFAULT_MAX_LINE_LENGTH,
@@ -493,7 +508,7 @@ export class LocalBackend implements Backend {
 
   async start(spec: DynoSpec): Promise<DynoHandle> {
     const id = randomUUID()
-    const env = dynoEnvironment(spec, this.baseEnv, id)
+    const env = dynoEnvironment(spec, this.baseEnv, id, this.plane)
     // An attached one-off (attached.ts) gives a ChildProcess or a pty dressed as one: the handle
     // uses only pid, stdout, stderr and the 'exit'/'error' events of it.
     const attached = spec.stdio ? spawnAttached(this.shell, spec, env) : undefined
@@ -551,6 +566,19 @@ export class LocalBackend implements Backend {
     const count = listProcessGroup(record.pgid, this.procRoot)?.length ?? 0
     await this.killGroup(record.pgid, options.graceMs ?? DEFAULT_ORPHAN_GRACE_MS)
     return {outcome: 'killed', detail: `stopped ${count} orphaned process${count === 1 ? '' : 'es'} of ${record.dynoName}`}
+  }
+
+  /**
+   * Stops every process tagged with this control plane's identity that none of its own running
+   * dynos explains: what a previous run started but had not recorded when it died. Without a
+   * plane identity or /proc, finds nothing.
+   */
+  async stopUnrecorded(options: {graceMs?: number} = {}): Promise<UnrecordedDyno[]> {
+    if (this.plane === undefined) return []
+    const explained = new Set([...this.live].map((handle) => handle.id))
+    const found = findTagged(this.plane, explained, this.procRoot)
+    if (found.length === 0) return []
+    return stopTagged(found, {graceMs: options.graceMs ?? DEFAULT_ORPHAN_GRACE_MS, procRoot: this.procRoot})
   }
 
   private async killGroup(pgid: number, graceMs: number): Promise<void> {

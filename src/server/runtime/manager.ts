@@ -32,7 +32,7 @@ import {Scheduler, SCHEDULER_TYPE} from '../scheduler/scheduler.js'
 import type {DynoRecord, ReleaseRecord, ScheduleRecord, Store} from '../store/index.js'
 import {oneOffEnded, toTimestamp} from '../store/index.js'
 import {ROLLING_RESTART_DEFAULT} from '../store/runtime-settings.js'
-import type {Backend, BackendRecord, DynoExit, DynoHandle} from './backend.js'
+import type {Backend, BackendRecord, DynoExit, DynoHandle, UnrecordedDyno} from './backend.js'
 import {PortAllocator, isAccepting as defaultIsAccepting} from './ports.js'
 import {NO_CRASHES, recordCrash, recordUp, resetForRelease, restartDelay, type CrashHistory} from './restart-policy.js'
 import type {OneOffSpec, RestartTarget, Runtime} from './index.js'
@@ -88,7 +88,7 @@ export interface DynoManagerOptions {
   isAccepting?: (port: number, host: string) => Promise<boolean>
   /** Hands out attach URLs for `attach: true` one-offs (issue 6); without it they run detached. */
   attach?: AttachBroker
-  /** Errors nobody waits for (a failed store write in a timer). Default: ignored. */
+  /** Errors nobody waits for (a failed store write in a timer), and processes found unrecorded after a crash. Default: ignored. */
   onError?: (error: unknown) => void
 }
 
@@ -969,6 +969,7 @@ export class DynoManager implements Runtime {
         }
       }),
     )
+    await this.stopUnrecorded()
     // A release phase cut short by the stop: its release never became current.
     for (const app of this.store.apps.list()) {
       for (const release of this.store.releases.list(app.id)) {
@@ -986,6 +987,28 @@ export class DynoManager implements Runtime {
       }
     }
   }
+
+  /**
+   * Processes the previous control plane started but died before recording (a kill -9 between a
+   * spawn and the store write): no record names them, so no app log can; the control plane's own
+   * error channel says what was stopped.
+   */
+  private async stopUnrecorded(): Promise<void> {
+    if (!this.backend.stopUnrecorded) return
+    try {
+      const found = await this.backend.stopUnrecorded({graceMs: this.stopGraceMs})
+      if (found.length > 0) {
+        this.onError(new Error(`control plane restarted: stopped the unrecorded processes a previous run left running: ${describeUnrecorded(found)}`))
+      }
+    } catch (error) {
+      this.onError(error)
+    }
+  }
+}
+
+/** `web.2, web.7 (2 processes)`: what stopUnrecorded found, for one line. */
+function describeUnrecorded(found: readonly UnrecordedDyno[]): string {
+  return found.map((d) => (d.processes === 1 ? d.dynoName : `${d.dynoName} (${d.processes} processes)`)).join(', ')
 }
 
 /** The number after the type: 10 for `web.10`. */

@@ -103,20 +103,28 @@ export function readBootId(procRoot: string = DEFAULT_PROC_ROOT): string | undef
  * Undefined without /proc. A process that calls setsid() leaves the group and is not found here.
  */
 export function listProcessGroup(pgid: number, procRoot: string = DEFAULT_PROC_ROOT): ProcStat[] | undefined {
+  return liveProcesses(procRoot)?.filter((stat) => stat.pgrp === pgid)
+}
+
+/**
+ * Every live (non-zombie) process, from one scan of /proc: the one scanner the other readers
+ * here filter. Undefined without /proc.
+ */
+export function liveProcesses(procRoot: string = DEFAULT_PROC_ROOT): ProcStat[] | undefined {
   let entries: string[]
   try {
     entries = readdirSync(procRoot)
   } catch {
     return undefined
   }
-  const members: ProcStat[] = []
+  const live: ProcStat[] = []
   for (const entry of entries) {
     if (!/^\d+$/.test(entry)) continue
     // A process may exit between readdir and read: readProcStat then answers undefined.
     const stat = readProcStat(Number(entry), procRoot)
-    if (stat !== undefined && stat.pgrp === pgid && !isDead(stat)) members.push(stat)
+    if (stat !== undefined && !isDead(stat)) live.push(stat)
   }
-  return members
+  return live
 }
 
 /** VmRSS of one process in bytes (0 for a process without memory, undefined when unreadable). */
@@ -166,28 +174,33 @@ export function groupAlive(pgid: number, procRoot: string = DEFAULT_PROC_ROOT): 
  * Undefined without /proc. Cheaper than listProcessGroup once per group when many are watched.
  */
 export function liveProcessGroups(procRoot: string = DEFAULT_PROC_ROOT): Set<number> | undefined {
-  let entries: string[]
+  const live = liveProcesses(procRoot)
+  return live && new Set(live.map((stat) => stat.pgrp))
+}
+
+/**
+ * The environment `pid` was started with (as exec gave it; later changes inside the process do
+ * not show). Undefined when unreadable: gone, or not ours to read.
+ */
+export function readEnviron(pid: number, procRoot: string = DEFAULT_PROC_ROOT): Map<string, string> | undefined {
+  let text: string
   try {
-    entries = readdirSync(procRoot)
+    text = readFileSync(`${procRoot}/${pid}/environ`, 'latin1')
   } catch {
     return undefined
   }
-  const groups = new Set<number>()
-  for (const entry of entries) {
-    if (!/^\d+$/.test(entry)) continue
-    const stat = readProcStat(Number(entry), procRoot)
-    if (stat !== undefined && !isDead(stat)) groups.add(stat.pgrp)
+  const env = new Map<string, string>()
+  for (const entry of text.split('\0')) {
+    const eq = entry.indexOf('=')
+    if (eq > 0) env.set(entry.slice(0, eq), entry.slice(eq + 1))
   }
-  return groups
+  return env
 }
 
 /** Whether `pid`'s environment holds exactly `NAME=value` (readable only for our own processes). */
 export function environHas(pid: number, entry: string, procRoot: string = DEFAULT_PROC_ROOT): boolean {
-  try {
-    return readFileSync(`${procRoot}/${pid}/environ`, 'latin1').split('\0').includes(entry)
-  } catch {
-    return false
-  }
+  const eq = entry.indexOf('=')
+  return eq > 0 && readEnviron(pid, procRoot)?.get(entry.slice(0, eq)) === entry.slice(eq + 1)
 }
 
 /**
@@ -195,17 +208,10 @@ export function environHas(pid: number, entry: string, procRoot: string = DEFAUL
  * fifty dynos then costs one scan, not fifty. Undefined without /proc.
  */
 export function processGroupMembers(procRoot: string = DEFAULT_PROC_ROOT): Map<number, number[]> | undefined {
-  let entries: string[]
-  try {
-    entries = readdirSync(procRoot)
-  } catch {
-    return undefined
-  }
+  const live = liveProcesses(procRoot)
+  if (live === undefined) return undefined
   const groups = new Map<number, number[]>()
-  for (const entry of entries) {
-    if (!/^\d+$/.test(entry)) continue
-    const stat = readProcStat(Number(entry), procRoot)
-    if (stat === undefined || isDead(stat)) continue
+  for (const stat of live) {
     const members = groups.get(stat.pgrp)
     if (members) members.push(stat.pid)
     else groups.set(stat.pgrp, [stat.pid])
