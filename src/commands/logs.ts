@@ -1,9 +1,9 @@
 import {Flags} from '@oclif/core'
 
-import type {LogSessionCreateBody} from '../lib/api/types.js'
+import type {LogSessionCreateBody} from '../shared/api-types.js'
 import {appFlags, TugCommand} from '../lib/cli/base-command.js'
 import {displayLogs} from '../lib/logs/display.js'
-import {LOG_HISTORY_LINES} from '../lib/logs/history.js'
+import {LOG_HISTORY_LINES} from '../shared/log-history.js'
 import {openLogSession} from '../lib/logs/session.js'
 import {unknownDynoNotice} from '../lib/ps/dyno-filter.js'
 

@@ -2,7 +2,7 @@
 // nearest commands and where the list is, and exits 2 like every usage error.
 import type {Hook} from '@oclif/core'
 
-import {commandNotFoundMessage} from '../lib/cli/suggest.js'
+import {commandNotFoundMessage} from '../shared/suggest.js'
 
 const hook: Hook.CommandNotFound = async function (options) {
   const known = options.config.commands.filter((command) => !command.hidden).map((command) => command.id)

@@ -2,7 +2,7 @@
 // for the build to finish, and then for the release phase (a `release:` process type), so that
 // what runs after `tug deploy` in a script finds the new release current.
 import type {ApiClient} from './api/client.js'
-import type {Build, Release} from './api/types.js'
+import type {Build, Release} from '../shared/api-types.js'
 import {whileOnServer} from './cli/interrupt.js'
 import {RuntimeError} from './errors.js'
 import {awaitRelease, type FollowSteps} from './releases/follow.js'

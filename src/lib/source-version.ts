@@ -1,12 +1,8 @@
 // A deploy's source version: the commit checked out, marked when the working tree differs from
-// it, and the release description the control plane makes of it. The client writes the version
-// and the server reads it, so the convention lives here, once.
+// it. The convention it follows, and the description the server makes of it, are in
+// src/shared/source-version.ts.
 import {execFileSync} from 'node:child_process'
-
-/** git's own mark for a tree that differs from its commit (`git describe --dirty`). */
-export const DIRTY_SUFFIX = '-dirty'
-
-const VERSION = /^([0-9a-f]{40}|[0-9a-f]{64})(-dirty)?$/
+import {DIRTY_SUFFIX} from '../shared/source-version.js'
 
 /**
  * The commit checked out in `dir`, when it is in a git work tree, with `-dirty` when what would be
@@ -24,15 +20,4 @@ export function gitVersion(dir: string): string | undefined {
   } catch {
     return undefined
   }
-}
-
-/**
- * `Deploy 84926a80`, `Deploy 84926a80 (uncommitted changes)` for a git version; any other version
- * as it is (`Deploy v1.2`); without one, the build's id prefix.
- */
-export function deployDescription(version: string | null | undefined, buildId: string): string {
-  if (!version) return `Deploy ${buildId.slice(0, 8)}`
-  const git = VERSION.exec(version)
-  if (!git) return `Deploy ${version}`
-  return `Deploy ${(git[1] as string).slice(0, 8)}${git[2] ? ' (uncommitted changes)' : ''}`
 }

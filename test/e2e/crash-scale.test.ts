@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict'
 import {join} from 'node:path'
 
-import type {Dyno} from '../../src/lib/api/types.js'
+import type {Dyno} from '../../src/shared/api-types.js'
 import {ROOT, startControlPlane, type ControlPlane} from '../helpers/control-plane.js'
 import {waitFor, withDeadline} from '../server/runtime/wait-for.js'
 import {dynoProcesses, killDynoProcesses} from './runtime-procs.js'

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 
-import type {Release} from '../../src/lib/api/types.js'
+import type {Release} from '../../src/shared/api-types.js'
 import {startControlPlane, type ControlPlane} from '../helpers/control-plane.js'
 
 const ACCEPT = 'application/vnd.heroku+json; version=3'

@@ -3,7 +3,7 @@ import {existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync} 
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
-import type {Build, Formation, Release} from '../../src/lib/api/types.js'
+import type {Build, Formation, Release} from '../../src/shared/api-types.js'
 import {startControlPlane, type ControlPlane} from '../helpers/control-plane.js'
 
 const ACCEPT = 'application/vnd.heroku+json; version=3'

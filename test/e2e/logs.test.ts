@@ -6,7 +6,7 @@ import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
-import {parseLogLine} from '../../src/lib/log-line.js'
+import {parseLogLine} from '../../src/shared/log-line.js'
 import {startControlPlane, type ControlPlane} from '../helpers/control-plane.js'
 import {startSyslogListener, type SyslogListener} from '../helpers/syslog-listener.js'
 import {spawnTug, type TugProcess} from '../helpers/tug-process.js'

@@ -6,7 +6,7 @@ import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
-import type {Release} from '../../src/lib/api/types.js'
+import type {Release} from '../../src/shared/api-types.js'
 import {startControlPlane, type ControlPlane} from '../helpers/control-plane.js'
 import {spawnTug} from '../helpers/tug-process.js'
 

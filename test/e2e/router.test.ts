@@ -8,7 +8,7 @@ import {connect} from 'node:net'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
-import type {Dyno} from '../../src/lib/api/types.js'
+import type {Dyno} from '../../src/shared/api-types.js'
 import {ROOT, startControlPlane, type ControlPlane} from '../helpers/control-plane.js'
 
 const DEMO = join(ROOT, 'examples', 'demo')

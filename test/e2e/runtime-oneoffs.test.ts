@@ -7,7 +7,7 @@ import {copyFileSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
-import type {Dyno, Release, Schedule} from '../../src/lib/api/types.js'
+import type {Dyno, Release, Schedule} from '../../src/shared/api-types.js'
 import {ROOT, startControlPlane, type ControlPlane} from '../helpers/control-plane.js'
 import {waitFor} from '../server/runtime/wait-for.js'
 import {dynoProcesses, killDynoProcesses} from './runtime-procs.js'

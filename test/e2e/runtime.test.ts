@@ -5,7 +5,7 @@ import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
-import type {Dyno} from '../../src/lib/api/types.js'
+import type {Dyno} from '../../src/shared/api-types.js'
 import {ROOT, startControlPlane, type ControlPlane} from '../helpers/control-plane.js'
 import {waitFor} from '../server/runtime/wait-for.js'
 import {dynoLeaders, dynoProcesses, isAlive, killDynoProcesses} from './runtime-procs.js'

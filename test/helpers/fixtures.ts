@@ -1,5 +1,5 @@
 // API objects for tests, with realistic defaults and per-test overrides.
-import type {App, Dyno, Formation, Release} from '../../src/lib/api/types.js'
+import type {App, Dyno, Formation, Release} from '../../src/shared/api-types.js'
 
 export function dyno(name: string, fields: Partial<Dyno> = {}): Dyno {
   const type = name.slice(0, name.lastIndexOf('.'))

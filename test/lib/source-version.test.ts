@@ -4,7 +4,8 @@ import {mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
-import {deployDescription, gitVersion} from '../../src/lib/source-version.js'
+import {gitVersion} from '../../src/lib/source-version.js'
+import {deployDescription} from '../../src/shared/source-version.js'
 
 describe('lib/source-version', () => {
   describe('gitVersion, in a real git repository', () => {

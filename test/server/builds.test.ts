@@ -5,7 +5,7 @@ import {join} from 'node:path'
 import type {AddressInfo} from 'node:net'
 import type {FastifyInstance} from 'fastify'
 
-import type {Build, Formation, Release, Source} from '../../src/lib/api/types.js'
+import type {Build, Formation, Release, Source} from '../../src/shared/api-types.js'
 import {BuildService, configureBuilds} from '../../src/server/builds/index.js'
 import {buildApp, type AppDeps} from '../../src/server/http/app.js'
 import {LogRouter} from '../../src/server/logs/index.js'

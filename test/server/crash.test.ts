@@ -8,7 +8,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {afterEach, beforeEach, describe, it} from 'mocha'
-import type {Release} from '../../src/lib/api/types.js'
+import type {Release} from '../../src/shared/api-types.js'
 import {startApiServer} from '../helpers/api-server.js'
 import {ACCEPT_V3} from '../helpers/api-server.js'
 

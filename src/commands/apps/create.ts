@@ -1,6 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 
-import type {App, AppCreateBody} from '../../lib/api/types.js'
+import type {App, AppCreateBody} from '../../shared/api-types.js'
 import {formatCreated} from '../../lib/apps/format.js'
 import {addGitRemote} from '../../lib/apps/git-remote.js'
 import {TugCommand} from '../../lib/cli/base-command.js'

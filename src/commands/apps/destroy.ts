@@ -1,6 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 
-import type {App} from '../../lib/api/types.js'
+import type {App} from '../../shared/api-types.js'
 import {appFlags, TugCommand} from '../../lib/cli/base-command.js'
 import {promptText} from '../../lib/cli/prompt.js'
 import {UsageError} from '../../lib/errors.js'

@@ -1,4 +1,4 @@
-import type {App} from '../../lib/api/types.js'
+import type {App} from '../../shared/api-types.js'
 import {formatAppList} from '../../lib/apps/format.js'
 import {TugCommand} from '../../lib/cli/base-command.js'
 

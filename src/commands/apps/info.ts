@@ -1,6 +1,6 @@
 import {Args} from '@oclif/core'
 
-import type {App, Dyno} from '../../lib/api/types.js'
+import type {App, Dyno} from '../../shared/api-types.js'
 import {formatAppInfo} from '../../lib/apps/format.js'
 import {appFlags, TugCommand} from '../../lib/cli/base-command.js'
 import {ApiError} from '../../lib/errors.js'

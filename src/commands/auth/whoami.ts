@@ -1,4 +1,4 @@
-import type {Account} from '../../lib/api/types.js'
+import type {Account} from '../../shared/api-types.js'
 import {TugCommand} from '../../lib/cli/base-command.js'
 
 export default class AuthWhoami extends TugCommand<Account> {

@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core'
 
-import type {ConfigVars} from '../../lib/api/types.js'
+import type {ConfigVars} from '../../shared/api-types.js'
 import {appFlags, TugCommand} from '../../lib/cli/base-command.js'
 import {header} from '../../lib/cli/styled.js'
 import {notInEffectNote} from '../../lib/config/change.js'

@@ -1,4 +1,4 @@
-import type {ConfigVars} from '../../lib/api/types.js'
+import type {ConfigVars} from '../../shared/api-types.js'
 import {appFlags, TugCommand} from '../../lib/cli/base-command.js'
 import {changeConfig} from '../../lib/config/change.js'
 import {unsetBody} from '../../lib/config/format.js'

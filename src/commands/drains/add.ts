@@ -1,6 +1,6 @@
 import {Args} from '@oclif/core'
 
-import type {LogDrain} from '../../lib/api/types.js'
+import type {LogDrain} from '../../shared/api-types.js'
 import {appFlags, TugCommand} from '../../lib/cli/base-command.js'
 
 export default class DrainsAdd extends TugCommand<LogDrain> {

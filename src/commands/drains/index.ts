@@ -1,4 +1,4 @@
-import type {LogDrain} from '../../lib/api/types.js'
+import type {LogDrain} from '../../shared/api-types.js'
 import {appFlags, TugCommand} from '../../lib/cli/base-command.js'
 
 export default class Drains extends TugCommand<LogDrain[]> {

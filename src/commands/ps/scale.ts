@@ -1,4 +1,4 @@
-import type {Formation, FormationUpdate} from '../../lib/api/types.js'
+import type {Formation, FormationUpdate} from '../../shared/api-types.js'
 import {appFlags, TugCommand} from '../../lib/cli/base-command.js'
 import {RuntimeError} from '../../lib/errors.js'
 import {formatFormation, formatScaled} from '../../lib/ps/format.js'

@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core'
 
-import type {RuntimeSettings} from '../../lib/api/types.js'
+import type {RuntimeSettings} from '../../shared/api-types.js'
 import {appFlags, TugCommand} from '../../lib/cli/base-command.js'
 import {formatSettings, ROLLING_RESTART_VALUES, settingsUpdate} from '../../lib/ps/settings.js'
 

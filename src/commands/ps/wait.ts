@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core'
 
-import type {Dyno} from '../../lib/api/types.js'
+import type {Dyno} from '../../shared/api-types.js'
 import {appFlags, TugCommand} from '../../lib/cli/base-command.js'
 import {whileOnServer} from '../../lib/cli/interrupt.js'
 import {latestVersion, waitForDynos, type WaitResult} from '../../lib/ps/wait.js'

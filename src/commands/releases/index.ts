@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core'
 
-import type {Release} from '../../lib/api/types.js'
+import type {Release} from '../../shared/api-types.js'
 import {appFlags, TugCommand} from '../../lib/cli/base-command.js'
 import {formatReleases} from '../../lib/releases/format.js'
 

@@ -1,6 +1,6 @@
 import {Args} from '@oclif/core'
 
-import type {ConfigVars, Release} from '../../lib/api/types.js'
+import type {ConfigVars, Release} from '../../shared/api-types.js'
 import {appFlags, TugCommand} from '../../lib/cli/base-command.js'
 import {currentRelease, formatReleaseInfo, parseVersion} from '../../lib/releases/format.js'
 

@@ -1,6 +1,6 @@
 import {Args} from '@oclif/core'
 
-import type {Release} from '../../lib/api/types.js'
+import type {Release} from '../../shared/api-types.js'
 import {readLogStream} from '../../lib/api/stream.js'
 import {appFlags, TugCommand} from '../../lib/cli/base-command.js'
 import {awaitRelease} from '../../lib/releases/follow.js'

@@ -1,6 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 
-import type {Schedule} from '../../lib/api/types.js'
+import type {Schedule} from '../../shared/api-types.js'
 import {appFlags, TugCommand} from '../../lib/cli/base-command.js'
 import {commandLine} from '../../lib/run/dyno-body.js'
 

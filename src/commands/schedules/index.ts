@@ -1,4 +1,4 @@
-import type {Schedule} from '../../lib/api/types.js'
+import type {Schedule} from '../../shared/api-types.js'
 import {appFlags, TugCommand} from '../../lib/cli/base-command.js'
 
 export default class Schedules extends TugCommand<Schedule[]> {

@@ -1,6 +1,6 @@
 import {Args} from '@oclif/core'
 
-import type {Schedule} from '../../lib/api/types.js'
+import type {Schedule} from '../../shared/api-types.js'
 import {appFlags, TugCommand} from '../../lib/cli/base-command.js'
 
 export default class SchedulesRemove extends TugCommand<Schedule> {

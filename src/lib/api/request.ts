@@ -9,8 +9,8 @@ import type {Dispatcher} from 'undici'
 
 import {ApiError, NetworkError} from '../errors.js'
 import {defaultDispatcher} from './dispatcher.js'
-import type {ErrorBody} from './types.js'
-import {API_ACCEPT} from './types.js'
+import type {ErrorBody} from '../../shared/api-types.js'
+import {API_ACCEPT} from '../../shared/api-types.js'
 
 export interface RequestOptions {
   /** JSON-encoded, except a Uint8Array, which is sent as raw bytes with no Content-Type. */

@@ -1,4 +1,4 @@
-import type {App, Dyno} from '../api/types.js'
+import type {App, Dyno} from '../../shared/api-types.js'
 import {formatTime} from '../cli/ago.js'
 import {header, styledObject} from '../cli/styled.js'
 

@@ -1,7 +1,7 @@
 // `tug login` / `tug logout`: check a token against GET /account, then keep it in ~/.netrc
 // (machine = host[:port]) and the URL in tug's config file.
 import type {ApiClient} from '../api/client.js'
-import type {Account} from '../api/types.js'
+import type {Account} from '../../shared/api-types.js'
 import {UsageError} from '../errors.js'
 import {removeNetrcEntry, writeNetrcEntry} from '../cli/netrc.js'
 import {homeDir, machineFor, netrcPath, normalizeUrl, readConfig, removeConfig, writeConfig} from '../cli/target.js'

@@ -14,7 +14,7 @@ import {join, resolve} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
 import {describeNetworkError} from '../api/request.js'
-import {API_ACCEPT} from '../api/types.js'
+import {API_ACCEPT} from '../../shared/api-types.js'
 import {RuntimeError, UsageError} from '../errors.js'
 import {tugHome} from './target.js'
 

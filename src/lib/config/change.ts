@@ -2,7 +2,7 @@
 // pending until the phase ends, and the change is in effect only once it is current, so the
 // command follows the phase as `tug deploy` does (src/lib/releases/follow.ts).
 import type {ApiClient} from '../api/client.js'
-import type {ConfigVars, ConfigVarsUpdate, Release} from '../api/types.js'
+import type {ConfigVars, ConfigVarsUpdate, Release} from '../../shared/api-types.js'
 import {awaitRelease, type FollowSteps, type ReleaseChange} from '../releases/follow.js'
 
 export interface ConfigChangeResult {

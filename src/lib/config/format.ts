@@ -1,5 +1,5 @@
 // Config var layouts: Heroku's aligned `KEY: value` block, and `KEY=value` for a shell.
-import type {ConfigVars, ConfigVarsUpdate} from '../api/types.js'
+import type {ConfigVars, ConfigVarsUpdate} from '../../shared/api-types.js'
 import {UsageError} from '../errors.js'
 import {styledObject} from '../cli/styled.js'
 

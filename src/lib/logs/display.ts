@@ -2,7 +2,7 @@
 // (`tug logs | head`): a closed pipe is a normal way for a log reader to end.
 import {readLogStream, type StreamLine} from '../api/stream.js'
 import type {OutStream} from '../cli/io.js'
-import {colorizeLogLine, parseLogLine} from '../log-line.js'
+import {colorizeLogLine, parseLogLine} from '../../shared/log-line.js'
 
 export interface DisplayOptions {
   url: string

@@ -1,7 +1,7 @@
 // Opening a log session: the one call behind `tug logs`, and the fresh session a tail that
 // cannot resume starts again with.
 import type {ApiClient} from '../api/client.js'
-import type {LogSession, LogSessionCreateBody} from '../api/types.js'
+import type {LogSession, LogSessionCreateBody} from '../../shared/api-types.js'
 import {ApiError} from '../errors.js'
 
 /**

@@ -2,7 +2,7 @@
 // for a dyno or type the app never had, so the CLI says why nothing came (on stderr, exit 0: a
 // finished one-off leaves the list but may still have had lines).
 import type {ApiClient} from '../api/client.js'
-import {processTypeSuggestion} from '../cli/suggest.js'
+import {processTypeSuggestion} from '../../shared/suggest.js'
 import {isOneOff} from './format.js'
 import {typesNamedBy} from './process-types.js'
 

@@ -1,5 +1,5 @@
 // `tug ps` output: one-off dynos first, then the formation's dynos grouped by process type.
-import type {Dyno, Formation} from '../api/types.js'
+import type {Dyno, Formation} from '../../shared/api-types.js'
 import {timeAgo} from '../cli/ago.js'
 import {paint} from '../cli/color.js'
 

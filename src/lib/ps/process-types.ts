@@ -2,7 +2,7 @@
 // 404 with no hint of what exists, so the CLI fetches the formation and names the nearest type
 // and the whole list. Done on the client so that it also helps against Heroku's API.
 import type {ApiClient} from '../api/client.js'
-import {processTypeSuggestion} from '../cli/suggest.js'
+import {processTypeSuggestion} from '../../shared/suggest.js'
 import {ApiError, RuntimeError} from '../errors.js'
 import {isOneOff} from './format.js'
 

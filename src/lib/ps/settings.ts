@@ -1,5 +1,5 @@
 // `tug ps:settings`: the app's dyno manager settings (runtime settings, not config vars).
-import type {RuntimeSettings, RuntimeSettingsUpdateBody} from '../api/types.js'
+import type {RuntimeSettings, RuntimeSettingsUpdateBody} from '../../shared/api-types.js'
 import {header, styledObject} from '../cli/styled.js'
 import {UsageError} from '../errors.js'
 

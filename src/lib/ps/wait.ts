@@ -1,10 +1,10 @@
 // `tug ps:wait`: poll until every dyno (of a type) runs the latest release and is up.
 import type {ApiClient} from '../api/client.js'
 import {readLogStream} from '../api/stream.js'
-import type {Dyno} from '../api/types.js'
+import type {Dyno} from '../../shared/api-types.js'
 import {RuntimeError} from '../errors.js'
 import {failedReleaseHint} from '../releases/follow.js'
-import {parseLogLine} from '../log-line.js'
+import {parseLogLine} from '../../shared/log-line.js'
 import {isOneOff} from './format.js'
 
 export interface WaitOptions {

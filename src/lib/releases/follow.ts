@@ -4,10 +4,10 @@
 // runs, then `done` only once the release is current, or an error naming where its output is.
 import type {ApiClient} from '../api/client.js'
 import {readLogStream, type ReadLogStreamOptions, type StreamLine} from '../api/stream.js'
-import type {Release} from '../api/types.js'
+import type {Release} from '../../shared/api-types.js'
 import {whileOnServer} from '../cli/interrupt.js'
 import {RuntimeError} from '../errors.js'
-import {parseLogLine, PLATFORM_SOURCES} from '../log-line.js'
+import {parseLogLine, PLATFORM_SOURCES} from '../../shared/log-line.js'
 
 export interface FollowSteps {
   sleep(ms: number): Promise<void>

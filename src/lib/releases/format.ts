@@ -1,6 +1,6 @@
 // `tug releases` and `releases:info` layouts.
 import type {ApiClient} from '../api/client.js'
-import type {ConfigVars, Release} from '../api/types.js'
+import type {ConfigVars, Release} from '../../shared/api-types.js'
 import {RuntimeError, UsageError} from '../errors.js'
 import {timeAgo} from '../cli/ago.js'
 import {header, columns, styledObject} from '../cli/styled.js'

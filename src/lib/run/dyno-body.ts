@@ -1,5 +1,5 @@
 // The body of `POST /apps/{app}/dynos` for `tug run` and `run:detached`.
-import type {DynoCreateBody} from '../api/types.js'
+import type {DynoCreateBody} from '../../shared/api-types.js'
 import {parseEnvFlag} from '../env-args.js'
 import {UsageError} from '../errors.js'
 import type {OutStream} from '../cli/io.js'

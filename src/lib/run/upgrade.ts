@@ -10,7 +10,7 @@ import type {Duplex} from 'node:stream'
 
 import {NetworkError, RuntimeError} from '../errors.js'
 import {trustedCas, type AttachIo} from './attach.js'
-import {encodeFrame, FrameDecoder, FrameType, resizePayload} from './frames.js'
+import {encodeFrame, FrameDecoder, FrameType, resizePayload} from '../../shared/attach-frames.js'
 import {connectTunnel, proxyFor} from './proxy.js'
 import {enterRawMode, flushed, InterruptTracker, terminalSize} from './terminal.js'
 

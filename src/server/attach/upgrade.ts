@@ -15,7 +15,7 @@ import type {Duplex} from 'node:stream'
 import type {Store} from '../store/index.js'
 import {authenticate} from '../http/auth.js'
 import {pumpSession, type AttachHub} from './hub.js'
-import {encodeFrame, FrameDecoder, FrameType, parseResize} from '../../lib/run/frames.js'
+import {encodeFrame, FrameDecoder, FrameType, parseResize} from '../../shared/attach-frames.js'
 
 export const ATTACH_PROTOCOL = 'tug-attach/1'
 const PATH = /^\/apps\/([^/]+)\/dynos\/([^/]+)\/attach\/?$/

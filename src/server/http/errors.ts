@@ -1,8 +1,8 @@
 // The one error helper of the API: every non-2xx body is `{id, message, url?, resource?, ...}`
 // (platform-api.md 1.9), built here and nowhere else.
 import type {FastifyError, FastifyInstance} from 'fastify'
-import type {ErrorBody} from '../../lib/api/types.js'
-import {processTypeSuggestion} from '../../lib/cli/suggest.js'
+import type {ErrorBody} from '../../shared/api-types.js'
+import {processTypeSuggestion} from '../../shared/suggest.js'
 
 export class HttpError extends Error {
   constructor(

@@ -66,7 +66,7 @@ export function safeDyno(name: string): string {
   return name.replace(/[^A-Za-z0-9_.-]/g, '_')
 }
 
-/** The same for a source, where parseLogLine (src/lib/log-line.ts) allows no dot either. */
+/** The same for a source, where parseLogLine (src/shared/log-line.ts) allows no dot either. */
 export function safeSource(name: string): string {
   if (SAFE_SOURCE.test(name)) return name
   if (name === '') return '-'

@@ -1,8 +1,8 @@
 // The log router: one ordered, numbered stream per app, gathered from dyno output and platform
 // events, kept in a bounded history and fanned out to subscribers that each read at their pace.
 import {compileFilter, type LogFilter} from './filter.js'
-import {formatLogLine} from '../../lib/log-line.js'
-import {LOG_HISTORY_LINES} from '../../lib/logs/history.js'
+import {formatLogLine} from '../../shared/log-line.js'
+import {LOG_HISTORY_LINES} from '../../shared/log-history.js'
 
 import {MAX_LINE_BYTES, MAX_MICROS, formatMicros, isSimpleLine, parseMicros, safeDyno, safeSource, splitLines, splitLong, systemMicros, TIMESTAMP_LENGTH} from './format.js'
 import {LineSplitter} from './line-splitter.js'

@@ -6,7 +6,7 @@
 // their lines, and one `Error L10 (output buffer overflow)` line says how many, as a slow log
 // reader is told. Once the output has ended, what is queued goes to the log at once. stdout and
 // stderr share the one queue, so that the log has their lines in the order the pipes gave them.
-import {formatTimestamp} from '../../lib/log-line.js'
+import {formatTimestamp} from '../../shared/log-line.js'
 
 /** Bytes in, lines out (local-backend's LineSplitter): `end()` emits a last line without a newline. */
 export interface Splitter {

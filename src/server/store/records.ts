@@ -1,6 +1,6 @@
 // What the repositories hand out: plain rows with snake_case fields, as the columns name them,
 // booleans and JSON columns decoded. Wire shapes are built from these in src/server/http/wire.ts.
-import type {DynoState} from '../../lib/api/types.js'
+import type {DynoState} from '../../shared/api-types.js'
 
 export interface AccountRecord {
   id: string

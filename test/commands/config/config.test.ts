@@ -5,7 +5,7 @@ import Config from '../../../src/commands/config/index.js'
 import ConfigGet from '../../../src/commands/config/get.js'
 import ConfigSet from '../../../src/commands/config/set.js'
 import ConfigUnset from '../../../src/commands/config/unset.js'
-import type {Release} from '../../../src/lib/api/types.js'
+import type {Release} from '../../../src/shared/api-types.js'
 import {API, runCommand, useNock} from '../../helpers/capture.js'
 import {dyno, release} from '../../helpers/fixtures.js'
 

@@ -7,7 +7,7 @@ import {gunzipSync} from 'node:zlib'
 import nock from 'nock'
 
 import Deploy from '../../../src/commands/deploy.js'
-import type {Build} from '../../../src/lib/api/types.js'
+import type {Build} from '../../../src/shared/api-types.js'
 import {API, runCommand, useNock} from '../../helpers/capture.js'
 import {dyno, release} from '../../helpers/fixtures.js'
 

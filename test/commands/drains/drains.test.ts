@@ -4,7 +4,7 @@ import nock from 'nock'
 import Drains from '../../../src/commands/drains/index.js'
 import DrainsAdd from '../../../src/commands/drains/add.js'
 import DrainsRemove from '../../../src/commands/drains/remove.js'
-import type {LogDrain} from '../../../src/lib/api/types.js'
+import type {LogDrain} from '../../../src/shared/api-types.js'
 import {API, runCommand, useNock} from '../../helpers/capture.js'
 
 const drain = (url: string, n = 1): LogDrain => ({

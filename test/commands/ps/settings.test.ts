@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import nock from 'nock'
 
 import PsSettings from '../../../src/commands/ps/settings.js'
-import type {RuntimeSettings} from '../../../src/lib/api/types.js'
+import type {RuntimeSettings} from '../../../src/shared/api-types.js'
 import {API, runCommand, useNock} from '../../helpers/capture.js'
 
 const settings = (overrides: Partial<RuntimeSettings> = {}): RuntimeSettings => ({stop_grace_seconds: null, rolling_restart: true, ...overrides})

@@ -4,7 +4,7 @@ import nock from 'nock'
 import Schedules from '../../../src/commands/schedules/index.js'
 import SchedulesAdd from '../../../src/commands/schedules/add.js'
 import SchedulesRemove from '../../../src/commands/schedules/remove.js'
-import type {Schedule} from '../../../src/lib/api/types.js'
+import type {Schedule} from '../../../src/shared/api-types.js'
 import {API, runCommand, useNock} from '../../helpers/capture.js'
 
 const ID = '00000000-0000-0000-0000-000000000001'

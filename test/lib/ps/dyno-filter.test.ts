@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 
-import type {Dyno, Formation} from '../../../src/lib/api/types.js'
+import type {Dyno, Formation} from '../../../src/shared/api-types.js'
 import {unknownDynoNotice} from '../../../src/lib/ps/dyno-filter.js'
 import {dyno, formation} from '../../helpers/fixtures.js'
 

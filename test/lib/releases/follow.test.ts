@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 
-import type {Release} from '../../../src/lib/api/types.js'
+import type {Release} from '../../../src/shared/api-types.js'
 import {interruptedLine} from '../../../src/lib/cli/interrupt.js'
 import {awaitRelease, failedReleaseHint, type FollowSteps} from '../../../src/lib/releases/follow.js'
 import {release} from '../../helpers/fixtures.js'

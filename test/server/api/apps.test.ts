@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import {after, before, describe, it} from 'mocha'
-import type {Account, App} from '../../../src/lib/api/types.js'
+import type {Account, App} from '../../../src/shared/api-types.js'
 import {APP_NAME_MESSAGE} from '../../../src/server/http/errors.js'
 import {startApiServer, type TestApiServer} from '../../helpers/api-server.js'
 import {assertSchema, assertSchemaList} from '../../helpers/schema.js'

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict'
 import {after, before, beforeEach, describe, it} from 'mocha'
 
-import type {Dyno} from '../../../src/lib/api/types.js'
+import type {Dyno} from '../../../src/shared/api-types.js'
 import {StoreOnlyRuntime, type RestartTarget} from '../../../src/server/runtime/index.js'
 import {startApiServer, type TestApiServer} from '../../helpers/api-server.js'
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import {join} from 'node:path'
 import {after, before, describe, it} from 'mocha'
-import type {Dyno} from '../../../src/lib/api/types.js'
+import type {Dyno} from '../../../src/shared/api-types.js'
 import {Store} from '../../../src/server/store/index.js'
 import {startApiServer, type TestApiServer} from '../../helpers/api-server.js'
 import {assertSchema, assertSchemaList} from '../../helpers/schema.js'

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import {after, before, beforeEach, describe, it} from 'mocha'
-import type {Dyno, Formation} from '../../../src/lib/api/types.js'
+import type {Dyno, Formation} from '../../../src/shared/api-types.js'
 import {startApiServer, type TestApiServer} from '../../helpers/api-server.js'
 import {assertSchema, assertSchemaList} from '../../helpers/schema.js'
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import {after, before, describe, it} from 'mocha'
 import {join} from 'node:path'
-import type {LogSession} from '../../../src/lib/api/types.js'
+import type {LogSession} from '../../../src/shared/api-types.js'
 import {Store} from '../../../src/server/store/index.js'
 import {startApiServer, type TestApiServer} from '../../helpers/api-server.js'
 import {assertSchema} from '../../helpers/schema.js'

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import {after, afterEach, before, describe, it} from 'mocha'
-import {parseLogLine} from '../../../src/lib/log-line.js'
+import {parseLogLine} from '../../../src/shared/log-line.js'
 import {openStream, startLogServer, type LogServer, type OpenStream} from '../../helpers/log-server.js'
 import {waitFor} from '../logs/helpers.js'
 

@@ -1,7 +1,7 @@
 // Range pagination over several pages, in every form of platform-api.md 1.7.
 import assert from 'node:assert/strict'
 import {after, before, describe, it} from 'mocha'
-import type {App, Release} from '../../../src/lib/api/types.js'
+import type {App, Release} from '../../../src/shared/api-types.js'
 import {startApiServer, type TestApiServer} from '../../helpers/api-server.js'
 import {assertSchemaList} from '../../helpers/schema.js'
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import {after, before, describe, it} from 'mocha'
-import type {Formation, Release} from '../../../src/lib/api/types.js'
+import type {Formation, Release} from '../../../src/shared/api-types.js'
 import {startApiServer, type TestApiServer} from '../../helpers/api-server.js'
 import {assertSchema, assertSchemaList} from '../../helpers/schema.js'
 

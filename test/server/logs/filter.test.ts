@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 
-import type {LogSessionCreateBody} from '../../../src/lib/api/types.js'
+import type {LogSessionCreateBody} from '../../../src/shared/api-types.js'
 import type {LogSessionRecord} from '../../../src/server/store/records.js'
 import {compileFilter, dynoMatches, filterFromSession, processType} from '../../../src/server/logs/filter.js'
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 
-import {formatTimestamp, parseLogLine} from '../../../src/lib/log-line.js'
+import {formatTimestamp, parseLogLine} from '../../../src/shared/log-line.js'
 import {
   CONTINUATION_MARKER,
   formatMicros,
@@ -27,7 +27,7 @@ describe('logs/format', () => {
       assert.equal(formatMicros(T0 + 0.25), '2026-11-27T11:15:41.123456+00:00')
     })
 
-    it('agrees with formatTimestamp from src/lib/log-line across second boundaries', () => {
+    it('agrees with formatTimestamp from src/shared/log-line across second boundaries', () => {
       for (const micros of [T0, T0 + 876_543, T0 + 876_544, T0 + 999_999_999, 0, 1, 999_999, 1_000_000]) {
         const ms = Math.floor(micros / 1000)
         assert.equal(formatMicros(micros), formatTimestamp(new Date(ms), micros - ms * 1000), `at ${micros}`)

@@ -1,5 +1,5 @@
 import type {ApiClient} from '../client.js'
-import type {Account} from '../types.js'
+import type {Account} from '../../../shared/api-types.js'
 
 export interface AccountResource {
   get(): Promise<Account>

@@ -1,5 +1,5 @@
 import type {ApiClient} from '../client.js'
-import type {App, AppCreateBody, AppUpdateBody} from '../types.js'
+import type {App, AppCreateBody, AppUpdateBody} from '../../../shared/api-types.js'
 import {pathOf} from './path.js'
 
 export interface AppsResource {

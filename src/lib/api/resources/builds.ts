@@ -1,5 +1,5 @@
 import type {ApiClient} from '../client.js'
-import type {Build, BuildCreateBody} from '../types.js'
+import type {Build, BuildCreateBody} from '../../../shared/api-types.js'
 import {pathOf} from './path.js'
 
 export interface BuildsResource {

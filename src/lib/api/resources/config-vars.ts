@@ -1,5 +1,5 @@
 import type {ApiClient} from '../client.js'
-import type {ConfigVars, ConfigVarsUpdate} from '../types.js'
+import type {ConfigVars, ConfigVarsUpdate} from '../../../shared/api-types.js'
 import {pathOf} from './path.js'
 
 export interface ConfigVarsResource {

@@ -1,5 +1,5 @@
 import type {ApiClient} from '../client.js'
-import type {DynoSize} from '../types.js'
+import type {DynoSize} from '../../../shared/api-types.js'
 
 export interface DynoSizesResource {
   list(): Promise<DynoSize[]>

@@ -1,5 +1,5 @@
 import type {ApiClient} from '../client.js'
-import type {Dyno, DynoCreateBody} from '../types.js'
+import type {Dyno, DynoCreateBody} from '../../../shared/api-types.js'
 import {pathOf} from './path.js'
 
 export interface DynosResource {

@@ -1,5 +1,5 @@
 import type {ApiClient} from '../client.js'
-import type {Formation, FormationBatchUpdateBody, FormationUpdate} from '../types.js'
+import type {Formation, FormationBatchUpdateBody, FormationUpdate} from '../../../shared/api-types.js'
 import {pathOf} from './path.js'
 
 export interface FormationResource {

@@ -1,5 +1,5 @@
 import type {ApiClient} from '../client.js'
-import type {LogDrain} from '../types.js'
+import type {LogDrain} from '../../../shared/api-types.js'
 import {pathOf} from './path.js'
 
 export interface LogDrainsResource {

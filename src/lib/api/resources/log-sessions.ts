@@ -1,5 +1,5 @@
 import type {ApiClient} from '../client.js'
-import type {LogSession, LogSessionCreateBody} from '../types.js'
+import type {LogSession, LogSessionCreateBody} from '../../../shared/api-types.js'
 import {pathOf} from './path.js'
 
 export interface LogSessionsResource {

@@ -1,5 +1,5 @@
 import type {ApiClient} from '../client.js'
-import type {Release, ReleaseCreateBody} from '../types.js'
+import type {Release, ReleaseCreateBody} from '../../../shared/api-types.js'
 import {pathOf} from './path.js'
 
 export interface ReleaseListOptions {

@@ -1,5 +1,5 @@
 import type {ApiClient} from '../client.js'
-import type {RuntimeSettings, RuntimeSettingsUpdateBody} from '../types.js'
+import type {RuntimeSettings, RuntimeSettingsUpdateBody} from '../../../shared/api-types.js'
 import {pathOf} from './path.js'
 
 export interface RuntimeSettingsResource {

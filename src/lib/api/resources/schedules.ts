@@ -1,5 +1,5 @@
 import type {ApiClient} from '../client.js'
-import type {Schedule, ScheduleCreateBody} from '../types.js'
+import type {Schedule, ScheduleCreateBody} from '../../../shared/api-types.js'
 import {pathOf} from './path.js'
 
 /** tug's scheduled runs (an extension of the Platform API; see src/server/http/routes/schedules.ts). */

@@ -1,4 +1,4 @@
-import type {RateLimit} from '../../../lib/api/types.js'
+import type {RateLimit} from '../../../shared/api-types.js'
 import {requireAccount} from '../auth.js'
 import {objectBody} from '../body.js'
 import {params} from '../context.js'

@@ -1,4 +1,4 @@
-import type {ConfigVars} from '../../../lib/api/types.js'
+import type {ConfigVars} from '../../../shared/api-types.js'
 import {planConfigChange} from '../../config-change.js'
 import {announceRelease} from '../../logs/platform-events.js'
 import {createRelease} from '../../releases.js'

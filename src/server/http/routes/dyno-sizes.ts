@@ -1,4 +1,4 @@
-import type {DynoSize} from '../../../lib/api/types.js'
+import type {DynoSize} from '../../../shared/api-types.js'
 import {DYNO_SIZES, findDynoSize} from '../../catalog.js'
 import {loadApp, params} from '../context.js'
 import type {RouteModule} from '../deps.js'

@@ -1,5 +1,5 @@
 // Log drains (platform-api.md 2.9): where an app's lines are also sent, by syslog or HTTPS.
-import type {LogDrain} from '../../../lib/api/types.js'
+import type {LogDrain} from '../../../shared/api-types.js'
 import {drainManagerFor} from '../../logs/drains/index.js'
 import type {AppRecord, LogDrainRecord} from '../../store/index.js'
 import {objectBody} from '../body.js'

@@ -1,6 +1,6 @@
 import {randomBytes} from 'node:crypto'
 import type {FastifyInstance} from 'fastify'
-import {LOG_HISTORY_LINES} from '../../../lib/logs/history.js'
+import {LOG_HISTORY_LINES} from '../../../shared/log-history.js'
 import {chooseFormat, filterFromSession, parseLastEventId, SSE_HEADERS, StreamSession, TEXT_HEADERS} from '../../logs/index.js'
 import {objectBody} from '../body.js'
 import {loadApp, params} from '../context.js'

@@ -4,11 +4,11 @@
 //   POST   /apps/{app}/schedules        201 Schedule   body {schedule, command, timezone?, size?}
 //   DELETE /apps/{app}/schedules/{id}   200 Schedule   (the one removed)
 //
-// Schedule (src/lib/api/types.ts): {app: {id, name}, id, schedule: "*/10 * * * *",
+// Schedule (src/shared/api-types.ts): {app: {id, name}, id, schedule: "*/10 * * * *",
 // timezone: "Europe/Berlin", command, size, next_run_at, last_run_at, created_at, updated_at}.
 // `schedule` is a five-field cron expression or a macro (@hourly, @daily...); `timezone` an IANA
 // zone, default UTC; `size` a dyno size, default Standard-1X. Each run is a one-off `scheduler.N`.
-import type {Schedule} from '../../../lib/api/types.js'
+import type {Schedule} from '../../../shared/api-types.js'
 import {AVAILABLE_SIZES_TEXT, DEFAULT_DYNO_SIZE, findDynoSize} from '../../catalog.js'
 import {CronError, isValidTimeZone, parseCron} from '../../scheduler/cron.js'
 import {nextRunOf, scheduleTimestamp} from '../../scheduler/scheduler.js'

@@ -3,7 +3,7 @@
 // (PRI = local7.info; HOSTNAME = the drain token; APP-NAME = the source, `app` or `tug`;
 // PROCID = the dyno; no MSGID, no structured data), framed by octet counting (RFC 6587 3.4.1):
 // `<byte length> <message>`. An HTTPS drain gets the same frames, several per POST body.
-import {parseLogLine} from '../../../lib/log-line.js'
+import {parseLogLine} from '../../../shared/log-line.js'
 
 /** local7 (23) * 8 + informational (6), as Logplex uses. */
 export const SYSLOG_PRI = 190

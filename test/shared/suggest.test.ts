@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 
-import {commandNotFoundMessage, editDistance, processTypeSuggestion, suggestCommands} from '../../../src/lib/cli/suggest.js'
+import {commandNotFoundMessage, editDistance, processTypeSuggestion, suggestCommands} from '../../src/shared/suggest.js'
 
 const KNOWN = ['apps', 'apps:create', 'config', 'config:set', 'logs', 'ps', 'ps:restart', 'ps:scale', 'ps:stop', 'ps:wait', 'run', 'run:detached']
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 
-import {parseProcfile, ProcfileError} from '../../src/lib/procfile.js'
+import {parseProcfile, ProcfileError} from '../../src/shared/procfile.js'
 
 function rejection(text: string): {line: number; message: string} {
   try {

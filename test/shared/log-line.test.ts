@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 
-import {colorizeLogLine, dynoColor, formatLogLine, formatTimestamp, type LogLine, parseLogLine} from '../../src/lib/log-line.js'
+import {colorizeLogLine, dynoColor, formatLogLine, formatTimestamp, type LogLine, parseLogLine} from '../../src/shared/log-line.js'
 
 const ESC = '\u001B['
 const RESET = `${ESC}0m`

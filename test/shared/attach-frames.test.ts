@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 
-import {encodeFrame, FrameDecoder, FrameType, MAX_FRAME, parseResize, resizePayload} from '../../../src/lib/run/frames.js'
+import {encodeFrame, FrameDecoder, FrameType, MAX_FRAME, parseResize, resizePayload} from '../../src/shared/attach-frames.js'
 
 describe('run: tug-attach/1 frames', () => {
   it('encodes type, big-endian length and payload', () => {
