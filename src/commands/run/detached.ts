@@ -39,8 +39,10 @@ Its output goes to the app's logs; --tail follows them.`
     const dyno = await this.action(`Running ${command} on ${app}`, () => api.dynos.create(app, body), (d) => `done, ${d.name}`)
     if (flags.tail) {
       const session = await api.logSessions.create(app, {dyno: dyno.name, tail: true, lines: 100})
+      // A server that cannot resume a stream (Heroku's logplex) gets a new session without history.
+      const renew = async (): Promise<string> => (await api.logSessions.create(app, {dyno: dyno.name, tail: true, lines: 0})).logplex_url
       const goesOn = `${dyno.name} goes on on the server; follow it with \`tug logs -a ${app} -d ${dyno.name} --tail\` or stop it with \`tug ps:stop ${dyno.name} -a ${app}\``
-      await whileOnServer(goesOn, () => displayLogs({url: session.logplex_url, tail: true, stdout, color: this.colorOn(), json: this.jsonEnabled(), sleep: (ms) => this.io.sleep(ms)}))
+      await whileOnServer(goesOn, () => displayLogs({url: session.logplex_url, tail: true, renew, stdout, stderr: this.io.stderr, color: this.colorOn(), json: this.jsonEnabled(), sleep: (ms) => this.io.sleep(ms)}))
     } else {
       this.info(`Run \`tug logs -a ${app} -d ${dyno.name}\` to view the output.`)
     }

@@ -128,7 +128,10 @@ export async function followReleasePhase(
   // created_at is to the second and never later than the release phase's start.
   const since = Date.parse(release.created_at)
   const last = `Release v${release.version} `
-  for await (const {line} of read(session.logplex_url, {tail: true, signal})) {
+  // A server that cannot resume a stream (Heroku's logplex) gets a new session without history,
+  // so that no line of the phase is printed twice.
+  const renew = async (): Promise<string> => (await api.logSessions.create(app, {dyno: dyno ?? 'release', lines: 0, tail: true})).logplex_url
+  for await (const {line} of read(session.logplex_url, {tail: true, signal, renew})) {
     const parsed = parseLogLine(line)
     if (!parsed) continue
     const platform = PLATFORM_SOURCES.has(parsed.source)

@@ -7,6 +7,7 @@ import Run from '../../../src/commands/run/index.js'
 import RunDetached from '../../../src/commands/run/detached.js'
 import {API, runCommand, useNock} from '../../helpers/capture.js'
 import {dyno} from '../../helpers/fixtures.js'
+import {GAP_NOTICE} from '../../../src/lib/logs/display.js'
 import {hasOpenssl, makeTestCert, type TestCert} from '../../helpers/tls.js'
 
 const MARK = '\uFFFF heroku-command-exit-status: '
@@ -148,6 +149,24 @@ describe('run commands', () => {
       const result = await runCommand(RunDetached, ['-a', 'shop', '--tail', 'bin/backfill'])
       assert.equal(result.stdout, `${line}\n`)
       assert.equal(result.stderr, 'Running bin/backfill on shop... done, run.1234\nError: Log stream timed out. Please try again.\n')
+    })
+
+    it('--tail against a Heroku-like plain-text logplex that closes the stream: a new session without history, no line twice', async () => {
+      const text = {'Content-Type': 'text/plain; charset=utf-8'}
+      const first = '2026-11-27T11:15:41.123456+00:00 app[run.1234]: migrating'
+      const second = '2026-11-27T11:15:42.123456+00:00 app[run.1234]: migrated'
+      const logSession = (url: string) => ({created_at: '2026-11-27T11:15:29Z', id: 'x', logplex_url: url, updated_at: '2026-11-27T11:15:29Z'})
+      nock(API).post('/apps/shop/dynos').reply(201, dyno('run.1234'))
+      nock(API).post('/apps/shop/log-sessions', {dyno: 'run.1234', tail: true, lines: 100}).reply(201, logSession('http://logs.test/s/1'))
+      // Reconnecting to /s/1 would replay its history, as logplex does.
+      nock('http://logs.test').get('/s/1').reply(200, `${first}\n`, text)
+      nock(API).post('/apps/shop/log-sessions', {dyno: 'run.1234', tail: true, lines: 0}).reply(201, logSession('http://logs.test/s/2'))
+      nock('http://logs.test').get('/s/2').reply(200, `${second}\n`, text)
+      nock(API).post('/apps/shop/log-sessions', {dyno: 'run.1234', tail: true, lines: 0}).reply(201, logSession('http://logs.test/s/3'))
+      nock('http://logs.test').get('/s/3').reply(404, '')
+      const result = await runCommand(RunDetached, ['-a', 'shop', '--tail', 'bin/backfill'])
+      assert.equal(result.stdout, `${first}\n${second}\n`)
+      assert.equal(result.stderr, `Running bin/backfill on shop... done, run.1234\n${GAP_NOTICE}\nError: Log stream timed out. Please try again.\n`)
     })
   })
 })

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict'
 
 import type {Release} from '../../../src/shared/api-types.js'
 import {interruptedLine} from '../../../src/lib/cli/interrupt.js'
-import {awaitRelease, failedReleaseHint, type FollowSteps} from '../../../src/lib/releases/follow.js'
+import {awaitRelease, failedReleaseHint, followReleasePhase, type FollowSteps} from '../../../src/lib/releases/follow.js'
+import type {ReadLogStreamOptions, StreamLine} from '../../../src/lib/api/stream.js'
 import {release} from '../../helpers/fixtures.js'
 
 /** Steps that record progress, and a releases API that answers from a script. */
@@ -62,6 +63,25 @@ describe('lib/releases/follow', () => {
       assert.match(failedReleaseHint('shop', {description: 'Remove FOO config vars'}), /The config change did not take effect/)
       assert.match(failedReleaseHint('shop', {description: 'Set A config vars and remove B config vars'}), /The config change did not take effect/)
       assert.equal(failedReleaseHint('shop', {description: 'Rollback to v5'}), `${output} Fix the release command, then roll back again.`)
+    })
+  })
+
+  describe('followReleasePhase', () => {
+    it("renews a stream the server cannot resume with a session of the phase's dyno without history", async () => {
+      const created: unknown[] = []
+      const api = {
+        dynos: {list: async () => [{type: 'release', name: 'release.3', release: {id: 'r9'}}]},
+        logSessions: {create: async (_app: string, body: unknown) => (created.push(body), {logplex_url: `http://logs.test/${created.length}`})},
+      }
+      const urls: string[] = []
+      async function* read(url: string, options: ReadLogStreamOptions): AsyncGenerator<StreamLine> {
+        urls.push(url, await (options.renew as () => Promise<string>)())
+        yield {line: '2026-11-27T11:15:41.000001+00:00 tug[release.3]: Release v9 succeeded'}
+      }
+      const release = {id: 'r9', version: 9, created_at: '2026-11-27T11:15:40Z'}
+      await followReleasePhase(api as never, 'shop', release, () => undefined, new AbortController().signal, read)
+      assert.deepEqual(created, [{dyno: 'release.3', lines: 1500, tail: true}, {dyno: 'release.3', lines: 0, tail: true}])
+      assert.deepEqual(urls, ['http://logs.test/1', 'http://logs.test/2'])
     })
   })
 })
