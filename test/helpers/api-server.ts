@@ -7,7 +7,7 @@ import {join} from 'node:path'
 import {randomUUID} from 'node:crypto'
 import {startServer, type ServerOptions} from '../../src/server/index.js'
 import {StoreOnlyRuntime} from '../../src/server/runtime/index.js'
-import {createRelease} from '../../src/server/releases.js'
+import {createRelease} from '../../src/server/domain/releases.js'
 import {Store} from '../../src/server/store/index.js'
 import {assertErrorBody, assertResponseSchema} from './schema.js'
 

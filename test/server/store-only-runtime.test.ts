@@ -1,7 +1,7 @@
 // Until the dyno-manager issue, the runtime keeps dyno records in the store only: nothing runs.
 import assert from 'node:assert/strict'
 import {afterEach, beforeEach, describe, it} from 'mocha'
-import {createRelease} from '../../src/server/releases.js'
+import {createRelease} from '../../src/server/domain/releases.js'
 import {StoreOnlyRuntime} from '../../src/server/runtime/index.js'
 import {Store, type AccountRecord, type AppRecord} from '../../src/server/store/index.js'
 

@@ -12,10 +12,10 @@ import {pipeline} from 'node:stream/promises'
 import type {Build, BuildCreateBody, Source} from '../../shared/api-types.js'
 import {parseProcfile, ProcfileError} from '../../shared/procfile.js'
 import {deployDescription} from '../../shared/source-version.js'
-import {HttpError, invalidParams} from '../http/errors.js'
+import {DomainError, invalidParams, notFound} from '../domain/errors.js'
 import type {LogRouter} from '../logs/index.js'
 import {announceRelease} from '../logs/platform-events.js'
-import {createRelease} from '../releases.js'
+import {createRelease} from '../domain/releases.js'
 import type {Runtime} from '../runtime/index.js'
 import {newId, type AccountRecord, type AppRecord, type Store} from '../store/index.js'
 import {BuildOutput, readOutputLines} from './output.js'
@@ -178,7 +178,7 @@ export class BuildService {
   // ---- builds --------------------------------------------------------------------------------
 
   createBuild(app: AppRecord, account: AccountRecord, rawBody: unknown): BuildRecord {
-    if (this.closed) throw new HttpError(503, 'service_unavailable', 'The control plane is shutting down.')
+    if (this.closed) throw new DomainError('unavailable', 'The control plane is shutting down.')
     const body = validateBuildBody(rawBody)
     const source = this.sourceForUrl(body.source_blob.url)
     const outputToken = newToken()
@@ -372,14 +372,14 @@ function validateBuildBody(body: unknown): ValidBuildBody {
   }
 }
 
-function sourceNotFound(): HttpError {
-  return new HttpError(404, 'not_found', "Couldn't find that source.", {resource: 'source'})
+function sourceNotFound(): DomainError {
+  return notFound('source', "Couldn't find that source.")
 }
 
-function blobWritten(): HttpError {
-  return new HttpError(409, 'conflict', 'This source blob has already been uploaded; sources are immutable. Create a new source.')
+function blobWritten(): DomainError {
+  return new DomainError('conflict', 'This source blob has already been uploaded; sources are immutable. Create a new source.')
 }
 
-function tooLarge(limit: number): HttpError {
-  return new HttpError(413, 'payload_too_large', `Source blob is too large: the limit is ${limit} bytes.`)
+function tooLarge(limit: number): DomainError {
+  return new DomainError('too_large', `Source blob is too large: the limit is ${limit} bytes.`)
 }

@@ -2,7 +2,10 @@
 // (platform-api.md 1.9), built here and nowhere else.
 import type {FastifyError, FastifyInstance} from 'fastify'
 import type {ErrorBody} from '../../shared/api-types.js'
-import {processTypeSuggestion} from '../../shared/suggest.js'
+import {DomainError, notFound} from '../domain/errors.js'
+
+// The rules' own errors, which routes throw too: one definition, in the domain.
+export {aboveLimit, invalidParams, notFound, processTypeNotFound} from '../domain/errors.js'
 
 export class HttpError extends Error {
   constructor(
@@ -30,27 +33,12 @@ export const MISSING_VERSION_MESSAGE =
 export const APP_NAME_MESSAGE =
   'Name must start with a letter, end with a letter or digit and can only contain lowercase letters, digits, and dashes.'
 
-export function notFound(resource: string, message: string): HttpError {
-  return new HttpError(404, 'not_found', message, {resource})
-}
-
-export const appNotFound = (): HttpError => notFound('app', "Couldn't find that app.")
-export const dynoNotFound = (): HttpError => notFound('dyno', "Couldn't find that dyno.")
-export const releaseNotFound = (): HttpError => notFound('release', "Couldn't find that release.")
-/** With the app's types when known, so that any client (Heroku's CLI too) shows what exists. */
-export const processTypeNotFound = (type: string, known?: readonly string[]): HttpError =>
-  notFound('formation', `Couldn't find that process type (${type}).${known ? processTypeSuggestion(type, known) : ''}`)
-
-export function invalidParams(message: string, extra: Omit<ErrorBody, 'id' | 'message'> = {}): HttpError {
-  return new HttpError(422, 'invalid_params', message, extra)
-}
+export const appNotFound = (): DomainError => notFound('app', "Couldn't find that app.")
+export const dynoNotFound = (): DomainError => notFound('dyno', "Couldn't find that dyno.")
+export const releaseNotFound = (): DomainError => notFound('release', "Couldn't find that release.")
 
 export function badRequest(message: string): HttpError {
   return new HttpError(400, 'bad_request', message)
-}
-
-export function aboveLimit(message: string, limit: number): HttpError {
-  return new HttpError(422, 'cannot_run_above_limit', message, {limit})
 }
 
 export function unauthorized(): HttpError {
@@ -78,9 +66,14 @@ export function installErrorHandlers(app: FastifyInstance, bodyLimit: number): v
     reply.code(404).send({id: 'not_found', message: ROUTE_NOT_FOUND_MESSAGE})
   })
 
-  app.setErrorHandler((error: FastifyError | HttpError, request, reply) => {
+  app.setErrorHandler((error: FastifyError | HttpError | DomainError, request, reply) => {
     if (error instanceof HttpError) {
       reply.code(error.statusCode).send(error.body())
+      return
+    }
+    // The one place a rule's error becomes an HTTP answer.
+    if (error instanceof DomainError) {
+      reply.code(error.httpStatus).send(error.body())
       return
     }
     switch (error.code) {

@@ -1,7 +1,7 @@
 // Store records -> the wire types of src/shared/api-types.ts. Every property the schema lists is
 // present, null when unset.
 import type {Account, App, Dyno, Formation, LogSession, Release} from '../../shared/api-types.js'
-import {dynoSizeSpec, findRegion, findStack, GENERATION, REGIONS, STACKS} from '../catalog.js'
+import {dynoSizeSpec, findRegion, findStack, GENERATION, REGIONS, STACKS} from '../domain/catalog.js'
 import {DEFAULT_ROUTER_PORT} from '../router/router.js'
 import type {AccountRecord, AppRecord, DynoRecord, FormationRecord, ReleaseRecord, Store} from '../store/index.js'
 

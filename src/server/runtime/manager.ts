@@ -25,9 +25,9 @@
 //   dyno is started afresh: a local process cannot be adopted (its pipes are gone).
 import {constants as osConstants} from 'node:os'
 
-import {DEFAULT_DYNO_SIZE, dynoSizeSpec} from '../catalog.js'
+import {DEFAULT_DYNO_SIZE, dynoSizeSpec} from '../domain/catalog.js'
 import type {WebDyno, WebDynoDirectory as RouterDirectory} from '../router/directory.js'
-import {activateRelease, RELEASE_PHASE_TYPE} from '../releases.js'
+import {activateRelease, RELEASE_PHASE_TYPE} from '../domain/releases.js'
 import {Scheduler, SCHEDULER_TYPE} from '../scheduler/scheduler.js'
 import type {DynoRecord, ReleaseRecord, ScheduleRecord, Store} from '../store/index.js'
 import {oneOffEnded, toTimestamp} from '../store/index.js'

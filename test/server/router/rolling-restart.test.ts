@@ -3,7 +3,7 @@
 // app's rolling_restart runtime setting is off; the drain hook runs before each web stop.
 import assert from 'node:assert/strict'
 
-import {createRelease} from '../../../src/server/releases.js'
+import {createRelease} from '../../../src/server/domain/releases.js'
 import type {AdoptOutcome, Backend, DynoExit, DynoHandle, DynoSpec, StopOptions} from '../../../src/server/runtime/backend.js'
 import {DynoManager} from '../../../src/server/runtime/manager.js'
 import {PortAllocator} from '../../../src/server/runtime/ports.js'

@@ -2,7 +2,7 @@
 // into the log sink as tug[router], and the drain hook the runtime calls before a stop.
 import assert from 'node:assert/strict'
 import type {ServerResponse} from 'node:http'
-import {createRelease} from '../../../src/server/releases.js'
+import {createRelease} from '../../../src/server/domain/releases.js'
 import {directoryFor, startAppRouter, type RunningRouter, type RuntimeWebDirectory, type WebDyno} from '../../../src/server/router/index.js'
 import {StoreOnlyRuntime} from '../../../src/server/runtime/index.js'
 import {Store, type AppRecord} from '../../../src/server/store/index.js'

@@ -2,7 +2,7 @@
 // and what it records and logs. No process runs here; test/e2e/runtime*.test.ts run real ones.
 import assert from 'node:assert/strict'
 
-import {createRelease} from '../../../src/server/releases.js'
+import {createRelease} from '../../../src/server/domain/releases.js'
 import type {AdoptOutcome, Backend, BackendRecord, DynoExit, DynoHandle, DynoSpec, OutputListener, StopOptions} from '../../../src/server/runtime/backend.js'
 import {DynoManager, exitStatus, lowestFreeName, substituteProcessType} from '../../../src/server/runtime/manager.js'
 import {PortAllocator} from '../../../src/server/runtime/ports.js'

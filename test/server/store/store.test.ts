@@ -3,7 +3,7 @@ import {mkdtempSync, readFileSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, afterEach, beforeEach, describe, it} from 'mocha'
-import {createRelease} from '../../../src/server/releases.js'
+import {createRelease} from '../../../src/server/domain/releases.js'
 import {migrate, migrations} from '../../../src/server/store/migrations.js'
 import {Store, type AccountRecord, type AppRecord} from '../../../src/server/store/index.js'
 

@@ -1,5 +1,5 @@
 import type {DynoSize} from '../../../shared/api-types.js'
-import {DYNO_SIZES, findDynoSize} from '../../catalog.js'
+import {DYNO_SIZES, findDynoSize} from '../../domain/catalog.js'
 import {loadApp, params} from '../context.js'
 import type {RouteModule} from '../deps.js'
 import {notFound} from '../errors.js'

@@ -1,5 +1,5 @@
-import {DEFAULT_DYNO_SIZE, dynoSizeSpec, findDynoSize, AVAILABLE_SIZES_TEXT, type DynoTier} from '../../catalog.js'
-import {CONFIG_KEY_PATTERN, PROCESS_TYPE_PATTERN} from '../../names.js'
+import {DEFAULT_DYNO_SIZE, dynoSizeSpec, findDynoSize, AVAILABLE_SIZES_TEXT, type DynoTier} from '../../domain/catalog.js'
+import {CONFIG_KEY_PATTERN, PROCESS_TYPE_PATTERN} from '../../domain/names.js'
 import type {Dyno} from '../../../shared/api-types.js'
 import type {OneOffSpec, RestartTarget} from '../../runtime/index.js'
 import {isUuid, oneOffEnded, type AppRecord, type DynoRecord, type Store} from '../../store/index.js'

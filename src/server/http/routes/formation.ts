@@ -1,5 +1,5 @@
 import type {FastifyRequest} from 'fastify'
-import {planFormationUpdates} from '../../formation-update.js'
+import {planFormationUpdates} from '../../domain/formation-update.js'
 import {announceScale} from '../../logs/platform-events.js'
 import type {AppRecord, FormationRecord} from '../../store/index.js'
 import {objectBody} from '../body.js'

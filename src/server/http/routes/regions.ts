@@ -1,4 +1,4 @@
-import {findRegion, REGIONS} from '../../catalog.js'
+import {findRegion, REGIONS} from '../../domain/catalog.js'
 import {params} from '../context.js'
 import type {RouteModule} from '../deps.js'
 import {notFound} from '../errors.js'

@@ -1,5 +1,5 @@
 import {announceRelease} from '../../logs/platform-events.js'
-import {createRelease} from '../../releases.js'
+import {createRelease} from '../../domain/releases.js'
 import type {ReleaseRecord} from '../../store/index.js'
 import {requireAccount} from '../auth.js'
 import {objectBody} from '../body.js'

@@ -9,7 +9,7 @@
 // `schedule` is a five-field cron expression or a macro (@hourly, @daily...); `timezone` an IANA
 // zone, default UTC; `size` a dyno size, default Standard-1X. Each run is a one-off `scheduler.N`.
 import type {Schedule} from '../../../shared/api-types.js'
-import {AVAILABLE_SIZES_TEXT, DEFAULT_DYNO_SIZE, findDynoSize} from '../../catalog.js'
+import {AVAILABLE_SIZES_TEXT, DEFAULT_DYNO_SIZE, findDynoSize} from '../../domain/catalog.js'
 import {CronError, isValidTimeZone, parseCron} from '../../scheduler/cron.js'
 import {nextRunOf, scheduleTimestamp} from '../../scheduler/scheduler.js'
 import type {AppRecord, ScheduleRecord} from '../../store/index.js'

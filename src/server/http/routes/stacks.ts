@@ -1,4 +1,4 @@
-import {findStack, STACKS} from '../../catalog.js'
+import {findStack, STACKS} from '../../domain/catalog.js'
 import {params} from '../context.js'
 import type {RouteModule} from '../deps.js'
 import {notFound} from '../errors.js'

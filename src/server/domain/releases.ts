@@ -32,7 +32,7 @@
  * `await deps.runtime.releaseChanged(appId)` (which also converges the formation).
  */
 import {DEFAULT_DYNO_SIZE} from './catalog.js'
-import type {ProcessTypeRecord, ReleaseRecord, Store} from './store/index.js'
+import type {ProcessTypeRecord, ReleaseRecord, Store} from '../store/index.js'
 
 export interface CreateReleaseInput {
   appId: string

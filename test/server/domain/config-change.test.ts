@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import {describe, it} from 'mocha'
-import {planConfigChange} from '../../src/server/config-change.js'
-import {HttpError} from '../../src/server/http/errors.js'
+import {planConfigChange} from '../../../src/server/domain/config-change.js'
+import {DomainError} from '../../../src/server/domain/errors.js'
 
 describe('config changes (pure)', () => {
   it('sets, unsets and describes the change as Heroku does', () => {
@@ -16,7 +16,7 @@ describe('config changes (pure)', () => {
 
   it('rejects keys outside ^\\w+$ (so `=` and NUL) and non-string values before changing anything', () => {
     for (const patch of [{'A=B': '1'}, {'A\u0000': '1'}, {'A B': '1'}, {A: 1}, {A: false}, {A: ['x']}, null, [], 'A=1']) {
-      assert.throws(() => planConfigChange({}, patch), (e: unknown) => e instanceof HttpError && e.statusCode === 422 && e.id === 'invalid_params', JSON.stringify(patch))
+      assert.throws(() => planConfigChange({}, patch), (e: unknown) => e instanceof DomainError && e.httpStatus === 422 && e.id === 'invalid_params', JSON.stringify(patch))
     }
   })
 })

@@ -1,6 +1,6 @@
 // The fixed catalogue a local control plane offers: the Common Runtime dyno sizes (platform-api.md
 // 2.4), one region and one stack. Ids are constants so that clients may cache them.
-import type {DynoSize, IdName} from '../shared/api-types.js'
+import type {DynoSize, IdName} from '../../shared/api-types.js'
 
 export type DynoTier = 'eco' | 'basic' | 'production' | 'performance'
 

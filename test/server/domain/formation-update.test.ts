@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict'
 import {describe, it} from 'mocha'
-import {planFormationUpdates, requestedQuantity, requestedSize} from '../../src/server/formation-update.js'
-import {HttpError} from '../../src/server/http/errors.js'
-import type {FormationRecord} from '../../src/server/store/index.js'
+import {planFormationUpdates, requestedQuantity, requestedSize} from '../../../src/server/domain/formation-update.js'
+import {DomainError} from '../../../src/server/domain/errors.js'
+import type {FormationRecord} from '../../../src/server/store/index.js'
 
 const entry = (type: string, quantity: number, size = 'Standard-1X'): FormationRecord => ({
   id: `id-${type}`, app_id: 'app', type, command: `${type}-cmd`, quantity, size, created_at: 't', updated_at: 't',
@@ -10,8 +10,8 @@ const entry = (type: string, quantity: number, size = 'Standard-1X'): FormationR
 
 function fails(fn: () => unknown, status: number, id: string, message: string | RegExp): void {
   assert.throws(fn, (e: unknown) => {
-    assert.ok(e instanceof HttpError)
-    assert.equal(e.statusCode, status)
+    assert.ok(e instanceof DomainError)
+    assert.equal(e.httpStatus, status)
     assert.equal(e.id, id)
     if (typeof message === 'string') assert.equal(e.message, message)
     else assert.match(e.message, message)

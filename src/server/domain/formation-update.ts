@@ -3,9 +3,9 @@
 // Quantities arrive as numbers, numeric strings or relative "+N" / "-N"; sizes as `size` or
 // `dyno_size` ({id} or {name}), names matched case-insensitively.
 import {AVAILABLE_SIZES_TEXT, DYNO_SIZES, findDynoSize, listWords, MAX_DYNOS_PER_APP, type DynoTier} from './catalog.js'
-import {aboveLimit, HttpError, invalidParams, processTypeNotFound} from './http/errors.js'
+import {aboveLimit, DomainError, invalidParams, processTypeNotFound} from './errors.js'
 import {PROCESS_TYPE_PATTERN} from './names.js'
-import type {FormationRecord} from './store/index.js'
+import type {FormationRecord} from '../store/index.js'
 
 export interface PlannedChange {
   entry: FormationRecord
@@ -13,7 +13,7 @@ export interface PlannedChange {
   size: string
 }
 
-function noSuchSize(name: string): HttpError {
+function noSuchSize(name: string): DomainError {
   return invalidParams(`No such size as ${name}. Available dyno sizes are ${AVAILABLE_SIZES_TEXT}.`)
 }
 

@@ -1,6 +1,6 @@
 // A config-vars PATCH as a pure function: the validated changes, the resulting map, and the
 // release description Heroku would write (`Set FOO, BAR config vars`, `Remove FOO config vars`).
-import {invalidParams} from './http/errors.js'
+import {invalidParams} from './errors.js'
 import {CONFIG_KEY_PATTERN} from './names.js'
 
 export interface ConfigChange {
