@@ -28,6 +28,7 @@ import type {ReleasesResource} from './resources/releases.js'
 import {runtimeSettingsResource, type RuntimeSettingsResource} from './resources/runtime-settings.js'
 import {sourcesResource} from './resources/sources.js'
 import type {SourcesResource} from './resources/sources.js'
+import type {Requester} from './requester.js'
 
 export type {ApiResponse, RequestOptions} from './request.js'
 
@@ -57,7 +58,7 @@ const MAX_PAGES = 1000
 
 const realSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
 
-export class ApiClient {
+export class ApiClient implements Requester {
   readonly baseUrl: string
   readonly account: AccountResource
   readonly apps: AppsResource

@@ -1,4 +1,4 @@
-import type {ApiClient} from '../client.js'
+import type {Requester} from '../requester.js'
 import type {App, AppCreateBody, AppUpdateBody} from '../../../shared/api-types.js'
 import {pathOf} from './path.js'
 
@@ -10,7 +10,7 @@ export interface AppsResource {
   destroy(app: string): Promise<App>
 }
 
-export function appsResource(client: ApiClient): AppsResource {
+export function appsResource(client: Requester): AppsResource {
   return {
     list: () => client.list<App>('/apps'),
     create: (body) => client.post<App>('/apps', body),

@@ -1,4 +1,4 @@
-import type {ApiClient} from '../client.js'
+import type {Requester} from '../requester.js'
 import type {Build, BuildCreateBody} from '../../../shared/api-types.js'
 import {pathOf} from './path.js'
 
@@ -7,7 +7,7 @@ export interface BuildsResource {
   info(app: string, id: string): Promise<Build>
 }
 
-export function buildsResource(client: ApiClient): BuildsResource {
+export function buildsResource(client: Requester): BuildsResource {
   return {
     create: (app, body) => client.post<Build>(pathOf('apps', app, 'builds'), body),
     info: (app, id) => client.get<Build>(pathOf('apps', app, 'builds', id)),

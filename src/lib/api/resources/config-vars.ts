@@ -1,4 +1,4 @@
-import type {ApiClient} from '../client.js'
+import type {Requester} from '../requester.js'
 import type {ConfigVars, ConfigVarsUpdate} from '../../../shared/api-types.js'
 import {pathOf} from './path.js'
 
@@ -9,7 +9,7 @@ export interface ConfigVarsResource {
   forRelease(app: string, release: string | number): Promise<ConfigVars>
 }
 
-export function configVarsResource(client: ApiClient): ConfigVarsResource {
+export function configVarsResource(client: Requester): ConfigVarsResource {
   return {
     get: (app) => client.get<ConfigVars>(pathOf('apps', app, 'config-vars')),
     update: (app, vars) => client.patch<ConfigVars>(pathOf('apps', app, 'config-vars'), vars),

@@ -1,4 +1,4 @@
-import type {ApiClient} from '../client.js'
+import type {Requester} from '../requester.js'
 import type {Dyno, DynoCreateBody} from '../../../shared/api-types.js'
 import {pathOf} from './path.js'
 
@@ -13,7 +13,7 @@ export interface DynosResource {
   stopType(app: string, type: string): Promise<void>
 }
 
-export function dynosResource(client: ApiClient): DynosResource {
+export function dynosResource(client: Requester): DynosResource {
   // Restart and stop answer 202 with `{}` (or nothing): the body carries no information.
   const done = async (pending: Promise<unknown>): Promise<void> => {
     await pending

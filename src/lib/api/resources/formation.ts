@@ -1,4 +1,4 @@
-import type {ApiClient} from '../client.js'
+import type {Requester} from '../requester.js'
 import type {Formation, FormationBatchUpdateBody, FormationUpdate} from '../../../shared/api-types.js'
 import {pathOf} from './path.js'
 
@@ -9,7 +9,7 @@ export interface FormationResource {
   batchUpdate(app: string, updates: FormationUpdate[]): Promise<Formation[]>
 }
 
-export function formationResource(client: ApiClient): FormationResource {
+export function formationResource(client: Requester): FormationResource {
   return {
     list: (app) => client.list<Formation>(pathOf('apps', app, 'formation')),
     info: (app, type) => client.get<Formation>(pathOf('apps', app, 'formation', type)),

@@ -1,4 +1,4 @@
-import type {ApiClient} from '../client.js'
+import type {Requester} from '../requester.js'
 import type {LogDrain} from '../../../shared/api-types.js'
 import {pathOf} from './path.js'
 
@@ -10,7 +10,7 @@ export interface LogDrainsResource {
   destroy(app: string, drain: string): Promise<LogDrain>
 }
 
-export function logDrainsResource(client: ApiClient): LogDrainsResource {
+export function logDrainsResource(client: Requester): LogDrainsResource {
   return {
     list: (app) => client.list<LogDrain>(pathOf('apps', app, 'log-drains')),
     create: (app, url) => client.post<LogDrain>(pathOf('apps', app, 'log-drains'), {url}),

@@ -1,4 +1,4 @@
-import type {ApiClient} from '../client.js'
+import type {Requester} from '../requester.js'
 import type {Release, ReleaseCreateBody} from '../../../shared/api-types.js'
 import {pathOf} from './path.js'
 
@@ -20,7 +20,7 @@ export function releaseRange(options: ReleaseListOptions): string {
   return opts.length > 0 ? `version ..; ${opts.join(', ')}` : 'version ..'
 }
 
-export function releasesResource(client: ApiClient): ReleasesResource {
+export function releasesResource(client: Requester): ReleasesResource {
   const path = (app: string) => pathOf('apps', app, 'releases')
   return {
     list: (app, options = {}) => {

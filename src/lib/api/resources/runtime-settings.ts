@@ -1,4 +1,4 @@
-import type {ApiClient} from '../client.js'
+import type {Requester} from '../requester.js'
 import type {RuntimeSettings, RuntimeSettingsUpdateBody} from '../../../shared/api-types.js'
 import {pathOf} from './path.js'
 
@@ -7,7 +7,7 @@ export interface RuntimeSettingsResource {
   update(app: string, body: RuntimeSettingsUpdateBody): Promise<RuntimeSettings>
 }
 
-export function runtimeSettingsResource(client: ApiClient): RuntimeSettingsResource {
+export function runtimeSettingsResource(client: Requester): RuntimeSettingsResource {
   return {
     info: (app) => client.get<RuntimeSettings>(pathOf('apps', app, 'runtime-settings')),
     update: (app, body) => client.patch<RuntimeSettings>(pathOf('apps', app, 'runtime-settings'), body),

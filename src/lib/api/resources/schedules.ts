@@ -1,4 +1,4 @@
-import type {ApiClient} from '../client.js'
+import type {Requester} from '../requester.js'
 import type {Schedule, ScheduleCreateBody} from '../../../shared/api-types.js'
 import {pathOf} from './path.js'
 
@@ -9,7 +9,7 @@ export interface SchedulesResource {
   destroy(app: string, id: string): Promise<Schedule>
 }
 
-export function schedulesResource(client: ApiClient): SchedulesResource {
+export function schedulesResource(client: Requester): SchedulesResource {
   return {
     list: (app) => client.get<Schedule[]>(pathOf('apps', app, 'schedules')),
     create: (app, body) => client.post<Schedule>(pathOf('apps', app, 'schedules'), body),

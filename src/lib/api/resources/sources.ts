@@ -1,4 +1,4 @@
-import type {ApiClient} from '../client.js'
+import type {Requester} from '../requester.js'
 import type {Source} from '../../../shared/api-types.js'
 import {pathOf} from './path.js'
 
@@ -13,7 +13,7 @@ export interface SourcesResource {
   upload(putUrl: string, data: Uint8Array): Promise<void>
 }
 
-export function sourcesResource(client: ApiClient): SourcesResource {
+export function sourcesResource(client: Requester): SourcesResource {
   return {
     create: (app) => client.post<Source>(pathOf('apps', app, 'sources')),
     upload: async (putUrl, data) => {
