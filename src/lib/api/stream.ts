@@ -3,6 +3,7 @@
 // Like the client, it uses the global fetch with an undici dispatcher, so nock sees the real path.
 import type {Dispatcher} from 'undici'
 
+import {LineSplitter} from '../../shared/line-splitter.js'
 import {ApiError, NetworkError} from '../errors.js'
 import {defaultDispatcher} from './dispatcher.js'
 import {apiErrorFrom, defaultUserAgent, describeNetworkError} from './request.js'
@@ -147,28 +148,6 @@ export class SseParser {
   }
 }
 
-/** Splits text chunks into lines on `\n`, dropping a `\r` before it. */
-export class LineSplitter {
-  private buffer = ''
-
-  push(text: string): string[] {
-    this.buffer += text
-    const parts = this.buffer.split('\n')
-    this.buffer = parts.pop() ?? ''
-    return parts.map(stripCr)
-  }
-
-  end(): string[] {
-    const rest = stripCr(this.buffer)
-    this.buffer = ''
-    return rest === '' ? [] : [rest]
-  }
-}
-
-function stripCr(line: string): string {
-  return line.endsWith('\r') ? line.slice(0, -1) : line
-}
-
 function abortableSleep(signal?: AbortSignal): (ms: number) => Promise<void> {
   return (ms) =>
     new Promise((resolve) => {
@@ -261,7 +240,8 @@ export async function* readLogStream(firstUrl: string, options: ReadLogStreamOpt
     const openedAt = Date.now()
     const isSse = (response.headers.get('content-type') ?? '').toLowerCase().includes('text/event-stream')
     const sse = new SseParser()
-    const lines = new LineSplitter()
+    const plain: string[] = []
+    const lines = new LineSplitter((line) => plain.push(line))
     const decoder = new TextDecoder()
     let received = false
     let outcome: Outcome = {kind: 'ended'}
@@ -290,7 +270,9 @@ export async function* readLogStream(firstUrl: string, options: ReadLogStreamOpt
         if (sse.lastEventId && !replaying) lastEventId = sse.lastEventId
         if (sse.retryMs !== undefined) retryMs = Math.max(100, sse.retryMs)
       } else {
-        for (const line of ending ? [...lines.push(text), ...lines.end()] : lines.push(text)) {
+        lines.push(text)
+        if (ending) lines.end()
+        for (const line of plain.splice(0)) {
           unresumable = true
           yield {line}
         }

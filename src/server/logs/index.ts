@@ -1,7 +1,6 @@
 // The log router's public surface, for the server's wiring and routes.
 export {compileFilter, dynoMatches, filterFromSession, processType, type LineMatcher, type LogFilter, type SessionFilterFields} from './filter.js'
 export {CONTINUATION_MARKER, MAX_LINE_BYTES, formatMicros, parseMicros} from './format.js'
-export {LineSplitter} from './line-splitter.js'
 export type {LogEntry} from './ring.js'
 export {
   DEFAULTS,
@@ -10,7 +9,6 @@ export {
   NOTICE_SOURCE,
   type LogInput,
   type LogRouterOptions,
-  type LogWriter,
   type PersistOptions,
   type RouterStats,
   type SubscribeOptions,

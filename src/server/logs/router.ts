@@ -5,7 +5,6 @@ import {formatLogLine} from '../../shared/log-line.js'
 import {LOG_HISTORY_LINES} from '../../shared/log-history.js'
 
 import {MAX_LINE_BYTES, MAX_MICROS, formatMicros, isSimpleLine, parseMicros, safeDyno, safeSource, splitLines, splitLong, systemMicros, TIMESTAMP_LENGTH} from './format.js'
-import {LineSplitter} from './line-splitter.js'
 import {LogRing, type LogEntry} from './ring.js'
 import {SegmentStore} from './segment-store.js'
 import {Subscription, type LogItem, type LogSink, type LogSubscription, type SubscriptionLimits} from './subscription.js'
@@ -63,13 +62,6 @@ export interface LogRouterOptions {
   persist?: PersistOptions
   /** Errors the router swallowed so as never to throw into a writer (default: ignored). */
   onError?: (error: unknown) => void
-}
-
-export interface LogWriter {
-  /** Raw output: cut anywhere, lines are assembled across chunks. */
-  write(chunk: Uint8Array | string): void
-  /** The stream is over: its last unfinished line, if any, is written. */
-  end(): void
 }
 
 export interface RouterStats {
@@ -207,26 +199,6 @@ export class LogRouter {
     } catch (error) {
       this.writeErrors++
       this.report(error)
-    }
-  }
-
-  /** A writer for one dyno's raw output stream (partial lines, invalid UTF-8). */
-  writer(appId: string, source: string, dyno: string): LogWriter {
-    const splitter = new LineSplitter()
-    const emit = (lines: string[]): void => {
-      for (const line of lines) this.write(appId, {source, dyno, message: line})
-    }
-    const guarded = (step: () => string[]): void => {
-      try {
-        emit(step())
-      } catch (error) {
-        this.writeErrors++
-        this.report(error)
-      }
-    }
-    return {
-      write: (chunk) => guarded(() => splitter.push(chunk)),
-      end: () => guarded(() => splitter.end()),
     }
   }
 

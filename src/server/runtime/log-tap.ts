@@ -8,7 +8,7 @@
 // stderr share the one queue, so that the log has their lines in the order the pipes gave them.
 import {formatTimestamp} from '../../shared/log-line.js'
 
-/** Bytes in, lines out (local-backend's LineSplitter): `end()` emits a last line without a newline. */
+/** Bytes in, lines out (src/shared/line-splitter.ts): `end()` emits a last line without a newline. */
 export interface Splitter {
   push(chunk: Buffer): void
   end(): void

@@ -148,8 +148,13 @@ export function processRssBytes(pid: number, procRoot: string = DEFAULT_PROC_ROO
 export function groupRssBytes(pgid: number, procRoot: string = DEFAULT_PROC_ROOT): number | undefined {
   const members = listProcessGroup(pgid, procRoot)
   if (members === undefined || members.length === 0) return undefined
+  return rssBytesOf(members.map((member) => member.pid), procRoot)
+}
+
+/** The summed VmRSS of these processes in bytes (one that is gone counts 0). */
+export function rssBytesOf(pids: readonly number[], procRoot: string = DEFAULT_PROC_ROOT): number {
   let total = 0
-  for (const member of members) total += processRssBytes(member.pid, procRoot) ?? 0
+  for (const pid of pids) total += processRssBytes(pid, procRoot) ?? 0
   return total
 }
 
@@ -159,7 +164,11 @@ export function groupRssBytes(pgid: number, procRoot: string = DEFAULT_PROC_ROOT
  */
 export function groupAlive(pgid: number, procRoot: string = DEFAULT_PROC_ROOT): boolean {
   const members = listProcessGroup(pgid, procRoot)
-  if (members !== undefined) return members.length > 0
+  return members === undefined ? groupExists(pgid) : members.length > 0
+}
+
+/** Whether the kernel still has process group `pgid`, zombies included (signal 0, no /proc needed). */
+export function groupExists(pgid: number): boolean {
   try {
     process.kill(-pgid, 0)
     return true

@@ -4,7 +4,7 @@ import type {AddressInfo} from 'node:net'
 
 import nock from 'nock'
 
-import {LineSplitter, MAX_RECONNECTS, SseParser, readLogStream} from '../../../src/lib/api/stream.js'
+import {MAX_RECONNECTS, SseParser, readLogStream} from '../../../src/lib/api/stream.js'
 import type {ReadLogStreamOptions, StreamLine} from '../../../src/lib/api/stream.js'
 import {ApiError, NetworkError} from '../../../src/lib/errors.js'
 
@@ -72,16 +72,6 @@ describe('log stream', () => {
       assert.equal(parser.lastEventId, '3')
       assert.deepEqual(parser.end(), [])
       assert.equal(parser.lastEventId, '3')
-    })
-  })
-
-  describe('LineSplitter', () => {
-    it('splits on LF, drops CR before it, and flushes a last line without a newline', () => {
-      const splitter = new LineSplitter()
-      assert.deepEqual(splitter.push('one\r\ntw'), ['one'])
-      assert.deepEqual(splitter.push('o\n\nthr'), ['two', ''])
-      assert.deepEqual(splitter.end(), ['thr'])
-      assert.deepEqual(splitter.end(), [])
     })
   })
 

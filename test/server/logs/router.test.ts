@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 
 import {CONTINUATION_MARKER} from '../../../src/server/logs/format.js'
 import {LogRouter, type LogRouterOptions} from '../../../src/server/logs/router.js'
+import {LineSplitter} from '../../../src/shared/line-splitter.js'
 import {FakeClock, ManualScheduler, RecordingSink} from './helpers.js'
 
 const TS = '2026-11-27T11:15:41.123456+00:00'
@@ -112,25 +113,24 @@ describe('logs/router', () => {
     })
   })
 
-  describe('writer (raw dyno output)', () => {
+  describe('raw dyno output (through the one line splitter, as the dyno manager feeds it)', () => {
     it('assembles lines across chunks and writes the last partial line at the end', () => {
       const {router} = setup()
-      const out = router.writer('shop', 'app', 'web.1')
-      out.write('hel')
-      out.write(Buffer.from('lo\nwor'))
+      const out = new LineSplitter((line) => router.write('shop', {source: 'app', dyno: 'web.1', message: line}))
+      out.push('hel')
+      out.push(Buffer.from('lo\nwor'))
       assert.deepEqual(router.history('shop').map((e) => e.text), [`${TS} app[web.1]: hello`])
-      out.write(Buffer.from([0xe2, 0x82]))
-      out.write(Buffer.from([0xac, 0x0a, 0x6e, 0x6f, 0x20, 0x6e, 0x6c]))
+      out.push(Buffer.from([0xe2, 0x82]))
+      out.push(Buffer.from([0xac, 0x0a, 0x6e, 0x6f, 0x20, 0x6e, 0x6c]))
       out.end()
       assert.deepEqual(router.history('shop').map((e) => e.text.slice(TS.length + 1)), ['app[web.1]: hello', 'app[web.1]: wor€', 'app[web.1]: no nl'])
     })
   })
 
-  it('a writer never throws either, whatever it is given', () => {
+  it('a write never throws either, whatever message it is given', () => {
     const {router, errors} = setup()
-    const out = router.writer('shop', 'app', 'web.1')
-    assert.doesNotThrow(() => out.write(JSON.parse('5')))
-    out.write('fine\n')
+    assert.doesNotThrow(() => router.write('shop', {source: 'app', dyno: 'web.1', message: JSON.parse('5')}))
+    router.write('shop', {source: 'app', dyno: 'web.1', message: 'fine'})
     assert.deepEqual(router.history('shop').map((e) => e.text), [`${TS} app[web.1]: fine`])
     assert.equal(errors.length, 1)
     assert.equal(router.stats().writeErrors, 1)

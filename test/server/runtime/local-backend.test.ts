@@ -4,8 +4,8 @@ import {mkdtempSync, realpathSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
-import {RuntimeError} from '../../../src/lib/errors.js'
 import type {DynoHandle, DynoSpec, OutputStream} from '../../../src/server/runtime/backend.js'
+import {BackendError} from '../../../src/server/runtime/errors.js'
 import {
   DYNO_ID_ENV,
   dynoEnvironment,
@@ -207,10 +207,10 @@ describe('local backend', function () {
     await handle.stop({graceMs: 5000})
   })
 
-  it('fails to start with a RuntimeError naming the dyno when the directory is missing', async () => {
+  it('fails to start with a BackendError naming the dyno when the directory is missing', async () => {
     const backend = new LocalBackend()
     await assert.rejects(backend.start(spec('true', {cwd: join(dir, 'missing'), dynoName: 'web.7'})), (error: unknown) => {
-      assert.ok(error instanceof RuntimeError)
+      assert.ok(error instanceof BackendError)
       assert.match(error.message, /^could not start web\.7: .*ENOENT/)
       return true
     })

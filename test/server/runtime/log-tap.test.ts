@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 
-import {LineSplitter} from '../../../src/server/runtime/local-backend.js'
+import {LineSplitter} from '../../../src/shared/line-splitter.js'
 import {LogTap} from '../../../src/server/runtime/log-tap.js'
 
 const SINCE = new Date('2026-11-27T12:00:00.000Z')

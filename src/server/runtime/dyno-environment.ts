@@ -1,0 +1,47 @@
+// What a local dyno is started with: the shell that runs its command and the environment it sees.
+import {accessSync, constants as fsConstants} from 'node:fs'
+import {delimiter, join} from 'node:path'
+
+import type {DynoSpec} from './backend.js'
+import {DYNO_ID_ENV, PLANE_ENV} from './recovery.js'
+
+/** Taken from the control plane's environment so commands find their tools; config vars override them. */
+export const BASE_ENV_NAMES = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR', 'USER', 'LOGNAME'] as const
+
+/** bash if there is one on PATH (or in /bin, /usr/bin), else sh. */
+export function findShell(pathEnv: string | undefined = process.env.PATH, extraDirs: readonly string[] = ['/bin', '/usr/bin']): string {
+  const dirs = [...(pathEnv ?? '').split(delimiter).filter(Boolean), ...extraDirs]
+  for (const dir of dirs) {
+    const candidate = join(dir, 'bash')
+    try {
+      accessSync(candidate, fsConstants.X_OK)
+      return candidate
+    } catch {
+      // not here
+    }
+  }
+  return '/bin/sh'
+}
+
+/**
+ * The environment a dyno sees: base variables, then config vars, then what the platform sets.
+ * With `plane` (the data directory's identity), the tags that find the dyno after a crash.
+ */
+export function dynoEnvironment(spec: DynoSpec, baseEnv: Record<string, string>, dynoId: string, plane?: string): Record<string, string> {
+  const env: Record<string, string> = {...baseEnv, ...spec.env, DYNO: spec.dynoName, PS: spec.dynoName, [DYNO_ID_ENV]: dynoId}
+  // Set after the config vars, so that an app cannot claim another control plane's tag.
+  if (plane !== undefined) env[PLANE_ENV] = plane
+  else delete env[PLANE_ENV]
+  if (spec.port !== undefined) env.PORT = String(spec.port)
+  return env
+}
+
+/** BASE_ENV_NAMES as this control plane has them. */
+export function defaultBaseEnv(): Record<string, string> {
+  const env: Record<string, string> = {}
+  for (const name of BASE_ENV_NAMES) {
+    const value = process.env[name]
+    if (value !== undefined) env[name] = value
+  }
+  return env
+}

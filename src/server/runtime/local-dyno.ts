@@ -1,0 +1,204 @@
+// One local dyno: its process group, its output read line by line and handed synchronously to the
+// listeners (the pipes are always drained, so a dyno never blocks on a full pipe whatever the log
+// router does with the lines), its stop (SIGTERM to the group, SIGKILL after the grace) and exit.
+import type {ChildProcess} from 'node:child_process'
+import type {Readable} from 'node:stream'
+
+import {LineSplitter} from '../../shared/line-splitter.js'
+import type {BackendRecord, DynoDescription, DynoExit, DynoHandle, DynoIo, DynoSpec, OutputListener, OutputStream, StopOptions} from './backend.js'
+import {LogTap} from './log-tap.js'
+import {signalGroup, type GroupSnapshot, type GroupWatcher} from './process-groups.js'
+import {groupAlive, readBootId, readProcStat, rssBytesOf} from './process-tree.js'
+
+/** The record the store keeps for a local dyno; `pid` and `startTime` (ticks since boot) name it exactly. */
+export interface LocalDynoRecord extends BackendRecord {
+  backend: 'local'
+  pid: number
+  pgid: number
+  /** Field 22 of /proc/<pid>/stat at start; absent without /proc. */
+  startTime?: number
+  bootId?: string
+  appId: string
+  dynoName: string
+}
+
+export function isLocalDynoRecord(record: BackendRecord): record is LocalDynoRecord {
+  const candidate = record as Partial<LocalDynoRecord>
+  return (
+    candidate.backend === 'local' &&
+    typeof candidate.id === 'string' &&
+    Number.isInteger(candidate.pid) &&
+    (candidate.pid ?? 0) > 1 &&
+    Number.isInteger(candidate.pgid) &&
+    (candidate.pgid ?? 0) > 1
+  )
+}
+
+export interface HandleOptions {
+  snapshot: GroupSnapshot
+  maxLineLength: number
+  maxPendingLines: number
+  orphanGraceMs: number
+  drainTimeoutMs: number
+  procRoot: string
+  watcher: GroupWatcher
+}
+
+export class LocalDynoHandle implements DynoHandle {
+  readonly id: string
+  readonly exited: Promise<DynoExit>
+  readonly startedAt = new Date()
+  readonly pid: number
+  private readonly record: LocalDynoRecord
+  private readonly listeners = new Set<OutputListener>()
+  private pending: Array<[OutputStream, string]> | undefined = []
+  private stopRequested = false
+  private leaderExited = false
+  private finished = false
+  private killTimer: NodeJS.Timeout | undefined
+  private killAt = Infinity
+  private tap: LogTap<OutputStream> | undefined
+
+  constructor(
+    private readonly child: ChildProcess,
+    spec: DynoSpec,
+    id: string,
+    private readonly options: HandleOptions,
+    readonly io?: DynoIo,
+  ) {
+    this.id = id
+    // The caller only builds a handle for a child that has a pid.
+    this.pid = child.pid as number
+    const startTime = readProcStat(this.pid, options.procRoot)?.startTime
+    const bootId = readBootId(options.procRoot)
+    this.record = {
+      backend: 'local',
+      id,
+      startedAt: this.startedAt.toISOString(),
+      pid: this.pid,
+      pgid: this.pid,
+      ...(startTime === undefined ? {} : {startTime}),
+      ...(bootId === undefined ? {} : {bootId}),
+      appId: spec.appId,
+      dynoName: spec.dynoName,
+    }
+    const drained = [this.readLines('stdout', child.stdout), this.readLines('stderr', child.stderr)]
+    // Errors after a successful spawn (a failed kill) must not crash the control plane.
+    child.on('error', () => {})
+    this.exited = new Promise<DynoExit>((resolve) => {
+      child.once('exit', (code, signal) => {
+        this.leaderExited = true
+        // Anything the main process left behind is part of a dyno that is over.
+        if (!this.stopRequested) this.terminate('SIGTERM', this.options.orphanGraceMs)
+        void this.finish({code, signal}, drained).then(resolve)
+      })
+    })
+  }
+
+  onOutput(listener: OutputListener): () => void {
+    this.listeners.add(listener)
+    const pending = this.pending
+    this.pending = undefined
+    if (pending !== undefined) for (const [stream, line] of pending) this.deliver(stream, line)
+    return () => {
+      this.listeners.delete(listener)
+    }
+  }
+
+  async stop(options: StopOptions): Promise<void> {
+    if (!this.finished) {
+      this.stopRequested = true
+      this.terminate(options.signal ?? 'SIGTERM', options.graceMs)
+    }
+    await this.exited
+  }
+
+  async memoryBytes(): Promise<number | undefined> {
+    if (this.finished) return undefined
+    const members = this.options.snapshot.members(this.pid)
+    if (members === undefined || members.length === 0) return undefined
+    return rssBytesOf(members, this.options.procRoot)
+  }
+
+  describe(): DynoDescription {
+    return {pid: this.pid, startedAt: this.startedAt, record: {...this.record}}
+  }
+
+  private deliver(stream: OutputStream, line: string): void {
+    if (this.pending !== undefined) {
+      this.pending.push([stream, line])
+      if (this.pending.length > this.options.maxPendingLines) this.pending.shift()
+      return
+    }
+    for (const listener of this.listeners) {
+      try {
+        listener(stream, line)
+      } catch {
+        // A failing listener must not stop the others or the reading of the pipe.
+      }
+    }
+  }
+
+  private readLines(stream: OutputStream, readable: Readable | null): Promise<void> {
+    if (readable === null) return Promise.resolve()
+    // An attached dyno's client reads the same bytes; its log copy must not hold the pipe back.
+    const tap = this.io ? this.logTap() : undefined
+    const splitter = tap ? undefined : new LineSplitter((line) => this.deliver(stream, line), this.options.maxLineLength)
+    return new Promise((resolve) => {
+      readable.on('data', (chunk: Buffer) => (tap ? tap.push(stream, chunk) : splitter?.push(chunk)))
+      readable.once('error', () => {})
+      readable.once('close', () => {
+        if (tap) return void tap.end(stream).then(() => resolve())
+        splitter?.end()
+        resolve()
+      })
+    })
+  }
+
+  /** The attached dyno's one log tap, shared by stdout and stderr so that their order is kept. */
+  private logTap(): LogTap<OutputStream> {
+    this.tap ??= new LogTap<OutputStream>(
+      (stream) => new LineSplitter((line) => this.deliver(stream, line), this.options.maxLineLength),
+      (stream, line) => this.deliver(stream, line),
+    )
+    return this.tap
+  }
+
+  /** Signals the group now and schedules SIGKILL at the earliest deadline asked for so far. */
+  private terminate(signal: NodeJS.Signals, graceMs: number): void {
+    if (this.finished) return
+    // The group may already be empty (the main process exited alone): then the id could in
+    // principle belong to someone else, so signal only while members remain.
+    if (this.hasMembers()) signalGroup(this.pid, signal)
+    const killAt = Date.now() + graceMs
+    if (killAt < this.killAt) {
+      this.killAt = killAt
+      clearTimeout(this.killTimer)
+      this.killTimer = setTimeout(() => {
+        if (!this.finished && this.hasMembers()) signalGroup(this.pid, 'SIGKILL')
+      }, Math.max(0, graceMs))
+    }
+  }
+
+  private hasMembers(): boolean {
+    // While the leader has not been reaped, the group exists and its id is ours: no scan needed.
+    return !this.leaderExited || groupAlive(this.pid, this.options.procRoot)
+  }
+
+  private async finish(exit: {code: number | null; signal: NodeJS.Signals | null}, drained: Promise<void>[]): Promise<DynoExit> {
+    await this.options.watcher.untilGone(this.pid)
+    this.finished = true
+    clearTimeout(this.killTimer)
+    // Everything that wrote to the pipes is gone, so they close at once, unless a process that
+    // left the group still holds them: do not wait for that one.
+    let drainTimer: NodeJS.Timeout | undefined
+    const timedOut = new Promise<void>((resolve) => {
+      drainTimer = setTimeout(resolve, this.options.drainTimeoutMs)
+    })
+    await Promise.race([Promise.all(drained), timedOut])
+    clearTimeout(drainTimer)
+    this.child.stdout?.destroy()
+    this.child.stderr?.destroy()
+    return {code: exit.code, signal: exit.signal}
+  }
+}

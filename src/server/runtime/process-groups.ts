@@ -1,0 +1,80 @@
+// Signals to a dyno's process group, and the shared scans that tell when groups are gone and what
+// their members are: one /proc scan per tick serves every watched group, so stopping (or sampling
+// the memory of) fifty dynos does not mean fifty scans.
+import {groupExists, liveProcessGroups, processGroupMembers} from './process-tree.js'
+
+/** Sends `signal` to process group `pgid`; false when the group no longer exists. */
+export function signalGroup(pgid: number, signal: NodeJS.Signals): boolean {
+  try {
+    process.kill(-pgid, signal)
+    return true
+  } catch {
+    return false
+  }
+}
+
+/** Watches process groups until they have no live member. */
+export class GroupWatcher {
+  private readonly waiters = new Map<number, Array<() => void>>()
+  private timer: NodeJS.Timeout | undefined
+
+  constructor(
+    private readonly procRoot: string,
+    private readonly intervalMs: number,
+  ) {}
+
+  untilGone(pgid: number): Promise<void> {
+    return new Promise((resolve) => {
+      const list = this.waiters.get(pgid) ?? []
+      list.push(resolve)
+      this.waiters.set(pgid, list)
+      this.schedule(0)
+    })
+  }
+
+  private schedule(delay: number): void {
+    if (this.timer !== undefined || this.waiters.size === 0) return
+    this.timer = setTimeout(() => {
+      this.timer = undefined
+      this.check()
+      this.schedule(this.intervalMs)
+    }, delay)
+  }
+
+  private check(): void {
+    let live: Set<number> | undefined | null = null // null: not scanned yet this tick
+    for (const [pgid, resolvers] of this.waiters) {
+      // kill(-pgid, 0) failing means no member at all, not even a zombie: no scan needed.
+      let gone = !groupExists(pgid)
+      if (!gone) {
+        if (live === null) live = liveProcessGroups(this.procRoot)
+        // Without /proc, zombies keep the group "alive" until they are reaped.
+        gone = live !== undefined && !live.has(pgid)
+      }
+      if (gone) {
+        this.waiters.delete(pgid)
+        for (const resolve of resolvers) resolve()
+      }
+    }
+  }
+}
+
+/** One /proc scan shared by every memory sample taken within `maxAgeMs` of it. */
+export class GroupSnapshot {
+  private takenAt = -Infinity
+  private groups: Map<number, number[]> | undefined
+
+  constructor(
+    private readonly procRoot: string,
+    private readonly maxAgeMs = 1000,
+  ) {}
+
+  members(pgid: number): number[] | undefined {
+    const now = Date.now()
+    if (now - this.takenAt > this.maxAgeMs) {
+      this.groups = processGroupMembers(this.procRoot)
+      this.takenAt = now
+    }
+    return this.groups?.get(pgid)
+  }
+}

@@ -1,0 +1,72 @@
+// The one line splitter: a dyno's output in the local backend and its log tap (bytes), and the
+// plain-text log stream `tug logs` reads (text). Lines go to a callback, so the dyno output path
+// makes no array per chunk.
+import {StringDecoder} from 'node:string_decoder'
+
+/**
+ * Splits a stream into lines: bytes are UTF-8 decoded across chunk boundaries (invalid bytes
+ * become U+FFFD), `\n` or `\r\n` ends a line, a line longer than `maxLength` characters is
+ * emitted in pieces rather than buffered without bound (never between the halves of a surrogate
+ * pair), and `end()` emits a last line that had no newline. Without `maxLength`, lines are whole.
+ */
+export class LineSplitter {
+  private readonly decoder = new StringDecoder('utf8')
+  private partial = ''
+
+  constructor(
+    private readonly emit: (line: string) => void,
+    private readonly maxLength: number = Number.POSITIVE_INFINITY,
+  ) {
+    if (!(maxLength >= 2)) throw new RangeError('maxLength must be at least 2')
+  }
+
+  /** Bytes are decoded here; text (already decoded by the caller) is taken as it is. */
+  push(chunk: Uint8Array | string): void {
+    this.take(typeof chunk === 'string' ? chunk : this.decoder.write(chunk))
+  }
+
+  end(): void {
+    this.take(this.decoder.end())
+    const line = stripCr(this.partial)
+    this.partial = ''
+    if (line !== '') this.emit(line)
+  }
+
+  private take(text: string): void {
+    if (text === '') return
+    let buffer = this.partial + text
+    let start = 0
+    for (;;) {
+      const newline = buffer.indexOf('\n', start)
+      if (newline < 0) break
+      this.emitBounded(stripCr(buffer.slice(start, newline)))
+      start = newline + 1
+    }
+    buffer = buffer.slice(start)
+    while (buffer.length > this.maxLength) {
+      const cut = this.cutAt(buffer)
+      this.emit(buffer.slice(0, cut))
+      buffer = buffer.slice(cut)
+    }
+    this.partial = buffer
+  }
+
+  private emitBounded(line: string): void {
+    while (line.length > this.maxLength) {
+      const cut = this.cutAt(line)
+      this.emit(line.slice(0, cut))
+      line = line.slice(cut)
+    }
+    this.emit(line)
+  }
+
+  /** Never between the two halves of a surrogate pair. */
+  private cutAt(text: string): number {
+    const code = text.charCodeAt(this.maxLength - 1)
+    return code >= 0xd800 && code <= 0xdbff ? this.maxLength - 1 : this.maxLength
+  }
+}
+
+function stripCr(line: string): string {
+  return line.endsWith('\r') ? line.slice(0, -1) : line
+}
