@@ -43,6 +43,17 @@ export function formatTimestamp(date: Date, micros = 0): string {
   return `${iso.slice(0, -1)}${String(micros).padStart(3, '0')}+00:00`
 }
 
+/**
+ * Heroku's notice for lines lost to a reader, a dyno's log copy or (with `drain`, its token) a
+ * drain that fell behind: `Error L10 (output buffer overflow): N messages dropped since <time>`.
+ * `since` is the time of the first line lost, as a log timestamp.
+ */
+export function overflowNotice(dropped: number, since: string, drain?: string): string {
+  return drain === undefined
+    ? `Error L10 (output buffer overflow): ${dropped} messages dropped since ${since}`
+    : `Error L10 (output buffer overflow): drain ${drain} dropped ${dropped} messages since ${since}`
+}
+
 const RESET = '\u001B[0m'
 const RED = '\u001B[31m'
 const PLATFORM = '\u001B[35m' // magenta: reserved for tug/heroku lines

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 
-import {colorizeLogLine, dynoColor, formatLogLine, formatTimestamp, type LogLine, parseLogLine} from '../../src/shared/log-line.js'
+import {colorizeLogLine, dynoColor, formatLogLine, formatTimestamp, type LogLine, overflowNotice, parseLogLine} from '../../src/shared/log-line.js'
 
 const ESC = '\u001B['
 const RESET = `${ESC}0m`
@@ -9,6 +9,24 @@ const RED = `${ESC}31m`
 const MAGENTA = `${ESC}35m`
 
 describe('log-line', () => {
+  describe('overflowNotice', () => {
+    it('says how many lines a reader or a dyno\'s log copy lost, and since when', () => {
+      assert.equal(overflowNotice(12, '2026-11-27T11:15:41.123456+00:00'), 'Error L10 (output buffer overflow): 12 messages dropped since 2026-11-27T11:15:41.123456+00:00')
+    })
+
+    it('names the drain that lost them', () => {
+      assert.equal(
+        overflowNotice(3, '2026-11-27T11:15:41.123456+00:00', 'd.0f1e2d'),
+        'Error L10 (output buffer overflow): drain d.0f1e2d dropped 3 messages since 2026-11-27T11:15:41.123456+00:00',
+      )
+    })
+
+    it('is an error event the CLI colours red', () => {
+      const text = formatLogLine({timestamp: '2026-11-27T11:15:41.123456+00:00', source: 'tug', dyno: 'router', message: overflowNotice(1, '2026-11-27T11:15:41.123456+00:00')})
+      assert.ok(colorizeLogLine(text, true).includes(`${RED}Error L10`))
+    })
+  })
+
   describe('formatLogLine', () => {
     it('writes the logplex layout', () => {
       const line: LogLine = {timestamp: '2026-11-27T11:15:41.123456+00:00', source: 'app', dyno: 'web.1', message: 'listening on 5000'}

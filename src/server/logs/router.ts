@@ -1,7 +1,7 @@
 // The log router: one ordered, numbered stream per app, gathered from dyno output and platform
 // events, kept in a bounded history and fanned out to subscribers that each read at their pace.
 import {compileFilter, type LogFilter} from './filter.js'
-import {formatLogLine} from '../../shared/log-line.js'
+import {formatLogLine, overflowNotice} from '../../shared/log-line.js'
 import {LOG_HISTORY_LINES} from '../../shared/log-history.js'
 
 import {MAX_LINE_BYTES, MAX_MICROS, formatMicros, isSimpleLine, parseMicros, safeDyno, safeSource, splitLines, splitLong, systemMicros, TIMESTAMP_LENGTH} from './format.js'
@@ -228,7 +228,7 @@ export class LogRouter {
       sink,
       this.limits,
       this.schedule,
-      (dropped, since) => this.notice(`Error L10 (output buffer overflow): ${dropped} messages dropped since ${since}`),
+      (dropped, since) => this.notice(overflowNotice(dropped, since)),
       (closed) => app.subscribers.delete(closed),
       (error) => this.report(error),
     )

@@ -6,7 +6,7 @@
 // their lines, and one `Error L10 (output buffer overflow)` line says how many, as a slow log
 // reader is told. Once the output has ended, what is queued goes to the log at once. stdout and
 // stderr share the one queue, so that the log has their lines in the order the pipes gave them.
-import {formatTimestamp} from '../../shared/log-line.js'
+import {formatTimestamp, overflowNotice} from '../../shared/log-line.js'
 
 /** Bytes in, lines out (src/shared/line-splitter.ts): `end()` emits a last line without a newline. */
 export interface Splitter {
@@ -165,6 +165,6 @@ export class LogTap<S extends string = string> {
       lane.splitter = this.newSplitter(stream)
     }
     lane.skipToNewline = gap.cutsLine
-    this.emit(stream, `Error L10 (output buffer overflow): ${Math.max(1, gap.lines)} messages dropped since ${formatTimestamp(gap.since)}`)
+    this.emit(stream, overflowNotice(Math.max(1, gap.lines), formatTimestamp(gap.since)))
   }
 }

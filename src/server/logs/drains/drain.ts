@@ -5,6 +5,7 @@
 import {randomUUID} from 'node:crypto'
 import {connect as netConnect, type Socket} from 'node:net'
 import {connect as tlsConnect, type ConnectionOptions} from 'node:tls'
+import {overflowNotice} from '../../../shared/log-line.js'
 import {TIMESTAMP_LENGTH} from '../format.js'
 import {NOTICE_DYNO, NOTICE_SOURCE, type LogRouter} from '../router.js'
 import {Queue} from '../ring.js'
@@ -100,7 +101,7 @@ abstract class Drain {
     this.sent += count
     this.failures = 0
     if (this.dropping > 0 && this.buffer.length === 0) {
-      const notice = `Error L10 (output buffer overflow): drain ${this.target.token} dropped ${this.dropping} messages since ${this.droppingSince}`
+      const notice = overflowNotice(this.dropping, this.droppingSince, this.target.token)
       this.dropping = 0
       this.droppingSince = ''
       // Into the app's stream: every reader (and this drain) sees that the drain lost lines.
