@@ -12,7 +12,7 @@ import type {AppDeps} from '../../src/server/http/deps.js'
 import {configureLogSessions, type LogSessionSettings} from '../../src/server/http/routes/log-sessions.js'
 import {ensureAdmin} from '../../src/server/index.js'
 import {LogRouter, type LogRouterOptions} from '../../src/server/logs/index.js'
-import {StoreOnlyRuntime} from '../../src/server/runtime/index.js'
+import {StoreOnlyRuntime} from './store-only-runtime.js'
 import {Store} from '../../src/server/store/index.js'
 
 export interface LogServer {

@@ -10,7 +10,7 @@ import {BuildService, configureBuilds} from '../../src/server/builds/index.js'
 import {buildApp, type AppDeps} from '../../src/server/http/app.js'
 import {LogRouter} from '../../src/server/logs/index.js'
 import {ensureAdmin} from '../../src/server/index.js'
-import {StoreOnlyRuntime} from '../../src/server/runtime/index.js'
+import {StoreOnlyRuntime} from '../helpers/store-only-runtime.js'
 import {Store} from '../../src/server/store/index.js'
 import {tgzOf, type RawEntry} from './builds-tar.js'
 

@@ -6,7 +6,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, describe, it} from 'mocha'
 import {startServer} from '../../src/server/index.js'
-import {StoreOnlyRuntime} from '../../src/server/runtime/index.js'
+import {StoreOnlyRuntime} from '../helpers/store-only-runtime.js'
 import {Store} from '../../src/server/store/index.js'
 import {ACCEPT_V3} from '../helpers/api-server.js'
 

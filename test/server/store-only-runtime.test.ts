@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict'
 import {afterEach, beforeEach, describe, it} from 'mocha'
 import {createRelease} from '../../src/server/domain/releases.js'
-import {StoreOnlyRuntime} from '../../src/server/runtime/index.js'
+import {StoreOnlyRuntime} from '../helpers/store-only-runtime.js'
 import {Store, type AccountRecord, type AppRecord} from '../../src/server/store/index.js'
 
 describe('StoreOnlyRuntime', () => {

@@ -6,7 +6,8 @@ import assert from 'node:assert/strict'
 import {after, before, beforeEach, describe, it} from 'mocha'
 
 import type {Dyno} from '../../../src/shared/api-types.js'
-import {StoreOnlyRuntime, type RestartTarget} from '../../../src/server/runtime/index.js'
+import type {RestartTarget} from '../../../src/server/runtime/index.js'
+import {StoreOnlyRuntime} from '../../helpers/store-only-runtime.js'
 import {startApiServer, type TestApiServer} from '../../helpers/api-server.js'
 
 const TYPE_NOT_FOUND = {id: 'not_found', message: "Couldn't find that process type (nosuch).", resource: 'formation'}

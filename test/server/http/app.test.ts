@@ -4,7 +4,7 @@ import {after, before, describe, it} from 'mocha'
 import type {FastifyInstance} from 'fastify'
 import {buildApp} from '../../../src/server/http/app.js'
 import {LogRouter} from '../../../src/server/logs/index.js'
-import {StoreOnlyRuntime} from '../../../src/server/runtime/index.js'
+import {StoreOnlyRuntime} from '../../helpers/store-only-runtime.js'
 import {Store} from '../../../src/server/store/index.js'
 
 describe('buildApp (no listening)', () => {

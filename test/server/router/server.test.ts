@@ -6,7 +6,7 @@ import {createServer} from 'node:http'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {startServer, type RunningServer} from '../../../src/server/index.js'
-import {StoreOnlyRuntime} from '../../../src/server/runtime/index.js'
+import {StoreOnlyRuntime} from '../../helpers/store-only-runtime.js'
 import {fetchVia, useRealHttp} from './fixtures.js'
 
 const ACCEPT = 'application/vnd.heroku+json; version=3'

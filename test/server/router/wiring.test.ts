@@ -4,7 +4,7 @@ import assert from 'node:assert/strict'
 import type {ServerResponse} from 'node:http'
 import {createRelease} from '../../../src/server/domain/releases.js'
 import {directoryFor, startAppRouter, type RunningRouter, type RuntimeWebDirectory, type WebDyno} from '../../../src/server/router/index.js'
-import {StoreOnlyRuntime} from '../../../src/server/runtime/index.js'
+import {StoreOnlyRuntime} from '../../helpers/store-only-runtime.js'
 import {Store, type AppRecord} from '../../../src/server/store/index.js'
 import {fetchVia, startBackend, useRealHttp, waitFor, type Backend} from './fixtures.js'
 
