@@ -9,7 +9,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {buildApp} from '../../src/server/http/app.js'
 import type {AppDeps} from '../../src/server/http/deps.js'
-import {configureLogSessions, type LogSessionSettings} from '../../src/server/http/routes/log-sessions.js'
+import type {LogSessionSettings} from '../../src/server/http/routes/log-sessions.js'
 import {ensureAdmin} from '../../src/server/index.js'
 import {LogRouter, type LogRouterOptions} from '../../src/server/logs/index.js'
 import {StoreOnlyRuntime} from './store-only-runtime.js'
@@ -38,8 +38,7 @@ export async function startLogServer(
   const token = readFileSync(tokenPath, 'utf8').trim()
   const logs = await LogRouter.open({...options.router, persist: {dir: join(dataDir, 'logs')}})
   let url = ''
-  const deps: AppDeps = {store, runtime: new StoreOnlyRuntime(store), logs, dataDir, publicUrl: () => url}
-  if (options.sessions) configureLogSessions(deps, options.sessions)
+  const deps: AppDeps = {store, runtime: new StoreOnlyRuntime(store), logs, dataDir, publicUrl: () => url, ...(options.sessions ? {logSessions: options.sessions} : {})}
   const app = buildApp(deps)
   await app.listen({host: '127.0.0.1', port: 0})
   url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`

@@ -6,7 +6,7 @@ import type {AddressInfo} from 'node:net'
 import type {FastifyInstance} from 'fastify'
 
 import type {Build, Formation, Release, Source} from '../../src/shared/api-types.js'
-import {BuildService, configureBuilds} from '../../src/server/builds/index.js'
+import {BuildService} from '../../src/server/builds/index.js'
 import {buildApp, type AppDeps} from '../../src/server/http/app.js'
 import {LogRouter} from '../../src/server/logs/index.js'
 import {ensureAdmin} from '../../src/server/index.js'
@@ -42,8 +42,7 @@ describe('server/builds: sources and builds API on a listening server', function
     store = new Store({path: join(dataDir, 'tug.db')})
     token = readFileSync(ensureAdmin(store, dataDir).tokenPath, 'utf8').trim()
     runtime = new GatedRuntime(store)
-    const deps: AppDeps = {store, runtime, logs: new LogRouter(), dataDir, publicUrl: () => url}
-    configureBuilds(deps, {maxSourceBytes: MAX_SOURCE, unpack: {maxBytes: MAX_UNPACKED}})
+    const deps: AppDeps = {store, runtime, logs: new LogRouter(), dataDir, publicUrl: () => url, builds: {maxSourceBytes: MAX_SOURCE, unpack: {maxBytes: MAX_UNPACKED}}}
     app = await buildApp(deps)
     await app.listen({host: '127.0.0.1', port: 0})
     url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`

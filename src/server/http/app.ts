@@ -24,7 +24,6 @@ import {regionsRoutes} from './routes/regions.js'
 import {releasesRoutes} from './routes/releases.js'
 import {runtimeSettingsRoutes} from './routes/runtime-settings.js'
 import {schedulesRoutes} from './routes/schedules.js'
-import {sourcesRoutes} from './routes/sources.js'
 import {stacksRoutes} from './routes/stacks.js'
 import {versionPlugin} from './version.js'
 
@@ -52,7 +51,7 @@ const ROUTES: RouteModule[] = [
   logDrainsRoutes,
   regionsRoutes,
   stacksRoutes,
-  sourcesRoutes,
+  // With the sources routes: they share one BuildService.
   buildsRoutes,
   healthRoutes,
 ]

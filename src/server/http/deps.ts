@@ -1,4 +1,5 @@
 import type {FastifyInstance} from 'fastify'
+import type {BuildServiceOptions} from '../builds/index.js'
 import type {LogRouter} from '../logs/index.js'
 import type {Runtime} from '../runtime/index.js'
 import type {AccountRecord, Store} from '../store/index.js'
@@ -16,9 +17,20 @@ export interface AppDeps {
   publicUrl: () => string
   /** The app's address through the HTTP router (issue 7); default `http://<app>.localhost:5080/`. */
   webUrl?: (appName: string) => string
+  /** Limits of the sources and builds (tests use small ones); default BuildService's. */
+  builds?: BuildServiceOptions
+  /** Lifetimes of log sessions (tests use short ones); default Heroku's. */
+  logSessions?: LogSessionSettings
   /** Largest JSON body accepted; default 1 MiB. */
   bodyLimit?: number
   logger?: boolean
+}
+
+export interface LogSessionSettings {
+  unusedTtlMs?: number
+  connectedTtlMs?: number
+  /** SSE keep-alive comment period (default 15 s). */
+  keepAliveMs?: number
 }
 
 /** A resource's routes: one file per resource in ./routes, each exporting one of these. */

@@ -3,15 +3,29 @@
 // as text/plain (one line per `\n`) or, when asked for, as Server-Sent Events with line numbers as
 // ids; either way it streams while the build runs and ends when it is over.
 import {PassThrough} from 'node:stream'
-import {buildServiceFor} from '../../builds/index.js'
+import {BuildService} from '../../builds/index.js'
 import {requireAccount} from '../auth.js'
 import {loadApp, params} from '../context.js'
 import type {RouteModule} from '../deps.js'
 import {notFound} from '../errors.js'
 import {sendList} from '../pagination.js'
+import {sourcesRoutes} from './sources.js'
 
+/** The sources and builds routes, which share one BuildService: live build output lives in it. */
 export const buildsRoutes: RouteModule = (app, deps) => {
-  const service = buildServiceFor(deps)
+  const service = new BuildService(
+    {
+      store: deps.store,
+      runtime: deps.runtime,
+      dataDir: deps.dataDir,
+      publicUrl: deps.publicUrl,
+      logs: deps.logs,
+      log: (message, error) => console.error(`tug server: ${message}`, error ?? ''),
+    },
+    deps.builds ?? {},
+  )
+  app.addHook('onClose', async () => service.close())
+  sourcesRoutes(app, deps, service)
 
   app.post('/apps/:app/builds', async (request, reply) => {
     const account = requireAccount(request)

@@ -1,6 +1,6 @@
 // Log drains (platform-api.md 2.9): where an app's lines are also sent, by syslog or HTTPS.
 import type {LogDrain} from '../../../shared/api-types.js'
-import {drainManagerFor} from '../../logs/drains/index.js'
+import {DrainManager} from '../../logs/drains/index.js'
 import type {AppRecord, LogDrainRecord} from '../../store/index.js'
 import {objectBody} from '../body.js'
 import {loadApp, params} from '../context.js'
@@ -47,7 +47,8 @@ function drainNotFound() {
 
 export const logDrainsRoutes: RouteModule = (app, deps) => {
   const {store} = deps
-  const drains = drainManagerFor(deps.logs)
+  // The app's drains, closed with it.
+  const drains = new DrainManager(deps.logs)
   // Delivery resumes for the stored drains when the API comes up (e.g. after a restart).
   drains.sync(store.logDrains.all().map((d) => ({id: d.id, appId: d.app_id, url: d.url, token: d.token})))
   app.addHook('onClose', async () => drains.close())

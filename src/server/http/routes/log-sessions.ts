@@ -4,7 +4,7 @@ import {LOG_HISTORY_LINES} from '../../../shared/log-history.js'
 import {chooseFormat, filterFromSession, parseLastEventId, SSE_HEADERS, StreamSession, TEXT_HEADERS} from '../../logs/index.js'
 import {objectBody} from '../body.js'
 import {loadApp, params} from '../context.js'
-import type {AppDeps, RouteModule} from '../deps.js'
+import type {RouteModule} from '../deps.js'
 import {notFound} from '../errors.js'
 import {optionalBoolean, optionalInteger, optionalString} from '../validate.js'
 import {logSessionToWire} from '../wire.js'
@@ -17,19 +17,7 @@ export const MAX_LOG_LINES = LOG_HISTORY_LINES
 /** Lines a session without `lines` gets first (logplex's default). */
 export const DEFAULT_LOG_LINES = 100
 
-export interface LogSessionSettings {
-  unusedTtlMs?: number
-  connectedTtlMs?: number
-  /** SSE keep-alive comment period (default 15 s). */
-  keepAliveMs?: number
-}
-
-const settings = new WeakMap<AppDeps, LogSessionSettings>()
-
-/** Sets the session lifetimes for the app built from `deps`; call before `buildApp(deps)` (tests use short ones). */
-export function configureLogSessions(deps: AppDeps, options: LogSessionSettings): void {
-  settings.set(deps, options)
-}
+export type {LogSessionSettings} from '../deps.js'
 
 function clampLines(lines: number | undefined): number | null {
   return lines === undefined ? null : Math.min(lines, MAX_LOG_LINES)
@@ -39,7 +27,7 @@ const SRV = /[?&]srv(=|&|$)/
 
 export const logSessionsRoutes: RouteModule = (app, deps) => {
   const {store} = deps
-  const options = settings.get(deps) ?? {}
+  const options = deps.logSessions ?? {}
   const unusedTtlMs = options.unusedTtlMs ?? LOG_SESSION_TTL_MS
   const connectedTtlMs = options.connectedTtlMs ?? LOG_SESSION_CONNECTED_TTL_MS
   const live = new Set<StreamSession>()

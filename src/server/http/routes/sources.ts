@@ -3,15 +3,14 @@
 // `POST /apps/{app}/builds`. The upload is streamed to a file, never buffered whole.
 import {createReadStream} from 'node:fs'
 import type {Readable} from 'node:stream'
-import {buildServiceFor} from '../../builds/index.js'
+import type {FastifyInstance} from 'fastify'
+import type {BuildService} from '../../builds/index.js'
 import {loadApp, params} from '../context.js'
-import type {RouteModule} from '../deps.js'
+import type {AppDeps} from '../deps.js'
 import {HttpError} from '../errors.js'
 
-export const sourcesRoutes: RouteModule = (app, deps) => {
-  const service = buildServiceFor(deps)
-  app.addHook('onClose', async () => service.close())
-
+/** Registered by the builds routes, with the BuildService they share. */
+export function sourcesRoutes(app: FastifyInstance, deps: AppDeps, service: BuildService): void {
   app.post('/apps/:app/sources', async (request, reply) => {
     const target = loadApp(deps, request, params(request).app ?? '')
     reply.code(201)

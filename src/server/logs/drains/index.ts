@@ -47,15 +47,3 @@ export class DrainManager {
     for (const id of [...this.drains.keys()]) this.remove(id)
   }
 }
-
-const managers = new WeakMap<LogRouter, DrainManager>()
-
-/** The one drain manager of a router, made on first use. */
-export function drainManagerFor(router: LogRouter): DrainManager {
-  let manager = managers.get(router)
-  if (!manager) {
-    manager = new DrainManager(router)
-    managers.set(router, manager)
-  }
-  return manager
-}
