@@ -8,7 +8,7 @@ import {join} from 'node:path'
 
 import type {Dyno} from '../../src/shared/api-types.js'
 import {ROOT, startControlPlane, type ControlPlane} from '../helpers/control-plane.js'
-import {waitFor, withDeadline} from '../server/runtime/wait-for.js'
+import {waitFor, withDeadline} from '../helpers/wait-for.js'
 import {dynoProcesses, killDynoProcesses} from './runtime-procs.js'
 
 const DEMO = join(ROOT, 'examples', 'demo')

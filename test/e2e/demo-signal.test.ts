@@ -7,6 +7,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
 import {cleanEnv, collectOutput, ensureBuilt, killServerOf, ROOT} from '../helpers/control-plane.js'
+import {waitFor} from '../helpers/wait-for.js'
 
 /** The pid of a child of `parent` whose command line contains `word`, if one runs now. */
 function childRunning(parent: number, word: string): number | undefined {
@@ -43,12 +44,12 @@ describe('e2e: the demo stopped by a signal', function () {
     const env = cleanEnv({HOME: home, CI: 'true', TUG_ROUTER_PORT: '0'})
     const demo = spawn(process.execPath, [join(ROOT, 'scripts', 'demo.js')], {cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe']})
     const done = collectOutput(demo, 'the demo', 150_000)
-    const deadline = Date.now() + 120_000
     let deploy: number | undefined
-    while ((deploy = childRunning(demo.pid ?? -1, 'deploy')) === undefined && demo.exitCode === null) {
-      if (Date.now() > deadline) throw new Error('timed out waiting for the demo to run tug deploy')
-      await new Promise((resolve) => setTimeout(resolve, 20))
-    }
+    await waitFor(() => (deploy = childRunning(demo.pid ?? -1, 'deploy')) !== undefined || demo.exitCode !== null, {
+      what: 'the demo to run tug deploy',
+      timeoutMs: 120_000,
+      intervalMs: 20,
+    })
     assert.ok(deploy !== undefined, 'the demo ran tug deploy')
     // SIGKILL: tug ends on SIGTERM and SIGINT by itself with 143 and 130, a status, not a signal.
     process.kill(deploy, 'SIGKILL')

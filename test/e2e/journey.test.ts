@@ -10,6 +10,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
 import {cleanEnv, collectOutput, ensureBuilt, ROOT, runTug, type RunResult} from '../helpers/control-plane.js'
+import {waitFor} from '../helpers/wait-for.js'
 
 interface Leftover {
   pid: number
@@ -49,16 +50,6 @@ function demoProcesses(home: string): Leftover[] {
     }
   }
   return found
-}
-
-async function waitFor<T>(what: string, deadlineMs: number, probe: () => T | undefined): Promise<T> {
-  const deadline = Date.now() + deadlineMs
-  for (;;) {
-    const value = probe()
-    if (value !== undefined) return value
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 200))
-  }
 }
 
 function runDemo(home: string): Promise<RunResult> {
@@ -144,10 +135,13 @@ describe('e2e: the README quick start, as a new user runs it', function () {
     const stop = await runTug(['server:stop'], {env: {HOME: home}, timeoutMs: 60_000})
     assert.equal(stop.code, 0, stop.stderr)
     assert.match(stop.stdout + stop.stderr, /^Stopped the tug server \(pid \d+\)/m)
-    const leftovers = await waitFor('no process of the demo', 15_000, () => {
-      const now = demoProcesses(home)
-      return now.length === 0 ? now : undefined
-    }).catch(() => demoProcesses(home))
+    const leftovers = await waitFor(
+      () => {
+        const now = demoProcesses(home)
+        return now.length === 0 ? now : undefined
+      },
+      {what: 'no process of the demo', timeoutMs: 15_000, intervalMs: 200},
+    ).catch(() => demoProcesses(home))
     assert.deepEqual(leftovers, [])
   })
 })
@@ -201,10 +195,9 @@ describe('e2e: a second HOME on the same machine, with the router port 5080 take
 })
 
 /** GET through the router with a Host header (no reliance on *.localhost resolving), retried until a deadline. */
-async function waitForAnswer(url: string, host: string): Promise<string> {
-  const deadline = Date.now() + 20_000
-  for (;;) {
-    const body = await new Promise<string | undefined>((resolve) => {
+function waitForAnswer(url: string, host: string): Promise<string> {
+  const answer = (): Promise<string | undefined> =>
+    new Promise((resolve) => {
       const req = httpGet(url, {headers: {host}}, (res) => {
         let text = ''
         res.setEncoding('utf8').on('data', (chunk: string) => (text += chunk))
@@ -212,8 +205,5 @@ async function waitForAnswer(url: string, host: string): Promise<string> {
       })
       req.on('error', () => resolve(undefined))
     })
-    if (body !== undefined) return body
-    if (Date.now() > deadline) throw new Error(`no 200 from ${url} (Host: ${host})`)
-    await new Promise((resolve) => setTimeout(resolve, 300))
-  }
+  return waitFor(answer, {what: `a 200 from ${url} (Host: ${host})`, timeoutMs: 20_000, intervalMs: 300})
 }

@@ -10,6 +10,7 @@ import {parseLogLine} from '../../src/shared/log-line.js'
 import {startControlPlane, type ControlPlane} from '../helpers/control-plane.js'
 import {startSyslogListener, type SyslogListener} from '../helpers/syslog-listener.js'
 import {spawnTug, type TugProcess} from '../helpers/tug-process.js'
+import {waitFor} from '../helpers/wait-for.js'
 
 const ENV = {TUG_STOP_GRACE_MS: '3000', TUG_ROUTER_PORT: '0'}
 
@@ -142,13 +143,14 @@ describe('e2e: tug logs with real dynos', function () {
   it('--num 5 --dyno web.2 gives the last five lines of web.2', async () => {
     await makeApp('nums')
     await tug(['ps:scale', 'web=2', '-a', 'nums'])
-    const deadline = Date.now() + 120_000
     let all: string[] = []
-    while (Date.now() < deadline) {
-      all = (await tug(['logs', '-a', 'nums', '-n', '1500', '-d', 'web.2', '-s', 'app'])).split('\n').filter((l) => l !== '')
-      if (all.length >= 12) break
-      await new Promise((resolve) => setTimeout(resolve, 200))
-    }
+    await waitFor(
+      async () => {
+        all = (await tug(['logs', '-a', 'nums', '-n', '1500', '-d', 'web.2', '-s', 'app'])).split('\n').filter((l) => l !== '')
+        return all.length >= 12
+      },
+      {what: () => `12 lines of web.2 (${all.length} so far)`, timeoutMs: 120_000, intervalMs: 200},
+    )
     assert.deepEqual(all.map(message), range(12).map((i) => `web.2 line ${i}`))
     const five = (await tug(['logs', '-a', 'nums', '--num', '5', '--dyno', 'web.2', '--source', 'app'])).split('\n').filter((l) => l !== '')
     assert.deepEqual(five, all.slice(7))
@@ -163,12 +165,11 @@ describe('e2e: tug logs with real dynos', function () {
   it('-n 6000 reaches into the history: exactly the last 6000 of 7000 lines (the CLI once refused more than 1500)', async () => {
     await makeApp('deep')
     await tug(['ps:scale', 'seven=1', '-a', 'deep'])
-    const deadline = Date.now() + 120_000
-    while (Date.now() < deadline) {
-      const last = await tug(['logs', '-a', 'deep', '-n', '1', '-d', 'seven.1', '-s', 'app'])
-      if (last.includes('seven.1 seq 6999 ')) break
-      await new Promise((resolve) => setTimeout(resolve, 200))
-    }
+    await waitFor(async () => (await tug(['logs', '-a', 'deep', '-n', '1', '-d', 'seven.1', '-s', 'app'])).includes('seven.1 seq 6999 '), {
+      what: 'the 7000th line of seven.1',
+      timeoutMs: 120_000,
+      intervalMs: 200,
+    })
     const own = (await tug(['logs', '-a', 'deep', '-n', '6000', '-d', 'seven.1', '-s', 'app'])).split('\n').filter((l) => l !== '')
     assert.equal(own.length, 6000)
     assert.deepEqual(seqOf(own, 'seven.1'), range(6000).map((i) => i + 1000))
@@ -185,13 +186,14 @@ describe('e2e: tug logs with real dynos', function () {
   it('a 25,000-character line arrives whole, in pieces of at most 10,000 bytes, each after the first marked [continued]', async () => {
     await makeApp('longline')
     await tug(['ps:scale', 'long=1', '-a', 'longline'])
-    const deadline = Date.now() + 120_000
     let pieces: string[] = []
-    while (Date.now() < deadline) {
-      pieces = (await tug(['logs', '-a', 'longline', '-n', '100', '-d', 'long.1', '-s', 'app'])).split('\n').filter((l) => l !== '').map(message)
-      if (pieces.some((p) => p.endsWith('>'))) break
-      await new Promise((resolve) => setTimeout(resolve, 200))
-    }
+    await waitFor(
+      async () => {
+        pieces = (await tug(['logs', '-a', 'longline', '-n', '100', '-d', 'long.1', '-s', 'app'])).split('\n').filter((l) => l !== '').map(message)
+        return pieces.some((p) => p.endsWith('>'))
+      },
+      {what: 'the end of the long line', timeoutMs: 120_000, intervalMs: 200},
+    )
     assert.equal(pieces.length, 3, pieces.map((p) => p.slice(0, 20)).join(' | '))
     for (const piece of pieces) assert.ok(Buffer.byteLength(piece) <= 10_000, `a piece of ${Buffer.byteLength(piece)} bytes`)
     assert.ok(pieces.slice(1).every((p) => p.startsWith('[continued] ')))
@@ -236,8 +238,7 @@ describe('e2e: tug logs with real dynos', function () {
       const token = /\((d\.[0-9a-f-]{36})\)/.exec(listed)?.[1] as string
       assert.equal(listed, `=== Drains\n${endpoint.url} (${token})\n`)
       await tug(['ps:scale', 'a=1', '-a', 'drained'])
-      const deadline = Date.now() + 120_000
-      while (!endpoint.messages.some((m) => m.includes(' a.1 seq 2999 ')) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50))
+      await waitFor(() => endpoint.messages.some((m) => m.includes(' a.1 seq 2999 ')), {what: 'the 3000th line at the drain', timeoutMs: 120_000, intervalMs: 50})
       const frames = endpoint.messages.filter((m) => / app a\.1 - - a\.1 seq /.test(m))
       assert.equal(frames.length, 3000)
       for (const frame of frames) assert.match(frame, new RegExp(`^<190>1 \\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{6}\\+00:00 ${token} app a\\.1 - - a\\.1 seq \\d+ x{20}$`))

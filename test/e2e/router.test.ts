@@ -10,19 +10,15 @@ import {join} from 'node:path'
 
 import type {Dyno} from '../../src/shared/api-types.js'
 import {ROOT, startControlPlane, type ControlPlane} from '../helpers/control-plane.js'
+import {waitFor} from '../helpers/wait-for.js'
 
 const DEMO = join(ROOT, 'examples', 'demo')
 const ACCEPT = 'application/vnd.heroku+json; version=3'
 /** Generous: a loaded 2-core machine starts node processes slowly. */
 const CONVERGE_MS = 90_000
 
-async function waitFor(condition: () => Promise<boolean> | boolean, what: string, timeoutMs = CONVERGE_MS): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 100))
-  }
-}
+/** For waits on dyno state: each check asks the control plane, so every 100 ms is often enough. */
+const CONVERGE = {timeoutMs: CONVERGE_MS, intervalMs: 100}
 
 /** Process groups of the control plane's dynos, found in /proc (cwd under its data dir, DYNO in the env). */
 function dynoGroups(dataDir: string): Map<string, Set<number>> {
@@ -143,7 +139,7 @@ describe('e2e: the router in front of the demo app', function () {
   async function scaleWeb(quantity: number): Promise<void> {
     await tug(['ps:scale', `web=${quantity}`, '-a', 'demo'])
     const want = Array.from({length: quantity}, (_, i) => `web.${i + 1}:up`).join(' ')
-    await waitFor(async () => (await webStates()) === want, `web dynos: ${want || 'none'}`)
+    await waitFor(async () => (await webStates()) === want, {what: `web dynos: ${want || 'none'}`, ...CONVERGE})
   }
 
   /** Requests from `clients` keep-alive clients, back to back (paced), until stopped. */
@@ -208,7 +204,7 @@ describe('e2e: the router in front of the demo app', function () {
     }
     assert.deepEqual([...seen.keys()].sort(), ['hello from web.1', 'hello from web.2', 'hello from web.3'])
     for (const count of seen.values()) assert.ok(count >= 10, JSON.stringify([...seen]))
-    await waitFor(async () => /tug\[router\]: at=info method=GET path="\/n\/59" host=demo\.localhost request_id=\S+ fwd="127\.0\.0\.1" dyno=web\.\d connect=\d+ms service=\d+ms status=200 bytes=17 protocol=http$/m.test(await tug(['logs', '-a', 'demo', '-n', '200', '--source', 'tug'])), 'the router line in tug logs', 30_000)
+    await waitFor(async () => /tug\[router\]: at=info method=GET path="\/n\/59" host=demo\.localhost request_id=\S+ fwd="127\.0\.0\.1" dyno=web\.\d connect=\d+ms service=\d+ms status=200 bytes=17 protocol=http$/m.test(await tug(['logs', '-a', 'demo', '-n', '200', '--source', 'tug'])), {what: 'the router line in tug logs', timeoutMs: 30_000})
   })
 
   it('kill -9 of a web dyno during a steady stream: no request fails', async () => {
@@ -217,15 +213,15 @@ describe('e2e: the router in front of the demo app', function () {
     assert.ok(victim && victim.size > 0, 'web.2 runs')
     const stream = steadyStream()
     try {
-      await waitFor(() => stream.ok() >= 30, 'requests flowing', 60_000)
+      await waitFor(() => stream.ok() >= 30, {what: 'requests flowing', timeoutMs: 60_000})
       killGroups(victim)
       // Until web.2 runs again as a new process and is up, and some more requests.
       await waitFor(async () => {
         const now = dynoGroups(plane.dataDir).get('web.2')
         return now !== undefined && [...now].every((g) => !victim.has(g)) && (await webStates()) === 'web.1:up web.2:up web.3:up'
-      }, 'web.2 back up as a new process')
+      }, {what: 'web.2 back up as a new process', ...CONVERGE})
       const after = stream.ok()
-      await waitFor(() => stream.ok() >= after + 30, 'more requests after the restart', 60_000)
+      await waitFor(() => stream.ok() >= after + 30, {what: 'more requests after the restart', timeoutMs: 60_000})
     } finally {
       assert.deepEqual(await stream.stop(), [])
     }
@@ -241,15 +237,15 @@ describe('e2e: the router in front of the demo app', function () {
     const stream = steadyStream()
     const since = Date.now()
     try {
-      await waitFor(() => stream.ok() >= 30, 'requests flowing', 60_000)
+      await waitFor(() => stream.ok() >= 30, {what: 'requests flowing', timeoutMs: 60_000})
       await tug(['ps:restart', 'web', '-a', 'demo'])
       await waitFor(async () => {
         const now = dynoGroups(plane.dataDir)
         const groups = [...(now.get('web.1') ?? []), ...(now.get('web.2') ?? [])]
         return groups.length === 2 && groups.every((g) => !oldGroups.has(g)) && (await webStates()) === 'web.1:up web.2:up'
-      }, 'both web dynos restarted and up')
+      }, {what: 'both web dynos restarted and up', ...CONVERGE})
       const after = stream.ok()
-      await waitFor(() => stream.ok() >= after + 20, 'more requests after the restart', 60_000)
+      await waitFor(() => stream.ok() >= after + 20, {what: 'more requests after the restart', timeoutMs: 60_000})
     } finally {
       assert.deepEqual(await stream.stop(), [])
     }
@@ -280,7 +276,7 @@ describe('e2e: the router in front of the demo app', function () {
       const response = await fetch(`${plane.url}/apps/streamer/dynos`, {headers: {Accept: ACCEPT, Authorization: `Bearer ${plane.token}`}})
       return ((await response.json()) as Dyno[]).some((d) => d.name === 'web.1' && d.state === 'up')
     }
-    await waitFor(up, 'streamer web.1 up')
+    await waitFor(up, {what: 'streamer web.1 up', ...CONVERGE})
 
     // WebSocket: the handshake and a masked frame echoed back byte for byte.
     const socket = connect(routerPort, '127.0.0.1')
@@ -289,7 +285,7 @@ describe('e2e: the router in front of the demo app', function () {
     try {
       const key = 'dGhlIHNhbXBsZSBub25jZQ=='
       socket.write(`GET /ws HTTP/1.1\r\nHost: streamer.localhost:${routerPort}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n\r\n`)
-      await waitFor(() => received.includes('\r\n\r\n'), 'the 101 answer', 30_000)
+      await waitFor(() => received.includes('\r\n\r\n'), {what: 'the 101 answer', timeoutMs: 30_000})
       const end = received.indexOf('\r\n\r\n')
       const head = received.toString('latin1', 0, end)
       assert.match(head, /^HTTP\/1\.1 101 /)
@@ -298,7 +294,7 @@ describe('e2e: the router in front of the demo app', function () {
       const mask = Buffer.from([9, 8, 7, 6])
       const frame = Buffer.concat([Buffer.from([0x81, 0x84]), mask, Buffer.from('ping').map((b, i) => b ^ (mask[i % 4] as number))])
       socket.write(frame)
-      await waitFor(() => received.length >= frame.length, 'the echo', 30_000)
+      await waitFor(() => received.length >= frame.length, {what: 'the echo', timeoutMs: 30_000})
       assert.deepEqual(received, frame)
     } finally {
       socket.destroy()
@@ -354,8 +350,7 @@ describe('e2e: the router in front of the demo app', function () {
     assert.match(answer.body, /Application error/)
     await waitFor(
       async () => /tug\[router\]: at=error code=H14 desc="No web processes running" method=GET path="\/gone" host=demo\.localhost request_id=\S+ fwd="127\.0\.0\.1" dyno= connect= service= status=503 bytes= protocol=http$/m.test(await tug(['logs', '-a', 'demo', '-n', '100', '--source', 'tug'])),
-      'the H14 line in tug logs',
-      30_000,
+      {what: 'the H14 line in tug logs', timeoutMs: 30_000},
     )
     const unknown = await new Promise<number>((resolve, reject) => {
       const req = request({host: '127.0.0.1', port: routerPort, headers: {host: 'nosuch.localhost'}, agent: false}, (res) => {

@@ -12,7 +12,7 @@ import {join} from 'node:path'
 import {connect} from 'node:tls'
 
 import {BIN, cleanEnv, collectOutput, ROOT, startControlPlane, type ControlPlane, type RunResult} from '../helpers/control-plane.js'
-import {waitFor, withDeadline} from '../server/runtime/wait-for.js'
+import {waitFor, withDeadline} from '../helpers/wait-for.js'
 
 const ACCEPT = 'application/vnd.heroku+json; version=3'
 const MARK = '\uFFFF heroku-command-exit-status: '

@@ -9,7 +9,7 @@ import {join} from 'node:path'
 
 import type {Dyno, Release, Schedule} from '../../src/shared/api-types.js'
 import {ROOT, startControlPlane, type ControlPlane} from '../helpers/control-plane.js'
-import {waitFor} from '../server/runtime/wait-for.js'
+import {waitFor} from '../helpers/wait-for.js'
 import {dynoProcesses, killDynoProcesses} from './runtime-procs.js'
 
 const DEMO = join(ROOT, 'examples', 'demo')

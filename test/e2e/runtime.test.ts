@@ -7,7 +7,7 @@ import {join} from 'node:path'
 
 import type {Dyno} from '../../src/shared/api-types.js'
 import {ROOT, startControlPlane, type ControlPlane} from '../helpers/control-plane.js'
-import {waitFor} from '../server/runtime/wait-for.js'
+import {waitFor} from '../helpers/wait-for.js'
 import {dynoLeaders, dynoProcesses, isAlive, killDynoProcesses} from './runtime-procs.js'
 
 const DEMO = join(ROOT, 'examples', 'demo')

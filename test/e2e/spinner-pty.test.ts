@@ -12,7 +12,7 @@ import {join} from 'node:path'
 
 import {BIN, cleanEnv, ensureBuilt, ROOT} from '../helpers/control-plane.js'
 import {formation} from '../helpers/fixtures.js'
-import {waitFor, withDeadline} from '../server/runtime/wait-for.js'
+import {waitFor, withDeadline} from '../helpers/wait-for.js'
 
 interface Pty {
   pid: number

@@ -3,6 +3,7 @@
 // every one still running is killed when the test process exits.
 import {spawn, type ChildProcess} from 'node:child_process'
 import {BIN, cleanEnv, ensureBuilt, ROOT} from './control-plane.js'
+import {waitFor} from './wait-for.js'
 
 export interface TugProcess {
   /** Complete stdout lines so far. */
@@ -10,7 +11,7 @@ export interface TugProcess {
   stderr(): string
   exited: Promise<{code: number | null; signal: NodeJS.Signals | null}>
   isRunning(): boolean
-  /** Resolves once `condition` holds (checked on every output and every 50 ms); rejects after the deadline. */
+  /** Resolves once `condition` holds (checked every 50 ms); rejects after the deadline, with the output so far. */
   waitFor(condition: (lines: string[]) => boolean, what: string, timeoutMs?: number): Promise<void>
   pause(): void
   resume(): void
@@ -38,18 +39,15 @@ export function spawnTug(args: string[], env: Record<string, string | undefined>
   const lines: string[] = []
   let partial = ''
   let stderr = ''
-  const listeners = new Set<() => void>()
   child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
     const parts = (partial + chunk).split('\n')
     partial = parts.pop() ?? ''
     for (const part of parts) lines.push(part)
-    for (const listener of listeners) listener()
   })
   child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
   const exited = new Promise<{code: number | null; signal: NodeJS.Signals | null}>((resolve) => {
     child.on('close', (code, signal) => {
       running.delete(child)
-      for (const listener of listeners) listener()
       resolve({code, signal})
     })
   })
@@ -59,25 +57,11 @@ export function spawnTug(args: string[], env: Record<string, string | undefined>
     stderr: () => stderr,
     exited,
     isRunning,
-    waitFor(condition, what, timeoutMs = 60_000) {
-      return new Promise((resolve, reject) => {
-        const check = (): void => {
-          if (!condition(lines)) return
-          done()
-          resolve()
-        }
-        const timer = setTimeout(() => {
-          done()
-          reject(new Error(`timed out waiting for ${what} (${lines.length} lines so far; last: ${lines.slice(-3).join(' | ')}; stderr: ${stderr})`))
-        }, timeoutMs)
-        const poll = setInterval(check, 50)
-        const done = (): void => {
-          clearTimeout(timer)
-          clearInterval(poll)
-          listeners.delete(check)
-        }
-        listeners.add(check)
-        check()
+    async waitFor(condition, what, timeoutMs = 60_000) {
+      await waitFor(() => condition(lines), {
+        what: () => `${what} (${lines.length} lines so far; last: ${lines.slice(-3).join(' | ')}; stderr: ${stderr})`,
+        timeoutMs,
+        intervalMs: 50,
       })
     },
     pause: () => child.kill('SIGSTOP'),

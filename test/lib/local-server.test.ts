@@ -8,6 +8,7 @@ import {fileURLToPath} from 'node:url'
 
 import {RuntimeError, UsageError} from '../../src/lib/errors.js'
 import {ensureLocalServer, isAlive, readLastPort, readServerInfo, stopLocalServer, writeServerInfo} from '../../src/lib/cli/local-server.js'
+import {waitFor} from '../helpers/wait-for.js'
 
 // A stand-in for `tug server` with the same outward behaviour (admin-token, server.json after
 // listen, /account answered with the token, clean exit on SIGTERM), so these tests exercise the
@@ -199,8 +200,7 @@ describe('lib/cli/local-server', function () {
     const hanging = {file: process.execPath, args: ['-e', `require('fs').writeFileSync(${JSON.stringify(join(dir, 'hang.pid'))}, String(process.pid)); setInterval(() => {}, 1000)`, '--']}
     await assert.rejects(ensureLocalServer(home, {command: hanging, env: {}, deadlineMs: 1000}), /^RuntimeError: The local tug server did not become ready within 1 s\. Its log is /)
     const pid = Number(readFileSync(join(dir, 'hang.pid'), 'utf8'))
-    const deadline = Date.now() + 5000
-    while (isAlive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20))
+    await waitFor(() => !isAlive(pid), {what: 'the hanging server to end', timeoutMs: 5000, intervalMs: 20})
     assert.equal(isAlive(pid), false)
   })
 })

@@ -12,6 +12,7 @@ import {LogRouter} from '../../src/server/logs/index.js'
 import {ensureAdmin} from '../../src/server/index.js'
 import {StoreOnlyRuntime} from '../helpers/store-only-runtime.js'
 import {Store} from '../../src/server/store/index.js'
+import {waitFor} from '../helpers/wait-for.js'
 import {tgzOf, type RawEntry} from './builds-tar.js'
 
 const ACCEPT = 'application/vnd.heroku+json; version=3'
@@ -79,14 +80,12 @@ describe('server/builds: sources and builds API on a listening server', function
     return source.body.source_blob.get_url
   }
 
-  async function waitForBuild(appName: string, id: string): Promise<Build> {
-    const deadline = Date.now() + 10_000
-    while (Date.now() < deadline) {
+  function waitForBuild(appName: string, id: string): Promise<Build> {
+    const finished = async (): Promise<Build | undefined> => {
       const {body} = await api<Build>('GET', `/apps/${appName}/builds/${id}`)
-      if (body.status !== 'pending') return body
-      await new Promise((resolve) => setTimeout(resolve, 20))
+      return body.status !== 'pending' ? body : undefined
     }
-    throw new Error(`build ${id} still pending after 10 s`)
+    return waitFor(finished, {what: `build ${id} to finish`, timeoutMs: 10_000, intervalMs: 20})
   }
 
   async function build(appName: string, entries: RawEntry[], version?: string): Promise<{build: Build; output: string}> {

@@ -11,18 +11,9 @@ import {afterEach, beforeEach, describe, it} from 'mocha'
 import type {Release} from '../../src/shared/api-types.js'
 import {startApiServer} from '../helpers/api-server.js'
 import {ACCEPT_V3} from '../helpers/api-server.js'
+import {waitFor} from '../helpers/wait-for.js'
 
 const FIXTURE = fileURLToPath(new URL('./fixtures/server-process.ts', import.meta.url))
-
-async function waitFor<T>(check: () => T | undefined, what: string, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const value = check()
-    if (value !== undefined) return value
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 10))
-  }
-}
 
 describe('crash safety (kill -9 during a burst of config changes)', function () {
   this.timeout(60_000)
@@ -43,7 +34,7 @@ describe('crash safety (kill -9 during a burst of config changes)', function () 
     child = proc
     let output = ''
     proc.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()))
-    const line = await waitFor(() => output.split('\n').find((l) => l.startsWith('{')), 'the server to listen')
+    const line = await waitFor(() => output.split('\n').find((l) => l.startsWith('{')), {what: 'the server to listen', timeoutMs: 20_000})
     const {url} = JSON.parse(line) as {url: string}
     const token = readFileSync(join(dataDir, 'admin-token'), 'utf8')
     const headers = {Accept: ACCEPT_V3, Authorization: `Bearer ${token}`, 'Content-Type': 'application/json'}
@@ -68,7 +59,7 @@ describe('crash safety (kill -9 during a burst of config changes)', function () 
       }
     }
     const clients = [0, 1, 2, 3].map(client)
-    await waitFor(() => (acknowledged.length >= 40 ? true : undefined), '40 acknowledged changes')
+    await waitFor(() => acknowledged.length >= 40, {what: '40 acknowledged changes', timeoutMs: 20_000})
     const exited = new Promise((resolve) => proc.once('exit', resolve))
     proc.kill('SIGKILL')
     await exited

@@ -7,6 +7,7 @@ import nock from 'nock'
 import {MAX_RECONNECTS, SseParser, readLogStream} from '../../../src/lib/api/stream.js'
 import type {ReadLogStreamOptions, StreamLine} from '../../../src/lib/api/stream.js'
 import {ApiError, NetworkError} from '../../../src/lib/errors.js'
+import {waitFor} from '../../helpers/wait-for.js'
 
 async function collect(iterable: AsyncIterable<StreamLine>): Promise<StreamLine[]> {
   const lines: StreamLine[] = []
@@ -22,14 +23,6 @@ async function rejects<E extends Error>(promise: Promise<unknown>, type: new (..
     return error
   }
   assert.fail(`expected ${type.name}, but it resolved`)
-}
-
-async function waitFor(condition: () => boolean, what: string, deadlineMs = 5000): Promise<void> {
-  const deadline = Date.now() + deadlineMs
-  while (!condition()) {
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 10))
-  }
 }
 
 describe('log stream', () => {
@@ -334,7 +327,7 @@ describe('log stream', () => {
         controller.abort()
       }
       assert.deepEqual(lines, [{id: '1', line: 'hello'}])
-      await waitFor(() => closed, 'the server to see the connection close')
+      await waitFor(() => closed, {what: 'the server to see the connection close'})
     })
 
     it('releases the connection when the reader stops early', async () => {
@@ -352,7 +345,7 @@ describe('log stream', () => {
         if (lines.length === 2) break
       }
       assert.deepEqual(lines, [{line: 'a'}, {line: 'b'}])
-      await waitFor(() => closed, 'the server to see the connection close')
+      await waitFor(() => closed, {what: 'the server to see the connection close'})
     })
   })
 })

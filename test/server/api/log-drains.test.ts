@@ -8,7 +8,7 @@ import type {LogRouter} from '../../../src/server/logs/index.js'
 import {StoreOnlyRuntime} from '../../helpers/store-only-runtime.js'
 import {startApiServer, type TestApiServer} from '../../helpers/api-server.js'
 import {startSyslogListener, type SyslogListener} from '../../helpers/syslog-listener.js'
-import {waitFor} from '../logs/helpers.js'
+import {waitFor} from '../../helpers/wait-for.js'
 
 describe('API: log drains', function () {
   this.timeout(30_000)
@@ -49,7 +49,7 @@ describe('API: log drains', function () {
   it('delivers the app lines to it, framed', async () => {
     const drain = (await server.call<LogDrain[]>('GET', '/apps/drained/log-drains')).body[0] as LogDrain
     logs?.write(appId, {source: 'app', dyno: 'web.1', message: 'to the drain'})
-    await waitFor(() => endpoint.messages.some((m) => m.endsWith(' - - to the drain')), 'the line at the endpoint')
+    await waitFor(() => endpoint.messages.some((m) => m.endsWith(' - - to the drain')), {what: 'the line at the endpoint'})
     const message = endpoint.messages.find((m) => m.endsWith(' - - to the drain'))
     assert.match(message as string, new RegExp(`^<190>1 \\S+ ${drain.token} app web\\.1 - - to the drain$`))
   })
@@ -97,7 +97,7 @@ describe('API: log drains', function () {
     // The other app's drain to the same endpoint is still live: a line there shows the endpoint works.
     const otherId = (await server.call<{id: string}>('GET', '/apps/other')).body.id
     logs?.write(otherId, {source: 'app', dyno: 'web.1', message: 'marker'})
-    await waitFor(() => endpoint.messages.some((m) => m.endsWith(' - - marker')), 'the marker')
+    await waitFor(() => endpoint.messages.some((m) => m.endsWith(' - - marker')), {what: 'the marker'})
     assert.equal(endpoint.messages.filter((m) => m.includes(drain.token)).length, before)
   })
 
@@ -119,7 +119,7 @@ describe('API: log drains', function () {
         },
       })
       router?.write(id, {source: 'app', dyno: 'web.1', message: 'after the restart'})
-      await waitFor(() => restarted.messages.some((m) => m.endsWith(' - - after the restart')), 'the line at the endpoint')
+      await waitFor(() => restarted.messages.some((m) => m.endsWith(' - - after the restart')), {what: 'the line at the endpoint'})
     } finally {
       await first.close()
       await second?.close()

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import {after, afterEach, before, describe, it} from 'mocha'
 import {parseLogLine} from '../../../src/shared/log-line.js'
 import {openStream, startLogServer, type LogServer, type OpenStream} from '../../helpers/log-server.js'
-import {waitFor} from '../logs/helpers.js'
+import {waitFor} from '../../helpers/wait-for.js'
 
 const messages = (lines: string[]): string[] => lines.map((line) => {
   const parsed = parseLogLine(line)
@@ -80,11 +80,11 @@ describe('API: the log stream (GET /log-sessions/:secret)', function () {
 
   it('with tail: stays open, sends new lines and keep-alive comments', async () => {
     const s = await stream(await server.session('streamed', {lines: 1, tail: true}))
-    await waitFor(() => s.events().length === 1, 'the backlog')
+    await waitFor(() => s.events().length === 1, {what: 'the backlog'})
     server.logs.write(appId, {source: 'app', dyno: 'worker.1', message: 'fresh'})
-    await waitFor(() => s.events().length === 2, 'the live line')
+    await waitFor(() => s.events().length === 2, {what: 'the live line'})
     assert.deepEqual(messages(s.lines()).slice(1), ['app[worker.1] fresh'])
-    await waitFor(() => s.text.includes(':\n\n'), 'a keep-alive comment')
+    await waitFor(() => s.text.includes(':\n\n'), {what: 'a keep-alive comment'})
     assert.equal(s.isEnded(), false)
   })
 
@@ -92,14 +92,14 @@ describe('API: the log stream (GET /log-sessions/:secret)', function () {
     const url = await server.session('streamed', {lines: 0, tail: true, dyno: 'resume'})
     const first = await stream(url)
     for (let i = 1; i <= 5; i++) server.logs.write(appId, {source: 'app', dyno: 'resume.1', message: `r${i}`})
-    await waitFor(() => first.events().length === 5, 'five lines')
+    await waitFor(() => first.events().length === 5, {what: 'five lines'})
     const lastId = first.events()[4]?.id as string
     first.close()
     for (let i = 6; i <= 8; i++) server.logs.write(appId, {source: 'app', dyno: 'resume.1', message: `r${i}`})
     const second = await stream(url, {Accept: 'text/event-stream', 'Last-Event-ID': lastId})
-    await waitFor(() => second.events().length === 3, 'the three missed lines')
+    await waitFor(() => second.events().length === 3, {what: 'the three missed lines'})
     server.logs.write(appId, {source: 'app', dyno: 'resume.1', message: 'r9'})
-    await waitFor(() => second.events().length === 4, 'the next live line')
+    await waitFor(() => second.events().length === 4, {what: 'the next live line'})
     const all = [...first.events(), ...second.events()]
     assert.deepEqual(messages(all.map((e) => e.data)).map((m) => m.split(' ')[1]), ['r1', 'r2', 'r3', 'r4', 'r5', 'r6', 'r7', 'r8', 'r9'])
     const ids = all.map((e) => Number(e.id))
@@ -128,7 +128,7 @@ describe('API: the log stream (GET /log-sessions/:secret)', function () {
     server.logs.write(doomed, {source: 'app', dyno: 'web.1', message: 'bye'})
     const url = await server.session('doomed', {tail: true, source: 'app'})
     const s = await stream(url)
-    await waitFor(() => s.events().length === 1, 'the backlog')
+    await waitFor(() => s.events().length === 1, {what: 'the backlog'})
     assert.equal((await server.call('DELETE', '/apps/doomed')).status, 200)
     await s.ended
     assert.deepEqual(server.logs.history(doomed), [])

@@ -6,7 +6,7 @@ import {announceRelease, scaleMessage} from '../../../src/server/logs/platform-e
 import {LogRouter} from '../../../src/server/logs/index.js'
 import {startLogServer, type LogServer} from '../../helpers/log-server.js'
 import {tgzOf} from '../builds-tar.js'
-import {waitFor} from '../logs/helpers.js'
+import {waitFor} from '../../helpers/wait-for.js'
 
 describe('API: platform events in the app log stream (tug[api])', function () {
   this.timeout(30_000)
@@ -40,7 +40,7 @@ describe('API: platform events in the app log stream (tug[api])', function () {
     assert.equal(put.status, 200)
     const created = await server.call<Build>('POST', '/apps/evented/builds', {source_blob: {url: source.body.source_blob.get_url}})
     assert.equal(created.status, 201)
-    await waitFor(() => apiLines().length === 4, 'the deploy lines')
+    await waitFor(() => apiLines().length === 4, {what: 'the deploy lines'})
     assert.deepEqual(apiLines().slice(2), [
       `tug[api]: Deploy ${created.body.id.slice(0, 8)} by user admin@tug.local`,
       'tug[api]: Release v2 created by user admin@tug.local',

@@ -5,7 +5,7 @@ import {tmpdir} from 'node:os'
 
 import {LocalBackend} from '../../../src/server/runtime/local-backend.js'
 import type {DynoHandle, DynoIo, DynoIoStream} from '../../../src/server/runtime/backend.js'
-import {waitFor, withDeadline} from '../runtime/wait-for.js'
+import {waitFor, withDeadline} from '../../helpers/wait-for.js'
 
 const spec = (command: string, tty: boolean) => ({
   appId: 'app',

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 
 import {AttachHub, EXIT_MARKER_SUFFIX, newSecret, stripExitMarker} from '../../../src/server/attach/hub.js'
-import {waitFor} from '../runtime/wait-for.js'
+import {waitFor} from '../../helpers/wait-for.js'
 import {FakeDyno} from './fake-dyno.js'
 
 describe('attach hub', () => {

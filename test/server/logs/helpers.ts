@@ -55,12 +55,3 @@ export class RecordingSink implements LogSink {
     return this.items.map((item) => item.id)
   }
 }
-
-/** Waits until `condition` holds, checking every few ms; fails with `what` after the deadline. */
-export async function waitFor(condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 5))
-  }
-}

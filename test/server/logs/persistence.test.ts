@@ -5,7 +5,8 @@ import {join} from 'node:path'
 
 import {LogRouter, type LogRouterOptions} from '../../../src/server/logs/router.js'
 import {fileNameFor, parseSegment} from '../../../src/server/logs/segment-store.js'
-import {FakeClock, RecordingSink, waitFor} from './helpers.js'
+import {waitFor} from '../../helpers/wait-for.js'
+import {FakeClock, RecordingSink} from './helpers.js'
 
 const TS = '2026-11-27T11:15:41.123456+00:00'
 
@@ -56,7 +57,7 @@ describe('logs/persistence', () => {
     const second = await start()
     const sink = new RecordingSink()
     second.subscribe('shop', {afterId: 3, tail: false}, sink)
-    await waitFor(() => sink.ended === 1, 'the backlog')
+    await waitFor(() => sink.ended === 1, {what: 'the backlog'})
     assert.deepEqual(sink.ids, [4, 5])
   })
 
@@ -64,14 +65,14 @@ describe('logs/persistence', () => {
     const router = await start({persist: {dir, flushIntervalMs: 10}})
     router.write('shop', {source: 'app', dyno: 'web.1', message: 'hello'})
     assert.equal(existsSync(join(dir, fileNameFor('shop'))), false)
-    await waitFor(() => existsSync(join(dir, fileNameFor('shop'))) && fileLines('shop').length === 1, 'the timer flush')
+    await waitFor(() => existsSync(join(dir, fileNameFor('shop'))) && fileLines('shop').length === 1, {what: 'the timer flush'})
     assert.deepEqual(fileLines('shop'), [`1\t${TS} app[web.1]: hello`])
   })
 
   it('writes as soon as enough lines are pending, without waiting for the timer', async () => {
     const router = await start({persist: {dir, flushIntervalMs: 3_600_000, flushLines: 10}})
     for (let i = 1; i <= 10; i++) router.write('shop', {source: 'app', dyno: 'web.1', message: `m${i}`})
-    await waitFor(() => existsSync(join(dir, fileNameFor('shop'))) && fileLines('shop').length === 10, 'the batch flush')
+    await waitFor(() => existsSync(join(dir, fileNameFor('shop'))) && fileLines('shop').length === 10, {what: 'the batch flush'})
   })
 
   it('writes every line once, in order, however many flushes overlap', async () => {

@@ -7,7 +7,8 @@ import {setImmediate as yieldToLoop} from 'node:timers/promises'
 import {LogRouter} from '../../../src/server/logs/router.js'
 import {StreamSession} from '../../../src/server/logs/stream-session.js'
 import {chooseFormat, parseLastEventId, SSE_HEADERS, TEXT_HEADERS} from '../../../src/server/logs/wire.js'
-import {FakeClock, ManualScheduler, waitFor} from './helpers.js'
+import {waitFor} from '../../helpers/wait-for.js'
+import {FakeClock, ManualScheduler} from './helpers.js'
 
 const TS = '2026-11-27T11:15:41.123456+00:00'
 
@@ -234,7 +235,7 @@ describe('logs/stream-session', () => {
       // whole response itself, so pausing its response would not stop the socket.
       const slow = await rawGet(url, 'text/plain')
       let slowText = slow.rest
-      await waitFor(() => sessions.length === 2, 'both sessions')
+      await waitFor(() => sessions.length === 2, {what: 'both sessions'})
       const slowSession = sessions[1]
       assert.ok(slowSession)
 
@@ -246,7 +247,7 @@ describe('logs/stream-session', () => {
           logs.write('shop', {source: 'app', dyno: `web.${(written % 3) + 1}`, message: `line ${written} ${padding}`})
         }
         // The fast reader keeps up before the next batch, so only the slow one ever overflows.
-        await waitFor(() => fastIds.length === written, `the fast reader to reach line ${written}`)
+        await waitFor(() => fastIds.length === written, {what: `the fast reader to reach line ${written}`})
       }
       const deadline = Date.now() + 150_000
       while (slowSession.subscription.stats().dropped === 0) {
@@ -261,10 +262,10 @@ describe('logs/stream-session', () => {
         slowText += chunk
       })
       slow.socket.resume()
-      await waitFor(() => slowText.includes('Error L10'), 'the L10 line')
+      await waitFor(() => slowText.includes('Error L10'), {what: 'the L10 line'})
       await yieldToLoop()
       await writeBatch(5)
-      await waitFor(() => slowText.includes(`line ${written} `), 'fresh lines after the notice')
+      await waitFor(() => slowText.includes(`line ${written} `), {what: 'fresh lines after the notice'})
 
       const slowLines = slowText.split('\n').slice(0, -1)
       const noticeAt = slowLines.findIndex((text) => text.includes('Error L10'))
@@ -301,9 +302,9 @@ describe('logs/stream-session', () => {
       res.on('data', (chunk: string) => {
         text += chunk
       })
-      await waitFor(() => text.includes('id: 5\n'), 'the backlog')
+      await waitFor(() => text.includes('id: 5\n'), {what: 'the backlog'})
       logs.write('shop', {source: 'app', dyno: 'web.1', message: 'm6'})
-      await waitFor(() => text.includes('id: 6\n'), 'the live line')
+      await waitFor(() => text.includes('id: 6\n'), {what: 'the live line'})
       assert.deepEqual([...text.matchAll(/^id: (\d+)$/gm)].map((m) => Number(m[1])), [4, 5, 6])
     })
   })

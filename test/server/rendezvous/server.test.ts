@@ -9,7 +9,7 @@ import {AttachHub, EXIT_MARKER_SUFFIX} from '../../../src/server/attach/hub.js'
 import {ensureRendezvousCert} from '../../../src/server/rendezvous/certs.js'
 import {startRendezvous, type RunningRendezvous} from '../../../src/server/rendezvous/server.js'
 import {FakeDyno} from '../attach/fake-dyno.js'
-import {waitFor} from '../runtime/wait-for.js'
+import {waitFor} from '../../helpers/wait-for.js'
 
 interface Client {
   socket: TLSSocket

@@ -111,14 +111,6 @@ export function fetchVia(port: number, host: string, options: {method?: string; 
   })
 }
 
-export async function waitFor(condition: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 10))
-  }
-}
-
 /**
  * The command tests load nock, which replaces node's http client in the whole mocha process; the
  * router's retry logic depends on real socket events (connect, refused), so these suites run with

@@ -8,7 +8,7 @@ import type {AdoptOutcome, Backend, DynoExit, DynoHandle, DynoSpec, StopOptions}
 import {DynoManager} from '../../../src/server/runtime/manager.js'
 import {PortAllocator} from '../../../src/server/runtime/ports.js'
 import {Store} from '../../../src/server/store/index.js'
-import {waitFor} from './fixtures.js'
+import {waitFor} from '../../helpers/wait-for.js'
 
 class Handle implements DynoHandle {
   readonly exited: Promise<DynoExit>
@@ -82,7 +82,7 @@ describe('rolling restart of web dynos (runtime side of the router)', function (
     backend.events.length = 0
   }
 
-  const allUp = () => waitFor(() => store.dynos.list(appId).every((d) => d.state === 'up') && store.dynos.list(appId).length > 0, 'every dyno up')
+  const allUp = () => waitFor(() => store.dynos.list(appId).every((d) => d.state === 'up') && store.dynos.list(appId).length > 0, {what: 'every dyno up'})
 
   afterEach(async () => {
     await manager?.close()
@@ -99,7 +99,7 @@ describe('rolling restart of web dynos (runtime side of the router)', function (
     })
     const web = store.dynos.list(appId).filter((d) => d.type === 'web')
     await manager?.restart(appId, {kind: 'all'})
-    await waitFor(() => backend.events.filter((e) => e.startsWith('start web')).length === 3, 'three web starts')
+    await waitFor(() => backend.events.filter((e) => e.startsWith('start web')).length === 3, {what: 'three web starts'})
     await allUp()
     const order = backend.events.filter((e) => e.includes('web'))
     assert.deepEqual(order, ['drain web.1', 'stop web.1', 'start web.1', 'drain web.2', 'stop web.2', 'start web.2', 'drain web.3', 'stop web.3', 'start web.3'])
@@ -111,27 +111,27 @@ describe('rolling restart of web dynos (runtime side of the router)', function (
   it('restarts everything at once with the rolling_restart setting off', async () => {
     await setup(2, {rollingRestart: false})
     await manager?.restart(appId, {kind: 'type', type: 'web'})
-    await waitFor(() => backend.events.filter((e) => e.startsWith('start web')).length === 2, 'two web starts')
+    await waitFor(() => backend.events.filter((e) => e.startsWith('start web')).length === 2, {what: 'two web starts'})
     assert.deepEqual(backend.events.slice(0, 2).sort(), ['stop web.1', 'stop web.2'])
   })
 
   it('reads the setting at each restart, and ignores the config var that used to hold it', async () => {
     await setup(2, {config: {TUG_ROLLING_RESTART: 'off'}})
     await manager?.restart(appId, {kind: 'type', type: 'web'})
-    await waitFor(() => backend.events.filter((e) => e.startsWith('start web')).length === 2, 'two web starts')
+    await waitFor(() => backend.events.filter((e) => e.startsWith('start web')).length === 2, {what: 'two web starts'})
     await allUp()
     assert.deepEqual(backend.events, ['stop web.1', 'start web.1', 'stop web.2', 'start web.2'])
     backend.events.length = 0
     store.runtimeSettings.set(appId, {rolling_restart: false})
     await manager?.restart(appId, {kind: 'type', type: 'web'})
-    await waitFor(() => backend.events.filter((e) => e.startsWith('start web')).length === 2, 'two web starts')
+    await waitFor(() => backend.events.filter((e) => e.startsWith('start web')).length === 2, {what: 'two web starts'})
     assert.deepEqual(backend.events.slice(0, 2).sort(), ['stop web.1', 'stop web.2'])
   })
 
   it('restarts a single web dyno at once', async () => {
     await setup(1)
     await manager?.restart(appId, {kind: 'type', type: 'web'})
-    await waitFor(() => backend.events.length === 2, 'stop and start')
+    await waitFor(() => backend.events.length === 2, {what: 'stop and start'})
     assert.deepEqual(backend.events, ['stop web.1', 'start web.1'])
   })
 })

@@ -3,7 +3,8 @@ import {createHash} from 'node:crypto'
 import {Agent, request, type IncomingMessage, type ServerResponse} from 'node:http'
 import {connect, type Socket} from 'node:net'
 import type {HttpRouter} from '../../../src/server/router/index.js'
-import {closedPort, FakeDirectory, fetchVia, startBackend, startRouter, useRealHttp, waitFor, type Backend, type LogEntry} from './fixtures.js'
+import {waitFor} from '../../helpers/wait-for.js'
+import {closedPort, FakeDirectory, fetchVia, startBackend, startRouter, useRealHttp, type Backend, type LogEntry} from './fixtures.js'
 
 const LINE = /^at=info method=GET path="\/" host=shop\.localhost request_id=[-\w]{20,} fwd="127\.0\.0\.1" dyno=web\.[123] connect=\d+ms service=\d+ms status=200 bytes=\d+ protocol=http$/
 
@@ -45,7 +46,7 @@ describe('router over real sockets', function () {
       agent.destroy()
     }
     assert.deepEqual(Object.fromEntries([...seen].sort()), {'web.1': 20, 'web.2': 20, 'web.3': 20})
-    await waitFor(() => logs.length === 60, '60 log lines')
+    await waitFor(() => logs.length === 60, {what: '60 log lines'})
     for (const entry of logs) {
       assert.deepEqual(entry.app, {id: 'id-shop', name: 'shop'})
       assert.match(entry.line, LINE)
@@ -71,7 +72,7 @@ describe('router over real sockets', function () {
     for (const gone of ['x-drop', 'proxy-authorization', 'te']) assert.equal(seen.headers[gone], undefined, gone)
     assert.equal(answer.headers.via, '1.1 tug')
     assert.equal(answer.headers['x-request-id'], rid)
-    await waitFor(() => logs.length === 1, 'the log line')
+    await waitFor(() => logs.length === 1, {what: 'the log line'})
     assert.match(logs[0]?.line ?? '', new RegExp(`^at=info method=GET path="/x\\?y=1" host=shop\\.localhost request_id=${rid} fwd="10\\.1\\.2\\.3, 127\\.0\\.0\\.1" dyno=web\\.1 `))
 
     const fresh = await fetchVia(port, 'shop.localhost', {headers: {'x-request-id': 'bad id'}})
@@ -104,7 +105,7 @@ describe('router over real sockets', function () {
     directory.set('shop', backends.map((b) => b.dyno('crashed')))
     const crashed = await fetchVia(port, 'shop.localhost', {path: '/p'})
     assert.equal(crashed.status, 503)
-    await waitFor(() => logs.length === 2, 'two log lines')
+    await waitFor(() => logs.length === 2, {what: 'two log lines'})
     assert.match(logs[0]?.line ?? '', /^at=error code=H14 desc="No web processes running" method=GET path="\/" host=shop\.localhost request_id=\S+ fwd="127\.0\.0\.1" dyno= connect= service= status=503 bytes= protocol=http$/)
     assert.match(logs[1]?.line ?? '', /^at=error code=H10 desc="App crashed" method=GET path="\/p" .* status=503 bytes= protocol=http$/)
   })
@@ -118,7 +119,7 @@ describe('router over real sockets', function () {
     const answer = await fetchVia(port, 'shop.localhost')
     assert.equal(answer.status, 503)
     assert.match(answer.body.toString(), /H12/)
-    await waitFor(() => dynoSawClose, 'the dyno connection to close')
+    await waitFor(() => dynoSawClose, {what: 'the dyno connection to close'})
     assert.match(logs[0]?.line ?? '', /^at=error code=H12 desc="Request timeout" method=GET path="\/" .* dyno=web\.1 connect=\d+ms service=\d+ms status=503 bytes= protocol=http$/)
   })
 
@@ -127,7 +128,7 @@ describe('router over real sockets', function () {
     const answer = await fetchVia(port, 'shop.localhost', {method: 'POST', body: 'x'})
     assert.equal(answer.status, 503)
     assert.match(answer.body.toString(), /H13/)
-    await waitFor(() => logs.length === 1, 'the log line')
+    await waitFor(() => logs.length === 1, {what: 'the log line'})
     assert.match(logs[0]?.line ?? '', /^at=error code=H13 desc="Connection closed without response" method=POST .* dyno=web\.1 .* status=503 /)
   })
 
@@ -148,7 +149,7 @@ describe('router over real sockets', function () {
       req.end()
     })
     assert.notEqual(outcome, 'end')
-    await waitFor(() => logs.length === 1, 'the log line')
+    await waitFor(() => logs.length === 1, {what: 'the log line'})
     assert.match(logs[0]?.line ?? '', /^at=error code=H13 desc="Connection closed without response" method=GET .* dyno=web\.1 .* status=200 bytes=7 protocol=http$/)
   })
 
@@ -161,7 +162,7 @@ describe('router over real sockets', function () {
       assert.equal(answer.status, 200)
       assert.equal((JSON.parse(answer.body.toString()) as {dyno: string}).dyno, 'web.1')
     }
-    await waitFor(() => logs.length === 10, 'ten log lines')
+    await waitFor(() => logs.length === 10, {what: 'ten log lines'})
     for (const entry of logs) assert.match(entry.line, /^at=info .* dyno=web\.2 .* status=200 /)
   })
 
@@ -170,7 +171,7 @@ describe('router over real sockets', function () {
     directory.set('shop', [{name: 'web.1', host: '127.0.0.1', port: await closedPort(), state: 'up'}])
     const answer = await fetchVia(port, 'shop.localhost')
     assert.equal(answer.status, 503)
-    await waitFor(() => logs.length === 1, 'the log line')
+    await waitFor(() => logs.length === 1, {what: 'the log line'})
     assert.match(logs[0]?.line ?? '', /^at=error code=H13 /)
   })
 
@@ -180,7 +181,7 @@ describe('router over real sockets', function () {
     const looked = directory.lookups
     const pending = fetchVia(port, 'shop.localhost')
     // A second lookup means the router found no dyno up, and is holding the request and polling.
-    await waitFor(() => directory.lookups >= looked + 2, 'the router holding the request')
+    await waitFor(() => directory.lookups >= looked + 2, {what: 'the router holding the request'})
     directory.setState('shop', 'web.1', 'up')
     assert.equal((await pending).status, 200)
   })
@@ -218,7 +219,7 @@ describe('router over real sockets', function () {
     try {
       await new Promise((resolve) => client.once('connect', resolve))
       client.write(`GET /ws HTTP/1.1\r\nHost: shop.localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`)
-      await waitFor(() => received.includes('\r\n\r\n'), 'the 101 head')
+      await waitFor(() => received.includes('\r\n\r\n'), {what: 'the 101 head'})
       const head = received.toString('latin1', 0, received.indexOf('\r\n\r\n'))
       assert.match(head, /^HTTP\/1\.1 101 Switching Protocols\r\n/)
       assert.match(head, /Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK\+xOo=/)
@@ -229,9 +230,9 @@ describe('router over real sockets', function () {
       const payload = Buffer.from('hello').map((byte, i) => byte ^ (mask[i % 4] as number))
       const frame = Buffer.concat([Buffer.from([0x81, 0x85]), mask, payload])
       client.write(frame)
-      await waitFor(() => received.length >= frame.length, 'the echoed frame')
+      await waitFor(() => received.length >= frame.length, {what: 'the echoed frame'})
       assert.deepEqual(received, frame)
-      await waitFor(() => logs.length === 1, 'the log line')
+      await waitFor(() => logs.length === 1, {what: 'the log line'})
       assert.match(logs[0]?.line ?? '', /^at=info method=GET path="\/ws" .* dyno=web\.1 .* status=101 /)
     } finally {
       client.destroy()
@@ -246,7 +247,7 @@ describe('router over real sockets', function () {
       else res.end(JSON.stringify({dyno: req.socket.localPort === backends[0]?.port ? 'web.1' : 'web.2'}))
     })
     const slow = fetchVia(port, 'shop.localhost', {path: '/slow'})
-    await waitFor(() => held.length === 1, 'the slow request to arrive')
+    await waitFor(() => held.length === 1, {what: 'the slow request to arrive'})
     const slowDyno = held[0]?.req.socket.localPort === backends[0]?.port ? 'web.1' : 'web.2'
     const other = slowDyno === 'web.1' ? 'web.2' : 'web.1'
     let drained: {idle: boolean} | undefined
@@ -265,7 +266,7 @@ describe('router over real sockets', function () {
     const held: ServerResponse[] = []
     await setup(1, {}, (_req, res) => held.push(res))
     const slow = fetchVia(port, 'shop.localhost')
-    await waitFor(() => held.length === 1, 'the request to arrive')
+    await waitFor(() => held.length === 1, {what: 'the request to arrive'})
     assert.deepEqual(await (router as HttpRouter).drain('shop', 'web.1', {timeoutMs: 100}), {idle: false})
     held[0]?.end('late')
     assert.equal((await slow).body.toString(), 'late')
@@ -301,16 +302,16 @@ describe('router over real sockets', function () {
     req.end()
     // Buffers fill stage by stage (dyno socket, router, client socket): wait until nothing moves.
     let last = -1
-    const deadline = Date.now() + 30_000
-    while (!(res !== undefined && blocked && written === last)) {
-      assert.ok(Date.now() < deadline, `the dyno never stalled: ${written}`)
+    const stalled = (): boolean => {
+      const still = res !== undefined && blocked && written === last
       last = written
-      await new Promise((resolve) => setTimeout(resolve, 300))
+      return still
     }
+    await waitFor(stalled, {what: () => `the dyno to stall (${written} bytes written)`, timeoutMs: 30_000, intervalMs: 300})
     assert.ok(written < 32 * 1024 * 1024, `too much buffered before the stall: ${written}`)
     let read = 0
     res?.on('data', (chunk: Buffer) => (read += chunk.length))
     res?.resume()
-    await waitFor(() => finished && read === 200 * 1024 * 1024, 'the whole body', 60_000)
+    await waitFor(() => finished && read === 200 * 1024 * 1024, {what: 'the whole body', timeoutMs: 60_000})
   })
 })

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict'
 import {fork, type ChildProcess} from 'node:child_process'
 import {request} from 'node:http'
 import {fileURLToPath} from 'node:url'
-import {startBackend, useRealHttp, waitFor, type Backend} from './fixtures.js'
+import {waitFor} from '../../helpers/wait-for.js'
+import {startBackend, useRealHttp, type Backend} from './fixtures.js'
 
 const SIZE = 100 * 1024 * 1024
 const CHUNK = Buffer.alloc(64 * 1024, 0x61)
@@ -49,7 +50,7 @@ describe('router streaming: 100 MB each way, router memory flat', function () {
       if (message.port) routerPort = message.port
       if (message.mem) pending.shift()?.(message.mem)
     })
-    await waitFor(() => routerPort !== 0, 'the router process to listen', 60_000)
+    await waitFor(() => routerPort !== 0, {what: 'the router process to listen', timeoutMs: 60_000})
   })
 
   after(async () => {

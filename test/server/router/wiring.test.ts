@@ -6,7 +6,8 @@ import {createRelease} from '../../../src/server/domain/releases.js'
 import {directoryFor, startAppRouter, type RunningRouter, type RuntimeWebDirectory, type WebDyno} from '../../../src/server/router/index.js'
 import {StoreOnlyRuntime} from '../../helpers/store-only-runtime.js'
 import {Store, type AppRecord} from '../../../src/server/store/index.js'
-import {fetchVia, startBackend, useRealHttp, waitFor, type Backend} from './fixtures.js'
+import {waitFor} from '../../helpers/wait-for.js'
+import {fetchVia, startBackend, useRealHttp, type Backend} from './fixtures.js'
 
 describe('router wiring', function () {
   this.timeout(30_000)
@@ -83,7 +84,7 @@ describe('router wiring', function () {
     assert.match(lines[0]?.input.message ?? '', /^at=info method=GET path="\/" host=shop\.localhost request_id=\S+ fwd="127\.0\.0\.1" dyno=web\.1 connect=\d+ms service=\d+ms status=200 bytes=2 protocol=http$/)
 
     const slow = fetchVia(running.port, 'shop.localhost', {path: '/slow'})
-    await waitFor(() => held.length === 1, 'the slow request')
+    await waitFor(() => held.length === 1, {what: 'the slow request'})
     let drained = false
     const hook = hooks[0] ?? assert.fail()
     const draining = Promise.resolve(hook(app.id, 'web.1')).then(() => (drained = true))

@@ -7,7 +7,7 @@ import {fileURLToPath} from 'node:url'
 
 import {LocalBackend, type LocalDynoRecord} from '../../../src/server/runtime/local-backend.js'
 import {groupPids, killGroups} from './proc-scan.js'
-import {waitFor, withDeadline} from './wait-for.js'
+import {waitFor, withDeadline} from '../../helpers/wait-for.js'
 
 const FIXTURE = fileURLToPath(new URL('./fixtures/control-plane.ts', import.meta.url))
 

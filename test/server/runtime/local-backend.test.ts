@@ -16,7 +16,7 @@ import {
 } from '../../../src/server/runtime/local-backend.js'
 import {processStartTime} from '../../../src/server/runtime/process-tree.js'
 import {groupPids, killGroups} from './proc-scan.js'
-import {waitFor, withDeadline} from './wait-for.js'
+import {waitFor, withDeadline} from '../../helpers/wait-for.js'
 
 // Generous: these run real processes on a loaded 2-core machine.
 const DEADLINE_MS = 20_000

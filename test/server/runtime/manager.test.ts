@@ -7,7 +7,7 @@ import type {AdoptOutcome, Backend, BackendRecord, DynoExit, DynoHandle, DynoSpe
 import {DynoManager, exitStatus, lowestFreeName, substituteProcessType} from '../../../src/server/runtime/manager.js'
 import {PortAllocator} from '../../../src/server/runtime/ports.js'
 import {Store, toTimestamp} from '../../../src/server/store/index.js'
-import {waitFor} from './wait-for.js'
+import {waitFor} from '../../helpers/wait-for.js'
 
 let nextPort = 20_000
 

@@ -18,7 +18,7 @@ import {
   readProcStat,
 } from '../../../src/server/runtime/process-tree.js'
 import {groupPids, killGroups} from './proc-scan.js'
-import {waitFor} from './wait-for.js'
+import {waitFor} from '../../helpers/wait-for.js'
 
 // A /proc/<pid>/stat line with the given fields (pid, comm, state, ppid, pgrp, starttime, rss).
 function statLine(pid: number, comm: string, state: string, ppid: number, pgrp: number, startTime: number, rssPages = 10): string {

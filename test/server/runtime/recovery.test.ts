@@ -13,7 +13,7 @@ import {readProcStat} from '../../../src/server/runtime/process-tree.js'
 import {DYNO_ID_ENV, ensurePlaneId, findTagged, PLANE_ENV, PLANE_ID_FILE, stopTagged} from '../../../src/server/runtime/recovery.js'
 import {Store} from '../../../src/server/store/index.js'
 import {groupPids, killGroups} from './proc-scan.js'
-import {waitFor, withDeadline} from './wait-for.js'
+import {waitFor, withDeadline} from '../../helpers/wait-for.js'
 
 const PLANE = '11111111-1111-4111-8111-111111111111'
 const OTHER_PLANE = '22222222-2222-4222-8222-222222222222'

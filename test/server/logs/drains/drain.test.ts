@@ -6,7 +6,7 @@ import {DrainManager, octetFrame, parseOctetFrames, syslogFrame, syslogMessage} 
 import {LogRouter} from '../../../../src/server/logs/index.js'
 import {startSyslogListener, type SyslogListener} from '../../../helpers/syslog-listener.js'
 import {hasOpenssl, makeTestCert} from '../../../helpers/tls.js'
-import {waitFor} from '../helpers.js'
+import {waitFor} from '../../../helpers/wait-for.js'
 
 const TOKEN = 'd.01234567-89ab-cdef-0123-456789abcdef'
 const LINE = '2026-11-27T11:15:41.123456+00:00 app[web.1]: hello é'
@@ -68,7 +68,7 @@ describe('logs/drains: delivery', function () {
     drains.add({id: 'x', appId: 'app-1', url: endpoint.url, token: TOKEN})
     for (let i = 0; i < 500; i++) logs.write('app-1', {source: i % 2 ? 'app' : 'tug', dyno: i % 2 ? 'web.2' : 'api', message: `m${i}`})
     logs.write('app-2', {source: 'app', dyno: 'web.1', message: 'another app'})
-    await waitFor(() => endpoint.messages.length === 500, '500 messages')
+    await waitFor(() => endpoint.messages.length === 500, {what: '500 messages'})
     assert.match(endpoint.messages[0] as string, new RegExp(`^<190>1 \\S+ ${TOKEN} tug api - - m0$`))
     assert.match(endpoint.messages[1] as string, new RegExp(`^<190>1 \\S+ ${TOKEN} app web.2 - - m1$`))
     assert.deepEqual(endpoint.messages.map((m) => m.split(' - - ')[1]), Array.from({length: 500}, (_, i) => `m${i}`))
@@ -81,11 +81,11 @@ describe('logs/drains: delivery', function () {
     const drains = manager(logs)
     drains.add({id: 'x', appId: 'a', url: endpoint.url, token: TOKEN})
     logs.write('a', {source: 'app', dyno: 'web.1', message: 'one'})
-    await waitFor(() => endpoint.messages.length === 1, 'the first line')
+    await waitFor(() => endpoint.messages.length === 1, {what: 'the first line'})
     endpoint.dropConnections()
-    await waitFor(() => drains.stats('x')?.connected === false, 'the drain to notice')
+    await waitFor(() => drains.stats('x')?.connected === false, {what: 'the drain to notice'})
     logs.write('a', {source: 'app', dyno: 'web.1', message: 'two'})
-    await waitFor(() => endpoint.messages.length === 2, 'the line after the reconnect')
+    await waitFor(() => endpoint.messages.length === 2, {what: 'the line after the reconnect'})
     assert.equal(endpoint.connections, 2)
     assert.match(endpoint.messages[1] as string, / - - two$/)
   })
@@ -99,7 +99,7 @@ describe('logs/drains: delivery', function () {
     const drains = manager(logs, {tls: {ca: cert.cert}})
     drains.add({id: 't', appId: 'a', url: endpoint.url, token: TOKEN})
     logs.write('a', {source: 'app', dyno: 'worker.1', message: 'secret'})
-    await waitFor(() => endpoint.messages.length === 1, 'the TLS line')
+    await waitFor(() => endpoint.messages.length === 1, {what: 'the TLS line'})
     assert.match(endpoint.messages[0] as string, new RegExp(`^<190>1 \\S+ ${TOKEN} app worker.1 - - secret$`))
   })
 
@@ -112,9 +112,9 @@ describe('logs/drains: delivery', function () {
     const drains = manager(logs, {bufferLines: 10})
     drains.add({id: 'x', appId: 'a', url: `syslog://127.0.0.1:${port}`, token: TOKEN})
     for (let i = 0; i < 25; i++) logs.write('a', {source: 'app', dyno: 'web.1', message: `m${i}`})
-    await waitFor(() => drains.stats('x')?.dropped === 15, '15 dropped')
+    await waitFor(() => drains.stats('x')?.dropped === 15, {what: '15 dropped'})
     const endpoint = await listener({port})
-    await waitFor(() => endpoint.messages.length >= 11, 'the buffered lines and the notice')
+    await waitFor(() => endpoint.messages.length >= 11, {what: 'the buffered lines and the notice'})
     assert.deepEqual(endpoint.messages.slice(0, 10).map((m) => m.split(' - - ')[1]), Array.from({length: 10}, (_, i) => `m${i}`))
     const notice = logs.history('a', {filter: {dyno: 'logplex'}}).map((e) => e.text.slice(33))
     assert.equal(notice.length, 1)
@@ -148,7 +148,7 @@ describe('logs/drains: delivery', function () {
       const drains = manager(logs, {batchLines: 100})
       drains.add({id: 'h', appId: 'a', url: `http://user:pa%20ss@127.0.0.1:${port}/logs`, token: TOKEN})
       for (let i = 0; i < 250; i++) logs.write('a', {source: 'app', dyno: 'web.1', message: `m${i}`})
-      await waitFor(() => posts.reduce((n, p) => n + p.messages.length, 0) === 250, '250 lines posted')
+      await waitFor(() => posts.reduce((n, p) => n + p.messages.length, 0) === 250, {what: '250 lines posted'})
       assert.ok(posts.every((p) => p.messages.length <= 100))
       const first = posts[0]?.headers
       assert.equal(first?.['content-type'], 'application/logplex-1')
