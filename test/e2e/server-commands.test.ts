@@ -67,6 +67,15 @@ describe('e2e: tug server and its admin commands', function () {
     assert.deepEqual(tokens.map((t) => t.description).sort(), ['CI deploys', 'admin token (created on first start)'])
     assert.equal(listed.stdout.includes(secret), false, 'secrets are never listed')
     const ci = tokens.find((t) => t.description === 'CI deploys') as {id: string}
+    // Without --json, a table: each column starts where its heading does, no trailing blanks.
+    const table = (await plane.run(['server:tokens', ...dataDir])).stdout.split('\n').slice(0, -1)
+    assert.match(table[0] ?? '', /^ID {2,}Description {2,}Created {2,}Last used$/)
+    for (const token of tokens) {
+      const row = table.find((line) => line.startsWith(`${token.id}  `)) ?? assert.fail(`no row for ${token.id}: ${table.join('\n')}`)
+      assert.equal(row.indexOf(`${token.description}  `), table[0]?.indexOf('Description'), row)
+      assert.equal(row, row.trimEnd())
+    }
+    assert.equal(table.length, 3)
     assert.match(created.stderr, new RegExp(`^Created token ${ci.id} \\(CI deploys\\)\\. It is shown only this once:$`, 'm'))
 
     const revoked = await plane.run(['server:tokens:revoke', ci.id, ...dataDir])

@@ -3,7 +3,8 @@ import type {ApiClient} from '../api/client.js'
 import type {ConfigVars, Release} from '../../shared/api-types.js'
 import {RuntimeError, UsageError} from '../errors.js'
 import {timeAgo} from '../cli/ago.js'
-import {header, columns, styledObject} from '../cli/styled.js'
+import {header, styledObject} from '../cli/styled.js'
+import {table} from '../cli/table.js'
 import {formatConfig} from '../config/format.js'
 
 export function describe(release: Release): string {
@@ -15,7 +16,7 @@ export function formatReleases(app: string, releases: Release[], now: number): s
   const current = releases.find((r) => r.current)
   const title = current ? `${app} Releases - Current: v${current.version}` : `${app} Releases`
   const rows = releases.map((r) => [`v${r.version}`, describe(r), r.user.email, timeAgo(r.created_at, now)])
-  return [header(title), ...columns(rows)]
+  return [header(title), ...table(rows)]
 }
 
 export function formatReleaseInfo(release: Release, config: ConfigVars | undefined, now: number): string[] {

@@ -8,7 +8,8 @@ import {existsSync, mkdirSync, readFileSync, rmSync, writeFileSync} from 'node:f
 import {isIP} from 'node:net'
 import {hostname} from 'node:os'
 import {join} from 'node:path'
-import {RENDEZVOUS_DIR} from '../../shared/data-dir.js'
+
+export const RENDEZVOUS_DIR = 'rendezvous'
 
 export interface RendezvousCert {
   caFile: string

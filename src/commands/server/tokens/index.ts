@@ -2,7 +2,7 @@ import {Flags} from '@oclif/core'
 
 import {TugCommand} from '../../../lib/cli/base-command.js'
 import {openDataDirStore, resolveDataDir} from '../../../lib/cli/local-server.js'
-import {columns} from '../../../lib/cli/styled.js'
+import {table} from '../../../lib/cli/table.js'
 
 export interface TokenInfo {
   id: string
@@ -27,7 +27,7 @@ export default class ServerTokens extends TugCommand<TokenInfo[]> {
     try {
       const tokens = store.tokens.list(admin.id).map(({id, description, created_at, last_used_at}) => ({id, description, created_at, last_used_at}))
       const rows = [['ID', 'Description', 'Created', 'Last used'], ...tokens.map((t) => [t.id, t.description ?? '', t.created_at, t.last_used_at ?? 'never'])]
-      for (const line of columns(rows)) this.out(line)
+      for (const line of table(rows)) this.out(line)
       return tokens
     } finally {
       store.close()
