@@ -4,7 +4,7 @@ import {chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSyn
 import {join} from 'node:path'
 import type {AddressInfo} from 'node:net'
 import {AttachHub} from './attach/hub.js'
-import {attachUpgradeHandler} from './attach/upgrade.js'
+import {attachUpgradeHandler} from './http/attach-upgrade.js'
 import {buildApp} from './http/app.js'
 import type {AppDeps} from './http/deps.js'
 import {webUrl} from './http/wire.js'
@@ -15,6 +15,9 @@ import {startRendezvous, type RunningRendezvous} from './rendezvous/server.js'
 import {createLocalRuntime, type Runtime} from './runtime/index.js'
 import {ensurePlaneId} from './runtime/recovery.js'
 import {Store, type AccountRecord} from './store/index.js'
+
+// The store, for the CLI's server:tokens, which works on a data directory whether or not a server runs.
+export {Store} from './store/index.js'
 
 export interface ServerOptions {
   dataDir: string

@@ -1,4 +1,4 @@
-// The framing of `Upgrade: tug-attach/1` (server: src/server/attach/upgrade.ts; client: upgrade.ts): after the 101, both sides send frames
+// The framing of `Upgrade: tug-attach/1` (server: src/server/http/attach-upgrade.ts; client: src/lib/run/upgrade.ts): after the 101, both sides send frames
 // of [type: 1 byte][length: 4 bytes, big-endian][payload]. Keeping stdout and stderr apart and the
 // exit status out of the output is the point of it; a frame is at most MAX_FRAME bytes.
 export const FrameType = {

@@ -16,7 +16,7 @@ import {fileURLToPath} from 'node:url'
 import {describeNetworkError} from '../api/request.js'
 import {API_ACCEPT} from '../../shared/api-types.js'
 import {RuntimeError, UsageError} from '../errors.js'
-import {tugHome} from './target.js'
+import {tugHome} from './paths.js'
 
 export interface LocalTarget {
   url: string
@@ -459,17 +459,20 @@ export function resolveDataDir(flag: string | undefined, env: NodeJS.ProcessEnv,
   return flag === undefined ? tugHome(env) : resolve(cwd, flag)
 }
 
+// The control plane's entry, only ever loaded dynamically (the layering check holds the CLI to it).
+const loadServer = () => import('../../server/index.js')
+type ServerModule = Awaited<ReturnType<typeof loadServer>>
+
 /**
  * The data directory's store, for `tug server:tokens` (which works whether or not a server runs:
  * SQLite's WAL and busy timeout let both use the file). Loaded lazily: other commands never pay
  * for the native SQLite module.
  */
 export async function openDataDirStore(dataDir: string): Promise<{
-  store: import('../../server/store/index.js').Store
-  admin: import('../../server/store/index.js').AccountRecord
+  store: InstanceType<ServerModule['Store']>
+  admin: ReturnType<ServerModule['ensureAdmin']>['account']
 }> {
-  const {ADMIN_EMAIL, DATABASE_FILE, ensureAdmin} = await import('../../server/index.js')
-  const {Store} = await import('../../server/store/index.js')
+  const {ADMIN_EMAIL, DATABASE_FILE, ensureAdmin, Store} = await loadServer()
   if (!existsSync(join(dataDir, DATABASE_FILE))) {
     throw new UsageError(`No tug data directory at ${dataDir} (no ${DATABASE_FILE} there).`, {
       hint: 'Start a server on it once with `tug server --data-dir DIR`, or pass the right --data-dir.',

@@ -1,13 +1,16 @@
 // Where the CLI points: TUG_API_URL/TUG_API_KEY, then the control plane saved by `tug login`
 // (its URL in the config file, its token in ~/.netrc), then the embedded local control plane.
 import {existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync} from 'node:fs'
-import {homedir} from 'node:os'
 import {dirname, join} from 'node:path'
 
-import {RENDEZVOUS_DIR} from '../../server/rendezvous/certs.js'
+import {RENDEZVOUS_DIR} from '../../shared/data-dir.js'
 import {UsageError} from '../errors.js'
 import {ensureLocalServer} from './local-server.js'
 import {readNetrcEntry} from './netrc.js'
+import {homeDir, tugHome} from './paths.js'
+
+// Here too, for the callers that resolve a target (local-server.ts takes them from paths.ts).
+export {homeDir, tugHome} from './paths.js'
 
 export interface Target {
   url: string
@@ -25,10 +28,6 @@ export interface TugConfig {
   url?: string
 }
 
-export function homeDir(env: NodeJS.ProcessEnv): string {
-  return env.HOME && env.HOME !== '' ? env.HOME : homedir()
-}
-
 export function netrcPath(home: string): string {
   return join(home, '.netrc')
 }
@@ -36,10 +35,6 @@ export function netrcPath(home: string): string {
 export function configPath(env: NodeJS.ProcessEnv, home: string = homeDir(env)): string {
   const base = env.XDG_CONFIG_HOME && env.XDG_CONFIG_HOME !== '' ? env.XDG_CONFIG_HOME : join(home, '.config')
   return join(base, 'tug', 'config.json')
-}
-
-export function tugHome(env: NodeJS.ProcessEnv, home: string = homeDir(env)): string {
-  return env.TUG_HOME && env.TUG_HOME !== '' ? env.TUG_HOME : join(home, '.local', 'share', 'tug')
 }
 
 /** The netrc machine name for an API URL: host with its port, as Heroku's tools use. */

@@ -8,8 +8,7 @@ import {existsSync, mkdirSync, readFileSync, rmSync, writeFileSync} from 'node:f
 import {isIP} from 'node:net'
 import {hostname} from 'node:os'
 import {join} from 'node:path'
-
-export const RENDEZVOUS_DIR = 'rendezvous'
+import {RENDEZVOUS_DIR} from '../../shared/data-dir.js'
 
 export interface RendezvousCert {
   caFile: string

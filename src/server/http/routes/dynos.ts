@@ -10,7 +10,7 @@ import {aboveLimit, dynoNotFound, invalidParams, processTypeNotFound} from '../e
 import {sendList} from '../pagination.js'
 import {optionalBoolean, optionalInteger, optionalString} from '../validate.js'
 import {dynoToWire} from '../wire.js'
-import {attachPath} from '../../attach/upgrade.js'
+import {attachPath} from '../attach-upgrade.js'
 
 const DYNO_LIST = {fields: {id: (d: DynoRecord) => d.id, name: (d: DynoRecord) => d.name}}
 

@@ -13,8 +13,8 @@ import type {IncomingMessage} from 'node:http'
 import type {Duplex} from 'node:stream'
 
 import type {Store} from '../store/index.js'
-import {authenticate} from '../http/auth.js'
-import {pumpSession, type AttachHub} from './hub.js'
+import {pumpSession, type AttachHub} from '../attach/hub.js'
+import {authenticate} from './auth.js'
 import {encodeFrame, FrameDecoder, FrameType, parseResize} from '../../shared/attach-frames.js'
 
 export const ATTACH_PROTOCOL = 'tug-attach/1'

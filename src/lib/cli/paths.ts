@@ -1,0 +1,12 @@
+// The user's home and tug's data directory in it: target.ts and local-server.ts both need them, and
+// local-server.ts must not import target.ts (which imports it to start the local control plane).
+import {homedir} from 'node:os'
+import {join} from 'node:path'
+
+export function homeDir(env: NodeJS.ProcessEnv): string {
+  return env.HOME && env.HOME !== '' ? env.HOME : homedir()
+}
+
+export function tugHome(env: NodeJS.ProcessEnv, home: string = homeDir(env)): string {
+  return env.TUG_HOME && env.TUG_HOME !== '' ? env.TUG_HOME : join(home, '.local', 'share', 'tug')
+}
