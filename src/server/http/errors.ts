@@ -1,5 +1,6 @@
 // The one error helper of the API: every non-2xx body is `{id, message, url?, resource?, ...}`
-// (platform-api.md 1.9), built here and nowhere else.
+// (platform-api.md 1.9), built here or, for the domain's errors, by DomainError.body(), which
+// the error handler below sends.
 import type {FastifyError, FastifyInstance} from 'fastify'
 import type {ErrorBody} from '../../shared/api-types.js'
 import {DomainError, notFound} from '../domain/errors.js'
