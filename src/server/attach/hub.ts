@@ -6,7 +6,7 @@ import {randomBytes} from 'node:crypto'
 
 import type {DynoExit, DynoHandle, DynoIo, DynoIoStream} from '../runtime/backend.js'
 import type {AttachBroker, AttachTicket} from '../runtime/attached.js'
-import {exitStatus} from '../runtime/manager.js'
+import {exitStatus} from '../runtime/dyno-slot.js'
 
 export const DEFAULT_EXPIRY_MS = 2 * 60 * 1000
 /** After SIGHUP (the client went away), a dyno that is still running is stopped. */

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict'
 
 import {createRelease} from '../../../src/server/domain/releases.js'
 import type {AdoptOutcome, Backend, BackendRecord, DynoExit, DynoHandle, DynoSpec, OutputListener, StopOptions} from '../../../src/server/runtime/backend.js'
-import {DynoManager, exitStatus, lowestFreeName, substituteProcessType} from '../../../src/server/runtime/manager.js'
+import {DynoManager} from '../../../src/server/runtime/manager.js'
 import {PortAllocator} from '../../../src/server/runtime/ports.js'
 import {Store, toTimestamp} from '../../../src/server/store/index.js'
 import {waitFor} from '../../helpers/wait-for.js'
@@ -177,26 +177,6 @@ afterEach(async () => {
 async function allUp(h: Harness, want: string[]): Promise<void> {
   await waitFor(() => JSON.stringify(h.states()) === JSON.stringify(want), {timeoutMs: 5000, what: want.join(' ')})
 }
-
-describe('runtime: pure helpers', () => {
-  it('exitStatus: the code, or 128 + the signal number', () => {
-    assert.equal(exitStatus({code: 3, signal: null}), 3)
-    assert.equal(exitStatus({code: null, signal: 'SIGTERM'}), 143)
-    assert.equal(exitStatus({code: null, signal: 'SIGKILL'}), 137)
-  })
-
-  it('substituteProcessType replaces a first word naming a type, keeping the rest', () => {
-    const types = [{name: 'worker', command: 'python dowork.py'}]
-    assert.equal(substituteProcessType('worker 42', types), 'python dowork.py 42')
-    assert.equal(substituteProcessType('workers 42', types), 'workers 42')
-    assert.equal(substituteProcessType('bash', types), 'bash')
-  })
-
-  it('lowestFreeName fills gaps', () => {
-    assert.equal(lowestFreeName('run', []), 'run.1')
-    assert.equal(lowestFreeName('run', ['run.1', 'run.3', 'web.2']), 'run.2')
-  })
-})
 
 describe('runtime: the dyno manager over a fake backend', () => {
   it('converges the formation: web.1 from the deploy, scale up fills the lowest numbers, down stops the highest', async () => {

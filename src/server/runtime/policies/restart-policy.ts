@@ -1,5 +1,6 @@
-// When to restart a crashed dyno. Pure: the caller keeps one CrashHistory per dyno and passes
-// the time in, so tests run on a fake clock.
+// When to restart a crashed dyno. The rules are pure functions: the caller keeps one CrashHistory
+// per dyno and passes the time in, so tests run on a fake clock. `RestartBackoff` (at the end)
+// applies them to the dynos, fed by their slots' events.
 //
 // The numbers, and why:
 // - The first crash restarts at once: most crashes are one-off (a bad request, a dropped
@@ -12,6 +13,8 @@
 // - Reset after 10 minutes up: a dyno that ran that long has proved it can boot; its next crash
 //   is a new incident and gets the immediate restart again.
 // - Reset by a new release: new code or config deserves a fresh start.
+
+import type {ManagedDyno} from '../contracts.js'
 
 export const FIRST_BACKOFF_MS = 1000
 export const BACKOFF_FACTOR = 2
@@ -80,4 +83,50 @@ export function restartAt(history: CrashHistory): number | undefined {
 export function restartDelay(history: CrashHistory, now: number): number {
   const at = restartAt(history)
   return at === undefined ? 0 : Math.max(0, at - now)
+}
+
+/** What the back-off needs besides a dyno: the clock, and a reconcile once the wait is over. */
+export interface RestartBackoffContext {
+  now(): number
+  isClosing(): boolean
+  /** Starts what the app lacks: the dyno whose wait is over, among others. */
+  reconcile(appId: string): void
+}
+
+/**
+ * The policy above, fed by the slots' events: one CrashHistory per dyno (kept here, not on the
+ * dyno), a crash puts the dyno in `backoff` for `restartDelay`, then it is started again.
+ */
+export class RestartBackoff {
+  private readonly histories = new WeakMap<ManagedDyno, CrashHistory>()
+
+  constructor(private readonly context: RestartBackoffContext) {}
+
+  /** A release, restart or stop: forget past crashes, and no wait. */
+  forget(dyno: ManagedDyno): void {
+    this.histories.set(dyno, NO_CRASHES)
+    dyno.cancelBackoff()
+  }
+
+  starting(dyno: ManagedDyno, releaseVersion: number): void {
+    if (!dyno.oneOff && this.history(dyno).releaseVersion !== releaseVersion) this.histories.set(dyno, resetForRelease(releaseVersion))
+  }
+
+  up(dyno: ManagedDyno): void {
+    this.histories.set(dyno, recordUp(this.history(dyno), this.context.now()))
+  }
+
+  crashed(dyno: ManagedDyno): void {
+    const history = recordCrash(this.history(dyno), this.context.now())
+    this.histories.set(dyno, history)
+    if (this.context.isClosing()) return
+    dyno.backOff(restartDelay(history, this.context.now()), () => {
+      dyno.restarts++
+      this.context.reconcile(dyno.appId)
+    })
+  }
+
+  private history(dyno: ManagedDyno): CrashHistory {
+    return this.histories.get(dyno) ?? NO_CRASHES
+  }
 }

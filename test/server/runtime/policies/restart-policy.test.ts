@@ -12,7 +12,7 @@ import {
   restartDelay,
   STABLE_UPTIME_MS,
   type CrashHistory,
-} from '../../../src/server/runtime/restart-policy.js'
+} from '../../../../src/server/runtime/policies/restart-policy.js'
 
 const T0 = Date.UTC(2026, 10, 27, 12, 0, 0)
 
