@@ -13,7 +13,7 @@ import {startAppRouter, type RunningRouter} from './router/index.js'
 import {ensureRendezvousCert} from './rendezvous/certs.js'
 import {startRendezvous, type RunningRendezvous} from './rendezvous/server.js'
 import {createLocalRuntime, type Runtime} from './runtime/index.js'
-import {ensurePlaneId} from './runtime/recovery.js'
+import {ensurePlaneId} from './runtime/plane-tag.js'
 import {Store, type AccountRecord} from './store/index.js'
 
 // The store, for the CLI's server:tokens, which works on a data directory whether or not a server runs.

@@ -3,7 +3,7 @@ import {accessSync, constants as fsConstants} from 'node:fs'
 import {delimiter, join} from 'node:path'
 
 import type {DynoSpec} from './backend.js'
-import {DYNO_ID_ENV, PLANE_ENV} from './recovery.js'
+import {DYNO_ID_ENV, PLANE_ENV} from './plane-tag.js'
 
 /** Taken from the control plane's environment so commands find their tools; config vars override them. */
 export const BASE_ENV_NAMES = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR', 'USER', 'LOGNAME'] as const

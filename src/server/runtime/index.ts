@@ -23,7 +23,7 @@ export type {
 
 /**
  * The real runtime on the local machine: dynos are child processes of this control plane. `plane`
- * is the data directory's identity (recovery.ts): with it, every dyno is tagged, and a start
+ * is the data directory's identity (plane-tag.ts): with it, every dyno is tagged, and a start
  * after a crash stops what the previous run left without a record.
  */
 export function createLocalRuntime(

@@ -19,7 +19,7 @@ import {BackendError} from './errors.js'
 import {isLocalDynoRecord, LocalDynoHandle, type HandleOptions} from './local-dyno.js'
 import {GroupSnapshot, GroupWatcher, signalGroup} from './process-groups.js'
 import {DEFAULT_PROC_ROOT, environHas, isDead, listProcessGroup, procAvailable, readBootId, readProcStat} from './process-tree.js'
-import {DYNO_ID_ENV, findTagged, stopTagged} from './recovery.js'
+import {DYNO_ID_ENV, findTagged, stopTagged} from './plane-tag.js'
 
 /**
  * A line longer than this many characters is cut into pieces here, a bound on the memory one
@@ -37,7 +37,7 @@ export const DEFAULT_DRAIN_TIMEOUT_MS = 1000
 /** An attached dyno's output waits for its (maybe slow) client: the attach session resumes it when the client goes. */
 export const ATTACHED_DRAIN_TIMEOUT_MS = 10 * 60 * 1000
 
-export {DYNO_ID_ENV, PLANE_ENV} from './recovery.js'
+export {DYNO_ID_ENV, PLANE_ENV} from './plane-tag.js'
 export {BASE_ENV_NAMES, dynoEnvironment, findShell} from './dyno-environment.js'
 export {isLocalDynoRecord, type LocalDynoRecord} from './local-dyno.js'
 
@@ -57,7 +57,7 @@ export interface LocalBackendOptions {
   /** For tests of the /proc readers; default /proc. */
   procRoot?: string
   /**
-   * The identity of the control plane's data directory (recovery.ts): put in every dyno's
+   * The identity of the control plane's data directory (plane-tag.ts): put in every dyno's
    * environment so that `stopUnrecorded` finds them after a crash. Without it, nothing is tagged.
    */
   plane?: string

@@ -3,7 +3,7 @@
 // record goes to the backend's `adoptOrKill` (which stops it, or adopts it: an adopted dyno is
 // stopped too, since its pipes are gone, and the reconciler starts a fresh one it fully manages).
 // Then the backend stops what the previous run started but never recorded (the local backend's
-// side is runtime/recovery.ts), release phases cut short fail, and one-offs that never got a
+// side is runtime/plane-tag.ts), release phases cut short fail, and one-offs that never got a
 // process are over.
 import {RELEASE_PHASE_TYPE} from '../../domain/releases.js'
 import type {Store} from '../../store/index.js'

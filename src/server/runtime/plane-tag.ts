@@ -1,4 +1,5 @@
-// What a control plane that did not stop cleanly left running, found without its records.
+// What a control plane that did not stop cleanly left running, found without its records: the
+// local backend's side of recovery (policies/recovery.ts hands it the records first).
 //
 // The store records a dyno's process only once it exists, so a kill -9 between a spawn and that
 // write left processes nothing names (issue 12: 8 to 22 strays after `ps:scale web=80`). Every
