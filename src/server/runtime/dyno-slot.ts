@@ -301,8 +301,8 @@ export class DynoSlot implements ManagedDyno {
     this.onExited = undefined
     const crashed = !this.oneOff && (reason === undefined || this.failed)
     try {
-      if (!this.oneOff && !crashed) {
-        this.setState(RESTARTING.has(reason as StopReason) ? 'starting' : 'down', {backend_record: null})
+      if (!this.oneOff && !crashed && reason !== undefined) {
+        this.setState(RESTARTING.has(reason) ? 'starting' : 'down', {backend_record: null})
         if (reason === 'memory') this.restarts++
       } else if (crashed) {
         this.setState('crashed', {backend_record: null})

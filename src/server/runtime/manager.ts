@@ -88,7 +88,7 @@ export class DynoManager implements Runtime {
     const dynos = (): Iterable<DynoSlot> => this.slots.all()
     this.web = new WebDirectory({appIdByName: (name) => store.apps.idByName(name), dynos, loopback: ports.host, onError})
     this.policies = createPolicies<DynoSlot>({
-      ...{store, backend, now, isClosing, event, onError, graceFor, stopGraceMs, dynos, loopback: ports.host},
+      store, backend, now, isClosing, event, onError, graceFor, stopGraceMs, dynos, loopback: ports.host,
       bootTimeoutMs: options.bootTimeoutMs ?? DEFAULT_BOOT_TIMEOUT_MS,
       isAccepting: options.isAccepting ?? ((port, host) => defaultIsAccepting(port, host, 500)),
       owns: (dyno) => this.slots.owns(dyno),
@@ -99,7 +99,7 @@ export class DynoManager implements Runtime {
       releaseChanged: (appId) => this.releaseChanged(appId),
     })
     this.oneOffs = new OneOffs({
-      ...{store, now, event, attach: options.attach},
+      store, now, event, attach: options.attach,
       retentionMs: options.oneOffRetentionMs ?? ONE_OFF_RETENTION_MS,
       slotFor: (record) => this.slots.for(record),
       slot: (dynoId) => this.slots.get(dynoId),
