@@ -39,11 +39,28 @@ describe('e2e: the dyno manager runs the demo app', function () {
   let plane: ControlPlane
   let crashDir: string
   let crashScaledAt = 0
+  /** Each test that needs the demo deploys an app of its own (demo1, demo2...), destroyed after it. */
+  let apps = 0
+  let app: {name: string; procs: string} | undefined
+
+  /** The demo deployed as a new app; `procs` is where its dyno processes run (its release directories). */
+  async function demoApp(): Promise<{name: string; procs: string}> {
+    const name = `demo${++apps}`
+    const {id} = JSON.parse(await tug(plane, ['apps:create', name, '--no-remote', '--json'])) as {id: string}
+    app = {name, procs: join(plane.dataDir, 'releases', id)}
+    await tug(plane, ['deploy', DEMO, '-a', name])
+    return app
+  }
+
+  /** web=3 worker=2, all five up: what the first test checks, as the starting point of others. */
+  async function fiveUp(name: string): Promise<void> {
+    await tug(plane, ['ps:scale', 'web=3', 'worker=2', '-a', name])
+    const want = ['web.1:up', 'web.2:up', 'web.3:up', 'worker.1:up', 'worker.2:up']
+    await waitFor(async () => JSON.stringify(summary(await ps(plane, name))) === JSON.stringify(want), {timeoutMs: CONVERGE_MS, what: 'five dynos up'})
+  }
 
   before(async () => {
     plane = await startControlPlane({env: ENV})
-    await tug(plane, ['apps:create', 'demo', '--no-remote'])
-    await tug(plane, ['deploy', DEMO, '-a', 'demo'])
     // A type that exits at once, in its own app, started now so that its back-off runs while the
     // other tests do.
     crashDir = mkdtempSync(join(tmpdir(), 'tug-e2e-crasher-'))
@@ -54,6 +71,12 @@ describe('e2e: the dyno manager runs the demo app', function () {
     await tug(plane, ['ps:scale', 'crash=1', '-a', 'crasher'])
   })
 
+  afterEach(async () => {
+    // Its dynos stop with it, so the next tests do not share the machine with them.
+    if (app) await plane.run(['apps:destroy', app.name, '--confirm', app.name], {timeoutMs: 120_000})
+    app = undefined
+  })
+
   after(async () => {
     await plane?.close()
     if (plane) killDynoProcesses(plane.dataDir)
@@ -61,18 +84,19 @@ describe('e2e: the dyno manager runs the demo app', function () {
   })
 
   it('ps:scale web=3 worker=2: ps shows five dynos up, each its own process with its own PORT', async () => {
-    const scaled = await plane.run(['ps:scale', 'web=3', 'worker=2', '-a', 'demo'])
+    const {name, procs} = await demoApp()
+    const scaled = await plane.run(['ps:scale', 'web=3', 'worker=2', '-a', name])
     assert.equal(scaled.code, 0, scaled.stderr)
     assert.match(scaled.stdout + scaled.stderr, /now running web at 3:Standard-1X, worker at 2:Standard-1X/)
     const want = ['web.1:up', 'web.2:up', 'web.3:up', 'worker.1:up', 'worker.2:up']
-    await waitFor(async () => JSON.stringify(summary(await ps(plane, 'demo'))) === JSON.stringify(want), {
+    await waitFor(async () => JSON.stringify(summary(await ps(plane, name))) === JSON.stringify(want), {
       timeoutMs: CONVERGE_MS,
       what: 'five dynos up',
     })
-    const text = await tug(plane, ['ps', '-a', 'demo'])
+    const text = await tug(plane, ['ps', '-a', name])
     assert.match(text, /^=== web \(Standard-1X\): node web\.js \(3\)$/m)
     assert.match(text, /^worker\.2: up /m)
-    const leaders = dynoLeaders(plane.dataDir)
+    const leaders = dynoLeaders(procs)
     assert.deepEqual([...leaders.keys()].sort(), ['web.1', 'web.2', 'web.3', 'worker.1', 'worker.2'])
     const ports = [...leaders.values()].map((list) => list[0]?.env.get('PORT'))
     assert.equal(new Set(ports).size, 5)
@@ -87,48 +111,52 @@ describe('e2e: the dyno manager runs the demo app', function () {
   })
 
   it('kill -9 of a worker process: it is restarted and ps shows it up again', async () => {
-    const before = dynoLeaders(plane.dataDir).get('worker.1')?.[0]
+    const {name, procs} = await demoApp()
+    await fiveUp(name)
+    const before = dynoLeaders(procs).get('worker.1')?.[0]
     assert.ok(before)
     process.kill(before.pid, 'SIGKILL')
     const after = await waitFor(
       async () => {
-        const now = dynoLeaders(plane.dataDir).get('worker.1')?.[0]
+        const now = dynoLeaders(procs).get('worker.1')?.[0]
         if (!now || now.pid === before.pid) return undefined
-        const dynos = await ps(plane, 'demo')
+        const dynos = await ps(plane, name)
         return dynos.find((d) => d.name === 'worker.1' && d.state === 'up') ? now : undefined
       },
       {timeoutMs: CONVERGE_MS, what: 'worker.1 restarted'},
     )
     assert.notEqual(after.dynoId, before.dynoId)
-    const logs = await tug(plane, ['logs', '-a', 'demo', '-n', '1000'])
+    const logs = await tug(plane, ['logs', '-a', name, '-n', '1000'])
     assert.match(logs, /tug\[worker\.1\]: Process exited with status 137/)
     assert.match(logs, /tug\[worker\.1\]: State changed from up to crashed/)
-    assert.equal(summary(await ps(plane, 'demo')).length, 5)
+    assert.equal(summary(await ps(plane, name)).length, 5)
   })
 
   it('a config change restarts every dyno onto the new release', async () => {
-    const old = new Map([...dynoLeaders(plane.dataDir)].map(([name, list]) => [name, list[0]?.pid]))
-    await tug(plane, ['config:set', 'GREETING=hola', '-a', 'demo'])
-    const releases = JSON.parse(await tug(plane, ['releases', '-a', 'demo', '--json'])) as Array<{version: number; current: boolean}>
+    const {name, procs} = await demoApp()
+    await fiveUp(name)
+    const old = new Map([...dynoLeaders(procs)].map(([dyno, list]) => [dyno, list[0]?.pid]))
+    await tug(plane, ['config:set', 'GREETING=hola', '-a', name])
+    const releases = JSON.parse(await tug(plane, ['releases', '-a', name, '--json'])) as Array<{version: number; current: boolean}>
     const current = releases.find((r) => r.current)?.version
     assert.equal(current, 3)
     await waitFor(
       async () => {
-        const dynos = (await ps(plane, 'demo')).filter((d) => d.type === 'web' || d.type === 'worker')
+        const dynos = (await ps(plane, name)).filter((d) => d.type === 'web' || d.type === 'worker')
         return dynos.length === 5 && dynos.every((d) => d.state === 'up' && d.release.version === 3)
       },
       {timeoutMs: CONVERGE_MS, what: 'five dynos up on v3'},
     )
     const leaders = await waitFor(
       () => {
-        const now = dynoLeaders(plane.dataDir)
+        const now = dynoLeaders(procs)
         return [...now.values()].every((list) => list.length === 1 && list[0]?.env.get('GREETING') === 'hola') && now.size === 5 ? now : undefined
       },
       {timeoutMs: CONVERGE_MS, what: 'five processes with the new config'},
     )
-    for (const [name, pid] of old) {
-      assert.notEqual(leaders.get(name)?.[0]?.pid, pid, name)
-      assert.equal(isAlive(pid as number), false, `${name}'s old process ${pid} is gone`)
+    for (const [dyno, pid] of old) {
+      assert.notEqual(leaders.get(dyno)?.[0]?.pid, pid, dyno)
+      assert.equal(isAlive(pid as number), false, `${dyno}'s old process ${pid} is gone`)
     }
   })
 
@@ -152,10 +180,12 @@ describe('e2e: the dyno manager runs the demo app', function () {
   })
 
   it('ps:scale web=0 worker=0: no process of the app remains', async () => {
-    const groups = new Set(dynoProcesses(plane.dataDir).map((p) => p.pgid))
+    const {name, procs} = await demoApp()
+    await fiveUp(name)
+    const groups = new Set(dynoProcesses(procs).map((p) => p.pgid))
     assert.ok(groups.size >= 5)
-    await tug(plane, ['ps:scale', 'web=0', 'worker=0', '-a', 'demo'])
-    await waitFor(() => dynoProcesses(plane.dataDir).length === 0, {timeoutMs: CONVERGE_MS, what: 'every dyno process gone'})
+    await tug(plane, ['ps:scale', 'web=0', 'worker=0', '-a', name])
+    await waitFor(() => dynoProcesses(procs).length === 0, {timeoutMs: CONVERGE_MS, what: 'every dyno process gone'})
     // A leader that has exited stays in its group as a zombie until the control plane reaps it
     // (dynoProcesses does not list zombies), so each group is given the same deadline to empty.
     const groupGone = (pgid: number): boolean => {
@@ -167,22 +197,25 @@ describe('e2e: the dyno manager runs the demo app', function () {
       }
     }
     await waitFor(() => [...groups].every(groupGone), {timeoutMs: CONVERGE_MS, what: `process groups ${[...groups].join(', ')} gone`})
-    await waitFor(async () => (await ps(plane, 'demo')).length === 0, {timeoutMs: CONVERGE_MS, what: 'no dyno records'})
+    await waitFor(async () => (await ps(plane, name)).length === 0, {timeoutMs: CONVERGE_MS, what: 'no dyno records'})
   })
 })
 
 describe('e2e: the dyno manager across control-plane restarts', function () {
   this.timeout(240_000)
+  /** Each test's control plane, started again on the same data directory. */
   const planes: ControlPlane[] = []
   let dataDir = ''
   let home = ''
 
-  after(async () => {
-    for (const plane of [...planes].reverse()) await plane.close()
+  afterEach(async () => {
+    for (const plane of planes.splice(0).reverse()) await plane.close()
     if (dataDir) killDynoProcesses(dataDir)
     const parent = dataDir && join(dataDir, '..')
     if (parent) rmSync(parent, {recursive: true, force: true})
     if (home) rmSync(join(home, '..'), {recursive: true, force: true})
+    dataDir = ''
+    home = ''
   })
 
   async function start(): Promise<ControlPlane> {
@@ -201,12 +234,18 @@ describe('e2e: the dyno manager across control-plane restarts', function () {
     })
   }
 
-  it('a clean stop stops every dyno; the next start brings the formation back', async () => {
+  /** A first control plane running the demo with two web dynos up. */
+  async function demoOnTwoWeb(): Promise<ControlPlane> {
     const first = await start()
     await tug(first, ['apps:create', 'demo', '--no-remote'])
     await tug(first, ['deploy', DEMO, '-a', 'demo'])
     await tug(first, ['ps:scale', 'web=2', '-a', 'demo'])
     await webUp(first, 2)
+    return first
+  }
+
+  it('a clean stop stops every dyno; the next start brings the formation back', async () => {
+    const first = await demoOnTwoWeb()
     assert.equal(dynoLeaders(dataDir).size, 2)
     await first.kill('SIGTERM')
     assert.deepEqual(dynoProcesses(dataDir), [])
@@ -217,7 +256,7 @@ describe('e2e: the dyno manager across control-plane restarts', function () {
   })
 
   it('after kill -9 of the control plane, the next start stops the orphans and converges: never two web.1', async () => {
-    const crashed = planes[planes.length - 1] as ControlPlane
+    const crashed = await demoOnTwoWeb()
     const orphans = dynoProcesses(dataDir)
     assert.equal(new Set(orphans.map((p) => p.dyno)).size, 2)
     await crashed.kill('SIGKILL')
