@@ -63,14 +63,15 @@ describe('e2e: tug server behind a proxy, with --public-url (docs/server.md)', f
 
   const viaProxy = (args: string[]) => plane.run(args, {env: {TUG_API_URL: proxy.url}})
 
-  it('prints the public URL, and hands out URLs on it', async () => {
+  // One user's path through docs/server.md, so one test: each step needs the one before it.
+  it('walks docs/server.md through the proxy: the public URL in what it hands out, deploy and logs, then tug run attached', async () => {
+    // It prints the public URL, and hands out URLs on it.
     assert.match(plane.output(), new RegExp(`^Public URL: +${proxy.url}$`, 'm'))
     const created = await viaProxy(['apps:create', 'proxied', '--no-remote', '--json'])
     assert.equal(created.code, 0, created.stderr)
     assert.equal((JSON.parse(created.stdout) as {git_url: string}).git_url, `${proxy.url}/proxied.git`)
-  })
 
-  it('deploys and reads logs with every request through the proxy', async () => {
+    // It deploys and reads logs with every request through the proxy.
     const deployed = await viaProxy(['deploy', 'examples/demo', '-a', 'proxied'])
     assert.equal(deployed.code, 0, deployed.stderr)
     assert.match(deployed.stdout, /^ {7}Released v2$/m)
@@ -81,9 +82,8 @@ describe('e2e: tug server behind a proxy, with --public-url (docs/server.md)', f
     for (const expected of ['PUT /sources/<secret>/blob', 'GET /build-output/<secret>', 'GET /log-sessions/<secret>?tail=false']) {
       assert.ok(paths.includes(expected), `${expected} did not go through the proxy:\n${paths.join('\n')}`)
     }
-  })
 
-  it("attaches tug run through the proxy, with the command's output and exit status", async () => {
+    // It attaches tug run through the proxy, with the command's output and exit status.
     const ran = await viaProxy(['run', '-a', 'proxied', '--no-tty', '--', 'echo "hello from $DYNO"; exit 5'])
     assert.equal(ran.code, 5, ran.stderr)
     assert.match(ran.stdout, /^hello from run\.\d+$/m)
