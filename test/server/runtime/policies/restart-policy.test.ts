@@ -10,9 +10,11 @@ import {
   resetForRelease,
   restartAt,
   restartDelay,
+  RestartBackoff,
   STABLE_UPTIME_MS,
   type CrashHistory,
 } from '../../../../src/server/runtime/policies/restart-policy.js'
+import {FakeDyno} from './fake-dyno.js'
 
 const T0 = Date.UTC(2026, 10, 27, 12, 0, 0)
 
@@ -96,5 +98,58 @@ describe('restart policy', () => {
   it('does not restart a dyno that never crashed later than now', () => {
     assert.equal(restartAt(NO_CRASHES), undefined)
     assert.equal(restartDelay(NO_CRASHES, T0), 0)
+  })
+})
+
+describe('restart policy: RestartBackoff, fed by a dyno\'s events', () => {
+  function backoff(closing = false) {
+    let now = T0
+    const reconciled: string[] = []
+    const policy = new RestartBackoff({now: () => now, isClosing: () => closing, reconcile: (appId) => reconciled.push(appId)})
+    return {policy, reconciled, tick: (ms: number) => (now += ms)}
+  }
+
+  it('the first crash waits 0, the second 1 s; once the wait is over, a restart is counted and the app reconciled', () => {
+    const {policy, reconciled, tick} = backoff()
+    const dyno = new FakeDyno('web.1', 'web')
+    policy.starting(dyno, 2)
+    policy.crashed(dyno)
+    tick(100)
+    policy.crashed(dyno)
+    assert.deepEqual(dyno.calls, ['backOff 0', `backOff ${FIRST_BACKOFF_MS}`])
+    dyno.due?.()
+    assert.deepEqual([dyno.restarts, reconciled], [1, ['app-1']])
+  })
+
+  it('forget (a release, a restart, a stop) cancels the wait and starts the count again', () => {
+    const {policy} = backoff()
+    const dyno = new FakeDyno('web.1', 'web')
+    policy.crashed(dyno)
+    policy.crashed(dyno)
+    policy.forget(dyno)
+    policy.crashed(dyno)
+    assert.deepEqual(dyno.calls, ['backOff 0', `backOff ${FIRST_BACKOFF_MS}`, 'cancelBackoff', 'backOff 0'])
+  })
+
+  it('a start on another release starts the count again; one up long enough too', () => {
+    const {policy, tick} = backoff()
+    const dyno = new FakeDyno('web.1', 'web')
+    policy.starting(dyno, 2)
+    policy.crashed(dyno)
+    policy.starting(dyno, 2)
+    policy.crashed(dyno)
+    policy.starting(dyno, 3)
+    policy.crashed(dyno)
+    policy.up(dyno)
+    tick(STABLE_UPTIME_MS)
+    policy.crashed(dyno)
+    assert.deepEqual(dyno.calls, ['backOff 0', `backOff ${FIRST_BACKOFF_MS}`, 'backOff 0', 'backOff 0'])
+  })
+
+  it('no wait is armed while the control plane closes', () => {
+    const {policy} = backoff(true)
+    const dyno = new FakeDyno('web.1', 'web')
+    policy.crashed(dyno)
+    assert.deepEqual(dyno.calls, [])
   })
 })
