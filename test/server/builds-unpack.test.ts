@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import {existsSync, mkdtempSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {gzipSync} from 'node:zlib'
@@ -82,6 +82,45 @@ describe('server/builds/unpack', () => {
   it('rejects symlinks that point outside, absolute or relative', async () => {
     await rejects([{name: 'passwd', type: '2', linkname: '/etc/passwd'}], /^symbolic link points to an absolute path \(\/etc\/passwd\): passwd$/)
     await rejects([{name: 'a/up', type: '2', linkname: '../../..'}], /^symbolic link points outside the archive \(\.\.\/\.\.\/\.\.\): a\/up$/)
+  })
+
+  it('resolves chains of links as they will be on disk, and refuses one that leaves, whatever the order', async () => {
+    // The reproduction: a/b -> .. is the root, so a/c -> b/../.. is the root's parent, although
+    // a/b/../.. read as text stays inside.
+    const chain: RawEntry[] = [
+      {name: 'Procfile', body: 'web: x\n'},
+      {name: 'a/b', type: '2', linkname: '..'},
+      {name: 'a/c', type: '2', linkname: 'b/../..'},
+    ]
+    await rejects(chain, /^symbolic link points outside the archive \(b\/\.\.\/\.\.\): a\/c$/)
+    await rejects([chain[0] as RawEntry, chain[2] as RawEntry, chain[1] as RawEntry], /^symbolic link points outside the archive \(b\/\.\.\/\.\.\): a\/c$/)
+    // Longer chains, through a link to a link, in both orders.
+    const longer: RawEntry[] = [
+      {name: 'x/y/z', type: '2', linkname: '../..'},
+      {name: 'x/w', type: '2', linkname: 'y/z'},
+      {name: 'x/v', type: '2', linkname: 'w/..'},
+    ]
+    await rejects(longer, /^symbolic link points outside the archive \(w\/\.\.\): x\/v$/)
+    await rejects([...longer].reverse(), /^symbolic link points outside the archive \(w\/\.\.\): x\/v$/)
+    await rejects([{name: 'p', type: '2', linkname: 'q'}, {name: 'q', type: '2', linkname: 'p'}], /^symbolic link loop or a chain of more than 40 links \(p\): q$/)
+    assert.deepEqual(readdirSync(join(dir, 'out')), [], 'nothing written beside the destination')
+
+    // Chains that stay inside still unpack, and lead where the kernel says.
+    writeFileSync(
+      archive,
+      gzipSync(
+        tarOf([
+          {name: 'Procfile', body: 'web: x\n'},
+          {name: 'a/b', type: '2', linkname: '..'},
+          {name: 'a/c', type: '2', linkname: 'b/a/b/Procfile'},
+          {name: 'a/d', type: '2', linkname: 'b/a/../Procfile'},
+        ]),
+      ),
+    )
+    await unpackTarball(archive, dest)
+    assert.equal(readFileSync(join(dest, 'a/c'), 'utf8'), 'web: x\n')
+    assert.equal(readFileSync(join(dest, 'a/d'), 'utf8'), 'web: x\n')
+    assert.equal(realpathSync(join(dest, 'a/c')), join(realpathSync(dest), 'Procfile'))
   })
 
   it('rejects writing through a symlink, even one that points inside', async () => {

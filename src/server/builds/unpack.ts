@@ -67,7 +67,8 @@ export async function unpackTarball(source: string, dest: string, options: Unpac
   await mkdir(root) // EEXIST here is deliberate: the destination must be fresh
 
   const result: UnpackResult = {files: 0, directories: 0, links: 0, bytes: 0}
-  const symlinks = new Set<string>()
+  /** Each symbolic link written so far (relative path -> its target as written). */
+  const symlinks = new Map<string, string>()
   const regularFiles = new Set<string>()
   const writes: Array<Promise<void>> = []
   const openStreams = new Set<WriteStream>()
@@ -152,14 +153,13 @@ export async function unpackTarball(source: string, dest: string, options: Unpac
           if (posix.isAbsolute(linkpath) || /^[a-zA-Z]:|^\\/.test(linkpath)) {
             throw new UnpackError(`symbolic link points to an absolute path (${linkpath})`, entry.path)
           }
-          const resolvedTarget = posix.normalize(posix.join(posix.dirname(rel), linkpath))
-          if (resolvedTarget === '..' || resolvedTarget.startsWith('../')) {
-            throw new UnpackError(`symbolic link points outside the archive (${linkpath})`, entry.path)
-          }
+          // Checked now against the links so far, and again at the end against all of them: a
+          // link later in the archive can change where this one's path leads.
+          symlinks.set(rel, linkpath)
+          checkLinkStaysInside(rel, symlinks)
           const abs = target(rel)
           mkdirSync(dirname(abs), {recursive: true, mode: 0o755})
           symlinkSync(linkpath, abs)
-          symlinks.add(rel)
           result.links++
           entry.resume()
           return
@@ -234,6 +234,7 @@ export async function unpackTarball(source: string, dest: string, options: Unpac
     await Promise.all(writes)
     if (failure) throw failure
     if (entries === 0) throw new UnpackError('the archive has no entries')
+    for (const rel of symlinks.keys()) checkLinkStaysInside(rel, symlinks)
     return result
   } catch (error) {
     stream.destroy()
@@ -243,6 +244,44 @@ export async function unpackTarball(source: string, dest: string, options: Unpac
     rmSync(root, {recursive: true, force: true})
     throw error instanceof UnpackError ? error : new UnpackError(error instanceof Error ? error.message : String(error))
   }
+}
+
+/** Longest chain of links followed while resolving one, as the kernel's own limit (ELOOP). */
+const MAX_LINK_HOPS = 40
+
+/**
+ * Throws unless the symbolic link at `rel` resolves inside the tree. The target is resolved the
+ * way the kernel will on disk: segment by segment from the link's directory, where a segment that
+ * is itself a link (in `links`, the archive's links) is replaced by where that link leads, so that
+ * `a/b -> ..` then `a/c -> b/../..` is seen to leave the tree although `a/b/../..` looks inside.
+ */
+function checkLinkStaysInside(rel: string, links: ReadonlyMap<string, string>): void {
+  const linkpath = links.get(rel) ?? ''
+  const outside = (): UnpackError => new UnpackError(`symbolic link points outside the archive (${linkpath})`, rel)
+  let hops = 0
+  // The resolved path as segments below the root; undefined once it has left the tree.
+  const walk = (from: string[], path: string): string[] | undefined => {
+    const at = [...from]
+    for (const segment of path.split('/')) {
+      if (segment === '' || segment === '.') continue
+      if (segment === '..') {
+        if (at.length === 0) return undefined
+        at.pop()
+        continue
+      }
+      at.push(segment)
+      const next = links.get(at.join('/'))
+      if (next === undefined) continue
+      if (++hops > MAX_LINK_HOPS) throw new UnpackError(`symbolic link loop or a chain of more than ${MAX_LINK_HOPS} links (${linkpath})`, rel)
+      if (posix.isAbsolute(next)) return undefined
+      at.pop()
+      const resolved = walk(at, next)
+      if (resolved === undefined) return undefined
+      at.splice(0, at.length, ...resolved)
+    }
+    return at
+  }
+  if (walk(rel.split('/').slice(0, -1), linkpath) === undefined) throw outside()
 }
 
 async function looksGzipped(file: string): Promise<boolean> {
