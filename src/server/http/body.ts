@@ -16,18 +16,32 @@ export function parseJsonBody(text: string): unknown {
   }
 }
 
+const UTF8 = new TextDecoder('utf-8', {fatal: true})
+
+/**
+ * The body's text. fastify's `parseAs: 'string'` would turn bytes that are not UTF-8 into U+FFFD
+ * without a word, and a config var would then hold something its sender never wrote: refused here.
+ */
+export function decodeBody(body: Buffer): string {
+  try {
+    return UTF8.decode(body)
+  } catch {
+    throw invalidParams('Request body is not valid UTF-8: JSON text (and every name and value in it) must be UTF-8 encoded.')
+  }
+}
+
 export function bodyPlugin(app: FastifyInstance): void {
   app.removeAllContentTypeParsers()
-  const parse = (_request: FastifyRequest, body: string, done: (err: Error | null, body?: unknown) => void): void => {
+  const parse = (_request: FastifyRequest, body: Buffer, done: (err: Error | null, body?: unknown) => void): void => {
     try {
-      done(null, parseJsonBody(body))
+      done(null, parseJsonBody(decodeBody(body)))
     } catch (error) {
       done(error as Error)
     }
   }
-  app.addContentTypeParser(['application/json', 'application/vnd.heroku+json'], {parseAs: 'string'}, parse)
+  app.addContentTypeParser(['application/json', 'application/vnd.heroku+json'], {parseAs: 'buffer'}, parse)
   // Clients that forget the Content-Type (curl -d sends form encoding) still mean JSON here.
-  app.addContentTypeParser('*', {parseAs: 'string'}, parse)
+  app.addContentTypeParser('*', {parseAs: 'buffer'}, parse)
 }
 
 /** The body as an object, or 422 naming what was expected. Absent bodies are `{}`. */

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import {after, before, describe, it} from 'mocha'
 import type {Release} from '../../../src/shared/api-types.js'
-import {startApiServer, type TestApiServer} from '../../helpers/api-server.js'
+import {startApiServer, type CallOptions, type TestApiServer} from '../../helpers/api-server.js'
 import {assertSchema} from '../../helpers/schema.js'
 
 describe('API: config vars', () => {
@@ -85,6 +85,46 @@ describe('API: config vars', () => {
       assert.deepEqual(response.body, {id: 'invalid_params', message})
     }
     assert.deepEqual({config: await config(), releases: await releases()}, before)
+  })
+
+  it('refuses what a process environment cannot carry (NUL, not UTF-8, over 32 KB) with 422, changing nothing', async () => {
+    // Each of these answered 200 and then every dyno of the app crash-looped (spawn throws on a
+    // NUL; a 200 KB value is past the kernel's 128 KB per environment string).
+    const before = {config: await config(), releases: await releases()}
+    const limit = (bytes: number): string =>
+      `The config would be ${bytes} bytes (names and values together); the limit is 32768 bytes (32 KB). Keep large data in a file or an add-on and put its location in a config var.`
+    // BAZ=a=b;c and QUX= are set already.
+    const CURRENT = 'BAZ'.length + 'a=b;c'.length + 'QUX'.length
+    const cases: Array<[CallOptions, string]> = [
+      [{body: {A: 'x\u0000y'}}, "Config var A contains a NUL byte: a process's environment cannot carry it."],
+      [{body: {OK: 'fine', B: '\u0000'}}, "Config var B contains a NUL byte: a process's environment cannot carry it."],
+      // JSON can carry a lone surrogate as an escape; it has no UTF-8 form.
+      [{rawBody: '{"C": "ab\\ud800"}'}, "Config var C is not valid UTF-8 (a lone surrogate): a process's environment cannot carry it."],
+      [{rawBody: '{"C": "\\udfff\\ud800"}'}, "Config var C is not valid UTF-8 (a lone surrogate): a process's environment cannot carry it."],
+      // Bytes that are not UTF-8 at all (0xff, a truncated sequence), raw in the body.
+      [{rawBody: Buffer.concat([Buffer.from('{"D": "'), Buffer.from([0xff, 0xc3]), Buffer.from('"}')])}, 'Request body is not valid UTF-8: JSON text (and every name and value in it) must be UTF-8 encoded.'],
+      [{body: {BIG: 'x'.repeat(200 * 1024)}}, limit(CURRENT + 3 + 200 * 1024)],
+      // Many values, each small: the sum counts.
+      [{body: Object.fromEntries(Array.from({length: 40}, (_, i) => [`V${String(i).padStart(2, '0')}`, 'y'.repeat(1000)]))}, limit(CURRENT + 40 * (3 + 1000))],
+    ]
+    for (const [call, message] of cases) {
+      const response = await server.call('PATCH', '/apps/conf/config-vars', call)
+      assert.equal(response.status, 422, message)
+      assert.deepEqual(response.body, {id: 'invalid_params', message})
+    }
+    assert.deepEqual({config: await config(), releases: await releases()}, before)
+    // A two-byte character is still fine: the check is on UTF-8, not on ASCII.
+    assert.equal((await server.call('PATCH', '/apps/conf/config-vars', {body: {UNI: 'über 😀'}})).status, 200)
+    assert.equal((await server.call('PATCH', '/apps/conf/config-vars', {body: {UNI: null}})).status, 200)
+  })
+
+  it('takes a config of exactly 32 KB (names and values)', async () => {
+    await server.call('POST', '/apps', {body: {name: 'full'}})
+    const response = await server.call('PATCH', '/apps/full/config-vars', {body: {BIG: 'z'.repeat(32 * 1024 - 3)}})
+    assert.equal(response.status, 200)
+    const over = await server.call('PATCH', '/apps/full/config-vars', {body: {X: ''}})
+    assert.equal(over.status, 422)
+    assert.deepEqual(Object.keys((await server.call('GET', '/apps/full/config-vars')).body as object), ['BIG'])
   })
 
   it('keeps a `__proto__` key as plain data', async () => {

@@ -101,6 +101,11 @@ describe('API: dynos', () => {
       [{command: 'ls', env: {A: {nested: true}}}, invalid('env values must be strings (A).')],
       [{command: 'ls', env: {A: null}}, invalid('env values must be strings (A).')],
       [{command: 'ls', env: ['A=1']}, invalid('env must be an object of string values.')],
+      // Each of these got a 201, and the one-off then failed to spawn.
+      [{command: 'ls', env: {A: 'x\u0000y'}}, invalid("env var A contains a NUL byte: a process's environment cannot carry it.")],
+      [{command: 'ls', env: {A: 'x\ud800'}}, invalid("env var A is not valid UTF-8 (a lone surrogate): a process's environment cannot carry it.")],
+      [{command: 'ls', env: {A: 'x'.repeat(200 * 1024)}}, invalid('env would be 204801 bytes (names and values together); the limit is 32768 bytes (32 KB). Keep large data in a file or an add-on and put its location in a config var.')],
+      [{command: 'ls\u0000rm -rf /'}, invalid('command contains a NUL byte: a process cannot carry it.')],
       [{command: 'ls', size: '1X'}, invalid(`No such size as 1X. Available dyno sizes are ${SIZES}.`)],
       [{command: 'ls', size: 2}, invalid('size must be a string.')],
       [{command: 'ls', type: '../run'}, invalid('Invalid process type: ../run. Process types are 1 to 128 letters, digits, underscores and dashes.')],

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import {describe, it} from 'mocha'
-import {planConfigChange} from '../../../src/server/domain/config-change.js'
+import {envValueProblem, MAX_CONFIG_BYTES, planConfigChange} from '../../../src/server/domain/config-change.js'
 import {DomainError} from '../../../src/server/domain/errors.js'
 
 describe('config changes (pure)', () => {
@@ -18,5 +18,27 @@ describe('config changes (pure)', () => {
     for (const patch of [{'A=B': '1'}, {'A\u0000': '1'}, {'A B': '1'}, {A: 1}, {A: false}, {A: ['x']}, null, [], 'A=1']) {
       assert.throws(() => planConfigChange({}, patch), (e: unknown) => e instanceof DomainError && e.httpStatus === 422 && e.id === 'invalid_params', JSON.stringify(patch))
     }
+  })
+
+  it('refuses values a process environment cannot carry: NUL, lone surrogates', () => {
+    assert.equal(envValueProblem('x\u0000'), 'contains a NUL byte')
+    assert.equal(envValueProblem('\ud800'), 'is not valid UTF-8 (a lone surrogate)')
+    assert.equal(envValueProblem('\udc00x'), 'is not valid UTF-8 (a lone surrogate)')
+    assert.equal(envValueProblem('😀 über'), undefined, 'a surrogate pair is a character')
+    for (const patch of [{A: 'x\u0000'}, {A: '\ud83d'}]) {
+      assert.throws(() => planConfigChange({}, patch), (e: unknown) => e instanceof DomainError && e.httpStatus === 422, JSON.stringify(patch))
+    }
+  })
+
+  it('caps names and values together at 32 KB, in UTF-8 bytes; an app above it may still shrink', () => {
+    assert.equal(MAX_CONFIG_BYTES, 32_768)
+    assert.doesNotThrow(() => planConfigChange({}, {AB: 'x'.repeat(MAX_CONFIG_BYTES - 2)}))
+    assert.throws(() => planConfigChange({}, {AB: 'x'.repeat(MAX_CONFIG_BYTES - 1)}), /would be 32769 bytes/)
+    // ü is two bytes.
+    assert.throws(() => planConfigChange({}, {AB: 'ü'.repeat(MAX_CONFIG_BYTES / 2)}), /would be 32770 bytes/)
+    const legacy = {BIG: 'x'.repeat(40_000), SMALL: 'y'}
+    assert.deepEqual(planConfigChange(legacy, {SMALL: null}).removed, ['SMALL'])
+    assert.deepEqual(planConfigChange(legacy, {BIG: 'short'}).set, ['BIG'])
+    assert.throws(() => planConfigChange(legacy, {MORE: 'z'}), /the limit is 32768 bytes/)
   })
 })

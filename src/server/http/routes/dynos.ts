@@ -1,4 +1,5 @@
 import {DEFAULT_DYNO_SIZE, dynoSizeSpec, findDynoSize, AVAILABLE_SIZES_TEXT, type DynoTier} from '../../domain/catalog.js'
+import {checkConfigSize, configBytes, envValueProblem} from '../../domain/config-change.js'
 import {CONFIG_KEY_PATTERN, PROCESS_TYPE_PATTERN} from '../../domain/names.js'
 import type {Dyno} from '../../../shared/api-types.js'
 import type {OneOffSpec, RestartTarget} from '../../runtime/index.js'
@@ -18,17 +19,21 @@ export const MAX_TIME_TO_LIVE = 86_400
 
 const TIER_LABEL: Record<DynoTier, string> = {eco: 'Eco', basic: 'Basic', production: 'Standard', performance: 'Performance'}
 
-/** Extra env for a one-off: `^\w+$` keys, string values; numbers (the CLI's COLUMNS) become strings. */
+/** Extra env for a one-off: `^\w+$` keys, string values a process can carry (no NUL, UTF-8, 32 KB in all); numbers (the CLI's COLUMNS) become strings. */
 export function oneOffEnv(value: unknown): Record<string, string> {
   if (value === undefined || value === null) return {}
   if (typeof value !== 'object' || Array.isArray(value)) throw invalidParams('env must be an object of string values.')
   const env: Array<[string, string]> = []
   for (const [key, raw] of Object.entries(value as Record<string, unknown>)) {
     if (!CONFIG_KEY_PATTERN.test(key)) throw invalidParams(`Invalid env var name: ${JSON.stringify(key)}. Names match ^\\w+$.`)
-    if (typeof raw === 'string') env.push([key, raw])
-    else if (typeof raw === 'number' && Number.isFinite(raw)) env.push([key, String(raw)])
+    if (typeof raw === 'string') {
+      const problem = envValueProblem(raw)
+      if (problem) throw invalidParams(`env var ${key} ${problem}: a process's environment cannot carry it.`)
+      env.push([key, raw])
+    } else if (typeof raw === 'number' && Number.isFinite(raw)) env.push([key, String(raw)])
     else throw invalidParams(`env values must be strings (${key}).`)
   }
+  checkConfigSize(configBytes(env), 'env')
   // fromEntries defines own properties: a `__proto__` key stays data.
   return Object.fromEntries(env)
 }
@@ -96,6 +101,8 @@ export const dynosRoutes: RouteModule = (app, deps) => {
     if (typeof body.command !== 'string' || body.command.trim() === '') {
       throw invalidParams('command is required: the command to run.')
     }
+    // A NUL cannot go into argv: the one-off would be created, then fail to spawn.
+    if (body.command.includes('\u0000')) throw invalidParams('command contains a NUL byte: a process cannot carry it.')
     const attach = optionalBoolean(body, 'attach') ?? false
     const forceNoTty = optionalBoolean(body, 'force_no_tty') ?? false
     const env = oneOffEnv(body.env)

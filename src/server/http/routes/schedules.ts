@@ -55,6 +55,8 @@ export const schedulesRoutes: RouteModule = (app, deps) => {
     }
     const command = optionalString(body, 'command')
     if (command === undefined || command.trim() === '') throw invalidParams('command is required: the command to run.')
+    // A NUL cannot go into argv: every run of the schedule would fail to spawn.
+    if (command.includes('\u0000')) throw invalidParams('command contains a NUL byte: a process cannot carry it.')
     const timezone = optionalString(body, 'timezone') ?? 'UTC'
     if (!isValidTimeZone(timezone)) throw invalidParams(`Invalid timezone: ${timezone}. Use an IANA time zone like Europe/Berlin.`)
     const sizeName = optionalString(body, 'size')
