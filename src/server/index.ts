@@ -1,9 +1,10 @@
 // The control plane as a library: `startServer(options)` opens the store under `dataDir`, makes
 // sure an admin account and token exist, builds the app and listens. `tug server` only wraps it.
-import {chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync} from 'node:fs'
+import {chmodSync, existsSync, readFileSync, renameSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import type {AddressInfo} from 'node:net'
 import {AttachHub} from './attach/hub.js'
+import {secureDataDir} from './data-dir.js'
 import {attachUpgradeHandler} from './http/attach-upgrade.js'
 import {buildApp} from './http/app.js'
 import type {AppDeps} from './http/deps.js'
@@ -14,6 +15,7 @@ import {ensureRendezvousCert} from './rendezvous/certs.js'
 import {startRendezvous, type RunningRendezvous} from './rendezvous/server.js'
 import {createLocalRuntime, type Runtime} from './runtime/index.js'
 import {ensurePlaneId} from './runtime/plane-tag.js'
+import {Sandbox} from './runtime/sandbox.js'
 import {Store, type AccountRecord} from './store/index.js'
 
 // The store, for the CLI's server:tokens, which works on a data directory whether or not a server runs.
@@ -44,6 +46,11 @@ export interface ServerOptions {
   rendezvous?: {host?: string; port: number; publicHost?: string}
   /** How long an attached one-off waits for its client (default 2 minutes). */
   attachExpiryMs?: number
+  /**
+   * Every process of an app runs in the bubblewrap sandbox (runtime/sandbox.ts; needs root and
+   * bwrap). Default off here: `tug server` decides (it checks that bubblewrap works first).
+   */
+  sandbox?: boolean
 }
 
 export interface RunningServer {
@@ -93,7 +100,8 @@ function formatUrl(address: AddressInfo): string {
 }
 
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
-  mkdirSync(options.dataDir, {recursive: true, mode: 0o700})
+  // Before anything opens a file there: refuses another user's directory, makes tug's files private.
+  secureDataDir(options.dataDir)
   const store = new Store({path: join(options.dataDir, DATABASE_FILE)})
   let runtime: Runtime | undefined
   let logs: LogRouter | undefined
@@ -120,7 +128,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       event: (appId, dyno, message) => logRouter.write(appId, {source: 'tug', dyno, message}),
       ...(options.attachExpiryMs === undefined ? {} : {expiryMs: options.attachExpiryMs}),
     })
-    runtime = options.runtime ? options.runtime(store, logs) : createLocalRuntime(store, logs, {attach: hub, plane: ensurePlaneId(options.dataDir)})
+    runtime = options.runtime ? options.runtime(store, logs) : createLocalRuntime(store, logs, {attach: hub, plane: ensurePlaneId(options.dataDir), ...(options.sandbox ? {sandbox: new Sandbox({dataDir: options.dataDir})} : {})})
     let appRouter: RunningRouter | undefined
     const deps: AppDeps = {
       store,

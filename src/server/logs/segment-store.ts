@@ -108,7 +108,8 @@ export class SegmentStore {
 
   /** Opens the directory (creating it) and reads back every app's history. */
   static async open(options: SegmentStoreOptions): Promise<{store: SegmentStore; loaded: LoadedHistory[]}> {
-    await mkdir(options.dir, {recursive: true})
+    // Apps' logs are theirs alone: private to the control plane's user, as the data directory is.
+    await mkdir(options.dir, {recursive: true, mode: 0o700})
     const loaded: LoadedHistory[] = []
     for (const name of (await readdir(options.dir)).sort()) {
       if (name.endsWith('.tmp')) {
@@ -234,7 +235,7 @@ export class SegmentStore {
       file.pending = []
       file.rewrite = false
       const tmp = `${file.path}.tmp`
-      await writeFile(tmp, data)
+      await writeFile(tmp, data, {mode: 0o600})
       await rename(tmp, file.path)
       await file.fd?.close()
       file.fd = undefined
@@ -246,7 +247,7 @@ export class SegmentStore {
     file.pending = []
     this.pendingTotal -= batch.length
     const {data, records} = serialise(batch)
-    file.fd ??= await open(file.path, 'a')
+    file.fd ??= await open(file.path, 'a', 0o600)
     let offset = 0
     while (offset < data.length) {
       const {bytesWritten} = await file.fd.write(data, offset, data.length - offset)

@@ -1,6 +1,7 @@
 // The store: one SQLite database reached only through its repositories, one per table, so that a
 // second implementation (PostgreSQL, for a control plane run as several instances) stays possible.
 // Every query takes the app it is for.
+import {closeSync, openSync} from 'node:fs'
 import BetterSqlite3, {type Database} from 'better-sqlite3'
 import {AccountsRepository} from './accounts.js'
 import {AppsRepository} from './apps.js'
@@ -46,6 +47,9 @@ export class Store {
 
   constructor(options: StoreOptions) {
     this.clock = options.clock ?? systemClock
+    // SQLite creates the file (and its -wal and -shm, with the same mode) under the umask, 0644
+    // as a rule: config vars and token hashes readable by any local user. Made private first.
+    if (options.path !== ':memory:') closeSync(openSync(options.path, 'a', 0o600))
     this.db = new BetterSqlite3(options.path)
     this.db.pragma('journal_mode = WAL')
     // A reply the API sends says the change is durable. In WAL mode, synchronous=NORMAL does not
