@@ -22,3 +22,8 @@ export function errorPage(code: RouterErrorCode, requestId: string): string {
 export function noSuchAppPage(): string {
   return page('No such app', 'There is no app configured at that hostname.')
 }
+
+/** A request the router will not forward (two Host headers, a request-target of no known form). */
+export function badRequestPage(reason: string): string {
+  return page('Bad request', `The router cannot forward this request: ${reason}.`)
+}

@@ -89,6 +89,10 @@ export function responseHeadersForClient(headers: IncomingHttpHeaders, requestId
 /** What the router reads of a request's head, in one pass over its raw headers. */
 export interface RawRequestHead {
   host?: string
+  /** A second Host header was sent: RFC 9112 3.2 says 400 (two hosts, two possible apps). */
+  duplicateHost?: boolean
+  /** The authority of an absolute-form target: the dyno gets it as Host instead of the client's header. */
+  targetAuthority?: string
   requestId?: string
   /** Incoming X-Forwarded-For values joined by `, ` (as node joins them). */
   forwardedFor?: string
@@ -110,7 +114,8 @@ export function readRequestHead(raw: readonly string[]): RawRequestHead {
     const value = raw[i + 1] as string
     switch (name) {
       case 'host':
-        head.host ??= value
+        if (head.host === undefined) head.host = value
+        else head.duplicateHost = true
         break
       case 'x-request-id':
         head.requestId ??= value
@@ -164,8 +169,10 @@ export function rawRequestHeadersForDyno(raw: readonly string[], head: RawReques
     const key = name.toLowerCase()
     if (isHopByHop(key, head.connectionNamed)) continue
     if (key === 'x-request-id' || key === 'x-forwarded-for' || key === 'x-forwarded-proto' || key === 'x-forwarded-port' || key === 'via') continue
+    if (head.targetAuthority !== undefined && key === 'host') continue
     out.push(name, raw[i + 1] as string)
   }
+  if (head.targetAuthority !== undefined) out.push('host', head.targetAuthority)
   const previousFwd = head.forwardedFor?.trim()
   const previousVia = head.via?.trim()
   out.push(

@@ -40,3 +40,26 @@ export function appFromHost(header: string | undefined, domains: readonly string
   }
   return undefined
 }
+
+/** What a request line's target becomes: the origin form to forward, and the authority it named, if any. */
+export interface RequestTarget {
+  path: string
+  /** From an absolute-form target (`http://shop.localhost:5080/x`): it names the host, not the Host header. */
+  authority?: string
+}
+
+const ABSOLUTE_FORM = /^https?:\/\/([^/?#]*)([^#]*)/i
+
+/**
+ * RFC 9112 3.2: origin form (`/x?y`) as is; absolute form (`http://host:port/x?y`, what a client
+ * sends to a proxy) as its authority and the origin form `/x?y`, since a dyno expects the path
+ * alone; `*` (OPTIONS *). Anything else (`x`, a CONNECT authority, a userinfo `@`) is undefined: a 400.
+ */
+export function requestTarget(target: string): RequestTarget | undefined {
+  if (target.startsWith('/') || target === '*') return {path: target}
+  const match = ABSOLUTE_FORM.exec(target)
+  const authority = match?.[1]
+  if (match === null || authority === undefined || authority === '' || authority.includes('@')) return undefined
+  const rest = match[2] ?? ''
+  return {authority, path: rest === '' ? '/' : rest.startsWith('?') ? `/${rest}` : rest}
+}

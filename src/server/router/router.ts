@@ -7,9 +7,9 @@ import type {AddressInfo, Socket} from 'node:net'
 import type {Duplex} from 'node:stream'
 import {Balancer, endpointKey} from './balancer.js'
 import type {AppResolver, RoutedApp, WebDyno, WebDynoDirectory} from './directory.js'
-import {errorPage, noSuchAppPage, ROUTER_ERRORS, type RouterErrorCode} from './errors.js'
+import {badRequestPage, errorPage, noSuchAppPage, ROUTER_ERRORS, type RouterErrorCode} from './errors.js'
 import {clientAddress, rawRequestHeadersForDyno, rawResponseHeadersForClient, readRequestHead, requestHeadersForDyno, requestId as chooseRequestId, stripHopByHop, type RawRequestHead} from './headers.js'
-import {appFromHost, hostname} from './host.js'
+import {appFromHost, hostname, requestTarget} from './host.js'
 import {formatRouterLine, type RouterLogFields} from './log-line.js'
 
 export const DEFAULT_ROUTER_HOST = '127.0.0.1'
@@ -56,7 +56,7 @@ interface Exchange {
   started: number
   upgrade: boolean
   logged: boolean
-  /** The request's head as the router reads it (plain requests; upgrades read `req.headers`). */
+  /** The request's head as the router reads it. */
   head?: RawRequestHead
   /** The attempt in flight to a dyno, destroyed when the client goes away. */
   proxyReq?: ClientRequest
@@ -69,6 +69,30 @@ function hasBody(head: RawRequestHead): boolean {
 }
 
 function ignore(): void {}
+
+/**
+ * RFC 9112 3.2: why the request gets a 400, or undefined. An absolute-form target
+ * (`GET http://shop.localhost:5080/x`) becomes origin form (`/x`) in `req.url`, and its authority
+ * is the host (it wins over the Host header, and the dyno gets it as Host).
+ */
+function normaliseTarget(req: IncomingMessage, head: RawRequestHead): string | undefined {
+  if (head.duplicateHost) return 'it has more than one Host header'
+  const url = req.url ?? '/'
+  // Origin form, the common case: nothing to do.
+  if (url.charCodeAt(0) === 47) return undefined
+  const target = requestTarget(url)
+  if (!target) return 'its request-target is neither a path nor an http(s) URL'
+  req.url = target.path
+  if (target.authority !== undefined) {
+    head.host = target.authority
+    head.targetAuthority = target.authority
+  }
+  return undefined
+}
+
+function badRequestHead(body: string): string {
+  return `HTTP/1.1 400 Bad Request\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nCache-Control: no-cache, no-store\r\nConnection: close\r\n\r\n`
+}
 
 /** Set on a dyno connection: SO_KEEPALIVE is on, and the idle timeout the dyno announced. */
 const KEEPALIVE_ON = Symbol('tug.keepAliveOn')
@@ -237,6 +261,13 @@ export class HttpRouter {
     req.on('error', ignore)
     res.on('error', ignore)
     const head = readRequestHead(req.rawHeaders)
+    const invalid = normaliseTarget(req, head)
+    if (invalid !== undefined) {
+      const body = badRequestPage(invalid)
+      res.writeHead(400, {'content-type': 'text/html; charset=utf-8', 'content-length': Buffer.byteLength(body), 'cache-control': 'no-cache, no-store', connection: 'close'})
+      res.end(req.method === 'HEAD' ? undefined : body)
+      return
+    }
     const app = this.resolve(head.host)
     if (!app) {
       const body = noSuchAppPage()
@@ -451,13 +482,20 @@ export class HttpRouter {
 
   private async handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     socket.on('error', ignore)
-    const app = this.resolve(req.headers.host)
+    const requestHead = readRequestHead(req.rawHeaders)
+    const invalid = normaliseTarget(req, requestHead)
+    if (invalid !== undefined) {
+      const body = badRequestPage(invalid)
+      socket.end(badRequestHead(body) + body)
+      return
+    }
+    const app = this.resolve(requestHead.host)
     if (!app) {
       const body = noSuchAppPage()
       socket.end(`HTTP/1.1 404 Not Found\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`)
       return
     }
-    const ex = this.exchange(req, app, true)
+    const ex = this.exchange(req, app, true, requestHead)
     const tried = new Set<string>()
     for (;;) {
       const choice = await this.choose(app, tried, () => socket.destroyed)
@@ -481,6 +519,7 @@ export class HttpRouter {
       const attemptStart = this.now()
       let connectMs: number | undefined
       const headers = requestHeadersForDyno(req.headers, {requestId: ex.requestId, clientIp: ex.clientIp, port: ex.localPort, protocol: this.options.protocol ?? 'http', upgrade: true})
+      if (ex.head?.targetAuthority !== undefined) headers.host = ex.head.targetAuthority
       // Upgraded sockets leave any pool, so no keep-alive agent here.
       const proxyReq: ClientRequest = httpRequest({host: dyno.host, port: dyno.port, method: ex.method, path: ex.path, headers, agent: false})
       let connected = false

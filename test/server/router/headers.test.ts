@@ -78,4 +78,15 @@ describe('router: headers', () => {
     ])
     assert.deepEqual(rawResponseHeadersForClient(['X-Request-Id', 'mine', 'Via', '1.1 app'], 'rid'), ['X-Request-Id', 'mine', 'via', '1.1 app, 1.1 tug'])
   })
+
+  it('marks a second Host header, and sends the target authority as Host in place of the client\'s', () => {
+    const raw = ['Host', 'shop.localhost', 'Accept', 'a', 'host', 'evil.localhost']
+    const head = readRequestHead(raw)
+    assert.deepEqual(head, {chunked: false, host: 'shop.localhost', duplicateHost: true})
+    const absolute = readRequestHead(['Host', 'elsewhere', 'Accept', 'a'])
+    absolute.targetAuthority = 'shop.localhost:5080'
+    assert.deepEqual(rawRequestHeadersForDyno(['Host', 'elsewhere', 'Accept', 'a'], absolute, {requestId: 'r', clientIp: '::1', port: 1, protocol: 'http'}).slice(0, 4), [
+      'Accept', 'a', 'host', 'shop.localhost:5080',
+    ])
+  })
 })

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import {appFromHost, hostname, normaliseDomain} from '../../../src/server/router/host.js'
+import {appFromHost, hostname, normaliseDomain, requestTarget} from '../../../src/server/router/host.js'
 
 describe('router: host -> app', () => {
   it('reads <app>.localhost with and without a port', () => {
@@ -28,5 +28,17 @@ describe('router: host -> app', () => {
     assert.equal(hostname('Shop.Localhost:5080'), 'shop.localhost')
     assert.equal(hostname('[::1]:80'), undefined)
     assert.equal(normaliseDomain(' .Apps.Example.COM. '), 'apps.example.com')
+  })
+
+  it('reads a request-target: origin form as is, absolute form as its authority and origin form (RFC 9112 3.2)', () => {
+    assert.deepEqual(requestTarget('/x?y=1'), {path: '/x?y=1'})
+    assert.deepEqual(requestTarget('*'), {path: '*'})
+    assert.deepEqual(requestTarget('http://shop.localhost:5080/x?y=1'), {authority: 'shop.localhost:5080', path: '/x?y=1'})
+    assert.deepEqual(requestTarget('HTTPS://shop.localhost'), {authority: 'shop.localhost', path: '/'})
+    assert.deepEqual(requestTarget('http://shop.localhost?q=1'), {authority: 'shop.localhost', path: '/?q=1'})
+    assert.deepEqual(requestTarget('http://shop.localhost/a#frag'), {authority: 'shop.localhost', path: '/a'})
+    for (const target of ['x', 'shop.localhost:443', 'ftp://shop.localhost/', 'http://user:pw@shop.localhost/', 'http:///x', '']) {
+      assert.equal(requestTarget(target), undefined, target)
+    }
   })
 })
