@@ -15,6 +15,7 @@ import {ensureRendezvousCert} from './rendezvous/certs.js'
 import {startRendezvous, type RunningRendezvous} from './rendezvous/server.js'
 import {createLocalRuntime, type Runtime} from './runtime/index.js'
 import {ensurePlaneId} from './runtime/plane-tag.js'
+import {Sandbox} from './runtime/sandbox.js'
 import {Store, type AccountRecord} from './store/index.js'
 
 // The store, for the CLI's server:tokens, which works on a data directory whether or not a server runs.
@@ -45,6 +46,11 @@ export interface ServerOptions {
   rendezvous?: {host?: string; port: number; publicHost?: string}
   /** How long an attached one-off waits for its client (default 2 minutes). */
   attachExpiryMs?: number
+  /**
+   * Every process of an app runs in the bubblewrap sandbox (runtime/sandbox.ts; needs root and
+   * bwrap). Default off here: `tug server` decides (it checks that bubblewrap works first).
+   */
+  sandbox?: boolean
 }
 
 export interface RunningServer {
@@ -122,7 +128,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       event: (appId, dyno, message) => logRouter.write(appId, {source: 'tug', dyno, message}),
       ...(options.attachExpiryMs === undefined ? {} : {expiryMs: options.attachExpiryMs}),
     })
-    runtime = options.runtime ? options.runtime(store, logs) : createLocalRuntime(store, logs, {attach: hub, plane: ensurePlaneId(options.dataDir)})
+    runtime = options.runtime ? options.runtime(store, logs) : createLocalRuntime(store, logs, {attach: hub, plane: ensurePlaneId(options.dataDir), ...(options.sandbox ? {sandbox: new Sandbox({dataDir: options.dataDir})} : {})})
     let appRouter: RunningRouter | undefined
     const deps: AppDeps = {
       store,

@@ -103,12 +103,19 @@ function whenClosed(streams: Array<Readable | null>, listener: () => void): void
   }
 }
 
-/** Starts `shell -c command` attached: under a pty when `spec.stdio.tty` and node-pty loads. */
-export function spawnAttached(shell: string, spec: DynoSpec, env: Record<string, string>): AttachedProcess {
+/** What to run: `shell -c command` in the code directory, or the sandbox's command line (sandbox.ts). */
+export interface AttachedCommand {
+  file: string
+  args: string[]
+  cwd: string
+}
+
+/** Starts `command` attached: under a pty when `spec.stdio.tty` and node-pty loads. */
+export function spawnAttached(command: AttachedCommand, spec: DynoSpec, env: Record<string, string>): AttachedProcess {
   const stdio = spec.stdio ?? {tty: false}
   const pty = stdio.tty ? loadPty() : null
-  if (pty) return spawnPty(pty, shell, spec, env)
-  return spawnPipes(shell, spec, env)
+  if (pty) return spawnPty(pty, command, spec, env)
+  return spawnPipes(command, env)
 }
 
 /**
@@ -136,8 +143,8 @@ class PipeChild extends EventEmitter implements ChildLike {
   }
 }
 
-function spawnPipes(shell: string, spec: DynoSpec, env: Record<string, string>): AttachedProcess {
-  const child = new PipeChild(nodeSpawn(shell, ['-c', spec.command], {cwd: spec.cwd, env, detached: true, stdio: ['pipe', 'pipe', 'pipe']}))
+function spawnPipes(command: AttachedCommand, env: Record<string, string>): AttachedProcess {
+  const child = new PipeChild(nodeSpawn(command.file, command.args, {cwd: command.cwd, env, detached: true, stdio: ['pipe', 'pipe', 'pipe']}))
   const stdin = child.child.stdin
   const outputs = [child.stdout, child.stderr]
   // A process that exits without reading its input makes our writes fail with EPIPE: not an error.
@@ -240,10 +247,10 @@ function signalName(number: number): NodeJS.Signals | null {
   return null
 }
 
-function spawnPty(pty: PtyModule, shell: string, spec: DynoSpec, env: Record<string, string>): AttachedProcess {
+function spawnPty(pty: PtyModule, command: AttachedCommand, spec: DynoSpec, env: Record<string, string>): AttachedProcess {
   const cols = positive(spec.stdio?.cols ?? Number(env.COLUMNS), DEFAULT_COLUMNS)
   const rows = positive(spec.stdio?.rows ?? Number(env.LINES), DEFAULT_ROWS)
-  const term = pty.spawn(shell, ['-c', spec.command], {name: env.TERM || 'xterm-256color', cols, rows, cwd: spec.cwd, env, encoding: null})
+  const term = pty.spawn(command.file, command.args, {name: env.TERM || 'xterm-256color', cols, rows, cwd: command.cwd, env, encoding: null})
   const child = new PtyChild(term)
   child.stdout.pause()
   let exited = false

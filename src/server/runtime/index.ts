@@ -8,6 +8,7 @@ import type {Store} from '../store/index.js'
 import type {LogInputSink} from './contracts.js'
 import {LocalBackend} from './local-backend.js'
 import {DynoManager, type DynoManagerOptions} from './manager.js'
+import type {Sandbox} from './sandbox.js'
 
 export {DynoManager, type DynoManagerOptions} from './manager.js'
 export type {
@@ -29,7 +30,7 @@ export type {
 export function createLocalRuntime(
   store: Store,
   logs: LogInputSink,
-  {plane, ...options}: Partial<Omit<DynoManagerOptions, 'store' | 'logs' | 'backend'>> & {plane?: string} = {},
+  {plane, sandbox, ...options}: Partial<Omit<DynoManagerOptions, 'store' | 'logs' | 'backend'>> & {plane?: string; sandbox?: Sandbox} = {},
 ): DynoManager {
   const fromEnv = (name: string): number | undefined => {
     const value = Number(process.env[name])
@@ -40,7 +41,7 @@ export function createLocalRuntime(
   return new DynoManager({
     store,
     logs,
-    backend: new LocalBackend(plane === undefined ? {} : {plane}),
+    backend: new LocalBackend({...(plane === undefined ? {} : {plane}), ...(sandbox === undefined ? {} : {sandbox})}),
     ...options,
     ...(stopGraceMs === undefined ? {} : {stopGraceMs}),
     ...(bootTimeoutMs === undefined ? {} : {bootTimeoutMs}),

@@ -20,6 +20,7 @@ import {isLocalDynoRecord, LocalDynoHandle, type HandleOptions} from './local-dy
 import {GroupSnapshot, GroupWatcher, signalGroup} from './process-groups.js'
 import {DEFAULT_PROC_ROOT, environHas, isDead, listProcessGroup, procAvailable, readBootId, readProcStat} from './process-tree.js'
 import {DYNO_ID_ENV, findTagged, stopTagged} from './plane-tag.js'
+import type {PreparedSandbox, Sandbox} from './sandbox.js'
 
 /**
  * A line longer than this many characters is cut into pieces here, a bound on the memory one
@@ -61,6 +62,8 @@ export interface LocalBackendOptions {
    * environment so that `stopUnrecorded` finds them after a crash. Without it, nothing is tagged.
    */
   plane?: string
+  /** Every dyno runs inside this sandbox (sandbox.ts); without it, as the control plane's user in its code directory. */
+  sandbox?: Sandbox
 }
 
 export class LocalBackend implements Backend {
@@ -73,6 +76,7 @@ export class LocalBackend implements Backend {
   private readonly watcher: GroupWatcher
   private readonly live = new Set<LocalDynoHandle>()
   private readonly plane: string | undefined
+  private readonly sandbox: Sandbox | undefined
 
   constructor(options: LocalBackendOptions = {}) {
     this.spawn = options.spawn ?? nodeSpawn
@@ -80,6 +84,7 @@ export class LocalBackend implements Backend {
     this.baseEnv = options.baseEnv ?? defaultBaseEnv()
     this.procRoot = options.procRoot ?? DEFAULT_PROC_ROOT
     this.plane = options.plane
+    this.sandbox = options.sandbox
     this.watcher = new GroupWatcher(this.procRoot, options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS)
     this.handleOptions = {
       maxLineLength: options.maxLineLength ?? DEFAULT_MAX_LINE_LENGTH,
@@ -95,17 +100,32 @@ export class LocalBackend implements Backend {
   async start(spec: DynoSpec): Promise<DynoHandle> {
     const id = randomUUID()
     const env = dynoEnvironment(spec, this.baseEnv, id, this.plane)
+    let sandbox: PreparedSandbox | undefined
+    if (this.sandbox) {
+      try {
+        sandbox = await this.sandbox.prepare({appId: spec.appId, dynoId: id, codeDir: spec.cwd, command: spec.command, shell: this.shell})
+      } catch (error) {
+        throw new BackendError(`could not start ${spec.dynoName}: ${(error as Error).message}`, {cause: error})
+      }
+      // As on Heroku; the host's TMPDIR is not there.
+      env.HOME = '/app'
+      if (spec.env.TMPDIR === undefined) delete env.TMPDIR
+    }
+    // bwrap is what is spawned (the tags in env stay on it, for recovery); it starts from /.
+    const command = sandbox ? {file: sandbox.file, args: sandbox.args, cwd: '/'} : {file: this.shell, args: ['-c', spec.command], cwd: spec.cwd}
     // An attached one-off (attached.ts) gives a ChildProcess or a pty dressed as one: the handle
     // uses only pid, stdout, stderr and the 'exit'/'error' events of it.
-    const attached = spec.stdio ? spawnAttached(this.shell, spec, env) : undefined
-    const child = attached ? (attached.child as ChildProcess) : this.spawn(this.shell, ['-c', spec.command], {cwd: spec.cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe']})
+    const attached = spec.stdio ? spawnAttached(command, spec, env) : undefined
+    const child = attached ? (attached.child as ChildProcess) : this.spawn(command.file, command.args, {cwd: command.cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe']})
     if (child.pid === undefined) {
       const error = await new Promise<Error>((resolve) => child.once('error', resolve))
       child.stdout?.destroy()
       child.stderr?.destroy()
+      await sandbox?.release()
       throw new BackendError(`could not start ${spec.dynoName}: ${error.message}`, {cause: error})
     }
-    const options = attached ? {...this.handleOptions, drainTimeoutMs: Math.max(this.handleOptions.drainTimeoutMs, ATTACHED_DRAIN_TIMEOUT_MS)} : this.handleOptions
+    let options = attached ? {...this.handleOptions, drainTimeoutMs: Math.max(this.handleOptions.drainTimeoutMs, ATTACHED_DRAIN_TIMEOUT_MS)} : this.handleOptions
+    if (sandbox) options = {...options, sparesLeader: true, cleanup: sandbox.release}
     const handle = new LocalDynoHandle(child, spec, id, options, attached?.io)
     this.live.add(handle)
     void handle.exited.then(() => this.live.delete(handle))
@@ -160,11 +180,21 @@ export class LocalBackend implements Backend {
    * plane identity or /proc, finds nothing.
    */
   async stopUnrecorded(options: {graceMs?: number} = {}): Promise<UnrecordedDyno[]> {
-    if (this.plane === undefined) return []
     const explained = new Set([...this.live].map((handle) => handle.id))
+    try {
+      if (this.plane === undefined) return []
+      return await this.stopTagged(explained, options.graceMs)
+    } finally {
+      // Their processes are gone now: the overlays a dead control plane left go too.
+      await this.sandbox?.cleanLeftovers(explained)
+    }
+  }
+
+  private async stopTagged(explained: Set<string>, graceMs: number | undefined): Promise<UnrecordedDyno[]> {
+    if (this.plane === undefined) return []
     const found = findTagged(this.plane, explained, this.procRoot)
     if (found.length === 0) return []
-    return stopTagged(found, {graceMs: options.graceMs ?? DEFAULT_ORPHAN_GRACE_MS, procRoot: this.procRoot})
+    return stopTagged(found, {graceMs: graceMs ?? DEFAULT_ORPHAN_GRACE_MS, procRoot: this.procRoot})
   }
 
   private async killGroup(pgid: number, graceMs: number): Promise<void> {

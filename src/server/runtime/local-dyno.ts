@@ -8,7 +8,7 @@ import {LineSplitter} from '../../shared/line-splitter.js'
 import type {BackendRecord, DynoDescription, DynoExit, DynoHandle, DynoIo, DynoSpec, OutputListener, OutputStream, StopOptions} from './backend.js'
 import {LogTap} from './log-tap.js'
 import {signalGroup, type GroupSnapshot, type GroupWatcher} from './process-groups.js'
-import {groupAlive, readBootId, readProcStat, rssBytesOf} from './process-tree.js'
+import {groupAlive, listProcessGroup, readBootId, readProcStat, rssBytesOf} from './process-tree.js'
 
 /** The record the store keeps for a local dyno; `pid` and `startTime` (ticks since boot) name it exactly. */
 export interface LocalDynoRecord extends BackendRecord {
@@ -42,6 +42,13 @@ export interface HandleOptions {
   drainTimeoutMs: number
   procRoot: string
   watcher: GroupWatcher
+  /**
+   * The leader is a sandbox's outer bwrap (sandbox.ts): it does not pass signals on and would die
+   * of a SIGTERM at once, so every signal but SIGKILL goes to the other members of the group.
+   */
+  sparesLeader?: boolean
+  /** Awaited once the dyno's processes are gone, before `exited` settles (a sandbox's unmount). */
+  cleanup?: () => Promise<void>
 }
 
 export class LocalDynoHandle implements DynoHandle {
@@ -169,14 +176,29 @@ export class LocalDynoHandle implements DynoHandle {
     if (this.finished) return
     // The group may already be empty (the main process exited alone): then the id could in
     // principle belong to someone else, so signal only while members remain.
-    if (this.hasMembers()) signalGroup(this.pid, signal)
+    if (this.hasMembers()) this.signal(signal)
     const killAt = Date.now() + graceMs
     if (killAt < this.killAt) {
       this.killAt = killAt
       clearTimeout(this.killTimer)
       this.killTimer = setTimeout(() => {
-        if (!this.finished && this.hasMembers()) signalGroup(this.pid, 'SIGKILL')
+        if (!this.finished && this.hasMembers()) this.signal('SIGKILL')
       }, Math.max(0, graceMs))
+    }
+  }
+
+  private signal(signal: NodeJS.Signals): void {
+    if (!this.options.sparesLeader || signal === 'SIGKILL') {
+      signalGroup(this.pid, signal)
+      return
+    }
+    for (const member of listProcessGroup(this.pid, this.options.procRoot) ?? []) {
+      if (member.pid === this.pid) continue
+      try {
+        process.kill(member.pid, signal)
+      } catch {
+        // gone meanwhile
+      }
     }
   }
 
@@ -199,6 +221,7 @@ export class LocalDynoHandle implements DynoHandle {
     clearTimeout(drainTimer)
     this.child.stdout?.destroy()
     this.child.stderr?.destroy()
+    await this.options.cleanup?.().catch(() => {})
     return {code: exit.code, signal: exit.signal}
   }
 }

@@ -1,0 +1,214 @@
+// The sandbox every process of an app runs in when the control plane has it on (issue 14): a
+// bubblewrap (bwrap) command line around the dyno's shell, and the per-dyno overlay it needs.
+//
+// What a sandboxed dyno sees: the release's code read-only under a writable layer private to this
+// run of the dyno, at /app (an overlay mounted here, outside, and bound in: bubblewrap 0.8 has no
+// overlay options); the host's /usr, /bin, /lib*, /etc read-only; a private /tmp; a minimal
+// /dev; its own /proc, PID, IPC and UTS namespaces; HOME=/app. Not the data directory, not /root
+// or /home, not another app. The host network stays shared, as on Heroku.
+//
+// The uid: bubblewrap's own --uid needs a user namespace, which maps the sandbox's uid onto the
+// caller's (root here): the dyno would be root outside. So bwrap runs as root without a user
+// namespace (it needs to: the overlay lives in the 0700 data directory, which only root can
+// reach to bind it), keeps only the capabilities to change identity, and setpriv (util-linux)
+// becomes the app's unprivileged uid, drops every capability, the bounding set and the
+// inheritable ones, before it execs the shell. bwrap sets no_new_privs itself.
+//
+// Not here on purpose: --die-with-parent (it kills the app with SIGKILL as soon as the outer
+// bwrap dies, so a SIGTERM to the dyno's group would cut the app's stop grace short), and
+// --new-session (an attached one-off's pty is its controlling terminal, and it is its own).
+import {execFile} from 'node:child_process'
+import {createHash} from 'node:crypto'
+import {chownSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync} from 'node:fs'
+import {dirname, join} from 'node:path'
+import {promisify} from 'node:util'
+
+const run = promisify(execFile)
+
+/** Under the data directory: one scratch directory per running sandboxed dyno. */
+export const SANDBOXES_DIR = 'sandboxes'
+/** App uids (and gids) come from [UID_BASE, UID_BASE + UID_RANGE). */
+export const UID_BASE = 100_000
+export const UID_RANGE = 50_000
+
+/** The host directories a shell and node need, bound read-only where they exist (symlinks are kept as such). */
+const HOST_DIRS = ['/usr', '/bin', '/sbin', '/lib', '/lib32', '/lib64', '/libx32', '/etc']
+
+/** The unprivileged uid of an app: stable, never 0, never `avoid` (the control plane's own). */
+export function appUid(appId: string, avoid: number = process.getuid?.() ?? 0): number {
+  const hash = createHash('sha256').update(appId).digest().readUInt32BE(0)
+  let uid = UID_BASE + (hash % UID_RANGE)
+  if (uid === avoid) uid = UID_BASE + ((hash + 1) % UID_RANGE)
+  return uid
+}
+
+export interface SandboxSpec {
+  appId: string
+  /** Names the scratch directory; unique per run (the backend's handle id). */
+  dynoId: string
+  /** The release's code: the overlay's read-only lower layer. */
+  codeDir: string
+  command: string
+  shell: string
+}
+
+export interface SandboxOptions {
+  /** The control plane's data directory: scratch space goes under its sandboxes/. */
+  dataDir: string
+  bwrap?: string
+  setpriv?: string
+  /** Where node lives (bound read-only when it is outside the host directories); default process.execPath. */
+  execPath?: string
+}
+
+/** A sandbox ready to start: what to spawn, and what to undo once its processes are gone. */
+export interface PreparedSandbox {
+  file: string
+  args: string[]
+  uid: number
+  /** Unmounts the overlay and removes the scratch directory; never throws. */
+  release(): Promise<void>
+}
+
+/** The symlinks among HOST_DIRS (/bin -> usr/bin on merged-/usr systems) are made as symlinks. */
+function hostDirArgs(): string[] {
+  const args: string[] = []
+  for (const dir of HOST_DIRS) {
+    let isLink: boolean
+    try {
+      isLink = lstatSync(dir).isSymbolicLink()
+    } catch {
+      continue // not on this host
+    }
+    if (isLink) args.push('--symlink', readlinkSync(dir), dir)
+    else args.push('--ro-bind', dir, dir)
+  }
+  return args
+}
+
+export class Sandbox {
+  readonly root: string
+  private readonly bwrap: string
+  private readonly setpriv: string
+  private readonly fixedArgs: string[]
+
+  constructor(options: SandboxOptions) {
+    this.root = join(options.dataDir, SANDBOXES_DIR)
+    this.bwrap = options.bwrap ?? 'bwrap'
+    this.setpriv = options.setpriv ?? '/usr/bin/setpriv'
+    const nodeDir = dirname(options.execPath ?? process.execPath)
+    const covered = HOST_DIRS.some((dir) => nodeDir === dir || nodeDir.startsWith(`${dir}/`))
+    this.fixedArgs = [
+      ...hostDirArgs(),
+      ...(covered ? [] : ['--ro-bind', nodeDir, nodeDir]),
+      '--tmpfs', '/tmp',
+      '--dev', '/dev',
+      '--proc', '/proc',
+      '--unshare-pid', '--unshare-ipc', '--unshare-uts',
+      '--hostname', 'dyno',
+      // Only what setpriv needs to become the app's uid; it then drops these too.
+      '--cap-drop', 'ALL', '--cap-add', 'CAP_SETUID', '--cap-add', 'CAP_SETGID', '--cap-add', 'CAP_SETPCAP',
+      '--chdir', '/app',
+    ]
+  }
+
+  /** Mounts the dyno's overlay and returns the command line that runs `spec.command` inside. */
+  async prepare(spec: SandboxSpec): Promise<PreparedSandbox> {
+    for (const path of [spec.codeDir, this.root]) {
+      // overlay's option string separates with ',' and ':'.
+      if (/[,:\\]/.test(path)) throw new Error(`cannot sandbox a dyno whose path has ',' ':' or '\\': ${path}`)
+    }
+    if (!/^[\w-]+$/.test(spec.dynoId)) throw new Error(`bad dyno id ${spec.dynoId}`)
+    const uid = appUid(spec.appId)
+    const dir = join(this.root, spec.dynoId)
+    const upper = join(dir, 'upper')
+    const work = join(dir, 'work')
+    const merged = join(dir, 'app')
+    mkdirSync(this.root, {recursive: true, mode: 0o700})
+    mkdirSync(dir, {mode: 0o700})
+    for (const sub of [upper, work, merged]) mkdirSync(sub, {mode: 0o755})
+    // The overlay's root takes the upper layer's owner: the app can write /app.
+    chownSync(upper, uid, uid)
+    const release = async (): Promise<void> => {
+      await unmount(merged)
+      rmSync(dir, {recursive: true, force: true})
+    }
+    try {
+      await run('mount', ['-t', 'overlay', 'overlay', '-o', `lowerdir=${spec.codeDir},upperdir=${upper},workdir=${work}`, merged])
+    } catch (error) {
+      await release()
+      throw new Error(`could not mount the dyno's filesystem: ${(error as {stderr?: string}).stderr?.trim() || (error as Error).message}`)
+    }
+    const args = [
+      ...this.fixedArgs,
+      '--bind', merged, '/app',
+      '--',
+      this.setpriv, `--reuid=${uid}`, `--regid=${uid}`, '--clear-groups', '--inh-caps=-all', '--bounding-set=-all', '--',
+      spec.shell, '-c', spec.command,
+    ]
+    return {file: this.bwrap, args, uid, release}
+  }
+
+  /**
+   * Unmounts and removes every scratch directory under sandboxes/ but those of `keep` (the dyno
+   * ids still running): what a control plane that died left behind.
+   */
+  async cleanLeftovers(keep: ReadonlySet<string> = new Set()): Promise<string[]> {
+    let names: string[]
+    try {
+      names = readdirSync(this.root)
+    } catch {
+      return []
+    }
+    const mounted = mountPoints()
+    const removed: string[] = []
+    for (const name of names) {
+      if (keep.has(name)) continue
+      const merged = join(this.root, name, 'app')
+      if (mounted.has(merged)) await unmount(merged)
+      rmSync(join(this.root, name), {recursive: true, force: true})
+      removed.push(name)
+    }
+    return removed
+  }
+}
+
+/** Lazy: a sandbox that still holds it (a process stuck in the kernel) must not keep it on the host. */
+async function unmount(path: string): Promise<void> {
+  if (!existsSync(path)) return
+  try {
+    await run('umount', ['-l', path])
+  } catch {
+    // not mounted
+  }
+}
+
+/** The host's mount points, from /proc/self/mounts (octal escapes decoded). */
+export function mountPoints(): Set<string> {
+  const points = new Set<string>()
+  let text = ''
+  try {
+    text = readFileSync('/proc/self/mounts', 'utf8')
+  } catch {
+    return points
+  }
+  for (const line of text.split('\n')) {
+    const field = line.split(' ')[1]
+    if (field) points.add(field.replace(/\\([0-7]{3})/g, (_, octal: string) => String.fromCharCode(parseInt(octal, 8))))
+  }
+  return points
+}
+
+/** Whether bubblewrap runs here as this user: the check `tug server` makes once at start. */
+export async function checkSandbox(bwrap = 'bwrap'): Promise<{ok: true} | {ok: false; reason: string}> {
+  if ((process.getuid?.() ?? -1) !== 0) return {ok: false, reason: 'the dyno sandbox needs the control plane to run as root (it mounts each dyno\'s filesystem and switches to an unprivileged uid)'}
+  try {
+    await run(bwrap, ['--ro-bind', '/', '/', '--unshare-pid', '--proc', '/proc', 'true'])
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    if (code === 'ENOENT') return {ok: false, reason: 'bubblewrap (bwrap) is not installed'}
+    return {ok: false, reason: `bubblewrap does not work here: ${(error as {stderr?: string}).stderr?.trim() || (error as Error).message}`}
+  }
+  if (!existsSync('/usr/bin/setpriv')) return {ok: false, reason: 'setpriv (util-linux) is not installed'}
+  return {ok: true}
+}

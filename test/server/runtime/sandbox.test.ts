@@ -1,0 +1,107 @@
+import assert from 'node:assert/strict'
+import {chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, realpathSync, rmSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+
+import type {DynoHandle, DynoSpec, OutputStream} from '../../../src/server/runtime/backend.js'
+import {LocalBackend} from '../../../src/server/runtime/local-backend.js'
+import {appUid, checkSandbox, mountPoints, Sandbox, UID_BASE, UID_RANGE} from '../../../src/server/runtime/sandbox.js'
+import {waitFor, withDeadline} from '../../helpers/wait-for.js'
+
+const DEADLINE_MS = 20_000
+
+function lines(handle: DynoHandle): Array<[OutputStream, string]> {
+  const seen: Array<[OutputStream, string]> = []
+  handle.onOutput((stream, line) => seen.push([stream, line]))
+  return seen
+}
+
+describe('runtime/sandbox', function () {
+  this.timeout(60_000)
+
+  describe('appUid', () => {
+    it('is stable per app, in the range, never 0 nor the uid to avoid', () => {
+      const uid = appUid('app-1', 0)
+      assert.equal(appUid('app-1', 0), uid)
+      assert.ok(uid >= UID_BASE && uid < UID_BASE + UID_RANGE)
+      assert.notEqual(appUid('app-2', 0), uid)
+      assert.notEqual(appUid('app-1', uid), uid)
+    })
+  })
+
+  describe('with bubblewrap (root)', () => {
+    let dir: string
+    let dataDir: string
+    let codeDir: string
+    let backend: LocalBackend
+    let sandbox: Sandbox
+
+    before(async function () {
+      const check = await checkSandbox()
+      // The sandbox needs root and bwrap; CI installs bubblewrap (.ci/run) and runs as root.
+      if (!check.ok) throw new Error(`the sandbox cannot run here: ${check.reason}`)
+    })
+
+    beforeEach(() => {
+      dir = realpathSync(mkdtempSync(join(tmpdir(), 'tug-sandbox-')))
+      dataDir = join(dir, 'data')
+      codeDir = join(dataDir, 'releases', 'v1')
+      mkdirSync(codeDir, {recursive: true})
+      chmodSync(dataDir, 0o700)
+      writeFileSync(join(dataDir, 'admin-token'), 'secret\n', {mode: 0o600})
+      writeFileSync(join(codeDir, 'code.txt'), 'release code\n', {mode: 0o644})
+      sandbox = new Sandbox({dataDir})
+      backend = new LocalBackend({sandbox, orphanGraceMs: 500})
+    })
+
+    afterEach(async () => {
+      await backend.stopAll({graceMs: 0})
+      await sandbox.cleanLeftovers()
+      rmSync(dir, {recursive: true, force: true})
+    })
+
+    function spec(command: string): DynoSpec {
+      return {appId: 'app-1', appName: 'one', dynoName: 'run.1', type: 'run', command, cwd: codeDir, env: {SECRET_PATH: dataDir}, releaseVersion: 1}
+    }
+
+    it('runs the command as the app uid at /app, over the release code, without the data directory', async () => {
+      const handle = await backend.start(
+        spec('id -u; echo "$HOME $PWD"; cat /app/code.txt; echo new > /app/new.txt && echo wrote; cat "$SECRET_PATH/admin-token" || echo no-data-dir; kill -0 1 2>/dev/null || echo no-signal'),
+      )
+      const seen = lines(handle)
+      assert.deepEqual(await withDeadline(handle.exited, DEADLINE_MS, 'the dyno to exit'), {code: 0, signal: null})
+      const out = seen.filter(([s]) => s === 'stdout').map(([, l]) => l)
+      assert.deepEqual(out, [String(appUid('app-1')), '/app /app', 'release code', 'wrote', 'no-data-dir', 'no-signal'])
+      // The write went to the dyno's own layer, which is gone with it: the release is untouched.
+      assert.equal(existsSync(join(codeDir, 'new.txt')), false)
+      assert.deepEqual(readdirSync(join(dataDir, 'sandboxes')), [])
+      assert.equal([...mountPoints()].some((point) => point.startsWith(dataDir)), false)
+    })
+
+    it('gives the app its stop grace: SIGTERM reaches it, not only bwrap', async () => {
+      const handle = await backend.start(spec('trap "echo term; sleep 0.3; echo bye; exit 0" TERM; echo ready; sleep 30 & wait'))
+      const seen = lines(handle)
+      await waitFor(() => seen.some(([, l]) => l === 'ready'), {what: 'the dyno to say ready', timeoutMs: DEADLINE_MS})
+      await withDeadline(handle.stop({graceMs: 10_000}), DEADLINE_MS, 'the stop')
+      assert.deepEqual(await handle.exited, {code: 0, signal: null})
+      assert.deepEqual(
+        seen.filter(([s]) => s === 'stdout').map(([, l]) => l),
+        ['ready', 'term', 'bye'],
+      )
+    })
+
+    it('cleans what a dead control plane left: a mounted overlay and its scratch directory', async () => {
+      const prepared = await sandbox.prepare({appId: 'app-1', dynoId: 'left-over', codeDir, command: 'true', shell: '/bin/sh'})
+      assert.ok(mountPoints().has(join(dataDir, 'sandboxes', 'left-over', 'app')))
+      assert.equal(prepared.uid, appUid('app-1'))
+      assert.deepEqual(await sandbox.cleanLeftovers(), ['left-over'])
+      assert.equal(mountPoints().has(join(dataDir, 'sandboxes', 'left-over', 'app')), false)
+      assert.deepEqual(readdirSync(join(dataDir, 'sandboxes')), [])
+    })
+
+    it('refuses a code path the overlay options cannot carry, mounting nothing', async () => {
+      await assert.rejects(sandbox.prepare({appId: 'app-1', dynoId: 'x', codeDir: `${codeDir},upperdir=/`, command: 'true', shell: '/bin/sh'}), /cannot sandbox/)
+      assert.equal(existsSync(join(dataDir, 'sandboxes', 'x')), false)
+    })
+  })
+})
