@@ -20,8 +20,10 @@ export interface BuildRecord {
   source_url: string
   status: BuildStatusRecord
   release_id: string | null
-  /** The build's output file; its name is the output stream's capability token. */
+  /** The build's output file, `<dataDir>/builds/<build-id>.log`. */
   output_path: string | null
+  /** SHA-256 (hex) of the token in the output stream's URL: the token itself is never stored. */
+  output_token_hash: string | null
   error: string | null
   created_at: string
   updated_at: string
@@ -56,14 +58,14 @@ export class SourcesRepository {
 export class BuildsRepository {
   constructor(private readonly db: Database, private readonly clock: Clock) {}
 
-  create(input: {id: string; app_id: string; source_url: string; output_path: string; user_id: string}): BuildRecord {
+  create(input: {id: string; app_id: string; source_url: string; output_path: string; output_token_hash: string; user_id: string}): BuildRecord {
     const now = toTimestamp(this.clock())
     this.db
       .prepare(
-        `INSERT INTO builds (id, app_id, source_url, status, output_path, created_at, updated_at, user_id)
-         VALUES (?, ?, ?, 'pending', ?, ?, ?, ?)`,
+        `INSERT INTO builds (id, app_id, source_url, status, output_path, output_token_hash, created_at, updated_at, user_id)
+         VALUES (?, ?, ?, 'pending', ?, ?, ?, ?, ?)`,
       )
-      .run(input.id, input.app_id, input.source_url, input.output_path, now, now, input.user_id)
+      .run(input.id, input.app_id, input.source_url, input.output_path, input.output_token_hash, now, now, input.user_id)
     return this.get(input.app_id, input.id) as BuildRecord
   }
 
@@ -71,9 +73,14 @@ export class BuildsRepository {
     return this.db.prepare<[string, string], BuildRecord>('SELECT * FROM builds WHERE app_id = ? AND id = ?').get(appId, id)
   }
 
-  /** The build whose output file is `outputPath` (the output stream's capability lookup). */
+  /** The build whose output file is `outputPath`. */
   findByOutputPath(outputPath: string): BuildRecord | undefined {
     return this.db.prepare<[string], BuildRecord>('SELECT * FROM builds WHERE output_path = ?').get(outputPath)
+  }
+
+  /** By the hash of its output stream's token alone: the capability URL names no app. */
+  findByOutputTokenHash(hash: string): BuildRecord | undefined {
+    return this.db.prepare<[string], BuildRecord>('SELECT * FROM builds WHERE output_token_hash = ?').get(hash)
   }
 
   /** Oldest first, ids breaking ties, as Range pagination by `id` expects after sorting. */

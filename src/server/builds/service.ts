@@ -3,8 +3,8 @@
 // app: unpack into `<dataDir>/releases/<app-id>/<build-id>/`, read the Procfile, make a release
 // through the release service, then tell the runtime. A build that fails makes no release, so the
 // app's current release stays as it was; its output says why, with the Procfile's line number.
-import {createHash, randomBytes} from 'node:crypto'
-import {createWriteStream, linkSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync} from 'node:fs'
+import {createHash, randomBytes, timingSafeEqual} from 'node:crypto'
+import {createWriteStream, linkSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync} from 'node:fs'
 import {join} from 'node:path'
 import type {Readable} from 'node:stream'
 import {pipeline} from 'node:stream/promises'
@@ -23,6 +23,10 @@ import {BuildsRepository, SourcesRepository, type BuildRecord, type SourceRecord
 import {UnpackError, unpackTarball, type UnpackOptions} from './unpack.js'
 
 export const DEFAULT_MAX_SOURCE_BYTES = 256 * 1024 * 1024
+/** How long a source's put/get URL answers, as Heroku's (an hour). */
+export const SOURCE_URL_TTL_MS = 60 * 60 * 1000
+/** How long a build's output stream URL answers. */
+export const OUTPUT_URL_TTL_MS = 24 * 60 * 60 * 1000
 
 export interface BuildServiceOptions {
   /** Largest source blob accepted by the PUT (compressed), answered with 413 above it. */
@@ -47,8 +51,20 @@ function newToken(): string {
   return randomBytes(32).toString('base64url')
 }
 
-function tokenId(token: string): string {
+function tokenHash(token: string): string {
   return createHash('sha256').update(token, 'utf8').digest('hex')
+}
+
+/** Hashes compared in constant time, so that the time taken tells nothing of a stored one. */
+function sameHash(stored: string | null, computed: string): boolean {
+  if (stored === null || stored.length !== computed.length) return false
+  return timingSafeEqual(Buffer.from(stored, 'utf8'), Buffer.from(computed, 'utf8'))
+}
+
+/** What only the request that made a build knows: its capability tokens in the clear. */
+export interface MadeBuild {
+  outputToken: string
+  sourceUrl: string
 }
 
 /** A reason the build failed that its output shows as is (no stack, no internal detail). */
@@ -69,6 +85,7 @@ export class BuildService {
     this.maxSourceBytes = options.maxSourceBytes ?? DEFAULT_MAX_SOURCE_BYTES
     // Nothing resumes a build across a restart; say so rather than leave it pending for ever.
     this.builds.failInterrupted('The build was interrupted by a restart of the control plane.')
+    this.renameTokenNamedOutputs()
     this.collectGarbage()
   }
 
@@ -110,6 +127,25 @@ export class BuildService {
     return {removed}
   }
 
+  /**
+   * Output files named after their token (before migration 5, which moved the token's hash into
+   * the database) take their build's name, found by the hash of their old name.
+   */
+  private renameTokenNamedOutputs(): void {
+    let names: string[]
+    try {
+      names = readdirSync(this.outputDir)
+    } catch {
+      return
+    }
+    for (const name of names) {
+      const token = name.endsWith('.log') ? name.slice(0, -4) : ''
+      if (!TOKEN.test(token)) continue
+      const build = this.builds.findByOutputTokenHash(tokenHash(token))
+      if (build?.output_path) renameSync(join(this.outputDir, name), build.output_path)
+    }
+  }
+
   private get sourcesDir(): string {
     return join(this.deps.dataDir, 'sources')
   }
@@ -122,15 +158,27 @@ export class BuildService {
 
   createSource(app: AppRecord): Source {
     const token = newToken()
-    const id = tokenId(token)
+    const id = tokenHash(token)
     mkdirSync(this.sourcesDir, {recursive: true, mode: 0o700})
     this.sources.create({id, app_id: app.id, blob_path: join(this.sourcesDir, `${id}.tgz`)})
     const url = `${this.deps.publicUrl()}/sources/${token}/blob`
     return {source_blob: {get_url: url, put_url: url}}
   }
 
+  /** The source a capability token names; a `gone` error once its URL has expired. */
   private sourceByToken(token: string): SourceRecord | undefined {
-    return TOKEN.test(token) ? this.sources.get(tokenId(token)) : undefined
+    if (!TOKEN.test(token)) return undefined
+    const hash = tokenHash(token)
+    const source = this.sources.get(hash)
+    if (!source || !sameHash(source.id, hash)) return undefined
+    if (this.expired(source.created_at, SOURCE_URL_TTL_MS)) {
+      throw new DomainError('gone', 'This source URL has expired: source URLs last an hour. Create a new source with POST /apps/{app}/sources.')
+    }
+    return source
+  }
+
+  private expired(createdAt: string, ttlMs: number): boolean {
+    return this.deps.store.clock().getTime() >= Date.parse(createdAt) + ttlMs
   }
 
   /** Streams an upload to its file; once written, a blob never changes (409 on a second PUT). */
@@ -177,17 +225,24 @@ export class BuildService {
 
   // ---- builds --------------------------------------------------------------------------------
 
-  createBuild(app: AppRecord, account: AccountRecord, rawBody: unknown): BuildRecord {
+  /**
+   * Starts a build. The output stream's URL is in the answer to this request only (`made`):
+   * the store keeps the hash of its token, as it does for the source's.
+   */
+  createBuild(app: AppRecord, account: AccountRecord, rawBody: unknown): {build: BuildRecord; made: MadeBuild} {
     if (this.closed) throw new DomainError('unavailable', 'The control plane is shutting down.')
     const body = validateBuildBody(rawBody)
     const source = this.sourceForUrl(body.source_blob.url)
     const outputToken = newToken()
+    const id = newId()
     mkdirSync(this.outputDir, {recursive: true, mode: 0o700})
     const build = this.builds.create({
-      id: newId(),
+      id,
       app_id: app.id,
-      source_url: body.source_blob.url,
-      output_path: join(this.outputDir, `${outputToken}.log`),
+      // The URL as given but for its token, which becomes its hash (the source's id).
+      source_url: body.source_blob.url.replace(/\/sources\/[^/]+\/blob$/, `/sources/${source.id}/blob`),
+      output_path: join(this.outputDir, `${id}.log`),
+      output_token_hash: tokenHash(outputToken),
       user_id: account.id,
     })
     const output = new BuildOutput(build.output_path as string)
@@ -199,7 +254,7 @@ export class BuildService {
     void next.finally(() => {
       if (this.queues.get(app.id) === next) this.queues.delete(app.id)
     })
-    return build
+    return {build, made: {outputToken, sourceUrl: body.source_blob.url}}
   }
 
   private sourceForUrl(url: string): SourceRecord {
@@ -210,7 +265,13 @@ export class BuildService {
       throw invalidParams('source_blob.url must be a URL.')
     }
     const match = /^\/sources\/([^/]+)\/blob$/.exec(parsed.pathname)
-    const source = match ? this.sourceByToken(match[1] as string) : undefined
+    let source: SourceRecord | undefined
+    try {
+      source = match ? this.sourceByToken(match[1] as string) : undefined
+    } catch (error) {
+      if (error instanceof DomainError && error.code === 'gone') throw invalidParams(`source_blob.url has expired (source URLs last an hour): create a new source and upload it again.`)
+      throw error
+    }
     if (!source) {
       throw invalidParams('source_blob.url must be a source URL from POST /apps/{app}/sources on this control plane.')
     }
@@ -277,17 +338,21 @@ export class BuildService {
     }
   }
 
-  buildToWire(app: AppRecord, build: BuildRecord): Build {
+  /**
+   * The build on the wire. Its capability URLs are known only to the request that made it
+   * (`made`); later answers give the output stream's URL as null and the source's with its hash.
+   */
+  buildToWire(app: AppRecord, build: BuildRecord, made?: MadeBuild): Build {
     const email = build.user_id ? (this.deps.store.accounts.get(build.user_id)?.email ?? '') : ''
     return {
       app: {id: app.id},
       buildpacks: null,
       created_at: build.created_at,
       id: build.id,
-      output_stream_url: build.output_path ? `${this.deps.publicUrl()}/build-output/${outputToken(build.output_path)}` : null,
+      output_stream_url: made ? `${this.deps.publicUrl()}/build-output/${made.outputToken}` : null,
       release: build.release_id ? {id: build.release_id} : null,
       slug: build.status === 'succeeded' ? {id: build.id} : null,
-      source_blob: {checksum: null, url: build.source_url, version: null, version_description: null},
+      source_blob: {checksum: null, url: made?.sourceUrl ?? build.source_url, version: null, version_description: null},
       stack: app.build_stack,
       status: build.status,
       updated_at: build.updated_at,
@@ -305,9 +370,14 @@ export class BuildService {
     | {lines: string[]; follow?: (onLine: (line: string, seq: number) => void, onEnd: () => void) => () => void}
     | undefined {
     if (!TOKEN.test(token)) return undefined
-    const file = join(this.outputDir, `${token}.log`)
+    const hash = tokenHash(token)
+    const build = this.builds.findByOutputTokenHash(hash)
+    if (!build?.output_path || !sameHash(build.output_token_hash, hash)) return undefined
+    if (this.expired(build.created_at, OUTPUT_URL_TTL_MS)) {
+      throw new DomainError('gone', "This build output URL has expired: build output URLs last a day. The build's status is still at GET /apps/{app}/builds/{id}.")
+    }
+    const file = build.output_path
     const live = this.live.get(file)
-    if (!live && !this.builds.findByOutputPath(file)) return undefined
     // Read, then subscribe, in the same tick: appends are synchronous, so nothing falls between.
     const lines = readOutputLines(file)
     if (!live || live.finished) return {lines}
@@ -323,11 +393,6 @@ export class BuildService {
     this.closed = true
     await this.idle()
   }
-}
-
-function outputToken(outputPath: string): string {
-  const name = outputPath.slice(outputPath.lastIndexOf('/') + 1)
-  return name.endsWith('.log') ? name.slice(0, -4) : name
 }
 
 function readProcfile(dir: string): string {

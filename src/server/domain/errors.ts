@@ -5,7 +5,7 @@
 import type {ErrorBody} from '../../shared/api-types.js'
 import {processTypeSuggestion} from '../../shared/suggest.js'
 
-export type DomainErrorCode = 'invalid_params' | 'not_found' | 'above_limit' | 'conflict' | 'too_large' | 'unavailable'
+export type DomainErrorCode = 'invalid_params' | 'not_found' | 'above_limit' | 'conflict' | 'too_large' | 'unavailable' | 'gone'
 
 /** Per code, the HTTP status a client gets and the `id` Heroku's API gives that error. */
 const WIRE: Record<DomainErrorCode, {status: number; id: string}> = {
@@ -15,6 +15,8 @@ const WIRE: Record<DomainErrorCode, {status: number; id: string}> = {
   conflict: {status: 409, id: 'conflict'},
   too_large: {status: 413, id: 'payload_too_large'},
   unavailable: {status: 503, id: 'service_unavailable'},
+  // A capability URL past its lifetime: it existed, and will never answer again.
+  gone: {status: 410, id: 'gone'},
 }
 
 /** Fields of Heroku's error body beyond id and message that a client reads (which resource, which limit). */

@@ -1,12 +1,15 @@
 // Schema migrations, versioned in code. Each one runs once, in order, inside a transaction with
 // its row in `schema_migrations`, so a crash mid-migration leaves the previous version intact.
 // Append new migrations at the end; never edit one that has shipped.
+import {createHash} from 'node:crypto'
 import type {Database} from 'better-sqlite3'
 
 export interface Migration {
   version: number
   name: string
   up: string
+  /** Row conversions SQL cannot express (hashing), run after `up` in the same transaction. */
+  convert?: (db: Database) => void
 }
 
 export const migrations: readonly Migration[] = [
@@ -204,7 +207,43 @@ export const migrations: readonly Migration[] = [
       ALTER TABLE runtime_settings ADD COLUMN rolling_restart INTEGER;
     `,
   },
+  {
+    version: 5,
+    name: 'builds keep only the SHA-256 of their capability URLs',
+    up: `
+      -- The output stream's capability token was the output file's name, and source_url held the
+      -- source's token: both in the clear. The token's SHA-256 is what a request is checked
+      -- against now; the file is named after the build, and source_url names the source by its
+      -- hash (its id).
+      ALTER TABLE builds ADD COLUMN output_token_hash TEXT;
+      CREATE UNIQUE INDEX builds_output_token ON builds(output_token_hash);
+    `,
+    convert: hashBuildCapabilities,
+  },
 ]
+
+const CAPABILITY_TOKEN = /^[A-Za-z0-9_-]{43}$/
+const sha256 = (text: string): string => createHash('sha256').update(text, 'utf8').digest('hex')
+
+/**
+ * Migration 5's rows: `<dir>/<token>.log` becomes `<dir>/<build-id>.log` with the token's hash in
+ * output_token_hash (the builds service renames the file at start, finding it by that hash), and
+ * the token in source_url becomes its hash. Rows that hold no token are left as they are.
+ */
+function hashBuildCapabilities(db: Database): void {
+  const rows = db.prepare('SELECT id, source_url, output_path FROM builds').all() as Array<{id: string; source_url: string; output_path: string | null}>
+  const update = db.prepare('UPDATE builds SET source_url = ?, output_path = ?, output_token_hash = ? WHERE id = ?')
+  for (const row of rows) {
+    const sourceUrl = row.source_url.replace(/\/sources\/([A-Za-z0-9_-]{43})\/blob$/, (_, token: string) => `/sources/${sha256(token)}/blob`)
+    const match = row.output_path === null ? null : /^(.*\/)([^/]+)\.log$/.exec(row.output_path)
+    const token = match && CAPABILITY_TOKEN.test(match[2] as string) ? (match[2] as string) : undefined
+    if (token === undefined) {
+      update.run(sourceUrl, row.output_path, null, row.id)
+    } else {
+      update.run(sourceUrl, `${match?.[1] ?? ''}${row.id}.log`, sha256(token), row.id)
+    }
+  }
+}
 
 /** Applies the migrations `db` has not seen yet; returns the versions applied. */
 export function migrate(db: Database, list: readonly Migration[] = migrations): number[] {
@@ -221,6 +260,7 @@ export function migrate(db: Database, list: readonly Migration[] = migrations): 
     if (applied.has(migration.version)) continue
     db.transaction(() => {
       db.exec(migration.up)
+      migration.convert?.(db)
       db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(
         migration.version,
         migration.name,

@@ -81,7 +81,7 @@ describe('store', () => {
       }
       assert.deepEqual(columns('sources'), ['id', 'app_id', 'created_at', 'blob_path', 'uploaded_at'])
       assert.deepEqual(columns('builds'), [
-        'id', 'app_id', 'source_url', 'status', 'release_id', 'output_path', 'error', 'created_at', 'updated_at', 'user_id',
+        'id', 'app_id', 'source_url', 'status', 'release_id', 'output_path', 'error', 'created_at', 'updated_at', 'user_id', 'output_token_hash',
       ])
     })
   })

@@ -30,9 +30,9 @@ export const buildsRoutes: RouteModule = (app, deps) => {
   app.post('/apps/:app/builds', async (request, reply) => {
     const account = requireAccount(request)
     const target = loadApp(deps, request, params(request).app ?? '')
-    const build = service.createBuild(target, account, request.body)
+    const {build, made} = service.createBuild(target, account, request.body)
     reply.code(201)
-    return service.buildToWire(target, build)
+    return service.buildToWire(target, build, made)
   })
 
   app.get('/apps/:app/builds', async (request, reply) => {
