@@ -9,8 +9,10 @@ import {attachUpgradeHandler} from './http/attach-upgrade.js'
 import {buildApp} from './http/app.js'
 import type {AppDeps} from './http/deps.js'
 import {webUrl} from './http/wire.js'
+import {API_HEADERS_TIMEOUT_MS, connectionCaps, raiseFileLimit, type ConnectionCaps, type FileLimit} from './limits.js'
 import {LogRouter} from './logs/index.js'
 import {startAppRouter, type RunningRouter} from './router/index.js'
+import type {RouterConnectionLimits} from './router/connections.js'
 import {ensureRendezvousCert} from './rendezvous/certs.js'
 import {startRendezvous, type RunningRendezvous} from './rendezvous/server.js'
 import {createLocalRuntime, type Runtime} from './runtime/index.js'
@@ -20,6 +22,8 @@ import {Store, type AccountRecord} from './store/index.js'
 
 // The store, for the CLI's server:tokens, which works on a data directory whether or not a server runs.
 export {Store} from './store/index.js'
+// For `tug server`'s start lines.
+export {describeFileLimit} from './limits.js'
 
 export interface ServerOptions {
   dataDir: string
@@ -37,7 +41,7 @@ export interface ServerOptions {
    */
   runtime?: (store: Store, logs: LogRouter) => Runtime
   /** The HTTP router in front of the apps' web dynos (issue 7); none when not given. */
-  router?: {host?: string; port: number; domains?: string[]}
+  router?: {host?: string; port: number; domains?: string[]; connections?: RouterConnectionLimits}
   /**
    * The rendezvous listener for attached one-offs (issue 6, platform-api.md section 3); none when
    * not given (`tug run` then attaches over the API's port only). `publicHost` goes into attach
@@ -46,6 +50,8 @@ export interface ServerOptions {
   rendezvous?: {host?: string; port: number; publicHost?: string}
   /** How long an attached one-off waits for its client (default 2 minutes). */
   attachExpiryMs?: number
+  /** Where the listeners say they refused connections (default: stderr). */
+  warn?: (message: string) => void
   /**
    * Every process of an app runs in the bubblewrap sandbox (runtime/sandbox.ts; needs root and
    * bwrap). Default off here: `tug server` decides (it checks that bubblewrap works first).
@@ -63,6 +69,9 @@ export interface RunningServer {
   rendezvousPort?: number
   rendezvousCaFile?: string
   rendezvousError?: string
+  /** The descriptor limit after the raise at start, and the listeners' caps derived from it (limits.ts). */
+  fileLimit: FileLimit
+  connectionCaps: ConnectionCaps
   close(): Promise<void>
 }
 
@@ -102,6 +111,9 @@ function formatUrl(address: AddressInfo): string {
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   // Before anything opens a file there: refuses another user's directory, makes tug's files private.
   secureDataDir(options.dataDir)
+  const fileLimit = raiseFileLimit()
+  const caps = connectionCaps(fileLimit.soft)
+  const warn = options.warn ?? ((message: string) => void process.stderr.write(`${message}\n`))
   const store = new Store({path: join(options.dataDir, DATABASE_FILE)})
   let runtime: Runtime | undefined
   let logs: LogRouter | undefined
@@ -143,6 +155,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const app = buildApp(deps)
     const attachSockets = new Set<import('node:stream').Duplex>()
     app.server.on('upgrade', attachUpgradeHandler({store, hub, sockets: attachSockets}))
+    // Over its cap node closes a new connection as it accepts it; a client has 10 s to send its headers.
+    app.server.maxConnections = caps.api
+    app.server.headersTimeout = API_HEADERS_TIMEOUT_MS
     try {
       await app.listen({host: options.host ?? DEFAULT_HOST, port: options.port ?? DEFAULT_PORT})
     } catch (error) {
@@ -153,7 +168,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     let routerError: string | undefined
     if (options.router) {
       try {
-        appRouter = await startAppRouter({store, runtime, logs}, options.router)
+        const connections = {maxConnections: caps.router, maxPerAddress: caps.routerPerAddress, ...options.router.connections}
+        appRouter = await startAppRouter({store, runtime, logs}, {...options.router, connections, warn})
       } catch (error) {
         routerError = (error as Error).message
       }
@@ -164,7 +180,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       try {
         const cert = ensureRendezvousCert(options.dataDir, options.rendezvous.host)
         rendezvousCaFile = cert.caFile
-        rendezvous = await startRendezvous({hub, cert, host: options.rendezvous.host ?? DEFAULT_HOST, port: options.rendezvous.port})
+        rendezvous = await startRendezvous({hub, cert, host: options.rendezvous.host ?? DEFAULT_HOST, port: options.rendezvous.port, maxConnections: caps.rendezvous})
       } catch (error) {
         rendezvousError = (error as Error).message
       }
@@ -180,6 +196,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       ...(rendezvous ? {rendezvousPort: rendezvous.port} : {}),
       ...(rendezvousCaFile === undefined ? {} : {rendezvousCaFile}),
       ...(rendezvousError === undefined ? {} : {rendezvousError}),
+      fileLimit,
+      connectionCaps: caps,
       close() {
         closing ??= (async () => {
           try {

@@ -66,7 +66,7 @@ export default class Server extends TugCommand<void> {
       if (rendezvousPort !== 0 && (await portInUse(flags['rendezvous-host'], rendezvousPort))) rendezvousPort = 0
     }
 
-    const {startServer} = await import('../../server/index.js')
+    const {startServer, describeFileLimit} = await import('../../server/index.js')
     let server: Awaited<ReturnType<typeof startServer>>
     try {
       server = await startServer({
@@ -95,6 +95,7 @@ export default class Server extends TugCommand<void> {
         ...(publicUrl === undefined ? [] : [`Public URL:     ${publicUrl}`]),
         `Data directory: ${dataDir}`,
         `Admin token:    ${server.adminTokenPath}`,
+        `Descriptors:    ${describeFileLimit(server.fileLimit, server.connectionCaps)}`,
         server.routerPort === undefined ? `Router:         not started (${server.routerError ?? 'disabled'})` : `Router:         http://<app>.localhost:${server.routerPort}/`,
         server.rendezvousPort === undefined
           ? `Rendezvous:     not started (${server.rendezvousError ?? 'disabled'})`

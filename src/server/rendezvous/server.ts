@@ -19,6 +19,10 @@ export const DEFAULT_RENDEZVOUS_PORT = 5056
 /** Longest secret line accepted, and how long a client may take to send it. */
 const MAX_LINE = 1024
 const HANDSHAKE_TIMEOUT_MS = 30_000
+/** Sessions held at once (an attached one-off each, plus clients still handshaking): a flood of TLS handshakes must not take the process's descriptors. */
+export const DEFAULT_RENDEZVOUS_CONNECTIONS = 256
+/** The TLS handshake itself (node's default is 120 s). */
+const TLS_HANDSHAKE_TIMEOUT_MS = 10_000
 /** After the output, how long a pipe session waits for the client's 0x04 before ending its side. */
 export const EOT_GRACE_MS = 2000
 /** After ending its side, how long the server reads on before it closes a client that does not end. */
@@ -54,16 +58,18 @@ export function writeRawInput(io: DynoIo, data: Buffer, state: {ended: boolean})
   return ok
 }
 
-export function startRendezvous(options: {hub: AttachHub; cert: RendezvousCert; host?: string; port?: number}): Promise<RunningRendezvous> {
+export function startRendezvous(options: {hub: AttachHub; cert: RendezvousCert; host?: string; port?: number; maxConnections?: number}): Promise<RunningRendezvous> {
   const sockets = new Set<TLSSocket>()
   // Not half-open: the protocol ends input with 0x04, so a client that closes its side has gone.
-  const server: Server = createServer({key: options.cert.key, cert: options.cert.cert, minVersion: 'TLSv1.2'}, (socket) => {
+  const server: Server = createServer({key: options.cert.key, cert: options.cert.cert, minVersion: 'TLSv1.2', handshakeTimeout: TLS_HANDSHAKE_TIMEOUT_MS}, (socket) => {
     sockets.add(socket)
     socket.once('close', () => sockets.delete(socket))
     handle(options.hub, socket)
   })
   // A client that fails the TLS handshake is its own problem, not the control plane's.
   server.on('tlsClientError', () => {})
+  // Over the cap, node closes a new connection as it accepts it.
+  server.maxConnections = options.maxConnections ?? DEFAULT_RENDEZVOUS_CONNECTIONS
   return new Promise((resolve, reject) => {
     server.once('error', reject)
     server.listen(options.port ?? DEFAULT_RENDEZVOUS_PORT, options.host ?? '127.0.0.1', () => {

@@ -6,6 +6,7 @@ import type {ClientRequest, IncomingHttpHeaders, IncomingMessage, OutgoingHttpHe
 import type {AddressInfo, Socket} from 'node:net'
 import type {Duplex} from 'node:stream'
 import {Balancer, endpointKey} from './balancer.js'
+import {ConnectionGuard, type RouterConnectionLimits} from './connections.js'
 import type {AppResolver, RoutedApp, WebDyno, WebDynoDirectory} from './directory.js'
 import {badRequestPage, errorPage, noSuchAppPage, ROUTER_ERRORS, type RouterErrorCode} from './errors.js'
 import {clientAddress, rawRequestHeadersForDyno, rawResponseHeadersForClient, readRequestHead, requestHeadersForDyno, requestId as chooseRequestId, stripHopByHop, type RawRequestHead} from './headers.js'
@@ -35,6 +36,10 @@ export interface RouterOptions {
   drainHoldMs?: number
   /** What X-Forwarded-Proto says (default http; https when a TLS terminator sits in front). */
   protocol?: 'http' | 'https'
+  /** Caps and timeouts of the router's own connections (connections.ts has the defaults). */
+  connections?: RouterConnectionLimits
+  /** Where the router says it refused connections (default: stderr). */
+  warn?: (message: string) => void
   now?: () => number
 }
 
@@ -136,6 +141,7 @@ export class HttpRouter {
   private readonly agents = new Map<string, {agent: Agent; app: string}>()
   private readonly upgraded = new Set<Duplex>()
   private readonly server: Server
+  private readonly guard: ConnectionGuard
   private readonly now: () => number
   private sweepTimer: NodeJS.Timeout | undefined
   private closed = false
@@ -143,7 +149,8 @@ export class HttpRouter {
   constructor(private readonly options: RouterOptions) {
     this.now = options.now ?? Date.now
     this.balancer = new Balancer(this.now)
-    this.server = createServer({maxHeaderSize: 64 * 1024, noDelay: true}, (req, res) => {
+    this.guard = new ConnectionGuard(options.connections, options.warn ?? ((message) => process.stderr.write(`${message}\n`)))
+    this.server = createServer({maxHeaderSize: 64 * 1024, noDelay: true, ...this.guard.serverOptions()}, (req, res) => {
       try {
         this.handle(req, res)
       } catch (error) {
@@ -153,8 +160,11 @@ export class HttpRouter {
     this.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
       this.handleUpgrade(req, socket, head).catch(() => socket.destroy())
     })
-    this.server.on('clientError', (_error, socket: Duplex) => {
-      if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n')
+    this.guard.attach(this.server)
+    this.server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
+      // A client that took longer than the headers timeout gets 408, as node answers without this handler.
+      const status = error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request'
+      if (socket.writable) socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`)
       else socket.destroy()
     })
   }
@@ -172,6 +182,11 @@ export class HttpRouter {
     this.sweepTimer = setInterval(() => this.sweepAgents(), 10_000)
     this.sweepTimer.unref()
     return {host, port: this.port}
+  }
+
+  /** Client connections the router holds now. */
+  get connections(): number {
+    return this.guard.connections
   }
 
   get port(): number {
@@ -260,6 +275,7 @@ export class HttpRouter {
   private handle(req: IncomingMessage, res: ServerResponse): void {
     req.on('error', ignore)
     res.on('error', ignore)
+    if (this.guard.refuse(req.socket, res, req.method)) return
     const head = readRequestHead(req.rawHeaders)
     const invalid = normaliseTarget(req, head)
     if (invalid !== undefined) {
@@ -482,6 +498,7 @@ export class HttpRouter {
 
   private async handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     socket.on('error', ignore)
+    if (this.guard.refuseUpgrade(socket, req.socket)) return
     const requestHead = readRequestHead(req.rawHeaders)
     const invalid = normaliseTarget(req, requestHead)
     if (invalid !== undefined) {
