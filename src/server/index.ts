@@ -7,7 +7,7 @@ import {AttachHub} from './attach/hub.js'
 import {secureDataDir} from './data-dir.js'
 import {attachUpgradeHandler} from './http/attach-upgrade.js'
 import {buildApp} from './http/app.js'
-import type {AppDeps} from './http/deps.js'
+import type {AppDeps, DrainSettings} from './http/deps.js'
 import {webUrl} from './http/wire.js'
 import {API_HEADERS_TIMEOUT_MS, connectionCaps, raiseFileLimit, type ConnectionCaps, type FileLimit} from './limits.js'
 import {LogRouter} from './logs/index.js'
@@ -50,6 +50,8 @@ export interface ServerOptions {
   rendezvous?: {host?: string; port: number; publicHost?: string}
   /** How long an attached one-off waits for its client (default 2 minutes). */
   attachExpiryMs?: number
+  /** Log drains: `allowPrivate` lets them reach loopback and private addresses (default public only); `perApp` caps them (default 10). */
+  drains?: DrainSettings
   /** Where the listeners say they refused connections (default: stderr). */
   warn?: (message: string) => void
   /**
@@ -151,6 +153,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       ...(options.router ? {webUrl: (name: string) => appRouter?.url(name) ?? webUrl(name)} : {}),
       bodyLimit: options.bodyLimit,
       logger: options.logger,
+      ...(options.drains ? {drains: options.drains} : {}),
     }
     const app = buildApp(deps)
     const attachSockets = new Set<import('node:stream').Duplex>()

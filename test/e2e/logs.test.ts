@@ -12,7 +12,8 @@ import {startSyslogListener, type SyslogListener} from '../helpers/syslog-listen
 import {spawnTug, type TugProcess} from '../helpers/tug-process.js'
 import {waitFor} from '../helpers/wait-for.js'
 
-const ENV = {TUG_STOP_GRACE_MS: '3000', TUG_ROUTER_PORT: '0'}
+// The drain test's listener is on 127.0.0.1, which drains may reach only with --allow-private-drains.
+const ENV = {TUG_STOP_GRACE_MS: '3000', TUG_ROUTER_PORT: '0', TUG_ALLOW_PRIVATE_DRAINS: 'true'}
 
 // seq.js COUNT PAD PER_TICK: COUNT lines `<dyno> seq <i> <pad>`, PER_TICK at a time (then a timer
 // tick), then it idles. tick.js: a line every 50 ms, for ever. web.js: listens on $PORT, 12 lines.

@@ -33,6 +33,10 @@ export default class Server extends TugCommand<void> {
       description: 'take any free port for the router or rendezvous listener whose port is in use (the embedded control plane does)',
       hidden: true,
     }),
+    'allow-private-drains': Flags.boolean({
+      description: 'let log drains send to loopback, link-local and private addresses (a listener on this machine or the local network); by default they reach public addresses only',
+      env: 'TUG_ALLOW_PRIVATE_DRAINS',
+    }),
     'public-url': Flags.string({
       description: 'the URL clients reach the API at, behind a proxy (log, upload and build-output URLs are built on it) [default: the listen address]',
       env: 'TUG_PUBLIC_URL',
@@ -76,6 +80,7 @@ export default class Server extends TugCommand<void> {
         router: {host: flags['router-host'], port: routerPort, domains: flags['router-domain'] ?? []},
         rendezvous: {host: flags['rendezvous-host'], port: rendezvousPort},
         ...(publicUrl === undefined ? {} : {publicUrl}),
+        ...(flags['allow-private-drains'] ? {drains: {allowPrivate: true}} : {}),
       })
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code
@@ -100,6 +105,7 @@ export default class Server extends TugCommand<void> {
         server.rendezvousPort === undefined
           ? `Rendezvous:     not started (${server.rendezvousError ?? 'disabled'})`
           : `Rendezvous:     rendezvous://${flags['rendezvous-host']}:${server.rendezvousPort} (CA file: ${server.rendezvousCaFile ?? ''})`,
+        ...(flags['allow-private-drains'] ? ['Log drains:     may send to private addresses too (--allow-private-drains)'] : []),
         `Use it with:    export TUG_API_URL=${server.url} TUG_API_KEY=$(cat ${server.adminTokenPath})`,
       ].join('\n'),
     )

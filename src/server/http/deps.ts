@@ -21,9 +21,18 @@ export interface AppDeps {
   builds?: BuildServiceOptions
   /** Lifetimes of log sessions (tests use short ones); default Heroku's. */
   logSessions?: LogSessionSettings
+  /** Where drains may send, and how many an app may have (issue 14); default public addresses, 10. */
+  drains?: DrainSettings
   /** Largest JSON body accepted; default 1 MiB. */
   bodyLimit?: number
   logger?: boolean
+}
+
+export interface DrainSettings {
+  /** Drains to loopback, link-local and private addresses too (`tug server --allow-private-drains`). */
+  allowPrivate?: boolean
+  /** Most drains per app (default 10). */
+  perApp?: number
 }
 
 export interface LogSessionSettings {

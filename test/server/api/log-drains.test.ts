@@ -19,7 +19,9 @@ describe('API: log drains', function () {
 
   before(async () => {
     endpoint = await startSyslogListener()
+    // The endpoint listens on 127.0.0.1: allowed only as with --allow-private-drains.
     server = await startApiServer({
+      drains: {allowPrivate: true},
       runtime: (store, router) => {
         logs = router
         return new StoreOnlyRuntime(store)
@@ -106,13 +108,14 @@ describe('API: log drains', function () {
     let second: TestApiServer | undefined
     let router: LogRouter | undefined
     const dataDir = mkdtempSync(join(tmpdir(), 'tug-drains-restart-'))
-    const first = await startApiServer({dataDir, runtime: (store) => new StoreOnlyRuntime(store)})
+    const first = await startApiServer({dataDir, drains: {allowPrivate: true}, runtime: (store) => new StoreOnlyRuntime(store)})
     try {
       const id = (await first.call<{id: string}>('POST', '/apps', {body: {name: 'durable'}})).body.id
       assert.equal((await first.call('POST', '/apps/durable/log-drains', {body: {url: restarted.url}})).status, 201)
       await first.close()
       second = await startApiServer({
         dataDir,
+        drains: {allowPrivate: true},
         runtime: (store, r) => {
           router = r
           return new StoreOnlyRuntime(store)
@@ -131,5 +134,95 @@ describe('API: log drains', function () {
   it('answers 404 for an unknown app', async () => {
     const response = await server.call('GET', '/apps/nope/log-drains')
     assert.equal(response.status, 404)
+  })
+
+  describe('what a drain may reach (a server without --allow-private-drains)', () => {
+    let strict: TestApiServer
+
+    before(async () => {
+      strict = await startApiServer()
+      await strict.call('POST', '/apps', {body: {name: 'guarded'}})
+    })
+
+    after(async () => {
+      await strict.close()
+    })
+
+    const list = async (): Promise<LogDrain[]> => (await strict.call<LogDrain[]>('GET', '/apps/guarded/log-drains')).body
+
+    it('refuses loopback, link-local, private and unspecified targets (422, saying how to allow them), adding nothing', async () => {
+      const hint = 'and drains send only to public addresses; start the control plane with --allow-private-drains to allow private addresses (a listener on this machine or the local network).'
+      const cases: Array<[string, string]> = [
+        // Each of the first three was accepted, and the listener then got POSTs of paths any router visitor chose.
+        ['http://127.0.0.1:5055/', '127.0.0.1 is a loopback address'],
+        ['http://169.254.169.254/', '169.254.169.254 is a link-local address'],
+        ['syslog://127.0.0.1:22', '127.0.0.1 is a loopback address'],
+        ['https://localhost/drain', 'localhost is a loopback address'],
+        ['http://[::1]:5055/', '[::1] is a loopback address'],
+        ['http://[::ffff:127.0.0.1]/', '[::ffff:7f00:1] is a loopback address (127.0.0.1, as IPv6)'],
+        ['https://2130706433/', '127.0.0.1 is a loopback address'],
+        ['syslog://2130706433:514', '127.0.0.1 is a loopback address'],
+        ['syslog://0x7f.1:514', '127.0.0.1 is a loopback address'],
+        ['syslog+tls://10.0.0.7:6514', '10.0.0.7 is a private address'],
+        ['https://192.168.1.10/logs', '192.168.1.10 is a private address'],
+        ['https://[fd00::5]/logs', '[fd00::5] is a private address (unique local)'],
+        ['http://0.0.0.0:80/', '0.0.0.0 is an unspecified address'],
+        ['syslog://224.0.0.1:514', '224.0.0.1 is a multicast address'],
+      ]
+      for (const [url, problem] of cases) {
+        const response = await strict.call('POST', '/apps/guarded/log-drains', {body: {url}})
+        assert.equal(response.status, 422, url)
+        assert.deepEqual(response.body, {id: 'invalid_params', message: `Url is invalid: ${problem}, ${hint}`}, url)
+      }
+      assert.deepEqual(await list(), [])
+    })
+
+    it('caps the URL at 2048 characters and an app at 10 drains (422), adding nothing', async () => {
+      const long = `https://logs.example.com/${'a'.repeat(2048 - 25 + 1)}`
+      const tooLong = await strict.call('POST', '/apps/guarded/log-drains', {body: {url: long}})
+      assert.equal(tooLong.status, 422)
+      assert.deepEqual(tooLong.body, {id: 'invalid_params', message: 'Url is too long: 2049 characters; a drain URL has at most 2048.'})
+      assert.deepEqual(await list(), [])
+      assert.equal((await strict.call('POST', '/apps/guarded/log-drains', {body: {url: long.slice(0, -1)}})).status, 201, 'exactly 2048')
+      for (let i = 1; i < 10; i++) {
+        assert.equal((await strict.call('POST', '/apps/guarded/log-drains', {body: {url: `https://logs${i}.example.com/`}})).status, 201)
+      }
+      const before = await list()
+      assert.equal(before.length, 10)
+      const eleventh = await strict.call('POST', '/apps/guarded/log-drains', {body: {url: 'https://logs11.example.com/'}})
+      assert.equal(eleventh.status, 422)
+      assert.deepEqual(eleventh.body, {id: 'invalid_params', message: 'guarded has 10 log drains, the most an app may have: remove one first (tug drains:remove URL -a guarded).'})
+      assert.deepEqual(await list(), before)
+    })
+
+    it('a stored drain to a private address (added while allowed) delivers nothing once the server no longer allows it', async () => {
+      const endpoint = await startSyslogListener()
+      const dataDir = mkdtempSync(join(tmpdir(), 'tug-drains-policy-'))
+      let restarted: TestApiServer | undefined
+      let router: LogRouter | undefined
+      const first = await startApiServer({dataDir, drains: {allowPrivate: true}})
+      try {
+        const id = (await first.call<{id: string}>('POST', '/apps', {body: {name: 'was-allowed'}})).body.id
+        assert.equal((await first.call('POST', '/apps/was-allowed/log-drains', {body: {url: endpoint.url}})).status, 201)
+        await first.close()
+        restarted = await startApiServer({
+          dataDir,
+          runtime: (store, r) => {
+            router = r
+            return new StoreOnlyRuntime(store)
+          },
+        })
+        router?.write(id, {source: 'app', dyno: 'web.1', message: 'not for a private address'})
+        const notice = await waitFor(() => router?.history(id, {filter: {dyno: 'logplex'}})[0]?.text, {what: 'the refusal in the app stream'})
+        assert.match(notice, /tug\[logplex\]: drain d\.[-\w]+: drain to 127\.0\.0\.1: not connecting to 127\.0\.0\.1, a loopback address; start the control plane with --allow-private-drains/)
+        assert.equal(endpoint.connections, 0)
+        assert.equal((await restarted.call<LogDrain[]>('GET', '/apps/was-allowed/log-drains')).body.length, 1, 'the drain itself stays')
+      } finally {
+        await first.close()
+        await restarted?.close()
+        await endpoint.close()
+        rmSync(dataDir, {recursive: true, force: true})
+      }
+    })
   })
 })

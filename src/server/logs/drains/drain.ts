@@ -5,11 +5,13 @@
 import {randomUUID} from 'node:crypto'
 import {connect as netConnect, type Socket} from 'node:net'
 import {connect as tlsConnect, type ConnectionOptions} from 'node:tls'
+import type {Agent, buildConnector, fetch as undiciFetch} from 'undici'
 import {overflowNotice} from '../../../shared/log-line.js'
 import {TIMESTAMP_LENGTH} from '../format.js'
 import {NOTICE_DYNO, NOTICE_SOURCE, type LogRouter} from '../router.js'
 import {Queue} from '../ring.js'
 import type {LogItem, LogSubscription} from '../subscription.js'
+import {addressProblem, DrainAddressRefused, guardedLookup} from './address-policy.js'
 import {syslogFrame} from './frame.js'
 
 export interface DrainTarget {
@@ -32,7 +34,11 @@ export interface DrainOptions {
   batchAttempts?: number
   /** Extra TLS options (a private CA in tests). */
   tls?: ConnectionOptions
-  fetch?: typeof fetch
+  /**
+   * Connect to loopback, link-local, private and other non-public addresses too (`tug server
+   * --allow-private-drains`; tests with listeners on 127.0.0.1). Default: public addresses only.
+   */
+  allowPrivate?: boolean
   onError?: (error: unknown) => void
 }
 
@@ -49,13 +55,15 @@ export const DRAIN_DEFAULTS = {bufferLines: 10_000, batchLines: 500, retryBaseMs
 
 abstract class Drain {
   protected readonly buffer = new Queue<string>()
-  protected readonly options: Required<Omit<DrainOptions, 'tls' | 'fetch' | 'onError'>> & DrainOptions
+  protected readonly options: Required<Omit<DrainOptions, 'tls' | 'allowPrivate' | 'onError'>> & DrainOptions
   protected sent = 0
   protected failures = 0
   protected closed = false
   private totalDropped = 0
   private dropping = 0
   private droppingSince = ''
+  /** A refused address was told in the app's stream; again only after a delivery. */
+  private refusalTold = false
   private retryTimer: NodeJS.Timeout | undefined
   private subscription: LogSubscription | undefined
   /** Told once the drain has stopped, whatever stopped it. */
@@ -100,6 +108,7 @@ abstract class Drain {
   protected delivered(count: number): void {
     this.sent += count
     this.failures = 0
+    this.refusalTold = false
     if (this.dropping > 0 && this.buffer.length === 0) {
       const notice = overflowNotice(this.dropping, this.droppingSince, this.target.token)
       this.dropping = 0
@@ -125,6 +134,13 @@ abstract class Drain {
   }
 
   protected report(error: unknown): void {
+    // The address policy's refusal goes into the app's own stream (once), so that whoever added
+    // the drain sees why nothing arrives. undici's fetch wraps it as the cause of a TypeError.
+    const refused = error instanceof DrainAddressRefused ? error : error instanceof Error && error.cause instanceof DrainAddressRefused ? error.cause : undefined
+    if (refused && !this.refusalTold && !this.closed) {
+      this.refusalTold = true
+      this.router.write(this.target.appId, {source: NOTICE_SOURCE, dyno: NOTICE_DYNO, message: `drain ${this.target.token}: ${refused.message}`})
+    }
     try {
       this.options.onError?.(error)
     } catch {
@@ -206,9 +222,18 @@ export class SyslogDrain extends Drain {
       this.failures = 0
       this.pump()
     }
+    // An IP literal is never looked up, so the policy judges it here; a name, in the lookup.
+    const problem = this.options.allowPrivate ? undefined : addressProblem(this.host)
+    if (problem !== undefined) {
+      this.failures++
+      this.retryLater(() => this.pump())
+      this.report(new DrainAddressRefused(this.host, this.host, problem))
+      return
+    }
+    const lookup = this.options.allowPrivate ? {} : {lookup: guardedLookup()}
     const socket = this.secure
-      ? tlsConnect({host: this.host, port: this.port, servername: /^[\d.:]+$/.test(this.host) ? undefined : this.host, ...this.options.tls}, onConnected)
-      : netConnect({host: this.host, port: this.port}, onConnected)
+      ? tlsConnect({host: this.host, port: this.port, servername: /^[\d.:]+$/.test(this.host) ? undefined : this.host, ...lookup, ...this.options.tls}, onConnected)
+      : netConnect({host: this.host, port: this.port, ...lookup}, onConnected)
     socket.setNoDelay(true)
     socket.setKeepAlive(true, 60_000)
     this.socket = socket
@@ -233,6 +258,7 @@ export class SyslogDrain extends Drain {
 /** `https://` (and `http://`, for local testing): batched POSTs of octet-counted frames, `application/logplex-1`. */
 export class HttpsDrain extends Drain {
   private inFlight: AbortController | undefined
+  private client: Promise<DrainClient> | undefined
   private batch: string[] | undefined
   private attempts = 0
   private readonly endpoint: string
@@ -268,6 +294,7 @@ export class HttpsDrain extends Drain {
 
   protected shutdown(): void {
     this.inFlight?.abort()
+    void this.client?.then(({dispatcher}) => dispatcher.destroy()).catch(() => undefined)
   }
 
   private async post(batch: string[]): Promise<void> {
@@ -286,7 +313,10 @@ export class HttpsDrain extends Drain {
       }
       if (this.authorization) headers.Authorization = this.authorization
       const body = batch.map((line) => syslogFrame(line, this.target.token)).join('')
-      const response = await (this.options.fetch ?? fetch)(this.endpoint, {method: 'POST', headers, body, signal: controller.signal})
+      this.client ??= drainClient(this.options)
+      const {fetch, dispatcher} = await this.client
+      // A redirect is not followed: it could lead anywhere, and Logplex does not follow one either.
+      const response = await fetch(this.endpoint, {method: 'POST', headers, body, signal: controller.signal, dispatcher, redirect: 'manual'})
       await response.arrayBuffer().catch(() => undefined)
       ok = response.ok
       if (!ok) this.report(new Error(`drain ${this.target.token}: ${this.endpoint} answered ${response.status}`))
@@ -311,6 +341,29 @@ export class HttpsDrain extends Drain {
     }
     this.retryLater(() => this.pump())
   }
+}
+
+interface DrainClient {
+  fetch: typeof undiciFetch
+  dispatcher: Agent
+}
+
+/**
+ * An HTTPS drain's connections: undici's fetch over an Agent of its own whose connector applies
+ * the address policy (a literal host judged before connecting, a name through guardedLookup) and
+ * the drain's TLS options; SNI and Host stay the URL's name. undici (its index is ~85 ms to load)
+ * is loaded by the first HTTPS drain's first POST.
+ */
+async function drainClient(options: DrainOptions): Promise<DrainClient> {
+  const {Agent, buildConnector, fetch} = await import('undici')
+  const base = buildConnector({...options.tls, ...(options.allowPrivate ? {} : {lookup: guardedLookup()})})
+  const connect: buildConnector.connector = (target, callback) => {
+    const host = target.hostname.replace(/^\[(.*)\]$/, '$1')
+    const problem = options.allowPrivate ? undefined : addressProblem(host)
+    if (problem !== undefined) return callback(new DrainAddressRefused(host, host, problem), null)
+    base(target, callback)
+  }
+  return {fetch, dispatcher: new Agent({connect, keepAliveTimeout: 10_000})}
 }
 
 export type AnyDrain = SyslogDrain | HttpsDrain

@@ -55,7 +55,8 @@ describe('logs/drains: delivery', function () {
   }
 
   function manager(logs: LogRouter, options: ConstructorParameters<typeof DrainManager>[1] = {}): DrainManager {
-    const m = new DrainManager(logs, {retryBaseMs: 20, retryCapMs: 200, ...options})
+    // The listeners here are on 127.0.0.1: allowed, as with --allow-private-drains, unless a test says otherwise.
+    const m = new DrainManager(logs, {retryBaseMs: 20, retryCapMs: 200, allowPrivate: true, ...options})
     cleanups.push(() => m.close())
     return m
   }
@@ -171,5 +172,58 @@ describe('logs/drains: delivery', function () {
     assert.ok(drains.stats('y'))
     drains.close()
     assert.equal(drains.stats('y'), undefined)
+  })
+
+  describe('the address policy (no --allow-private-drains)', () => {
+    function refusals(logs: LogRouter, app: string): string[] {
+      return logs.history(app, {filter: {dyno: 'logplex'}}).map((e) => e.text.slice(33))
+    }
+
+    it('syslog: connects neither to a loopback literal nor to a name that resolves to loopback, and says why once', async () => {
+      const logs = router()
+      const endpoint = await listener()
+      const drains = manager(logs, {allowPrivate: false})
+      drains.add({id: 'literal', appId: 'a', url: endpoint.url, token: TOKEN})
+      // Resolved at connect time: localhost is 127.0.0.1 (or ::1), which the lookup refuses.
+      drains.add({id: 'name', appId: 'b', url: `syslog://localhost:${endpoint.port}`, token: TOKEN})
+      for (const app of ['a', 'b']) logs.write(app, {source: 'app', dyno: 'web.1', message: 'secret'})
+      await waitFor(() => (drains.stats('literal')?.failures ?? 0) >= 3 && (drains.stats('name')?.failures ?? 0) >= 3, {what: 'three refused connects each'})
+      assert.equal(endpoint.connections, 0)
+      assert.deepEqual(endpoint.messages, [])
+      assert.deepEqual(refusals(logs, 'a'), [
+        `tug[logplex]: drain ${TOKEN}: drain to 127.0.0.1: not connecting to 127.0.0.1, a loopback address; start the control plane with --allow-private-drains to allow private addresses (a listener on this machine or the local network)`,
+      ])
+      assert.match(refusals(logs, 'b').join('\n'), /^tug\[logplex\]: drain d\.[-\w]+: drain to localhost: not connecting to (127\.0\.0\.1|::1), a loopback address; start the control plane with --allow-private-drains/)
+      assert.equal(refusals(logs, 'b').length, 1)
+    })
+
+    it('https: posts nothing to a private address, and follows no redirect', async () => {
+      const hits: string[] = []
+      const server = createServer((request, response) => {
+        hits.push(request.url ?? '')
+        request.resume()
+        // What the allowed drain below gets: a redirect it must not follow.
+        response.writeHead(307, {location: `http://127.0.0.1:${(server.address() as AddressInfo).port}/elsewhere`}).end()
+      })
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+      cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())))
+      const port = (server.address() as AddressInfo).port
+      const logs = router()
+      const strict = manager(logs, {allowPrivate: false})
+      strict.add({id: 'h', appId: 'a', url: `http://127.0.0.1:${port}/logs`, token: TOKEN})
+      strict.add({id: 'm', appId: 'b', url: `http://[::ffff:127.0.0.1]:${port}/logs`, token: TOKEN})
+      logs.write('a', {source: 'app', dyno: 'web.1', message: 'x'})
+      logs.write('b', {source: 'app', dyno: 'web.1', message: 'x'})
+      await waitFor(() => (strict.stats('h')?.failures ?? 0) >= 2 && (strict.stats('m')?.failures ?? 0) >= 2, {what: 'refused posts'})
+      assert.deepEqual(hits, [])
+      assert.match(refusals(logs, 'a')[0] as string, /not connecting to 127\.0\.0\.1, a loopback address;/)
+      assert.match(refusals(logs, 'b')[0] as string, /not connecting to ::ffff:7f00:1, a loopback address \(127\.0\.0\.1, as IPv6\);/)
+
+      const allowed = manager(logs, {batchAttempts: 1})
+      allowed.add({id: 'r', appId: 'c', url: `http://127.0.0.1:${port}/logs`, token: TOKEN})
+      logs.write('c', {source: 'app', dyno: 'web.1', message: 'y'})
+      await waitFor(() => allowed.stats('r')?.dropped === 1, {what: 'the redirected batch given up'})
+      assert.deepEqual(hits, ['/logs'])
+    })
   })
 })
