@@ -11,6 +11,32 @@ export interface DynoSizeSpec {
   perTypeLimit?: number
   /** Most one-off dynos of this tier at once. */
   oneOffLimit: number
+  /** What the kernel enforces for one dyno of this size (runtime/cgroups.ts). */
+  limits: DynoLimits
+}
+
+/**
+ * Above its quota (the size's memory) a dyno is only told (R14); at this many times the quota the
+ * kernel kills it (R15), as Heroku does for the Common Runtime's sizes.
+ */
+export const MEMORY_KILL_FACTOR = 2
+
+export interface DynoLimits {
+  /** The size's memory quota, in bytes: above it, R14. */
+  memoryQuotaBytes: number
+  /** The hard limit, MEMORY_KILL_FACTOR x the quota: there the kernel kills the dyno (R15). */
+  memoryMaxBytes: number
+  /** Relative CPU share, cgroups v1 `cpu.shares` (1024 for one compute unit, the kernel's default). */
+  cpuShares: number
+  /** Processes and threads at once, as Heroku's per-size process limits. */
+  pidsMax: number
+}
+
+/** Heroku's process limits: 256 for the small sizes, 512 for Standard-2X, more for Performance. */
+function pidsMaxFor(name: string, tier: DynoTier): number {
+  if (name === 'Standard-2X') return 512
+  if (name === 'Performance-M') return 16_384
+  return tier === 'performance' ? 32_768 : 256
 }
 
 export const GENERATION: IdName = {id: '41ecfe06-59ad-48a1-a9f9-bdae8998c41e', name: 'cedar'}
@@ -42,6 +68,12 @@ function size(
     tier,
     perTypeLimit,
     oneOffLimit,
+    limits: {
+      memoryQuotaBytes: memory * 1024 ** 3,
+      memoryMaxBytes: memory * 1024 ** 3 * MEMORY_KILL_FACTOR,
+      cpuShares: compute * 1024,
+      pidsMax: pidsMaxFor(name, tier),
+    },
   }
 }
 

@@ -1,11 +1,17 @@
 // Memory limits, as Heroku's R14 and R15: every few seconds each running dyno's resident memory is
 // sampled; above its size's quota the log says so (R14), above MEMORY_KILL_FACTOR times the quota
 // it is restarted (R15; a one-off is stopped for good).
+//
+// Where the dyno has a cgroup (runtime/cgroups.ts), the figure is the cgroup's own (what the
+// kernel charges it) and the kernel enforces the R15 line itself: its hard limit is that same
+// MEMORY_KILL_FACTOR x quota, so a dyno never gets above it here, and its exit after the kernel's
+// kill is logged as R15 by its slot. Without cgroups, the figure is the sum of its processes' RSS
+// from /proc and this watch is what stops it.
+import {MEMORY_KILL_FACTOR} from '../../domain/catalog.js'
 import type {ManagedDyno, PlatformEvent} from '../contracts.js'
 
 export const DEFAULT_MEMORY_INTERVAL_MS = 5000
-/** Above quota x this, the dyno is restarted (R15); above quota it is only logged (R14). */
-export const MEMORY_KILL_FACTOR = 2
+export {MEMORY_KILL_FACTOR}
 
 export interface MemoryWatchContext {
   dynos(): Iterable<ManagedDyno>

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict'
 import {createServer, type IncomingHttpHeaders, type Server} from 'node:http'
+import {createServer as createHttpsServer} from 'node:https'
 import type {AddressInfo} from 'node:net'
+import type {TLSSocket} from 'node:tls'
 import {afterEach, describe, it} from 'mocha'
 import {DrainManager, octetFrame, parseOctetFrames, syslogFrame, syslogMessage} from '../../../../src/server/logs/drains/index.js'
 import {LogRouter} from '../../../../src/server/logs/index.js'
@@ -159,6 +161,32 @@ describe('logs/drains: delivery', function () {
       assert.deepEqual(posts.flatMap((p) => p.messages.map((m) => m.split(' - - ')[1])), Array.from({length: 250}, (_, i) => `m${i}`))
       assert.equal(drains.stats('h')?.dropped, 0)
     })
+  })
+
+  it('https: over TLS with the drain\'s CA, the URL\'s name as SNI and Host', async function () {
+    if (!hasOpenssl()) this.skip()
+    const cert = makeTestCert()
+    cleanups.push(() => cert.remove())
+    const seen: Array<{servername: unknown; host: string | undefined; messages: string[]}> = []
+    const server = createHttpsServer({key: cert.key, cert: cert.cert}, (request, response) => {
+      const chunks: Buffer[] = []
+      request.on('data', (chunk: Buffer) => chunks.push(chunk))
+      request.on('end', () => {
+        seen.push({servername: (request.socket as TLSSocket).servername, host: request.headers.host, messages: parseOctetFrames(Buffer.concat(chunks)).messages})
+        response.writeHead(204).end()
+      })
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())))
+    const port = (server.address() as AddressInfo).port
+    const logs = router()
+    const drains = manager(logs, {tls: {ca: cert.cert}})
+    drains.add({id: 's', appId: 'a', url: `https://localhost:${port}/logs`, token: TOKEN})
+    logs.write('a', {source: 'app', dyno: 'web.1', message: 'over tls'})
+    await waitFor(() => seen.length === 1, {what: 'the POST over TLS'})
+    assert.equal(seen[0]?.servername, 'localhost')
+    assert.equal(seen[0]?.host, `localhost:${port}`)
+    assert.match(seen[0]?.messages[0] as string, / - - over tls$/)
   })
 
   it('stops when its app is removed from the router, and with the manager', async () => {
