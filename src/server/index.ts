@@ -22,8 +22,6 @@ import {Store, type AccountRecord} from './store/index.js'
 
 // The store, for the CLI's server:tokens, which works on a data directory whether or not a server runs.
 export {Store} from './store/index.js'
-// `tug server` checks the sandbox before it starts one.
-export {checkSandbox} from './runtime/sandbox.js'
 // For `tug server`'s start lines.
 export {describeFileLimit} from './limits.js'
 
@@ -52,6 +50,8 @@ export interface ServerOptions {
   rendezvous?: {host?: string; port: number; publicHost?: string}
   /** How long an attached one-off waits for its client (default 2 minutes). */
   attachExpiryMs?: number
+  /** Releases per app whose code stays on disk (default 10); older code is pruned (builds/disk.ts). */
+  keepReleases?: number
   /** Log drains: `allowPrivate` lets them reach loopback and private addresses (default public only); `perApp` caps them (default 10). */
   drains?: DrainSettings
   /** Where the listeners say they refused connections (default: stderr). */
@@ -113,6 +113,9 @@ function formatUrl(address: AddressInfo): string {
 }
 
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
+  if (options.keepReleases !== undefined && !(Number.isSafeInteger(options.keepReleases) && options.keepReleases >= 1)) {
+    throw new RangeError(`keepReleases must be a whole number of at least 1, got ${options.keepReleases}.`)
+  }
   // Before anything opens a file there: refuses another user's directory, makes tug's files private.
   secureDataDir(options.dataDir)
   const fileLimit = raiseFileLimit()
@@ -155,6 +158,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       ...(options.router ? {webUrl: (name: string) => appRouter?.url(name) ?? webUrl(name)} : {}),
       bodyLimit: options.bodyLimit,
       logger: options.logger,
+      ...(options.keepReleases === undefined ? {} : {builds: {keepReleases: options.keepReleases}}),
       ...(options.drains ? {drains: options.drains} : {}),
     }
     const app = buildApp(deps)

@@ -17,9 +17,9 @@ import {migrate, migrations} from '../../src/server/store/migrations.js'
 import {Store} from '../../src/server/store/index.js'
 import {StoreOnlyRuntime} from '../helpers/store-only-runtime.js'
 import {waitFor} from '../helpers/wait-for.js'
+import {callApi} from './builds-api.js'
 import {tgzOf} from './builds-tar.js'
 
-const ACCEPT = 'application/vnd.heroku+json; version=3'
 const HOUR = 60 * 60 * 1000
 const sha256 = (text: string): string => createHash('sha256').update(text, 'utf8').digest('hex')
 
@@ -65,15 +65,7 @@ describe('server/builds: capability URLs', function () {
     rmSync(dataDir, {recursive: true, force: true})
   })
 
-  async function api<T>(method: string, path: string, body?: unknown): Promise<{status: number; body: T}> {
-    const response = await fetch(url + path, {
-      method,
-      headers: {Accept: ACCEPT, Authorization: `Bearer ${token}`, ...(body === undefined ? {} : {'Content-Type': 'application/json'})},
-      body: body === undefined ? undefined : JSON.stringify(body),
-    })
-    const text = await response.text()
-    return {status: response.status, body: (text === '' ? undefined : JSON.parse(text)) as T}
-  }
+  const api = <T>(method: string, path: string, body?: unknown): Promise<{status: number; body: T}> => callApi<T>(url, token, method, path, body)
 
   const tokenOf = (capabilityUrl: string): string => /\/([A-Za-z0-9_-]{43})(\/blob)?$/.exec(capabilityUrl)?.[1] ?? assert.fail(capabilityUrl)
   const PROCFILE = tgzOf([{name: 'Procfile', body: 'web: node server.js\n'}])

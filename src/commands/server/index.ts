@@ -2,9 +2,7 @@ import {Flags} from '@oclif/core'
 
 import {TugCommand} from '../../lib/cli/base-command.js'
 import {isAlive, probeStatus, readAdminToken, readServerInfo, removeServerInfo, resolveDataDir, writeServerInfo} from '../../lib/cli/local-server.js'
-import {RuntimeError, UsageError} from '../../lib/errors.js'
-
-const SANDBOX_HINT = 'Install bubblewrap (apt-get install bubblewrap) and run tug server as root, or pass --no-sandbox to run apps you trust without it.'
+import {UsageError} from '../../lib/errors.js'
 
 export default class Server extends TugCommand<void> {
   static override description = 'run a tug control plane in the foreground'
@@ -35,15 +33,6 @@ export default class Server extends TugCommand<void> {
       description: 'take any free port for the router or rendezvous listener whose port is in use (the embedded control plane does)',
       hidden: true,
     }),
-    sandbox: Flags.boolean({
-      description: "run every process of an app in a bubblewrap sandbox (needs root and bubblewrap); --no-sandbox runs them as the control plane's own user, for apps you trust",
-      default: true,
-      allowNo: true,
-    }),
-    'sandbox-if-available': Flags.boolean({
-      description: 'use the sandbox only when bubblewrap works here, and say why not otherwise (the embedded control plane does)',
-      hidden: true,
-    }),
     'allow-private-drains': Flags.boolean({
       description: 'let log drains send to loopback, link-local and private addresses (a listener on this machine or the local network); by default they reach public addresses only',
       env: 'TUG_ALLOW_PRIVATE_DRAINS',
@@ -51,6 +40,12 @@ export default class Server extends TugCommand<void> {
     'public-url': Flags.string({
       description: 'the URL clients reach the API at, behind a proxy (log, upload and build-output URLs are built on it) [default: the listen address]',
       env: 'TUG_PUBLIC_URL',
+    }),
+    'keep-releases': Flags.integer({
+      description: "releases per app whose code stays on disk; older code is deleted, and a rollback to it asks for a new deploy",
+      default: 10,
+      min: 1,
+      env: 'TUG_KEEP_RELEASES',
     }),
   }
 
@@ -81,19 +76,7 @@ export default class Server extends TugCommand<void> {
       if (rendezvousPort !== 0 && (await portInUse(flags['rendezvous-host'], rendezvousPort))) rendezvousPort = 0
     }
 
-    const {startServer, describeFileLimit, checkSandbox} = await import('../../server/index.js')
-    let sandbox = flags.sandbox
-    let sandboxNote: string | undefined
-    if (sandbox) {
-      const check = await checkSandbox()
-      if (!check.ok && !flags['sandbox-if-available']) {
-        throw new RuntimeError(`Cannot run apps in the sandbox: ${check.reason}.`, {hint: SANDBOX_HINT})
-      }
-      if (!check.ok) {
-        sandbox = false
-        sandboxNote = `Apps run without the sandbox: ${check.reason}. ${SANDBOX_HINT}`
-      }
-    }
+    const {startServer, describeFileLimit} = await import('../../server/index.js')
     let server: Awaited<ReturnType<typeof startServer>>
     try {
       server = await startServer({
@@ -102,9 +85,9 @@ export default class Server extends TugCommand<void> {
         port: flags.port,
         router: {host: flags['router-host'], port: routerPort, domains: flags['router-domain'] ?? []},
         rendezvous: {host: flags['rendezvous-host'], port: rendezvousPort},
+        keepReleases: flags['keep-releases'],
         ...(publicUrl === undefined ? {} : {publicUrl}),
         ...(flags['allow-private-drains'] ? {drains: {allowPrivate: true}} : {}),
-        sandbox,
       })
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code
@@ -116,7 +99,7 @@ export default class Server extends TugCommand<void> {
       throw error
     }
     // server.json is what tells other CLIs this server is ready: written only now that it listens.
-    writeServerInfo(dataDir, {pid: process.pid, url: server.url, started_at: new Date().toISOString(), sandbox, ...(sandboxNote === undefined ? {} : {sandbox_note: sandboxNote})})
+    writeServerInfo(dataDir, {pid: process.pid, url: server.url, started_at: new Date().toISOString()})
     // One write, so that whoever reads the first line (tests, scripts) has the rest too.
     this.out(
       [
@@ -124,7 +107,6 @@ export default class Server extends TugCommand<void> {
         ...(publicUrl === undefined ? [] : [`Public URL:     ${publicUrl}`]),
         `Data directory: ${dataDir}`,
         `Admin token:    ${server.adminTokenPath}`,
-        `Sandbox:        ${sandbox ? 'on (bubblewrap)' : `off: apps run as this user and can read the data directory (${sandboxNote === undefined ? '--no-sandbox' : 'bubblewrap does not work here'})`}`,
         `Descriptors:    ${describeFileLimit(server.fileLimit, server.connectionCaps)}`,
         server.routerPort === undefined ? `Router:         not started (${server.routerError ?? 'disabled'})` : `Router:         http://<app>.localhost:${server.routerPort}/`,
         server.rendezvousPort === undefined

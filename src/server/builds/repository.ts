@@ -45,6 +45,17 @@ export class SourcesRepository {
     return this.db.prepare<[string], SourceRecord>('SELECT * FROM sources WHERE id = ?').get(id)
   }
 
+  list(appId: string): SourceRecord[] {
+    return this.db.prepare<[string], SourceRecord>('SELECT * FROM sources WHERE app_id = ? ORDER BY created_at, id').all(appId)
+  }
+
+  /** Uploaded sources made at or before `before` (their URLs have expired: nothing can build them now). */
+  listUploadedBefore(before: Date): SourceRecord[] {
+    return this.db
+      .prepare<[string], SourceRecord>('SELECT * FROM sources WHERE uploaded_at IS NOT NULL AND created_at <= ?')
+      .all(toTimestamp(before))
+  }
+
   /** Marks the blob uploaded; false when it already was (blobs are written once). */
   markUploaded(appId: string, id: string): boolean {
     return (

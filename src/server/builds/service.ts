@@ -4,7 +4,7 @@
 // through the release service, then tell the runtime. A build that fails makes no release, so the
 // app's current release stays as it was; its output says why, with the Procfile's line number.
 import {createHash, randomBytes, timingSafeEqual} from 'node:crypto'
-import {createWriteStream, linkSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync} from 'node:fs'
+import {createWriteStream, existsSync, linkSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync} from 'node:fs'
 import {join} from 'node:path'
 import type {Readable} from 'node:stream'
 import {pipeline} from 'node:stream/promises'
@@ -18,6 +18,7 @@ import {announceRelease} from '../logs/platform-events.js'
 import {createRelease} from '../domain/releases.js'
 import type {Runtime} from '../runtime/index.js'
 import {newId, type AccountRecord, type AppRecord, type Store} from '../store/index.js'
+import {DEFAULT_KEEP_RELEASES, pruneReleaseCode} from './disk.js'
 import {BuildOutput, readOutputLines} from './output.js'
 import {BuildsRepository, SourcesRepository, type BuildRecord, type SourceRecord} from './repository.js'
 import {UnpackError, unpackTarball, type UnpackOptions} from './unpack.js'
@@ -31,6 +32,8 @@ export const OUTPUT_URL_TTL_MS = 24 * 60 * 60 * 1000
 export interface BuildServiceOptions {
   /** Largest source blob accepted by the PUT (compressed), answered with 413 above it. */
   maxSourceBytes?: number
+  /** Releases per app whose code stays on disk (default DEFAULT_KEEP_RELEASES); see disk.ts. */
+  keepReleases?: number
   unpack?: UnpackOptions
 }
 
@@ -74,6 +77,7 @@ export class BuildService {
   readonly sources: SourcesRepository
   readonly builds: BuildsRepository
   private readonly maxSourceBytes: number
+  private readonly keepReleases: number
   private readonly live = new Map<string, BuildOutput>()
   private readonly queues = new Map<string, Promise<void>>()
   private readonly uploading = new Set<string>()
@@ -83,6 +87,7 @@ export class BuildService {
     this.sources = new SourcesRepository(deps.store.db, deps.store.clock)
     this.builds = new BuildsRepository(deps.store.db, deps.store.clock)
     this.maxSourceBytes = options.maxSourceBytes ?? DEFAULT_MAX_SOURCE_BYTES
+    this.keepReleases = options.keepReleases ?? DEFAULT_KEEP_RELEASES
     // Nothing resumes a build across a restart; say so rather than leave it pending for ever.
     this.builds.failInterrupted('The build was interrupted by a restart of the control plane.')
     this.renameTokenNamedOutputs()
@@ -91,8 +96,9 @@ export class BuildService {
 
   /**
    * Removes files nothing refers to any more: code of deleted apps and of builds that did not
-   * succeed (a crash mid-build), blobs of deleted sources, outputs of deleted builds, and partial
-   * uploads. Run at start, when no build or upload is in progress.
+   * succeed (a crash mid-build), blobs of deleted or expired sources, outputs of deleted builds,
+   * and partial uploads; and prunes each app's code to its last releases'. Run at start, when no
+   * build or upload is in progress.
    */
   collectGarbage(): {removed: string[]} {
     const removed: string[] = []
@@ -116,7 +122,9 @@ export class BuildService {
       for (const buildId of list(join(releasesDir, appId))) {
         if (this.builds.get(appId, buildId)?.status !== 'succeeded') remove(join(releasesDir, appId, buildId))
       }
+      removed.push(...pruneReleaseCode(this.deps.store, this.deps.dataDir, appId, this.keepReleases))
     }
+    removed.push(...this.removeExpiredBlobs())
     for (const name of list(this.sourcesDir)) {
       const match = /^([0-9a-f]{64})\.tgz$/.exec(name)
       if (name.startsWith('.upload-') || (match && !this.sources.get(match[1] as string)?.uploaded_at)) remove(join(this.sourcesDir, name))
@@ -146,6 +154,18 @@ export class BuildService {
     }
   }
 
+  /** Blobs of sources whose URLs have expired: nothing can build them any more. */
+  private removeExpiredBlobs(): string[] {
+    const before = new Date(this.deps.store.clock().getTime() - SOURCE_URL_TTL_MS)
+    const removed: string[] = []
+    for (const source of this.sources.listUploadedBefore(before)) {
+      if (!existsSync(source.blob_path)) continue
+      rmSync(source.blob_path, {force: true})
+      removed.push(source.blob_path)
+    }
+    return removed
+  }
+
   private get sourcesDir(): string {
     return join(this.deps.dataDir, 'sources')
   }
@@ -160,6 +180,7 @@ export class BuildService {
     const token = newToken()
     const id = tokenHash(token)
     mkdirSync(this.sourcesDir, {recursive: true, mode: 0o700})
+    this.removeExpiredBlobs()
     this.sources.create({id, app_id: app.id, blob_path: join(this.sourcesDir, `${id}.tgz`)})
     const url = `${this.deps.publicUrl()}/sources/${token}/blob`
     return {source_blob: {get_url: url, put_url: url}}
@@ -220,7 +241,9 @@ export class BuildService {
   /** The uploaded blob's file, for the GET of the capability URL. */
   blobFile(token: string): string | undefined {
     const source = this.sourceByToken(token)
-    return source?.uploaded_at ? source.blob_path : undefined
+    if (!source?.uploaded_at) return undefined
+    if (!existsSync(source.blob_path)) throw notFound('source', 'This source blob was deleted once it was built; its code is in the release the build made.')
+    return source.blob_path
   }
 
   // ---- builds --------------------------------------------------------------------------------
@@ -276,6 +299,9 @@ export class BuildService {
       throw invalidParams('source_blob.url must be a source URL from POST /apps/{app}/sources on this control plane.')
     }
     if (!source.uploaded_at) throw invalidParams('The source blob has not been uploaded yet: PUT it to the put_url first.')
+    if (!existsSync(source.blob_path)) {
+      throw invalidParams('This source was built already and its blob deleted (its code is in that release): create a new source and upload it again.')
+    }
     return source
   }
 
@@ -313,12 +339,20 @@ export class BuildService {
       released = true
       if (this.deps.logs) announceRelease(this.deps.logs, build.app_id, release, store.accounts.get(release.user_id)?.email ?? 'unknown')
       output.line(`       Released v${release.version}`)
+      // The release's code is unpacked: the blob is no longer needed.
+      rmSync(source.blob_path, {force: true})
       try {
         await runtime.releaseChanged(build.app_id)
       } catch (error) {
         // The release is made and current; the runtime converges again on its next change.
         this.deps.log?.(`runtime.releaseChanged failed after build ${build.id}`, error)
         output.line(`!      The release is made, but the dynos could not be restarted onto it: ${(error as Error).message}`)
+      }
+      // After the restart, so that fewer dynos still run old code (those that do keep it for now).
+      try {
+        pruneReleaseCode(store, dataDir, build.app_id, this.keepReleases)
+      } catch (error) {
+        this.deps.log?.(`could not prune old release code after build ${build.id}`, error)
       }
     } catch (error) {
       const message =
@@ -335,6 +369,8 @@ export class BuildService {
     } finally {
       output.finish()
       this.live.delete(output.file)
+      // An app destroyed mid-build: its files went with it, and the lines since recreated this one.
+      if (!store.apps.get(build.app_id)) rmSync(output.file, {force: true})
     }
   }
 

@@ -32,6 +32,7 @@
  * `await deps.runtime.releaseChanged(appId)` (which also converges the formation).
  */
 import {DEFAULT_DYNO_SIZE} from './catalog.js'
+import {invalidParams} from './errors.js'
 import type {ProcessTypeRecord, ReleaseRecord, Store} from '../store/index.js'
 
 export interface CreateReleaseInput {
@@ -85,6 +86,16 @@ export function createRelease(store: Store, input: CreateReleaseInput): ReleaseR
     if (input.processTypes) syncFormation(store, app.id, input.processTypes)
     return release
   })
+}
+
+/**
+ * Releasing `release`'s code again (a rollback to it, or `POST /releases` with its slug) needs
+ * that code on disk; only the last `keepReleases` releases' code is kept (builds/disk.ts).
+ */
+export function requireCodeKept(release: ReleaseRecord, keepReleases: number): void {
+  if (release.code_pruned_at !== null) {
+    throw invalidParams(`the code of v${release.version} was pruned (tug keeps the last ${keepReleases} releases' code); deploy it again`)
+  }
 }
 
 /** A pending release whose release phase succeeded becomes current (and the formation follows it). */

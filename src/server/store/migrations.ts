@@ -220,6 +220,14 @@ export const migrations: readonly Migration[] = [
     `,
     convert: hashBuildCapabilities,
   },
+  {
+    version: 6,
+    name: 'releases remember that their code was pruned',
+    up: `
+      -- Only the last N releases' code stays on disk; a rollback to an older one says so.
+      ALTER TABLE releases ADD COLUMN code_pruned_at TEXT;
+    `,
+  },
 ]
 
 const CAPABILITY_TOKEN = /^[A-Za-z0-9_-]{43}$/

@@ -56,6 +56,8 @@ export interface ReleaseRecord {
   user_id: string
   created_at: string
   updated_at: string
+  /** When the code at code_dir was removed to keep the disk bounded (builds/disk.ts); null while it is there. */
+  code_pruned_at: string | null
 }
 
 export interface FormationRecord {

@@ -93,6 +93,13 @@ export class ReleasesRepository {
       .run(status, toTimestamp(this.clock()), appId, releaseId)
   }
 
+  /** Every release of the app whose code is at `codeDir` loses it (rollbacks share their target's). */
+  markCodePruned(appId: string, codeDir: string): void {
+    this.db
+      .prepare('UPDATE releases SET code_pruned_at = ? WHERE app_id = ? AND code_dir = ? AND code_pruned_at IS NULL')
+      .run(toTimestamp(this.clock()), appId, codeDir)
+  }
+
   /** The newest release carrying the given slug, so that a slug can be released again. */
   findBySlug(appId: string, slugId: string): ReleaseRecord | undefined {
     const row = this.db

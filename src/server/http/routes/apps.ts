@@ -1,4 +1,5 @@
 import type {FastifyReply, FastifyRequest} from 'fastify'
+import {appFiles, removeAppFiles} from '../../builds/index.js'
 import {findRegion, findStack, REGIONS, STACKS} from '../../domain/catalog.js'
 import {APP_NAME_PATTERN, randomAppName} from '../../domain/names.js'
 import {announceRelease} from '../../logs/platform-events.js'
@@ -104,9 +105,12 @@ export const appsRoutes: RouteModule = (app, deps) => {
     const current = loadApp(deps, request, params(request).app ?? '')
     const wire = appToWire(store, current, deps.publicUrl(), deps.webUrl)
     await deps.runtime.appDestroyed(current.id)
+    const files = appFiles(store, deps.dataDir, current.id)
     store.transaction(() => store.apps.delete(current.id))
     // Its history and file go, and its live log streams end.
     await deps.logs.removeApp(current.id)
+    // Its code, sources and build outputs too, now that no dyno runs it (not at the next start).
+    removeAppFiles(files)
     return wire
   })
 }

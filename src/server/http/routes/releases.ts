@@ -1,5 +1,6 @@
 import {announceRelease} from '../../logs/platform-events.js'
-import {createRelease} from '../../domain/releases.js'
+import {DEFAULT_KEEP_RELEASES} from '../../builds/index.js'
+import {createRelease, requireCodeKept} from '../../domain/releases.js'
 import type {ReleaseRecord} from '../../store/index.js'
 import {requireAccount} from '../auth.js'
 import {objectBody} from '../body.js'
@@ -16,6 +17,7 @@ const RELEASE_LIST = {
 
 export const releasesRoutes: RouteModule = (app, deps) => {
   const {store} = deps
+  const keepReleases = deps.builds?.keepReleases ?? DEFAULT_KEEP_RELEASES
 
   app.get('/apps/:app/releases', async (request, reply) => {
     const target = loadApp(deps, request, params(request).app ?? '')
@@ -47,6 +49,7 @@ export const releasesRoutes: RouteModule = (app, deps) => {
         }
         const wanted = store.releases.resolve(target.id, body.release)
         if (!wanted) throw releaseNotFound()
+        requireCodeKept(wanted, keepReleases)
         return createRelease(store, {
           appId: target.id,
           description: `Rollback to v${wanted.version}`,
@@ -63,6 +66,7 @@ export const releasesRoutes: RouteModule = (app, deps) => {
       if (slug === undefined) throw invalidParams('slug is required to create a release (or release, to roll back).')
       const source = store.releases.findBySlug(target.id, slug.toLowerCase())
       if (!source) throw notFound('slug', "Couldn't find that slug.")
+      requireCodeKept(source, keepReleases)
       return createRelease(store, {
         appId: target.id,
         description: description ?? `Deploy ${source.slug_id?.slice(0, 8) ?? ''}`,
