@@ -22,6 +22,8 @@ import {Store, type AccountRecord} from './store/index.js'
 
 // The store, for the CLI's server:tokens, which works on a data directory whether or not a server runs.
 export {Store} from './store/index.js'
+// `tug server` checks the sandbox before it starts one.
+export {checkSandbox} from './runtime/sandbox.js'
 // For `tug server`'s start lines.
 export {describeFileLimit} from './limits.js'
 

@@ -51,7 +51,10 @@ const dataDirs = new Set<string>()
 /**
  * Dynos run in process groups of their own (so that the dyno manager can stop each one), which a
  * kill of the server's group does not reach. Whatever still runs with its cwd inside a test's data
- * directory is a dyno of that test's control plane: Linux shows it in /proc/<pid>/cwd.
+ * directory is a dyno of that test's control plane: Linux shows it in /proc/<pid>/cwd. A sandboxed
+ * dyno's cwd is /app of its own mount namespace, so its processes are found by the control plane's
+ * tag in their environment (TUG_PLANE, from the data directory's plane-id); the overlays such a
+ * dyno leaves mounted under the data directory are unmounted.
  */
 export function killStragglers(dataDir: string): number[] {
   const killed: number[] = []
@@ -63,16 +66,32 @@ export function killStragglers(dataDir: string): number[] {
   } catch {
     return killed
   }
+  let plane: string | undefined
+  try {
+    plane = readFileSync(join(root, 'plane-id'), 'utf8').split('\n')[0]
+  } catch {
+    plane = undefined
+  }
   for (const entry of entries) {
     if (!/^\d+$/.test(entry)) continue
     try {
       const cwd = readlinkSync(`/proc/${entry}/cwd`)
-      if (cwd === root || cwd.startsWith(root + '/')) {
+      const ours = cwd === root || cwd.startsWith(root + '/') || (plane !== undefined && readFileSync(`/proc/${entry}/environ`, 'utf8').split('\0').includes(`TUG_PLANE=${plane}`))
+      if (ours) {
         process.kill(Number(entry), 'SIGKILL')
         killed.push(Number(entry))
       }
     } catch {
       // gone, or not ours to read
+    }
+  }
+  for (const line of readFileSync('/proc/self/mounts', 'utf8').split('\n')) {
+    const point = line.split(' ')[1]
+    if (point === undefined || !point.startsWith(root + '/')) continue
+    try {
+      execFileSync('umount', ['-l', point], {stdio: 'ignore'})
+    } catch {
+      // gone meanwhile
     }
   }
   return killed
@@ -165,6 +184,8 @@ export interface StartOptions {
   startTimeoutMs?: number
   /** Listen on this port (a restart on the same URL); default 0, any free port. */
   port?: number
+  /** More `tug server` arguments (`--no-sandbox`). */
+  args?: string[]
 }
 
 export async function startControlPlane(options: StartOptions = {}): Promise<ControlPlane> {
@@ -181,7 +202,7 @@ export async function startControlPlane(options: StartOptions = {}): Promise<Con
   mkdirSync(dataDir, {recursive: true})
   dataDirs.add(dataDir)
 
-  const child = spawn(process.execPath, [BIN, 'server', '--port', String(options.port ?? 0), '--data-dir', dataDir], {
+  const child = spawn(process.execPath, [BIN, 'server', '--port', String(options.port ?? 0), '--data-dir', dataDir, ...(options.args ?? [])], {
     cwd: ROOT,
     env: cleanEnv({HOME: home, ...options.env}),
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -2,7 +2,9 @@ import {Flags} from '@oclif/core'
 
 import {TugCommand} from '../../lib/cli/base-command.js'
 import {isAlive, probeStatus, readAdminToken, readServerInfo, removeServerInfo, resolveDataDir, writeServerInfo} from '../../lib/cli/local-server.js'
-import {UsageError} from '../../lib/errors.js'
+import {RuntimeError, UsageError} from '../../lib/errors.js'
+
+const SANDBOX_HINT = 'Install bubblewrap (apt-get install bubblewrap) and run tug server as root, or pass --no-sandbox to run apps you trust without it.'
 
 export default class Server extends TugCommand<void> {
   static override description = 'run a tug control plane in the foreground'
@@ -31,6 +33,15 @@ export default class Server extends TugCommand<void> {
     'rendezvous-host': Flags.string({description: 'address the rendezvous listener listens on', default: '127.0.0.1'}),
     'fallback-ports': Flags.boolean({
       description: 'take any free port for the router or rendezvous listener whose port is in use (the embedded control plane does)',
+      hidden: true,
+    }),
+    sandbox: Flags.boolean({
+      description: "run every process of an app in a bubblewrap sandbox (needs root and bubblewrap); --no-sandbox runs them as the control plane's own user, for apps you trust",
+      default: true,
+      allowNo: true,
+    }),
+    'sandbox-if-available': Flags.boolean({
+      description: 'use the sandbox only when bubblewrap works here, and say why not otherwise (the embedded control plane does)',
       hidden: true,
     }),
     'allow-private-drains': Flags.boolean({
@@ -76,7 +87,19 @@ export default class Server extends TugCommand<void> {
       if (rendezvousPort !== 0 && (await portInUse(flags['rendezvous-host'], rendezvousPort))) rendezvousPort = 0
     }
 
-    const {startServer, describeFileLimit} = await import('../../server/index.js')
+    const {startServer, describeFileLimit, checkSandbox} = await import('../../server/index.js')
+    let sandbox = flags.sandbox
+    let sandboxNote: string | undefined
+    if (sandbox) {
+      const check = await checkSandbox()
+      if (!check.ok && !flags['sandbox-if-available']) {
+        throw new RuntimeError(`Cannot run apps in the sandbox: ${check.reason}.`, {hint: SANDBOX_HINT})
+      }
+      if (!check.ok) {
+        sandbox = false
+        sandboxNote = `Apps run without the sandbox: ${check.reason}. ${SANDBOX_HINT}`
+      }
+    }
     let server: Awaited<ReturnType<typeof startServer>>
     try {
       server = await startServer({
@@ -88,6 +111,7 @@ export default class Server extends TugCommand<void> {
         keepReleases: flags['keep-releases'],
         ...(publicUrl === undefined ? {} : {publicUrl}),
         ...(flags['allow-private-drains'] ? {drains: {allowPrivate: true}} : {}),
+        sandbox,
       })
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code
@@ -99,7 +123,7 @@ export default class Server extends TugCommand<void> {
       throw error
     }
     // server.json is what tells other CLIs this server is ready: written only now that it listens.
-    writeServerInfo(dataDir, {pid: process.pid, url: server.url, started_at: new Date().toISOString()})
+    writeServerInfo(dataDir, {pid: process.pid, url: server.url, started_at: new Date().toISOString(), sandbox, ...(sandboxNote === undefined ? {} : {sandbox_note: sandboxNote})})
     // One write, so that whoever reads the first line (tests, scripts) has the rest too.
     this.out(
       [
@@ -107,6 +131,7 @@ export default class Server extends TugCommand<void> {
         ...(publicUrl === undefined ? [] : [`Public URL:     ${publicUrl}`]),
         `Data directory: ${dataDir}`,
         `Admin token:    ${server.adminTokenPath}`,
+        `Sandbox:        ${sandbox ? 'on (bubblewrap)' : `off: apps run as this user and can read the data directory (${sandboxNote === undefined ? '--no-sandbox' : 'bubblewrap does not work here'})`}`,
         `Descriptors:    ${describeFileLimit(server.fileLimit, server.connectionCaps)}`,
         server.routerPort === undefined ? `Router:         not started (${server.routerError ?? 'disabled'})` : `Router:         http://<app>.localhost:${server.routerPort}/`,
         server.rendezvousPort === undefined

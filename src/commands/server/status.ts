@@ -24,6 +24,8 @@ export interface ServerStatus {
   pid: number | null
   started_at: string | null
   uptime_seconds: number | null
+  /** Whether it runs apps in the sandbox (`tug server --no-sandbox` does not); absent when it does not say. */
+  sandbox?: boolean
   /** Set when TUG_API_URL or `tug login` points the CLI elsewhere: then the local server is not used. */
   points_at?: PointedAt
 }
@@ -78,10 +80,11 @@ With TUG_API_URL set, or after \`tug login\`, it shows that control plane's URL 
       ['PID', String(info.pid)],
       ['Uptime', uptime === null ? 'unknown' : `${formatUptime(uptime)} (since ${info.started_at})`],
       ['Data dir', dataDir],
+      ...(info.sandbox === undefined ? [] : [['Sandbox', info.sandbox ? 'on' : 'off (apps run as the server\'s user)'] as [string, string]]),
     ])) {
       this.out(line)
     }
-    return {running: true, responding, data_dir: dataDir, url: info.url, pid: info.pid, started_at: info.started_at, uptime_seconds: uptime}
+    return {running: true, responding, data_dir: dataDir, url: info.url, pid: info.pid, started_at: info.started_at, uptime_seconds: uptime, ...(info.sandbox === undefined ? {} : {sandbox: info.sandbox})}
   }
 
   /** The remote target, without starting the local server (which resolveTarget would do last). */

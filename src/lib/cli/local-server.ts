@@ -28,6 +28,10 @@ export interface ServerInfo {
   pid: number
   url: string
   started_at: string
+  /** Whether the apps' processes run in the sandbox; absent from servers older than issue 14. */
+  sandbox?: boolean
+  /** Why not, and what to do about it, when it could not be used. */
+  sandbox_note?: string
 }
 
 export interface EnsureOptions {
@@ -65,7 +69,13 @@ export function readServerInfo(home: string): ServerInfo | undefined {
   try {
     const value = JSON.parse(text) as Partial<ServerInfo>
     if (typeof value.pid === 'number' && typeof value.url === 'string' && typeof value.started_at === 'string') {
-      return {pid: value.pid, url: value.url, started_at: value.started_at}
+      return {
+        pid: value.pid,
+        url: value.url,
+        started_at: value.started_at,
+        ...(typeof value.sandbox === 'boolean' ? {sandbox: value.sandbox} : {}),
+        ...(typeof value.sandbox_note === 'string' ? {sandbox_note: value.sandbox_note} : {}),
+      }
     }
   } catch {
     // A torn or hand-edited file counts as no server; the writer uses rename, so this is rare.
@@ -178,7 +188,8 @@ function defaultCommand(home: string): {file: string; args: string[]} {
   const root = fileURLToPath(new URL('../../../', import.meta.url))
   // --fallback-ports: a second $TUG_HOME's control plane must not point its apps at the first one's router.
   // The API's --port is appended by the caller (the port of the last start, or 0).
-  const serverArgs = ['server', '--data-dir', home, '--fallback-ports']
+  // --sandbox-if-available: the embedded one runs apps in the sandbox when bubblewrap works here, and says why not otherwise.
+  const serverArgs = ['server', '--data-dir', home, '--fallback-ports', '--sandbox-if-available']
   // Running from the TypeScript sources (tests, bin/dev.js): start the server the same way.
   if (here.endsWith('.ts')) {
     return {file: process.execPath, args: ['--import', 'tsx', '--no-warnings', join(root, 'bin', 'dev.js'), ...serverArgs]}
@@ -363,6 +374,9 @@ export async function ensureLocalServer(home: string, options: EnsureOptions = {
       }
       writeLastPort(home, started.url)
       progress?.write('done\n')
+      // Once: only the CLI that started it says so.
+      const note = readServerInfo(home)?.sandbox_note
+      if (note !== undefined) progress?.write(`${note}\n`)
       return started
     } catch (error) {
       progress?.write('!\n')

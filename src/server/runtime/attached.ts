@@ -16,6 +16,7 @@ import {constants as osConstants} from 'node:os'
 import {PassThrough, Readable} from 'node:stream'
 
 import type {DynoHandle, DynoIo, DynoIoStream, DynoSpec} from './backend.js'
+import {signalDyno} from './process-groups.js'
 
 /** What LocalDynoHandle needs of a child process. */
 export interface ChildLike {
@@ -79,13 +80,8 @@ function positive(value: number | undefined, fallback: number): number {
   return value !== undefined && Number.isInteger(value) && value > 0 && value < 10_000 ? value : fallback
 }
 
-function signalGroup(pid: number | undefined, signal: NodeJS.Signals): void {
-  if (pid === undefined) return
-  try {
-    process.kill(-pid, signal)
-  } catch {
-    // the group is gone
-  }
+function signalGroup(pid: number | undefined, signal: NodeJS.Signals, sparesLeader: boolean): void {
+  if (pid !== undefined) signalDyno(pid, signal, sparesLeader)
 }
 
 /** Calls `listener` once every stream has closed, also when some closed before this call. */
@@ -108,6 +104,8 @@ export interface AttachedCommand {
   file: string
   args: string[]
   cwd: string
+  /** The sandbox's outer bwrap leads the group: signals go past it (signalDyno). */
+  sparesLeader?: boolean
 }
 
 /** Starts `command` attached: under a pty when `spec.stdio.tty` and node-pty loads. */
@@ -164,7 +162,7 @@ function spawnPipes(command: AttachedCommand, env: Record<string, string>): Atta
       if (stdin && !stdin.writableEnded) stdin.end()
     },
     resize: () => {},
-    signal: (signal) => signalGroup(child.pid, signal),
+    signal: (signal) => signalGroup(child.pid, signal, command.sparesLeader === true),
   }
   return {child, io}
 }
@@ -273,7 +271,7 @@ function spawnPty(pty: PtyModule, command: AttachedCommand, spec: DynoSpec, env:
     resize: (c, r) => {
       if (!exited) term.resize(positive(c, cols), positive(r, rows))
     },
-    signal: (signal) => signalGroup(term.pid, signal),
+    signal: (signal) => signalGroup(term.pid, signal, command.sparesLeader === true),
   }
   return {child, io}
 }

@@ -103,7 +103,7 @@ export class LocalBackend implements Backend {
     let sandbox: PreparedSandbox | undefined
     if (this.sandbox) {
       try {
-        sandbox = await this.sandbox.prepare({appId: spec.appId, dynoId: id, codeDir: spec.cwd, command: spec.command, shell: this.shell})
+        sandbox = await this.sandbox.prepare({appId: spec.appId, dynoId: id, codeDir: spec.cwd, command: spec.command, shell: this.shell, tty: spec.stdio?.tty === true})
       } catch (error) {
         throw new BackendError(`could not start ${spec.dynoName}: ${(error as Error).message}`, {cause: error})
       }
@@ -111,8 +111,8 @@ export class LocalBackend implements Backend {
       env.HOME = '/app'
       if (spec.env.TMPDIR === undefined) delete env.TMPDIR
     }
-    // bwrap is what is spawned (the tags in env stay on it, for recovery); it starts from /.
-    const command = sandbox ? {file: sandbox.file, args: sandbox.args, cwd: '/'} : {file: this.shell, args: ['-c', spec.command], cwd: spec.cwd}
+    // bwrap is what is spawned (the tags in env stay on it, for recovery), from the dyno's scratch directory.
+    const command = sandbox ? {file: sandbox.file, args: sandbox.args, cwd: sandbox.dir, sparesLeader: true} : {file: this.shell, args: ['-c', spec.command], cwd: spec.cwd}
     // An attached one-off (attached.ts) gives a ChildProcess or a pty dressed as one: the handle
     // uses only pid, stdout, stderr and the 'exit'/'error' events of it.
     const attached = spec.stdio ? spawnAttached(command, spec, env) : undefined

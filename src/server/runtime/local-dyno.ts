@@ -7,8 +7,8 @@ import type {Readable} from 'node:stream'
 import {LineSplitter} from '../../shared/line-splitter.js'
 import type {BackendRecord, DynoDescription, DynoExit, DynoHandle, DynoIo, DynoSpec, OutputListener, OutputStream, StopOptions} from './backend.js'
 import {LogTap} from './log-tap.js'
-import {signalGroup, type GroupSnapshot, type GroupWatcher} from './process-groups.js'
-import {groupAlive, listProcessGroup, readBootId, readProcStat, rssBytesOf} from './process-tree.js'
+import {signalDyno, type GroupSnapshot, type GroupWatcher} from './process-groups.js'
+import {groupAlive, readBootId, readProcStat, rssBytesOf} from './process-tree.js'
 
 /** The record the store keeps for a local dyno; `pid` and `startTime` (ticks since boot) name it exactly. */
 export interface LocalDynoRecord extends BackendRecord {
@@ -42,10 +42,7 @@ export interface HandleOptions {
   drainTimeoutMs: number
   procRoot: string
   watcher: GroupWatcher
-  /**
-   * The leader is a sandbox's outer bwrap (sandbox.ts): it does not pass signals on and would die
-   * of a SIGTERM at once, so every signal but SIGKILL goes to the other members of the group.
-   */
+  /** The leader is a sandbox's outer bwrap: see signalDyno. */
   sparesLeader?: boolean
   /** Awaited once the dyno's processes are gone, before `exited` settles (a sandbox's unmount). */
   cleanup?: () => Promise<void>
@@ -188,18 +185,7 @@ export class LocalDynoHandle implements DynoHandle {
   }
 
   private signal(signal: NodeJS.Signals): void {
-    if (!this.options.sparesLeader || signal === 'SIGKILL') {
-      signalGroup(this.pid, signal)
-      return
-    }
-    for (const member of listProcessGroup(this.pid, this.options.procRoot) ?? []) {
-      if (member.pid === this.pid) continue
-      try {
-        process.kill(member.pid, signal)
-      } catch {
-        // gone meanwhile
-      }
-    }
+    signalDyno(this.pid, signal, this.options.sparesLeader === true, this.options.procRoot)
   }
 
   private hasMembers(): boolean {

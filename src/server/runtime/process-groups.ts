@@ -1,7 +1,7 @@
 // Signals to a dyno's process group, and the shared scans that tell when groups are gone and what
 // their members are: one /proc scan per tick serves every watched group, so stopping (or sampling
 // the memory of) fifty dynos does not mean fifty scans.
-import {groupExists, liveProcessGroups, processGroupMembers} from './process-tree.js'
+import {DEFAULT_PROC_ROOT, groupExists, listProcessGroup, liveProcessGroups, processGroupMembers} from './process-tree.js'
 
 /** Sends `signal` to process group `pgid`; false when the group no longer exists. */
 export function signalGroup(pgid: number, signal: NodeJS.Signals): boolean {
@@ -10,6 +10,26 @@ export function signalGroup(pgid: number, signal: NodeJS.Signals): boolean {
     return true
   } catch {
     return false
+  }
+}
+
+/**
+ * A dyno's signal. With `sparesLeader`, the group's leader is a sandbox's outer bwrap
+ * (sandbox.ts): it does not pass signals on and would die of a SIGTERM or SIGINT at once, ending
+ * the dyno early, so every signal but SIGKILL goes to the other members of the group only.
+ */
+export function signalDyno(pgid: number, signal: NodeJS.Signals, sparesLeader: boolean, procRoot: string = DEFAULT_PROC_ROOT): void {
+  if (!sparesLeader || signal === 'SIGKILL') {
+    signalGroup(pgid, signal)
+    return
+  }
+  for (const member of listProcessGroup(pgid, procRoot) ?? []) {
+    if (member.pid === pgid) continue
+    try {
+      process.kill(member.pid, signal)
+    } catch {
+      // gone meanwhile
+    }
   }
 }
 

@@ -50,6 +50,11 @@ export interface SandboxSpec {
   codeDir: string
   command: string
   shell: string
+  /**
+   * Under a pseudo-terminal: the host's /dev/pts is bound in, so that the terminal has its name
+   * (bwrap's own /dev would show it as /dev/console). The other terminals there are root's, 0600.
+   */
+  tty?: boolean
 }
 
 export interface SandboxOptions {
@@ -65,6 +70,8 @@ export interface SandboxOptions {
 export interface PreparedSandbox {
   file: string
   args: string[]
+  /** The dyno's scratch directory, in the data directory: bwrap's cwd, by which the tests find it. */
+  dir: string
   uid: number
   /** Unmounts the overlay and removes the scratch directory; never throws. */
   release(): Promise<void>
@@ -142,11 +149,12 @@ export class Sandbox {
     const args = [
       ...this.fixedArgs,
       '--bind', merged, '/app',
+      ...(spec.tty ? ['--dev-bind', '/dev/pts', '/dev/pts'] : []),
       '--',
       this.setpriv, `--reuid=${uid}`, `--regid=${uid}`, '--clear-groups', '--inh-caps=-all', '--bounding-set=-all', '--',
       spec.shell, '-c', spec.command,
     ]
-    return {file: this.bwrap, args, uid, release}
+    return {file: this.bwrap, args, dir, uid, release}
   }
 
   /**
