@@ -59,7 +59,7 @@ export function secureDataDir(dir: string, uid: number | undefined = process.get
   const tightened: string[] = []
   tighten(dir, stat, tightened)
   for (const name of readdirSync(dir)) {
-    if (TUG_ENTRIES.some((pattern) => pattern.test(name))) tightenTree(join(dir, name), tightened)
+    if (TUG_ENTRIES.some((pattern) => pattern.test(name))) tightenTree(join(dir, name), tightened, name === 'releases' ? RELEASE_DEPTH : Infinity)
   }
   return {tightened}
 }
@@ -71,11 +71,18 @@ function tighten(path: string, stat: Stats, tightened: string[]): void {
   tightened.push(path)
 }
 
-function tightenTree(path: string, tightened: string[]): void {
+/**
+ * releases/<app>/<build> are made private, not the code inside: a sandboxed dyno reads it as its
+ * app's uid through its overlay (runtime/sandbox.ts), so the code keeps its modes, and the
+ * directories above it, 0700, keep everyone else out.
+ */
+const RELEASE_DEPTH = 2
+
+function tightenTree(path: string, tightened: string[], depth = Infinity): void {
   const stat = lstatSync(path, {throwIfNoEntry: false})
   // chmod follows a symbolic link: it would change the mode of whatever the link names.
   if (!stat || stat.isSymbolicLink()) return
   tighten(path, stat, tightened)
-  if (!stat.isDirectory()) return
-  for (const name of readdirSync(path)) tightenTree(join(path, name), tightened)
+  if (!stat.isDirectory() || depth === 0) return
+  for (const name of readdirSync(path)) tightenTree(join(path, name), tightened, depth - 1)
 }

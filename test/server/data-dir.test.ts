@@ -69,7 +69,7 @@ describe('server/data-dir', function () {
     assert.equal(mode(join(dataDir, 'sandboxes', 'dyno')), 0o755)
   })
 
-  it('tightens release code without following its links, and keeps executables executable', () => {
+  it("tightens the release directories, not the code in them (a sandboxed dyno reads it as its app's uid), without following links", () => {
     const release = join(dataDir, 'releases', 'app-id', 'build-id')
     mkdirSync(join(release, 'bin'), {recursive: true})
     writeFileSync(join(release, 'Procfile'), 'web: bin/start\n')
@@ -81,11 +81,12 @@ describe('server/data-dir', function () {
     chmodSync(join(release, 'bin', 'start'), 0o755)
 
     const {tightened} = secureDataDir(dataDir)
-    for (const dir of ['releases', 'releases/app-id', 'releases/app-id/build-id', 'releases/app-id/build-id/bin']) assert.equal(mode(join(dataDir, dir)), 0o700, dir)
-    assert.equal(mode(join(release, 'Procfile')), 0o600)
-    assert.equal(mode(join(release, 'bin', 'start')), 0o700, 'an executable stays executable for its owner')
+    for (const dir of ['releases', 'releases/app-id', 'releases/app-id/build-id']) assert.equal(mode(join(dataDir, dir)), 0o700, dir)
+    assert.equal(mode(join(release, 'bin')), 0o755)
+    assert.equal(mode(join(release, 'Procfile')), 0o644)
+    assert.equal(mode(join(release, 'bin', 'start')), 0o755)
     assert.equal(mode(outside), 0o644, 'a link in release code is not followed')
-    assert.equal(tightened.length, 7)
+    assert.equal(tightened.length, 4, "the data directory and the three release directories")
     assert.deepEqual(secureDataDir(dataDir).tightened, [], 'nothing to do the second time')
   })
 
