@@ -24,6 +24,8 @@ export interface DynoSpec {
   /** $PORT; the caller allocates it (a Kubernetes backend may ignore it). */
   port?: number
   releaseVersion: number
+  /** The dyno size's name (`Standard-1X`): the limits it runs under. Absent: the default size. */
+  size?: string
   /**
    * An attached one-off (`tug run`): stdin is wired and the output can be read as bytes through
    * `DynoHandle.io`, under a pseudo-terminal of this size when `tty`. Absent: no stdin.
@@ -61,6 +63,8 @@ export interface DynoExit {
   code: number | null
   /** The signal name (`SIGTERM`, `SIGKILL`), or null. */
   signal: string | null
+  /** The kernel killed a process of it for using more memory than its hard limit (R15). */
+  outOfMemory?: boolean
 }
 
 export interface StopOptions {
@@ -105,6 +109,8 @@ export interface DynoHandle {
   stop(options: StopOptions): Promise<void>
   /** Resident memory of everything the dyno runs, in bytes; undefined when unknown. */
   memoryBytes(): Promise<number | undefined>
+  /** The same, read at once where the backend has a cheap figure (a cgroup's); undefined otherwise. */
+  memoryNow?(): number | undefined
   describe(): DynoDescription
   /** Present when the spec asked for `stdio`. */
   readonly io?: DynoIo

@@ -198,6 +198,7 @@ export class DynoSlot implements ManagedDyno {
         env: {...config, ...extraEnv},
         port,
         releaseVersion: release.version,
+        size: store.dynos.get(this.appId, this.dynoId)?.size,
         ...(this.attach ? {stdio: {tty: this.attach.tty}} : {}),
       })
     } catch (error) {
@@ -288,6 +289,8 @@ export class DynoSlot implements ManagedDyno {
     this.disarm('boot')
     this.disarm('ttl')
     const status = exitStatus(exit)
+    // The kernel's kill at the cgroup's hard limit (MEMORY_KILL_FACTOR x the quota), as Heroku logs it.
+    if (exit.outOfMemory) this.services.event(this.appId, this.name, 'Error R15 (Memory quota vastly exceeded)')
     this.services.event(this.appId, this.name, `Process exited with status ${status}`)
     this.afterExit(status)
   }

@@ -6,6 +6,7 @@
 // processes); `createLocalRuntime` is what `startServer` uses by default.
 import type {Store} from '../store/index.js'
 import type {LogInputSink} from './contracts.js'
+import {openCgroups, type Cgroups} from './cgroups.js'
 import {LocalBackend} from './local-backend.js'
 import {DynoManager, type DynoManagerOptions} from './manager.js'
 import type {Sandbox} from './sandbox.js'
@@ -38,13 +39,24 @@ export function createLocalRuntime(
   }
   const stopGraceMs = options.stopGraceMs ?? fromEnv('TUG_STOP_GRACE_MS')
   const bootTimeoutMs = options.bootTimeoutMs ?? fromEnv('TUG_BOOT_TIMEOUT_MS')
+  const memoryIntervalMs = options.memoryIntervalMs ?? fromEnv('TUG_MEMORY_INTERVAL_MS')
+  const cgroups = plane === undefined ? undefined : dynoCgroups(plane)
   return new DynoManager({
     store,
     logs,
-    backend: new LocalBackend({...(plane === undefined ? {} : {plane}), ...(sandbox === undefined ? {} : {sandbox})}),
+    backend: new LocalBackend({...(plane === undefined ? {} : {plane}), ...(sandbox === undefined ? {} : {sandbox}), ...(cgroups ? {cgroups} : {})}),
     ...options,
     ...(stopGraceMs === undefined ? {} : {stopGraceMs}),
     ...(bootTimeoutMs === undefined ? {} : {bootTimeoutMs}),
+    ...(memoryIntervalMs === undefined ? {} : {memoryIntervalMs}),
     onError: options.onError ?? ((error) => process.emitWarning(`dyno manager: ${(error as Error).message}`)),
   })
+}
+
+/** This plane's dyno cgroups (cgroups.ts), or, said once at start, why dynos run without limits. */
+function dynoCgroups(plane: string): Cgroups | undefined {
+  const probe = openCgroups({plane})
+  if (probe.ok) return probe.cgroups
+  process.emitWarning(`dynos run without memory, CPU and process limits: ${probe.reason}; their memory is sampled from /proc`)
+  return undefined
 }

@@ -12,8 +12,10 @@
 import {spawn as nodeSpawn, type ChildProcess, type SpawnOptions} from 'node:child_process'
 import {randomUUID} from 'node:crypto'
 
+import {DEFAULT_DYNO_SIZE, dynoSizeSpec} from '../domain/catalog.js'
 import {spawnAttached} from './attached.js'
 import type {AdoptOutcome, Backend, BackendRecord, DynoHandle, DynoSpec, StopOptions, UnrecordedDyno} from './backend.js'
+import type {Cgroups, DynoCgroup} from './cgroups.js'
 import {defaultBaseEnv, dynoEnvironment, findShell} from './dyno-environment.js'
 import {BackendError} from './errors.js'
 import {isLocalDynoRecord, LocalDynoHandle, type HandleOptions} from './local-dyno.js'
@@ -62,6 +64,8 @@ export interface LocalBackendOptions {
    * environment so that `stopUnrecorded` finds them after a crash. Without it, nothing is tagged.
    */
   plane?: string
+  /** Every dyno gets a cgroup with its size's limits (cgroups.ts); without it, no limit is enforced. */
+  cgroups?: Cgroups
   /** Every dyno runs inside this sandbox (sandbox.ts); without it, as the control plane's user in its code directory. */
   sandbox?: Sandbox
 }
@@ -76,6 +80,7 @@ export class LocalBackend implements Backend {
   private readonly watcher: GroupWatcher
   private readonly live = new Set<LocalDynoHandle>()
   private readonly plane: string | undefined
+  private readonly cgroups: Cgroups | undefined
   private readonly sandbox: Sandbox | undefined
 
   constructor(options: LocalBackendOptions = {}) {
@@ -84,6 +89,7 @@ export class LocalBackend implements Backend {
     this.baseEnv = options.baseEnv ?? defaultBaseEnv()
     this.procRoot = options.procRoot ?? DEFAULT_PROC_ROOT
     this.plane = options.plane
+    this.cgroups = options.cgroups
     this.sandbox = options.sandbox
     this.watcher = new GroupWatcher(this.procRoot, options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS)
     this.handleOptions = {
@@ -113,23 +119,40 @@ export class LocalBackend implements Backend {
     }
     // bwrap is what is spawned (the tags in env stay on it, for recovery), from the dyno's scratch directory.
     const command = sandbox ? {file: sandbox.file, args: sandbox.args, cwd: sandbox.dir, sparesLeader: true} : {file: this.shell, args: ['-c', spec.command], cwd: spec.cwd}
+    const cgroup = this.createCgroup(id, spec)
+    const launched = cgroup ? {...command, ...cgroup.wrap(command)} : command
     // An attached one-off (attached.ts) gives a ChildProcess or a pty dressed as one: the handle
     // uses only pid, stdout, stderr and the 'exit'/'error' events of it.
-    const attached = spec.stdio ? spawnAttached(command, spec, env) : undefined
-    const child = attached ? (attached.child as ChildProcess) : this.spawn(command.file, command.args, {cwd: command.cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe']})
+    const attached = spec.stdio ? spawnAttached(launched, spec, env) : undefined
+    const child = attached ? (attached.child as ChildProcess) : this.spawn(launched.file, launched.args, {cwd: launched.cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe']})
     if (child.pid === undefined) {
       const error = await new Promise<Error>((resolve) => child.once('error', resolve))
       child.stdout?.destroy()
       child.stderr?.destroy()
       await sandbox?.release()
+      if (cgroup) await this.cgroups?.remove(cgroup).catch(() => {})
       throw new BackendError(`could not start ${spec.dynoName}: ${error.message}`, {cause: error})
     }
     let options = attached ? {...this.handleOptions, drainTimeoutMs: Math.max(this.handleOptions.drainTimeoutMs, ATTACHED_DRAIN_TIMEOUT_MS)} : this.handleOptions
     if (sandbox) options = {...options, sparesLeader: true, cleanup: sandbox.release}
+    if (cgroup) options = {...options, cgroup}
     const handle = new LocalDynoHandle(child, spec, id, options, attached?.io)
     this.live.add(handle)
-    void handle.exited.then(() => this.live.delete(handle))
+    void handle.exited.then(async () => {
+      this.live.delete(handle)
+      if (cgroup) await this.cgroups?.remove(cgroup).catch(() => {})
+    })
     return handle
+  }
+
+  /** The dyno's cgroup with its size's limits, made before the spawn: its process starts inside (DynoCgroup.wrap). */
+  private createCgroup(id: string, spec: DynoSpec): DynoCgroup | undefined {
+    if (!this.cgroups) return undefined
+    try {
+      return this.cgroups.create(id, dynoSizeSpec(spec.size ?? DEFAULT_DYNO_SIZE).limits)
+    } catch (error) {
+      throw new BackendError(`could not start ${spec.dynoName}: cannot make its cgroup: ${(error as Error).message}`, {cause: error})
+    }
   }
 
   /** The dynos started by this backend that are not over yet. */
@@ -187,6 +210,7 @@ export class LocalBackend implements Backend {
     } finally {
       // Their processes are gone now: the overlays a dead control plane left go too.
       await this.sandbox?.cleanLeftovers(explained)
+      await this.cgroups?.removeStale().catch(() => {})
     }
   }
 

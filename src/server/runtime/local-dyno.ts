@@ -6,6 +6,7 @@ import type {Readable} from 'node:stream'
 
 import {LineSplitter} from '../../shared/line-splitter.js'
 import type {BackendRecord, DynoDescription, DynoExit, DynoHandle, DynoIo, DynoSpec, OutputListener, OutputStream, StopOptions} from './backend.js'
+import type {DynoCgroup} from './cgroups.js'
 import {LogTap} from './log-tap.js'
 import {signalDyno, type GroupSnapshot, type GroupWatcher} from './process-groups.js'
 import {groupAlive, readBootId, readProcStat, rssBytesOf} from './process-tree.js'
@@ -46,6 +47,8 @@ export interface HandleOptions {
   sparesLeader?: boolean
   /** Awaited once the dyno's processes are gone, before `exited` settles (a sandbox's unmount). */
   cleanup?: () => Promise<void>
+  /** The dyno's cgroup (cgroups.ts): its memory figure and the kernel's OOM kills come from there. */
+  cgroup?: DynoCgroup
 }
 
 export class LocalDynoHandle implements DynoHandle {
@@ -119,9 +122,14 @@ export class LocalDynoHandle implements DynoHandle {
 
   async memoryBytes(): Promise<number | undefined> {
     if (this.finished) return undefined
+    if (this.options.cgroup) return this.options.cgroup.memoryBytes()
     const members = this.options.snapshot.members(this.pid)
     if (members === undefined || members.length === 0) return undefined
     return rssBytesOf(members, this.options.procRoot)
+  }
+
+  memoryNow(): number | undefined {
+    return this.finished ? undefined : this.options.cgroup?.memoryBytes()
   }
 
   describe(): DynoDescription {
@@ -208,6 +216,8 @@ export class LocalDynoHandle implements DynoHandle {
     this.child.stdout?.destroy()
     this.child.stderr?.destroy()
     await this.options.cleanup?.().catch(() => {})
-    return {code: exit.code, signal: exit.signal}
+    // Read before the backend removes the cgroup: every process of it is gone, so the count is final.
+    const outOfMemory = (this.options.cgroup?.oomKills() ?? 0) > 0
+    return {code: exit.code, signal: exit.signal, ...(outOfMemory ? {outOfMemory} : {})}
   }
 }

@@ -227,7 +227,8 @@ export class DynoManager implements Runtime {
   /** Live figures of a dyno that the store does not keep. */
   stats(_appId: string, dynoId: string): DynoStats {
     const slot = this.slots.get(dynoId)
-    return {memory_bytes: slot?.handle ? (slot.memoryBytes ?? null) : null, restart_count: slot?.restarts ?? 0}
+    const handle = slot?.handle
+    return {memory_bytes: handle ? (handle.memoryNow?.() ?? slot?.memoryBytes ?? null) : null, restart_count: slot?.restarts ?? 0}
   }
 
   /** Whether a one-off is still starting or running. */

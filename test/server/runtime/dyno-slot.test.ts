@@ -34,8 +34,8 @@ class FakeHandle implements DynoHandle {
     return () => {}
   }
 
-  exit(code: number | null, signal: string | null = null): void {
-    this.resolveExit({code, signal})
+  exit(code: number | null, signal: string | null = null, outOfMemory = false): void {
+    this.resolveExit({code, signal, ...(outOfMemory ? {outOfMemory} : {})})
   }
 
   async stop(options: StopOptions): Promise<void> {
@@ -243,6 +243,31 @@ describe('runtime: one dyno, one state machine (dyno-slot.ts)', () => {
     assert.deepEqual(g.outcomes, [{status: 3, reason: undefined, crashed: false}])
     // one-offs.ts records a one-off's end; the slot leaves its record as it was.
     assert.equal(g.store.dynos.get(g.record.app_id, g.record.id)?.state, 'starting')
+  })
+
+  it('starts the dyno with its size, and a kill by the kernel for memory is R15, then the exit, a crash', async () => {
+    const f = fixture()
+    f.store.dynos.update(f.record.app_id, f.record.id, {size: 'Standard-2X'})
+    const slot = f.slot()
+    slot.start(f.release, 'node worker.js', {})
+    await waitFor(() => f.handles.length === 1 && slot.handle, {what: 'the spawn'})
+    assert.equal(f.handles[0]?.spec.size, 'Standard-2X')
+    slot.markUp()
+    f.handles[0]?.exit(null, 'SIGKILL', true)
+    await waitFor(() => f.outcomes.length === 1, {what: 'the exit'})
+    assert.deepEqual(f.outcomes, [{status: 137, reason: undefined, crashed: true}])
+    const at = f.lines.indexOf('tug[worker.1]: Error R15 (Memory quota vastly exceeded)')
+    assert.ok(at >= 0, f.lines.join('\n'))
+    assert.deepEqual(f.lines.slice(at + 1), ['tug[worker.1]: Process exited with status 137', 'tug[worker.1]: State changed from up to crashed'])
+
+    // A SIGKILL for another reason is no R15.
+    const g = fixture()
+    const other = g.slot()
+    other.start(g.release, 'node worker.js', {})
+    await waitFor(() => g.handles.length === 1 && other.handle, {what: 'the spawn'})
+    g.handles[0]?.exit(null, 'SIGKILL')
+    await waitFor(() => g.outcomes.length === 1, {what: 'the exit'})
+    assert.ok(!g.lines.some((line) => line.includes('R15')), g.lines.join('\n'))
   })
 
   it('a stop asked while the process is spawned takes effect once it runs; a failed boot is a crash', async () => {
