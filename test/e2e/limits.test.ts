@@ -64,8 +64,10 @@ describe('e2e: memory, CPU and process limits through cgroups', function () {
     dir = mkdtempSync(join(tmpdir(), 'tug-e2e-limits-'))
     writeFileSync(join(dir, 'hog.js'), HOG)
     writeFileSync(join(dir, 'package.json'), JSON.stringify({name: 'hog', version: '1.0.0'}))
-    writeFileSync(join(dir, 'Procfile'), 'hog: node hog.js\n')
+    // keeper's shell runs on after the kernel killed its node: the dyno is still up.
+    writeFileSync(join(dir, 'Procfile'), 'hog: node hog.js\nkeeper: GROW=1 node hog.js; echo runs on; sleep 1000\n')
     await tug(['apps:create', APP, '--no-remote'])
+    await tug(['deploy', dir, '-a', APP])
   })
 
   after(async () => {
@@ -78,7 +80,6 @@ describe('e2e: memory, CPU and process limits through cgroups', function () {
   })
 
   it('R14 above the quota from the cgroup, R15 when the kernel kills it far above, then a restart; nothing left', async () => {
-    await tug(['deploy', dir, '-a', APP])
     await tug(['ps:scale', 'hog=1', '-a', APP])
     await waitFor(async () => /app\[hog\.1\]: holding 640 MB/.test(await logs()), {timeoutMs: CONVERGE_MS, what: 'hog.1 holding 640 MB'})
 
@@ -115,10 +116,28 @@ describe('e2e: memory, CPU and process limits through cgroups', function () {
     assert.match(killed, /^Error R15 \(Memory quota vastly exceeded\)\n.*tug\[hog\.1\]: Process exited with status 137\n.*tug\[hog\.1\]: State changed from up to crashed\n/)
     const full = await logs()
     assert.match(full, /app\[hog\.1\]: growing/)
-    assert.doesNotMatch(full, /still here/)
+    assert.doesNotMatch(full, /app\[hog\.1\]: still here/)
 
     // Its dynos gone, the plane has no cgroup left.
     await tug(['ps:scale', 'hog=0', '-a', APP])
     await waitFor(() => planeDirs().every((planeDir) => !existsSync(planeDir)), {timeoutMs: CONVERGE_MS, what: "no cgroup of the plane once hog.1 is gone"})
+  })
+
+  it('a dyno that runs on after the kernel killed one of its processes gets R15 and is restarted', async () => {
+    await tug(['ps:scale', 'keeper=1', '-a', APP])
+    const after = await waitFor(
+      async () => {
+        const text = await logs()
+        const at = text.indexOf('app[keeper.1]: runs on')
+        return at >= 0 && /tug\[keeper\.1\]: Restarting/.test(text.slice(at)) ? text.slice(at) : undefined
+      },
+      {timeoutMs: CONVERGE_MS, what: 'keeper.1 running on after the kill, then restarted'},
+    )
+    assert.match(after, /tug\[keeper\.1\]: Error R15 \(Memory quota vastly exceeded\)\n.*tug\[keeper\.1\]: Restarting\n/)
+    assert.doesNotMatch(after.slice(0, after.indexOf('Restarting')), /Process exited/, 'it was still running when R15 came')
+    await waitFor(async () => ((await logs()).match(/app\[keeper\.1\]: holding 640 MB/g) ?? []).length >= 2, {timeoutMs: CONVERGE_MS, what: 'keeper.1 started again'})
+
+    await tug(['ps:scale', 'keeper=0', '-a', APP])
+    await waitFor(() => planeDirs().every((planeDir) => !existsSync(planeDir)), {timeoutMs: CONVERGE_MS, what: 'no cgroup of the plane once keeper.1 is gone'})
   })
 })

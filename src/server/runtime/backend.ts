@@ -111,6 +111,12 @@ export interface DynoHandle {
   memoryBytes(): Promise<number | undefined>
   /** The same, read at once where the backend has a cheap figure (a cgroup's); undefined otherwise. */
   memoryNow?(): number | undefined
+  /**
+   * How many of its processes the kernel has killed for memory while its main process runs on (a
+   * cgroup's OOM kills); undefined where unknown, and once the main process has exited (its exit
+   * then says `outOfMemory`).
+   */
+  oomKills?(): number | undefined
   describe(): DynoDescription
   /** Present when the spec asked for `stdio`. */
   readonly io?: DynoIo

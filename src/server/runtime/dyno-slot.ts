@@ -289,8 +289,9 @@ export class DynoSlot implements ManagedDyno {
     this.disarm('boot')
     this.disarm('ttl')
     const status = exitStatus(exit)
-    // The kernel's kill at the cgroup's hard limit (MEMORY_KILL_FACTOR x the quota), as Heroku logs it.
-    if (exit.outOfMemory) this.services.event(this.appId, this.name, 'Error R15 (Memory quota vastly exceeded)')
+    // The kernel's kill at the cgroup's hard limit (MEMORY_KILL_FACTOR x the quota), as Heroku logs
+    // it; a dyno stopped on purpose (the memory watch's R15 included) has said why already.
+    if (exit.outOfMemory && this.stopReason === undefined) this.services.event(this.appId, this.name, 'Error R15 (Memory quota vastly exceeded)')
     this.services.event(this.appId, this.name, `Process exited with status ${status}`)
     this.afterExit(status)
   }

@@ -132,6 +132,10 @@ export class LocalDynoHandle implements DynoHandle {
     return this.finished ? undefined : this.options.cgroup?.memoryBytes()
   }
 
+  oomKills(): number | undefined {
+    return this.leaderExited ? undefined : this.options.cgroup?.oomKills()
+  }
+
   describe(): DynoDescription {
     return {pid: this.pid, startedAt: this.startedAt, record: {...this.record}}
   }

@@ -268,6 +268,18 @@ describe('runtime: one dyno, one state machine (dyno-slot.ts)', () => {
     g.handles[0]?.exit(null, 'SIGKILL')
     await waitFor(() => g.outcomes.length === 1, {what: 'the exit'})
     assert.ok(!g.lines.some((line) => line.includes('R15')), g.lines.join('\n'))
+
+    // Stopped on purpose (the memory watch said R15 already): its exit says it no second time.
+    const h = fixture()
+    const stopped = h.slot()
+    stopped.start(h.release, 'node worker.js', {})
+    await waitFor(() => h.handles.length === 1 && stopped.handle, {what: 'the spawn'})
+    stopped.markUp()
+    const handle = h.handles[0]
+    if (handle) handle.stop = async () => handle.exit(null, 'SIGKILL', true)
+    await stopped.stop('memory')
+    assert.ok(!h.lines.some((line) => line.includes('R15')), h.lines.join('\n'))
+    assert.ok(h.lines.includes('tug[worker.1]: Process exited with status 137'), h.lines.join('\n'))
   })
 
   it('a stop asked while the process is spawned takes effect once it runs; a failed boot is a crash', async () => {

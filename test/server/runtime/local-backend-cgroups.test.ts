@@ -74,10 +74,13 @@ describe('local backend: dynos in cgroups', function () {
     assert.equal(await handle.memoryBytes(), 700_001_000)
     assert.equal(handle.memoryNow?.(), 700_001_000)
 
+    assert.equal(handle.oomKills?.(), 0)
     writeFileSync(join(memory, 'memory.oom_control'), 'oom_kill_disable 0\nunder_oom 0\noom_kill 1\n')
+    assert.equal(handle.oomKills?.(), 1, 'a kill while its main process runs on')
     writeFileSync(join(dir, 'go'), '')
     const exit = await withDeadline(handle.exited, DEADLINE_MS, 'the exit')
     assert.deepEqual(exit, {code: 0, signal: null, outOfMemory: true})
+    assert.equal(handle.oomKills?.(), undefined, 'once the main process has exited, its exit says it')
     await waitFor(() => !existsSync(planeDir), {what: 'the cgroup removed, and the plane with the last dyno', timeoutMs: DEADLINE_MS})
   })
 

@@ -47,6 +47,34 @@ describe('policies: memory watch (R14/R15)', () => {
     )
   })
 
+  it('R15 and a stop for a dyno that runs on a whole round after the kernel killed one of its processes', async () => {
+    const lines: string[] = []
+    let kills = 0
+    const dyno = new FakeDyno('worker.1', 'worker', false, 700 * MB)
+    dyno.phase = 'up'
+    dyno.handle = {...dyno.handle, oomKills: () => kills}
+    const clean = new FakeDyno('worker.2', 'worker', false, 100 * MB)
+    clean.phase = 'up'
+    clean.handle = {...clean.handle, oomKills: () => 0}
+    const watch = new MemoryWatch({
+      dynos: () => [dyno, clean],
+      quotaBytes: () => 512 * MB,
+      isClosing: () => false,
+      event: (_app, name, message) => lines.push(`tug[${name}]: ${message}`),
+      onError: (error) => assert.fail(error as Error),
+    })
+    await watch.sample()
+    kills = 1
+    // The round that first sees the kill waits: if the main process was the one killed, its exit says R15.
+    await watch.sample()
+    assert.deepEqual(dyno.calls, [])
+    assert.ok(!lines.some((line) => line.includes('R15')), lines.join('\n'))
+    await watch.sample()
+    assert.deepEqual(dyno.calls, ['stop memory'])
+    assert.deepEqual(lines.filter((line) => line.includes('R15')), ['tug[worker.1]: Error R15 (Memory quota vastly exceeded)'])
+    assert.deepEqual(clean.calls, [])
+  })
+
   it('samples nothing while the control plane closes', async () => {
     const dyno = new FakeDyno('web.1', 'web', false, 1100 * MB)
     dyno.phase = 'up'
