@@ -34,9 +34,29 @@ function stat(pid: number): {state: string; pgid: number} | undefined {
   }
 }
 
-/** Live dyno processes (every member of every dyno's group) whose cwd is under `dataDir`. */
-export function dynoProcesses(dataDir: string): DynoProcess[] {
+/**
+ * Sandboxed dynos (runtime/sandbox.ts): the scratch directory their bwrap runs in, mapped to the
+ * release code under their /app (the overlay's lower layer), from the host's mount table.
+ */
+function sandboxCode(): Map<string, string> {
+  const code = new Map<string, string>()
+  for (const line of readFileSync('/proc/self/mounts', 'utf8').split('\n')) {
+    const [, point, type, options] = line.split(' ')
+    const lower = /(?:^|,)lowerdir=([^,]+)/.exec(options ?? '')?.[1]
+    if (type === 'overlay' && point?.endsWith('/app') && lower) code.set(point.slice(0, -'/app'.length), lower)
+  }
+  return code
+}
+
+/**
+ * Live dyno processes (every member of every dyno's group) whose cwd is under `dir` (the data
+ * directory, or an app's release directories). A sandboxed dyno's processes run in /app of their
+ * own mount namespace: its bwrap, the group's leader, is found by its scratch directory, under the
+ * data directory, whose overlay has its code under `dir`.
+ */
+export function dynoProcesses(dir: string): DynoProcess[] {
   const found: DynoProcess[] = []
+  const sandboxes = sandboxCode()
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue
     const pid = Number(entry)
@@ -46,7 +66,7 @@ export function dynoProcesses(dataDir: string): DynoProcess[] {
     } catch {
       continue
     }
-    if (!cwd.startsWith(dataDir)) continue
+    if (!cwd.startsWith(dir) && !(sandboxes.get(cwd)?.startsWith(dir) ?? false)) continue
     const info = stat(pid)
     const env = readEnv(pid)
     const dynoId = env?.get('TUG_DYNO_ID')
