@@ -149,7 +149,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       event: (appId, dyno, message) => logRouter.write(appId, {source: 'tug', dyno, message}),
       ...(options.attachExpiryMs === undefined ? {} : {expiryMs: options.attachExpiryMs}),
     })
-    runtime = options.runtime ? options.runtime(store, logs) : createLocalRuntime(store, logs, {attach: hub, plane: ensurePlaneId(options.dataDir), ...(options.sandbox ? {sandbox: new Sandbox({dataDir: options.dataDir})} : {})})
+    const sandbox = options.sandbox && !options.runtime ? new Sandbox({dataDir: options.dataDir}) : undefined
+    runtime = options.runtime ? options.runtime(store, logs) : createLocalRuntime(store, logs, {attach: hub, plane: ensurePlaneId(options.dataDir), ...(sandbox ? {sandbox} : {})})
     let appRouter: RunningRouter | undefined
     const deps: AppDeps = {
       store,
@@ -218,6 +219,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
             await app.close()
             // The runtime stops its dynos first, so their last lines still reach the log router.
             await activeRuntime.close()
+            // Every dyno has stopped and unmounted its own overlay; this is for one whose clean-up failed.
+            await sandbox?.cleanLeftovers()
             hub.close()
             await rendezvous?.close()
             await activeLogs.close()

@@ -4,6 +4,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
 import type {DynoHandle, DynoSpec, OutputStream} from '../../../src/server/runtime/backend.js'
+import {startServer} from '../../../src/server/index.js'
 import {LocalBackend} from '../../../src/server/runtime/local-backend.js'
 import {appUid, checkSandbox, mountPoints, Sandbox, UID_BASE, UID_RANGE} from '../../../src/server/runtime/sandbox.js'
 import {waitFor, withDeadline} from '../../helpers/wait-for.js'
@@ -96,6 +97,22 @@ describe('runtime/sandbox', function () {
       assert.equal(prepared.uid, appUid('app-1'))
       assert.deepEqual(await sandbox.cleanLeftovers(), ['left-over'])
       assert.equal(mountPoints().has(join(dataDir, 'sandboxes', 'left-over', 'app')), false)
+      assert.deepEqual(readdirSync(join(dataDir, 'sandboxes')), [])
+    })
+
+    it('a control plane closing unmounts what is left under sandboxes/, whatever left it', async () => {
+      const server = await startServer({dataDir, port: 0, sandbox: true})
+      try {
+        // A dyno whose own clean-up did not happen: its overlay is still mounted. Its code is outside
+        // the data directory, whose start removes release code nothing refers to.
+        const code = join(dir, 'code')
+        mkdirSync(code)
+        await sandbox.prepare({appId: 'app-1', dynoId: 'stray', codeDir: code, command: 'true', shell: '/bin/sh'})
+        assert.ok(mountPoints().has(join(dataDir, 'sandboxes', 'stray', 'app')))
+      } finally {
+        await server.close()
+      }
+      assert.equal([...mountPoints()].some((point) => point.startsWith(dataDir)), false)
       assert.deepEqual(readdirSync(join(dataDir, 'sandboxes')), [])
     })
 
