@@ -119,7 +119,13 @@ export class LocalBackend implements Backend {
     }
     // bwrap is what is spawned (the tags in env stay on it, for recovery), from the dyno's scratch directory.
     const command = sandbox ? {file: sandbox.file, args: sandbox.args, cwd: sandbox.dir, sparesLeader: true} : {file: this.shell, args: ['-c', spec.command], cwd: spec.cwd}
-    const cgroup = this.createCgroup(id, spec)
+    let cgroup: DynoCgroup | undefined
+    try {
+      cgroup = this.createCgroup(id, spec)
+    } catch (error) {
+      await sandbox?.release()
+      throw error
+    }
     const launched = cgroup ? {...command, ...cgroup.wrap(command)} : command
     // An attached one-off (attached.ts) gives a ChildProcess or a pty dressed as one: the handle
     // uses only pid, stdout, stderr and the 'exit'/'error' events of it.

@@ -5,6 +5,7 @@ import {join} from 'node:path'
 
 import type {DynoHandle, DynoSpec, OutputStream} from '../../../src/server/runtime/backend.js'
 import {startServer} from '../../../src/server/index.js'
+import type {Cgroups} from '../../../src/server/runtime/cgroups.js'
 import {LocalBackend} from '../../../src/server/runtime/local-backend.js'
 import {appUid, checkSandbox, mountPoints, Sandbox, UID_BASE, UID_RANGE} from '../../../src/server/runtime/sandbox.js'
 import {waitFor, withDeadline} from '../../helpers/wait-for.js'
@@ -112,6 +113,15 @@ describe('runtime/sandbox', function () {
       } finally {
         await server.close()
       }
+      assert.equal([...mountPoints()].some((point) => point.startsWith(dataDir)), false)
+      assert.deepEqual(readdirSync(join(dataDir, 'sandboxes')), [])
+    })
+
+    it('a dyno that cannot start after its overlay was mounted (no cgroup) leaves nothing mounted', async () => {
+      // Only create() is reached before the failure; the rest of Cgroups is not needed here.
+      const cgroups = {create: () => { throw new Error('no memory controller') }} as unknown as Cgroups
+      const failing = new LocalBackend({sandbox, cgroups})
+      await assert.rejects(failing.start(spec('true')), /cannot make its cgroup: no memory controller/)
       assert.equal([...mountPoints()].some((point) => point.startsWith(dataDir)), false)
       assert.deepEqual(readdirSync(join(dataDir, 'sandboxes')), [])
     })
