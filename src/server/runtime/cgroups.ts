@@ -22,7 +22,7 @@
 // Without a cgroup filesystem, or without the right to write it (not root), `openCgroups` says why
 // and the local backend falls back to sampling /proc, with no limit enforced.
 import {existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync} from 'node:fs'
-import {basename, join} from 'node:path'
+import {basename, dirname, join} from 'node:path'
 
 import type {DynoLimits} from '../domain/catalog.js'
 
@@ -30,6 +30,9 @@ export const DEFAULT_CGROUP_ROOT = '/sys/fs/cgroup'
 /** The directory, under each controller's (or v2's) root, that holds every tug control plane's cgroups. */
 export const CGROUP_PARENT = 'tug'
 const V1_CONTROLLERS = ['memory', 'cpu', 'pids'] as const
+/** cgroups v1's default and largest cpu.shares. */
+const DEFAULT_CPU_SHARES = 1024
+const MAX_CPU_SHARES = 262_144
 const V2_CONTROLLERS = ['memory', 'cpu', 'pids'] as const
 /** How long `remove` keeps trying while the kernel still counts a task in the cgroup. */
 export const REMOVE_TIMEOUT_MS = 5000
@@ -106,6 +109,8 @@ export function openCgroups(options: CgroupsOptions): CgroupsProbe {
 
 export class Cgroups {
   private readonly live = new Set<string>()
+  /** The cpu.shares of each live dyno, which the plane's own weight adds up (weigh). */
+  private readonly shares = new Map<string, number>()
   private readonly removeDir: (dir: string) => void
   private readonly kill: (pid: number) => void
 
@@ -150,7 +155,48 @@ export class Cgroups {
       void this.remove(cgroup)
       throw error
     }
+    this.shares.set(id, limits.cpuShares)
+    this.weigh()
     return cgroup
+  }
+
+  /**
+   * The kernel weighs a cgroup once against each process beside it, the control plane's among
+   * them: a plane of 50 dynos at its default weight would get no more CPU than the control plane
+   * alone (50 booting dynos took half as long again to be up). So the plane, and the directory of
+   * every plane above it, weigh what their dynos add up to: the sizes' shares divide the dynos'
+   * time among them, not the machine between them and the control plane. Best effort.
+   */
+  private weigh(): void {
+    const plane = this.planeDirs[this.version === 1 ? V1_CONTROLLERS.indexOf('cpu') : 0]
+    if (plane === undefined) return
+    let sum = 0
+    for (const value of this.shares.values()) sum += value
+    try {
+      this.writeShares(plane, sum)
+      const parent = dirname(plane)
+      let planes = 0
+      for (const entry of readdirSync(parent, {withFileTypes: true})) if (entry.isDirectory()) planes += this.readShares(join(parent, entry.name))
+      this.writeShares(parent, planes)
+    } catch {
+      // the plane went with its last dyno, or the cpu controller is not there (v2 without it)
+    }
+  }
+
+  private writeShares(dir: string, shares: number): void {
+    const atLeast = Math.max(shares, DEFAULT_CPU_SHARES)
+    if (this.version === 1) writeFileSync(join(dir, 'cpu.shares'), String(Math.min(atLeast, MAX_CPU_SHARES)))
+    else writeFileSync(join(dir, 'cpu.weight'), String(cpuWeight(atLeast)))
+  }
+
+  private readShares(dir: string): number {
+    try {
+      const value = Number(readFileSync(join(dir, this.version === 1 ? 'cpu.shares' : 'cpu.weight'), 'utf8'))
+      if (!Number.isFinite(value)) return 0
+      return this.version === 1 ? value : Math.round((value * DEFAULT_CPU_SHARES) / 100)
+    } catch {
+      return 0
+    }
   }
 
   /**
@@ -167,6 +213,7 @@ export class Cgroups {
       await new Promise((resolve) => setTimeout(resolve, REMOVE_RETRY_MS))
     }
     this.live.delete(cgroup.id)
+    if (this.shares.delete(cgroup.id) && this.live.size > 0) this.weigh()
     if (pending.length > 0) throw new Error(`could not remove the cgroup ${pending[0]}: a task is still in it`)
     if (this.live.size === 0) this.removePlane()
   }

@@ -186,6 +186,30 @@ describe('dyno cgroups', () => {
     assert.equal(cpuWeight(1024 * 200), 10_000)
   })
 
+  it('the plane, and the directory of every plane, weigh on the CPU what their dynos add up to', async () => {
+    layoutV1()
+    const cgroups = open()
+    const parent = join(root, 'cpu', CGROUP_PARENT)
+    const plane = join(parent, PLANE)
+    const shares = (dir: string): string => readFileSync(join(dir, 'cpu.shares'), 'utf8')
+    const first = cgroups.create('run-1', dynoSizeSpec('Standard-1X').limits)
+    assert.equal(shares(plane), '1024')
+    const second = cgroups.create('run-2', dynoSizeSpec('Performance-M').limits)
+    assert.equal(shares(plane), String(1024 + 2048))
+    assert.equal(shares(parent), String(1024 + 2048))
+    // Another control plane's dynos under the same parent count there too.
+    mkdirSync(join(parent, OTHER_PLANE))
+    writeFileSync(join(parent, OTHER_PLANE, 'cpu.shares'), '4096')
+    cgroups.create('run-3', dynoSizeSpec('Standard-1X').limits)
+    assert.equal(shares(plane), String(1024 + 2048 + 1024))
+    assert.equal(shares(parent), String(1024 + 2048 + 1024 + 4096))
+    await cgroups.remove(second)
+    assert.equal(shares(plane), String(1024 + 1024))
+    assert.equal(shares(parent), String(1024 + 1024 + 4096))
+    await cgroups.remove(first)
+    assert.equal(shares(plane), '1024', 'never below the default weight')
+  })
+
   it('removes a dyno cgroup once empty, killing what is left in it, and the plane with the last one', async () => {
     layoutV1()
     const killed: number[] = []
