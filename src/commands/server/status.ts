@@ -1,19 +1,9 @@
 import {Flags} from '@oclif/core'
 
 import {TugCommand} from '../../lib/cli/base-command.js'
-import {findRunningServer, isAlive, probeAccount, readServerInfo, resolveDataDir, type Probe} from '../../lib/cli/local-server.js'
+import {findRunningServer, isAlive, readServerInfo, resolveDataDir} from '../../lib/cli/local-server.js'
+import {describePointedAt, pointedAt, type PointedAt} from '../../lib/cli/pointed-at.js'
 import {styledObject} from '../../lib/cli/styled.js'
-import {readConfig, resolveTarget} from '../../lib/cli/target.js'
-
-/** The control plane the CLI points at instead of the local one (TUG_API_URL, or `tug login`'s). */
-export interface PointedAt {
-  url: string
-  source: 'env' | 'netrc'
-  status: Probe['status']
-  email: string | null
-  reason: string | null
-  has_token: boolean
-}
 
 export interface ServerStatus {
   running: boolean
@@ -58,7 +48,7 @@ With TUG_API_URL set, or after \`tug login\`, it shows that control plane's URL 
     const dataDir = resolveDataDir(flags['data-dir'], env, this.io.cwd())
     const info = readServerInfo(dataDir)
     const alive = info !== undefined && isAlive(info.pid)
-    const remote = flags['data-dir'] === undefined ? await this.pointedAt() : undefined
+    const remote = flags['data-dir'] === undefined ? await pointedAt(env) : undefined
     if (remote) {
       this.out(describePointedAt(remote))
       if (info && alive) this.out(`A local tug server also runs on ${dataDir} (${info.url}); tug uses it only without TUG_API_URL and \`tug login\`.`)
@@ -67,11 +57,8 @@ With TUG_API_URL set, or after \`tug login\`, it shows that control plane's URL 
       if (!remote) this.out(`No tug server is running on ${dataDir}.`)
       return {running: false, responding: false, data_dir: dataDir, url: null, pid: null, started_at: null, uptime_seconds: null, ...(remote ? {points_at: remote} : {})}
     }
-    if (remote) {
-      const responding = (await findRunningServer(dataDir)) !== undefined
-      return {running: true, responding, data_dir: dataDir, url: info.url, pid: info.pid, started_at: info.started_at, uptime_seconds: null, points_at: remote}
-    }
     const responding = (await findRunningServer(dataDir)) !== undefined
+    if (remote) return {running: true, responding, data_dir: dataDir, url: info.url, pid: info.pid, started_at: info.started_at, uptime_seconds: null, points_at: remote}
     const started = Date.parse(info.started_at)
     const uptime = Number.isNaN(started) ? null : Math.max(0, Math.floor((this.io.now() - started) / 1000))
     this.out(`tug server is running${responding ? '' : ', but it does not answer requests with the admin token'}`)
@@ -86,23 +73,4 @@ With TUG_API_URL set, or after \`tug login\`, it shows that control plane's URL 
     }
     return {running: true, responding, data_dir: dataDir, url: info.url, pid: info.pid, started_at: info.started_at, uptime_seconds: uptime, ...(info.sandbox === undefined ? {} : {sandbox: info.sandbox})}
   }
-
-  /** The remote target, without starting the local server (which resolveTarget would do last). */
-  private async pointedAt(): Promise<PointedAt | undefined> {
-    const env = this.io.env
-    if (!(env.TUG_API_URL ?? '') && readConfig(env).url === undefined) return undefined
-    const target = await resolveTarget(env)
-    if (target.source === 'local') return undefined
-    const probe = await probeAccount(target.url, target.token)
-    return {url: target.url, source: target.source, status: probe.status, email: probe.email ?? null, reason: probe.reason ?? null, has_token: target.token !== undefined}
-  }
-}
-
-export function describePointedAt(remote: PointedAt): string {
-  const where = `tug points at the control plane at ${remote.url} (${remote.source === 'env' ? 'TUG_API_URL' : 'tug login'})`
-  if (remote.status === 'ok') return `${where}; it answers${remote.email === null ? '' : `, logged in as ${remote.email}`}.`
-  if (remote.status === 'unauthorized') {
-    return remote.has_token ? `${where}; it answers but refuses the token.` : `${where}; it answers, but tug has no token for it (\`tug login ${remote.url}\`, or TUG_API_KEY).`
-  }
-  return `${where}; it does not answer: ${remote.reason ?? 'no answer'}.`
 }
