@@ -13,18 +13,31 @@ export function signalGroup(pgid: number, signal: NodeJS.Signals): boolean {
   }
 }
 
+/** Signals whose default action ends a process (the ones a stop or a client's Ctrl-C sends). */
+const ENDING: ReadonlySet<NodeJS.Signals> = new Set(['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGQUIT', 'SIGABRT', 'SIGUSR1', 'SIGUSR2', 'SIGALRM'])
+
 /**
  * A dyno's signal. With `sparesLeader`, the group's leader is a sandbox's outer bwrap
  * (sandbox.ts): it does not pass signals on and would die of a SIGTERM or SIGINT at once, ending
  * the dyno early, so every signal but SIGKILL goes to the other members of the group only.
+ *
+ * Its one child is the namespace's init (the inner bwrap), which the kernel shields from any
+ * signal it has no handler for. So while no process below that init exists, the app has not run
+ * yet (the sandbox is still being made) and no signal would reach it: a signal that ends a
+ * process becomes SIGKILL to the group, there being nothing to stop gracefully (without that, the
+ * dyno ran until the end of its grace), and any other is dropped.
  */
 export function signalDyno(pgid: number, signal: NodeJS.Signals, sparesLeader: boolean, procRoot: string = DEFAULT_PROC_ROOT): void {
   if (!sparesLeader || signal === 'SIGKILL') {
     signalGroup(pgid, signal)
     return
   }
-  for (const member of listProcessGroup(pgid, procRoot) ?? []) {
-    if (member.pid === pgid) continue
+  const others = (listProcessGroup(pgid, procRoot) ?? []).filter((member) => member.pid !== pgid)
+  if (!others.some((member) => member.ppid !== pgid)) {
+    if (ENDING.has(signal)) signalGroup(pgid, 'SIGKILL')
+    return
+  }
+  for (const member of others) {
     try {
       process.kill(member.pid, signal)
     } catch {
