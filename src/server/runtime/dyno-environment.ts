@@ -36,6 +36,16 @@ export function dynoEnvironment(spec: DynoSpec, baseEnv: Record<string, string>,
   return env
 }
 
+/**
+ * The dyno's command as Heroku starts it: the slug's `.profile.d/*.sh` scripts (buildpacks put
+ * what every process needs there, a Python virtual environment on PATH), then `.profile`, are
+ * sourced first, from the dyno's working directory (its code). bash still execs the last command
+ * of the string, so the app's process keeps the shell's pid.
+ */
+export function withProfile(command: string): string {
+  return `for f in .profile.d/*.sh .profile; do if [ -f "$f" ]; then . "./$f"; fi; done; unset f; ${command}`
+}
+
 /** BASE_ENV_NAMES as this control plane has them. */
 export function defaultBaseEnv(): Record<string, string> {
   const env: Record<string, string> = {}

@@ -16,7 +16,7 @@ import {DEFAULT_DYNO_SIZE, dynoSizeSpec} from '../domain/catalog.js'
 import {spawnAttached} from './attached.js'
 import type {AdoptOutcome, Backend, BackendRecord, DynoHandle, DynoSpec, StopOptions, UnrecordedDyno} from './backend.js'
 import type {Cgroups, DynoCgroup} from './cgroups.js'
-import {defaultBaseEnv, dynoEnvironment, findShell} from './dyno-environment.js'
+import {defaultBaseEnv, dynoEnvironment, findShell, withProfile} from './dyno-environment.js'
 import {BackendError} from './errors.js'
 import {isLocalDynoRecord, LocalDynoHandle, type HandleOptions} from './local-dyno.js'
 import {GroupSnapshot, GroupWatcher, signalGroup} from './process-groups.js'
@@ -41,7 +41,7 @@ export const DEFAULT_DRAIN_TIMEOUT_MS = 1000
 export const ATTACHED_DRAIN_TIMEOUT_MS = 10 * 60 * 1000
 
 export {DYNO_ID_ENV, PLANE_ENV} from './plane-tag.js'
-export {BASE_ENV_NAMES, dynoEnvironment, findShell} from './dyno-environment.js'
+export {BASE_ENV_NAMES, dynoEnvironment, findShell, withProfile} from './dyno-environment.js'
 export {isLocalDynoRecord, type LocalDynoRecord} from './local-dyno.js'
 
 export type SpawnFunction = (command: string, args: readonly string[], options: SpawnOptions) => ChildProcess
@@ -106,10 +106,11 @@ export class LocalBackend implements Backend {
   async start(spec: DynoSpec): Promise<DynoHandle> {
     const id = randomUUID()
     const env = dynoEnvironment(spec, this.baseEnv, id, this.plane)
+    const script = withProfile(spec.command)
     let sandbox: PreparedSandbox | undefined
     if (this.sandbox) {
       try {
-        sandbox = await this.sandbox.prepare({appId: spec.appId, dynoId: id, codeDir: spec.cwd, command: spec.command, shell: this.shell, tty: spec.stdio?.tty === true})
+        sandbox = await this.sandbox.prepare({appId: spec.appId, dynoId: id, codeDir: spec.cwd, command: script, shell: this.shell, tty: spec.stdio?.tty === true})
       } catch (error) {
         throw new BackendError(`could not start ${spec.dynoName}: ${(error as Error).message}`, {cause: error})
       }
@@ -118,7 +119,7 @@ export class LocalBackend implements Backend {
       if (spec.env.TMPDIR === undefined) delete env.TMPDIR
     }
     // bwrap is what is spawned (the tags in env stay on it, for recovery), from the dyno's scratch directory.
-    const command = sandbox ? {file: sandbox.file, args: sandbox.args, cwd: sandbox.dir, sparesLeader: true} : {file: this.shell, args: ['-c', spec.command], cwd: spec.cwd}
+    const command = sandbox ? {file: sandbox.file, args: sandbox.args, cwd: sandbox.dir, sparesLeader: true} : {file: this.shell, args: ['-c', script], cwd: spec.cwd}
     let cgroup: DynoCgroup | undefined
     try {
       cgroup = this.createCgroup(id, spec)

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import {spawn, type ChildProcess, type SpawnOptions} from 'node:child_process'
-import {mkdtempSync, realpathSync, rmSync} from 'node:fs'
+import {mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
@@ -13,6 +13,7 @@ import {
   LocalBackend,
   type LocalBackendOptions,
   type LocalDynoRecord,
+  withProfile,
 } from '../../../src/server/runtime/local-backend.js'
 import {processStartTime} from '../../../src/server/runtime/process-tree.js'
 import {groupPids, killGroups} from './proc-scan.js'
@@ -230,11 +231,22 @@ describe('local backend', function () {
     assert.deepEqual(out.text('stdout'), ['/bin/sh'])
     assert.equal(calls.length, 1)
     assert.equal(calls[0]?.command, '/bin/sh')
-    assert.deepEqual(calls[0]?.args, ['-c', 'echo "$0"'])
+    assert.deepEqual(calls[0]?.args, ['-c', withProfile('echo "$0"')])
     assert.equal(calls[0]?.options.detached, true)
     assert.equal(calls[0]?.options.cwd, dir)
     assert.deepEqual(calls[0]?.options.stdio, ['ignore', 'pipe', 'pipe'])
     assert.deepEqual(calls[0]?.options.env, {PATH: '/usr/bin:/bin', DYNO: 'web.1', PS: 'web.1', [DYNO_ID_ENV]: handle.id})
+  })
+
+  it("sources the code's .profile.d/*.sh and .profile before the command, as Heroku's dynos do", async () => {
+    mkdirSync(join(dir, '.profile.d'))
+    writeFileSync(join(dir, '.profile.d', 'python.sh'), 'export PATH="$PWD/.venv/bin:$PATH"\n')
+    writeFileSync(join(dir, '.profile.d', 'notes.txt'), 'export NOT_SOURCED=1\n')
+    writeFileSync(join(dir, '.profile'), 'export FROM_PROFILE="after $(basename "$(echo "$PATH" | cut -d: -f1)")"\n')
+    const handle = await start('echo "${PATH%%:*}|$FROM_PROFILE|${NOT_SOURCED:-unset}|${f:-no f}"; exec sleep 0', {}, {baseEnv: {PATH: '/usr/bin:/bin'}})
+    const out = capture(handle)
+    assert.deepEqual(await withDeadline(handle.exited, DEADLINE_MS, 'the dyno to exit'), {code: 0, signal: null})
+    assert.deepEqual(out.text('stdout'), [`${dir}/.venv/bin|after bin|unset|no f`])
   })
 
   it('lists its running dynos and stops them all', async () => {
