@@ -77,6 +77,32 @@ export interface PreparedSandbox {
   release(): Promise<void>
 }
 
+/**
+ * What every sandboxed process of an app gets, whatever it runs (a dyno, a build step): the host's
+ * system directories read-only (and node's, when it lives elsewhere), a private /tmp, a minimal
+ * /dev, its own /proc, PID, IPC and UTS namespaces, and only the capabilities setpriv needs to
+ * become the app's uid (it drops them too).
+ */
+export function isolationArgs(execPath: string = process.execPath): string[] {
+  const nodeDir = dirname(execPath)
+  const covered = HOST_DIRS.some((dir) => nodeDir === dir || nodeDir.startsWith(`${dir}/`))
+  return [
+    ...hostDirArgs(),
+    ...(covered ? [] : ['--ro-bind', nodeDir, nodeDir]),
+    '--tmpfs', '/tmp',
+    '--dev', '/dev',
+    '--proc', '/proc',
+    '--unshare-pid', '--unshare-ipc', '--unshare-uts',
+    '--hostname', 'dyno',
+    '--cap-drop', 'ALL', '--cap-add', 'CAP_SETUID', '--cap-add', 'CAP_SETGID', '--cap-add', 'CAP_SETPCAP',
+  ]
+}
+
+/** setpriv's arguments that make the rest of the command line run as `uid`, with no capability left. */
+export function dropPrivilegesArgs(setpriv: string, uid: number): string[] {
+  return [setpriv, `--reuid=${uid}`, `--regid=${uid}`, '--clear-groups', '--inh-caps=-all', '--bounding-set=-all', '--']
+}
+
 /** The symlinks among HOST_DIRS (/bin -> usr/bin on merged-/usr systems) are made as symlinks. */
 function hostDirArgs(): string[] {
   const args: string[] = []
@@ -103,20 +129,7 @@ export class Sandbox {
     this.root = join(options.dataDir, SANDBOXES_DIR)
     this.bwrap = options.bwrap ?? 'bwrap'
     this.setpriv = options.setpriv ?? '/usr/bin/setpriv'
-    const nodeDir = dirname(options.execPath ?? process.execPath)
-    const covered = HOST_DIRS.some((dir) => nodeDir === dir || nodeDir.startsWith(`${dir}/`))
-    this.fixedArgs = [
-      ...hostDirArgs(),
-      ...(covered ? [] : ['--ro-bind', nodeDir, nodeDir]),
-      '--tmpfs', '/tmp',
-      '--dev', '/dev',
-      '--proc', '/proc',
-      '--unshare-pid', '--unshare-ipc', '--unshare-uts',
-      '--hostname', 'dyno',
-      // Only what setpriv needs to become the app's uid; it then drops these too.
-      '--cap-drop', 'ALL', '--cap-add', 'CAP_SETUID', '--cap-add', 'CAP_SETGID', '--cap-add', 'CAP_SETPCAP',
-      '--chdir', '/app',
-    ]
+    this.fixedArgs = [...isolationArgs(options.execPath), '--chdir', '/app']
   }
 
   /** Mounts the dyno's overlay and returns the command line that runs `spec.command` inside. */
@@ -151,7 +164,7 @@ export class Sandbox {
       '--bind', merged, '/app',
       ...(spec.tty ? ['--dev-bind', '/dev/pts', '/dev/pts'] : []),
       '--',
-      this.setpriv, `--reuid=${uid}`, `--regid=${uid}`, '--clear-groups', '--inh-caps=-all', '--bounding-set=-all', '--',
+      ...dropPrivilegesArgs(this.setpriv, uid),
       spec.shell, '-c', spec.command,
     ]
     return {file: this.bwrap, args, dir, uid, release}
