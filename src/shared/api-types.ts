@@ -216,6 +216,23 @@ export interface BuildCreateBody {
   source_blob: {url: string; checksum?: string | null; version?: string | null}
 }
 
+/**
+ * One of the buildpacks an app's builds run (Heroku's buildpack-installation):
+ * `GET /apps/{app}/buildpack-installations`, and `PUT` the same with a
+ * BuildpackInstallationsUpdateBody, which replaces the list. An empty list means the built-in
+ * buildpacks, detected in order.
+ */
+export interface BuildpackInstallation {
+  /** `url` as given: `heroku/nodejs`, a directory, a `file://`, `https://` or git URL; `name` is the same. */
+  buildpack: {url: string; name: string}
+  /** 1 for the first buildpack to run. */
+  ordinal: number
+}
+
+export interface BuildpackInstallationsUpdateBody {
+  updates: Array<{buildpack: string}>
+}
+
 export interface LogDrain {
   addon: IdName | null
   app: AppRef | null

@@ -10,6 +10,7 @@ import {headersPlugin, RATE_LIMIT_REMAINING} from './headers.js'
 import {accountRoutes} from './routes/account.js'
 import {addonsRoutes} from './routes/addons.js'
 import {appsRoutes} from './routes/apps.js'
+import {buildpackInstallationsRoutes} from './routes/buildpack-installations.js'
 import {buildsRoutes} from './routes/builds.js'
 import {configVarsRoutes} from './routes/config-vars.js'
 import {dynoSizesRoutes} from './routes/dyno-sizes.js'
@@ -51,6 +52,7 @@ const ROUTES: RouteModule[] = [
   logDrainsRoutes,
   regionsRoutes,
   stacksRoutes,
+  buildpackInstallationsRoutes,
   // With the sources routes: they share one BuildService.
   buildsRoutes,
   healthRoutes,

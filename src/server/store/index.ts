@@ -5,6 +5,7 @@ import {closeSync, openSync} from 'node:fs'
 import BetterSqlite3, {type Database} from 'better-sqlite3'
 import {AccountsRepository} from './accounts.js'
 import {AppsRepository} from './apps.js'
+import {BuildpacksRepository} from './buildpacks.js'
 import {systemClock, type Clock} from './clock.js'
 import {ConfigRepository} from './config.js'
 import {DynosRepository} from './dynos.js'
@@ -43,6 +44,7 @@ export class Store {
   readonly schedules: SchedulesRepository
   readonly runtimeSettings: RuntimeSettingsRepository
   readonly logDrains: LogDrainsRepository
+  readonly buildpacks: BuildpacksRepository
   private closed = false
 
   constructor(options: StoreOptions) {
@@ -71,6 +73,7 @@ export class Store {
     this.schedules = new SchedulesRepository(this.db, this.clock)
     this.runtimeSettings = new RuntimeSettingsRepository(this.db, this.clock)
     this.logDrains = new LogDrainsRepository(this.db, this.clock)
+    this.buildpacks = new BuildpacksRepository(this.db, this.clock)
   }
 
   /**

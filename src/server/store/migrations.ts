@@ -228,6 +228,21 @@ export const migrations: readonly Migration[] = [
       ALTER TABLE releases ADD COLUMN code_pruned_at TEXT;
     `,
   },
+  {
+    version: 8,
+    name: 'buildpack installations',
+    up: `
+      -- The buildpacks an app's builds run, in order (Heroku's buildpack-installations); none = the
+      -- built-in ones, detected. url is as the user gave it: a built-in name, a path or a URL.
+      CREATE TABLE buildpack_installations (
+        app_id TEXT NOT NULL REFERENCES apps(id) ON DELETE CASCADE,
+        ordinal INTEGER NOT NULL,
+        url TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (app_id, ordinal)
+      );
+    `,
+  },
 ]
 
 const CAPABILITY_TOKEN = /^[A-Za-z0-9_-]{43}$/
