@@ -2,8 +2,9 @@
 // bubblewrap (bwrap) command line around the dyno's shell, and the per-dyno overlay it needs.
 //
 // What a sandboxed dyno sees: the release's code read-only under a writable layer private to this
-// run of the dyno, at /app (an overlay mounted here, outside, and bound in: bubblewrap 0.8 has no
-// overlay options); the host's /usr, /bin, /lib*, /etc read-only; a private /tmp; a minimal
+// run of the dyno, at /app (bubblewrap 0.8 has no overlay options, so the dyno's command line
+// first enters a mount namespace of its own, mounts the overlay there and runs bwrap, which binds
+// it in); the host's /usr, /bin, /lib*, /etc read-only; a private /tmp; a minimal
 // /dev; its own /proc, PID, IPC and UTS namespaces; HOME=/app. Not the data directory, not /root
 // or /home, not another app. The host network stays shared, as on Heroku.
 //
@@ -19,8 +20,8 @@
 // --new-session (an attached one-off's pty is its controlling terminal, and it is its own).
 import {execFile} from 'node:child_process'
 import {createHash} from 'node:crypto'
-import {chownSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync} from 'node:fs'
-import {dirname, join} from 'node:path'
+import {accessSync, chownSync, constants as fsConstants, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync} from 'node:fs'
+import {delimiter, dirname, isAbsolute, join} from 'node:path'
 import {promisify} from 'node:util'
 
 const run = promisify(execFile)
@@ -121,18 +122,28 @@ function hostDirArgs(): string[] {
 
 export class Sandbox {
   readonly root: string
-  private readonly bwrap: string
   private readonly setpriv: string
   private readonly fixedArgs: string[]
+  /**
+   * Absolute paths, found once on the control plane's own PATH: these run as root with the
+   * dyno's environment, whose PATH is the app's to set (a config var), so a name looked up there
+   * would run the app's own `bwrap` as root.
+   */
+  private readonly tools: {bwrap: string; unshare: string; mount: string}
 
   constructor(options: SandboxOptions) {
     this.root = join(options.dataDir, SANDBOXES_DIR)
-    this.bwrap = options.bwrap ?? 'bwrap'
     this.setpriv = options.setpriv ?? '/usr/bin/setpriv'
+    this.tools = {bwrap: findTool(options.bwrap ?? 'bwrap'), unshare: findTool('unshare'), mount: findTool('mount')}
     this.fixedArgs = [...isolationArgs(options.execPath), '--chdir', '/app']
   }
 
-  /** Mounts the dyno's overlay and returns the command line that runs `spec.command` inside. */
+  /**
+   * The command line that runs `spec.command` inside, and its scratch directory. The overlay is
+   * mounted by that command line itself, in a mount namespace of its own (`unshare --mount`)
+   * that bwrap's nests in: no process of the control plane is spawned for it, and it goes away
+   * with the dyno's last process, also when the control plane dies (nothing to unmount).
+   */
   async prepare(spec: SandboxSpec): Promise<PreparedSandbox> {
     for (const path of [spec.codeDir, this.root]) {
       // overlay's option string separates with ',' and ':'.
@@ -150,16 +161,11 @@ export class Sandbox {
     // The overlay's root takes the upper layer's owner: the app can write /app.
     chownSync(upper, uid, uid)
     const release = async (): Promise<void> => {
-      await unmount(merged)
+      // A mount on the host is what an older control plane made; this one's die with the dyno.
+      if (mountPoints().has(merged)) await unmount(merged)
       rmSync(dir, {recursive: true, force: true})
     }
-    try {
-      await run('mount', ['-t', 'overlay', 'overlay', '-o', `lowerdir=${spec.codeDir},upperdir=${upper},workdir=${work}`, merged])
-    } catch (error) {
-      await release()
-      throw new Error(`could not mount the dyno's filesystem: ${(error as {stderr?: string}).stderr?.trim() || (error as Error).message}`)
-    }
-    const args = [
+    const bwrapArgs = [
       ...this.fixedArgs,
       '--bind', merged, '/app',
       ...(spec.tty ? ['--dev-bind', '/dev/pts', '/dev/pts'] : []),
@@ -167,7 +173,13 @@ export class Sandbox {
       ...dropPrivilegesArgs(this.setpriv, uid),
       spec.shell, '-c', spec.command,
     ]
-    return {file: this.bwrap, args, dir, uid, release}
+    const args = [
+      '--mount', '--propagation', 'private', '--',
+      '/bin/sh', '-c', MOUNT_SCRIPT, 'tug-sandbox', this.tools.mount,
+      `lowerdir=${spec.codeDir},upperdir=${upper},workdir=${work}`, merged,
+      this.tools.bwrap, ...bwrapArgs,
+    ]
+    return {file: this.tools.unshare, args, dir, uid, release}
   }
 
   /**
@@ -192,6 +204,24 @@ export class Sandbox {
     }
     return removed
   }
+}
+
+/** `$1`: mount, `$2`: the overlay's options, `$3`: where; then exec the rest (bwrap ...). */
+const MOUNT_SCRIPT = '"$1" -t overlay overlay -o "$2" "$3" || { echo "tug: could not mount the dyno\'s filesystem" >&2; exit 125; }; shift 3; exec "$@"'
+
+/** `name`'s absolute path on the control plane's PATH (then /usr/sbin, /usr/bin, /sbin, /bin); `name` itself if absolute or not found. */
+export function findTool(name: string, pathEnv: string | undefined = process.env.PATH): string {
+  if (isAbsolute(name)) return name
+  for (const dir of [...(pathEnv ?? '').split(delimiter).filter(isAbsolute), '/usr/sbin', '/usr/bin', '/sbin', '/bin']) {
+    const candidate = join(dir, name)
+    try {
+      accessSync(candidate, fsConstants.X_OK)
+      return candidate
+    } catch {
+      // not here
+    }
+  }
+  return name
 }
 
 /** Lazy: a sandbox that still holds it (a process stuck in the kernel) must not keep it on the host. */
@@ -231,5 +261,6 @@ export async function checkSandbox(bwrap = 'bwrap'): Promise<{ok: true} | {ok: f
     return {ok: false, reason: `bubblewrap does not work here: ${(error as {stderr?: string}).stderr?.trim() || (error as Error).message}`}
   }
   if (!existsSync('/usr/bin/setpriv')) return {ok: false, reason: 'setpriv (util-linux) is not installed'}
+  if (!isAbsolute(findTool('unshare'))) return {ok: false, reason: 'unshare (util-linux) is not installed'}
   return {ok: true}
 }

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict'
+import {execFileSync} from 'node:child_process'
 import {chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, realpathSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
@@ -92,24 +93,59 @@ describe('runtime/sandbox', function () {
       )
     })
 
+    /** An overlay mounted on the host, as a control plane before the mount namespace did it. */
+    function mountOnHost(id: string, lower: string): string {
+      const scratch = join(dataDir, 'sandboxes', id)
+      for (const sub of ['upper', 'work', 'app']) mkdirSync(join(scratch, sub), {recursive: true})
+      execFileSync('mount', ['-t', 'overlay', 'overlay', '-o', `lowerdir=${lower},upperdir=${scratch}/upper,workdir=${scratch}/work`, join(scratch, 'app')])
+      return join(scratch, 'app')
+    }
+
+    it('mounts the overlay in the dyno\'s own mount namespace: never on the host, gone with the dyno, also when killed', async () => {
+      const handle = await backend.start(spec('echo up; sleep 30'))
+      const seen = lines(handle)
+      await waitFor(() => seen.some(([, l]) => l === 'up'), {what: 'the dyno to say up', timeoutMs: DEADLINE_MS})
+      assert.equal([...mountPoints()].some((point) => point.startsWith(dataDir)), false)
+      // As if the control plane died: every process of the dyno is killed, nothing unmounts.
+      process.kill(-(handle.describe().pid ?? 0), 'SIGKILL')
+      await withDeadline(handle.exited, DEADLINE_MS, 'the dyno to exit')
+      assert.equal([...mountPoints()].some((point) => point.startsWith(dataDir)), false)
+    })
+
+    it('runs its own bwrap, unshare and mount, whatever PATH the app sets', async () => {
+      // An app's config var PATH pointing at its own code: a `bwrap` there would have run as root.
+      const evil = join(dir, 'evil')
+      mkdirSync(evil)
+      for (const tool of ['bwrap', 'unshare', 'mount', 'sh']) {
+        writeFileSync(join(evil, tool), `#!/bin/sh\necho pwned > ${join(dir, 'pwned')}\n`, {mode: 0o755})
+      }
+      const handle = await backend.start({...spec('echo "inside as $(/usr/bin/id -u)"'), env: {PATH: evil}})
+      const seen = lines(handle)
+      assert.deepEqual(await withDeadline(handle.exited, DEADLINE_MS, 'the dyno to exit'), {code: 0, signal: null})
+      assert.equal(existsSync(join(dir, 'pwned')), false)
+      assert.deepEqual(seen.map(([, l]) => l), [`inside as ${appUid('app-1')}`])
+    })
+
     it('cleans what a dead control plane left: a mounted overlay and its scratch directory', async () => {
-      const prepared = await sandbox.prepare({appId: 'app-1', dynoId: 'left-over', codeDir, command: 'true', shell: '/bin/sh'})
-      assert.ok(mountPoints().has(join(dataDir, 'sandboxes', 'left-over', 'app')))
-      assert.equal(prepared.uid, appUid('app-1'))
+      const merged = mountOnHost('left-over', codeDir)
+      assert.ok(mountPoints().has(merged))
       assert.deepEqual(await sandbox.cleanLeftovers(), ['left-over'])
-      assert.equal(mountPoints().has(join(dataDir, 'sandboxes', 'left-over', 'app')), false)
+      assert.equal(mountPoints().has(merged), false)
       assert.deepEqual(readdirSync(join(dataDir, 'sandboxes')), [])
     })
 
     it('a control plane closing unmounts what is left under sandboxes/, whatever left it', async () => {
+      // Gone once the start's own clean-up has run, which would otherwise race the mount below.
+      mkdirSync(join(dataDir, 'sandboxes', 'marker'), {recursive: true})
       const server = await startServer({dataDir, port: 0, sandbox: true})
       try {
+        await waitFor(() => !existsSync(join(dataDir, 'sandboxes', 'marker')), {what: "the start's clean-up", timeoutMs: DEADLINE_MS})
         // A dyno whose own clean-up did not happen: its overlay is still mounted. Its code is outside
         // the data directory, whose start removes release code nothing refers to.
         const code = join(dir, 'code')
         mkdirSync(code)
-        await sandbox.prepare({appId: 'app-1', dynoId: 'stray', codeDir: code, command: 'true', shell: '/bin/sh'})
-        assert.ok(mountPoints().has(join(dataDir, 'sandboxes', 'stray', 'app')))
+        const stray = mountOnHost('stray', code)
+        assert.ok(mountPoints().has(stray), `${stray} is not mounted`)
       } finally {
         await server.close()
       }
