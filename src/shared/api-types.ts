@@ -225,7 +225,7 @@ export interface BuildCreateBody {
 export interface BuildpackInstallation {
   /** `url` as given: `heroku/nodejs`, a directory, a `file://`, `https://` or git URL; `name` is the same. */
   buildpack: {url: string; name: string}
-  /** 1 for the first buildpack to run. */
+  /** 0 for the first buildpack to run (as Heroku counts). */
   ordinal: number
 }
 

@@ -9,6 +9,7 @@ import {accountResource} from './resources/account.js'
 import type {AccountResource} from './resources/account.js'
 import {appsResource} from './resources/apps.js'
 import type {AppsResource} from './resources/apps.js'
+import {buildpackInstallationsResource, type BuildpackInstallationsResource} from './resources/buildpack-installations.js'
 import {buildsResource} from './resources/builds.js'
 import type {BuildsResource} from './resources/builds.js'
 import {configVarsResource} from './resources/config-vars.js'
@@ -71,6 +72,7 @@ export class ApiClient implements Requester {
   readonly logDrains: LogDrainsResource = logDrainsResource(this)
   readonly schedules: SchedulesResource = schedulesResource(this)
   readonly runtimeSettings: RuntimeSettingsResource = runtimeSettingsResource(this)
+  readonly buildpacks: BuildpackInstallationsResource = buildpackInstallationsResource(this)
   readonly sources: SourcesResource
   readonly builds: BuildsResource
   private readonly settings: RequestConfig

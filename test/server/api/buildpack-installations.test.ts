@@ -30,7 +30,7 @@ describe('API: buildpack installations', () => {
 
   it('holds the wire type against Heroku\'s', () => {
     assert.equal(noExtraFields, true)
-    assert.deepEqual(assignable({buildpack: {url: 'heroku/nodejs', name: 'heroku/nodejs'}, ordinal: 1}).ordinal, 1)
+    assert.deepEqual(assignable({buildpack: {url: 'heroku/nodejs', name: 'heroku/nodejs'}, ordinal: 0}).ordinal, 0)
   })
 
   it('starts empty, replaces the list in order, and an empty list clears it', async () => {
@@ -39,17 +39,17 @@ describe('API: buildpack installations', () => {
 
     const set = await put([{buildpack: 'heroku/nodejs'}, {buildpack: ' https://example.com/bp.tgz '}, {buildpack: 'git@github.com:me/bp.git#v2'}])
     const list = [
-      {buildpack: {url: 'heroku/nodejs', name: 'heroku/nodejs'}, ordinal: 1},
-      {buildpack: {url: 'https://example.com/bp.tgz', name: 'https://example.com/bp.tgz'}, ordinal: 2},
-      {buildpack: {url: 'git@github.com:me/bp.git#v2', name: 'git@github.com:me/bp.git#v2'}, ordinal: 3},
+      {buildpack: {url: 'heroku/nodejs', name: 'heroku/nodejs'}, ordinal: 0},
+      {buildpack: {url: 'https://example.com/bp.tgz', name: 'https://example.com/bp.tgz'}, ordinal: 1},
+      {buildpack: {url: 'git@github.com:me/bp.git#v2', name: 'git@github.com:me/bp.git#v2'}, ordinal: 2},
     ]
     assert.deepEqual([set.status, set.body], [200, list])
     assert.deepEqual((await server.call('GET', path)).body, list)
 
     const replaced = await put([{buildpack: '/srv/buildpacks/go'}, {buildpack: 'heroku/nodejs'}])
     assert.deepEqual(replaced.body, [
-      {buildpack: {url: '/srv/buildpacks/go', name: '/srv/buildpacks/go'}, ordinal: 1},
-      {buildpack: {url: 'heroku/nodejs', name: 'heroku/nodejs'}, ordinal: 2},
+      {buildpack: {url: '/srv/buildpacks/go', name: '/srv/buildpacks/go'}, ordinal: 0},
+      {buildpack: {url: 'heroku/nodejs', name: 'heroku/nodejs'}, ordinal: 1},
     ])
 
     const cleared = await put([])
@@ -76,7 +76,7 @@ describe('API: buildpack installations', () => {
     }
     const missing = await server.call('PUT', path, {body: {}})
     assert.equal(missing.status, 422)
-    assert.deepEqual((await server.call('GET', path)).body, [{buildpack: {url: 'heroku/python', name: 'heroku/python'}, ordinal: 1}])
+    assert.deepEqual((await server.call('GET', path)).body, [{buildpack: {url: 'heroku/python', name: 'heroku/python'}, ordinal: 0}])
   })
 
   it('answers 404 for an app the caller cannot see, and forgets the list with the app', async () => {

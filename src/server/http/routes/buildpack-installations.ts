@@ -17,7 +17,7 @@ import {invalidParams} from '../errors.js'
 export const MAX_BUILDPACKS = 20
 
 export function buildpackInstallationsToWire(urls: readonly string[]): BuildpackInstallation[] {
-  return urls.map((url, index) => ({buildpack: {url, name: url}, ordinal: index + 1}))
+  return urls.map((url, index) => ({buildpack: {url, name: url}, ordinal: index}))
 }
 
 /** The URLs a PUT body asks for, each trimmed and checked; throws 422 before anything is stored. */
