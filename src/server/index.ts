@@ -17,6 +17,8 @@ import {ensureRendezvousCert} from './rendezvous/certs.js'
 import {startRendezvous, type RunningRendezvous} from './rendezvous/server.js'
 import {createLocalRuntime, type Runtime} from './runtime/index.js'
 import {ensurePlaneId} from './runtime/plane-tag.js'
+import {LocalBuildpackResolver} from './builds/buildpack-resolver.js'
+import type {BuildpackResolver} from './builds/buildpack-contract.js'
 import {Sandbox} from './runtime/sandbox.js'
 import {Store, type AccountRecord} from './store/index.js'
 
@@ -63,6 +65,12 @@ export interface ServerOptions {
    * bwrap). Default off here: `tug server` decides (it checks that bubblewrap works first).
    */
   sandbox?: boolean
+  /**
+   * Where builds get their buildpacks (issue 15). Default: tug's built-in ones and fetched URLs
+   * under `<dataDir>/buildpacks/`, unless `runtime` is given (a runtime made for a test may not
+   * run builds; such a test passes a resolver when it wants one).
+   */
+  buildpacks?: BuildpackResolver
 }
 
 export interface RunningServer {
@@ -163,6 +171,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       logger: options.logger,
       ...(options.keepReleases === undefined ? {} : {builds: {keepReleases: options.keepReleases}}),
       ...(options.drains ? {drains: options.drains} : {}),
+      buildpacks: options.buildpacks ?? (options.runtime ? undefined : new LocalBuildpackResolver({dataDir: options.dataDir})),
     }
     const app = buildApp(deps)
     const attachSockets = new Set<import('node:stream').Duplex>()

@@ -1,4 +1,5 @@
 import type {FastifyInstance} from 'fastify'
+import type {BuildpackResolver} from '../builds/buildpack-contract.js'
 import type {BuildServiceOptions} from '../builds/index.js'
 import type {LogRouter} from '../logs/index.js'
 import type {Runtime} from '../runtime/index.js'
@@ -19,6 +20,8 @@ export interface AppDeps {
   webUrl?: (appName: string) => string
   /** Limits of the sources and builds (tests use small ones); default BuildService's. */
   builds?: BuildServiceOptions
+  /** Where builds get their buildpacks; without one, builds run no buildpack (the Procfile says it all). */
+  buildpacks?: BuildpackResolver
   /** Lifetimes of log sessions (tests use short ones); default Heroku's. */
   logSessions?: LogSessionSettings
   /** Where drains may send, and how many an app may have (issue 14); default public addresses, 10. */

@@ -20,6 +20,7 @@ export const buildsRoutes: RouteModule = (app, deps) => {
       dataDir: deps.dataDir,
       publicUrl: deps.publicUrl,
       logs: deps.logs,
+      buildpacks: deps.buildpacks,
       log: (message, error) => console.error(`tug server: ${message}`, error ?? ''),
     },
     deps.builds ?? {},
