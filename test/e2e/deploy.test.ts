@@ -39,7 +39,7 @@ describe('e2e: tug deploy against a real control plane', function () {
 
     const deployed = await plane.run(['deploy', dir, '-a', 'site'])
     assert.equal(deployed.code, 0, deployed.stderr)
-    assert.match(deployed.stdout, /^-----> Reading the Procfile$/m)
+    assert.match(deployed.stdout, /^-----> Discovering process types$/m)
     assert.match(deployed.stdout, /^ {7}Process types: web \(node server\.js\), worker \(node worker\.js --queue default\)$/m)
     assert.match(deployed.stderr, /Released v2 on site/)
 

@@ -145,6 +145,8 @@ describe('server/builds: capability URLs', function () {
   })
 
   it('migration 5 hashes the tokens of existing builds and keeps everything else; old output URLs still work', async () => {
+    // What migration 7 added, empty for builds made before it.
+    const LATER_COLUMNS = {source_checksum: null, source_version: null, buildpacks: null, slug_size: null}
     // A data directory as the previous version left it: schema 4, tokens in the clear.
     const db = new BetterSqlite3(join(dataDir, 'tug.db'))
     migrate(db, migrations.filter((m) => m.version <= 4))
@@ -168,11 +170,11 @@ describe('server/builds: capability URLs', function () {
       {
         id: buildId, app_id: 'app', source_url: `http://127.0.0.1:5055/sources/${sha256(sourceToken)}/blob`, status: 'failed', release_id: null,
         output_path: join(dataDir, 'builds', `${buildId}.log`), error: 'it failed', created_at: created, updated_at: created, user_id: 'acct',
-        output_token_hash: sha256(outputToken),
+        output_token_hash: sha256(outputToken), ...LATER_COLUMNS,
       },
       {
         id: '22222222-2222-4222-8222-222222222222', app_id: 'app', source_url: 'http://elsewhere/x.tgz', status: 'failed', release_id: null,
-        output_path: null, error: 'it failed', created_at: created, updated_at: created, user_id: 'acct', output_token_hash: null,
+        output_path: null, error: 'it failed', created_at: created, updated_at: created, user_id: 'acct', output_token_hash: null, ...LATER_COLUMNS,
       },
     ])
     assert.deepEqual(readdirSync(join(dataDir, 'builds')), [`${buildId}.log`], 'the output file is named after its build')

@@ -134,8 +134,10 @@ describe('server/builds: sources and builds API on a listening server', function
       [
         '-----> Unpacking the source',
         `       2 files, ${4 * 512 + 1024} bytes`,
-        '-----> Reading the Procfile',
+        '-----> Discovering process types',
+        '       Procfile declares types -> web, worker',
         '       Process types: web (node server.js), worker (rake jobs:work)',
+        '-----> Slug size: 70B',
         '-----> Releasing',
         '       Released v2',
         '',
@@ -186,7 +188,7 @@ describe('server/builds: sources and builds API on a listening server', function
     await createApp('missing')
     const {build: noProcfile, output} = await build('missing', [{name: 'README', body: 'hi'}])
     assert.equal(noProcfile.status, 'failed')
-    assert.match(output, /^! {6}No Procfile at the root of the source\. Add one with a line such as `web: node server\.js`\.$/m)
+    assert.match(output, /^! {6}No Procfile at the root of the source, and no buildpack applies to it\. Add a Procfile with a line such as `web: node server\.js`, or set a buildpack \(tug buildpacks:set\)\.$/m)
 
     const {build: evil, output: evilOutput} = await build('missing', [
       {name: 'Procfile', body: 'web: x\n'},
@@ -238,14 +240,14 @@ describe('server/builds: sources and builds API on a listening server', function
       received += decoder.decode(value, {stream: true})
     }
     assert.match(received, /^id: 1\ndata: -----> Unpacking the source\n\n/)
-    assert.match(received, /id: 6\ndata: {8}Released v2\n\n$/)
+    assert.match(received, /id: 8\ndata: {8}Released v2\n\n$/)
     assert.equal((await api<Build>('GET', `/apps/live/builds/${created.body.id}`)).body.status, 'succeeded')
 
     // Still open: the build finishes only once the runtime has taken the release.
-    const resumed = await fetch(streamUrl, {headers: {Accept: 'text/event-stream', 'Last-Event-ID': '5'}})
+    const resumed = await fetch(streamUrl, {headers: {Accept: 'text/event-stream', 'Last-Event-ID': '7'}})
     const resumedReader = (resumed.body as ReadableStream<Uint8Array>).getReader()
     const first = decoder.decode((await resumedReader.read()).value)
-    assert.equal(first, 'id: 6\ndata:        Released v2\n\n')
+    assert.equal(first, 'id: 8\ndata:        Released v2\n\n')
 
     open()
     let rest = ''
@@ -257,7 +259,7 @@ describe('server/builds: sources and builds API on a listening server', function
     assert.equal(rest, '', 'the stream ends with the build')
     await resumedReader.cancel()
     const text = await (await fetch(streamUrl)).text()
-    assert.equal(text.split('\n').length, 7)
+    assert.equal(text.split('\n').length, 9)
   })
 
   it('answers bad requests with 4xx and makes no build', async () => {

@@ -10,6 +10,9 @@ import {join, resolve, sep} from 'node:path'
 import type {Store} from '../store/index.js'
 import {BuildsRepository, SourcesRepository} from './repository.js'
 
+/** Under the data directory: one build cache per app (buildpacks' CACHE_DIR), kept across builds. */
+export const CACHE_DIR = 'cache'
+
 /** Releases whose code is kept per app, unless the server is told otherwise. */
 export const DEFAULT_KEEP_RELEASES = 10
 
@@ -49,13 +52,13 @@ export function pruneReleaseCode(store: Store, dataDir: string, appId: string, k
 }
 
 /**
- * The files a destroyed app leaves: its release code, source blobs and build outputs. Read before
+ * The files a destroyed app leaves: its release code, build cache, source blobs and build outputs. Read before
  * its rows go (they are deleted with the app); removed with `removeAppFiles` once its dynos stopped.
  */
 export function appFiles(store: Store, dataDir: string, appId: string): string[] {
   const blobs = new SourcesRepository(store.db, store.clock).list(appId).map((s) => s.blob_path)
   const outputs = new BuildsRepository(store.db, store.clock).list(appId).flatMap((b) => (b.output_path ? [b.output_path] : []))
-  return [join(dataDir, 'releases', appId), ...blobs, ...outputs]
+  return [join(dataDir, 'releases', appId), join(dataDir, CACHE_DIR, appId), ...blobs, ...outputs]
 }
 
 export function removeAppFiles(paths: readonly string[]): void {

@@ -10,6 +10,8 @@ export interface SourceRecord {
   created_at: string
   blob_path: string
   uploaded_at: string | null
+  /** `SHA256:<hex>` of the blob, hashed as it was written (migration 7); null before it is. */
+  checksum: string | null
 }
 
 export type BuildStatusRecord = 'pending' | 'succeeded' | 'failed'
@@ -28,6 +30,19 @@ export interface BuildRecord {
   created_at: string
   updated_at: string
   user_id: string | null
+  /** `SHA256:<hex>` of the source blob built. */
+  source_checksum: string | null
+  /** The build body's source_blob.version. */
+  source_version: string | null
+  /** JSON `[{url, name}]`: asked for while pending, those that ran once finished; null: none. */
+  buildpacks: string | null
+  slug_size: number | null
+}
+
+/** A buildpack as the build's wire answer names it. */
+export interface BuildpackRef {
+  url: string
+  name: string
 }
 
 export class SourcesRepository {
@@ -56,12 +71,12 @@ export class SourcesRepository {
       .all(toTimestamp(before))
   }
 
-  /** Marks the blob uploaded; false when it already was (blobs are written once). */
-  markUploaded(appId: string, id: string): boolean {
+  /** Marks the blob uploaded, with its checksum; false when it already was (blobs are written once). */
+  markUploaded(appId: string, id: string, checksum: string): boolean {
     return (
       this.db
-        .prepare('UPDATE sources SET uploaded_at = ? WHERE app_id = ? AND id = ? AND uploaded_at IS NULL')
-        .run(toTimestamp(this.clock()), appId, id).changes > 0
+        .prepare('UPDATE sources SET uploaded_at = ?, checksum = ? WHERE app_id = ? AND id = ? AND uploaded_at IS NULL')
+        .run(toTimestamp(this.clock()), checksum, appId, id).changes > 0
     )
   }
 }
@@ -69,15 +84,39 @@ export class SourcesRepository {
 export class BuildsRepository {
   constructor(private readonly db: Database, private readonly clock: Clock) {}
 
-  create(input: {id: string; app_id: string; source_url: string; output_path: string; output_token_hash: string; user_id: string}): BuildRecord {
+  create(input: {
+    id: string
+    app_id: string
+    source_url: string
+    output_path: string
+    output_token_hash: string
+    user_id: string
+    source_checksum: string | null
+    source_version: string | null
+    buildpacks: readonly BuildpackRef[] | null
+  }): BuildRecord {
     const now = toTimestamp(this.clock())
     this.db
       .prepare(
-        `INSERT INTO builds (id, app_id, source_url, status, output_path, output_token_hash, created_at, updated_at, user_id)
-         VALUES (?, ?, ?, 'pending', ?, ?, ?, ?, ?)`,
+        `INSERT INTO builds (id, app_id, source_url, status, output_path, output_token_hash, created_at, updated_at, user_id, source_checksum, source_version, buildpacks)
+         VALUES (?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
-      .run(input.id, input.app_id, input.source_url, input.output_path, input.output_token_hash, now, now, input.user_id)
+      .run(
+        input.id, input.app_id, input.source_url, input.output_path, input.output_token_hash, now, now, input.user_id,
+        input.source_checksum, input.source_version, input.buildpacks ? JSON.stringify(input.buildpacks) : null,
+      )
     return this.get(input.app_id, input.id) as BuildRecord
+  }
+
+  /** The buildpacks that ran (or were asked for), as the wire shows them. */
+  setBuildpacks(appId: string, id: string, buildpacks: readonly BuildpackRef[] | null): void {
+    this.db
+      .prepare('UPDATE builds SET buildpacks = ? WHERE app_id = ? AND id = ?')
+      .run(buildpacks && buildpacks.length > 0 ? JSON.stringify(buildpacks) : null, appId, id)
+  }
+
+  setSourceChecksum(appId: string, id: string, checksum: string): void {
+    this.db.prepare('UPDATE builds SET source_checksum = ? WHERE app_id = ? AND id = ?').run(checksum, appId, id)
   }
 
   get(appId: string, id: string): BuildRecord | undefined {
@@ -99,12 +138,13 @@ export class BuildsRepository {
     return this.db.prepare<[string], BuildRecord>('SELECT * FROM builds WHERE app_id = ? ORDER BY created_at, id').all(appId)
   }
 
-  finish(appId: string, id: string, outcome: {status: 'succeeded'; release_id: string} | {status: 'failed'; error: string}): void {
+  finish(appId: string, id: string, outcome: {status: 'succeeded'; release_id: string; slug_size?: number} | {status: 'failed'; error: string}): void {
     this.db
-      .prepare('UPDATE builds SET status = ?, release_id = ?, error = ?, updated_at = ? WHERE app_id = ? AND id = ?')
+      .prepare('UPDATE builds SET status = ?, release_id = ?, slug_size = ?, error = ?, updated_at = ? WHERE app_id = ? AND id = ?')
       .run(
         outcome.status,
         outcome.status === 'succeeded' ? outcome.release_id : null,
+        outcome.status === 'succeeded' ? (outcome.slug_size ?? null) : null,
         outcome.status === 'failed' ? outcome.error : null,
         toTimestamp(this.clock()),
         appId,

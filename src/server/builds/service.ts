@@ -1,8 +1,11 @@
 // Sources and builds: a client asks for a source (two capability URLs on this server), PUTs a
 // tar.gz to it, and asks for a build of it. The build runs in the background, one at a time per
-// app: unpack into `<dataDir>/releases/<app-id>/<build-id>/`, read the Procfile, make a release
-// through the release service, then tell the runtime. A build that fails makes no release, so the
-// app's current release stays as it was; its output says why, with the Procfile's line number.
+// app: unpack into `<dataDir>/releases/<app-id>/<build-id>/`, remove what `.slugignore` lists, run
+// the buildpacks over it (buildpack-runner.ts, through the runtime; the app's cache lives in
+// `<dataDir>/cache/<app-id>/`), read the Procfile (its types win over the buildpacks' default
+// ones), check the slug's size, make a release through the release service, then tell the
+// runtime. A build that fails makes no release, so the app's current release stays as it was; its
+// output says why.
 import {createHash, randomBytes, timingSafeEqual} from 'node:crypto'
 import {createWriteStream, existsSync, linkSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync} from 'node:fs'
 import {join} from 'node:path'
@@ -18,9 +21,12 @@ import {announceRelease} from '../logs/platform-events.js'
 import {createRelease} from '../domain/releases.js'
 import type {Runtime} from '../runtime/index.js'
 import {newId, type AccountRecord, type AppRecord, type Store} from '../store/index.js'
-import {DEFAULT_KEEP_RELEASES, pruneReleaseCode} from './disk.js'
+import type {BuildpackResolver, ResolvedBuildpack} from './buildpack-contract.js'
+import {BuildpackError, DEFAULT_BUILD_TIMEOUT_MS, runBuildpacks} from './buildpack-runner.js'
+import {CACHE_DIR, DEFAULT_KEEP_RELEASES, pruneReleaseCode} from './disk.js'
 import {BuildOutput, readOutputLines} from './output.js'
-import {BuildsRepository, SourcesRepository, type BuildRecord, type SourceRecord} from './repository.js'
+import {BuildsRepository, SourcesRepository, type BuildpackRef, type BuildRecord, type SourceRecord} from './repository.js'
+import {applySlugignore, DEFAULT_MAX_SLUG_BYTES, fileChecksum, formatSize, treeBytes} from './slug.js'
 import {UnpackError, unpackTarball, type UnpackOptions} from './unpack.js'
 
 export const DEFAULT_MAX_SOURCE_BYTES = 256 * 1024 * 1024
@@ -35,6 +41,10 @@ export interface BuildServiceOptions {
   /** Releases per app whose code stays on disk (default DEFAULT_KEEP_RELEASES); see disk.ts. */
   keepReleases?: number
   unpack?: UnpackOptions
+  /** A build running longer is killed and fails (default Heroku's 15 minutes; `tug server --build-timeout`). */
+  buildTimeoutMs?: number
+  /** A bigger slug fails its build (default Heroku's 500 MB; `tug server --max-slug-size`). */
+  maxSlugBytes?: number
 }
 
 export interface BuildServiceDeps {
@@ -45,6 +55,8 @@ export interface BuildServiceDeps {
   log?: (message: string, error?: unknown) => void
   /** The app's log stream gets `Deploy ... by user ...` and `Release vN created ...`. */
   logs?: LogRouter
+  /** Where buildpacks come from (the built-in ones, URLs); without it, no buildpack runs. */
+  buildpacks?: BuildpackResolver
 }
 
 /** A capability token: 256 random bits, URL-safe. */
@@ -81,6 +93,8 @@ export class BuildService {
   private readonly live = new Map<string, BuildOutput>()
   private readonly queues = new Map<string, Promise<void>>()
   private readonly uploading = new Set<string>()
+  /** Aborted when the control plane closes: the running builds' buildpacks are killed. */
+  private readonly stopping = new AbortController()
   private closed = false
 
   constructor(private readonly deps: BuildServiceDeps, private readonly options: BuildServiceOptions = {}) {
@@ -131,6 +145,11 @@ export class BuildService {
     }
     for (const name of list(this.outputDir)) {
       if (name.endsWith('.log') && !this.builds.findByOutputPath(join(this.outputDir, name))) remove(join(this.outputDir, name))
+      // A build's scratch space (ENV_DIR, buildpack copies): no build runs now.
+      if (name.endsWith('.work')) remove(join(this.outputDir, name))
+    }
+    for (const appId of list(join(this.deps.dataDir, CACHE_DIR))) {
+      if (!this.deps.store.apps.get(appId)) remove(join(this.deps.dataDir, CACHE_DIR, appId))
     }
     return {removed}
   }
@@ -213,12 +232,14 @@ export class BuildService {
     try {
       let bytes = 0
       const limit = this.maxSourceBytes
+      const hash = createHash('sha256')
       await pipeline(
         body,
         async function* (chunks: AsyncIterable<Buffer>) {
           for await (const chunk of chunks) {
             bytes += chunk.length
             if (bytes > limit) throw tooLarge(limit)
+            hash.update(chunk)
             yield chunk
           }
         },
@@ -231,7 +252,7 @@ export class BuildService {
         if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw blobWritten()
         throw error
       }
-      if (!this.sources.markUploaded(source.app_id, source.id)) throw blobWritten()
+      if (!this.sources.markUploaded(source.app_id, source.id, `SHA256:${hash.digest('hex')}`)) throw blobWritten()
     } finally {
       rmSync(temp, {force: true})
       this.uploading.delete(source.id)
@@ -256,6 +277,11 @@ export class BuildService {
     if (this.closed) throw new DomainError('unavailable', 'The control plane is shutting down.')
     const body = validateBuildBody(rawBody)
     const source = this.sourceForUrl(body.source_blob.url)
+    if (body.source_blob.checksum !== null && source.checksum !== null && body.source_blob.checksum.toLowerCase() !== source.checksum.toLowerCase()) {
+      throw invalidParams(`source_blob.checksum does not match the uploaded blob, whose checksum is ${source.checksum}: upload it again, or leave the checksum out.`)
+    }
+    // The build's own list, else the app's installations; none: the built-in ones, detected.
+    const urls = body.buildpacks ?? this.deps.store.buildpacks.list(app.id)
     const outputToken = newToken()
     const id = newId()
     mkdirSync(this.outputDir, {recursive: true, mode: 0o700})
@@ -267,12 +293,15 @@ export class BuildService {
       output_path: join(this.outputDir, `${id}.log`),
       output_token_hash: tokenHash(outputToken),
       user_id: account.id,
+      source_checksum: source.checksum,
+      source_version: body.source_blob.version,
+      buildpacks: urls.length > 0 ? urls.map((url) => ({url, name: url})) : null,
     })
     const output = new BuildOutput(build.output_path as string)
     this.live.set(build.output_path as string, output)
     const description = deployDescription(body.source_blob.version, build.id)
     const previous = this.queues.get(app.id) ?? Promise.resolve()
-    const next = previous.then(() => this.run(build, source, output, description))
+    const next = previous.then(() => this.run(build, source, output, description, urls))
     this.queues.set(app.id, next)
     void next.finally(() => {
       if (this.queues.get(app.id) === next) this.queues.delete(app.id)
@@ -305,7 +334,7 @@ export class BuildService {
     return source
   }
 
-  private async run(build: BuildRecord, source: SourceRecord, output: BuildOutput, description: string): Promise<void> {
+  private async run(build: BuildRecord, source: SourceRecord, output: BuildOutput, description: string, urls: readonly string[]): Promise<void> {
     const {store, runtime, dataDir} = this.deps
     const dir = join(dataDir, 'releases', build.app_id, build.id)
     let released = false
@@ -319,9 +348,28 @@ export class BuildService {
         throw error
       }
       output.line(`       ${unpacked.files} ${unpacked.files === 1 ? 'file' : 'files'}, ${unpacked.bytes} bytes`)
-      output.line('-----> Reading the Procfile')
-      const types = parseProcfile(readProcfile(dir))
-      output.line(`       Process types: ${types.map((t) => `${t.name} (${t.command})`).join(', ')}`)
+      // A source uploaded before checksums were kept (migration 7) is hashed now.
+      if (build.source_checksum === null) this.builds.setSourceChecksum(build.app_id, build.id, await fileChecksum(source.blob_path))
+      const ignored = applySlugignore(dir)
+      if (ignored.removed > 0) output.line(`-----> Removed ${ignored.removed} ${ignored.removed === 1 ? 'path' : 'paths'} that .slugignore lists`)
+      for (const line of ignored.skipped) output.line(`       .slugignore: ${line} ignored (negations are not supported, as on Heroku)`)
+      const ran = await this.runBuildpacks(build, dir, urls, output)
+      const types = processTypes(dir, ran)
+      output.line('-----> Discovering process types')
+      output.line(`       Procfile declares types -> ${types.procfile.length > 0 ? types.procfile.join(', ') : '(none)'}`)
+      if (ran.used.length > 0) {
+        const last = ran.used.at(-1) as ResolvedBuildpack
+        output.line(`       Default types for buildpack -> ${Object.keys(ran.defaultProcessTypes).join(', ') || '(none)'}${ran.used.length > 1 ? ` (from ${last.name}, the last)` : ''}`)
+      }
+      output.line(`       Process types: ${types.all.map((t) => `${t.name} (${t.command})`).join(', ')}`)
+      const slugSize = treeBytes(dir)
+      const maxSlug = this.options.maxSlugBytes ?? DEFAULT_MAX_SLUG_BYTES
+      output.line(`-----> Slug size: ${formatSize(slugSize)}`)
+      if (slugSize > maxSlug) {
+        throw new BuildFailure(
+          `The slug is ${formatSize(slugSize)}, above this control plane's limit of ${formatSize(maxSlug)}. List what the app does not need at run time in a .slugignore file, or raise the limit (tug server --max-slug-size).`,
+        )
+      }
       output.line('-----> Releasing')
       const release = store.transaction(() => {
         if (!store.apps.get(build.app_id)) throw new BuildFailure('The app was deleted during the build.')
@@ -330,10 +378,10 @@ export class BuildService {
           description,
           slugId: build.id,
           codeDir: dir,
-          processTypes: types.map(({name, command}) => ({name, command})),
+          processTypes: types.all,
           user: {id: build.user_id as string},
         })
-        this.builds.finish(build.app_id, build.id, {status: 'succeeded', release_id: made.id})
+        this.builds.finish(build.app_id, build.id, {status: 'succeeded', release_id: made.id, slug_size: slugSize})
         return made
       })
       released = true
@@ -355,9 +403,9 @@ export class BuildService {
         this.deps.log?.(`could not prune old release code after build ${build.id}`, error)
       }
     } catch (error) {
-      const message =
-        error instanceof BuildFailure || error instanceof ProcfileError ? error.message : `Internal error: ${(error as Error).message}`
-      if (!(error instanceof BuildFailure || error instanceof ProcfileError)) this.deps.log?.(`build ${build.id} failed`, error)
+      const known = error instanceof BuildFailure || error instanceof ProcfileError || error instanceof BuildpackError
+      const message = known ? error.message : `Internal error: ${(error as Error).message}`
+      if (!known) this.deps.log?.(`build ${build.id} failed`, error)
       output.line(`!      ${message}`)
       output.line('!      Build failed: the current release is unchanged.')
       try {
@@ -375,6 +423,50 @@ export class BuildService {
   }
 
   /**
+   * The buildpacks over the build directory: the URLs given (each must apply, all run) or, with
+   * none, the built-in ones (the first that applies runs). None that applies is not a failure here:
+   * the Procfile then has to say it all.
+   */
+  private async runBuildpacks(build: BuildRecord, dir: string, urls: readonly string[], output: BuildOutput): Promise<{used: ResolvedBuildpack[]; defaultProcessTypes: Record<string, string>}> {
+    const {store, runtime, dataDir} = this.deps
+    const resolver = this.deps.buildpacks
+    const say = (line: string): void => output.line(line)
+    let buildpacks: ResolvedBuildpack[]
+    if (urls.length > 0) {
+      if (!resolver) throw new BuildFailure('This control plane cannot fetch buildpacks: it was started without a buildpack resolver.')
+      try {
+        buildpacks = await resolver.resolve(urls, say)
+      } catch (error) {
+        throw new BuildFailure((error as Error).message)
+      }
+    } else {
+      buildpacks = resolver?.builtins() ?? []
+    }
+    const openBuild = runtime.openBuild?.bind(runtime)
+    if (buildpacks.length > 0 && !openBuild) throw new BuildFailure("This control plane's runtime cannot run buildpacks.")
+    const ran = buildpacks.length === 0 || !openBuild
+      ? {used: [], defaultProcessTypes: {}}
+      : await runBuildpacks({
+          openBuild,
+          appId: build.app_id,
+          buildId: build.id,
+          buildDir: dir,
+          cacheDir: join(dataDir, CACHE_DIR, build.app_id),
+          workDir: join(this.outputDir, `${build.id}.work`),
+          config: currentConfig(store, build.app_id),
+          env: {STACK: store.apps.get(build.app_id)?.build_stack ?? 'heroku-24', ...(build.source_version ? {SOURCE_VERSION: build.source_version} : {})},
+          buildpacks,
+          mode: urls.length > 0 ? 'all' : 'first',
+          timeoutMs: this.options.buildTimeoutMs ?? DEFAULT_BUILD_TIMEOUT_MS,
+          say,
+          signal: this.stopping.signal,
+        })
+    if (buildpacks.length > 0 && ran.used.length === 0) output.line('-----> No buildpack applies; using the Procfile as is')
+    this.builds.setBuildpacks(build.app_id, build.id, ran.used.map(({url, name}) => ({url, name})))
+    return ran
+  }
+
+  /**
    * The build on the wire. Its capability URLs are known only to the request that made it
    * (`made`); later answers give the output stream's URL as null and the source's with its hash.
    */
@@ -382,13 +474,13 @@ export class BuildService {
     const email = build.user_id ? (this.deps.store.accounts.get(build.user_id)?.email ?? '') : ''
     return {
       app: {id: app.id},
-      buildpacks: null,
+      buildpacks: build.buildpacks === null ? null : (JSON.parse(build.buildpacks) as BuildpackRef[]),
       created_at: build.created_at,
       id: build.id,
       output_stream_url: made ? `${this.deps.publicUrl()}/build-output/${made.outputToken}` : null,
       release: build.release_id ? {id: build.release_id} : null,
       slug: build.status === 'succeeded' ? {id: build.id} : null,
-      source_blob: {checksum: null, url: made?.sourceUrl ?? build.source_url, version: null, version_description: null},
+      source_blob: {checksum: build.source_checksum, url: made?.sourceUrl ?? build.source_url, version: build.source_version, version_description: null},
       stack: app.build_stack,
       status: build.status,
       updated_at: build.updated_at,
@@ -427,16 +519,36 @@ export class BuildService {
 
   async close(): Promise<void> {
     this.closed = true
+    this.stopping.abort()
     await this.idle()
   }
 }
 
-function readProcfile(dir: string): string {
+/** The app's config vars as its current release has them: what ENV_DIR holds. */
+function currentConfig(store: Store, appId: string): Record<string, string> {
+  const app = store.apps.get(appId)
+  const release = app?.current_release_id ? store.releases.get(appId, app.current_release_id) : undefined
+  return (release && store.config.get(appId, release.config_id)) ?? {}
+}
+
+/**
+ * The release's process types: the Procfile's, then the buildpacks' default ones it lacks (the
+ * Procfile wins, as on Heroku). A missing Procfile is fine when a buildpack named defaults.
+ */
+function processTypes(dir: string, ran: {used: readonly ResolvedBuildpack[]; defaultProcessTypes: Record<string, string>}): {all: Array<{name: string; command: string}>; procfile: string[]} {
   const file = join(dir, 'Procfile')
   const stat = lstatSync(file, {throwIfNoEntry: false})
-  if (!stat) throw new BuildFailure('No Procfile at the root of the source. Add one with a line such as `web: node server.js`.')
-  if (!stat.isFile()) throw new BuildFailure('The Procfile at the root of the source is not a regular file.')
-  return readFileSync(file, 'utf8')
+  if (stat && !stat.isFile()) throw new BuildFailure('The Procfile at the root of the source is not a regular file.')
+  const declared = stat ? parseProcfile(readFileSync(file, 'utf8')).map(({name, command}) => ({name, command})) : []
+  const all = [...declared]
+  for (const [name, command] of Object.entries(ran.defaultProcessTypes)) if (!all.some((t) => t.name === name)) all.push({name, command})
+  if (all.length === 0) {
+    if (ran.used.length === 0) {
+      throw new BuildFailure('No Procfile at the root of the source, and no buildpack applies to it. Add a Procfile with a line such as `web: node server.js`, or set a buildpack (tug buildpacks:set).')
+    }
+    throw new BuildFailure(`No Procfile at the root of the source, and the buildpacks (${ran.used.map((b) => b.name).join(', ')}) name no default process types. Add a Procfile with a line such as \`web: node server.js\`.`)
+  }
+  return {all, procfile: declared.map((t) => t.name)}
 }
 
 const BODY_FIELDS = new Set(['source_blob', 'buildpacks'])
@@ -444,6 +556,8 @@ const SOURCE_BLOB_FIELDS = new Set(['url', 'checksum', 'version', 'version_descr
 
 interface ValidBuildBody {
   source_blob: {url: string; checksum: string | null; version: string | null}
+  /** The build's own buildpacks (their URLs), or null: the app's. */
+  buildpacks: string[] | null
 }
 
 function validateBuildBody(body: unknown): ValidBuildBody {
@@ -452,9 +566,7 @@ function validateBuildBody(body: unknown): ValidBuildBody {
   }
   const record = body as Record<string, unknown>
   for (const key of Object.keys(record)) if (!BODY_FIELDS.has(key)) throw invalidParams(`Unknown field: ${key}.`)
-  if (record.buildpacks !== undefined && record.buildpacks !== null && !Array.isArray(record.buildpacks)) {
-    throw invalidParams('buildpacks must be an array.')
-  }
+  const buildpacks = validateBuildpacks(record.buildpacks)
   const blob = record.source_blob
   if (blob === null || typeof blob !== 'object' || Array.isArray(blob)) throw invalidParams('source_blob is required and must be an object.')
   const fields = blob as Record<string, unknown> & BuildCreateBody['source_blob']
@@ -470,7 +582,25 @@ function validateBuildBody(body: unknown): ValidBuildBody {
       checksum: typeof fields.checksum === 'string' ? fields.checksum : null,
       version: typeof fields.version === 'string' ? fields.version : null,
     },
+    buildpacks,
   }
+}
+
+/** Heroku's `buildpacks: [{url, name?}]`; an empty list or none means the app's. */
+function validateBuildpacks(value: unknown): string[] | null {
+  if (value === undefined || value === null) return null
+  const shape = 'buildpacks must be an array of objects with a url, as [{"url": "heroku/nodejs"}]'
+  if (!Array.isArray(value)) throw invalidParams(`${shape}.`)
+  const urls = value.map((item: unknown, index) => {
+    if (item === null || typeof item !== 'object' || Array.isArray(item)) throw invalidParams(`${shape}; item ${index + 1} is not an object.`)
+    const {url, name, ...rest} = item as Record<string, unknown>
+    const unknown = Object.keys(rest)[0]
+    if (unknown !== undefined) throw invalidParams(`Unknown field: buildpacks[${index}].${unknown}.`)
+    if (typeof url !== 'string' || url.trim() === '') throw invalidParams(`${shape}; item ${index + 1} has no url.`)
+    if (name !== undefined && name !== null && typeof name !== 'string') throw invalidParams(`buildpacks[${index}].name must be a string.`)
+    return url.trim()
+  })
+  return urls.length > 0 ? urls : null
 }
 
 function sourceNotFound(): DomainError {

@@ -144,6 +144,8 @@ export interface Backend {
    * write of its record. Never touches what another control plane runs.
    */
   stopUnrecorded?(options?: {graceMs?: number}): Promise<UnrecordedDyno[]>
+  /** Prepares a build's buildpack steps (issue 15); absent where this backend cannot build. */
+  openBuild?(spec: BuildSpec): Promise<BuildSession>
 }
 
 /** What `stopUnrecorded` found of one dyno. */
@@ -151,4 +153,44 @@ export interface UnrecordedDyno {
   dynoName: string
   /** How many of its processes (or pods) were stopped. */
   processes: number
+}
+
+// ---- builds (issue 15): Heroku's buildpack API, run where the backend runs app code ----------
+
+/** One build's buildpack steps: what they work on. Every path is the control plane's. */
+export interface BuildSpec {
+  appId: string
+  /** Unique: names the build's cgroup and tags its processes. */
+  buildId: string
+  /** The unpacked source, which the buildpacks turn into the slug (BUILD_DIR). */
+  buildDir: string
+  /** The app's cache, kept across builds (CACHE_DIR). */
+  cacheDir: string
+  /** One file per config var, named by the var, holding its value (ENV_DIR); read-only to the build. */
+  envDir: string
+  /** Each buildpack's directory (bin/detect, bin/compile, bin/release): copies private to this build. */
+  buildpackDirs: readonly string[]
+  /** The platform's variables (STACK, SOURCE_VERSION); the config vars are in envDir only, as on Heroku. */
+  env: Record<string, string>
+}
+
+export type BuildScript = 'detect' | 'compile' | 'release'
+
+export interface BuildStepExit {
+  code: number | null
+  signal: string | null
+}
+
+/** A build's steps, run one at a time in the build's sandbox and cgroup. */
+export interface BuildSession {
+  /**
+   * Runs `bin/<script>` of buildpack `index` with the API's arguments (detect and release:
+   * BUILD_DIR; compile: BUILD_DIR CACHE_DIR ENV_DIR), after sourcing the `export` file each earlier
+   * buildpack left (Heroku's multi-buildpack rule). Lines go to `onLine` as they come.
+   */
+  run(index: number, script: BuildScript, onLine: OutputListener): Promise<BuildStepExit>
+  /** Ends everything the build runs at once (its time limit); later steps end at once too. */
+  kill(): Promise<void>
+  /** Frees what the build held (its cgroup); never throws. */
+  close(): Promise<void>
 }

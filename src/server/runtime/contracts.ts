@@ -10,7 +10,7 @@
 // the `Backend` seam's types (backend.ts, itself a leaf).
 import type {WebDyno, WebDynoDirectory as RouterDirectory} from '../router/directory.js'
 import type {DynoRecord, ReleaseRecord} from '../store/index.js'
-import type {DynoHandle} from './backend.js'
+import type {BuildSession, BuildSpec, DynoHandle} from './backend.js'
 
 export type {WebDyno}
 
@@ -51,6 +51,11 @@ export interface Runtime {
   readonly defaultStopGraceMs?: number
   /** Live figures the store does not keep (memory, restarts); extra fields of GET /dynos. */
   stats?(appId: string, dynoId: string): DynoStats
+  /**
+   * A build's buildpack steps, run where dynos run (builds/ spawns nothing itself); absent where
+   * this runtime cannot build.
+   */
+  openBuild?(spec: BuildSpec): Promise<BuildSession>
   close(): Promise<void>
 }
 

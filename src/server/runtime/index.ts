@@ -12,6 +12,7 @@ import {DynoManager, type DynoManagerOptions} from './manager.js'
 import type {Sandbox} from './sandbox.js'
 
 export {DynoManager, type DynoManagerOptions} from './manager.js'
+export type {BuildScript, BuildSession, BuildSpec, BuildStepExit, OutputStream} from './backend.js'
 export type {
   BeforeStopHook,
   DynoStats,

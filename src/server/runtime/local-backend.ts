@@ -14,7 +14,8 @@ import {randomUUID} from 'node:crypto'
 
 import {DEFAULT_DYNO_SIZE, dynoSizeSpec} from '../domain/catalog.js'
 import {spawnAttached} from './attached.js'
-import type {AdoptOutcome, Backend, BackendRecord, DynoHandle, DynoSpec, StopOptions, UnrecordedDyno} from './backend.js'
+import type {AdoptOutcome, Backend, BackendRecord, BuildSession, BuildSpec, DynoHandle, DynoSpec, StopOptions, UnrecordedDyno} from './backend.js'
+import {openLocalBuild} from './build-step.js'
 import type {Cgroups, DynoCgroup} from './cgroups.js'
 import {defaultBaseEnv, dynoEnvironment, findShell, withProfile} from './dyno-environment.js'
 import {BackendError} from './errors.js'
@@ -160,6 +161,19 @@ export class LocalBackend implements Backend {
     } catch (error) {
       throw new BackendError(`could not start ${spec.dynoName}: cannot make its cgroup: ${(error as Error).message}`, {cause: error})
     }
+  }
+
+  /** A build's buildpack steps (build-step.ts), in the sandbox and a cgroup as the dynos are. */
+  async openBuild(spec: BuildSpec): Promise<BuildSession> {
+    return openLocalBuild(spec, {
+      shell: this.shell,
+      baseEnv: this.baseEnv,
+      procRoot: this.procRoot,
+      spawn: this.spawn,
+      ...(this.plane === undefined ? {} : {plane: this.plane}),
+      ...(this.cgroups ? {cgroups: this.cgroups} : {}),
+      ...(this.sandbox ? {sandbox: {}} : {}),
+    })
   }
 
   /** The dynos started by this backend that are not over yet. */

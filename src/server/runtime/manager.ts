@@ -17,7 +17,7 @@ import {Scheduler} from '../scheduler/scheduler.js'
 import type {DynoRecord, ReleaseRecord, ScheduleRecord, Store} from '../store/index.js'
 import {oneOffEnded} from '../store/index.js'
 import type {AttachBroker} from './attached.js'
-import type {Backend} from './backend.js'
+import type {Backend, BuildSession, BuildSpec} from './backend.js'
 import type {BeforeStopHook, DynoStats, LogInputSink, OneOffSpec, RestartTarget, Runtime, WebDynoDirectory} from './contracts.js'
 import type {DynoSlot} from './dyno-slot.js'
 import {ONE_OFF_RETENTION_MS, OneOffs} from './one-offs.js'
@@ -56,6 +56,7 @@ export class DynoManager implements Runtime {
   /** The Runtime's view of the default stop grace, for the API. */
   readonly defaultStopGraceMs: number
   private readonly store: Store
+  private readonly backend: Backend
   private readonly onError: (error: unknown) => void
   private readonly slots: SlotTable
   private readonly timers: NodeJS.Timeout[] = []
@@ -71,6 +72,7 @@ export class DynoManager implements Runtime {
   constructor(options: DynoManagerOptions) {
     const {store, backend, logs} = options
     this.store = store
+    this.backend = backend
     this.logs = logs
     const ports = options.ports ?? new PortAllocator()
     const now = options.now ?? Date.now
@@ -222,6 +224,12 @@ export class DynoManager implements Runtime {
   /** Registers a hook run before a web dyno is stopped (the router drains it); returns an unregister function. */
   onBeforeStop(hook: BeforeStopHook): () => void {
     return this.web.onBeforeStop(hook)
+  }
+
+  /** A build's buildpack steps, through the backend that runs the dynos (its sandbox, its limits). */
+  async openBuild(spec: BuildSpec): Promise<BuildSession> {
+    if (!this.backend.openBuild) throw new Error(`the ${this.backend.name} backend cannot run builds`)
+    return this.backend.openBuild(spec)
   }
 
   /** Live figures of a dyno that the store does not keep. */
