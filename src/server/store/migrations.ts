@@ -229,6 +229,21 @@ export const migrations: readonly Migration[] = [
     `,
   },
   {
+    version: 7,
+    name: 'builds run buildpacks: checksum, version, buildpacks used, slug size',
+    up: `
+      -- "SHA256:<hex>" of the uploaded blob, hashed as it is written (Heroku's source_blob.checksum).
+      ALTER TABLE sources ADD COLUMN checksum TEXT;
+      ALTER TABLE builds ADD COLUMN source_checksum TEXT;
+      -- The build body's source_blob.version (a commit, for git pushes and tug deploy in a checkout).
+      ALTER TABLE builds ADD COLUMN source_version TEXT;
+      -- JSON [{url, name}]: the buildpacks asked for while pending, those that ran once finished.
+      ALTER TABLE builds ADD COLUMN buildpacks TEXT;
+      -- Bytes of the slug a succeeded build made.
+      ALTER TABLE builds ADD COLUMN slug_size INTEGER;
+    `,
+  },
+  {
     version: 8,
     name: 'buildpack installations',
     up: `
