@@ -1,5 +1,6 @@
 import type {FastifyReply, FastifyRequest} from 'fastify'
 import {appFiles, removeAppFiles} from '../../builds/index.js'
+import {removeRepo} from '../../git/index.js'
 import {findRegion, findStack, REGIONS, STACKS} from '../../domain/catalog.js'
 import {APP_NAME_PATTERN, randomAppName} from '../../domain/names.js'
 import {announceRelease} from '../../logs/platform-events.js'
@@ -111,6 +112,7 @@ export const appsRoutes: RouteModule = (app, deps) => {
     await deps.logs.removeApp(current.id)
     // Its code, sources and build outputs too, now that no dyno runs it (not at the next start).
     removeAppFiles(files)
+    removeRepo(deps.dataDir, current.id)
     return wire
   })
 }

@@ -9,9 +9,10 @@ import {loadApp, params} from '../context.js'
 import type {RouteModule} from '../deps.js'
 import {notFound} from '../errors.js'
 import {sendList} from '../pagination.js'
+import {gitRoutes} from './git.js'
 import {sourcesRoutes} from './sources.js'
 
-/** The sources and builds routes, which share one BuildService: live build output lives in it. */
+/** The sources, builds and git routes, which share one BuildService: live build output lives in it. */
 export const buildsRoutes: RouteModule = (app, deps) => {
   const service = new BuildService(
     {
@@ -27,6 +28,7 @@ export const buildsRoutes: RouteModule = (app, deps) => {
   )
   app.addHook('onClose', async () => service.close())
   sourcesRoutes(app, deps, service)
+  gitRoutes(app, deps, service)
 
   app.post('/apps/:app/builds', async (request, reply) => {
     const account = requireAccount(request)
