@@ -56,6 +56,10 @@ export interface ServerOptions {
   attachExpiryMs?: number
   /** Releases per app whose code stays on disk (default 10); older code is pruned (builds/disk.ts). */
   keepReleases?: number
+  /** Seconds a build may run before it is killed and fails (default 900, Heroku's 15 minutes). */
+  buildTimeoutSeconds?: number
+  /** Largest slug a build may make, in MB (default 500, Heroku's). */
+  maxSlugMegabytes?: number
   /** Log drains: `allowPrivate` lets them reach loopback and private addresses (default public only); `perApp` caps them (default 10). */
   drains?: DrainSettings
   /** Where the listeners say they refused connections (default: stderr). */
@@ -126,6 +130,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   if (options.keepReleases !== undefined && !(Number.isSafeInteger(options.keepReleases) && options.keepReleases >= 1)) {
     throw new RangeError(`keepReleases must be a whole number of at least 1, got ${options.keepReleases}.`)
   }
+  for (const name of ['buildTimeoutSeconds', 'maxSlugMegabytes'] as const) {
+    const value = options[name]
+    if (value !== undefined && !(Number.isFinite(value) && value > 0)) throw new RangeError(`${name} must be a positive number, got ${value}.`)
+  }
   // Before anything opens a file there: refuses another user's directory, makes tug's files private.
   secureDataDir(options.dataDir)
   const fileLimit = raiseFileLimit()
@@ -169,7 +177,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       ...(options.router ? {webUrl: (name: string) => appRouter?.url(name) ?? webUrl(name)} : {}),
       bodyLimit: options.bodyLimit,
       logger: options.logger,
-      ...(options.keepReleases === undefined ? {} : {builds: {keepReleases: options.keepReleases}}),
+      builds: {
+        ...(options.keepReleases === undefined ? {} : {keepReleases: options.keepReleases}),
+        ...(options.buildTimeoutSeconds === undefined ? {} : {buildTimeoutMs: options.buildTimeoutSeconds * 1000}),
+        ...(options.maxSlugMegabytes === undefined ? {} : {maxSlugBytes: Math.round(options.maxSlugMegabytes * 1024 * 1024)}),
+      },
       ...(options.drains ? {drains: options.drains} : {}),
       buildpacks: options.buildpacks ?? (options.runtime ? undefined : new LocalBuildpackResolver({dataDir: options.dataDir})),
     }

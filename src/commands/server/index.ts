@@ -58,6 +58,18 @@ export default class Server extends TugCommand<void> {
       min: 1,
       env: 'TUG_KEEP_RELEASES',
     }),
+    'build-timeout': Flags.integer({
+      description: 'seconds a build may run; a longer one is killed and fails, and the current release stays (Heroku: 15 minutes)',
+      default: 900,
+      min: 1,
+      env: 'TUG_BUILD_TIMEOUT',
+    }),
+    'max-slug-size': Flags.integer({
+      description: "largest slug in MB: a build whose result is bigger fails (Heroku's limit is 500)",
+      default: 500,
+      min: 1,
+      env: 'TUG_MAX_SLUG_SIZE',
+    }),
   }
 
   async run(): Promise<void> {
@@ -109,6 +121,8 @@ export default class Server extends TugCommand<void> {
         router: {host: flags['router-host'], port: routerPort, domains: flags['router-domain'] ?? []},
         rendezvous: {host: flags['rendezvous-host'], port: rendezvousPort},
         keepReleases: flags['keep-releases'],
+        buildTimeoutSeconds: flags['build-timeout'],
+        maxSlugMegabytes: flags['max-slug-size'],
         ...(publicUrl === undefined ? {} : {publicUrl}),
         ...(flags['allow-private-drains'] ? {drains: {allowPrivate: true}} : {}),
         sandbox,

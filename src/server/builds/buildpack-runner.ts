@@ -196,7 +196,13 @@ export function parseReleaseYaml(text: string): ReleaseInfo {
   for (const [index, raw] of lines.entries()) {
     const where = `line ${index + 1}`
     const content = stripComment(raw)
-    if (content.trim() === '' || content.trim() === '---' || content.trim() === '...') continue
+    if (content.trim() === '' || content.trim() === '...') continue
+    // A document marker, alone or before a flow mapping on its line (`--- {}`).
+    if (/^---(\s|$)/.test(content)) {
+      const rest = content.slice(3).trim()
+      if (rest === '' || rest === '{}') continue
+      throw new Error(`${where}: expected a mapping after ---`)
+    }
     const indent = content.length - content.trimStart().length
     const line = content.trim()
     if (section !== undefined && indent > sectionIndent) {

@@ -144,6 +144,8 @@ class LocalBuildSession implements BuildSession {
       '--bind', this.spec.buildDir, '/app',
       '--bind', this.spec.cacheDir, '/cache',
       '--ro-bind', this.spec.envDir, '/env',
+      // bwrap makes a mount point's missing parents 0700: the app's uid could not reach below.
+      '--perms', '0755', '--dir', '/buildpacks',
       ...this.spec.buildpackDirs.flatMap((dir, i) => ['--bind', dir, `/buildpacks/${i}`]),
     ]
     return {
