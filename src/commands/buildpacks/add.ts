@@ -1,13 +1,12 @@
-import {Args, Flags} from '@oclif/core'
-
 import type {BuildpackInstallation} from '../../shared/api-types.js'
 import {changeBuildpacks, checkIndex, updateLines, withAdded} from '../../lib/buildpacks/buildpacks.js'
 import {appFlags, TugCommand} from '../../lib/cli/base-command.js'
+import {BUILDPACK_FORMS, buildpackArg, indexFlag} from '../../lib/buildpacks/flags.js'
 
 export default class BuildpacksAdd extends TugCommand<BuildpackInstallation[]> {
   static override description = `add new app buildpack, inserting into list of buildpacks if necessary
 
-A buildpack is heroku/nodejs or heroku/python (built in), a directory on the control plane's machine (/path or file:///path), an https:// tarball, or a git URL (https://host/x.git, git@host:x.git, with an optional #branch, tag or commit). It is fetched when a build runs.`
+${BUILDPACK_FORMS}`
 
   static override examples = [
     '<%= config.bin %> buildpacks:add /srv/buildpacks/static -a shop',
@@ -15,12 +14,12 @@ A buildpack is heroku/nodejs or heroku/python (built in), a directory on the con
   ]
 
   static override args = {
-    buildpack: Args.string({description: 'URL, path or name of the buildpack', required: true}),
+    buildpack: buildpackArg,
   }
 
   static override flags = {
     ...appFlags,
-    index: Flags.integer({char: 'i', description: 'the 1-based index of the URL in the list of URLs', helpValue: 'INDEX'}),
+    index: indexFlag('the 1-based index of the URL in the list of URLs'),
   }
 
   async run(): Promise<BuildpackInstallation[]> {

@@ -1,8 +1,7 @@
-import {Args, Flags} from '@oclif/core'
-
 import type {BuildpackInstallation} from '../../shared/api-types.js'
 import {changeBuildpacks, checkRemoveArgs, updateLines, withRemoved} from '../../lib/buildpacks/buildpacks.js'
 import {appFlags, TugCommand} from '../../lib/cli/base-command.js'
+import {indexFlag, optionalBuildpackArg} from '../../lib/buildpacks/flags.js'
 
 export default class BuildpacksRemove extends TugCommand<BuildpackInstallation[]> {
   static override description = 'remove a buildpack set on the app, by its URL or its index'
@@ -10,12 +9,12 @@ export default class BuildpacksRemove extends TugCommand<BuildpackInstallation[]
   static override examples = ['<%= config.bin %> buildpacks:remove heroku/python -a shop', '<%= config.bin %> buildpacks:remove -i 2 -a shop']
 
   static override args = {
-    buildpack: Args.string({description: 'URL, path or name of the buildpack'}),
+    buildpack: optionalBuildpackArg,
   }
 
   static override flags = {
     ...appFlags,
-    index: Flags.integer({char: 'i', description: 'the 1-based index of the URL to remove from the list of URLs', helpValue: 'INDEX'}),
+    index: indexFlag('the 1-based index of the URL to remove from the list of URLs'),
   }
 
   async run(): Promise<BuildpackInstallation[]> {
