@@ -29,8 +29,11 @@ Files matched by .gitignore or .tugignore are left out, and .git always is. The 
     const api = await this.api()
     const result = await deploy(api, app, dir, {
       pack: async (d) => (await import('../lib/pack.js')).packDirectory(d),
-      streamOutput: async (url) => {
-        for await (const line of readLogStream(url, {tail: false})) this.out(line.line)
+      streamOutput: async (url, seen) => {
+        for await (const line of readLogStream(url, {tail: false})) {
+          this.out(line.line)
+          seen?.(line.line)
+        }
       },
       ...this.releaseSteps(api, app),
     }, {version: gitVersion(dir)})

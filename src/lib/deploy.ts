@@ -9,8 +9,8 @@ import {awaitRelease, type FollowSteps} from './releases/follow.js'
 
 export interface DeploySteps extends FollowSteps {
   pack(dir: string): Promise<{data: Buffer; files: number}>
-  /** Streams the build output (non-tail); the promise ends with the stream. */
-  streamOutput(url: string): Promise<void>
+  /** Streams the build output (non-tail), each line also to `seen`; the promise ends with the stream. */
+  streamOutput(url: string, seen?: (line: string) => void): Promise<void>
 }
 
 export interface DeployResult {
@@ -42,11 +42,18 @@ export async function deploy(
     return created
   })
   const started = await steps.action(`Building ${app}`, () => api.builds.create(app, {source_blob: {url: source.source_blob.get_url, ...(options.version ? {version: options.version} : {})}}), (b) => `started, build ${b.id}`)
+  let reason: string | undefined
   const build = await whileOnServer(
     `the build of ${app} goes on on the server, and releases it if it succeeds; follow it with \`tug releases -a ${app}\` or \`tug logs -a ${app} --tail\``,
     async () => {
       let build = started
-      if (build.output_stream_url) await steps.streamOutput(build.output_stream_url)
+      if (build.output_stream_url) {
+        await steps.streamOutput(build.output_stream_url, (line) => {
+          // tug's build output marks why a build failed with `!`, as Heroku's does; the first says it.
+          const marked = /^!\s+(.*)$/.exec(line)
+          if (marked && reason === undefined) reason = marked[1]?.replace(/\.$/, '')
+        })
+      }
       while (build.status === 'pending') {
         build = await api.builds.info(app, build.id)
         if (build.status === 'pending') await steps.sleep(pollMs)
@@ -55,7 +62,7 @@ export async function deploy(
     },
   )
   if (build.status === 'failed') {
-    throw new RuntimeError(`The build of ${app} failed (build ${build.id}).`, {hint: 'The build output above says why.'})
+    throw new RuntimeError(`The build of ${app} failed${reason === undefined ? '' : `: ${reason}`} (build ${build.id}).`, {hint: 'The build output above says why.'})
   }
   const made = build.release ? await api.releases.info(app, build.release.id) : undefined
   const release = made && (await awaitRelease(api, app, made, steps, {pollMs}))

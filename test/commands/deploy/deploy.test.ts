@@ -106,6 +106,19 @@ describe('deploy', () => {
     assert.ok(result.stderr.endsWith(`Error: The build of shop failed (build ${BUILD_ID}).\nThe build output above says why.\n`), result.stderr)
   })
 
+  it('says why the build failed, from the first line its output marks with !', async () => {
+    source()
+    nock('http://blob.test').put('/put/1').reply(200)
+    nock(API).post('/apps/shop/builds').reply(201, build('pending'))
+    const output = '-----> Probe app detected\n!      Failed to compile Probe app: bin/compile of /bp exited with status 7.\n!      Build failed: the current release is unchanged.\n'
+    nock(API).get(`/streams/builds/${BUILD_ID}`).reply(200, output, {'Content-Type': 'text/plain'})
+    nock(API).get(`/apps/shop/builds/${BUILD_ID}`).reply(200, build('failed'))
+    const result = await runCommand(Deploy, [dir, '-a', 'shop'])
+    assert.equal(result.code, 1)
+    assert.equal(result.stdout, output)
+    assert.ok(result.stderr.endsWith(`Error: The build of shop failed: Failed to compile Probe app: bin/compile of /bp exited with status 7 (build ${BUILD_ID}).\nThe build output above says why.\n`), result.stderr)
+  })
+
   /**
    * The release phase's log: an earlier phase's lines first, then release.2's (v9's). With
    * `listed`, the dyno list names release.2 as v9's phase and the session asks for it alone.
