@@ -81,6 +81,11 @@ describe('server/builds/buildpack-resolver', () => {
     writeBuildpack(notExecutable, 'X', {executable: false})
     await assert.rejects(resolver.resolve([notExecutable], say), /bin\/detect and bin\/compile are not executable \(chmod \+x\)/)
     await assert.rejects(resolver.resolve([join(dir, 'nowhere')], say), /does not exist on the control plane's machine/)
+    // Not even a buildpack-shaped directory inside the data directory, however it is named.
+    writeBuildpack(join(dataDir, 'repos', 'other'), 'Other')
+    for (const url of [join(dataDir, 'repos', 'other'), `file://${dataDir}/repos/other`, `file://${dataDir}/repos/other.git`, `${dir}/good/../data/repos/other`.replace('/../', '/x/../')]) {
+      await assert.rejects(resolver.resolve([url], say), /inside the control plane's data directory|without \.\./, url)
+    }
     const empty = join(dir, 'empty')
     mkdirSync(empty)
     await assert.rejects(resolver.resolve([empty], say), /it has no bin\/detect and no bin\/compile/)

@@ -6,9 +6,9 @@
 import {execFile} from 'node:child_process'
 import {createHash, randomBytes} from 'node:crypto'
 import {createWriteStream, existsSync, readFileSync} from 'node:fs'
-import {access, constants, mkdir, readdir, rename, rm, stat} from 'node:fs/promises'
+import {access, constants, mkdir, readdir, realpath, rename, rm, stat} from 'node:fs/promises'
 import {get as httpsGet} from 'node:https'
-import {dirname, join, resolve} from 'node:path'
+import {dirname, join, resolve, sep} from 'node:path'
 import {pipeline} from 'node:stream/promises'
 import {rootCertificates} from 'node:tls'
 import {fileURLToPath} from 'node:url'
@@ -85,6 +85,7 @@ export class LocalBuildpackResolver implements BuildpackResolver {
       case 'builtin':
         return join(this.builtinsDir, source.dirName)
       case 'local': {
+        await this.refuseDataDir(source.path)
         const info = await stat(source.path).catch(() => undefined)
         if (!info) throw new Error(`${source.path} does not exist on the control plane's machine`)
         if (info.isDirectory()) return source.path
@@ -104,8 +105,19 @@ export class LocalBuildpackResolver implements BuildpackResolver {
           }
         })
       case 'git':
+        if (source.url.startsWith('file:')) await this.refuseDataDir(decodeURIComponent(new URL(source.url).pathname))
         return this.fetchInto(url, say, (dest) => this.clone(source.url, source.ref, dest))
     }
+  }
+
+  /**
+   * The data directory holds every app's sources, git repositories and config: a buildpack path
+   * into it would hand one app's build another's files.
+   */
+  private async refuseDataDir(path: string): Promise<void> {
+    const real = async (p: string): Promise<string> => realpath(p).catch(() => resolve(p))
+    const [target, data] = await Promise.all([real(path), real(this.options.dataDir)])
+    if (target === data || target.startsWith(data + sep)) throw new Error(`${path} is inside the control plane's data directory, which no buildpack may come from`)
   }
 
   /** Runs `fill` into a new directory for this URL, then gives the buildpack's root in it. */
