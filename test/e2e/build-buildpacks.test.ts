@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict'
 import {execFileSync} from 'node:child_process'
 import {createHash} from 'node:crypto'
-import {mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
+import {mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join, resolve} from 'node:path'
 
@@ -157,5 +157,45 @@ describe('e2e: builds with buildpacks', function () {
     assert.equal(missing.build.status, 'failed')
     assert.match(missing.output, /^! {6}.*\/nonexistent\/buildpack/m)
     rmSync(join(tgz, '..'), {recursive: true, force: true})
+  })
+})
+
+describe('e2e: the build time limit (tug server --build-timeout)', function () {
+  this.timeout(300_000)
+  let plane: ControlPlane
+  let source: string
+
+  before(async () => {
+    plane = await startControlPlane({args: ['--router-port', '0', '--rendezvous-port', '0', '--build-timeout', '3']})
+    source = mkdtempSync(join(tmpdir(), 'tug-e2e-slow-'))
+    writeFileSync(join(source, 'Procfile'), 'worker: sleep 1000\n')
+  })
+
+  after(async () => {
+    await plane?.close()
+    if (source) rmSync(source, {recursive: true, force: true})
+  })
+
+  it('kills a build at the limit, everything it started with it, and keeps the release', async () => {
+    assert.equal((await plane.run(['apps:create', 'slow', '--no-remote'])).code, 0)
+    assert.equal((await plane.run(['buildpacks:set', resolve('test/fixtures/buildpacks/slow'), '-a', 'slow'])).code, 0)
+    const failed = await plane.run(['deploy', source, '-a', 'slow'], {timeoutMs: 120_000})
+    assert.equal(failed.code, 1, failed.stdout + failed.stderr)
+    assert.match(failed.stdout, /^-----> Compiling for ever$/m)
+    assert.match(failed.stdout, /^! {6}Build timed out after 3 seconds\.$/m)
+    assert.match(failed.stderr, /The build of slow failed: Build timed out after 3 seconds \(build /)
+    // Nothing of the build runs on: no process carries its tag (the setsid'd sleeper neither).
+    const builds = (await (await fetch(`${plane.url}/apps/slow/builds`, {headers: {Accept: ACCEPT, Authorization: `Bearer ${plane.token}`}})).json()) as Build[]
+    const tag = `TUG_DYNO_ID=build-${(builds.at(-1) as Build).id}`
+    const tagged = readdirSync('/proc').filter((pid) => /^\d+$/.test(pid)).filter((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').includes(tag)
+      } catch {
+        return false
+      }
+    })
+    assert.deepEqual(tagged, [])
+    const releases = (await (await fetch(`${plane.url}/apps/slow/releases`, {headers: {Accept: ACCEPT, Authorization: `Bearer ${plane.token}`}})).json()) as Release[]
+    assert.deepEqual(releases.map((r) => r.version), [1])
   })
 })
