@@ -2,14 +2,14 @@ import {Args, Flags} from '@oclif/core'
 
 import type {App, AppCreateBody} from '../../shared/api-types.js'
 import {formatCreated} from '../../lib/apps/format.js'
-import {addGitRemote} from '../../lib/apps/git-remote.js'
+import {addGitRemote, remoteUrlFor} from '../../lib/apps/git-remote.js'
 import {TugCommand} from '../../lib/cli/base-command.js'
 import {ApiError} from '../../lib/errors.js'
 
 export default class AppsCreate extends TugCommand<App> {
   static override description = `create an app
 
-Without NAME the control plane picks a random one. In a git repository it adds a git remote (\`tug\` unless --remote says otherwise) so that commands run there find the app without -a.`
+Without NAME the control plane picks a random one. In a git repository it adds a git remote (\`tug\` unless --remote says otherwise): \`git push tug main\` deploys, and commands run there find the app without -a.`
 
   static override examples = [
     '<%= config.bin %> apps:create shop',
@@ -52,8 +52,9 @@ Without NAME the control plane picks a random one. In a git repository it adds a
     }
     const app = await this.action(title, create, (created) => (args.name ? 'done' : `done, ${created.name}`))
     this.out(formatCreated(app))
-    if (!flags['no-remote'] && addGitRemote(this.io.cwd(), flags.remote, app.git_url) === 'added') {
-      this.info(`Git remote ${flags.remote} added: ${app.git_url}`)
+    if (!flags['no-remote']) {
+      const url = remoteUrlFor(app, (await this.target()).source)
+      if (addGitRemote(this.io.cwd(), flags.remote, url) === 'added') this.info(`Git remote ${flags.remote} added: ${url}`)
     }
     return app
   }

@@ -1,6 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 
 import type {App} from '../../shared/api-types.js'
+import {removeAppRemotes} from '../../lib/apps/git-remote.js'
 import {appFlags, TugCommand} from '../../lib/cli/base-command.js'
 import {promptText} from '../../lib/cli/prompt.js'
 import {UsageError} from '../../lib/errors.js'
@@ -8,7 +9,7 @@ import {UsageError} from '../../lib/errors.js'
 export default class AppsDestroy extends TugCommand<App> {
   static override description = `permanently destroy an app
 
-Asks you to type the app's name on a terminal. In scripts, pass --confirm APP; without a terminal and without --confirm nothing is destroyed and the command fails.`
+Asks you to type the app's name on a terminal. In scripts, pass --confirm APP; without a terminal and without --confirm nothing is destroyed and the command fails. Git remotes of this checkout that point at the app are removed.`
 
   static override examples = ['<%= config.bin %> apps:destroy -a shop', '<%= config.bin %> apps:destroy shop --confirm shop']
 
@@ -29,7 +30,10 @@ Asks you to type the app's name on a terminal. In scripts, pass --confirm APP; w
     const name = this.requireApp({...flags, app: flags.app ?? args.app})
     await this.confirm(name, flags.confirm)
     const api = await this.api()
-    return this.action(`Destroying ${name} (including all add-ons)`, () => api.apps.destroy(name))
+    const destroyed = await this.action(`Destroying ${name} (including all add-ons)`, () => api.apps.destroy(name))
+    // The remotes here that point at it (as Heroku's CLI does); remotes of other apps stay.
+    for (const remote of removeAppRemotes(this.io.cwd(), destroyed)) this.info(`Git remote ${remote} removed`)
+    return destroyed
   }
 
   private async confirm(name: string, confirm: string | undefined): Promise<void> {

@@ -3,6 +3,7 @@
 
 import {execFileSync} from 'node:child_process'
 
+import {appFromTugUrl} from '../apps/git-remote.js'
 import {UsageError} from '../errors.js'
 
 export interface AppResolutionInput {
@@ -52,10 +53,13 @@ export function requireApp(input: AppResolutionInput): string {
 
 /**
  * The app named by a git remote URL: the last path segment without `.git`, from
- * `https://host[:port]/<app>.git`, `https://host/apps/<app>`, `ssh://git@host/<app>.git` or
- * `git@host:<app>.git`. Undefined for anything else (a local path, an empty path).
+ * `https://host[:port]/<app>.git`, `https://host/apps/<app>`, `ssh://git@host/<app>.git`,
+ * `git@host:<app>.git` or `tug://<app>`. Undefined for anything else (a local path, an empty path).
  */
 export function appFromRemoteUrl(url: string): string | undefined {
+  // tug://<app> (git-remote-tug's remotes, for the embedded control plane): the app is the host part.
+  const tug = appFromTugUrl(url)
+  if (tug !== undefined) return tug
   let path: string
   if (/^[a-z][a-z\d+.-]*:\/\//i.test(url)) {
     try {
