@@ -168,6 +168,29 @@ const BENCHMARKS = [
     },
   },
   {
+    name: 'build',
+    file: 'bench/build',
+    args: ['--trials', '3'],
+    quickArgs: ['--trials', '1'],
+    figures(text) {
+      const figures = []
+      for (const kind of ['cold', 'warm']) {
+        figures.push(
+          {label: `bare \`npm ci\` of examples/node-app, ${kind}`, unit: 's', value: grab(text, new RegExp(`^bare npm ci, ${kind}: ([\\d.]+) s`, 'm'))},
+          {label: `\`tug deploy\` of examples/node-app, ${kind} build cache`, unit: 's', value: grab(text, new RegExp(`^tug deploy, ${kind}: ([\\d.]+) s`, 'm'))},
+          {label: `tug / bare \`npm ci\`, ${kind}`, unit: 'x', value: grab(text, new RegExp(`^ratio ${kind}: ([\\d.]+)x`, 'm'))},
+          {
+            label: `tug / (1.15 x bare \`npm ci\` + 1 s), ${kind}`,
+            unit: 'x',
+            value: grab(text, new RegExp(`^share of the target ${kind}: ([\\d.]+)`, 'm')),
+            target: ['<=', 1, '≤ 1 (≤ 1.15x `npm ci` + 1 s, issue 15)'],
+          },
+        )
+      }
+      return figures
+    },
+  },
+  {
     name: 'run',
     file: 'bench/run',
     args: ['-n', '15', '--json'],
