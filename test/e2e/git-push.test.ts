@@ -181,6 +181,11 @@ describe('e2e: git push deploys', function () {
 
       assert.equal((await tug(['apps:destroy', 'gitlinked', '--confirm', 'gitlinked'], dir)).code, 0)
       assert.equal((await git(dir, ['remote'])).stdout, 'staging\n')
+      // Without git-remote-tug on PATH, git could not use the remote: said at once.
+      const noHelper = await runTug(['git:remote', '-a', 'gitother', '-r', 'nohelper'], {cwd: dir, env: {HOME: home}})
+      assert.equal(noHelper.code, 0, noHelper.stderr)
+      assert.match(noHelper.stderr, /^Warning: git push to this remote needs git-remote-tug on your PATH/m)
+      assert.doesNotMatch(other.stderr, /Warning/)
       const notRepo = await tug(['git:remote', '-a', 'gitother'], home)
       assert.equal(notRepo.code, 2)
       assert.match(notRepo.stderr, /is not in a git repository/)

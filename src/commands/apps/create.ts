@@ -2,7 +2,7 @@ import {Args, Flags} from '@oclif/core'
 
 import type {App, AppCreateBody} from '../../shared/api-types.js'
 import {formatCreated} from '../../lib/apps/format.js'
-import {addGitRemote, remoteUrlFor} from '../../lib/apps/git-remote.js'
+import {addGitRemote, remoteHelperWarning, remoteUrlFor} from '../../lib/apps/git-remote.js'
 import {TugCommand} from '../../lib/cli/base-command.js'
 import {ApiError} from '../../lib/errors.js'
 
@@ -54,7 +54,11 @@ Without NAME the control plane picks a random one. In a git repository it adds a
     this.out(formatCreated(app))
     if (!flags['no-remote']) {
       const url = remoteUrlFor(app, (await this.target()).source)
-      if (addGitRemote(this.io.cwd(), flags.remote, url) === 'added') this.info(`Git remote ${flags.remote} added: ${url}`)
+      if (addGitRemote(this.io.cwd(), flags.remote, url) === 'added') {
+        this.info(`Git remote ${flags.remote} added: ${url}`)
+        const warning = remoteHelperWarning(url, this.io.env)
+        if (warning) this.info(warning)
+      }
     }
     return app
   }

@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import type {App} from '../../shared/api-types.js'
-import {remoteUrlFor, setGitRemote} from '../../lib/apps/git-remote.js'
+import {remoteHelperWarning, remoteUrlFor, setGitRemote} from '../../lib/apps/git-remote.js'
 import {TugCommand} from '../../lib/cli/base-command.js'
 import {DEFAULT_REMOTE} from '../../lib/cli/app-resolution.js'
 import {UsageError} from '../../lib/errors.js'
@@ -29,6 +29,8 @@ Then \`git push tug main\` deploys it. A remote of that name that exists already
       throw new UsageError(`${this.io.cwd()} is not in a git repository.`, {hint: 'Run `git init` first, or run this in your app\'s checkout.'})
     }
     this.info(outcome === 'unchanged' ? `Git remote ${flags.remote} already points at ${url}` : `Git remote ${flags.remote} ${outcome === 'added' ? 'added' : 'set to'}: ${url}`)
+    const warning = remoteHelperWarning(url, this.io.env)
+    if (warning) this.info(warning)
     return {remote: flags.remote, url, app: app.name}
   }
 }

@@ -10,6 +10,8 @@
 // `tug://` URL to `git-remote-tug` (remote-helper.ts, a bin of this package), which finds or
 // starts the control plane at push time and gives git its URL and token.
 import {execFileSync} from 'node:child_process'
+import {accessSync, constants} from 'node:fs'
+import {delimiter, join} from 'node:path'
 
 export type GitRunner = (args: string[], cwd: string) => string
 
@@ -31,6 +33,26 @@ export function appFromTugUrl(url: string): string | undefined {
 /** The remote URL for an app: `tug://<app>` for the embedded control plane, its git_url otherwise. */
 export function remoteUrlFor(app: {name: string; git_url: string}, targetSource: 'env' | 'netrc' | 'local'): string {
   return targetSource === 'local' ? tugRemoteUrl(app.name) : app.git_url
+}
+
+/** Whether git will find `git-remote-tug` (it looks on PATH, after its own exec path). */
+export function remoteHelperOnPath(env: NodeJS.ProcessEnv): boolean {
+  for (const dir of (env.PATH ?? '').split(delimiter)) {
+    if (dir === '') continue
+    try {
+      accessSync(join(dir, 'git-remote-tug'), constants.X_OK)
+      return true
+    } catch {
+      // not in this one
+    }
+  }
+  return false
+}
+
+/** What to say when a tug:// remote was set up but git will not find its helper. */
+export function remoteHelperWarning(url: string, env: NodeJS.ProcessEnv): string | undefined {
+  if (appFromTugUrl(url) === undefined || remoteHelperOnPath(env)) return undefined
+  return 'Warning: git push to this remote needs git-remote-tug on your PATH. It is installed with tug (npm install -g, or npm link in a checkout of tug); its file is bin/git-remote-tug.js.'
 }
 
 export type RemoteOutcome = 'added' | 'exists' | 'not-a-repo'
