@@ -3,6 +3,7 @@
 import {chmodSync, existsSync, readFileSync, renameSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import type {AddressInfo} from 'node:net'
+import {createAddonService, type AddonService, type AddonSettings} from './addons/index.js'
 import {AttachHub} from './attach/hub.js'
 import {secureDataDir} from './data-dir.js'
 import {attachUpgradeHandler} from './http/attach-upgrade.js'
@@ -75,6 +76,12 @@ export interface ServerOptions {
    * run builds; such a test passes a resolver when it wants one).
    */
   buildpacks?: BuildpackResolver
+  /**
+   * Add-ons (issue 16): `postgresUrl` names the operator's PostgreSQL (a superuser's URL); without
+   * it the control plane runs a cluster of its own in <dataDir>/addons/postgres when PostgreSQL's
+   * binaries are installed. Redis add-ons are redis-server processes it runs.
+   */
+  addons?: AddonSettings
 }
 
 export interface RunningServer {
@@ -142,6 +149,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const store = new Store({path: join(options.dataDir, DATABASE_FILE)})
   let runtime: Runtime | undefined
   let logs: LogRouter | undefined
+  let addons: AddonService | undefined
   try {
     const {tokenPath} = ensureAdmin(store, options.dataDir)
     logs = await LogRouter.open({
@@ -167,6 +175,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     })
     const sandbox = options.sandbox && !options.runtime ? new Sandbox({dataDir: options.dataDir}) : undefined
     runtime = options.runtime ? options.runtime(store, logs) : createLocalRuntime(store, logs, {attach: hub, plane: ensurePlaneId(options.dataDir), ...(sandbox ? {sandbox} : {})})
+    const addonRuntime = runtime
+    addons = createAddonService({...options.addons, store, logs, dataDir: options.dataDir, warn, releaseChanged: (appId) => addonRuntime.releaseChanged(appId)})
+    // Before the API answers: what a crash left midway is finished, the Redis servers run again.
+    await addons.start()
     let appRouter: RunningRouter | undefined
     const deps: AppDeps = {
       store,
@@ -183,6 +195,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         ...(options.maxSlugMegabytes === undefined ? {} : {maxSlugBytes: Math.round(options.maxSlugMegabytes * 1024 * 1024)}),
       },
       ...(options.drains ? {drains: options.drains} : {}),
+      addons,
       buildpacks: options.buildpacks ?? (options.runtime ? undefined : new LocalBuildpackResolver({dataDir: options.dataDir})),
     }
     const app = buildApp(deps)
@@ -221,6 +234,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     let closing: Promise<void> | undefined
     const activeRuntime = runtime
     const activeLogs = logs
+    const activeAddons = addons
     return {
       url,
       adminTokenPath: tokenPath,
@@ -240,6 +254,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
             await app.close()
             // The runtime stops its dynos first, so their last lines still reach the log router.
             await activeRuntime.close()
+            // Once no dyno uses them: the add-ons' servers stop cleanly (their data stays).
+            await activeAddons.close()
             // Every dyno has stopped and unmounted its own overlay; this is for one whose clean-up failed.
             await sandbox?.cleanLeftovers()
             hub.close()
@@ -254,6 +270,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     }
   } catch (error) {
     await runtime?.close()
+    await addons?.close()
     await logs?.close()
     store.close()
     throw error

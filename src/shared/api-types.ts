@@ -309,3 +309,92 @@ export interface RuntimeSettingsUpdateBody {
   /** null = the default (true). */
   rolling_restart?: boolean | null
 }
+
+// Add-ons (issue 16): Heroku's add-on, attachment, service and plan shapes.
+
+export type AddOnState = 'provisioning' | 'provisioned' | 'deprovisioned'
+
+export interface AddOnPrice {
+  cents: number
+  contract: boolean
+  unit: string
+}
+
+export interface AddOn {
+  actions: Array<Record<string, unknown>>
+  addon_service: IdName
+  app: AppRef
+  billed_price: AddOnPrice | null
+  billing_entity: {id: Uuid; name: string; type: 'app' | 'team'}
+  /** The config vars its attachments set, on every app it is attached to. */
+  config_vars: string[]
+  created_at: Timestamp
+  id: Uuid
+  name: string
+  plan: IdName
+  provider_id: string
+  provision_message?: string
+  state: AddOnState
+  updated_at: Timestamp
+  web_url: string | null
+}
+
+export interface AddOnAttachment {
+  addon: {id: Uuid; name: string; app: AppRef}
+  app: AppRef
+  created_at: Timestamp
+  id: Uuid
+  /** The config var's prefix: DATABASE for DATABASE_URL. */
+  name: string
+  namespace: string | null
+  updated_at: Timestamp
+  web_url: string | null
+  log_input_url: string | null
+}
+
+export interface AddOnService {
+  cli_plugin_name: string | null
+  created_at: Timestamp
+  human_name: string
+  id: Uuid
+  name: string
+  state: 'alpha' | 'beta' | 'ga' | 'shutdown'
+  supports_multiple_installations: boolean
+  supports_sharing: boolean
+  updated_at: Timestamp
+  supported_generations: IdName[]
+}
+
+export interface AddOnPlan {
+  addon_service: IdName
+  compliance: Array<'HIPAA' | 'PCI'> | null
+  created_at: Timestamp
+  default: boolean
+  description: string
+  human_name: string
+  id: Uuid
+  installable_inside_private_network: boolean
+  installable_outside_private_network: boolean
+  name: string
+  price: AddOnPrice
+  space_default: boolean
+  state: string
+  updated_at: Timestamp
+  visible: boolean
+}
+
+export interface AddOnCreateBody {
+  /** `service[:plan]` or `{name}`; Heroku's names work too (`heroku-postgresql:essential-0`). */
+  plan: string | {name: string}
+  attachment?: {name?: string | null} | null
+  name?: string | null
+  config?: Record<string, string> | null
+  confirm?: string | null
+}
+
+export interface AddOnAttachmentCreateBody {
+  addon: string
+  app: string
+  name?: string | null
+  confirm?: string | null
+}

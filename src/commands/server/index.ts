@@ -2,6 +2,7 @@ import {Flags} from '@oclif/core'
 
 import {TugCommand} from '../../lib/cli/base-command.js'
 import {isAlive, probeStatus, readAdminToken, readServerInfo, removeServerInfo, resolveDataDir, writeServerInfo} from '../../lib/cli/local-server.js'
+import {postgresUrl} from '../../lib/addons/postgres-url.js'
 import {RuntimeError, UsageError} from '../../lib/errors.js'
 
 const SANDBOX_HINT = 'Install bubblewrap (apt-get install bubblewrap) and run tug server as root, or pass --no-sandbox to run apps you trust without it.'
@@ -51,6 +52,10 @@ export default class Server extends TugCommand<void> {
     'public-url': Flags.string({
       description: 'the URL clients reach the API at, behind a proxy (log, upload and build-output URLs are built on it) [default: the listen address]',
       env: 'TUG_PUBLIC_URL',
+    }),
+    'addons-postgres-url': Flags.string({
+      description: "a PostgreSQL server for postgresql add-ons, as a superuser's URL (postgres://postgres@127.0.0.1:5432/postgres) [default: a cluster tug runs itself in the data directory]",
+      env: 'TUG_ADDONS_POSTGRES_URL',
     }),
     'keep-releases': Flags.integer({
       description: "releases per app whose code stays on disk; older code is deleted, and a rollback to it asks for a new deploy",
@@ -126,6 +131,7 @@ export default class Server extends TugCommand<void> {
         ...(publicUrl === undefined ? {} : {publicUrl}),
         ...(flags['allow-private-drains'] ? {drains: {allowPrivate: true}} : {}),
         sandbox,
+        ...(flags['addons-postgres-url'] === undefined ? {} : {addons: {postgresUrl: postgresUrl(flags['addons-postgres-url'])}}),
       })
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code

@@ -1,4 +1,5 @@
 import type {FastifyInstance} from 'fastify'
+import type {AddonService} from '../addons/service.js'
 import type {BuildpackResolver} from '../builds/buildpack-contract.js'
 import type {BuildServiceOptions} from '../builds/index.js'
 import type {LogRouter} from '../logs/index.js'
@@ -26,6 +27,8 @@ export interface AppDeps {
   logSessions?: LogSessionSettings
   /** Where drains may send, and how many an app may have (issue 14); default public addresses, 10. */
   drains?: DrainSettings
+  /** Add-ons (issue 16): without it the add-on routes list nothing and create answers 503. */
+  addons?: AddonService
   /** Largest JSON body accepted; default 1 MiB. */
   bodyLimit?: number
   logger?: boolean

@@ -4,6 +4,7 @@
 import {closeSync, openSync} from 'node:fs'
 import BetterSqlite3, {type Database} from 'better-sqlite3'
 import {AccountsRepository} from './accounts.js'
+import {AddonsRepository} from './addons.js'
 import {AppsRepository} from './apps.js'
 import {BuildpacksRepository} from './buildpacks.js'
 import {systemClock, type Clock} from './clock.js'
@@ -23,6 +24,7 @@ export {toTimestamp, type Clock} from './clock.js'
 export {isUuid, newId} from './ids.js'
 export {oneOffEnded} from './dynos.js'
 export type {LogDrainRecord} from './log-drains.js'
+export type {AddonAttachmentRecord, AddonRecord, AddonState} from './addons.js'
 
 export interface StoreOptions {
   /** The database file, or `:memory:`. */
@@ -45,6 +47,7 @@ export class Store {
   readonly runtimeSettings: RuntimeSettingsRepository
   readonly logDrains: LogDrainsRepository
   readonly buildpacks: BuildpacksRepository
+  readonly addons: AddonsRepository
   private closed = false
 
   constructor(options: StoreOptions) {
@@ -74,6 +77,7 @@ export class Store {
     this.runtimeSettings = new RuntimeSettingsRepository(this.db, this.clock)
     this.logDrains = new LogDrainsRepository(this.db, this.clock)
     this.buildpacks = new BuildpacksRepository(this.db, this.clock)
+    this.addons = new AddonsRepository(this.db, this.clock)
   }
 
   /**

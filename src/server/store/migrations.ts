@@ -258,6 +258,43 @@ export const migrations: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 9,
+    name: 'add-ons and their attachments',
+    up: `
+      -- An add-on is written 'provisioning' before its provider makes anything and 'provisioned'
+      -- after, 'deprovisioning' before its resource is dropped and deleted after: a start finds
+      -- what a crash left midway by its state (addons/service.ts). No cascade from apps: an app's
+      -- add-ons are deprovisioned before the app goes, so no resource is left without its record.
+      CREATE TABLE addons (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        app_id TEXT NOT NULL REFERENCES apps(id),
+        service TEXT NOT NULL,
+        plan TEXT NOT NULL,
+        state TEXT NOT NULL,
+        -- The provider's name for the resource (a database and role, a Redis instance).
+        provider_id TEXT NOT NULL,
+        -- JSON: what the provider keeps about the resource (its URL with the password, a port).
+        resource TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      );
+      CREATE INDEX addons_app ON addons (app_id);
+
+      -- name is the config var's prefix: DATABASE gives DATABASE_URL.
+      CREATE TABLE addon_attachments (
+        id TEXT PRIMARY KEY,
+        addon_id TEXT NOT NULL REFERENCES addons(id) ON DELETE CASCADE,
+        app_id TEXT NOT NULL REFERENCES apps(id) ON DELETE CASCADE,
+        name TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        UNIQUE (app_id, name)
+      );
+      CREATE INDEX addon_attachments_addon ON addon_attachments (addon_id);
+    `,
+  },
 ]
 
 const CAPABILITY_TOKEN = /^[A-Za-z0-9_-]{43}$/

@@ -106,6 +106,8 @@ export const appsRoutes: RouteModule = (app, deps) => {
     const current = loadApp(deps, request, params(request).app ?? '')
     const wire = appToWire(store, current, deps.publicUrl(), deps.webUrl)
     await deps.runtime.appDestroyed(current.id)
+    // Its add-ons go with it (databases dropped, Redis instances removed), once no dyno uses them.
+    await deps.addons?.destroyAppAddons(current, requireAccount(request))
     const files = appFiles(store, deps.dataDir, current.id)
     store.transaction(() => store.apps.delete(current.id))
     // Its history and file go, and its live log streams end.
