@@ -7,7 +7,7 @@ import {join} from 'node:path'
 import type {AddressInfo} from 'node:net'
 import type {FastifyInstance} from 'fastify'
 
-import type {Build, Release, Source} from '../../src/shared/api-types.js'
+import type {Build, Release} from '../../src/shared/api-types.js'
 import {DEFAULT_KEEP_RELEASES} from '../../src/server/builds/index.js'
 import {buildApp} from '../../src/server/http/app.js'
 import {LogRouter} from '../../src/server/logs/index.js'
@@ -15,7 +15,7 @@ import {ensureAdmin} from '../../src/server/index.js'
 import {Store} from '../../src/server/store/index.js'
 import {StoreOnlyRuntime} from '../helpers/store-only-runtime.js'
 import {waitFor} from '../helpers/wait-for.js'
-import {callApi} from './builds-api.js'
+import {callApi, uploadSource} from './builds-api.js'
 import {tgzOf, type RawEntry} from './builds-tar.js'
 
 const MB = 1024 * 1024
@@ -60,11 +60,7 @@ describe('server/builds: disk', function () {
 
   const api = <T>(method: string, path: string, body?: unknown): Promise<{status: number; body: T}> => callApi<T>(url, token, method, path, body)
 
-  async function upload(appName: string, data: Buffer): Promise<string> {
-    const source = await api<Source>('POST', `/apps/${appName}/sources`)
-    assert.equal((await fetch(source.body.source_blob.put_url, {method: 'PUT', body: data})).status, 200)
-    return source.body.source_blob.get_url
-  }
+  const upload = (appName: string, data: Buffer): Promise<string> => uploadSource(url, token, appName, data)
 
   async function build(appName: string, entries: RawEntry[]): Promise<Build> {
     const blobUrl = await upload(appName, tgzOf(entries))

@@ -10,7 +10,7 @@ import {join} from 'node:path'
 import type {AddressInfo} from 'node:net'
 import type {FastifyInstance} from 'fastify'
 
-import type {App, Build, Release, Source} from '../../src/shared/api-types.js'
+import type {App, Build, Release} from '../../src/shared/api-types.js'
 import {BuildService} from '../../src/server/builds/index.js'
 import {applySlugignore, formatSize} from '../../src/server/builds/slug.js'
 import {buildApp} from '../../src/server/http/app.js'
@@ -19,7 +19,7 @@ import {ensureAdmin} from '../../src/server/index.js'
 import {Store} from '../../src/server/store/index.js'
 import {StoreOnlyRuntime} from '../helpers/store-only-runtime.js'
 import {waitFor} from '../helpers/wait-for.js'
-import {callApi} from './builds-api.js'
+import {callApi, uploadSource} from './builds-api.js'
 import {tgzOf, type RawEntry} from './builds-tar.js'
 
 const MAX_SLUG = 4096
@@ -52,11 +52,7 @@ describe('server/builds: the slug', function () {
 
   const api = <T>(method: string, path: string, body?: unknown): Promise<{status: number; body: T}> => callApi<T>(url, token, method, path, body)
 
-  async function upload(appName: string, data: Buffer): Promise<string> {
-    const source = await api<Source>('POST', `/apps/${appName}/sources`)
-    assert.equal((await fetch(source.body.source_blob.put_url, {method: 'PUT', body: data})).status, 200)
-    return source.body.source_blob.get_url
-  }
+  const upload = (appName: string, data: Buffer): Promise<string> => uploadSource(url, token, appName, data)
 
   async function build(appName: string, entries: RawEntry[], extra: Record<string, unknown> = {}): Promise<{build: Build; created: Build; output: string}> {
     const blobUrl = await upload(appName, tgzOf(entries))
