@@ -53,6 +53,11 @@ export class PostgresProvider implements AddonProvider {
     return this.server.unavailable()
   }
 
+  /** Provisioned databases must be reachable: the cluster the control plane runs starts now. */
+  async resume(resources: readonly unknown[]): Promise<void> {
+    if (resources.length > 0) await this.server.admin()
+  }
+
   async provision(request: ProvisionRequest): Promise<ProvisionedResource> {
     const admin = await this.server.admin()
     const name = checked(request.providerId)

@@ -111,7 +111,14 @@ export class AddonService {
         this.options.warn(`The add-on ${addon.name} (${addon.state}) could not be cleaned up: ${(error as Error).message}. The next start tries again.`)
       }
     }
-    for (const [service, resources] of resumable) await this.options.providers[service]?.resume?.(resources)
+    for (const [service, resources] of resumable) {
+      try {
+        await this.options.providers[service]?.resume?.(resources)
+      } catch (error) {
+        // The API still starts: these add-ons answer again once their server does.
+        this.options.warn(`The ${service} add-ons could not be started: ${(error as Error).message}`)
+      }
+    }
   }
 
   /** Creates an add-on of `planIdentity` for `app` and attaches it there (as `as`). */
