@@ -70,6 +70,15 @@ describe('buildpacks/nodejs', function () {
     assert.equal(required.code, 0, required.output)
   })
 
+  it('NODE_MODULES_CACHE=false clears the cache instead of using it, as on Heroku', async () => {
+    assert.equal((await ws.compile(ws.app('node-express'))).code, 0)
+    ws.config('NODE_MODULES_CACHE', 'false')
+    const second = await ws.compile(ws.app('node-express'))
+    assert.equal(second.code, 0, second.output)
+    assert.match(second.output, /^-----> Restoring cache\n {7}Caching is disabled \(NODE_MODULES_CACHE=false\): the cache of earlier builds is cleared$/m)
+    assert.doesNotMatch(second.output, /Using the npm cache/)
+  })
+
   it('engines.node that the installed Node.js does not satisfy fails, naming the installed version', async () => {
     const app = ws.app('node-express')
     editPackage(app, (pkg) => (pkg.engines = {node: '>=99'}))
