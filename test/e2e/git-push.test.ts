@@ -6,7 +6,7 @@
 // A checkout is made by `checkout(files)` and pushed by `push(dir, ...args)`: a case for another
 // kind of app (the Node buildpack's example) is one more `it` with its files.
 import assert from 'node:assert/strict'
-import {execFile} from 'node:child_process'
+import {execFile, spawn} from 'node:child_process'
 import {mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync} from 'node:fs'
 import {createServer, type Server} from 'node:net'
 import {tmpdir} from 'node:os'
@@ -14,6 +14,7 @@ import {join} from 'node:path'
 
 import type {Release} from '../../src/shared/api-types.js'
 import {killServerOf, killStragglers, ROOT, runTug, startControlPlane, type ControlPlane, type RunResult} from '../helpers/control-plane.js'
+import {waitFor} from '../helpers/wait-for.js'
 
 interface GitResult {
   code: number
@@ -197,9 +198,12 @@ describe('e2e: git push deploys', function () {
 
     before(async () => {
       plane = await startControlPlane({home})
+      const login = await plane.run(['login', plane.url, '--token', plane.token], {env: {TUG_API_URL: undefined, TUG_API_KEY: undefined}})
+      assert.equal(login.code, 0, login.stderr)
     })
 
     after(async () => {
+      await plane?.run(['logout'], {env: {TUG_API_URL: undefined, TUG_API_KEY: undefined}})
       await plane?.close()
     })
 
@@ -207,8 +211,6 @@ describe('e2e: git push deploys', function () {
     const tug = (args: string[], cwd: string): Promise<RunResult> => plane.run(args, {cwd, env: {TUG_API_URL: undefined, TUG_API_KEY: undefined}})
 
     it("the remote is the app's git_url, and git authenticates with the netrc entry tug login wrote; a wrong token changes nothing", async () => {
-      const login = await plane.run(['login', plane.url, '--token', plane.token], {env: {TUG_API_URL: undefined, TUG_API_KEY: undefined}})
-      assert.equal(login.code, 0, login.stderr)
       const dir = await checkout(WEB_APP)
       const created = await tug(['apps:create', 'netrcshop'], dir)
       assert.equal(created.code, 0, created.stderr)
@@ -232,6 +234,49 @@ describe('e2e: git push deploys', function () {
       }
       const listed = await tug(['releases', '--json'], dir)
       assert.equal((JSON.parse(listed.stdout) as Release[]).length, 2)
+    })
+
+    it('relays the build output to git as the build runs, not at its end', async () => {
+      // A buildpack that says one line, then waits until the test, having seen that line in git's
+      // output, listens on a port (the network is shared with the build's sandbox; files may not be).
+      const pack = join(home, 'waiting-buildpack')
+      mkdirSync(join(pack, 'bin'), {recursive: true})
+      writeFileSync(join(pack, 'bin', 'detect'), '#!/bin/sh\necho Waiting\n', {mode: 0o755})
+      writeFileSync(join(pack, 'bin', 'release'), '#!/bin/sh\necho "--- {}"\n', {mode: 0o755})
+      const compile = [
+        '#!/bin/bash',
+        'port=$(cat "$3/GO_PORT")',
+        'echo "-----> Before the wait"',
+        'for i in $(seq 600); do (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null && break; sleep 0.05; done',
+        'echo "-----> After the wait"',
+      ]
+      writeFileSync(join(pack, 'bin', 'compile'), compile.join('\n') + '\n', {mode: 0o755})
+      const port = await new Promise<number>((resolve) => {
+        const probe = createServer().listen(0, '127.0.0.1', () => {
+          const {port: free} = probe.address() as {port: number}
+          probe.close(() => resolve(free))
+        })
+      })
+      const dir = await checkout(WEB_APP)
+      assert.equal((await tug(['apps:create', 'waitshop'], dir)).code, 0)
+      assert.equal((await tug(['buildpacks:set', pack], dir)).code, 0)
+      assert.equal((await tug(['config:set', `GO_PORT=${port}`], dir)).code, 0)
+
+      const child = spawn('git', ['push', 'tug', 'main'], {cwd: dir, env: gitEnv()})
+      let stderr = ''
+      child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
+      const exited = new Promise<number | null>((resolve) => child.on('close', resolve))
+      const listener = createServer((socket) => socket.destroy())
+      try {
+        await waitFor(() => stderr.includes('remote: -----> Before the wait'), {what: () => `the build's first line in git's output: ${stderr}`, timeoutMs: 60_000})
+        assert.doesNotMatch(stderr, /After the wait/)
+        await new Promise<void>((resolve) => listener.listen(port, '127.0.0.1', resolve))
+        assert.equal(await exited, 0, stderr)
+        assert.match(stderr, /remote: -----> After the wait/)
+      } finally {
+        child.kill()
+        await new Promise((resolve) => listener.close(resolve))
+      }
     })
   })
 })

@@ -144,6 +144,11 @@ describe('server/git: the smart HTTP endpoint and its pushes', function () {
     assert.equal(builds.length, 1)
     assert.equal(builds[0]?.status, 'succeeded')
     assert.match(await remoteHeads(), new RegExp(`^${sha}\\trefs/heads/main$`, 'm'))
+    // What was deployed can be cloned back (upload-pack), as with heroku git:clone.
+    const clone = join(dataDir, 'clone')
+    const cloned = await git(['clone', '-q', remoteUrl('shop'), clone])
+    assert.equal(cloned.code, 0, cloned.stderr)
+    assert.equal(readFileSync(join(clone, 'server.js'), 'utf8'), '// app\n')
 
     // A force push is allowed, as on Heroku: it deploys the commit pushed.
     assert.equal((await git(['-c', 'user.name=T', '-c', 'user.email=t@example.com', 'commit', '-q', '--amend', '-m', 'amended'])).code, 0)
