@@ -73,12 +73,20 @@ describe('buildpacks/python', function () {
     assert.equal(pip.code, 0, `the reused environment's scripts name its new place: ${pip.output}`)
     assert.match(pip.output, new RegExp(`from ${app}/\\.venv/lib/`))
 
+    // A third build reuses it again, from the cache the first one wrote, wherever it is built.
+    rmSync(app, {recursive: true})
+    const again = ws.app('python-app')
+    const third = await ws.compile(again)
+    assert.equal(third.code, 0, third.output)
+    assert.match(third.output, /Using the virtual environment of the previous build/)
+    assert.equal((await run(join(again, '.venv', 'bin', 'pip'), ['--version'], {cwd: '/'})).code, 0)
+
     const changed = ws.app('python-app')
     writeFileSync(join(changed, 'requirements.txt'), '--no-index\n--find-links wheels\ngreeter\n')
-    const third = await ws.compile(changed)
-    assert.equal(third.code, 0, third.output)
-    assert.match(third.output, /^ {7}Using the pip cache from the previous build/m)
-    assert.match(third.output, /^-----> Creating the virtual environment \(\.venv\)$/m)
+    const fourth = await ws.compile(changed)
+    assert.equal(fourth.code, 0, fourth.output)
+    assert.match(fourth.output, /^ {7}Using the pip cache from the previous build/m)
+    assert.match(fourth.output, /^-----> Creating the virtual environment \(\.venv\)$/m)
   })
 
   it('.python-version or runtime.txt that the installed Python does not match fails, naming the installed version', async () => {
