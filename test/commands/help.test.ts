@@ -24,7 +24,8 @@ describe('every command', () => {
     const ids = files.map((f) => relative(root, f).replace(/\.ts$/, '').replace(/\/index$/, '').replace(/\//g, ':')).sort()
     assert.deepEqual(ids, [
       'addons', 'addons:attach', 'addons:create', 'addons:destroy', 'addons:detach', 'addons:info',
-      'apps', 'apps:create', 'apps:destroy', 'apps:info', 'auth:token', 'auth:whoami', 'config', 'config:get', 'config:set',
+      'apps', 'apps:create', 'apps:destroy', 'apps:info', 'auth:token', 'auth:whoami',
+      'buildpacks', 'buildpacks:add', 'buildpacks:clear', 'buildpacks:remove', 'buildpacks:set', 'config', 'config:get', 'config:set',
       'config:unset', 'deploy', 'drains', 'drains:add', 'drains:remove', 'git:helper', 'git:remote', 'login', 'logout', 'logs', 'open', 'ps', 'ps:restart', 'ps:scale', 'ps:settings', 'ps:stop', 'ps:wait', 'releases',
       'releases:info', 'releases:rollback', 'run', 'run:detached', 'schedules', 'schedules:add', 'schedules:remove',
     ])
