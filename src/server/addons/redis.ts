@@ -72,7 +72,8 @@ export class RedisProvider implements AddonProvider {
       chownSync(dir, this.user.uid, this.user.gid)
       chownSync(join(dir, 'redis.conf'), this.user.uid, this.user.gid)
     }
-    const resource: RedisResource = {url: `redis://:${password}@${HOST}:${port}`, port, password}
+    // The user `default` (whose password requirepass sets): redis-cli 7 sends no AUTH for an empty one.
+    const resource: RedisResource = {url: `redis://default:${password}@${HOST}:${port}`, port, password}
     await this.run(request.addonId, request.providerId, resource)
     return {...resource}
   }

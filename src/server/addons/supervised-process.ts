@@ -41,7 +41,7 @@ const MAX_BACKOFF_MS = 30_000
 /** Up this long, a process's next crash restarts it at once again. */
 const STABLE_MS = 60_000
 
-const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref())
+const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 
 function alive(pid: number): boolean {
   try {
