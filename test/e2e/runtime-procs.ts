@@ -35,17 +35,23 @@ function stat(pid: number): {state: string; pgid: number} | undefined {
 }
 
 /**
- * Sandboxed dynos (runtime/sandbox.ts): the scratch directory their bwrap runs in, mapped to the
- * release code under their /app (the overlay's lower layer), from the host's mount table.
+ * A sandboxed dyno's release code (the overlay's lower layer under its /app), when `pid` runs in a
+ * sandbox's scratch directory `cwd` (runtime/sandbox.ts): read from the process's own mount table,
+ * since the overlay is mounted in the dyno's mount namespace, not the host's.
  */
-function sandboxCode(): Map<string, string> {
-  const code = new Map<string, string>()
-  for (const line of readFileSync('/proc/self/mounts', 'utf8').split('\n')) {
+function sandboxCode(pid: number, cwd: string): string | undefined {
+  let text: string
+  try {
+    text = readFileSync(`/proc/${pid}/mounts`, 'utf8')
+  } catch {
+    return undefined
+  }
+  for (const line of text.split('\n')) {
     const [, point, type, options] = line.split(' ')
     const lower = /(?:^|,)lowerdir=([^,]+)/.exec(options ?? '')?.[1]
-    if (type === 'overlay' && point?.endsWith('/app') && lower) code.set(point.slice(0, -'/app'.length), lower)
+    if (type === 'overlay' && point === `${cwd}/app` && lower) return lower
   }
-  return code
+  return undefined
 }
 
 /**
@@ -56,7 +62,6 @@ function sandboxCode(): Map<string, string> {
  */
 export function dynoProcesses(dir: string): DynoProcess[] {
   const found: DynoProcess[] = []
-  const sandboxes = sandboxCode()
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue
     const pid = Number(entry)
@@ -66,7 +71,7 @@ export function dynoProcesses(dir: string): DynoProcess[] {
     } catch {
       continue
     }
-    if (!cwd.startsWith(dir) && !(sandboxes.get(cwd)?.startsWith(dir) ?? false)) continue
+    if (!cwd.startsWith(dir) && !(cwd.includes('/sandboxes/') && (sandboxCode(pid, cwd)?.startsWith(dir) ?? false))) continue
     const info = stat(pid)
     const env = readEnv(pid)
     const dynoId = env?.get('TUG_DYNO_ID')
