@@ -79,9 +79,10 @@ describe('store', () => {
       for (const table of ['accounts', 'tokens', 'apps', 'config_snapshots', 'releases', 'formation', 'dynos', 'log_sessions']) {
         assert.ok(columns(table).length > 0, table)
       }
-      assert.deepEqual(columns('sources'), ['id', 'app_id', 'created_at', 'blob_path', 'uploaded_at'])
+      assert.deepEqual(columns('sources'), ['id', 'app_id', 'created_at', 'blob_path', 'uploaded_at', 'checksum'])
       assert.deepEqual(columns('builds'), [
         'id', 'app_id', 'source_url', 'status', 'release_id', 'output_path', 'error', 'created_at', 'updated_at', 'user_id', 'output_token_hash',
+        'source_checksum', 'source_version', 'buildpacks', 'slug_size',
       ])
     })
   })
