@@ -5,6 +5,7 @@ import type {Store} from '../store/index.js'
 import {PostgresCluster} from './postgres-cluster.js'
 import {externalPostgres, PostgresProvider} from './postgres.js'
 import {RedisProvider} from './redis.js'
+import {BackupService} from './backups.js'
 import {AddonService} from './service.js'
 
 export {AddonService} from './service.js'
@@ -38,6 +39,7 @@ export function createAddonService(options: AddonSettings & {
     logs: options.logs,
     releaseChanged: options.releaseChanged,
     warn: options.warn,
+    backups: new BackupService({dir: join(dir, 'backups'), warn: options.warn}),
     providers: {
       postgresql: new PostgresProvider(postgres),
       redis: new RedisProvider({dir: join(dir, 'redis'), warn: options.warn, ...(options.redisServer ? {redisServer: options.redisServer} : {})}),

@@ -6,7 +6,8 @@
 // finds the same database and role.
 import {randomBytes} from 'node:crypto'
 import pg from 'pg'
-import type {AddonProvider, ProvisionedResource, ProvisionRequest} from './provider.js'
+import {databaseFacts, dumpDatabase, restoreDatabase} from './postgres-tools.js'
+import type {AddonDataTools, AddonProvider, ProvisionedResource, ProvisionRequest} from './provider.js'
 
 /** Where the provider makes its databases: a superuser's URL, and the host apps reach it at. */
 export interface PostgresServer {
@@ -46,8 +47,29 @@ function checked(name: string): string {
   return `"${name}"`
 }
 
+const urlOf = (resource: Record<string, unknown>): string => {
+  if (typeof resource.url !== 'string') throw new Error('the add-on has no URL')
+  return resource.url
+}
+
 export class PostgresProvider implements AddonProvider {
   constructor(private readonly server: PostgresServer) {}
+
+  // The cluster the control plane runs may be stopped between calls: each starts it first.
+  readonly data: AddonDataTools = {
+    capture: async (resource, file, signal) => {
+      await this.server.admin()
+      await dumpDatabase(urlOf(resource), file, signal)
+    },
+    restore: async (resource, file, signal) => {
+      await this.server.admin()
+      await restoreDatabase(urlOf(resource), file, signal)
+    },
+    facts: async (resource) => {
+      await this.server.admin()
+      return databaseFacts(urlOf(resource))
+    },
+  }
 
   unavailable(): string | undefined {
     return this.server.unavailable()

@@ -34,6 +34,19 @@ export interface AddonProvider {
   resume?(resources: ReadonlyArray<{addonId: string; providerId: string; plan: PlanSpec; resource: Record<string, unknown>}>): Promise<void>
   /** Why this provider cannot provision here (nothing to run it on), or undefined when it can. */
   unavailable?(): string | undefined
+  /**
+   * Backups, for a provider of databases (pg:backups): writes a dump of the resource's data to
+   * `file`, and replaces the resource's data with a dump's. Both with the resource's own credentials.
+   */
+  data?: AddonDataTools
   /** Stops what the provider runs (processes stay stopped until the next start resumes them). */
   close(): Promise<void>
+}
+
+export interface AddonDataTools {
+  /** `signal` stops it (the add-on is being destroyed, the control plane stops). */
+  capture(resource: Record<string, unknown>, file: string, signal?: AbortSignal): Promise<void>
+  restore(resource: Record<string, unknown>, file: string, signal?: AbortSignal): Promise<void>
+  /** What pg:info shows, measured now; rejects when the resource does not answer. */
+  facts(resource: Record<string, unknown>): Promise<{pg_version: string; connections_used: number; data_size_bytes: number; tables: number}>
 }

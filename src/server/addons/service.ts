@@ -16,6 +16,7 @@ import type {LogRouter} from '../logs/index.js'
 import {announceRelease} from '../logs/platform-events.js'
 import {newId, type AccountRecord, AddonAttachmentRecord, AddonRecord, AppRecord, ReleaseRecord, Store} from '../store/index.js'
 import {findPlan, findService, resolvePlan, type PlanSpec, type ServiceSpec} from './catalog.js'
+import type {BackupService} from './backups.js'
 import type {AddonProvider} from './provider.js'
 
 export interface AddonServiceOptions {
@@ -26,6 +27,8 @@ export interface AddonServiceOptions {
   /** By service name (catalog.ts). A service without one answers 503 on create. */
   providers: Partial<Record<string, AddonProvider>>
   warn: (message: string) => void
+  /** pg:backups' dumps, removed with their add-on. */
+  backups?: BackupService
 }
 
 export const ADDON_NAME_PATTERN = /^[a-zA-Z][A-Za-z0-9_-]{1,255}$/
@@ -73,6 +76,15 @@ export class AddonService {
     return findService(addon.service)
   }
 
+  get backups(): BackupService | undefined {
+    return this.options.backups
+  }
+
+  /** The provider of `addon`'s service, when it serves here. */
+  providerOf(addon: AddonRecord): AddonProvider | undefined {
+    return this.options.providers[addon.service]
+  }
+
   planOf(addon: AddonRecord): PlanSpec | undefined {
     const service = findService(addon.service)
     return service && findPlan(service, addon.plan)
@@ -111,6 +123,7 @@ export class AddonService {
         this.options.warn(`The add-on ${addon.name} (${addon.state}) could not be cleaned up: ${(error as Error).message}. The next start tries again.`)
       }
     }
+    this.options.backups?.start(new Set(this.store.addons.all().map((a) => a.id)))
     for (const [service, resources] of resumable) {
       try {
         await this.options.providers[service]?.resume?.(resources)
@@ -251,6 +264,7 @@ export class AddonService {
       })
     })
     for (const each of released) await this.announce(each, account)
+    await this.options.backups?.removeAll(addon.id)
     await provider.deprovision({addonId: addon.id, providerId: addon.provider_id, resource: addon.resource})
     this.store.addons.delete(addon.id)
     return {...addon, state: 'deprovisioning'}
@@ -279,6 +293,7 @@ export class AddonService {
 
   async close(): Promise<void> {
     this.closed = true
+    await this.options.backups?.close()
     const providers = new Set(Object.values(this.options.providers).filter((p): p is AddonProvider => p !== undefined))
     for (const provider of providers) {
       try {

@@ -9,6 +9,7 @@ import {frameworkErrorBody, installErrorHandlers} from './errors.js'
 import {headersPlugin, RATE_LIMIT_REMAINING} from './headers.js'
 import {accountRoutes} from './routes/account.js'
 import {addonsRoutes} from './routes/addons.js'
+import {addonsBackupsRoutes} from './routes/addons-backups.js'
 import {appsRoutes} from './routes/apps.js'
 import {buildpackInstallationsRoutes} from './routes/buildpack-installations.js'
 import {buildsRoutes} from './routes/builds.js'
@@ -39,6 +40,7 @@ const ROUTES: RouteModule[] = [
   accountRoutes,
   appsRoutes,
   addonsRoutes,
+  addonsBackupsRoutes,
   featuresRoutes,
   pipelineCouplingsRoutes,
   formationRoutes,

@@ -33,7 +33,7 @@ function loadAddon(deps: AppDeps, request: FastifyRequest, identity: string): Ad
 }
 
 /** An add-on of `app`, or attached to it, by id, name or (for an attachment of the app) attachment name. */
-function appAddon(deps: AppDeps, app: AppRecord, identity: string): AddonRecord {
+export function appAddon(deps: AppDeps, app: AppRecord, identity: string): AddonRecord {
   const {addons} = deps.store
   const byIdentity = addons.resolve(identity)
   const attached = (addon: AddonRecord) => addon.app_id === app.id || addons.attachmentsOfAddon(addon.id).some((a) => a.app_id === app.id)
