@@ -191,6 +191,24 @@ const BENCHMARKS = [
     },
   },
   {
+    name: 'addons',
+    file: 'bench/addons',
+    args: ['--trials', '3'],
+    quickArgs: ['--trials', '1'],
+    figures(text) {
+      const figures = []
+      for (const label of ['operator server', 'embedded cluster']) {
+        figures.push(
+          {label: `\`tug addons:create postgresql\` to a dyno's first query, ${label}`, unit: 's', value: grab(text, new RegExp(`^${label}: tug addons:create to first query: ([\\d.]+) s`, 'm'))},
+          {label: `bare createuser + createdb + psql, ${label}`, unit: 's', value: grab(text, new RegExp(`^${label}: bare createuser \\+ createdb \\+ psql: ([\\d.]+) s`, 'm'))},
+          {label: `tug / bare, ${label}`, unit: 'x', value: grab(text, new RegExp(`^${label}: ratio ([\\d.]+)x`, 'm'))},
+        )
+      }
+      figures.push({label: 'first create on the embedded cluster, with initdb', unit: 's', value: grab(text, /^embedded cluster: first create, with initdb: ([\d.]+) s/m)})
+      return figures
+    },
+  },
+  {
     name: 'run',
     file: 'bench/run',
     args: ['-n', '15', '--json'],
