@@ -166,3 +166,34 @@ describe('BackupService at start', () => {
     }
   })
 })
+
+describe('API: backups on the cluster the control plane runs itself', function () {
+  this.timeout(180_000)
+
+  it('captures and restores with the add-on role on the embedded cluster (no --addons-postgres-url)', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'tug-backups-embedded-'))
+    const server = await startApiServer({dataDir})
+    try {
+      await server.call('POST', '/apps', {body: {name: 'nested'}})
+      const made = await server.call<AddOn>('POST', '/apps/nested/addons', {body: {plan: 'postgresql'}})
+      assert.equal(made.status, 201, JSON.stringify(made.body))
+      const url = (await server.call<ConfigVars>('GET', '/apps/nested/config-vars')).body.DATABASE_URL as string
+      await runSql(url, ['CREATE TABLE t (n int)', 'INSERT INTO t VALUES (1), (2)'])
+      await server.call('POST', '/apps/nested/addons/DATABASE/backups')
+      const finished = (path: string) =>
+        waitFor(async () => {
+          const t = (await server.call<PgBackup>('GET', path)).body
+          return t.status === 'running' ? undefined : t
+        }, {what: path, timeoutMs: 60_000, intervalMs: 100})
+      assert.equal((await finished('/apps/nested/addons/DATABASE/backups/b001')).status, 'succeeded')
+      await runSql(url, ['DELETE FROM t'])
+      await server.call('POST', '/apps/nested/addons/DATABASE/backups/b001/restore')
+      assert.equal((await finished('/apps/nested/addons/DATABASE/restores/r001')).status, 'succeeded')
+      assert.deepEqual((await runSql(url, ['SELECT n FROM t ORDER BY n'])).map((r) => r.n), [1, 2])
+      await server.call('DELETE', '/apps/nested')
+    } finally {
+      await server.close()
+      rmSync(dataDir, {recursive: true, force: true})
+    }
+  })
+})
