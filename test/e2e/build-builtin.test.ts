@@ -4,6 +4,7 @@
 // second build says it used the cache; engines.node ">=99" fails naming the installed Node.js and
 // keeps the release; the Python app runs from its virtual environment.
 import assert from 'node:assert/strict'
+import {execFile, execFileSync} from 'node:child_process'
 import {cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {request} from 'node:http'
 import {tmpdir} from 'node:os'
@@ -91,6 +92,28 @@ describe('e2e: the built-in Node.js and Python buildpacks, through a real contro
     assert.match(second.stdout, /^-----> Restoring cache\n {7}Using the npm cache from the previous build \(\S+\)$/m)
     assert.match(second.stderr, /Released v3 on shop/)
     await answers('shop', /^hello from node-express; /)
+  })
+
+  it('the Express-style app deploys with git push too: the build shows as remote: lines, and the app answers', async () => {
+    const dir = join(temp, 'node-git')
+    cpSync(join(FIXTURES, 'node-express'), dir, {recursive: true})
+    const env = {...process.env, GIT_TERMINAL_PROMPT: '0', GIT_CONFIG_NOSYSTEM: '1', GIT_AUTHOR_NAME: 'T', GIT_AUTHOR_EMAIL: 't@example.com', GIT_COMMITTER_NAME: 'T', GIT_COMMITTER_EMAIL: 't@example.com'}
+    const git = (...args: string[]): string => execFileSync('git', args, {cwd: dir, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe']})
+    git('init', '-q', '-b', 'main')
+    git('add', '-A')
+    git('commit', '-q', '-m', 'first')
+    assert.equal((await plane.run(['apps:create', 'gitnode', '--no-remote'])).code, 0)
+    // The API token as the HTTP password, as the netrc entry `tug login` writes gives it to git.
+    const remote = new URL(`${plane.url}/gitnode.git`)
+    remote.username = 'git'
+    remote.password = plane.token
+    const pushed = await new Promise<{code: number | null; stderr: string}>((resolve) => {
+      execFile('git', ['push', remote.href, 'main'], {cwd: dir, env, timeout: 240_000}, (error, _stdout, stderr) => resolve({code: error ? ((error as {code?: number}).code ?? 1) : 0, stderr}))
+    })
+    assert.equal(pushed.code, 0, pushed.stderr)
+    assert.match(pushed.stderr, /^remote: -----> Node\.js app detected/m)
+    assert.match(pushed.stderr, /^remote: {8}Installing node modules \(npm ci, package-lock\.json\)/m)
+    await answers('gitnode', /^hello from node-express; built by build-helper: NODE_ENV=production\n$/)
   })
 
   it('engines.node ">=99" fails the deploy naming the installed Node.js, and the current release stays', async () => {
