@@ -47,6 +47,8 @@ export interface AppCreateBody {
   name?: string | null
   region?: string | null
   stack?: string | null
+  /** Issue 17: the team that owns the new app (name or id); the caller must be its admin or member. */
+  team?: string | null
 }
 
 export interface AppUpdateBody {
@@ -397,4 +399,109 @@ export interface AddOnAttachmentCreateBody {
   app: string
   name?: string | null
   confirm?: string | null
+}
+
+// Issue 17: users, access and scoped tokens. Heroku's shapes where Heroku has them; tug's
+// extensions (an authorization's app, the viewer role, invitations, the audit trail) beside them.
+
+export type TokenScope = 'read' | 'write' | 'global'
+
+export interface OAuthAuthorization {
+  id: Uuid
+  description: string
+  /** An array on the wire, as Heroku's: tug's tokens carry exactly one of read, write, global. */
+  scope: TokenScope[]
+  created_at: Timestamp
+  updated_at: Timestamp
+  /** `token` is only there in the answer that created it: the control plane keeps a hash. */
+  access_token: {id: Uuid; token?: string | null; expires_in: number | null} | null
+  /** tug's extension: the one app the token may act on; null when it acts as its user everywhere. */
+  app?: AppRef | null
+  user?: {id: Uuid; email: string; full_name?: string | null}
+  client?: null | {id: Uuid; name: string; redirect_uri: string}
+  grant?: null
+  refresh_token?: null
+  session?: null
+}
+
+export interface OAuthAuthorizationCreateBody {
+  description?: string
+  scope?: TokenScope[]
+  expires_in?: number
+  /** tug's extension: an app name or id. */
+  app?: string
+}
+
+export type UserState = 'invited' | 'active'
+
+export interface User {
+  id: Uuid
+  email: string
+  admin: boolean
+  state: UserState
+  created_at: Timestamp
+}
+
+export interface UserInvitation {
+  id: Uuid
+  email: string
+  /** One-time: the invitee gives it to `tug login URL --invite CODE`. */
+  code: string
+  expires_at: Timestamp
+}
+
+export interface UserInvitationAcceptBody {
+  code: string
+  password: string
+}
+
+export type TeamRole = 'admin' | 'member' | 'viewer'
+export type CollaboratorRole = 'owner' | 'collaborator' | TeamRole
+
+export interface Collaborator {
+  app: AppRef
+  created_at: Timestamp
+  id: Uuid
+  permissions?: Array<{name: string; description?: string}>
+  role: CollaboratorRole | null
+  updated_at: Timestamp
+  user: {email: string; federated: boolean; id: Uuid}
+}
+
+export interface Team {
+  id: Uuid
+  name: string
+  created_at: Timestamp
+  updated_at: Timestamp
+  /** The caller's role in the team; null for an admin who is not a member. */
+  role: TeamRole | null
+  type?: 'team'
+  default?: boolean
+}
+
+export interface TeamMember {
+  created_at: Timestamp
+  email: string
+  federated: boolean
+  id: Uuid
+  role: TeamRole | null
+  updated_at: Timestamp
+  user: {email: string; id: Uuid; name: string | null}
+}
+
+export interface TeamMemberUpdateBody {
+  user: string
+  role: TeamRole
+}
+
+export interface AuditEvent {
+  id: Uuid
+  created_at: Timestamp
+  actor: {id: Uuid; email: string} | null
+  token: {id: Uuid; description: string} | null
+  app: AppRef | null
+  /** e.g. formation.update, config.update, collaborator.create, login.failed */
+  action: string
+  method: string
+  path: string
 }
