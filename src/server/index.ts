@@ -115,7 +115,7 @@ export const LOGS_DIR = 'logs'
 export function ensureAdmin(store: Store, dataDir: string): {account: AccountRecord; tokenPath: string} {
   const tokenPath = join(dataDir, ADMIN_TOKEN_FILE)
   return store.transaction(() => {
-    const account = store.accounts.findByEmail(ADMIN_EMAIL) ?? store.accounts.create({email: ADMIN_EMAIL, name: 'tug admin'})
+    const account = store.accounts.findByEmail(ADMIN_EMAIL) ?? store.accounts.create({email: ADMIN_EMAIL, name: 'tug admin', admin: true})
     const existing = existsSync(tokenPath) ? readFileSync(tokenPath, 'utf8').trim() : ''
     if (existing === '' || !store.tokens.authenticate(existing)) {
       const {secret} = store.tokens.create(account.id, 'admin token (created on first start)')

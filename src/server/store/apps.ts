@@ -22,15 +22,15 @@ export class AppsRepository {
     this.byName = db.prepare('SELECT * FROM apps WHERE name = ?')
   }
 
-  create(input: {name: string; owner_id: string; region: string; stack: string}): AppRecord {
+  create(input: {name: string; owner_id: string; region: string; stack: string; team_id?: string | null}): AppRecord {
     const now = toTimestamp(this.clock())
     const id = newId()
     this.db
       .prepare(
-        `INSERT INTO apps (id, name, owner_id, region, stack, build_stack, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO apps (id, name, owner_id, region, stack, build_stack, created_at, updated_at, team_id)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
-      .run(id, input.name, input.owner_id, input.region, input.stack, input.stack, now, now)
+      .run(id, input.name, input.owner_id, input.region, input.stack, input.stack, now, now, input.team_id ?? null)
     this.ids.clear()
     return this.get(id) as AppRecord
   }
@@ -70,6 +70,40 @@ export class AppsRepository {
       ? this.db.prepare<[string], AppRow>('SELECT * FROM apps WHERE owner_id = ? ORDER BY id').all(ownerId)
       : this.db.prepare<[], AppRow>('SELECT * FROM apps ORDER BY id').all()
     return rows.map(decode)
+  }
+
+  /**
+   * The apps a viewer may see, filtered in the query: every app for an admin, otherwise the ones
+   * it owns, collaborates on or whose team it belongs to; only `appId` for a token limited to one app.
+   */
+  listVisible(viewer: {accountId: string; admin: boolean; appId?: string | null}): AppRecord[] {
+    const only = viewer.appId ?? null
+    if (viewer.admin) {
+      return this.db.prepare<[string | null, string | null], AppRow>('SELECT * FROM apps WHERE (? IS NULL OR id = ?) ORDER BY id').all(only, only).map(decode)
+    }
+    return this.db
+      .prepare<[string, string, string, string | null, string | null], AppRow>(
+        `SELECT * FROM apps WHERE (owner_id = ?
+           OR id IN (SELECT app_id FROM collaborators WHERE account_id = ?)
+           OR team_id IN (SELECT team_id FROM team_members WHERE account_id = ?))
+         AND (? IS NULL OR id = ?) ORDER BY id`,
+      )
+      .all(viewer.accountId, viewer.accountId, viewer.accountId, only, only)
+      .map(decode)
+  }
+
+  /** What ties an account to an app besides ownership: a collaboration, a role in the app's team. */
+  relation(appId: string, teamId: string | null, accountId: string): {collaborator: boolean; teamRole: 'admin' | 'member' | 'viewer' | null} {
+    const collaborator = this.db.prepare('SELECT 1 FROM collaborators WHERE app_id = ? AND account_id = ?').get(appId, accountId) !== undefined
+    const role = teamId === null ? undefined : this.db.prepare<[string, string], {role: 'admin' | 'member' | 'viewer'}>('SELECT role FROM team_members WHERE team_id = ? AND account_id = ?').get(teamId, accountId)
+    return {collaborator, teamRole: role?.role ?? null}
+  }
+
+  /** Gives every app of `fromId` to `toId` (a removed user's apps stay, owned by the admin); the names. */
+  transferAll(fromId: string, toId: string): string[] {
+    const names = this.db.prepare<[string], {name: string}>('SELECT name FROM apps WHERE owner_id = ? ORDER BY name').all(fromId).map((r) => r.name)
+    this.db.prepare('UPDATE apps SET owner_id = ?, updated_at = ? WHERE owner_id = ?').run(toId, toTimestamp(this.clock()), fromId)
+    return names
   }
 
   update(appId: string, changes: {name?: string; maintenance?: boolean; build_stack?: string}): AppRecord | undefined {

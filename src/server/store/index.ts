@@ -6,17 +6,20 @@ import BetterSqlite3, {type Database} from 'better-sqlite3'
 import {AccountsRepository} from './accounts.js'
 import {AddonsRepository} from './addons.js'
 import {AppsRepository} from './apps.js'
+import {AuditRepository} from './audit.js'
 import {BuildpacksRepository} from './buildpacks.js'
 import {systemClock, type Clock} from './clock.js'
 import {ConfigRepository} from './config.js'
 import {DynosRepository} from './dynos.js'
 import {FormationRepository} from './formation.js'
+import {InvitationsRepository} from './invitations.js'
 import {LogDrainsRepository} from './log-drains.js'
 import {LogSessionsRepository} from './log-sessions.js'
 import {migrate} from './migrations.js'
 import {ReleasesRepository} from './releases.js'
 import {RuntimeSettingsRepository} from './runtime-settings.js'
 import {SchedulesRepository} from './schedules.js'
+import {TeamsRepository} from './teams.js'
 import {TokensRepository} from './tokens.js'
 
 export type * from './records.js'
@@ -25,6 +28,11 @@ export {isUuid, newId} from './ids.js'
 export {oneOffEnded} from './dynos.js'
 export type {LogDrainRecord} from './log-drains.js'
 export type {AddonAttachmentRecord, AddonRecord, AddonState} from './addons.js'
+export type {AuditEventRecord, AuditEventInput} from './audit.js'
+export type {InvitationRecord} from './invitations.js'
+export {INVITATION_TTL_MS} from './invitations.js'
+export type {CollaboratorRecord, TeamMemberRecord, TeamRecord, TeamRole} from './teams.js'
+export {TEAM_ROLES} from './teams.js'
 
 export interface StoreOptions {
   /** The database file, or `:memory:`. */
@@ -48,6 +56,9 @@ export class Store {
   readonly logDrains: LogDrainsRepository
   readonly buildpacks: BuildpacksRepository
   readonly addons: AddonsRepository
+  readonly invitations: InvitationsRepository
+  readonly teams: TeamsRepository
+  readonly audit: AuditRepository
   private closed = false
 
   constructor(options: StoreOptions) {
@@ -78,6 +89,9 @@ export class Store {
     this.logDrains = new LogDrainsRepository(this.db, this.clock)
     this.buildpacks = new BuildpacksRepository(this.db, this.clock)
     this.addons = new AddonsRepository(this.db, this.clock)
+    this.invitations = new InvitationsRepository(this.db, this.clock)
+    this.teams = new TeamsRepository(this.db, this.clock)
+    this.audit = new AuditRepository(this.db, this.clock)
   }
 
   /**

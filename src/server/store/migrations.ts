@@ -295,6 +295,89 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX addon_attachments_addon ON addon_attachments (addon_id);
     `,
   },
+  {
+    version: 10,
+    name: 'users, teams, collaborators, scoped tokens, audit events',
+    up: `
+      -- password_hash: scrypt$N$r$p$salt$hash (domain/passwords.ts); NULL until an invitation is
+      -- accepted. removed_at: a removed user keeps the row (releases and audit events name it).
+      ALTER TABLE accounts ADD COLUMN password_hash TEXT;
+      ALTER TABLE accounts ADD COLUMN admin INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE accounts ADD COLUMN invited_at TEXT;
+      ALTER TABLE accounts ADD COLUMN activated_at TEXT;
+      ALTER TABLE accounts ADD COLUMN removed_at TEXT;
+
+      -- Only the SHA-256 of the one-time code is kept (256 random bits: nothing to brute-force).
+      CREATE TABLE invitations (
+        id TEXT PRIMARY KEY,
+        account_id TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+        email TEXT NOT NULL,
+        code_hash TEXT NOT NULL UNIQUE,
+        created_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL,
+        used_at TEXT
+      );
+
+      CREATE TABLE teams (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      );
+
+      CREATE TABLE team_members (
+        team_id TEXT NOT NULL REFERENCES teams(id) ON DELETE CASCADE,
+        account_id TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+        role TEXT NOT NULL CHECK (role IN ('admin', 'member', 'viewer')),
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (team_id, account_id)
+      );
+      CREATE INDEX team_members_account ON team_members (account_id);
+
+      ALTER TABLE apps ADD COLUMN team_id TEXT REFERENCES teams(id);
+      CREATE INDEX apps_owner ON apps (owner_id);
+      CREATE INDEX apps_team ON apps (team_id);
+
+      CREATE TABLE collaborators (
+        id TEXT PRIMARY KEY,
+        app_id TEXT NOT NULL REFERENCES apps(id) ON DELETE CASCADE,
+        account_id TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        UNIQUE (app_id, account_id)
+      );
+      CREATE INDEX collaborators_account ON collaborators (account_id);
+
+      -- Tokens made before this migration were all the admin's, with no limit: they stay so.
+      ALTER TABLE tokens ADD COLUMN scope TEXT NOT NULL DEFAULT 'global' CHECK (scope IN ('read', 'write', 'global'));
+      ALTER TABLE tokens ADD COLUMN app_id TEXT REFERENCES apps(id) ON DELETE CASCADE;
+      ALTER TABLE tokens ADD COLUMN expires_at TEXT;
+
+      -- Who did what: names are copied (an app or a user may go, its history stays); no secrets,
+      -- no config values.
+      CREATE TABLE audit_events (
+        id TEXT PRIMARY KEY,
+        seq INTEGER NOT NULL UNIQUE,
+        created_at TEXT NOT NULL,
+        actor_id TEXT,
+        actor_email TEXT,
+        token_id TEXT,
+        token_description TEXT,
+        app_id TEXT,
+        app_name TEXT,
+        action TEXT NOT NULL,
+        method TEXT NOT NULL,
+        path TEXT NOT NULL,
+        status INTEGER NOT NULL
+      );
+      CREATE INDEX audit_events_app ON audit_events (app_id, seq);
+      CREATE INDEX audit_events_actor ON audit_events (actor_id, seq);
+
+      -- Before this migration the one account was the admin that owns every app.
+      UPDATE accounts SET admin = 1, activated_at = created_at;
+    `,
+  },
 ]
 
 const CAPABILITY_TOKEN = /^[A-Za-z0-9_-]{43}$/

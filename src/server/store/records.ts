@@ -11,7 +11,17 @@ export interface AccountRecord {
   created_at: string
   updated_at: string
   last_login: string | null
+  /** The control plane's administrator: sees and may do everything, manages users. */
+  admin: boolean
+  /** When the account was invited (null for the first admin); activated when its password was set. */
+  invited_at: string | null
+  activated_at: string | null
+  /** A removed user keeps its row (releases and audit events name it) but can no longer log in. */
+  removed_at: string | null
 }
+
+/** What a token may do: read only, read and change apps, or everything (tokens, users, account). */
+export type TokenScope = 'read' | 'write' | 'global'
 
 /** A token as listed: never the secret, which exists only in the answer to `create`. */
 export interface TokenRecord {
@@ -20,6 +30,10 @@ export interface TokenRecord {
   description: string | null
   created_at: string
   last_used_at: string | null
+  scope: TokenScope
+  /** The one app the token may act on; null for all the account's apps. */
+  app_id: string | null
+  expires_at: string | null
 }
 
 export interface AppRecord {
@@ -34,6 +48,8 @@ export interface AppRecord {
   released_at: string | null
   created_at: string
   updated_at: string
+  /** The team that owns the app beside its owner (issue 17); null for a personal app. */
+  team_id: string | null
 }
 
 export interface ProcessTypeRecord {

@@ -4,7 +4,7 @@ import {createHash, randomBytes, timingSafeEqual} from 'node:crypto'
 import type {Database, Statement} from 'better-sqlite3'
 import {toTimestamp, type Clock} from './clock.js'
 import {newId} from './ids.js'
-import type {TokenRecord} from './records.js'
+import type {TokenRecord, TokenScope} from './records.js'
 
 export const TOKEN_PREFIX = 'tug_'
 
@@ -26,7 +26,18 @@ function record(row: TokenRow): TokenRecord {
     description: row.description,
     created_at: row.created_at,
     last_used_at: row.last_used_at,
+    scope: row.scope,
+    app_id: row.app_id,
+    expires_at: row.expires_at,
   }
+}
+
+export interface TokenLimits {
+  /** Default global: everything the account may do. */
+  scope?: TokenScope
+  /** The one app the token may act on. */
+  appId?: string | null
+  expiresAt?: Date | null
 }
 
 export class TokensRepository {
@@ -39,12 +50,21 @@ export class TokensRepository {
   }
 
   /** Makes a token for `accountId`. The plaintext `secret` is returned here and never again. */
-  create(accountId: string, description: string | null = null): {token: TokenRecord; secret: string} {
+  create(accountId: string, description: string | null = null, limits: TokenLimits = {}): {token: TokenRecord; secret: string} {
     const secret = TOKEN_PREFIX + randomBytes(32).toString('base64url')
     const id = newId()
     this.db
-      .prepare('INSERT INTO tokens (id, account_id, description, token_hash, created_at) VALUES (?, ?, ?, ?, ?)')
-      .run(id, accountId, description, hashToken(secret).toString('hex'), toTimestamp(this.clock()))
+      .prepare('INSERT INTO tokens (id, account_id, description, token_hash, created_at, scope, app_id, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+      .run(
+        id,
+        accountId,
+        description,
+        hashToken(secret).toString('hex'),
+        toTimestamp(this.clock()),
+        limits.scope ?? 'global',
+        limits.appId ?? null,
+        limits.expiresAt ? toTimestamp(limits.expiresAt) : null,
+      )
     return {token: this.get(id) as TokenRecord, secret}
   }
 
@@ -59,6 +79,11 @@ export class TokensRepository {
       ? this.db.prepare<[string], TokenRow>('SELECT * FROM tokens WHERE account_id = ? ORDER BY rowid').all(accountId)
       : this.db.prepare<[], TokenRow>('SELECT * FROM tokens ORDER BY rowid').all()
     return rows.map(record)
+  }
+
+  /** Deletes every token of the account (a removed user); how many went. */
+  revokeAll(accountId: string): number {
+    return this.db.prepare('DELETE FROM tokens WHERE account_id = ?').run(accountId).changes
   }
 
   /** Deletes the token; false when there was none with that id. */

@@ -182,7 +182,9 @@ describe('store', () => {
       const {token, secret} = store.tokens.create(account.id, 'ci')
       assert.match(secret, /^tug_[A-Za-z0-9_-]{43}$/)
       const listed = store.tokens.list()
-      assert.deepEqual(listed, [{id: token.id, account_id: account.id, description: 'ci', created_at: token.created_at, last_used_at: null}])
+      assert.deepEqual(listed, [
+        {id: token.id, account_id: account.id, description: 'ci', created_at: token.created_at, last_used_at: null, scope: 'global', app_id: null, expires_at: null},
+      ])
       assert.ok(!JSON.stringify(listed).includes(secret))
       const row = store.db.prepare('SELECT token_hash FROM tokens WHERE id = ?').get(token.id) as {token_hash: string}
       assert.notEqual(row.token_hash, secret)
