@@ -8,10 +8,13 @@ import {apiRequest} from './request.js'
 import {accountResource} from './resources/account.js'
 import type {AccountResource} from './resources/account.js'
 import {appsResource} from './resources/apps.js'
+import {auditResource, type AuditResource} from './resources/audit.js'
+import {authorizationsResource, type AuthorizationsResource} from './resources/authorizations.js'
 import type {AppsResource} from './resources/apps.js'
 import {buildpackInstallationsResource, type BuildpackInstallationsResource} from './resources/buildpack-installations.js'
 import {buildsResource} from './resources/builds.js'
 import type {BuildsResource} from './resources/builds.js'
+import {collaboratorsResource, type CollaboratorsResource} from './resources/collaborators.js'
 import {configVarsResource} from './resources/config-vars.js'
 import type {ConfigVarsResource} from './resources/config-vars.js'
 import {dynoSizesResource} from './resources/dyno-sizes.js'
@@ -28,6 +31,8 @@ import {schedulesResource, type SchedulesResource} from './resources/schedules.j
 import type {ReleasesResource} from './resources/releases.js'
 import {runtimeSettingsResource, type RuntimeSettingsResource} from './resources/runtime-settings.js'
 import {sourcesResource} from './resources/sources.js'
+import {teamsResource, type TeamsResource} from './resources/teams.js'
+import {usersResource, type UsersResource} from './resources/users.js'
 import type {SourcesResource} from './resources/sources.js'
 import type {Requester} from './requester.js'
 
@@ -73,6 +78,11 @@ export class ApiClient implements Requester {
   readonly schedules: SchedulesResource = schedulesResource(this)
   readonly runtimeSettings: RuntimeSettingsResource = runtimeSettingsResource(this)
   readonly buildpacks: BuildpackInstallationsResource = buildpackInstallationsResource(this)
+  readonly authorizations: AuthorizationsResource = authorizationsResource(this)
+  readonly users: UsersResource = usersResource(this)
+  readonly collaborators: CollaboratorsResource = collaboratorsResource(this)
+  readonly teams: TeamsResource = teamsResource(this)
+  readonly audit: AuditResource = auditResource(this)
   readonly sources: SourcesResource
   readonly builds: BuildsResource
   private readonly settings: RequestConfig

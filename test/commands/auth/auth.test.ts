@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import {existsSync, mkdirSync, readFileSync, statSync, writeFileSync} from 'node:fs'
+import {hostname} from 'node:os'
 import {join} from 'node:path'
 import {PassThrough} from 'node:stream'
 import nock from 'nock'
@@ -19,6 +20,29 @@ function account(email = 'you@example.com') {
     sms_number: null, suspended_at: null, delinquent_at: null, two_factor_authentication: false, verified: true,
     country_of_residence: null, default_organization: null, default_team: null,
   }
+}
+
+function authorization(token: string) {
+  return {
+    id: '00000000-0000-0000-0000-0000000000a1', description: 'tug CLI on here', scope: ['global'], created_at: '2026-11-27T10:00:00Z',
+    updated_at: '2026-11-27T10:00:00Z', access_token: {id: '00000000-0000-0000-0000-0000000000a2', token, expires_in: null}, app: null,
+  }
+}
+
+/**
+ * A terminal stdin that types each answer once a prompt listens. inquirer 7 adds three keypress
+ * listeners per prompt, the last once the prompt is drawn: an answer typed earlier is lost.
+ */
+function terminal(answers: string[]): PassThrough & {isTTY: boolean; setRawMode: () => unknown} {
+  const stdin = Object.assign(new PassThrough(), {isTTY: true, setRawMode: () => stdin})
+  const pending = [...answers]
+  let added = 0
+  stdin.on('newListener', (event) => {
+    if (event !== 'keypress' || ++added % 3 !== 0 || pending.length === 0) return
+    const answer = pending.shift() as string
+    setImmediate(() => stdin.write(`${answer}\r`))
+  })
+  return stdin
 }
 
 describe('auth commands', () => {
@@ -52,16 +76,83 @@ describe('auth commands', () => {
     assert.match(readFileSync(join(testHome(), '.netrc'), 'utf8'), /password from-stdin/)
   })
 
-  it('login prompts for the token on a terminal, and stderr stays usable after the prompt', async () => {
+  it('login on a terminal asks for email and password, gets a token with Basic auth, and saves it', async () => {
+    const basic = `Basic ${Buffer.from('you@example.com:correct horse', 'utf8').toString('base64')}`
+    nock(REMOTE, {reqheaders: {authorization: basic}})
+      .post('/oauth/authorizations', {description: `tug CLI on ${hostname()}`, scope: ['global']})
+      .reply(201, authorization('typed-token'))
     nock(REMOTE, {reqheaders: {authorization: 'Bearer typed-token'}}).get('/account').reply(200, account())
-    const stdin = Object.assign(new PassThrough(), {isTTY: true, setRawMode: () => stdin})
-    setImmediate(() => stdin.write('typed-token\r'))
-    const result = await runCommand(Login, [REMOTE], {env, stdinStream: stdin})
-    assert.equal(result.code, 0)
-    assert.match(result.stderr, /API token for http:\/\/tug\.test:5055/)
-    assert.ok(!result.stderr.includes('typed-token'), 'the token is masked')
-    assert.ok(result.stderr.endsWith(`Logging in to ${REMOTE}... done\n`), result.stderr)
-    assert.match(readFileSync(join(testHome(), '.netrc'), 'utf8'), /password typed-token/)
+    const result = await runCommand(Login, [REMOTE], {env, stdinStream: terminal(['you@example.com', 'correct horse'])})
+    assert.equal(result.code, 0, result.stderr)
+    assert.match(result.stderr, /Email/)
+    assert.match(result.stderr, /Password/)
+    assert.ok(!result.stderr.includes('correct horse'), 'the password is masked')
+    assert.ok(result.stderr.endsWith(`Logging in to ${REMOTE} as you@example.com... done\n`), result.stderr)
+    assert.equal(result.stdout, 'Logged in as you@example.com\n')
+    assert.match(readFileSync(join(testHome(), '.netrc'), 'utf8'), /machine tug\.test:5055\s+login you@example\.com\s+password typed-token/)
+  })
+
+  it('login with a wrong password shows the 401 with what to do, and writes nothing', async () => {
+    nock(REMOTE).post('/oauth/authorizations').reply(401, {id: 'unauthorized', message: 'Wrong email or password.'})
+    const result = await runCommand(Login, [REMOTE, '--email', 'you@example.com'], {env: {...env, TUG_PASSWORD: 'nope'}, stdin: ''})
+    assert.equal(result.code, 1)
+    assert.match(result.stderr, /Error: Wrong email or password\.\nCheck the email and the password\. An invited user sets a password first: tug login URL --invite CODE\./)
+    assert.equal(existsSync(join(testHome(), '.netrc')), false)
+  })
+
+  it('login shows the throttle (429) once, without retrying the POST', async () => {
+    nock(REMOTE).post('/oauth/authorizations').once().reply(429, {id: 'rate_limit', message: 'Too many failed logins; wait 42 seconds.'})
+    const result = await runCommand(Login, [REMOTE, '--email', 'you@example.com'], {env: {...env, TUG_PASSWORD: 'pw'}, stdin: ''})
+    assert.equal(result.code, 1)
+    assert.match(result.stderr, /Error: Too many failed logins; wait 42 seconds\.\nWait, then try again/)
+    assert.equal(result.slept, 0)
+  })
+
+  it('login --email with TUG_PASSWORD works without a terminal (scripts)', async () => {
+    nock(REMOTE, {reqheaders: {authorization: `Basic ${Buffer.from('ci@example.com:s3cret-pass').toString('base64')}`}}).post('/oauth/authorizations').reply(201, authorization('scripted'))
+    nock(REMOTE, {reqheaders: {authorization: 'Bearer scripted'}}).get('/account').reply(200, account('ci@example.com'))
+    const result = await runCommand(Login, [REMOTE, '--email', 'ci@example.com', '--json'], {env: {...env, TUG_PASSWORD: 's3cret-pass'}, stdin: ''})
+    assert.equal(result.code, 0, result.stderr)
+    assert.equal(JSON.parse(result.stdout).email, 'ci@example.com')
+  })
+
+  it('login --invite asks for a new password twice, accepts the invitation without a token, then logs in', async () => {
+    nock(REMOTE, {badheaders: ['authorization']}).post('/users/invitations/accept', {code: 'ABCD-1234', password: 'a long password'}).reply(201, {id: 'u1', email: 'new@example.com'})
+    nock(REMOTE, {reqheaders: {authorization: `Basic ${Buffer.from('new@example.com:a long password').toString('base64')}`}}).post('/oauth/authorizations').reply(201, authorization('fresh'))
+    nock(REMOTE, {reqheaders: {authorization: 'Bearer fresh'}}).get('/account').reply(200, account('new@example.com'))
+    const result = await runCommand(Login, [REMOTE, '--invite', 'ABCD-1234'], {env, stdinStream: terminal(['a long password', 'a long password'])})
+    assert.equal(result.code, 0, result.stderr)
+    assert.match(result.stderr, /New password[^]*The same password again[^]*Accepting the invitation\.\.\. done\n/)
+    assert.equal(result.stdout, 'Logged in as new@example.com\n')
+    assert.match(readFileSync(join(testHome(), '.netrc'), 'utf8'), /login new@example\.com\s+password fresh/)
+  })
+
+  it('login --invite with two different passwords sends nothing', async () => {
+    const result = await runCommand(Login, [REMOTE, '--invite', 'ABCD-1234'], {env, stdinStream: terminal(['a long password', 'another password'])})
+    assert.equal(result.code, 2)
+    assert.match(result.stderr, /Error: The two passwords differ; nothing was changed\./)
+  })
+
+  it('login --invite takes TUG_PASSWORD; a used code says how to get another', async () => {
+    nock(REMOTE).post('/users/invitations/accept', {code: 'USED', password: 'a long password'}).reply(404, {id: 'not_found', message: 'This invitation code is unknown, used or expired.'})
+    const result = await runCommand(Login, [REMOTE, '--invite', 'USED'], {env: {...env, TUG_PASSWORD: 'a long password'}, stdin: ''})
+    assert.equal(result.code, 1)
+    assert.match(result.stderr, /Error: This invitation code is unknown, used or expired\.\nAn invitation code works once and for 7 days; ask the admin for a new one \(tug users:invite EMAIL\)\./)
+  })
+
+  it('login without a terminal, a token or a password says what to do', async () => {
+    const empty = await runCommand(Login, [REMOTE], {env, stdin: ''})
+    assert.equal(empty.code, 2)
+    assert.match(empty.stderr, /^Error: No token on stdin, and stdin is not a terminal to ask for an email and a password\.\nIn a script, pass --token TOKEN .*TUG_API_KEY.*TUG_PASSWORD/)
+    const invite = await runCommand(Login, [REMOTE, '--invite', 'X'], {env, stdin: ''})
+    assert.equal(invite.code, 2)
+    assert.match(invite.stderr, /needs a new password, and stdin is not a terminal/)
+    const email = await runCommand(Login, [REMOTE, '--email', 'a@b.c'], {env, stdin: ''})
+    assert.equal(email.code, 2)
+    assert.match(email.stderr, /Give the password in TUG_PASSWORD/)
+    const both = await runCommand(Login, [REMOTE, '--token', 't', '--email', 'a@b.c'], {env})
+    assert.equal(both.code, 2)
+    assert.equal(existsSync(join(testHome(), '.netrc')), false)
   })
 
   it('login with a bad token writes nothing and shows the 401', async () => {
