@@ -2,6 +2,7 @@
 // `startServer` listens). Conventions are one plugin function each; routes are one module per resource.
 import {randomUUID} from 'node:crypto'
 import Fastify, {type FastifyInstance, type FastifyReply} from 'fastify'
+import {accessPlugin} from './access.js'
 import {authPlugin} from './auth.js'
 import {bodyPlugin, DEFAULT_BODY_LIMIT} from './body.js'
 import type {AppDeps, RouteModule} from './deps.js'
@@ -33,8 +34,9 @@ export type {AppDeps, RouteModule} from './deps.js'
 
 /**
  * Every resource's routes. A route module is `(app, deps) => void` and is called on the root
- * instance, so the conventions (version, auth, errors, headers) apply to it. Routes that must be
- * reachable without credentials (capability URLs) declare `config: {public: true}`.
+ * instance, so the conventions (version, auth, errors, headers) apply to it. Every route declares
+ * its access need (`config: {access: 'read'}`, access.ts); routes that must be reachable without
+ * credentials (capability URLs) declare `config: {public: true}` instead.
  */
 const ROUTES: RouteModule[] = [
   accountRoutes,
@@ -89,6 +91,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   headersPlugin(app)
   versionPlugin(app)
   authPlugin(app, deps.store)
+  // Before any route: its onRoute check refuses a route that declares no access need.
+  accessPlugin(app, deps.store)
   bodyPlugin(app)
   for (const routes of ROUTES) routes(app, deps)
   return app

@@ -14,7 +14,9 @@ import type {Duplex} from 'node:stream'
 
 import type {Store} from '../store/index.js'
 import {pumpSession, type AttachHub} from '../attach/hub.js'
-import {authenticate} from './auth.js'
+import {decide} from '../domain/access.js'
+import {accessTarget} from './access.js'
+import {actorOf, authenticateToken} from './auth.js'
 import {encodeFrame, FrameDecoder, FrameType, parseResize} from '../../shared/attach-frames.js'
 
 export const ATTACH_PROTOCOL = 'tug-attach/1'
@@ -48,14 +50,21 @@ export function attachUpgradeHandler(deps: {store: Store; hub: AttachHub; socket
       refuse(socket, 404, 'Not Found', 'not_found', 'The requested API endpoint was not found.')
       return
     }
-    const account = authenticate(deps.store, request.headers.authorization)
-    if (!account) {
+    const found = authenticateToken(deps.store, request.headers.authorization)
+    if (!found) {
       refuse(socket, 401, 'Unauthorized', 'unauthorized', 'Invalid credentials provided.')
       return
     }
     const app = deps.store.apps.resolve(decodeURIComponent(match[1] ?? ''))
-    if (!app || app.owner_id !== account.id) {
+    const actor = actorOf(found.account, found.token)
+    // Attaching drives a dyno: the same need as starting one (POST /apps/{app}/dynos).
+    const decision = app ? decide(actor, accessTarget(deps.store, app, actor), 'write', deps.store.clock()) : undefined
+    if (!app || (decision && !decision.allowed && decision.status === 404)) {
       refuse(socket, 404, 'Not Found', 'not_found', "Couldn't find that app.")
+      return
+    }
+    if (decision && !decision.allowed) {
+      refuse(socket, decision.status, decision.status === 401 ? 'Unauthorized' : 'Forbidden', decision.status === 401 ? 'unauthorized' : 'forbidden', decision.message)
       return
     }
     const dyno = deps.store.dynos.resolve(app.id, decodeURIComponent(match[2] ?? ''))

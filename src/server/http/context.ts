@@ -1,15 +1,17 @@
-// The one authorization check at the HTTP edge: an app is visible to its owner only, and an app
-// the caller cannot see is answered exactly like one that does not exist (404, not 403).
+// How handlers reach the app they are for: through the access check of the HTTP edge
+// (access.ts), so that an app the caller cannot see is answered exactly like one that does not
+// exist (404, not 403), and one it may only read refuses a change (403, with the reason).
 import type {FastifyRequest} from 'fastify'
+import type {Need} from '../domain/access.js'
 import type {AppRecord} from '../store/index.js'
-import {requireAccount} from './auth.js'
+import {authorizeApp} from './access.js'
 import type {AppDeps} from './deps.js'
 import {appNotFound} from './errors.js'
 
-export function loadApp(deps: AppDeps, request: FastifyRequest, identity: string): AppRecord {
-  const account = requireAccount(request)
+export function loadApp(deps: AppDeps, request: FastifyRequest, identity: string, need?: Need): AppRecord {
   const app = deps.store.apps.resolve(identity)
-  if (!app || app.owner_id !== account.id) throw appNotFound()
+  if (!app) throw appNotFound()
+  authorizeApp(deps.store, request, app, need)
   return app
 }
 

@@ -9,10 +9,10 @@ import {optionalBoolean} from '../validate.js'
 import {accountToWire} from '../wire.js'
 
 export const accountRoutes: RouteModule = (app, deps) => {
-  app.get('/account', async (request) => accountToWire(requireAccount(request)))
+  app.get('/account', {config: {access: 'read'}}, async (request) => accountToWire(requireAccount(request)))
 
   // `{account}` is `~`, the email or the id; only the caller's own account is visible.
-  app.get('/users/:account', async (request) => {
+  app.get('/users/:account', {config: {access: 'read'}}, async (request) => {
     const account = requireAccount(request)
     const wanted = params(request).account ?? ''
     if (wanted !== '~' && wanted !== account.id && wanted.toLowerCase() !== account.email.toLowerCase()) {
@@ -21,7 +21,7 @@ export const accountRoutes: RouteModule = (app, deps) => {
     return accountToWire(account)
   })
 
-  app.patch('/account', async (request) => {
+  app.patch('/account', {config: {access: 'account'}}, async (request) => {
     const account = requireAccount(request)
     const body = objectBody(request.body)
     const changes: {name?: string | null; allow_tracking?: boolean; beta?: boolean} = {}
@@ -37,5 +37,5 @@ export const accountRoutes: RouteModule = (app, deps) => {
     return accountToWire(updated ?? account)
   })
 
-  app.get('/account/rate-limits', async (): Promise<RateLimit> => ({remaining: RATE_LIMIT_REMAINING}))
+  app.get('/account/rate-limits', {config: {access: 'read'}}, async (): Promise<RateLimit> => ({remaining: RATE_LIMIT_REMAINING}))
 }

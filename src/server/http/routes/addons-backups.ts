@@ -63,19 +63,19 @@ async function pgInfo(deps: AppDeps, addon: AddonRecord, tools: AddonDataTools):
 export const addonsBackupsRoutes: RouteModule = (app, deps) => {
   const backup = (request: FastifyRequest) => params(request).backup ?? ''
 
-  app.get('/apps/:app/addons/:addon/backups', async (request) => {
+  app.get('/apps/:app/addons/:addon/backups', {config: {access: 'read'}}, async (request) => {
     const {addon} = target(deps, request)
     return backupsOf(deps).backups(addon)
   })
-  app.post('/apps/:app/addons/:addon/backups', async (request, reply) => {
+  app.post('/apps/:app/addons/:addon/backups', {config: {access: 'write'}}, async (request, reply) => {
     const {addon, tools} = target(deps, request)
     reply.code(202)
     return backupsOf(deps).capture(addon, tools)
   })
-  app.get('/apps/:app/addons/:addon/backups/:backup', async (request) => backupsOf(deps).backup(target(deps, request).addon, backup(request)))
-  app.delete('/apps/:app/addons/:addon/backups/:backup', async (request) => backupsOf(deps).delete(target(deps, request).addon, backup(request)))
+  app.get('/apps/:app/addons/:addon/backups/:backup', {config: {access: 'read'}}, async (request) => backupsOf(deps).backup(target(deps, request).addon, backup(request)))
+  app.delete('/apps/:app/addons/:addon/backups/:backup', {config: {access: 'write'}}, async (request) => backupsOf(deps).delete(target(deps, request).addon, backup(request)))
 
-  app.post('/apps/:app/addons/:addon/backups/:backup/restore', async (request, reply) => {
+  app.post('/apps/:app/addons/:addon/backups/:backup/restore', {config: {access: 'write'}}, async (request, reply) => {
     const from = target(deps, request)
     const into = optionalString(objectBody(request.body), 'addon')
     const intoAddon = into === undefined ? from.addon : appAddon(deps, from.app, into)
@@ -84,7 +84,7 @@ export const addonsBackupsRoutes: RouteModule = (app, deps) => {
     return restored
   })
 
-  app.post('/apps/:app/addons/:addon/backups/:backup/download-url', async (request, reply) => {
+  app.post('/apps/:app/addons/:addon/backups/:backup/download-url', {config: {access: 'read'}}, async (request, reply) => {
     const {addon} = target(deps, request)
     reply.code(201)
     return backupsOf(deps).downloadUrl(addon, backup(request), deps.publicUrl())
@@ -96,10 +96,10 @@ export const addonsBackupsRoutes: RouteModule = (app, deps) => {
     return reply.send(createReadStream(file))
   })
 
-  app.get('/apps/:app/addons/:addon/restores', async (request) => backupsOf(deps).restores(target(deps, request).addon))
-  app.get('/apps/:app/addons/:addon/restores/:restore', async (request) => backupsOf(deps).restore(target(deps, request).addon, params(request).restore ?? ''))
+  app.get('/apps/:app/addons/:addon/restores', {config: {access: 'read'}}, async (request) => backupsOf(deps).restores(target(deps, request).addon))
+  app.get('/apps/:app/addons/:addon/restores/:restore', {config: {access: 'read'}}, async (request) => backupsOf(deps).restore(target(deps, request).addon, params(request).restore ?? ''))
 
-  app.get('/apps/:app/addons/:addon/database-info', async (request) => {
+  app.get('/apps/:app/addons/:addon/database-info', {config: {access: 'read'}}, async (request) => {
     const {addon, tools} = target(deps, request)
     return pgInfo(deps, addon, tools)
   })

@@ -4,6 +4,7 @@ import type {FastifyRequest} from 'fastify'
 import {findPlan, requireService, requireServicePlan, SERVICES} from '../../addons/catalog.js'
 import type {AddonAttachmentRecord, AddonRecord, AppRecord} from '../../store/index.js'
 import {isUuid} from '../../store/index.js'
+import {authorizeApp, viewerOf} from '../access.js'
 import {requireAccount} from '../auth.js'
 import {objectBody} from '../body.js'
 import {loadApp, params} from '../context.js'
@@ -21,14 +22,15 @@ const ADDON_LIST = {fields: {id: (a: AddonRecord) => a.id, name: (a: AddonRecord
 const ATTACHMENT_LIST = {fields: {id: (a: AddonAttachmentRecord) => a.id, name: (a: AddonAttachmentRecord) => a.name, created_at: (a: AddonAttachmentRecord) => a.created_at}}
 
 function ownApps(deps: AppDeps, request: FastifyRequest): AppRecord[] {
-  return deps.store.apps.list(requireAccount(request).id)
+  return deps.store.apps.listVisible(viewerOf(request))
 }
 
-/** An add-on the caller may see: its app is theirs. 404 otherwise, as for a missing one. */
+/** An add-on whose app the caller may act on as the route needs. 404 otherwise, as for a missing one. */
 function loadAddon(deps: AppDeps, request: FastifyRequest, identity: string): AddonRecord {
-  const account = requireAccount(request)
   const addon = deps.store.addons.resolve(identity)
-  if (!addon || deps.store.apps.get(addon.app_id)?.owner_id !== account.id) throw addonNotFound()
+  const owner = addon && deps.store.apps.get(addon.app_id)
+  if (!addon || !owner) throw addonNotFound()
+  authorizeApp(deps.store, request, owner, undefined, addonNotFound)
   return addon
 }
 
@@ -44,10 +46,15 @@ export function appAddon(deps: AppDeps, app: AppRecord, identity: string): Addon
   throw addonNotFound()
 }
 
+function findAttachment(deps: AppDeps, id: string): AddonAttachmentRecord | undefined {
+  return isUuid(id) ? deps.store.addons.attachment(id.toLowerCase()) : undefined
+}
+
 function loadAttachment(deps: AppDeps, request: FastifyRequest, id: string): AddonAttachmentRecord {
-  const account = requireAccount(request)
-  const attachment = isUuid(id) ? deps.store.addons.attachment(id.toLowerCase()) : undefined
-  if (!attachment || deps.store.apps.get(attachment.app_id)?.owner_id !== account.id) throw attachmentNotFound()
+  const attachment = findAttachment(deps, id)
+  const owner = attachment && deps.store.apps.get(attachment.app_id)
+  if (!attachment || !owner) throw attachmentNotFound()
+  authorizeApp(deps.store, request, owner, undefined, attachmentNotFound)
   return attachment
 }
 
@@ -74,29 +81,34 @@ function attachmentAs(body: Record<string, unknown>): string | undefined {
 
 export const addonsRoutes: RouteModule = (app, deps) => {
   const {store} = deps
+  // Routes on an add-on or attachment by its own id: the edge authorizes its app (access.ts).
+  const ofAddon = {appOf: (request: FastifyRequest) => store.addons.resolve(params(request).addon ?? '')?.app_id, notFound: addonNotFound}
+  const ofAttachment = {appOf: (request: FastifyRequest) => findAttachment(deps, params(request).attachment ?? '')?.app_id, notFound: attachmentNotFound}
+  // Routes naming their app in the body, when they do (Heroku's resolve actions, attaching).
+  const ofBody = {appOf: (request: FastifyRequest) => optionalString(objectBody(request.body), 'app')}
 
-  app.get('/addon-services', async () => SERVICES.map(serviceToWire))
-  app.get('/addon-services/:service', async (request) => serviceToWire(requireService(params(request).service ?? '')))
-  app.get('/addon-services/:service/plans', async (request) => {
+  app.get('/addon-services', {config: {access: 'read'}}, async () => SERVICES.map(serviceToWire))
+  app.get('/addon-services/:service', {config: {access: 'read'}}, async (request) => serviceToWire(requireService(params(request).service ?? '')))
+  app.get('/addon-services/:service/plans', {config: {access: 'read'}}, async (request) => {
     const spec = requireService(params(request).service ?? '')
     return spec.plans.map((plan) => planToWire(spec, plan))
   })
-  app.get('/addon-services/:service/plans/:plan', async (request) => {
+  app.get('/addon-services/:service/plans/:plan', {config: {access: 'read'}}, async (request) => {
     const {service: spec, plan} = requireServicePlan(params(request).service ?? '', (params(request).plan ?? '').replace(/^[^:]*:/, ''))
     return planToWire(spec, plan)
   })
 
-  app.get('/addons', async (request, reply) => {
+  app.get('/addons', {config: {access: 'read'}}, async (request, reply) => {
     const apps = ownApps(deps, request)
     return sendList(request, reply, store.addons.listByApps(apps.map((a) => a.id)), ADDON_LIST, (a) => addonToWire(store, a))
   })
-  app.get('/addons/:addon', async (request) => addonToWire(store, loadAddon(deps, request, params(request).addon ?? '')))
-  app.get('/addons/:addon/addon-attachments', async (request, reply) => {
+  app.get('/addons/:addon', {config: {access: 'read', ...ofAddon}}, async (request) => addonToWire(store, loadAddon(deps, request, params(request).addon ?? '')))
+  app.get('/addons/:addon/addon-attachments', {config: {access: 'read', ...ofAddon}}, async (request, reply) => {
     const addon = loadAddon(deps, request, params(request).addon ?? '')
     return sendList(request, reply, store.addons.attachmentsOfAddon(addon.id), ATTACHMENT_LIST, (a) => attachmentToWire(store, a))
   })
 
-  app.get('/apps/:app/addons', async (request, reply) => {
+  app.get('/apps/:app/addons', {config: {access: 'read'}}, async (request, reply) => {
     const target = loadApp(deps, request, params(request).app ?? '')
     const owned = store.addons.listByApp(target.id)
     const attached = store.addons
@@ -107,7 +119,7 @@ export const addonsRoutes: RouteModule = (app, deps) => {
     return sendList(request, reply, all, ADDON_LIST, (a) => addonToWire(store, a))
   })
 
-  app.post('/apps/:app/addons', async (request, reply) => {
+  app.post('/apps/:app/addons', {config: {access: 'write'}}, async (request, reply) => {
     const account = requireAccount(request)
     const target = loadApp(deps, request, params(request).app ?? '')
     const body = objectBody(request.body)
@@ -118,12 +130,12 @@ export const addonsRoutes: RouteModule = (app, deps) => {
     return addonToWire(store, created)
   })
 
-  app.get('/apps/:app/addons/:addon', async (request) => {
+  app.get('/apps/:app/addons/:addon', {config: {access: 'read'}}, async (request) => {
     const target = loadApp(deps, request, params(request).app ?? '')
     return addonToWire(store, appAddon(deps, target, params(request).addon ?? ''))
   })
 
-  app.patch('/apps/:app/addons/:addon', async (request) => {
+  app.patch('/apps/:app/addons/:addon', {config: {access: 'write'}}, async (request) => {
     const target = loadApp(deps, request, params(request).app ?? '')
     let addon = appAddon(deps, target, params(request).addon ?? '')
     const body = objectBody(request.body)
@@ -139,7 +151,7 @@ export const addonsRoutes: RouteModule = (app, deps) => {
     return addonToWire(store, addon)
   })
 
-  app.delete('/apps/:app/addons/:addon', async (request) => {
+  app.delete('/apps/:app/addons/:addon', {config: {access: 'write'}}, async (request) => {
     const account = requireAccount(request)
     const target = loadApp(deps, request, params(request).app ?? '')
     const addon = appAddon(deps, target, params(request).addon ?? '')
@@ -149,16 +161,16 @@ export const addonsRoutes: RouteModule = (app, deps) => {
     return {...wire, config_vars: [], state: 'deprovisioned'}
   })
 
-  app.get('/addon-attachments', async (request, reply) => {
+  app.get('/addon-attachments', {config: {access: 'read'}}, async (request, reply) => {
     const apps = ownApps(deps, request)
     return sendList(request, reply, store.addons.attachmentsOfApps(apps.map((a) => a.id)), ATTACHMENT_LIST, (a) => attachmentToWire(store, a))
   })
-  app.get('/addon-attachments/:attachment', async (request) => attachmentToWire(store, loadAttachment(deps, request, params(request).attachment ?? '')))
-  app.get('/apps/:app/addon-attachments', async (request, reply) => {
+  app.get('/addon-attachments/:attachment', {config: {access: 'read', ...ofAttachment}}, async (request) => attachmentToWire(store, loadAttachment(deps, request, params(request).attachment ?? '')))
+  app.get('/apps/:app/addon-attachments', {config: {access: 'read'}}, async (request, reply) => {
     const target = loadApp(deps, request, params(request).app ?? '')
     return sendList(request, reply, store.addons.attachmentsOfApp(target.id), ATTACHMENT_LIST, (a) => attachmentToWire(store, a))
   })
-  app.get('/apps/:app/addon-attachments/:attachment', async (request) => {
+  app.get('/apps/:app/addon-attachments/:attachment', {config: {access: 'read'}}, async (request) => {
     const target = loadApp(deps, request, params(request).app ?? '')
     const identity = params(request).attachment ?? ''
     const attachment = (isUuid(identity) ? store.addons.attachment(identity.toLowerCase()) : undefined) ?? store.addons.attachmentByName(target.id, identity.toUpperCase())
@@ -166,7 +178,7 @@ export const addonsRoutes: RouteModule = (app, deps) => {
     return attachmentToWire(store, attachment)
   })
 
-  app.post('/addon-attachments', async (request, reply) => {
+  app.post('/addon-attachments', {config: {access: 'write', ...ofBody}}, async (request, reply) => {
     const account = requireAccount(request)
     const body = objectBody(request.body)
     const addonId = optionalString(body, 'addon')
@@ -180,7 +192,7 @@ export const addonsRoutes: RouteModule = (app, deps) => {
     return attachmentToWire(store, attachment)
   })
 
-  app.delete('/addon-attachments/:attachment', async (request) => {
+  app.delete('/addon-attachments/:attachment', {config: {access: 'write', ...ofAttachment}}, async (request) => {
     const account = requireAccount(request)
     const attachment = loadAttachment(deps, request, params(request).attachment ?? '')
     const wire = attachmentToWire(store, attachment)
@@ -189,7 +201,7 @@ export const addonsRoutes: RouteModule = (app, deps) => {
   })
 
   // What Heroku's CLI asks to find an add-on or attachment by any of its names (resolve.ts there).
-  app.post('/actions/addons/resolve', async (request) => {
+  app.post('/actions/addons/resolve', {config: {access: 'read', ...ofBody}}, async (request) => {
     const body = objectBody(request.body)
     const identity = optionalString(body, 'addon') ?? ''
     const appName = optionalString(body, 'app')
@@ -198,7 +210,7 @@ export const addonsRoutes: RouteModule = (app, deps) => {
     if (wantedService !== undefined && requireService(wantedService).name !== addon.service) throw addonNotFound()
     return [addonToWire(store, addon)]
   })
-  app.post('/actions/addon-attachments/resolve', async (request) => {
+  app.post('/actions/addon-attachments/resolve', {config: {access: 'read', ...ofBody}}, async (request) => {
     const body = objectBody(request.body)
     const identity = optionalString(body, 'addon_attachment') ?? ''
     const appName = optionalString(body, 'app')

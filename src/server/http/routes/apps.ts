@@ -6,6 +6,7 @@ import {APP_NAME_PATTERN, randomAppName} from '../../domain/names.js'
 import {announceRelease} from '../../logs/platform-events.js'
 import {createRelease} from '../../domain/releases.js'
 import type {AppRecord} from '../../store/index.js'
+import {viewerOf} from '../access.js'
 import {requireAccount} from '../auth.js'
 import {objectBody} from '../body.js'
 import {loadApp, params} from '../context.js'
@@ -39,8 +40,7 @@ function stackName(value: string | undefined, field = 'stack'): string {
 }
 
 function listApps(deps: AppDeps, request: FastifyRequest, reply: FastifyReply) {
-  const account = requireAccount(request)
-  const apps = deps.store.apps.list(account.id)
+  const apps = deps.store.apps.listVisible(viewerOf(request))
   const publicUrl = deps.publicUrl()
   return sendList(request, reply, apps, APP_LIST, (a) => appToWire(deps.store, a, publicUrl, deps.webUrl))
 }
@@ -48,9 +48,9 @@ function listApps(deps: AppDeps, request: FastifyRequest, reply: FastifyReply) {
 export const appsRoutes: RouteModule = (app, deps) => {
   const {store} = deps
 
-  app.get('/apps', async (request, reply) => listApps(deps, request, reply))
+  app.get('/apps', {config: {access: 'read'}}, async (request, reply) => listApps(deps, request, reply))
 
-  app.get('/users/:account/apps', async (request, reply) => {
+  app.get('/users/:account/apps', {config: {access: 'read'}}, async (request, reply) => {
     const account = requireAccount(request)
     const wanted = params(request).account ?? ''
     if (wanted !== '~' && wanted !== account.id && wanted.toLowerCase() !== account.email.toLowerCase()) {
@@ -59,7 +59,7 @@ export const appsRoutes: RouteModule = (app, deps) => {
     return listApps(deps, request, reply)
   })
 
-  app.post('/apps', async (request, reply) => {
+  app.post('/apps', {config: {access: 'write'}}, async (request, reply) => {
     const account = requireAccount(request)
     const body = objectBody(request.body)
     const requested = body.name === undefined || body.name === null ? undefined : appName(body.name)
@@ -82,9 +82,9 @@ export const appsRoutes: RouteModule = (app, deps) => {
     return appToWire(store, created, deps.publicUrl(), deps.webUrl)
   })
 
-  app.get('/apps/:app', async (request) => appToWire(store, loadApp(deps, request, params(request).app ?? ''), deps.publicUrl(), deps.webUrl))
+  app.get('/apps/:app', {config: {access: 'read'}}, async (request) => appToWire(store, loadApp(deps, request, params(request).app ?? ''), deps.publicUrl(), deps.webUrl))
 
-  app.patch('/apps/:app', async (request) => {
+  app.patch('/apps/:app', {config: {access: 'write'}}, async (request) => {
     const body = objectBody(request.body)
     const changes: {name?: string; maintenance?: boolean; build_stack?: string} = {}
     if (body.name !== undefined && body.name !== null) changes.name = appName(body.name)
@@ -102,7 +102,7 @@ export const appsRoutes: RouteModule = (app, deps) => {
     return appToWire(store, updated, deps.publicUrl(), deps.webUrl)
   })
 
-  app.delete('/apps/:app', async (request) => {
+  app.delete('/apps/:app', {config: {access: 'manage'}}, async (request) => {
     const current = loadApp(deps, request, params(request).app ?? '')
     const wire = appToWire(store, current, deps.publicUrl(), deps.webUrl)
     await deps.runtime.appDestroyed(current.id)

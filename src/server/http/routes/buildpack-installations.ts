@@ -45,11 +45,11 @@ export function parseUpdates(body: Record<string, unknown>): string[] {
 export const buildpackInstallationsRoutes: RouteModule = (app, deps) => {
   const {store} = deps
 
-  app.get('/apps/:app/buildpack-installations', async (request) =>
+  app.get('/apps/:app/buildpack-installations', {config: {access: 'read'}}, async (request) =>
     buildpackInstallationsToWire(store.buildpacks.list(loadApp(deps, request, params(request).app ?? '').id)),
   )
 
-  app.put('/apps/:app/buildpack-installations', async (request) => {
+  app.put('/apps/:app/buildpack-installations', {config: {access: 'write'}}, async (request) => {
     const target = loadApp(deps, request, params(request).app ?? '')
     const urls = parseUpdates(objectBody(request.body))
     return buildpackInstallationsToWire(store.buildpacks.replace(target.id, urls))

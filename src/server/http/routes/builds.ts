@@ -30,7 +30,7 @@ export const buildsRoutes: RouteModule = (app, deps) => {
   sourcesRoutes(app, deps, service)
   gitRoutes(app, deps, service)
 
-  app.post('/apps/:app/builds', async (request, reply) => {
+  app.post('/apps/:app/builds', {config: {access: 'write'}}, async (request, reply) => {
     const account = requireAccount(request)
     const target = loadApp(deps, request, params(request).app ?? '')
     const {build, made} = service.createBuild(target, account, request.body)
@@ -38,7 +38,7 @@ export const buildsRoutes: RouteModule = (app, deps) => {
     return service.buildToWire(target, build, made)
   })
 
-  app.get('/apps/:app/builds', async (request, reply) => {
+  app.get('/apps/:app/builds', {config: {access: 'read'}}, async (request, reply) => {
     const target = loadApp(deps, request, params(request).app ?? '')
     return sendList(
       request,
@@ -49,7 +49,7 @@ export const buildsRoutes: RouteModule = (app, deps) => {
     )
   })
 
-  app.get('/apps/:app/builds/:build', async (request) => {
+  app.get('/apps/:app/builds/:build', {config: {access: 'read'}}, async (request) => {
     const target = loadApp(deps, request, params(request).app ?? '')
     const build = service.builds.get(target.id, (params(request).build ?? '').toLowerCase())
     if (!build) throw notFound('build', "Couldn't find that build.")

@@ -16,9 +16,9 @@ export function currentConfig(store: Store, app: AppRecord): ConfigVars {
 export const configVarsRoutes: RouteModule = (app, deps) => {
   const {store} = deps
 
-  app.get('/apps/:app/config-vars', async (request) => currentConfig(store, loadApp(deps, request, params(request).app ?? '')))
+  app.get('/apps/:app/config-vars', {config: {access: 'read'}}, async (request) => currentConfig(store, loadApp(deps, request, params(request).app ?? '')))
 
-  app.patch('/apps/:app/config-vars', async (request) => {
+  app.patch('/apps/:app/config-vars', {config: {access: 'write'}}, async (request) => {
     const account = requireAccount(request)
     const {appId, vars, released} = store.transaction(() => {
       const target = loadApp(deps, request, params(request).app ?? '')
@@ -32,7 +32,7 @@ export const configVarsRoutes: RouteModule = (app, deps) => {
     return vars
   })
 
-  app.get('/apps/:app/releases/:release/config-vars', async (request) => {
+  app.get('/apps/:app/releases/:release/config-vars', {config: {access: 'read'}}, async (request) => {
     const target = loadApp(deps, request, params(request).app ?? '')
     const release = store.releases.resolve(target.id, params(request).release ?? '')
     if (!release) throw releaseNotFound()

@@ -10,17 +10,17 @@ const SIZE_LIST = {fields: {id: (s: DynoSize) => s.id, name: (s: DynoSize) => s.
 const sizes = (): DynoSize[] => DYNO_SIZES.map((s) => s.size)
 
 export const dynoSizesRoutes: RouteModule = (app, deps) => {
-  app.get('/dyno-sizes', async (request, reply) =>
+  app.get('/dyno-sizes', {config: {access: 'read'}}, async (request, reply) =>
     request.headers.range ? sendList(request, reply, sizes(), SIZE_LIST, (s) => s) : sizes(),
   )
 
-  app.get('/dyno-sizes/:size', async (request) => {
+  app.get('/dyno-sizes/:size', {config: {access: 'read'}}, async (request) => {
     const found = findDynoSize(params(request).size ?? '')
     if (!found) throw notFound('dyno-size', "Couldn't find that dyno size.")
     return found.size
   })
 
-  app.get('/apps/:app/available-dyno-sizes', async (request, reply) => {
+  app.get('/apps/:app/available-dyno-sizes', {config: {access: 'read'}}, async (request, reply) => {
     loadApp(deps, request, params(request).app ?? '')
     return request.headers.range ? sendList(request, reply, sizes(), SIZE_LIST, (s) => s) : sizes()
   })

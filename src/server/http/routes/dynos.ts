@@ -84,18 +84,18 @@ export const dynosRoutes: RouteModule = (app, deps) => {
     return {...wire, ...stats, ...ended, ...upgrade}
   }
 
-  app.get('/apps/:app/dynos', async (request, reply) => {
+  app.get('/apps/:app/dynos', {config: {access: 'read'}}, async (request, reply) => {
     const target = appParam(request)
     const versions = releaseVersions(store, target)
     return sendList(request, reply, dynos(target), DYNO_LIST, (d) => toWire(target, d, versions))
   })
 
-  app.get('/apps/:app/dynos/:dyno', async (request) => {
+  app.get('/apps/:app/dynos/:dyno', {config: {access: 'read'}}, async (request) => {
     const target = appParam(request)
     return toWire(target, dynoParam(target, params(request).dyno ?? ''))
   })
 
-  app.post('/apps/:app/dynos', async (request, reply) => {
+  app.post('/apps/:app/dynos', {config: {access: 'write'}}, async (request, reply) => {
     const target = appParam(request)
     const body = objectBody(request.body)
     if (typeof body.command !== 'string' || body.command.trim() === '') {
@@ -139,35 +139,35 @@ export const dynosRoutes: RouteModule = (app, deps) => {
     return toWire(target, dyno)
   })
 
-  app.delete('/apps/:app/dynos', async (request, reply) => {
+  app.delete('/apps/:app/dynos', {config: {access: 'write'}}, async (request, reply) => {
     const target = appParam(request)
     await runtime.restart(target.id, {kind: 'all'})
     reply.code(202)
     return {}
   })
 
-  app.delete('/apps/:app/dynos/:dyno', async (request, reply) => {
+  app.delete('/apps/:app/dynos/:dyno', {config: {access: 'write'}}, async (request, reply) => {
     const target = appParam(request)
     await runtime.restart(target.id, dynoOrType(target, params(request).dyno ?? ''))
     reply.code(202)
     return {}
   })
 
-  app.delete('/apps/:app/formations/:type', async (request, reply) => {
+  app.delete('/apps/:app/formations/:type', {config: {access: 'write'}}, async (request, reply) => {
     const target = appParam(request)
     await runtime.restart(target.id, {kind: 'type', type: typeParam(target, params(request).type ?? '')})
     reply.code(202)
     return {}
   })
 
-  app.post('/apps/:app/dynos/:dyno/actions/stop', async (request, reply) => {
+  app.post('/apps/:app/dynos/:dyno/actions/stop', {config: {access: 'write'}}, async (request, reply) => {
     const target = appParam(request)
     await runtime.stop(target.id, dynoOrType(target, params(request).dyno ?? ''))
     reply.code(202)
     return {}
   })
 
-  app.post('/apps/:app/formations/:type/actions/stop', async (request, reply) => {
+  app.post('/apps/:app/formations/:type/actions/stop', {config: {access: 'write'}}, async (request, reply) => {
     const target = appParam(request)
     await runtime.stop(target.id, {kind: 'type', type: typeParam(target, params(request).type ?? '')})
     reply.code(202)

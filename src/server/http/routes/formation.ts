@@ -35,12 +35,12 @@ async function scale(deps: AppDeps, request: FastifyRequest, updates: readonly u
 export const formationRoutes: RouteModule = (app, deps) => {
   const {store} = deps
 
-  app.get('/apps/:app/formation', async (request, reply) => {
+  app.get('/apps/:app/formation', {config: {access: 'read'}}, async (request, reply) => {
     const target = loadApp(deps, request, params(request).app ?? '')
     return sendList(request, reply, store.formation.list(target.id), FORMATION_LIST, (f) => formationToWire(target, f))
   })
 
-  app.get('/apps/:app/formation/:formation', async (request) => {
+  app.get('/apps/:app/formation/:formation', {config: {access: 'read'}}, async (request) => {
     const target = loadApp(deps, request, params(request).app ?? '')
     const identity = params(request).formation ?? ''
     const entry = store.formation.resolve(target.id, identity)
@@ -48,14 +48,14 @@ export const formationRoutes: RouteModule = (app, deps) => {
     return formationToWire(target, entry)
   })
 
-  app.patch('/apps/:app/formation', async (request) => {
+  app.patch('/apps/:app/formation', {config: {access: 'write'}}, async (request) => {
     const body = objectBody(request.body)
     if (!Array.isArray(body.updates)) throw invalidParams('updates must be an array of formation updates.')
     const {app: target, entries} = await scale(deps, request, body.updates)
     return entries.map((f) => formationToWire(target, f))
   })
 
-  app.patch('/apps/:app/formation/:formation', async (request) => {
+  app.patch('/apps/:app/formation/:formation', {config: {access: 'write'}}, async (request) => {
     const body = objectBody(request.body)
     const target = loadApp(deps, request, params(request).app ?? '')
     const identity = params(request).formation ?? ''

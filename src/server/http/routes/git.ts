@@ -10,8 +10,9 @@ import type {BuildService} from '../../builds/index.js'
 import {DEFAULT_MAX_SOURCE_BYTES} from '../../builds/service.js'
 import {DomainError} from '../../domain/errors.js'
 import {GitEndpoint} from '../../git/index.js'
-import {authenticate, tokenFromAuthorization} from '../auth.js'
+import {actorOf, authenticateToken, expiredToken, tokenFromAuthorization} from '../auth.js'
 import {loadApp, params} from '../context.js'
+import {HttpError} from '../errors.js'
 import type {AppDeps} from '../deps.js'
 import type {FastifyInstance} from 'fastify'
 
@@ -44,8 +45,11 @@ export function gitRoutes(app: FastifyInstance, deps: AppDeps, builds: BuildServ
   })
 
   const handle = async (request: FastifyRequest, reply: FastifyReply, path: string): Promise<FastifyReply> => {
-    const account = authenticate(deps.store, request.headers.authorization)
-    if (!account) {
+    const found = authenticateToken(deps.store, request.headers.authorization)
+    const expired = found && expiredToken(found.token, deps.store.clock())
+    if (expired) return plain(reply, 401, expired.message)
+    const account = found?.account
+    if (!found || !account) {
       reply.header('WWW-Authenticate', 'Basic realm="tug"')
       return plain(reply, 401, tokenFromAuthorization(request.headers.authorization) === undefined
         ? 'Authentication required: use your tug API token as the password (tug login writes it to ~/.netrc).'
@@ -53,16 +57,21 @@ export function gitRoutes(app: FastifyInstance, deps: AppDeps, builds: BuildServ
     }
     const name = params(request).app ?? ''
     request.account = account
+    request.token = found.token
+    request.actor = actorOf(account, found.token)
+    const query = request.url.includes('?') ? request.url.slice(request.url.indexOf('?') + 1) : ''
+    // A push changes the app; a fetch or clone reads it.
+    const pushing = path === '/git-receive-pack' || new URLSearchParams(query).get('service') === 'git-receive-pack'
     let target
     try {
-      target = loadApp(deps, request, name)
+      target = loadApp(deps, request, name, pushing ? 'write' : 'read')
     } catch (error) {
       if (error instanceof DomainError && error.code === 'not_found') {
         return plain(reply, 404, `No such app as ${name}: check the remote's URL (tug apps lists your apps, tug git:remote -a APP sets the remote).`)
       }
+      if (error instanceof HttpError) return plain(reply, error.statusCode, error.message)
       throw error
     }
-    const query = request.url.includes('?') ? request.url.slice(request.url.indexOf('?') + 1) : ''
     if (path === '/info/refs') {
       const service = new URLSearchParams(query).get('service')
       if (service === null || !SERVICES.has(service)) {

@@ -72,12 +72,12 @@ export const logDrainsRoutes: RouteModule = (app, deps) => {
   drains.sync(store.logDrains.all().map((d) => ({id: d.id, appId: d.app_id, url: d.url, token: d.token})))
   app.addHook('onClose', async () => drains.close())
 
-  app.get('/apps/:app/log-drains', async (request) => {
+  app.get('/apps/:app/log-drains', {config: {access: 'read'}}, async (request) => {
     const target = loadApp(deps, request, params(request).app ?? '')
     return store.logDrains.list(target.id).map((d) => logDrainToWire(d, target))
   })
 
-  app.post('/apps/:app/log-drains', async (request, reply) => {
+  app.post('/apps/:app/log-drains', {config: {access: 'write'}}, async (request, reply) => {
     const body = objectBody(request.body)
     const url = validateDrainUrl(optionalString(body, 'url'), {allowPrivate})
     const {target, drain} = store.transaction(() => {
@@ -93,14 +93,14 @@ export const logDrainsRoutes: RouteModule = (app, deps) => {
     return logDrainToWire(drain, target)
   })
 
-  app.get('/apps/:app/log-drains/:drain', async (request) => {
+  app.get('/apps/:app/log-drains/:drain', {config: {access: 'read'}}, async (request) => {
     const target = loadApp(deps, request, params(request).app ?? '')
     const drain = store.logDrains.resolve(target.id, params(request).drain ?? '')
     if (!drain) throw drainNotFound()
     return logDrainToWire(drain, target)
   })
 
-  app.delete('/apps/:app/log-drains/:drain', async (request) => {
+  app.delete('/apps/:app/log-drains/:drain', {config: {access: 'write'}}, async (request) => {
     const {target, drain} = store.transaction(() => {
       const target = loadApp(deps, request, params(request).app ?? '')
       const drain = store.logDrains.resolve(target.id, params(request).drain ?? '')

@@ -33,7 +33,7 @@ export const logSessionsRoutes: RouteModule = (app, deps) => {
   const live = new Set<StreamSession>()
   closeStreamsWith(app, live)
 
-  app.post('/apps/:app/log-sessions', async (request, reply) => {
+  app.post('/apps/:app/log-sessions', {config: {access: 'read'}}, async (request, reply) => {
     const target = loadApp(deps, request, params(request).app ?? '')
     const body = objectBody(request.body)
     const input = {

@@ -19,7 +19,7 @@ export const releasesRoutes: RouteModule = (app, deps) => {
   const {store} = deps
   const keepReleases = deps.builds?.keepReleases ?? DEFAULT_KEEP_RELEASES
 
-  app.get('/apps/:app/releases', async (request, reply) => {
+  app.get('/apps/:app/releases', {config: {access: 'read'}}, async (request, reply) => {
     const target = loadApp(deps, request, params(request).app ?? '')
     const releases = store.releases.list(target.id)
     const emails = new Map<string, string>()
@@ -29,7 +29,7 @@ export const releasesRoutes: RouteModule = (app, deps) => {
     return sendList(request, reply, releases, RELEASE_LIST, (r) => releaseToWire(store, target, r, emails))
   })
 
-  app.get('/apps/:app/releases/:release', async (request) => {
+  app.get('/apps/:app/releases/:release', {config: {access: 'read'}}, async (request) => {
     const target = loadApp(deps, request, params(request).app ?? '')
     const release = store.releases.resolve(target.id, params(request).release ?? '')
     if (!release) throw releaseNotFound()
@@ -37,7 +37,7 @@ export const releasesRoutes: RouteModule = (app, deps) => {
   })
 
   // Create (`{slug}`) and rollback (`{release}`) share the path; `release` in the body decides.
-  app.post('/apps/:app/releases', async (request, reply) => {
+  app.post('/apps/:app/releases', {config: {access: 'write'}}, async (request, reply) => {
     const account = requireAccount(request)
     const body = objectBody(request.body)
     const description = optionalString(body, 'description')

@@ -52,9 +52,9 @@ export const runtimeSettingsRoutes: RouteModule = (app, deps) => {
     default_stop_grace_seconds: (runtime.defaultStopGraceMs ?? DEFAULT_STOP_GRACE_MS) / 1000,
   })
 
-  app.get('/apps/:app/runtime-settings', async (request) => wire(store.runtimeSettings.get(loadApp(deps, request, params(request).app ?? '').id)))
+  app.get('/apps/:app/runtime-settings', {config: {access: 'read'}}, async (request) => wire(store.runtimeSettings.get(loadApp(deps, request, params(request).app ?? '').id)))
 
-  app.patch('/apps/:app/runtime-settings', async (request) => {
+  app.patch('/apps/:app/runtime-settings', {config: {access: 'write'}}, async (request) => {
     const target = loadApp(deps, request, params(request).app ?? '')
     const changes = parseChanges(objectBody(request.body))
     return wire(Object.keys(changes).length === 0 ? store.runtimeSettings.get(target.id) : store.runtimeSettings.set(target.id, changes))

@@ -37,12 +37,12 @@ export function scheduleToWire(app: AppRecord, schedule: ScheduleRecord, now: Da
 export const schedulesRoutes: RouteModule = (app, deps) => {
   const {store} = deps
 
-  app.get('/apps/:app/schedules', async (request) => {
+  app.get('/apps/:app/schedules', {config: {access: 'read'}}, async (request) => {
     const target = loadApp(deps, request, params(request).app ?? '')
     return store.schedules.list(target.id).map((s) => scheduleToWire(target, s))
   })
 
-  app.post('/apps/:app/schedules', async (request, reply) => {
+  app.post('/apps/:app/schedules', {config: {access: 'write'}}, async (request, reply) => {
     const target = loadApp(deps, request, params(request).app ?? '')
     const body = objectBody(request.body)
     const expression = optionalString(body, 'schedule')?.trim()
@@ -72,7 +72,7 @@ export const schedulesRoutes: RouteModule = (app, deps) => {
     return scheduleToWire(target, schedule)
   })
 
-  app.delete('/apps/:app/schedules/:id', async (request) => {
+  app.delete('/apps/:app/schedules/:id', {config: {access: 'write'}}, async (request) => {
     const target = loadApp(deps, request, params(request).app ?? '')
     const schedule = store.schedules.get(target.id, params(request).id ?? '')
     if (!schedule) throw notFound('schedule', "Couldn't find that schedule.")

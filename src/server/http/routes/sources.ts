@@ -11,7 +11,7 @@ import {HttpError} from '../errors.js'
 
 /** Registered by the builds routes, with the BuildService they share. */
 export function sourcesRoutes(app: FastifyInstance, deps: AppDeps, service: BuildService): void {
-  app.post('/apps/:app/sources', async (request, reply) => {
+  app.post('/apps/:app/sources', {config: {access: 'write'}}, async (request, reply) => {
     const target = loadApp(deps, request, params(request).app ?? '')
     reply.code(201)
     return service.createSource(target)
