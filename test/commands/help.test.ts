@@ -23,13 +23,13 @@ describe('every command', () => {
   it('is found', () => {
     const ids = files.map((f) => relative(root, f).replace(/\.ts$/, '').replace(/\/index$/, '').replace(/\//g, ':')).sort()
     assert.deepEqual(ids, [
-      'addons', 'addons:attach', 'addons:create', 'addons:destroy', 'addons:detach', 'addons:info',
+      'access', 'access:add', 'access:remove', 'addons', 'addons:attach', 'addons:create', 'addons:destroy', 'addons:detach', 'addons:info',
       'apps', 'apps:create', 'apps:destroy', 'apps:info', 'auth:token', 'auth:whoami',
       'authorizations', 'authorizations:create', 'authorizations:info', 'authorizations:revoke',
       'buildpacks', 'buildpacks:add', 'buildpacks:clear', 'buildpacks:remove', 'buildpacks:set', 'config', 'config:get', 'config:set',
-      'config:unset', 'deploy', 'drains', 'drains:add', 'drains:remove', 'git:helper', 'git:remote', 'login', 'logout', 'logs', 'open',
+      'config:unset', 'deploy', 'drains', 'drains:add', 'drains:remove', 'git:helper', 'git:remote', 'login', 'logout', 'logs', 'members', 'members:add', 'members:remove', 'open',
       'pg:backups', 'pg:backups:capture', 'pg:backups:delete', 'pg:backups:download', 'pg:backups:restore', 'pg:info', 'pg:psql', 'ps', 'ps:restart', 'ps:scale', 'ps:settings', 'ps:stop', 'ps:wait', 'redis:cli', 'releases',
-      'releases:info', 'releases:rollback', 'run', 'run:detached', 'schedules', 'schedules:add', 'schedules:remove',
+      'releases:info', 'releases:rollback', 'run', 'run:detached', 'schedules', 'schedules:add', 'schedules:remove', 'teams', 'teams:create',
     ])
   })
 

@@ -14,6 +14,7 @@ Without NAME the control plane picks a random one. In a git repository it adds a
   static override examples = [
     '<%= config.bin %> apps:create shop',
     '<%= config.bin %> apps:create shop --region eu',
+    '<%= config.bin %> apps:create shop --team payments',
     '<%= config.bin %> apps:create --json',
   ]
 
@@ -27,6 +28,7 @@ Without NAME the control plane picks a random one. In a git repository it adds a
   static override flags = {
     region: Flags.string({description: 'region to create the app in', helpValue: 'REGION'}),
     stack: Flags.string({description: 'stack to build the app on', helpValue: 'STACK'}),
+    team: Flags.string({char: 't', description: "team that owns the app (its members get access by their role)", helpValue: 'TEAM'}),
     remote: Flags.string({description: 'name of the git remote to add when run in a git repository', default: 'tug', helpValue: 'NAME'}),
     'no-remote': Flags.boolean({description: 'do not add a git remote'}),
   }
@@ -38,6 +40,7 @@ Without NAME the control plane picks a random one. In a git repository it adds a
     if (args.name) body.name = args.name
     if (flags.region) body.region = flags.region
     if (flags.stack) body.stack = flags.stack
+    if (flags.team) body.team = flags.team
     const title = args.name ? `Creating ${args.name}` : 'Creating app'
     const create = async (): Promise<App> => {
       try {

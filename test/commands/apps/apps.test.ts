@@ -94,6 +94,13 @@ describe('apps commands', () => {
       assert.equal(result.stdout, 'https://shop.tug.example.com/ | https://tug.example.com/shop.git\n')
     })
 
+    it('creates an app owned by a team with --team', async () => {
+      nock(API).post('/apps', {name: 'shop', team: 'payments'}).reply(201, app('shop', {team: {id: '00000000-0000-0000-0000-0000000000c1', name: 'payments'}}))
+      const result = await runCommand(AppsCreate, ['shop', '--team', 'payments', '--no-remote'])
+      assert.equal(result.code, 0, result.stderr)
+      assert.equal(result.stderr, 'Creating shop... done\n')
+    })
+
     it('adds a git remote in a git repository, which later commands use to find the app', async () => {
       const repo = mkdtempSync(join(tmpdir(), 'tug-repo-'))
       try {
