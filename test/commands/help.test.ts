@@ -29,7 +29,7 @@ describe('every command', () => {
       'buildpacks', 'buildpacks:add', 'buildpacks:clear', 'buildpacks:remove', 'buildpacks:set', 'config', 'config:get', 'config:set',
       'config:unset', 'deploy', 'drains', 'drains:add', 'drains:remove', 'git:helper', 'git:remote', 'login', 'logout', 'logs', 'members', 'members:add', 'members:remove', 'open',
       'pg:backups', 'pg:backups:capture', 'pg:backups:delete', 'pg:backups:download', 'pg:backups:restore', 'pg:info', 'pg:psql', 'ps', 'ps:restart', 'ps:scale', 'ps:settings', 'ps:stop', 'ps:wait', 'redis:cli', 'releases',
-      'releases:info', 'releases:rollback', 'run', 'run:detached', 'schedules', 'schedules:add', 'schedules:remove', 'teams', 'teams:create',
+      'releases:info', 'releases:rollback', 'run', 'run:detached', 'schedules', 'schedules:add', 'schedules:remove', 'teams', 'teams:create', 'users', 'users:invite', 'users:remove',
     ])
   })
 

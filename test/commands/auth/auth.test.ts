@@ -2,7 +2,6 @@ import assert from 'node:assert/strict'
 import {existsSync, mkdirSync, readFileSync, statSync, writeFileSync} from 'node:fs'
 import {hostname} from 'node:os'
 import {join} from 'node:path'
-import {PassThrough} from 'node:stream'
 import nock from 'nock'
 
 import AuthToken from '../../../src/commands/auth/token.js'
@@ -10,6 +9,7 @@ import AuthWhoami from '../../../src/commands/auth/whoami.js'
 import Login from '../../../src/commands/login.js'
 import Logout from '../../../src/commands/logout.js'
 import {removeTestHome, runCommand, testHome} from '../../helpers/capture.js'
+import {terminalStdin} from '../../helpers/terminal-stdin.js'
 
 const REMOTE = 'http://tug.test:5055'
 
@@ -27,22 +27,6 @@ function authorization(token: string) {
     id: '00000000-0000-0000-0000-0000000000a1', description: 'tug CLI on here', scope: ['global'], created_at: '2026-11-27T10:00:00Z',
     updated_at: '2026-11-27T10:00:00Z', access_token: {id: '00000000-0000-0000-0000-0000000000a2', token, expires_in: null}, app: null,
   }
-}
-
-/**
- * A terminal stdin that types each answer once a prompt listens. inquirer 7 adds three keypress
- * listeners per prompt, the last once the prompt is drawn: an answer typed earlier is lost.
- */
-function terminal(answers: string[]): PassThrough & {isTTY: boolean; setRawMode: () => unknown} {
-  const stdin = Object.assign(new PassThrough(), {isTTY: true, setRawMode: () => stdin})
-  const pending = [...answers]
-  let added = 0
-  stdin.on('newListener', (event) => {
-    if (event !== 'keypress' || ++added % 3 !== 0 || pending.length === 0) return
-    const answer = pending.shift() as string
-    setImmediate(() => stdin.write(`${answer}\r`))
-  })
-  return stdin
 }
 
 describe('auth commands', () => {
@@ -82,7 +66,7 @@ describe('auth commands', () => {
       .post('/oauth/authorizations', {description: `tug CLI on ${hostname()}`, scope: ['global']})
       .reply(201, authorization('typed-token'))
     nock(REMOTE, {reqheaders: {authorization: 'Bearer typed-token'}}).get('/account').reply(200, account())
-    const result = await runCommand(Login, [REMOTE], {env, stdinStream: terminal(['you@example.com', 'correct horse'])})
+    const result = await runCommand(Login, [REMOTE], {env, stdinStream: terminalStdin(['you@example.com', 'correct horse'])})
     assert.equal(result.code, 0, result.stderr)
     assert.match(result.stderr, /Email/)
     assert.match(result.stderr, /Password/)
@@ -120,7 +104,7 @@ describe('auth commands', () => {
     nock(REMOTE, {badheaders: ['authorization']}).post('/users/invitations/accept', {code: 'ABCD-1234', password: 'a long password'}).reply(201, {id: 'u1', email: 'new@example.com'})
     nock(REMOTE, {reqheaders: {authorization: `Basic ${Buffer.from('new@example.com:a long password').toString('base64')}`}}).post('/oauth/authorizations').reply(201, authorization('fresh'))
     nock(REMOTE, {reqheaders: {authorization: 'Bearer fresh'}}).get('/account').reply(200, account('new@example.com'))
-    const result = await runCommand(Login, [REMOTE, '--invite', 'ABCD-1234'], {env, stdinStream: terminal(['a long password', 'a long password'])})
+    const result = await runCommand(Login, [REMOTE, '--invite', 'ABCD-1234'], {env, stdinStream: terminalStdin(['a long password', 'a long password'])})
     assert.equal(result.code, 0, result.stderr)
     assert.match(result.stderr, /New password[^]*The same password again[^]*Accepting the invitation\.\.\. done\n/)
     assert.equal(result.stdout, 'Logged in as new@example.com\n')
@@ -128,7 +112,7 @@ describe('auth commands', () => {
   })
 
   it('login --invite with two different passwords sends nothing', async () => {
-    const result = await runCommand(Login, [REMOTE, '--invite', 'ABCD-1234'], {env, stdinStream: terminal(['a long password', 'another password'])})
+    const result = await runCommand(Login, [REMOTE, '--invite', 'ABCD-1234'], {env, stdinStream: terminalStdin(['a long password', 'another password'])})
     assert.equal(result.code, 2)
     assert.match(result.stderr, /Error: The two passwords differ; nothing was changed\./)
   })
