@@ -24,7 +24,7 @@ describe('every command', () => {
     const ids = files.map((f) => relative(root, f).replace(/\.ts$/, '').replace(/\/index$/, '').replace(/\//g, ':')).sort()
     assert.deepEqual(ids, [
       'access', 'access:add', 'access:remove', 'addons', 'addons:attach', 'addons:create', 'addons:destroy', 'addons:detach', 'addons:info',
-      'apps', 'apps:create', 'apps:destroy', 'apps:info', 'auth:token', 'auth:whoami',
+      'apps', 'apps:create', 'apps:destroy', 'apps:info', 'audit', 'auth:token', 'auth:whoami',
       'authorizations', 'authorizations:create', 'authorizations:info', 'authorizations:revoke',
       'buildpacks', 'buildpacks:add', 'buildpacks:clear', 'buildpacks:remove', 'buildpacks:set', 'config', 'config:get', 'config:set',
       'config:unset', 'deploy', 'drains', 'drains:add', 'drains:remove', 'git:helper', 'git:remote', 'login', 'logout', 'logs', 'members', 'members:add', 'members:remove', 'open',
