@@ -414,7 +414,7 @@ export interface OAuthAuthorization {
   created_at: Timestamp
   updated_at: Timestamp
   /** `token` is only there in the answer that created it: the control plane keeps a hash. */
-  access_token: {id: Uuid; token?: string | null; expires_in: number | null} | null
+  access_token: {id: Uuid; token?: string; expires_in: number | null} | null
   /** tug's extension: the one app the token may act on; null when it acts as its user everywhere. */
   app?: AppRef | null
   user?: {id: Uuid; email: string; full_name?: string | null}

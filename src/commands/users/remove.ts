@@ -4,7 +4,10 @@ import type {User} from '../../shared/api-types.js'
 import {TugCommand} from '../../lib/cli/base-command.js'
 import {confirmApp} from '../../lib/pg/confirm.js'
 
-export default class UsersRemove extends TugCommand<User> {
+/** tug's answer also names the apps that went to the admin. */
+type RemovedUser = User & {apps_transferred?: string[]}
+
+export default class UsersRemove extends TugCommand<RemovedUser> {
   static override description = `remove a user from the control plane (admin only)
 
 Their tokens stop working at once; the apps they owned stay, owned by the admin. Asks you to type the email on a terminal; scripts pass --confirm EMAIL.`
@@ -19,12 +22,13 @@ Their tokens stop working at once; the apps they owned stay, owned by the admin.
     confirm: Flags.string({description: 'the email again, to confirm without a prompt', helpValue: 'EMAIL'}),
   }
 
-  async run(): Promise<User> {
+  async run(): Promise<RemovedUser> {
     const {args, flags} = await this.parse(UsersRemove)
     await confirmApp(this.io, args.email, flags.confirm, `remove ${args.email} and revoke their tokens`)
     const api = await this.api()
-    const user = await this.action(`Removing ${args.email}`, () => api.users.remove(args.email))
-    this.info("Their tokens are revoked; the apps they owned now belong to the admin (tug access -a APP shows who has access).")
+    const user: RemovedUser = await this.action(`Removing ${args.email}`, () => api.users.remove(args.email))
+    const apps = user.apps_transferred ?? []
+    this.info(`Their tokens are revoked; ${apps.length === 0 ? 'the apps they owned now belong to the admin' : `their apps now belong to you, the admin: ${apps.join(', ')}`}.`)
     return user
   }
 }

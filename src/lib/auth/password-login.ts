@@ -100,7 +100,9 @@ export async function acceptInvitation(input: AcceptInviteInput): Promise<string
 function withLoginHint(error: unknown): unknown {
   if (!(error instanceof ApiError)) return error
   if (error.status === 401) {
-    return new ApiError({...error, message: error.message, hint: 'Check the email and the password. An invited user sets a password first: tug login URL --invite CODE.'})
+    // tug's own message already says how an invited user starts; another server's may not.
+    const hint = error.message.includes('--invite') ? 'Check the email and the password.' : 'Check the email and the password. An invited user sets a password first: tug login URL --invite CODE.'
+    return new ApiError({...error, message: error.message, hint})
   }
   if (error.status === 429) return new ApiError({...error, message: error.message, hint: 'Wait, then try again; or log in with a token: tug login URL --token TOKEN.'})
   return error

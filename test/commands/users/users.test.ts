@@ -65,7 +65,10 @@ describe('users commands', () => {
     nock(API).delete('/users/dev%40example.com').reply(200, user('dev@example.com'))
     const result = await runCommand(UsersRemove, ['dev@example.com', '--confirm', 'dev@example.com'])
     assert.equal(result.code, 0, result.stderr)
-    assert.equal(result.stderr, 'Removing dev@example.com... done\nTheir tokens are revoked; the apps they owned now belong to the admin (tug access -a APP shows who has access).\n')
+    assert.equal(result.stderr, 'Removing dev@example.com... done\nTheir tokens are revoked; the apps they owned now belong to the admin.\n')
+    nock(API).delete('/users/dev%40example.com').reply(200, {...user('dev@example.com'), apps_transferred: ['shop', 'blog']})
+    const named = await runCommand(UsersRemove, ['dev@example.com', '--confirm', 'dev@example.com'])
+    assert.equal(named.stderr, 'Removing dev@example.com... done\nTheir tokens are revoked; their apps now belong to you, the admin: shop, blog.\n')
   })
 
   it('users:remove without a matching confirmation removes no one', async () => {
