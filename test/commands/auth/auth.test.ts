@@ -121,11 +121,13 @@ describe('auth commands', () => {
     assert.match(result.stderr, /Error: The two passwords differ; nothing was changed\./)
   })
 
-  it('login --invite takes TUG_PASSWORD; a used code says how to get another', async () => {
-    nock(REMOTE).post('/users/invitations/accept', {code: 'USED', password: 'a long password'}).reply(404, {id: 'not_found', message: 'This invitation code is unknown, used or expired.'})
+  it("login --invite takes TUG_PASSWORD; a used code shows the server's 422 and logs nothing in", async () => {
+    const gone = 'This invitation code is not valid: it was used already, has expired (after 7 days) or was mistyped. Ask the admin for a new one (tug users:invite EMAIL).'
+    nock(REMOTE).post('/users/invitations/accept', {code: 'USED', password: 'a long password'}).reply(422, {id: 'invalid_params', message: gone})
     const result = await runCommand(Login, [REMOTE, '--invite', 'USED'], {env: {...env, TUG_PASSWORD: 'a long password'}, stdin: ''})
     assert.equal(result.code, 1)
-    assert.match(result.stderr, /Error: This invitation code is unknown, used or expired\.\nAn invitation code works once and for 7 days; ask the admin for a new one \(tug users:invite EMAIL\)\./)
+    assert.equal(result.stderr, `Accepting the invitation... !\nError: ${gone}\n`)
+    assert.equal(existsSync(join(testHome(), '.netrc')), false)
   })
 
   it('login without a terminal, a token or a password says what to do', async () => {
