@@ -3,6 +3,7 @@
 import {randomUUID} from 'node:crypto'
 import Fastify, {type FastifyInstance, type FastifyReply} from 'fastify'
 import {accessPlugin} from './access.js'
+import {auditPlugin} from './access-audit.js'
 import {authPlugin} from './auth.js'
 import {bodyPlugin, DEFAULT_BODY_LIMIT} from './body.js'
 import type {AppDeps, RouteModule} from './deps.js'
@@ -12,6 +13,10 @@ import {accountRoutes} from './routes/account.js'
 import {addonsRoutes} from './routes/addons.js'
 import {addonsBackupsRoutes} from './routes/addons-backups.js'
 import {appsRoutes} from './routes/apps.js'
+import {auditRoutes} from './routes/audit.js'
+import {collaboratorsRoutes} from './routes/collaborators.js'
+import {teamsRoutes} from './routes/teams.js'
+import {usersRoutes} from './routes/users.js'
 import {buildpackInstallationsRoutes} from './routes/buildpack-installations.js'
 import {buildsRoutes} from './routes/builds.js'
 import {configVarsRoutes} from './routes/config-vars.js'
@@ -40,7 +45,11 @@ export type {AppDeps, RouteModule} from './deps.js'
  */
 const ROUTES: RouteModule[] = [
   accountRoutes,
+  usersRoutes,
   appsRoutes,
+  collaboratorsRoutes,
+  teamsRoutes,
+  auditRoutes,
   addonsRoutes,
   addonsBackupsRoutes,
   featuresRoutes,
@@ -93,6 +102,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   authPlugin(app, deps.store)
   // Before any route: its onRoute check refuses a route that declares no access need.
   accessPlugin(app, deps.store)
+  auditPlugin(app, deps.store)
   bodyPlugin(app)
   for (const routes of ROUTES) routes(app, deps)
   return app

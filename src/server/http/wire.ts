@@ -49,6 +49,8 @@ export function processTier(store: Store, app: AppRecord): string {
 /** `webUrlFor`: where the running router serves the app (its port or domain may differ from the default). */
 export function appToWire(store: Store, app: AppRecord, publicUrl: string, webUrlFor: (name: string) => string = webUrl): App {
   const owner = store.accounts.get(app.owner_id)
+  const teamRecord = app.team_id === null ? undefined : store.teams.get(app.team_id)
+  const team = teamRecord ? {id: teamRecord.id, name: teamRecord.name} : null
   const region = findRegion(app.region) ?? REGIONS[0]
   return {
     acm: false,
@@ -63,8 +65,8 @@ export function appToWire(store: Store, app: AppRecord, publicUrl: string, webUr
     maintenance: app.maintenance,
     name: app.name,
     owner: {email: owner?.email ?? '', id: app.owner_id},
-    organization: null,
-    team: null,
+    organization: team,
+    team,
     region: {id: region?.id ?? '', name: region?.name ?? app.region},
     released_at: app.released_at,
     repo_size: null,

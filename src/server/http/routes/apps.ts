@@ -7,14 +7,15 @@ import {announceRelease} from '../../logs/platform-events.js'
 import {createRelease} from '../../domain/releases.js'
 import type {AppRecord} from '../../store/index.js'
 import {viewerOf} from '../access.js'
-import {requireAccount} from '../auth.js'
+import {requireAccount, requireActor} from '../auth.js'
 import {objectBody} from '../body.js'
 import {loadApp, params} from '../context.js'
 import type {AppDeps, RouteModule} from '../deps.js'
-import {APP_NAME_MESSAGE, invalidParams, notFound} from '../errors.js'
+import {APP_NAME_MESSAGE, HttpError, invalidParams, notFound} from '../errors.js'
 import {sendList} from '../pagination.js'
 import {optionalBoolean, optionalString} from '../validate.js'
 import {appToWire} from '../wire.js'
+import {loadTeam} from './teams.js'
 
 const APP_LIST = {
   fields: {id: (a: AppRecord) => a.id, name: (a: AppRecord) => a.name, updated_at: (a: AppRecord) => a.updated_at},
@@ -45,6 +46,13 @@ function listApps(deps: AppDeps, request: FastifyRequest, reply: FastifyReply) {
   return sendList(request, reply, apps, APP_LIST, (a) => appToWire(deps.store, a, publicUrl, deps.webUrl))
 }
 
+/** The team a new app goes to: its admins and members may create one there, not its viewers. */
+function teamForNewApp(deps: AppDeps, request: FastifyRequest, identity: string) {
+  const {team, role} = loadTeam(deps, request, identity)
+  if (role === 'viewer' && !requireActor(request).admin) throw new HttpError(403, 'forbidden', `You are a viewer of team ${team.name}: only its admins and members may create apps there.`)
+  return team
+}
+
 export const appsRoutes: RouteModule = (app, deps) => {
   const {store} = deps
 
@@ -59,12 +67,14 @@ export const appsRoutes: RouteModule = (app, deps) => {
     return listApps(deps, request, reply)
   })
 
-  app.post('/apps', {config: {access: 'write'}}, async (request, reply) => {
+  const createApp = async (request: FastifyRequest, reply: FastifyReply) => {
     const account = requireAccount(request)
     const body = objectBody(request.body)
     const requested = body.name === undefined || body.name === null ? undefined : appName(body.name)
     const region = regionName(optionalString(body, 'region'))
     const stack = stackName(optionalString(body, 'stack'))
+    const teamName = optionalString(body, 'team') ?? optionalString(body, 'organization')
+    const team = teamName === undefined ? undefined : teamForNewApp(deps, request, teamName)
     const {created, release} = store.transaction(() => {
       let name = requested
       if (name !== undefined) {
@@ -73,14 +83,19 @@ export const appsRoutes: RouteModule = (app, deps) => {
         do name = randomAppName()
         while (store.apps.findByName(name))
       }
-      const record = store.apps.create({name, owner_id: account.id, region, stack})
+      const record = store.apps.create({name, owner_id: account.id, region, stack, team_id: team?.id ?? null})
       const release = createRelease(store, {appId: record.id, description: 'Initial release', user: account})
       return {created: store.apps.get(record.id) as AppRecord, release}
     })
     announceRelease(deps.logs, created.id, release, account.email)
+    // The audit trail names the app made.
+    request.accessApp = created
     reply.code(201)
     return appToWire(store, created, deps.publicUrl(), deps.webUrl)
-  })
+  }
+  app.post('/apps', {config: {access: 'write'}}, createApp)
+  // Heroku's CLI creates a team's app here.
+  app.post('/teams/apps', {config: {access: 'write'}}, createApp)
 
   app.get('/apps/:app', {config: {access: 'read'}}, async (request) => appToWire(store, loadApp(deps, request, params(request).app ?? ''), deps.publicUrl(), deps.webUrl))
 
