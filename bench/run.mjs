@@ -83,7 +83,7 @@ async function main() {
   }
   const tug = (args) => spawnSync(process.execPath, [bin, ...args], {cwd: root, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe']})
   try {
-    for (const args of [['apps:create', 'bench'], ['deploy', code, '-a', 'bench']]) {
+    for (const args of [['apps:create', 'bench', '--no-remote'], ['deploy', code, '-a', 'bench']]) {
       const result = tug(args)
       if (result.status !== 0) throw new Error(`tug ${args.join(' ')} failed:\n${result.stderr}`)
     }
