@@ -7,7 +7,7 @@ import type {AuditEvent, Collaborator, OAuthAuthorization, Team, TeamMember, Use
 import {startApiServer, type TestApiServer} from '../../helpers/api-server.js'
 
 // Heroku's TeamMember and Team know no viewer role (its viewers are app permissions): the rest holds.
-const herokuCollaborator = (c: Collaborator): HerokuCollaborator => ({...c, role: c.role === 'viewer' ? null : c.role})
+const herokuCollaborator = (c: Collaborator): HerokuCollaborator => ({...c, app: {...c.app}, user: {...c.user}, role: c.role === 'viewer' ? null : c.role})
 const herokuMember = (m: TeamMember): HerokuTeamMember => ({...m, role: m.role === 'viewer' ? null : m.role})
 const herokuTeam = (t: Team): HerokuTeam => ({...t, role: t.role === 'viewer' ? null : t.role})
 
