@@ -21,7 +21,7 @@
 import {execFile} from 'node:child_process'
 import {createHash} from 'node:crypto'
 import {accessSync, chownSync, constants as fsConstants, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync} from 'node:fs'
-import {delimiter, dirname, isAbsolute, join} from 'node:path'
+import {basename, delimiter, dirname, isAbsolute, join} from 'node:path'
 import {promisify} from 'node:util'
 
 const run = promisify(execFile)
@@ -85,7 +85,10 @@ export interface PreparedSandbox {
  * become the app's uid (it drops them too).
  */
 export function isolationArgs(execPath: string = process.execPath): string[] {
-  const nodeDir = dirname(execPath)
+  // Node's whole installation (`<prefix>/bin/node`, npm in `<prefix>/lib/node_modules`), as nvm
+  // and the official tarballs lay it out: the built-in Node.js buildpack runs npm.
+  const binDir = dirname(execPath)
+  const nodeDir = basename(binDir) === 'bin' ? dirname(binDir) : binDir
   const covered = HOST_DIRS.some((dir) => nodeDir === dir || nodeDir.startsWith(`${dir}/`))
   return [
     ...hostDirArgs(),

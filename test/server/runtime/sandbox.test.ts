@@ -8,7 +8,7 @@ import type {DynoHandle, DynoSpec, OutputStream} from '../../../src/server/runti
 import {startServer} from '../../../src/server/index.js'
 import type {Cgroups} from '../../../src/server/runtime/cgroups.js'
 import {LocalBackend} from '../../../src/server/runtime/local-backend.js'
-import {appUid, checkSandbox, mountPoints, Sandbox, UID_BASE, UID_RANGE} from '../../../src/server/runtime/sandbox.js'
+import {appUid, checkSandbox, isolationArgs, mountPoints, Sandbox, UID_BASE, UID_RANGE} from '../../../src/server/runtime/sandbox.js'
 import {waitFor, withDeadline} from '../../helpers/wait-for.js'
 
 const DEADLINE_MS = 20_000
@@ -166,5 +166,21 @@ describe('runtime/sandbox', function () {
       await assert.rejects(sandbox.prepare({appId: 'app-1', dynoId: 'x', codeDir: `${codeDir},upperdir=/`, command: 'true', shell: '/bin/sh'}), /cannot sandbox/)
       assert.equal(existsSync(join(dataDir, 'sandboxes', 'x')), false)
     })
+  })
+})
+
+describe('runtime/sandbox isolationArgs', () => {
+  const binds = (args: string[]): string[] => args.flatMap((arg, i) => (arg === '--ro-bind' ? [args[i + 1] as string] : []))
+
+  it("binds Node's whole installation when it lives outside the host directories (npm is in its lib/)", () => {
+    assert.ok(binds(isolationArgs('/opt/node-v20.20.2/bin/node')).includes('/opt/node-v20.20.2'))
+    assert.ok(binds(isolationArgs('/root/.nvm/versions/node/v20.20.2/bin/node')).includes('/root/.nvm/versions/node/v20.20.2'))
+  })
+
+  it('binds nothing more for a Node under /usr', () => {
+    assert.deepEqual(
+      binds(isolationArgs('/usr/local/bin/node')).filter((dir) => !['/usr', '/etc', '/bin', '/sbin', '/lib', '/lib32', '/lib64', '/libx32'].includes(dir)),
+      [],
+    )
   })
 })
