@@ -94,7 +94,8 @@ function withLoginHint(error: unknown): unknown {
   if (!(error instanceof ApiError)) return error
   if (error.status === 401) {
     // tug's own message already says how an invited user starts; another server's may not.
-    const hint = error.message.includes('--invite') ? 'Check the email and the password.' : 'Check the email and the password. An invited user sets a password first: tug login URL --invite CODE.'
+    const check = 'Check the email and the password. The admin has no password: it logs in with its token (tug login URL --token TOKEN).'
+    const hint = error.message.includes('--invite') ? check : `${check} An invited user sets a password first: tug login URL --invite CODE.`
     return new ApiError({...error, message: error.message, hint})
   }
   if (error.status === 429) return new ApiError({...error, message: error.message, hint: 'Wait, then try again; or log in with a token: tug login URL --token TOKEN.'})

@@ -80,12 +80,12 @@ describe('auth commands', () => {
     nock(REMOTE).post('/oauth/authorizations').reply(401, {id: 'unauthorized', message: 'Wrong email or password.'})
     const result = await runCommand(Login, [REMOTE, '--email', 'you@example.com'], {env: {...env, TUG_PASSWORD: 'nope'}, stdin: ''})
     assert.equal(result.code, 1)
-    assert.match(result.stderr, /Error: Wrong email or password\.\nCheck the email and the password\. An invited user sets a password first: tug login URL --invite CODE\./)
+    assert.match(result.stderr, /Error: Wrong email or password\.\nCheck the email and the password\. The admin has no password: it logs in with its token \(tug login URL --token TOKEN\)\. An invited user sets a password first: tug login URL --invite CODE\./)
     assert.equal(existsSync(join(testHome(), '.netrc')), false)
     // tug's message names --invite itself: the hint does not say it twice.
     nock(REMOTE).post('/oauth/authorizations').reply(401, {id: 'unauthorized', message: 'Wrong email or password. An invited user sets a password with tug login URL --invite CODE first.'})
     const tugs = await runCommand(Login, [REMOTE, '--email', 'you@example.com'], {env: {...env, TUG_PASSWORD: 'nope'}, stdin: ''})
-    assert.match(tugs.stderr, /--invite CODE first\.\nCheck the email and the password\.\n$/)
+    assert.match(tugs.stderr, /--invite CODE first\.\nCheck the email and the password\. The admin has no password: it logs in with its token \(tug login URL --token TOKEN\)\.\n$/)
   })
 
   it('login shows the throttle (429) once, without retrying the POST', async () => {
