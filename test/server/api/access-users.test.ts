@@ -68,7 +68,11 @@ describe('API: users, logins and tokens (issue 17)', () => {
     assert.equal(me.body.email, 'ada@example.com', 'GET /account answers the actual user')
     // Her tokens are hers: listed without secrets; the admin's are not among them.
     const listed = await server.call<OAuthAuthorization[]>('GET', '/oauth/authorizations', {token: created.body.access_token?.token ?? ''})
-    assert.deepEqual(listed.body.map((a) => [a.description, a.access_token?.token]), [['laptop', undefined]])
+    // Only the token presented shows its secret (Heroku's auth:token finds itself so); no other secret is kept.
+    assert.deepEqual(listed.body.map((a) => [a.description, a.access_token?.token]), [['laptop', created.body.access_token?.token]])
+    const second = await login('ada@example.com', 'ada lovelace 1815', {description: 'desktop'})
+    const seenBySecond = await server.call<OAuthAuthorization[]>('GET', '/oauth/authorizations', {token: second.body.access_token?.token ?? ''})
+    assert.deepEqual(seenBySecond.body.map((a) => [a.description, a.access_token?.token]), [['laptop', undefined], ['desktop', second.body.access_token?.token]])
     // Not an admin: users are not hers to manage.
     const refused = await server.call('GET', '/users', {token: created.body.access_token?.token ?? ''})
     assert.deepEqual([refused.status, (refused.body as {id: string}).id], [403, 'forbidden'])

@@ -5,7 +5,7 @@ import type {FastifyReply, FastifyRequest} from 'fastify'
 import type {TokenScope} from '../../../shared/api-types.js'
 import {findUser, LoginFailed, LoginThrottle, LoginThrottled, userNotFound, Users, WRONG_LOGIN} from '../../users/index.js'
 import {authorizeApp, authorizeNoApp} from '../access.js'
-import {actorOf, authenticateToken, expiredToken, requireAccount, requireActor} from '../auth.js'
+import {actorOf, authenticateToken, expiredToken, requireAccount, requireActor, tokenFromAuthorization} from '../auth.js'
 import {objectBody} from '../body.js'
 import {params} from '../context.js'
 import type {RouteModule} from '../deps.js'
@@ -101,9 +101,16 @@ export const usersRoutes: RouteModule = (app, deps) => {
     return authorizationToWire(store, token, now, secret)
   })
 
+  /**
+   * The token the request presented is shown with its secret (the caller has it already): Heroku's
+   * `auth:token` finds its own token in the list that way, to warn of its expiry. No other secret exists.
+   */
+  const presented = (request: FastifyRequest, id: string): string | undefined =>
+    request.token?.id === id ? tokenFromAuthorization(request.headers.authorization) : undefined
+
   app.get('/oauth/authorizations', {config: {access: 'account'}}, async (request) => {
     const now = store.clock()
-    return store.tokens.list(requireAccount(request).id).map((t) => authorizationToWire(store, t, now))
+    return store.tokens.list(requireAccount(request).id).map((t) => authorizationToWire(store, t, now, presented(request, t.id)))
   })
 
   /** One of the caller's own tokens (the admin's: anyone's). */
@@ -114,7 +121,10 @@ export const usersRoutes: RouteModule = (app, deps) => {
     return token
   }
 
-  app.get('/oauth/authorizations/:id', {config: {access: 'account'}}, async (request) => authorizationToWire(store, ownToken(request), store.clock()))
+  app.get('/oauth/authorizations/:id', {config: {access: 'account'}}, async (request) => {
+    const token = ownToken(request)
+    return authorizationToWire(store, token, store.clock(), presented(request, token.id))
+  })
 
   app.delete('/oauth/authorizations/:id', {config: {access: 'account'}}, async (request) => {
     const token = ownToken(request)
