@@ -19,7 +19,7 @@ The token is checked with GET /account, then saved in ~/.netrc (machine = host[:
 
   static override examples = [
     '<%= config.bin %> login https://tug.example.com',
-    '<%= config.bin %> login https://tug.example.com --invite 7Q2K-XM4P-9D3R',
+    '<%= config.bin %> login https://tug.example.com --invite CODE_FROM_THE_ADMIN',
     '<%= config.bin %> login https://tug.example.com --token "$TUG_TOKEN"',
     'echo "$TUG_TOKEN" | <%= config.bin %> login http://127.0.0.1:5055',
     'TUG_PASSWORD="$PASSWORD" <%= config.bin %> login https://tug.example.com --email you@example.com',
