@@ -24,7 +24,7 @@ export type AuditEventInput = Omit<AuditEventRecord, 'id' | 'seq' | 'created_at'
 export interface AuditQuery {
   /** Only this app's events. */
   appId?: string
-  /** Without `all`: only events of these apps or by this actor. */
+  /** Without `all`: only events of these apps or by this actor ('' for none). */
   visibleApps?: readonly string[]
   actorId?: string
   all: boolean

@@ -131,6 +131,11 @@ describe('API: collaborators, teams and the audit trail (issue 17)', () => {
     assert.equal((await server.call('GET', '/audit?app=shop', as('outsider'))).status, 404)
     const viewer = await server.call<AuditEvent[]>('GET', '/audit?app=billing', as('watcher'))
     assert.ok(viewer.body.some((e) => e.action === 'config.update' && e.actor?.email === 'lead@example.com'))
+    // A token for one app: that app's events, none of its user's others.
+    const ledgerToken = (await server.call<OAuthAuthorization>('POST', '/oauth/authorizations', {...as('lead'), body: {scope: ['read'], app: 'ledger'}})).body.access_token?.token ?? ''
+    const scoped = await server.call<AuditEvent[]>('GET', '/audit', {token: ledgerToken})
+    assert.ok(scoped.body.length > 0)
+    assert.deepEqual([...new Set(scoped.body.map((e) => e.app?.name))], ['ledger'])
     const limited = await server.call<AuditEvent[]>('GET', '/audit?limit=2')
     assert.equal(limited.body.length, 2)
     assert.deepEqual(limited.body, (await server.call<AuditEvent[]>('GET', '/audit')).body.slice(-2), 'the newest, newest last')

@@ -29,10 +29,12 @@ export const auditRoutes: RouteModule = (app, deps) => {
       if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) throw invalidParams(`limit must be a whole number from 1 to ${MAX_LIMIT}.`)
     }
     const all = actor.admin && !actor.token?.appId
+    // A token for one app sees that app's events only, not the rest of its user's.
+    const actorId = actor.token?.appId ? '' : actor.accountId
     const events = store.audit.list({
       all,
       ...(target ? {appId: target.id} : {}),
-      ...(all ? {} : {visibleApps: store.apps.listVisible(viewerOf(request)).map((a) => a.id), actorId: actor.accountId}),
+      ...(all ? {} : {visibleApps: store.apps.listVisible(viewerOf(request)).map((a) => a.id), actorId}),
       ...(since === undefined ? {} : {since}),
       limit,
     })
