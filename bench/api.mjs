@@ -5,7 +5,8 @@
 // Builds dist/ if the sources are newer, starts `node bin/run.js server --port 0` on a temp data
 // directory (a separate process, as in real use), deploys a one-line Procfile so that `web`
 // exists, then drives each endpoint with a fixed number of requests in flight for a fixed time and
-// prints one line per endpoint. PATCH alternates web between 0 and 1, so each one is a real change
+// prints one line per endpoint. GET runs twice, with the admin token and with a team member's
+// token (every access check taken, issue 17), and the cost of the checks is printed. PATCH alternates web between 0 and 1, so each one is a real change
 // (a release-free formation write, committed before the answer). It stops the server and removes
 // its data directory when done, also on Ctrl-C.
 import {execFileSync, spawn} from 'node:child_process'
@@ -94,15 +95,25 @@ async function main() {
   const dispatcher = new Agent({connections: concurrency, pipelining: 1, keepAliveTimeout: 30_000})
   const headers = {accept: ACCEPT, authorization: `Bearer ${token}`, 'content-type': 'application/json'}
 
-  async function call(method, path, body) {
-    const response = await request(url + path, {method, headers, body: body === undefined ? undefined : JSON.stringify(body), dispatcher})
+  async function call(method, path, body, as = headers) {
+    const response = await request(url + path, {method, headers: as, body: body === undefined ? undefined : JSON.stringify(body), dispatcher})
     const text = await response.body.text()
     if (response.statusCode >= 300) throw new Error(`${method} ${path}: ${response.statusCode} ${text}`)
     return text === '' ? undefined : JSON.parse(text)
   }
 
+  // A team app and a member of its team (issue 17): the member's requests take every access check
+  // (its collaboration and team role are looked up), the admin's are settled by the admin flag.
+  await call('POST', '/teams', {name: 'bench-team'})
+  const invitation = await call('POST', '/users/invitations', {email: 'member@bench.test'})
+  await call('POST', '/users/invitations/accept', {code: invitation.code, password: 'bench member password'}, {accept: ACCEPT, 'content-type': 'application/json'})
+  await call('PUT', '/teams/bench-team/members', {user: 'member@bench.test', role: 'member'})
+  const basic = Buffer.from('member@bench.test:bench member password').toString('base64')
+  const memberToken = (await call('POST', '/oauth/authorizations', {description: 'bench', scope: ['write']}, {...headers, authorization: `Basic ${basic}`})).access_token.token
+  const member = {...headers, authorization: `Bearer ${memberToken}`}
+
   // An app whose release has a `web` process type, through the real sources and builds API.
-  await call('POST', '/apps', {name: 'bench'})
+  await call('POST', '/apps', {name: 'bench', team: 'bench-team'})
   writeFileSync(join(temp, 'Procfile'), 'web: sleep 3600\n')
   const chunks = []
   for await (const chunk of createTar({gzip: true, cwd: temp, portable: true}, ['Procfile'])) chunks.push(chunk)
@@ -120,6 +131,7 @@ async function main() {
   let toggle = 0
   const endpoints = [
     {label: 'GET   /apps/{app}/formation', run: () => call('GET', '/apps/bench/formation')},
+    {label: 'GET   /apps/{app}/formation (team member)', run: () => call('GET', '/apps/bench/formation', undefined, member)},
     {
       label: 'PATCH /apps/{app}/formation',
       run: () => call('PATCH', '/apps/bench/formation', {updates: [{type: 'web', quantity: toggle++ % 2}]}),
@@ -137,6 +149,22 @@ async function main() {
         `p50 ${pick(0.5).toFixed(2)} ms  p99 ${pick(0.99).toFixed(2)} ms  errors ${errors}`,
     )
   }
+  // Issue 17's bound: the member's checks cost at most 10 % against the admin's. Measured again in
+  // alternating slices, so that a machine busy with something else weighs on both alike.
+  const slices = 10
+  const totals = [0, 0]
+  const times = [0, 0]
+  for (let i = 0; i < slices * 2; i++) {
+    const which = i % 2
+    const {latencies, elapsed} = await drive(endpoints[which].run, (duration * 1000) / slices)
+    totals[which] += latencies.length
+    times[which] += elapsed
+  }
+  const [admin, checked] = totals.map((n, i) => n / (times[i] / 1000))
+  console.log(
+    `access checks, alternating slices: admin token ${admin.toFixed(0)} req/s, team member ${checked.toFixed(0)} req/s: ` +
+      `the member's checks cost ${((1 - checked / admin) * 100).toFixed(1)} %`,
+  )
   await dispatcher.close()
 }
 

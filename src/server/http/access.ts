@@ -27,11 +27,16 @@ export function routeNeed(request: FastifyRequest): Need {
 
 /** Throws the decision's answer unless the request's actor may do `need` (default: the route's) on `app`. */
 export function authorizeApp(store: Store, request: FastifyRequest, app: AppRecord, need: Need = routeNeed(request), notFound?: () => Error): void {
+  // The edge checked it already (a handler's loadApp of the same app asks again).
+  if (request.accessApp?.id === app.id && request.accessNeed === need) return
   const actor = requireActor(request)
   const decision = decide(actor, accessTarget(store, app, actor), need, store.clock())
   if (!decision.allowed) throw refuse(decision.status, decision.message, notFound ?? request.routeOptions.config.notFound)
-  // The audit trail names the app a change was for.
-  request.accessApp ??= app
+  // The audit trail names the app a change was for: the first one authorized.
+  if (request.accessApp === null) {
+    request.accessApp = app
+    request.accessNeed = need
+  }
 }
 
 /** The same for a request on no app (lists, the account, users, teams). */
@@ -48,6 +53,7 @@ export function viewerOf(request: FastifyRequest): {accountId: string; admin: bo
 
 export function accessPlugin(app: FastifyInstance, store: Store): void {
   app.decorateRequest('accessApp', null)
+  app.decorateRequest('accessNeed', null)
   app.addHook('onRoute', (route) => {
     const config = (route.config ?? {}) as {access?: unknown; public?: boolean}
     if (config.public) return
@@ -75,6 +81,8 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** The app the request was authorized for (for the audit trail); null before, or for none. */
     accessApp: AppRecord | null
+    /** What accessApp was authorized for. */
+    accessNeed: Need | null
   }
   interface FastifyContextConfig {
     /** What the route needs (domain/access.ts); required on every route that is not public. */
