@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import {execFileSync} from 'node:child_process'
-import {existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync} from 'node:fs'
 import {createServer, type Server} from 'node:https'
 import type {AddressInfo} from 'node:net'
 import {tmpdir} from 'node:os'
@@ -81,10 +81,15 @@ describe('server/builds/buildpack-resolver', () => {
     writeBuildpack(notExecutable, 'X', {executable: false})
     await assert.rejects(resolver.resolve([notExecutable], say), /bin\/detect and bin\/compile are not executable \(chmod \+x\)/)
     await assert.rejects(resolver.resolve([join(dir, 'nowhere')], say), /does not exist on the control plane's machine/)
+    // Nothing under /proc (a dyno's /proc/<pid>/root leads into its sandbox, and from there
+    // anywhere), and a path whose links cannot be followed is refused, not taken as written.
+    await assert.rejects(resolver.resolve(['/proc/self'], say), /is under \/proc, which no buildpack may come from/)
+    symlinkSync(join(dir, 'nowhere', 'deeper'), join(dir, 'dangling'))
+    await assert.rejects(resolver.resolve([join(dir, 'dangling')], say), /does not exist on the control plane's machine \(or cannot be resolved\)/)
     // Not even a buildpack-shaped directory inside the data directory, however it is named.
     writeBuildpack(join(dataDir, 'repos', 'other'), 'Other')
     for (const url of [join(dataDir, 'repos', 'other'), `file://${dataDir}/repos/other`, `file://${dataDir}/repos/other.git`, `${dir}/good/../data/repos/other`.replace('/../', '/x/../')]) {
-      await assert.rejects(resolver.resolve([url], say), /inside the control plane's data directory|without \.\./, url)
+      await assert.rejects(resolver.resolve([url], say), /inside the control plane's data directory|without \.\.|does not exist on the control plane's machine/, url)
     }
     const empty = join(dir, 'empty')
     mkdirSync(empty)
@@ -124,7 +129,7 @@ describe('server/builds/buildpack-resolver', () => {
     assert.equal(said.length, 3)
 
     await assert.rejects(resolver.resolve([`file://${bare}#no-such-branch`], say), /git clone failed: .*no-such-branch/)
-    await assert.rejects(resolver.resolve([`file://${join(dir, 'missing.git')}`], say), /git clone failed/)
+    await assert.rejects(resolver.resolve([`file://${join(dir, 'missing.git')}`], say), /does not exist on the control plane's machine/)
     // A failed fetch leaves nothing half-made behind.
     for (const home of readdirSync(join(dataDir, 'buildpacks'))) {
       assert.ok(readdirSync(join(dataDir, 'buildpacks', home)).every((e) => !e.endsWith('.partial')))

@@ -11,7 +11,7 @@ import {get as httpsGet} from 'node:https'
 import {dirname, join, resolve, sep} from 'node:path'
 import {pipeline} from 'node:stream/promises'
 import {rootCertificates} from 'node:tls'
-import {fileURLToPath} from 'node:url'
+import {fileURLToPath, pathToFileURL} from 'node:url'
 import type {BuildpackResolver, ResolvedBuildpack} from './buildpack-contract.js'
 import {BUILTIN_BUILDPACKS, BuildpackUrlError, parseBuildpackUrl, redactBuildpackUrl, type BuildpackSource} from './buildpack-url.js'
 import {unpackTarball} from './unpack.js'
@@ -85,13 +85,13 @@ export class LocalBuildpackResolver implements BuildpackResolver {
       case 'builtin':
         return join(this.builtinsDir, source.dirName)
       case 'local': {
-        await this.refuseDataDir(source.path)
-        const info = await stat(source.path).catch(() => undefined)
+        const path = await this.localPath(source.path)
+        const info = await stat(path).catch(() => undefined)
         if (!info) throw new Error(`${source.path} does not exist on the control plane's machine`)
-        if (info.isDirectory()) return source.path
-        if (!/\.(tgz|tar\.gz|tar)$/.test(source.path)) throw new Error(`${source.path} is neither a directory nor a .tgz/.tar.gz tarball`)
+        if (info.isDirectory()) return path
+        if (!/\.(tgz|tar\.gz|tar)$/.test(path)) throw new Error(`${source.path} is neither a directory nor a .tgz/.tar.gz tarball`)
         return this.fetchInto(url, say, async (dest) => {
-          await unpackTarball(source.path, dest, {maxBytes: this.options.maxUnpackedBytes ?? DEFAULT_MAX_UNPACKED})
+          await unpackTarball(path, dest, {maxBytes: this.options.maxUnpackedBytes ?? DEFAULT_MAX_UNPACKED})
         })
       }
       case 'tarball':
@@ -105,19 +105,31 @@ export class LocalBuildpackResolver implements BuildpackResolver {
           }
         })
       case 'git':
-        if (source.url.startsWith('file:')) await this.refuseDataDir(decodeURIComponent(new URL(source.url).pathname))
+        if (source.url.startsWith('file:')) {
+          const path = await this.localPath(decodeURIComponent(new URL(source.url).pathname))
+          return this.fetchInto(url, say, (dest) => this.clone(pathToFileURL(path).href, source.ref, dest))
+        }
         return this.fetchInto(url, say, (dest) => this.clone(source.url, source.ref, dest))
     }
   }
 
   /**
-   * The data directory holds every app's sources, git repositories and config: a buildpack path
-   * into it would hand one app's build another's files.
+   * A local buildpack's real path, links followed, which is what is used from then on. Refused:
+   * a path that cannot be resolved (fail closed), one under /proc, /sys or /dev (a dyno's
+   * /proc/<pid>/root would lead into its sandbox, and from there anywhere), and one inside the
+   * data directory, which holds every app's sources, git repositories and config: a buildpack
+   * from there would hand one app's build another's files.
    */
-  private async refuseDataDir(path: string): Promise<void> {
-    const real = async (p: string): Promise<string> => realpath(p).catch(() => resolve(p))
-    const [target, data] = await Promise.all([real(path), real(this.options.dataDir)])
+  private async localPath(path: string): Promise<string> {
+    const target = await realpath(path).catch(() => {
+      throw new Error(`${path} does not exist on the control plane's machine (or cannot be resolved)`)
+    })
+    const data = await realpath(this.options.dataDir).catch(() => resolve(this.options.dataDir))
+    for (const system of ['/proc', '/sys', '/dev']) {
+      if (target === system || target.startsWith(system + sep)) throw new Error(`${path} is under ${system}, which no buildpack may come from`)
+    }
     if (target === data || target.startsWith(data + sep)) throw new Error(`${path} is inside the control plane's data directory, which no buildpack may come from`)
+    return target
   }
 
   /** Runs `fill` into a new directory for this URL, then gives the buildpack's root in it. */

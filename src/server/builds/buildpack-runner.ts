@@ -12,11 +12,12 @@
 // earlier one left in its directory, sourced (Heroku's multi-buildpack rule). So that a buildpack
 // may write that file, each runs from a copy private to the build: the original (the resolver's)
 // is never written.
-import {cpSync, mkdirSync, rmSync, writeFileSync} from 'node:fs'
+import {cpSync, lstatSync, mkdirSync, realpathSync, rmSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 
 import type {BuildSession, BuildSpec, OutputStream} from '../runtime/index.js'
 import type {ResolvedBuildpack} from './buildpack-contract.js'
+import {redactBuildpackUrl} from './buildpack-url.js'
 import {parseReleaseYaml, type ReleaseInfo} from './release-yaml.js'
 
 /** Heroku's build time limit: 15 minutes. */
@@ -62,7 +63,10 @@ export async function runBuildpacks(options: BuildpackRunOptions): Promise<Build
     const envDir = writeEnvDir(join(options.workDir, 'env'), options.config)
     const buildpackDirs = options.buildpacks.map((buildpack, index) => {
       const copy = join(options.workDir, 'buildpacks', String(index))
-      cpSync(buildpack.dir, copy, {recursive: true, verbatimSymlinks: true})
+      // From its real path: a link named as the buildpack would be copied as that link, and the
+      // build's uid given (and bound read-write) whatever it points at.
+      cpSync(realpathSync(buildpack.dir), copy, {recursive: true, verbatimSymlinks: true})
+      if (!lstatSync(copy).isDirectory()) throw new Error(`the buildpack ${redactBuildpackUrl(buildpack.url)} is not a directory`)
       return copy
     })
     const session = await options.openBuild({
@@ -111,7 +115,7 @@ async function steps(session: BuildSession, options: BuildpackRunOptions, ended:
       chosen.push({index, buildpack, name: detected.name ?? buildpack.name})
       if (options.mode === 'first') break
     } else if (options.mode === 'all') {
-      throw new BuildpackError(`App not compatible with buildpack: ${buildpack.url} (its bin/detect ${exitText(detected.exit)}).`)
+      throw new BuildpackError(`App not compatible with buildpack: ${redactBuildpackUrl(buildpack.url)} (its bin/detect ${exitText(detected.exit)}).`)
     }
   }
   let defaultProcessTypes: Record<string, string> = {}
@@ -119,7 +123,7 @@ async function steps(session: BuildSession, options: BuildpackRunOptions, ended:
     say(`-----> ${name} app detected`)
     const exit = await session.run(index, 'compile', (_stream, line) => say(line))
     if (ended() !== undefined) return {used: [], defaultProcessTypes: {}}
-    if (exit.code !== 0) throw new BuildpackError(`Failed to compile ${name} app: bin/compile of ${buildpack.url} ${exitText(exit)}.`)
+    if (exit.code !== 0) throw new BuildpackError(`Failed to compile ${name} app: bin/compile of ${redactBuildpackUrl(buildpack.url)} ${exitText(exit)}.`)
     const released = await release(session, index, buildpack, say)
     if (ended() !== undefined) return {used: [], defaultProcessTypes: {}}
     // Heroku: only the last buildpack's process types count.
@@ -142,12 +146,12 @@ async function release(session: BuildSession, index: number, buildpack: Resolved
     if (stream === 'stdout') stdout.push(line)
     else say(line)
   })
-  if (exit.code !== 0) throw new BuildpackError(`bin/release of ${buildpack.url} ${exitText(exit)}.`)
+  if (exit.code !== 0) throw new BuildpackError(`bin/release of ${redactBuildpackUrl(buildpack.url)} ${exitText(exit)}.`)
   let parsed: ReleaseInfo
   try {
     parsed = parseReleaseYaml(stdout.join('\n'))
   } catch (error) {
-    throw new BuildpackError(`bin/release of ${buildpack.url} printed YAML tug cannot read: ${(error as Error).message}.`)
+    throw new BuildpackError(`bin/release of ${redactBuildpackUrl(buildpack.url)} printed YAML tug cannot read: ${(error as Error).message}.`)
   }
   // Heroku applied these once, on an app's first build, and calls them deprecated; tug leaves config to the user.
   const ignored = [...parsed.configVars, ...parsed.addons.map((addon) => `add-on ${addon}`)]

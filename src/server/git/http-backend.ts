@@ -79,6 +79,11 @@ export function runHttpBackend(request: CgiRequest): Promise<CgiResponse> {
     ...(request.contentLength === undefined ? {} : {CONTENT_LENGTH: String(request.contentLength)}),
     ...(request.contentEncoding === undefined ? {} : {HTTP_CONTENT_ENCODING: request.contentEncoding}),
     ...(request.gitProtocol === undefined ? {} : {GIT_PROTOCOL: request.gitProtocol, HTTP_GIT_PROTOCOL: request.gitProtocol}),
+    // The cap above counts the bytes on the wire; http-backend inflates a gzip body before
+    // receive-pack reads it, so receive-pack caps the pack it takes as well.
+    GIT_CONFIG_COUNT: '1',
+    GIT_CONFIG_KEY_0: 'receive.maxInputSize',
+    GIT_CONFIG_VALUE_0: String(request.maxBodyBytes),
   })
   const child = spawn(httpBackendPath(), [], {env, stdio: ['pipe', 'pipe', 'pipe']})
   const exited = new Promise<void>((resolve) => child.on('close', () => resolve()))

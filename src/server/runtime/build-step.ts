@@ -216,7 +216,11 @@ class LocalBuildSession implements BuildSession {
 
 /** Gives `dir` and everything under it (symbolic links themselves, not their targets) to `uid`. */
 export function chownTree(dir: string, uid: number): void {
+  const stat = lstatSync(dir, {throwIfNoEntry: false})
+  if (!stat) return
   lchownSync(dir, uid, uid)
+  // A link named as the tree (a buildpack directory that is one): never what it points at.
+  if (!stat.isDirectory()) return
   let entries
   try {
     entries = readdirSync(dir, {withFileTypes: true})

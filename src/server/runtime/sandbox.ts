@@ -87,8 +87,10 @@ export interface PreparedSandbox {
 export function isolationArgs(execPath: string = process.execPath): string[] {
   // Node's whole installation (`<prefix>/bin/node`, npm in `<prefix>/lib/node_modules`), as nvm
   // and the official tarballs lay it out: the built-in Node.js buildpack runs npm.
+  // Only a prefix that is one (its npm is there): a node in ~/.local/bin must not bring ~/.local.
   const binDir = dirname(execPath)
-  const nodeDir = basename(binDir) === 'bin' ? dirname(binDir) : binDir
+  const prefix = dirname(binDir)
+  const nodeDir = basename(binDir) === 'bin' && existsSync(join(prefix, 'lib', 'node_modules', 'npm')) ? prefix : binDir
   const covered = HOST_DIRS.some((dir) => nodeDir === dir || nodeDir.startsWith(`${dir}/`))
   return [
     ...hostDirArgs(),

@@ -172,9 +172,16 @@ describe('runtime/sandbox', function () {
 describe('runtime/sandbox isolationArgs', () => {
   const binds = (args: string[]): string[] => args.flatMap((arg, i) => (arg === '--ro-bind' ? [args[i + 1] as string] : []))
 
-  it("binds Node's whole installation when it lives outside the host directories (npm is in its lib/)", () => {
-    assert.ok(binds(isolationArgs('/opt/node-v20.20.2/bin/node')).includes('/opt/node-v20.20.2'))
-    assert.ok(binds(isolationArgs('/root/.nvm/versions/node/v20.20.2/bin/node')).includes('/root/.nvm/versions/node/v20.20.2'))
+  it("binds Node's whole installation when it lives outside the host directories (npm is in its lib/), and no more", () => {
+    const prefix = mkdtempSync(join(tmpdir(), 'tug-node-prefix-'))
+    try {
+      mkdirSync(join(prefix, 'bin'))
+      assert.deepEqual(binds(isolationArgs(join(prefix, 'bin', 'node'))).slice(-1), [join(prefix, 'bin')], 'not a Node installation: its bin/ only')
+      mkdirSync(join(prefix, 'lib', 'node_modules', 'npm'), {recursive: true})
+      assert.deepEqual(binds(isolationArgs(join(prefix, 'bin', 'node'))).slice(-1), [prefix])
+    } finally {
+      rmSync(prefix, {recursive: true, force: true})
+    }
   })
 
   it('binds nothing more for a Node under /usr', () => {
