@@ -122,6 +122,14 @@ describe('server/builds: the slug', function () {
       assert.equal(answer.status, 422, JSON.stringify(buildpacks))
       assert.equal(answer.body.message, message)
     }
+    // Judged by form as the installations are, and as many at most.
+    const badForm = await api<{message: string}>('POST', '/apps/bps/builds', {source_blob: {url: blobUrl}, buildpacks: [{url: 'heroku/nodejs'}, {url: 'ftp://example.com/bp.tgz'}]})
+    assert.equal(badForm.status, 422)
+    assert.match(badForm.body.message, /^buildpacks\[1\]: /)
+    const many = Array.from({length: 21}, (_, i) => ({url: `https://example.com/bp-${i}.tgz`}))
+    const tooMany = await api<{message: string}>('POST', '/apps/bps/builds', {source_blob: {url: blobUrl}, buildpacks: many})
+    assert.equal(tooMany.status, 422)
+    assert.equal(tooMany.body.message, 'A build can use at most 20 buildpacks; 21 were given.')
     const {build: asked, created, output} = await build('bps', [{name: 'Procfile', body: 'web: x\n'}], {})
     assert.equal(asked.status, 'succeeded', output)
     assert.equal(created.buildpacks, null)

@@ -22,6 +22,7 @@ import {createRelease} from '../domain/releases.js'
 import type {Runtime} from '../runtime/index.js'
 import {newId, type AccountRecord, type AppRecord, type Store} from '../store/index.js'
 import type {BuildpackResolver, ResolvedBuildpack} from './buildpack-contract.js'
+import {BuildpackUrlError, parseBuildpackUrl} from './buildpack-url.js'
 import {BuildpackError, DEFAULT_BUILD_TIMEOUT_MS, runBuildpacks} from './buildpack-runner.js'
 import {CACHE_DIR, DEFAULT_KEEP_RELEASES, pruneReleaseCode} from './disk.js'
 import {BuildOutput, readOutputLines} from './output.js'
@@ -587,6 +588,8 @@ function validateBuildBody(body: unknown): ValidBuildBody {
 }
 
 /** Heroku's `buildpacks: [{url, name?}]`; an empty list or none means the app's. */
+const MAX_BUILD_BUILDPACKS = 20
+
 function validateBuildpacks(value: unknown): string[] | null {
   if (value === undefined || value === null) return null
   const shape = 'buildpacks must be an array of objects with a url, as [{"url": "heroku/nodejs"}]'
@@ -598,8 +601,16 @@ function validateBuildpacks(value: unknown): string[] | null {
     if (unknown !== undefined) throw invalidParams(`Unknown field: buildpacks[${index}].${unknown}.`)
     if (typeof url !== 'string' || url.trim() === '') throw invalidParams(`${shape}; item ${index + 1} has no url.`)
     if (name !== undefined && name !== null && typeof name !== 'string') throw invalidParams(`buildpacks[${index}].name must be a string.`)
+    try {
+      parseBuildpackUrl(url.trim())
+    } catch (error) {
+      if (error instanceof BuildpackUrlError) throw invalidParams(`buildpacks[${index}]: ${error.message}`)
+      throw error
+    }
     return url.trim()
   })
+  // As many as an app's installations may hold: each is fetched and run.
+  if (urls.length > MAX_BUILD_BUILDPACKS) throw invalidParams(`A build can use at most ${MAX_BUILD_BUILDPACKS} buildpacks; ${urls.length} were given.`)
   return urls.length > 0 ? urls : null
 }
 
