@@ -76,6 +76,8 @@ export interface ServerOptions {
    * run builds; such a test passes a resolver when it wants one).
    */
   buildpacks?: BuildpackResolver
+  /** The default resolver fetches buildpacks from loopback, link-local and private addresses too (`--allow-private-buildpacks`). */
+  allowPrivateBuildpacks?: boolean
   /**
    * Add-ons (issue 16): `postgresUrl` names the operator's PostgreSQL (a superuser's URL); without
    * it the control plane runs a cluster of its own in <dataDir>/addons/postgres when PostgreSQL's
@@ -196,7 +198,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       },
       ...(options.drains ? {drains: options.drains} : {}),
       addons,
-      buildpacks: options.buildpacks ?? (options.runtime ? undefined : new LocalBuildpackResolver({dataDir: options.dataDir})),
+      buildpacks: options.buildpacks ?? (options.runtime ? undefined : new LocalBuildpackResolver({dataDir: options.dataDir, allowPrivate: options.allowPrivateBuildpacks === true})),
     }
     const app = buildApp(deps)
     const attachSockets = new Set<import('node:stream').Duplex>()

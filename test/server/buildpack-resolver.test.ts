@@ -180,15 +180,24 @@ describe('server/builds/buildpack-resolver', () => {
       const body = readFileSync(join(dir, 'bp.tgz'))
       routes.set('/bp.tgz', (res) => res.writeHead(200, {'content-length': body.length}).end(body))
       routes.set('/latest', (res) => res.writeHead(302, {location: '/bp.tgz'}).end())
-      const https = new LocalBuildpackResolver({dataDir, ca: cert.cert})
+      const https = new LocalBuildpackResolver({dataDir, ca: cert.cert, allowPrivate: true})
       const [bp] = await https.resolve([`${base}/latest`], say)
       assert.equal(execFileSync(join(bp?.dir ?? '', 'bin', 'detect'), {encoding: 'utf8'}), 'Remote\n')
       assert.deepEqual(said, [`-----> Fetching buildpack ${base}/latest`])
     })
 
+    it('reaches public addresses only, unless started with --allow-private-buildpacks (allowPrivate)', async () => {
+      const https = new LocalBuildpackResolver({dataDir, ca: cert.cert})
+      // localhost, as the server here is: the control plane fetches as root, beside the add-ons' servers.
+      await assert.rejects(https.resolve([`${base}/bp.tgz`], say), /localhost is a loopback address: buildpacks are fetched from public addresses only; start the control plane with --allow-private-buildpacks/)
+      for (const url of ['https://127.0.0.1:6379/x.tgz', 'https://10.1.2.3/x.tgz', 'git://127.0.0.1/x.git', 'ssh://git@192.168.1.1/x.git', 'https://169.254.169.254/x.git']) {
+        await assert.rejects(https.resolve([url], say), /public addresses only/, url)
+      }
+    })
+
     it('refuses an untrusted certificate, an HTTP error, an oversized download, and a slow one', async () => {
-      await assert.rejects(resolver.resolve([`${base}/bp.tgz`], say), /self-signed|certificate/)
-      const https = new LocalBuildpackResolver({dataDir, ca: cert.cert, maxDownloadBytes: 1000, timeoutMs: 1000})
+      await assert.rejects(new LocalBuildpackResolver({dataDir, allowPrivate: true}).resolve([`${base}/bp.tgz`], say), /self-signed|certificate/)
+      const https = new LocalBuildpackResolver({dataDir, ca: cert.cert, maxDownloadBytes: 1000, timeoutMs: 1000, allowPrivate: true})
       await assert.rejects(https.resolve([`${base}/missing.tgz`], say), /buildpack https:\/\/localhost:\d+\/missing.tgz: the download answered HTTP 404/)
       routes.set('/big.tgz', (res) => {
         res.writeHead(200)
@@ -206,7 +215,7 @@ describe('server/builds/buildpack-resolver', () => {
     })
 
     it('hides the password of a URL in what it says', async () => {
-      const https = new LocalBuildpackResolver({dataDir, ca: cert.cert})
+      const https = new LocalBuildpackResolver({dataDir, ca: cert.cert, allowPrivate: true})
       await assert.rejects(https.resolve([`https://me:s3cret@localhost:${new URL(base).port}/missing.tgz`], say), (error: Error) => {
         assert.doesNotMatch(error.message, /s3cret/)
         return true

@@ -49,6 +49,10 @@ export default class Server extends TugCommand<void> {
       description: 'let log drains send to loopback, link-local and private addresses (a listener on this machine or the local network); by default they reach public addresses only',
       env: 'TUG_ALLOW_PRIVATE_DRAINS',
     }),
+    'allow-private-buildpacks': Flags.boolean({
+      description: 'let builds fetch buildpacks (https tarballs, git URLs) from loopback, link-local and private addresses (a git server on the local network); by default only from public addresses',
+      env: 'TUG_ALLOW_PRIVATE_BUILDPACKS',
+    }),
     'public-url': Flags.string({
       description: 'the URL clients reach the API at, behind a proxy (log, upload and build-output URLs are built on it) [default: the listen address]',
       env: 'TUG_PUBLIC_URL',
@@ -130,6 +134,7 @@ export default class Server extends TugCommand<void> {
         maxSlugMegabytes: flags['max-slug-size'],
         ...(publicUrl === undefined ? {} : {publicUrl}),
         ...(flags['allow-private-drains'] ? {drains: {allowPrivate: true}} : {}),
+        ...(flags['allow-private-buildpacks'] ? {allowPrivateBuildpacks: true} : {}),
         sandbox,
         ...(flags['addons-postgres-url'] === undefined ? {} : {addons: {postgresUrl: postgresUrl(flags['addons-postgres-url'])}}),
       })
@@ -158,6 +163,7 @@ export default class Server extends TugCommand<void> {
           ? `Rendezvous:     not started (${server.rendezvousError ?? 'disabled'})`
           : `Rendezvous:     rendezvous://${flags['rendezvous-host']}:${server.rendezvousPort} (CA file: ${server.rendezvousCaFile ?? ''})`,
         ...(flags['allow-private-drains'] ? ['Log drains:     may send to private addresses too (--allow-private-drains)'] : []),
+        ...(flags['allow-private-buildpacks'] ? ['Buildpacks:     may be fetched from private addresses too (--allow-private-buildpacks)'] : []),
         `Use it with:    export TUG_API_URL=${server.url} TUG_API_KEY=$(cat ${server.adminTokenPath})`,
       ].join('\n'),
     )

@@ -7,13 +7,17 @@ import {execFile} from 'node:child_process'
 import {createHash, randomBytes} from 'node:crypto'
 import {createWriteStream, existsSync, readFileSync} from 'node:fs'
 import {access, constants, mkdir, readdir, realpath, rename, rm, stat} from 'node:fs/promises'
+import {lookup as dnsLookupCallback, type LookupAddress} from 'node:dns'
+import {lookup as dnsLookupAll} from 'node:dns/promises'
 import {get as httpsGet} from 'node:https'
+import type {LookupFunction} from 'node:net'
 import {dirname, join, resolve, sep} from 'node:path'
 import {pipeline} from 'node:stream/promises'
 import {rootCertificates} from 'node:tls'
 import {fileURLToPath, pathToFileURL} from 'node:url'
 import type {BuildpackResolver, ResolvedBuildpack} from './buildpack-contract.js'
 import {BUILTIN_BUILDPACKS, BuildpackUrlError, parseBuildpackUrl, redactBuildpackUrl, type BuildpackSource} from './buildpack-url.js'
+import {addressProblem, hostProblem} from '../logs/drains/address-policy.js'
 import {unpackTarball} from './unpack.js'
 
 export interface BuildpackResolverOptions {
@@ -31,6 +35,12 @@ export interface BuildpackResolverOptions {
   timeoutMs?: number
   /** A fetched copy older than this is removed at the next fetch of its URL (default 2 hours: longer than a build's limit). */
   keepFetchedMs?: number
+  /**
+   * Fetch from loopback, link-local and private addresses too (`tug server
+   * --allow-private-buildpacks`: a git server on the local network). By default a buildpack URL
+   * reaches public addresses only: the control plane fetches as root, beside the add-ons' servers.
+   */
+  allowPrivate?: boolean
 }
 
 const DEFAULT_MAX_DOWNLOAD = 100 * 1024 * 1024
@@ -168,7 +178,12 @@ export class LocalBuildpackResolver implements BuildpackResolver {
 
     const attempt = (current: string, redirects: number): Promise<void> =>
       new Promise<void>((resolveGet, rejectGet) => {
-        const request = httpsGet(current, {ca, signal: controller.signal, headers: {'user-agent': 'tug buildpack fetcher'}}, (response) => {
+        // An IP literal is connected to without a lookup: judged here; a name, by the lookup.
+        const host = new URL(current).hostname
+        const literal = this.options.allowPrivate ? undefined : hostProblem(host)
+        if (literal !== undefined) return rejectGet(new Error(`${host} is ${literal}: ${PRIVATE_HINT}`))
+        const lookup = this.options.allowPrivate ? undefined : publicLookup(host)
+        const request = httpsGet(current, {ca, agent: false, ...(lookup ? {lookup} : {}), signal: controller.signal, headers: {'user-agent': 'tug buildpack fetcher'}}, (response) => {
           const status = response.statusCode ?? 0
           if (status >= 300 && status < 400 && response.headers.location) {
             response.resume()
@@ -200,6 +215,7 @@ export class LocalBuildpackResolver implements BuildpackResolver {
   }
 
   private async clone(url: string, ref: string | undefined, dest: string): Promise<void> {
+    if (!this.options.allowPrivate && !url.startsWith('file:')) await refusePrivateHost(gitHost(url))
     await mkdir(dirname(dest), {recursive: true})
     const timeoutMs = this.options.timeoutMs ?? DEFAULT_TIMEOUT_MS
     const git = (args: string[], cwd?: string): Promise<void> =>
@@ -275,4 +291,42 @@ async function checkLayout(dir: string): Promise<void> {
     throw new Error(`it has no ${missing.join(' and no ')} (a buildpack needs executable bin/detect and bin/compile; bin/release is optional)`)
   }
   if (notExecutable.length > 0) throw new Error(`${notExecutable.join(' and ')} ${notExecutable.length === 1 ? 'is' : 'are'} not executable (chmod +x)`)
+}
+
+const PRIVATE_HINT = 'buildpacks are fetched from public addresses only; start the control plane with --allow-private-buildpacks to allow a server on this machine or the local network'
+
+/** The host a git URL names (`https://h/x.git`, `git://h:9418/x`, `ssh://u@h/x`, `u@h:x.git`). */
+function gitHost(url: string): string {
+  const scp = /^[^/@:]+@([^/:]+):/.exec(url)
+  if (scp && !url.includes('://')) return scp[1] as string
+  return new URL(url).hostname
+}
+
+/**
+ * Refuses a host that is, or resolves only to, a loopback, link-local or private address (git
+ * resolves the name again itself: this is no guard against a name that changes its answer).
+ */
+async function refusePrivateHost(host: string): Promise<void> {
+  const literal = hostProblem(host)
+  if (literal !== undefined) throw new Error(`${host} is ${literal}: ${PRIVATE_HINT}`)
+  const addresses = await dnsLookupAll(host, {all: true}).catch(() => [])
+  const refused = addresses.find((a) => addressProblem(a.address) !== undefined)
+  if (refused) throw new Error(`${host} resolves to ${refused.address}, ${addressProblem(refused.address)}: ${PRIVATE_HINT}`)
+}
+
+/** A `lookup` for the https download that answers public addresses only: it connects to the one checked. */
+function publicLookup(host: string): LookupFunction {
+  const literal = hostProblem(host)
+  return (hostname, options, callback) => {
+    if (literal !== undefined) return callback(new Error(`${host} is ${literal}: ${PRIVATE_HINT}`), '', 0)
+    dnsLookupCallback(hostname, {...options, all: true}, (error, addresses: LookupAddress[]) => {
+      if (error) return callback(error, '', 0)
+      const refused = addresses.find((a) => addressProblem(a.address) !== undefined)
+      if (refused) return callback(new Error(`${host} resolves to ${refused.address}, ${addressProblem(refused.address)}: ${PRIVATE_HINT}`), '', 0)
+      if (options.all) return callback(null, addresses)
+      const first = addresses[0]
+      if (!first) return callback(Object.assign(new Error(`${host}: no address`), {code: 'ENOTFOUND'}), '', 0)
+      callback(null, first.address, first.family)
+    })
+  }
 }
