@@ -113,6 +113,16 @@ describe('e2e: users, access and scoped tokens from the CLI (issue 17)', functio
     assert.equal(wrong.code, 1)
     assert.match(wrong.stderr, /Wrong email or password/)
 
+    // The second password login replaced the first one's token; logout revokes its own.
+    const afterSecond = await asDev(['authorizations', '--json'])
+    assert.equal((JSON.parse(afterSecond.stdout) as unknown[]).length, 2, afterSecond.stdout)
+    const loginToken = /password (\S+)/.exec(readFileSync(join(devHome, '.netrc'), 'utf8'))?.[1] as string
+    const loggedOut = await asDev(['logout', '--json'])
+    assert.equal(JSON.parse(loggedOut.stdout).revokedToken, true, loggedOut.stderr)
+    const revoked = await asDev(['auth:whoami'], {TUG_API_URL: plane.url, TUG_API_KEY: loginToken})
+    assert.equal(revoked.code, 1, 'the revoked token no longer works')
+    assert.equal((await withRead(['config', '-a', 'shop'])).code, 0, 'the read token made with authorizations:create stays')
+
     const users = await plane.run(['users', '--json'])
     const states = (JSON.parse(users.stdout) as Array<{email: string; state: string; admin: boolean}>).map((u) => `${u.email}:${u.state}:${u.admin}`).sort()
     assert.deepEqual(states, ['admin@tug.local:active:true', 'dev@example.com:active:false'])

@@ -10,7 +10,9 @@ export interface LoginInput {
   url: string
   token: string
   env: NodeJS.ProcessEnv
-  makeClient(url: string, token: string): Promise<Pick<ApiClient, 'account'>>
+  makeClient(url: string, token: string): Promise<Pick<ApiClient, 'account' | 'authorizations'>>
+  /** The id of the token when this login made it (a password login): logout revokes it. */
+  authorization?: string
 }
 
 export interface LoginResult {
@@ -42,19 +44,59 @@ export async function login(input: LoginInput): Promise<LoginResult> {
   const machine = machineFor(url)
   const account = await (await input.makeClient(url, token)).account.get()
   const home = homeDir(input.env)
+  const replaced = savedLoginToken(input.env, home)
   writeNetrcEntry(netrcPath(home), {machine, login: account.email, password: token})
   // git (through curl) looks a netrc machine up by host name alone, never host:port: the control
   // plane's git endpoint needs the entry Heroku writes for git.heroku.com, here for the host.
   const gitMachine = gitMachineFor(url)
   if (gitMachine !== machine) writeNetrcEntry(netrcPath(home), {machine: gitMachine, login: account.email, password: token})
-  writeConfig(input.env, {url}, home)
+  writeConfig(input.env, input.authorization === undefined ? {url} : {url, authorization: input.authorization}, home)
+  // The token the last password login here made is replaced, not left behind (it revokes itself).
+  // Another control plane's saved token stays: its netrc entry is still there, and in use.
+  if (replaced && replaced.url === url && replaced.token !== token) await revokeSaved(replaced, input.makeClient)
   return {url, machine, email: account.email, account}
+}
+
+interface SavedLoginToken {
+  url: string
+  token: string
+  authorization: string
+}
+
+/** The saved login's token, when a password login made it (only those are this CLI's to revoke). */
+function savedLoginToken(env: NodeJS.ProcessEnv, home: string): SavedLoginToken | undefined {
+  const {url, authorization} = readConfig(env, home)
+  if (!url || !authorization) return undefined
+  const token = readNetrcEntry(netrcPath(home), machineFor(url))?.password
+  return token ? {url, token, authorization} : undefined
+}
+
+/** Best effort: an unreachable control plane or a token already gone leaves nothing to do. */
+async function revokeSaved(saved: SavedLoginToken, makeClient: (url: string, token: string) => Promise<Pick<ApiClient, 'authorizations'>>): Promise<boolean> {
+  try {
+    await (await makeClient(saved.url, saved.token)).authorizations.revoke(saved.authorization)
+    return true
+  } catch {
+    return false
+  }
 }
 
 export interface LogoutResult {
   url?: string
   removedCredentials: boolean
   removedConfig: boolean
+  /** The token a password login made was revoked on the control plane. */
+  revokedToken?: boolean
+}
+
+/**
+ * Revokes the token the saved password login made, as `heroku logout` does, so that logins leave
+ * no tokens behind. A token given to `tug login --token` is never revoked: it was not made here.
+ * Best effort: with the control plane unreachable the token stays, and logout goes on.
+ */
+export async function revokeLoginToken(env: NodeJS.ProcessEnv, makeClient: (url: string, token: string) => Promise<Pick<ApiClient, 'authorizations'>>): Promise<boolean> {
+  const saved = savedLoginToken(env, homeDir(env))
+  return saved ? revokeSaved(saved, makeClient) : false
 }
 
 export function logout(env: NodeJS.ProcessEnv): LogoutResult {

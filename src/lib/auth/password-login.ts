@@ -54,7 +54,7 @@ export function cliDescription(hostname: string): string {
   return `tug CLI on ${hostname}`
 }
 
-export interface PasswordLoginInput extends Omit<LoginInput, 'token'> {
+export interface PasswordLoginInput extends Omit<LoginInput, 'token' | 'authorization'> {
   credentials: Credentials
   hostname: string
   /** A client that sends no token: the password is the credential. */
@@ -74,7 +74,7 @@ export async function passwordLogin(input: PasswordLoginInput): Promise<LoginRes
   }
   const token = authorization.access_token?.token
   if (!token) throw new ApiError({status: 201, id: 'invalid_response', message: 'The control plane made an authorization but sent no token with it.'})
-  return login({url: input.url, token, env: input.env, makeClient: input.makeClient})
+  return login({url: input.url, token, env: input.env, makeClient: input.makeClient, authorization: authorization.id})
 }
 
 export interface AcceptInviteInput {

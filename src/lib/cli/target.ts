@@ -26,6 +26,8 @@ export interface Target {
 export interface TugConfig {
   /** The control plane URL given to `tug login`. */
   url?: string
+  /** The id of the token a password login made for this machine: `tug logout` revokes it. */
+  authorization?: string
 }
 
 export function netrcPath(home: string): string {
@@ -66,8 +68,9 @@ export function readConfig(env: NodeJS.ProcessEnv, home: string = homeDir(env)):
   try {
     const parsed: unknown = JSON.parse(text)
     if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) {
-      const url = (parsed as Record<string, unknown>).url
-      return typeof url === 'string' ? {url} : {}
+      const {url, authorization} = parsed as Record<string, unknown>
+      if (typeof url !== 'string') return {}
+      return typeof authorization === 'string' ? {url, authorization} : {url}
     }
   } catch {
     // A corrupt config file is treated as no login; `tug login` rewrites it.

@@ -76,6 +76,54 @@ describe('auth commands', () => {
     assert.match(readFileSync(join(testHome(), '.netrc'), 'utf8'), /machine tug\.test:5055\s+login you@example\.com\s+password typed-token/)
   })
 
+  it('a password login saves its token id; the next one to the same control plane revokes the token it replaces', async () => {
+    nock(REMOTE).post('/oauth/authorizations').reply(201, {...authorization('first'), id: 'auth-1'})
+    nock(REMOTE).get('/account').reply(200, account())
+    const first = await runCommand(Login, [REMOTE, '--email', 'you@example.com'], {env: {...env, TUG_PASSWORD: 'pw'}, stdin: ''})
+    assert.equal(first.code, 0, first.stderr)
+    assert.deepEqual(JSON.parse(readFileSync(join(testHome(), '.config', 'tug', 'config.json'), 'utf8')), {url: REMOTE, authorization: 'auth-1'})
+
+    nock(REMOTE).post('/oauth/authorizations').reply(201, {...authorization('second'), id: 'auth-2'})
+    nock(REMOTE).get('/account').reply(200, account())
+    // The old token revokes itself: it is the one that may, whoever logs in now.
+    nock(REMOTE, {reqheaders: {authorization: 'Bearer first'}}).delete('/oauth/authorizations/auth-1').reply(200, {...authorization('x'), id: 'auth-1'})
+    const second = await runCommand(Login, [REMOTE, '--email', 'you@example.com'], {env: {...env, TUG_PASSWORD: 'pw'}, stdin: ''})
+    assert.equal(second.code, 0, second.stderr)
+    assert.match(readFileSync(join(testHome(), '.netrc'), 'utf8'), /password second/)
+
+    // logout revokes the token its password login made, with that token.
+    nock(REMOTE, {reqheaders: {authorization: 'Bearer second'}}).delete('/oauth/authorizations/auth-2').reply(200, {...authorization('x'), id: 'auth-2'})
+    const out = await runCommand(Logout, ['--json'], {env})
+    assert.equal(out.code, 0, out.stderr)
+    assert.equal(JSON.parse(out.stdout).revokedToken, true)
+    assert.doesNotMatch(readFileSync(join(testHome(), '.netrc'), 'utf8'), /second/)
+  })
+
+  it('logout after a --token login revokes nothing, and logout goes on when the control plane is gone', async () => {
+    const unmatched: string[] = []
+    const record = (request: {method?: string; path?: string}) => unmatched.push(`${request.method} ${request.path}`)
+    nock.emitter.on('no match', record)
+    try {
+      nock(REMOTE).get('/account').reply(200, account())
+      await runCommand(Login, [REMOTE, '--token', 'pasted'], {env})
+      const out = await runCommand(Logout, ['--json'], {env})
+      assert.equal(JSON.parse(out.stdout).revokedToken, false)
+      assert.deepEqual(unmatched, [], 'no request was made')
+
+      nock(REMOTE).post('/oauth/authorizations').reply(201, {...authorization('made'), id: 'auth-3'})
+      nock(REMOTE).get('/account').reply(200, account())
+      await runCommand(Login, [REMOTE, '--email', 'you@example.com'], {env: {...env, TUG_PASSWORD: 'pw'}, stdin: ''})
+      nock(REMOTE).delete('/oauth/authorizations/auth-3').reply(503, {id: 'service_unavailable', message: 'down'})
+      const gone = await runCommand(Logout, ['--json'], {env})
+      assert.equal(gone.code, 0, gone.stderr)
+      assert.equal(JSON.parse(gone.stdout).revokedToken, false)
+      assert.equal(JSON.parse(gone.stdout).removedCredentials, true)
+      assert.equal(existsSync(join(testHome(), '.config', 'tug', 'config.json')), false)
+    } finally {
+      nock.emitter.removeListener('no match', record)
+    }
+  })
+
   it('login with a wrong password shows the 401 with what to do, and writes nothing', async () => {
     nock(REMOTE).post('/oauth/authorizations').reply(401, {id: 'unauthorized', message: 'Wrong email or password.'})
     const result = await runCommand(Login, [REMOTE, '--email', 'you@example.com'], {env: {...env, TUG_PASSWORD: 'nope'}, stdin: ''})
