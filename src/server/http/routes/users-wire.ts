@@ -28,29 +28,25 @@ export function authorizationToWire(store: Store, token: TokenRecord, now: Date,
   }
 }
 
-export function collaboratorToWire(app: AppRecord, collaborator: CollaboratorRecord): Collaborator {
+function collaboratorShape(app: AppRecord, row: {id: string; created_at: string; updated_at: string}, user: {id: string; email: string}, role: 'owner' | 'collaborator'): Collaborator {
   return {
     app: {id: app.id, name: app.name},
-    created_at: collaborator.created_at,
-    id: collaborator.id,
+    created_at: row.created_at,
+    id: row.id,
     permissions: [],
-    role: 'collaborator',
-    updated_at: collaborator.updated_at,
-    user: {email: collaborator.email, federated: false, id: collaborator.account_id},
+    role,
+    updated_at: row.updated_at,
+    user: {email: user.email, federated: false, id: user.id},
   }
+}
+
+export function collaboratorToWire(app: AppRecord, collaborator: CollaboratorRecord): Collaborator {
+  return collaboratorShape(app, collaborator, {id: collaborator.account_id, email: collaborator.email}, 'collaborator')
 }
 
 /** The owner, listed first as Heroku's CLI shows it; the id is the app's (the owner has no collaborator row). */
 export function ownerToWire(app: AppRecord, owner: AccountRecord | undefined): Collaborator {
-  return {
-    app: {id: app.id, name: app.name},
-    created_at: app.created_at,
-    id: app.id,
-    permissions: [],
-    role: 'owner',
-    updated_at: app.updated_at,
-    user: {email: owner?.email ?? '', federated: false, id: app.owner_id},
-  }
+  return collaboratorShape(app, app, {id: app.owner_id, email: owner?.email ?? ''}, 'owner')
 }
 
 export function teamToWire(team: TeamRecord, role: TeamRole | null): Team {
