@@ -26,7 +26,16 @@ describe('access needs of routes', () => {
     const app = buildApp({store, runtime: new StoreOnlyRuntime(store), logs: new LogRouter(), dataDir: '/nonexistent', publicUrl: () => 'http://api.test'})
     // The routes of encapsulated contexts (git's) are registered at ready(), checked all the same.
     await app.ready()
-    for (const [method, url] of [['GET', '/apps/:app/formation'], ['HEAD', '/apps/:app/formation'], ['POST', '/:app.git/git-receive-pack']] as const) {
+    const routes = [
+      ['GET', '/apps/:app/formation'],
+      ['HEAD', '/apps/:app/formation'],
+      ['POST', '/:app.git/git-receive-pack'],
+      ['GET', '/apps/:app/collaborators'],
+      ['POST', '/oauth/authorizations'],
+      ['PUT', '/teams/:team/members'],
+      ['GET', '/audit'],
+    ] as const
+    for (const [method, url] of routes) {
       assert.ok(app.hasRoute({method, url}), `${method} ${url} is a route`)
     }
     await app.close()
