@@ -53,6 +53,8 @@ function isChange(request: FastifyRequest, status: number): boolean {
   if (status >= 400 || request.is404) return false
   const url = request.routeOptions.url ?? ''
   if (url.endsWith('/git-receive-pack')) return request.account !== null
+  // A read changes nothing, whatever it takes to be allowed it (GET /users needs an admin).
+  if (request.method === 'GET' || request.method === 'HEAD') return false
   const need = request.routeOptions.config.access
   return need !== undefined && need !== 'read' && request.account !== null
 }

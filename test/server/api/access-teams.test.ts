@@ -125,6 +125,16 @@ describe('API: collaborators, teams and the audit trail (issue 17)', () => {
 
     const logins = (await server.call<AuditEvent[]>('GET', '/audit')).body.filter((e) => e.action === 'login')
     assert.equal(logins.length, 6)
+    // A read is no event, whatever it takes to be allowed it (GET /users needs the admin).
+    assert.equal((await server.call('GET', '/users')).status, 200)
+    assert.equal((await server.call('GET', '/oauth/authorizations')).status, 200)
+    const all = (await server.call<AuditEvent[]>('GET', '/audit')).body
+    assert.deepEqual(all.filter((e) => e.method === 'GET').map((e) => e.action), [])
+    // A failed login names the email it tried.
+    const failed = await fetch(`${server.url}/oauth/authorizations`, {method: 'POST', headers: {Accept: 'application/vnd.heroku+json; version=3', Authorization: `Basic ${Buffer.from('nobody@example.com:wrong-password').toString('base64')}`, 'content-type': 'application/json'}, body: '{}'})
+    assert.equal(failed.status, 401)
+    const lastFailed = (await server.call<AuditEvent[]>('GET', '/audit')).body.filter((e) => e.action === 'login.failed').pop()
+    assert.equal(lastFailed?.actor?.email, 'nobody@example.com')
     // The outsider sees only its own events: no app of others.
     const theirs = await server.call<AuditEvent[]>('GET', '/audit', as('outsider'))
     assert.ok(theirs.body.every((e) => e.actor?.email === 'outsider@example.com'), JSON.stringify(theirs.body.map((e) => e.action)))

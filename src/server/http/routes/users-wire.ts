@@ -69,7 +69,8 @@ export function auditToWire(event: AuditEventRecord): AuditEvent {
   return {
     id: event.id,
     created_at: event.created_at,
-    actor: event.actor_id === null ? null : {id: event.actor_id, email: event.actor_email ?? ''},
+    // A failed login names the email it tried, known or not (the admin reads the audit).
+    actor: event.actor_id === null && event.actor_email === null ? null : {id: event.actor_id ?? '', email: event.actor_email ?? ''},
     token: event.token_id === null ? null : {id: event.token_id, description: event.token_description ?? ''},
     app: event.app_id === null ? null : {id: event.app_id, name: event.app_name ?? ''},
     action: event.action,
