@@ -479,6 +479,12 @@ export interface Team {
   default?: boolean
 }
 
+/** Heroku's team app permission (GET /teams/permissions): what a team role grants on the team's apps. */
+export interface TeamAppPermission {
+  name: 'view' | 'deploy' | 'operate' | 'manage'
+  description: string
+}
+
 export interface TeamMember {
   created_at: Timestamp
   email: string

@@ -63,7 +63,8 @@ function tokenMay(scope: TokenScope, need: Need): boolean {
 }
 
 function scopeMessage(token: ActorToken, need: Need, what: string): string {
-  if (token.scope === 'read') return `This token is read-only (scope read): it cannot ${what}. Use a token with scope write (tug authorizations:create --scope write).`
+  // A write token would not help with tokens, the account or the control plane: say global there.
+  if (token.scope === 'read' && tokenMay('write', need)) return `This token is read-only (scope read): it cannot ${what}. Use a token with scope write (tug authorizations:create --scope write).`
   return `This token has scope ${token.scope}: it cannot ${what}. That needs a global token or a password login (tug authorizations:create --scope global).`
 }
 

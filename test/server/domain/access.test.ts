@@ -60,6 +60,12 @@ describe('access decisions (pure)', () => {
     }
     const denied = decide(actorFor('owner', read), targetFor('owner'), 'write', NOW)
     assert.deepEqual(denied, {allowed: false, status: 403, message: 'This token is read-only (scope read): it cannot change shop. Use a token with scope write (tug authorizations:create --scope write).'})
+    // Tokens and the account need a global token: a read token is not sent to make a write one that cannot either.
+    assert.deepEqual(decide(actorFor('owner', read), null, 'account', NOW), {
+      allowed: false,
+      status: 403,
+      message: 'This token has scope read: it cannot manage tokens or the account. That needs a global token or a password login (tug authorizations:create --scope global).',
+    })
   })
 
   it("a token for one app acts on it as its user may, and does not see any other app (404, like a missing one)", () => {

@@ -1,6 +1,7 @@
 // Teams (Heroku's /teams): a team owns apps beside their owner; its admins and members read and
 // change them, its viewers read them (domain/access.ts). Team admins manage the members.
 import type {FastifyRequest} from 'fastify'
+import type {TeamAppPermission} from '../../../shared/api-types.js'
 import {APP_NAME_PATTERN} from '../../domain/names.js'
 import {findUser} from '../../users/index.js'
 import {TEAM_ROLES, type TeamRecord, type TeamRole} from '../../store/index.js'
@@ -12,6 +13,18 @@ import type {AppDeps, RouteModule} from '../deps.js'
 import {HttpError, invalidParams, notFound} from '../errors.js'
 import {appToWire} from '../wire.js'
 import {memberToWire, teamToWire} from './users-wire.js'
+
+/**
+ * Heroku's four app permissions, as tug's roles grant them: viewers view; members and collaborators
+ * also deploy and operate; a team admin (and an app's owner) holds all four. Heroku's CLI shows
+ * them beside a team's admins in `heroku access`.
+ */
+const APP_PERMISSIONS: readonly TeamAppPermission[] = [
+  {name: 'view', description: "See the app: its config, dynos, releases, logs and add-ons."},
+  {name: 'deploy', description: 'Deploy the app: builds, releases, rollbacks, config vars and add-ons.'},
+  {name: 'operate', description: 'Operate the app: scale, restart and stop dynos, run one-off dynos.'},
+  {name: 'manage', description: 'Manage the app: its collaborators, its name, its destruction.'},
+]
 
 const teamNotFound = () => notFound('team', "Couldn't find that team.")
 const memberNotFound = () => notFound('team member', "Couldn't find that team member.")
@@ -63,6 +76,9 @@ export const teamsRoutes: RouteModule = (app, deps) => {
     return teamToWire(team, 'admin')
   })
 
+  // A static route: find-my-way matches it before /teams/:team whatever the order.
+  app.get('/teams/permissions', {config: {access: 'read'}}, async () => APP_PERMISSIONS)
+
   app.get('/teams/:team', {config: {access: 'read'}}, async (request) => {
     const {team, role} = loadTeam(deps, request, params(request).team ?? '')
     return teamToWire(team, role)
@@ -74,6 +90,13 @@ export const teamsRoutes: RouteModule = (app, deps) => {
       .listVisible(viewerOf(request))
       .filter((a) => a.team_id === team.id)
       .map((a) => appToWire(store, a, deps.publicUrl(), deps.webUrl))
+  })
+
+  // No team features: Heroku's CLI reads them before `access:add` (org-access-controls) and
+  // `members` (team-invite-acceptance), and without them uses /apps/{app}/collaborators and PUT members.
+  app.get('/teams/:team/features', {config: {access: 'read'}}, async (request) => {
+    loadTeam(deps, request, params(request).team ?? '')
+    return []
   })
 
   app.get('/teams/:team/members', {config: {access: 'read'}}, async (request) => {

@@ -29,6 +29,12 @@ function scopeOf(value: unknown): TokenScope {
   return SCOPES.filter((s) => list.includes(s)).at(-1) as TokenScope
 }
 
+/** The body with the field as a number when it is a string of digits (other values are left for the check to refuse). */
+function digitsAsNumber(body: Record<string, unknown>, field: string): Record<string, unknown> {
+  const value = body[field]
+  return typeof value === 'string' && /^\d{1,15}$/.test(value.trim()) ? {...body, [field]: Number(value.trim())} : body
+}
+
 function basicCredentials(header: string | undefined): {user: string; password: string} | undefined {
   const match = /^\s*basic\s+(\S+)\s*$/i.exec(header ?? '')
   if (!match) return undefined
@@ -79,7 +85,8 @@ export const usersRoutes: RouteModule = (app, deps) => {
     const description = optionalString(body, 'description')
     if (description !== undefined && description.length > 200) throw invalidParams('description must be at most 200 characters.')
     const scope = scopeOf(body.scope)
-    const expiresIn = optionalInteger(body, 'expires_in', 1, MAX_EXPIRES_IN)
+    // Heroku's CLI sends its --expires-in flag as it was typed: a string of digits.
+    const expiresIn = optionalInteger(digitsAsNumber(body, 'expires_in'), 'expires_in', 1, MAX_EXPIRES_IN)
     const appName = optionalString(body, 'app')
     let appId: string | null = null
     if (appName !== undefined) {
@@ -132,6 +139,12 @@ export const usersRoutes: RouteModule = (app, deps) => {
     store.tokens.revoke(token.id)
     request.auditToken = token
     return wire
+  })
+
+  // tug has no sessions (Heroku's SSO logins). `heroku logout` deletes `~` beside revoking its token,
+  // and waits for that revoke only when this answers as Heroku's does for none: a 404 naming `session`.
+  app.delete('/oauth/sessions/:id', {config: {access: 'read'}}, async () => {
+    throw notFound('session', "Couldn't find that session.")
   })
 
   app.post('/users/invitations', {config: {access: 'admin'}}, async (request, reply) => {
