@@ -33,9 +33,14 @@ describe('e2e: tug buildpacks against a real control plane', function () {
     return (await response.json()) as T
   }
 
-  const latestBuild = async (app: string): Promise<Build> => {
-    const builds = await get<Build[]>(`/apps/${app}/builds`)
-    return builds[builds.length - 1] as Build
+  /**
+   * The build a `tug deploy` made, by the id it printed: two builds made within a second tie on
+   * created_at, so the list's last one need not be the newer.
+   */
+  const deployedBuild = async (app: string, deploy: {stdout: string; stderr: string}): Promise<Build> => {
+    const id = /started, build ([0-9a-f-]{36})/.exec(deploy.stdout + deploy.stderr)?.[1]
+    assert.ok(id, `the build id in: ${deploy.stdout}${deploy.stderr}`)
+    return get<Build>(`/apps/${app}/builds/${id}`)
   }
 
   it('runs a buildpack added with buildpacks:add, and detects again after buildpacks:clear', async () => {
@@ -52,7 +57,7 @@ describe('e2e: tug buildpacks against a real control plane', function () {
     assert.match(deployed.stdout, /^-----> Marker buildpack compiling$/m)
     assert.match(deployed.stdout, /^ {7}greeting: hello from the marker$/m)
     assert.match(deployed.stdout, /web \(\.\/serve\.sh\)/, "the buildpack's default_process_types give the missing web type")
-    assert.deepEqual((await latestBuild('marked')).buildpacks, [{url: BUILDPACK, name: BUILDPACK}])
+    assert.deepEqual((await deployedBuild('marked', deployed)).buildpacks, [{url: BUILDPACK, name: BUILDPACK}])
     const formation = await get<Formation[]>('/apps/marked/formation')
     assert.deepEqual(formation.map((f) => f.type).sort(), ['web', 'worker'])
 
@@ -62,7 +67,7 @@ describe('e2e: tug buildpacks against a real control plane', function () {
     const again = await plane.run(['deploy', join(dir, 'app'), '-a', 'marked'], {timeoutMs: 120_000})
     assert.equal(again.code, 0, again.stdout + again.stderr)
     assert.doesNotMatch(again.stdout, /Marker/, 'the built-in buildpacks are detected; none of them is the marker')
-    assert.ok(((await latestBuild('marked')).buildpacks ?? []).every((b) => b.url !== BUILDPACK))
+    assert.ok(((await deployedBuild('marked', again)).buildpacks ?? []).every((b) => b.url !== BUILDPACK))
   })
 
   it('clones a buildpack from a git URL (#ref) and runs it', async () => {
@@ -84,7 +89,7 @@ describe('e2e: tug buildpacks against a real control plane', function () {
     assert.equal(deployed.code, 0, deployed.stdout + deployed.stderr)
     assert.match(deployed.stdout, new RegExp(`^-----> Fetching buildpack file://${bare}#v1$`, 'm'))
     assert.match(deployed.stdout, /^-----> Marker buildpack compiling$/m)
-    assert.deepEqual((await latestBuild('cloned')).buildpacks, [{url, name: url}])
+    assert.deepEqual((await deployedBuild('cloned', deployed)).buildpacks, [{url, name: url}])
   })
 
   it('refuses a buildpack tug does not know, and fails the build of one that is not there, keeping the release', async () => {
