@@ -114,3 +114,20 @@ export function parseBuildpackUrl(raw: string): BuildpackSource {
       throw new BuildpackUrlError(`"${redactBuildpackUrl(value)}" is not a buildpack tug knows; ${BUILTINS_HINT}`)
   }
 }
+
+/**
+ * Whether a buildpack comes from the control plane's own disk (a path, or a file:// directory,
+ * tarball or git repository): the control plane reads it as root, so only the admin may name one.
+ * Undefined-safe: a URL that does not parse is not this function's to refuse.
+ */
+export function readsHostDisk(url: string): boolean {
+  try {
+    const source = parseBuildpackUrl(url)
+    return source.kind === 'local' || (source.kind === 'git' && source.url.startsWith('file:'))
+  } catch {
+    return false
+  }
+}
+
+/** The refusal for a user other than the admin who names a buildpack on the control plane's disk. */
+export const HOST_DISK_ADMIN_ONLY = "Only the control plane's admin may use a buildpack from its own disk (a path or a file:// URL): give an https tarball or a git URL, or ask the admin to set it."

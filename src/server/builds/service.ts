@@ -22,7 +22,7 @@ import {createRelease} from '../domain/releases.js'
 import type {Runtime} from '../runtime/index.js'
 import {newId, type AccountRecord, type AppRecord, type Store} from '../store/index.js'
 import type {BuildpackResolver, ResolvedBuildpack} from './buildpack-contract.js'
-import {BuildpackUrlError, parseBuildpackUrl} from './buildpack-url.js'
+import {BuildpackUrlError, HOST_DISK_ADMIN_ONLY, parseBuildpackUrl, readsHostDisk} from './buildpack-url.js'
 import {BuildpackError, DEFAULT_BUILD_TIMEOUT_MS, runBuildpacks} from './buildpack-runner.js'
 import {CACHE_DIR, DEFAULT_KEEP_RELEASES, pruneReleaseCode} from './disk.js'
 import {BuildOutput, readOutputLines} from './output.js'
@@ -277,6 +277,7 @@ export class BuildService {
   createBuild(app: AppRecord, account: AccountRecord, rawBody: unknown): {build: BuildRecord; made: MadeBuild} {
     if (this.closed) throw new DomainError('unavailable', 'The control plane is shutting down.')
     const body = validateBuildBody(rawBody)
+    if (!account.admin && (body.buildpacks ?? []).some(readsHostDisk)) throw new DomainError('forbidden', HOST_DISK_ADMIN_ONLY)
     const source = this.sourceForUrl(body.source_blob.url)
     if (body.source_blob.checksum !== null && source.checksum !== null && body.source_blob.checksum.toLowerCase() !== source.checksum.toLowerCase()) {
       throw invalidParams(`source_blob.checksum does not match the uploaded blob, whose checksum is ${source.checksum}: upload it again, or leave the checksum out.`)

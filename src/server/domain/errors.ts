@@ -5,11 +5,12 @@
 import type {ErrorBody} from '../../shared/api-types.js'
 import {processTypeSuggestion} from '../../shared/suggest.js'
 
-export type DomainErrorCode = 'invalid_params' | 'not_found' | 'above_limit' | 'conflict' | 'too_large' | 'unavailable' | 'gone'
+export type DomainErrorCode = 'invalid_params' | 'forbidden' | 'not_found' | 'above_limit' | 'conflict' | 'too_large' | 'unavailable' | 'gone'
 
 /** Per code, the HTTP status a client gets and the `id` Heroku's API gives that error. */
 const WIRE: Record<DomainErrorCode, {status: number; id: string}> = {
   invalid_params: {status: 422, id: 'invalid_params'},
+  forbidden: {status: 403, id: 'forbidden'},
   not_found: {status: 404, id: 'not_found'},
   above_limit: {status: 422, id: 'cannot_run_above_limit'},
   conflict: {status: 409, id: 'conflict'},

@@ -105,6 +105,24 @@ describe('API: collaborators, teams and the audit trail (issue 17)', () => {
     assert.deepEqual((await server.call<Array<{name: string}>>('GET', '/apps')).body.map((a) => a.name).sort(), ['billing', 'ledger', 'shop'])
   })
 
+  it("lets only the admin name a buildpack on the control plane's own disk (a path or a file:// URL)", async () => {
+    // The owner of an app, not the admin: https and git URLs and built-in names are theirs to set.
+    const put = (who: Record<string, unknown>, urls: string[]) =>
+      server.call<{message: string}>('PUT', '/apps/shop/buildpack-installations', {...who, body: {updates: urls.map((buildpack) => ({buildpack}))}})
+    for (const url of ['/srv/buildpacks/go', 'file:///srv/buildpacks/go.tgz', 'file:///srv/repos/bp.git']) {
+      const refused = await put(as('owner'), ['heroku/nodejs', url])
+      assert.equal(refused.status, 403, url)
+      assert.match(refused.body.message, /^Only the control plane's admin may use a buildpack from its own disk/)
+    }
+    assert.equal((await server.call<unknown[]>('GET', '/apps/shop/buildpack-installations', as('owner'))).body.length, 0, 'nothing changed')
+    assert.equal((await put(as('owner'), ['heroku/nodejs', 'https://example.com/bp.tgz'])).status, 200)
+    assert.equal((await put({}, ['/srv/buildpacks/go'])).status, 200, 'the admin may')
+    assert.equal((await put({}, [])).status, 200)
+    // The same in a build's own buildpacks.
+    const build = await server.call<{message: string}>('POST', '/apps/shop/builds', {...as('owner'), body: {source_blob: {url: 'https://example.com/x.tgz'}, buildpacks: [{url: '/srv/buildpacks/go'}]}})
+    assert.equal(build.status, 403)
+  })
+
   it('records who changed what, from which token, and shows each their share', async () => {
     const events = await server.call<AuditEvent[]>('GET', '/audit?app=shop')
     assert.equal(events.status, 200)

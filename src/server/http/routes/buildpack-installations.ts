@@ -7,7 +7,8 @@
 // Each buildpack is judged by its form only (builds/buildpack-url.ts): nothing is fetched until a
 // build runs, and one bad entry refuses the whole request with 422, changing nothing.
 import type {BuildpackInstallation} from '../../../shared/api-types.js'
-import {BuildpackUrlError, parseBuildpackUrl} from '../../builds/buildpack-url.js'
+import {BuildpackUrlError, HOST_DISK_ADMIN_ONLY, parseBuildpackUrl, readsHostDisk} from '../../builds/buildpack-url.js'
+import {DomainError} from '../../domain/errors.js'
 import {objectBody} from '../body.js'
 import {loadApp, params} from '../context.js'
 import type {RouteModule} from '../deps.js'
@@ -52,6 +53,7 @@ export const buildpackInstallationsRoutes: RouteModule = (app, deps) => {
   app.put('/apps/:app/buildpack-installations', {config: {access: 'write'}}, async (request) => {
     const target = loadApp(deps, request, params(request).app ?? '')
     const urls = parseUpdates(objectBody(request.body))
+    if (request.account?.admin !== true && urls.some(readsHostDisk)) throw new DomainError('forbidden', HOST_DISK_ADMIN_ONLY)
     return buildpackInstallationsToWire(store.buildpacks.replace(target.id, urls))
   })
 }
