@@ -142,6 +142,8 @@ async function measure(sandbox) {
     const median = (list) => [...list].sort((a, b) => a - b)[Math.floor(list.length / 2)]
     const upMs = median(ups)
     const downMs = median(downs)
+    const each = (list) => list.map((ms) => (ms / 1000).toFixed(2)).join(', ')
+    console.error(`${sandbox ? 'with' : 'without'} the sandbox, each trial: up ${each(ups)} s; down ${each(downs)} s`)
     return {upMs, downMs, processes}
   } catch (error) {
     throw new Error(`${error instanceof Error ? error.message : error}\n${serverOut}`)
