@@ -405,6 +405,8 @@ export interface AddOnAttachmentCreateBody {
 // extensions (an authorization's app, the viewer role, invitations, the audit trail) beside them.
 
 export type TokenScope = 'read' | 'write' | 'global'
+/** Every scope, weakest first (what the CLI offers and the server accepts). */
+export const TOKEN_SCOPES: readonly TokenScope[] = ['read', 'write', 'global']
 
 export interface OAuthAuthorization {
   id: Uuid
@@ -456,6 +458,8 @@ export interface UserInvitationAcceptBody {
 }
 
 export type TeamRole = 'admin' | 'member' | 'viewer'
+/** Every team role, strongest first. */
+export const TEAM_ROLES: readonly TeamRole[] = ['admin', 'member', 'viewer']
 export type CollaboratorRole = 'owner' | 'collaborator' | TeamRole
 
 export interface Collaborator {

@@ -13,6 +13,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
 import type {Release} from '../../src/shared/api-types.js'
+import {probeFreePort} from '../../src/server/runtime/ports.js'
 import {killServerOf, killStragglers, ROOT, runTug, startControlPlane, type ControlPlane, type RunResult} from '../helpers/control-plane.js'
 import {waitFor} from '../helpers/wait-for.js'
 
@@ -248,15 +249,12 @@ describe('e2e: git push deploys', function () {
         'port=$(cat "$3/GO_PORT")',
         'echo "-----> Before the wait"',
         'for i in $(seq 600); do (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null && break; sleep 0.05; done',
+        // Never reached the test's listener: fail, so that the test cannot pass without it.
+        '(exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null || { echo "!      the test never listened"; exit 1; }',
         'echo "-----> After the wait"',
       ]
       writeFileSync(join(pack, 'bin', 'compile'), compile.join('\n') + '\n', {mode: 0o755})
-      const port = await new Promise<number>((resolve) => {
-        const probe = createServer().listen(0, '127.0.0.1', () => {
-          const {port: free} = probe.address() as {port: number}
-          probe.close(() => resolve(free))
-        })
-      })
+      const port = await probeFreePort()
       const dir = await checkout(WEB_APP)
       assert.equal((await tug(['apps:create', 'waitshop'], dir)).code, 0)
       assert.equal((await tug(['buildpacks:set', pack], dir)).code, 0)

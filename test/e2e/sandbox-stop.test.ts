@@ -74,7 +74,7 @@ describe('e2e: stopping sandboxed dynos that are still starting', function () {
     await api('PATCH', '/apps/flip/formation', {updates: [{type: 'worker', quantity: 0}]})
     const dataDir = plane.dataDir
     // Well inside the grace: a dyno stopped by SIGTERM is gone in a moment.
-    await waitFor(() => taggedPids(dataDir).length === 0, {timeoutMs: GRACE_MS / 2, what: `no dyno process left (left: ${taggedPids(dataDir).join(' ')})`})
+    await waitFor(() => taggedPids(dataDir).length === 0, {timeoutMs: GRACE_MS / 2, what: () => `no dyno process left (left: ${taggedPids(dataDir).join(' ')})`})
 
     // And once more with dynos starting as the control plane stops.
     for (let i = 0; i < 20; i++) await api('PATCH', '/apps/flip/formation', {updates: [{type: 'worker', quantity: i % 2 === 0 ? 3 : 0}]})

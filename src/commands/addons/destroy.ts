@@ -3,9 +3,8 @@ import {Args, Flags} from '@oclif/core'
 import type {AddOn} from '../../shared/api-types.js'
 import {addonsApi} from '../../lib/addons/api.js'
 import {appFlags, TugCommand} from '../../lib/cli/base-command.js'
+import {confirmName} from '../../lib/cli/confirm.js'
 import {resolveApp} from '../../lib/cli/app-resolution.js'
-import {promptText} from '../../lib/cli/prompt.js'
-import {UsageError} from '../../lib/errors.js'
 
 export default class AddonsDestroy extends TugCommand<AddOn> {
   static override description = `permanently destroy an add-on and all its data
@@ -31,19 +30,12 @@ A PostgreSQL add-on's database and role are dropped, a Redis add-on's server and
     const api = addonsApi(await this.api())
     const addon = await api.info(args.addon, app)
     const owner = addon.app.name
-    await this.confirm(addon.name, owner, flags.confirm)
+    await confirmName(this.io, owner, flags.confirm, {
+      action: `destroy ${addon.name}`,
+      warning: `This will permanently destroy ${addon.name} on ${owner} and all its data.`,
+      hint: `Pass --confirm ${owner} to destroy it.`,
+      nothing: 'destroyed',
+    })
     return this.action(`Destroying ${addon.name} on ${owner}`, () => api.destroy(owner, addon.id))
-  }
-
-  private async confirm(addon: string, app: string, confirm: string | undefined): Promise<void> {
-    if (confirm !== undefined) {
-      if (confirm !== app) throw new UsageError(`Confirmation "${confirm}" did not match ${app}. Nothing was destroyed.`)
-      return
-    }
-    const {stdin, stderr} = this.io
-    if (!stdin.isTTY) throw new UsageError(`Refusing to destroy ${addon} without confirmation.`, {hint: `Pass --confirm ${app} to destroy it.`})
-    stderr.write(`WARNING: This will permanently destroy ${addon} on ${app} and all its data.\n`)
-    const typed = await promptText(`To proceed, type ${app} or re-run with --confirm ${app}:`, {stdin, stderr})
-    if (typed.trim() !== app) throw new UsageError(`Confirmation "${typed.trim()}" did not match ${app}. Nothing was destroyed.`)
   }
 }

@@ -3,8 +3,7 @@ import {Args, Flags} from '@oclif/core'
 import type {App} from '../../shared/api-types.js'
 import {removeAppRemotes} from '../../lib/apps/git-remote.js'
 import {appFlags, TugCommand} from '../../lib/cli/base-command.js'
-import {promptText} from '../../lib/cli/prompt.js'
-import {UsageError} from '../../lib/errors.js'
+import {confirmName} from '../../lib/cli/confirm.js'
 
 export default class AppsDestroy extends TugCommand<App> {
   static override description = `permanently destroy an app
@@ -28,25 +27,16 @@ Asks you to type the app's name on a terminal. In scripts, pass --confirm APP; w
   async run(): Promise<App> {
     const {args, flags} = await this.parse(AppsDestroy)
     const name = this.requireApp({...flags, app: flags.app ?? args.app})
-    await this.confirm(name, flags.confirm)
+    await confirmName(this.io, name, flags.confirm, {
+      action: `destroy ${name}`,
+      warning: `This will permanently destroy ${name}, its config, releases and dynos.`,
+      hint: `Pass --confirm ${name} to destroy it.`,
+      nothing: 'destroyed',
+    })
     const api = await this.api()
     const destroyed = await this.action(`Destroying ${name} (including all add-ons)`, () => api.apps.destroy(name))
     // The remotes here that point at it (as Heroku's CLI does); remotes of other apps stay.
     for (const remote of removeAppRemotes(this.io.cwd(), destroyed)) this.info(`Git remote ${remote} removed`)
     return destroyed
-  }
-
-  private async confirm(name: string, confirm: string | undefined): Promise<void> {
-    if (confirm !== undefined) {
-      if (confirm !== name) throw new UsageError(`Confirmation "${confirm}" did not match ${name}. Nothing was destroyed.`)
-      return
-    }
-    const {stdin, stderr} = this.io
-    if (!stdin.isTTY) {
-      throw new UsageError(`Refusing to destroy ${name} without confirmation.`, {hint: `Pass --confirm ${name} to destroy it.`})
-    }
-    stderr.write(`WARNING: This will permanently destroy ${name}, its config, releases and dynos.\n`)
-    const typed = await promptText(`To proceed, type ${name} or re-run with --confirm ${name}:`, {stdin, stderr})
-    if (typed.trim() !== name) throw new UsageError(`Confirmation "${typed.trim()}" did not match ${name}. Nothing was destroyed.`)
   }
 }

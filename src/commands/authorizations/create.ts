@@ -1,7 +1,8 @@
 import {Flags} from '@oclif/core'
 
 import type {OAuthAuthorization, OAuthAuthorizationCreateBody} from '../../shared/api-types.js'
-import {formatAuthorization, parseExpiresIn, parseScope, SCOPES} from '../../lib/authorizations/format.js'
+import {formatAuthorization, parseExpiresIn, parseScope} from '../../lib/authorizations/format.js'
+import {TOKEN_SCOPES} from '../../shared/api-types.js'
 import {TugCommand} from '../../lib/cli/base-command.js'
 
 export default class AuthorizationsCreate extends TugCommand<OAuthAuthorization> {
@@ -17,7 +18,7 @@ The token is printed once and never again (the control plane keeps only a hash).
 
   static override flags = {
     description: Flags.string({char: 'd', description: 'what the token is for (shown by tug authorizations)', helpValue: 'TEXT'}),
-    scope: Flags.string({char: 's', description: `what the token may do: ${SCOPES.join(', ')}`, default: 'global', helpValue: 'SCOPE'}),
+    scope: Flags.string({char: 's', description: `what the token may do: ${TOKEN_SCOPES.join(', ')}`, default: 'global', helpValue: 'SCOPE'}),
     app: Flags.string({char: 'a', description: 'limit the token to this app', helpValue: 'APP'}),
     'expires-in': Flags.string({char: 'e', description: 'seconds until the token expires (default: never)', helpValue: 'SECONDS'}),
     short: Flags.boolean({char: 'S', description: 'print only the token'}),

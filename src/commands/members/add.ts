@@ -1,7 +1,8 @@
 import {Args, Flags} from '@oclif/core'
 
 import type {TeamMember} from '../../shared/api-types.js'
-import {parseRole, TEAM_ROLES} from '../../lib/access/format.js'
+import {parseRole} from '../../lib/access/format.js'
+import {TEAM_ROLES} from '../../shared/api-types.js'
 import {teamFlag} from '../../lib/access/flags.js'
 import {TugCommand} from '../../lib/cli/base-command.js'
 

@@ -1,11 +1,9 @@
 // `tug access`, `tug teams` and `tug members` layouts: Heroku's (an email and a role per line,
 // sorted by email), with tug's viewer role among a team's.
-import type {App, Collaborator, Team, TeamMember, TeamRole} from '../../shared/api-types.js'
+import {TEAM_ROLES, type App, type Collaborator, type Team, type TeamMember, type TeamRole} from '../../shared/api-types.js'
 import {header} from '../cli/styled.js'
 import {table} from '../cli/table.js'
 import {UsageError} from '../errors.js'
-
-export const TEAM_ROLES: readonly TeamRole[] = ['admin', 'member', 'viewer']
 
 const byEmail = (a: {email: string}, b: {email: string}): number => a.email.localeCompare(b.email)
 

@@ -1,12 +1,10 @@
 // `tug authorizations` layouts, Heroku's fields (Client, ID, Description, Scope, Token, Expires
 // at, Updated at) plus tug's App: the one app a scoped token may act on.
-import type {OAuthAuthorization, TokenScope} from '../../shared/api-types.js'
+import {TOKEN_SCOPES, type OAuthAuthorization, type TokenScope} from '../../shared/api-types.js'
 import {formatUtc, timeAgo} from '../cli/ago.js'
 import {styledObject} from '../cli/styled.js'
 import {table} from '../cli/table.js'
 import {UsageError} from '../errors.js'
-
-export const SCOPES: readonly TokenScope[] = ['read', 'write', 'global']
 
 function scopeOf(auth: OAuthAuthorization): string {
   return Array.isArray(auth.scope) ? auth.scope.join(',') : ''
@@ -65,7 +63,7 @@ export function parseExpiresIn(value: string | undefined): number | undefined {
 /** Heroku's CLI takes a comma-separated list; tug's tokens have exactly one scope. */
 export function parseScope(value: string): TokenScope {
   const scope = value.trim()
-  if (!(SCOPES as readonly string[]).includes(scope)) {
+  if (!(TOKEN_SCOPES as readonly string[]).includes(scope)) {
     throw new UsageError(`Unknown scope ${JSON.stringify(value)}: a token's scope is one of read, write or global.`, {
       hint: 'read: reads only; write: reads and changes apps; global: everything its user may do, tokens, users and teams too. --app APP limits a token to one app.',
     })

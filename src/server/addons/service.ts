@@ -9,7 +9,7 @@
 // and no record names a resource that is gone, except for the moment these steps take.
 import {randomInt} from 'node:crypto'
 import {DomainError, invalidParams, notFound} from '../domain/errors.js'
-import {planConfigChange} from '../domain/config-change.js'
+import {currentConfig, planConfigChange} from '../domain/config-change.js'
 import {CONFIG_KEY_PATTERN, randomAppName} from '../domain/names.js'
 import {createRelease} from '../domain/releases.js'
 import type {LogRouter} from '../logs/index.js'
@@ -38,11 +38,6 @@ export const ATTACHMENT_NAME_PATTERN = /^[A-Z][A-Z0-9_]{0,63}$/
 export const providerIdOf = (addonId: string): string => `tug_${addonId.replace(/-/g, '').toLowerCase()}`
 
 export const configVarOf = (attachmentName: string): string => `${attachmentName}_URL`
-
-function currentConfig(store: Store, app: AppRecord): Record<string, string> {
-  const release = app.current_release_id ? store.releases.get(app.id, app.current_release_id) : undefined
-  return (release && store.config.get(app.id, release.config_id)) ?? {}
-}
 
 /** `postgresql-curved-12345`, as Heroku names its add-ons. */
 export function randomAddonName(service: string): string {

@@ -7,17 +7,15 @@ import {execFile} from 'node:child_process'
 import {createHash, randomBytes} from 'node:crypto'
 import {createWriteStream, existsSync, readFileSync} from 'node:fs'
 import {access, constants, mkdir, readdir, realpath, rename, rm, stat} from 'node:fs/promises'
-import {lookup as dnsLookupCallback, type LookupAddress} from 'node:dns'
 import {lookup as dnsLookupAll} from 'node:dns/promises'
 import {get as httpsGet} from 'node:https'
-import type {LookupFunction} from 'node:net'
 import {dirname, join, resolve, sep} from 'node:path'
 import {pipeline} from 'node:stream/promises'
 import {rootCertificates} from 'node:tls'
 import {fileURLToPath, pathToFileURL} from 'node:url'
 import type {BuildpackResolver, ResolvedBuildpack} from './buildpack-contract.js'
 import {BUILTIN_BUILDPACKS, BuildpackUrlError, parseBuildpackUrl, redactBuildpackUrl, type BuildpackSource} from './buildpack-url.js'
-import {addressProblem, hostProblem} from '../logs/drains/address-policy.js'
+import {addressProblem, guardedLookup, hostProblem} from '../logs/drains/address-policy.js'
 import {unpackTarball} from './unpack.js'
 
 export interface BuildpackResolverOptions {
@@ -182,7 +180,7 @@ export class LocalBuildpackResolver implements BuildpackResolver {
         const host = new URL(current).hostname
         const literal = this.options.allowPrivate ? undefined : hostProblem(host)
         if (literal !== undefined) return rejectGet(new Error(`${host} is ${literal}: ${PRIVATE_HINT}`))
-        const lookup = this.options.allowPrivate ? undefined : publicLookup(host)
+        const lookup = this.options.allowPrivate ? undefined : guardedLookup(undefined, (name, address, problem) => new Error(`${name} resolves to ${address}, ${problem}: ${PRIVATE_HINT}`))
         const request = httpsGet(current, {ca, agent: false, ...(lookup ? {lookup} : {}), signal: controller.signal, headers: {'user-agent': 'tug buildpack fetcher'}}, (response) => {
           const status = response.statusCode ?? 0
           if (status >= 300 && status < 400 && response.headers.location) {
@@ -312,21 +310,4 @@ async function refusePrivateHost(host: string): Promise<void> {
   const addresses = await dnsLookupAll(host, {all: true}).catch(() => [])
   const refused = addresses.find((a) => addressProblem(a.address) !== undefined)
   if (refused) throw new Error(`${host} resolves to ${refused.address}, ${addressProblem(refused.address)}: ${PRIVATE_HINT}`)
-}
-
-/** A `lookup` for the https download that answers public addresses only: it connects to the one checked. */
-function publicLookup(host: string): LookupFunction {
-  const literal = hostProblem(host)
-  return (hostname, options, callback) => {
-    if (literal !== undefined) return callback(new Error(`${host} is ${literal}: ${PRIVATE_HINT}`), '', 0)
-    dnsLookupCallback(hostname, {...options, all: true}, (error, addresses: LookupAddress[]) => {
-      if (error) return callback(error, '', 0)
-      const refused = addresses.find((a) => addressProblem(a.address) !== undefined)
-      if (refused) return callback(new Error(`${host} resolves to ${refused.address}, ${addressProblem(refused.address)}: ${PRIVATE_HINT}`), '', 0)
-      if (options.all) return callback(null, addresses)
-      const first = addresses[0]
-      if (!first) return callback(Object.assign(new Error(`${host}: no address`), {code: 'ENOTFOUND'}), '', 0)
-      callback(null, first.address, first.family)
-    })
-  }
 }

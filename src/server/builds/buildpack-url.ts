@@ -129,5 +129,8 @@ export function readsHostDisk(url: string): boolean {
   }
 }
 
+/** The most buildpacks an app's installations, or a build, may list: each is fetched and run. */
+export const MAX_BUILDPACKS = 20
+
 /** The refusal for a user other than the admin who names a buildpack on the control plane's disk. */
 export const HOST_DISK_ADMIN_ONLY = "Only the control plane's admin may use a buildpack from its own disk (a path or a file:// URL): give an https tarball or a git URL, or ask the admin to set it."

@@ -15,6 +15,7 @@ import {pipeline} from 'node:stream/promises'
 import type {Build, BuildCreateBody, Source} from '../../shared/api-types.js'
 import {parseProcfile, ProcfileError} from '../../shared/procfile.js'
 import {deployDescription} from '../../shared/source-version.js'
+import {currentConfig} from '../domain/config-change.js'
 import {DomainError, invalidParams, notFound} from '../domain/errors.js'
 import type {LogRouter} from '../logs/index.js'
 import {announceRelease} from '../logs/platform-events.js'
@@ -22,7 +23,7 @@ import {createRelease} from '../domain/releases.js'
 import type {Runtime} from '../runtime/index.js'
 import {newId, type AccountRecord, type AppRecord, type Store} from '../store/index.js'
 import type {BuildpackResolver, ResolvedBuildpack} from './buildpack-contract.js'
-import {BuildpackUrlError, HOST_DISK_ADMIN_ONLY, parseBuildpackUrl, readsHostDisk} from './buildpack-url.js'
+import {BuildpackUrlError, HOST_DISK_ADMIN_ONLY, MAX_BUILDPACKS, parseBuildpackUrl, readsHostDisk} from './buildpack-url.js'
 import {BuildpackError, DEFAULT_BUILD_TIMEOUT_MS, runBuildpacks} from './buildpack-runner.js'
 import {CACHE_DIR, DEFAULT_KEEP_RELEASES, pruneReleaseCode} from './disk.js'
 import {BuildOutput, readOutputLines} from './output.js'
@@ -455,7 +456,7 @@ export class BuildService {
           buildDir: dir,
           cacheDir: join(dataDir, CACHE_DIR, build.app_id),
           workDir: join(this.outputDir, `${build.id}.work`),
-          config: currentConfig(store, build.app_id),
+          config: currentConfig(store, store.apps.get(build.app_id) ?? {id: build.app_id, current_release_id: null}),
           env: {STACK: store.apps.get(build.app_id)?.build_stack ?? 'heroku-24', ...(build.source_version ? {SOURCE_VERSION: build.source_version} : {})},
           buildpacks,
           mode: urls.length > 0 ? 'all' : 'first',
@@ -527,12 +528,6 @@ export class BuildService {
 }
 
 /** The app's config vars as its current release has them: what ENV_DIR holds. */
-function currentConfig(store: Store, appId: string): Record<string, string> {
-  const app = store.apps.get(appId)
-  const release = app?.current_release_id ? store.releases.get(appId, app.current_release_id) : undefined
-  return (release && store.config.get(appId, release.config_id)) ?? {}
-}
-
 /**
  * The release's process types: the Procfile's, then the buildpacks' default ones it lacks (the
  * Procfile wins, as on Heroku). A missing Procfile is fine when a buildpack named defaults.
@@ -589,8 +584,6 @@ function validateBuildBody(body: unknown): ValidBuildBody {
 }
 
 /** Heroku's `buildpacks: [{url, name?}]`; an empty list or none means the app's. */
-const MAX_BUILD_BUILDPACKS = 20
-
 function validateBuildpacks(value: unknown): string[] | null {
   if (value === undefined || value === null) return null
   const shape = 'buildpacks must be an array of objects with a url, as [{"url": "heroku/nodejs"}]'
@@ -610,8 +603,7 @@ function validateBuildpacks(value: unknown): string[] | null {
     }
     return url.trim()
   })
-  // As many as an app's installations may hold: each is fetched and run.
-  if (urls.length > MAX_BUILD_BUILDPACKS) throw invalidParams(`A build can use at most ${MAX_BUILD_BUILDPACKS} buildpacks; ${urls.length} were given.`)
+  if (urls.length > MAX_BUILDPACKS) throw invalidParams(`A build can use at most ${MAX_BUILDPACKS} buildpacks; ${urls.length} were given.`)
   return urls.length > 0 ? urls : null
 }
 

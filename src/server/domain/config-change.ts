@@ -1,5 +1,6 @@
 // A config-vars PATCH as a pure function: the validated changes, the resulting map, and the
 // release description Heroku would write (`Set FOO, BAR config vars`, `Remove FOO config vars`).
+import type {AppRecord, Store} from '../store/index.js'
 import {invalidParams} from './errors.js'
 import {CONFIG_KEY_PATTERN} from './names.js'
 
@@ -79,4 +80,10 @@ export function planConfigChange(current: Readonly<Record<string, string>>, patc
     description = description ? `${description} and remove ${remove}` : `Remove ${remove}`
   }
   return {vars: Object.fromEntries(vars), set, removed, description}
+}
+
+/** The config vars of the app's current release (none before its first release). */
+export function currentConfig(store: Store, app: Pick<AppRecord, 'id' | 'current_release_id'>): Record<string, string> {
+  const release = app.current_release_id ? store.releases.get(app.id, app.current_release_id) : undefined
+  return (release && store.config.get(app.id, release.config_id)) ?? {}
 }

@@ -52,7 +52,8 @@ export interface LocalBuildOptions {
   plane?: string
   cgroups?: Cgroups
   /** Present: every step runs in a bubblewrap sandbox as the app's uid. */
-  sandbox?: {bwrap?: string; setpriv?: string; execPath?: string}
+  /** Absolute paths (Sandbox.buildTools): these run as root, with the build's environment. */
+  sandbox?: {bwrap: string; setpriv: string; execPath?: string}
   procRoot?: string
   spawn?: BuildSpawn
 }
@@ -149,8 +150,8 @@ class LocalBuildSession implements BuildSession {
       ...this.spec.buildpackDirs.flatMap((dir, i) => ['--bind', dir, `/buildpacks/${i}`]),
     ]
     return {
-      file: sandbox.bwrap ?? 'bwrap',
-      args: [...isolationArgs(sandbox.execPath), ...binds, '--chdir', '/app', '--', ...dropPrivilegesArgs(sandbox.setpriv ?? '/usr/bin/setpriv', this.uid), ...step],
+      file: sandbox.bwrap,
+      args: [...isolationArgs(sandbox.execPath), ...binds, '--chdir', '/app', '--', ...dropPrivilegesArgs(sandbox.setpriv, this.uid), ...step],
     }
   }
 

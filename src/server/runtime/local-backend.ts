@@ -172,7 +172,7 @@ export class LocalBackend implements Backend {
       spawn: this.spawn,
       ...(this.plane === undefined ? {} : {plane: this.plane}),
       ...(this.cgroups ? {cgroups: this.cgroups} : {}),
-      ...(this.sandbox ? {sandbox: {}} : {}),
+      ...(this.sandbox ? {sandbox: this.sandbox.buildTools()} : {}),
     })
   }
 

@@ -128,6 +128,7 @@ function hostDirArgs(): string[] {
 export class Sandbox {
   readonly root: string
   private readonly setpriv: string
+  private readonly execPath: string | undefined
   private readonly fixedArgs: string[]
   /**
    * Absolute paths, found once on the control plane's own PATH: these run as root with the
@@ -139,8 +140,14 @@ export class Sandbox {
   constructor(options: SandboxOptions) {
     this.root = join(options.dataDir, SANDBOXES_DIR)
     this.setpriv = options.setpriv ?? '/usr/bin/setpriv'
+    this.execPath = options.execPath
     this.tools = {bwrap: findTool(options.bwrap ?? 'bwrap'), unshare: findTool('unshare'), mount: findTool('mount')}
     this.fixedArgs = [...isolationArgs(options.execPath), '--chdir', '/app']
+  }
+
+  /** What a build step's sandbox runs (build-step.ts): the same absolute tools as a dyno's. */
+  buildTools(): {bwrap: string; setpriv: string; execPath?: string} {
+    return {bwrap: this.tools.bwrap, setpriv: this.setpriv, ...(this.execPath === undefined ? {} : {execPath: this.execPath})}
   }
 
   /**

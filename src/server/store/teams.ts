@@ -3,8 +3,9 @@ import type {Database} from 'better-sqlite3'
 import {toTimestamp, type Clock} from './clock.js'
 import {isUuid, newId} from './ids.js'
 
-export type TeamRole = 'admin' | 'member' | 'viewer'
-export const TEAM_ROLES: readonly TeamRole[] = ['admin', 'member', 'viewer']
+import {TEAM_ROLES, type TeamRole} from '../../shared/api-types.js'
+
+export {TEAM_ROLES, type TeamRole}
 
 export interface TeamRecord {
   id: string
@@ -17,6 +18,7 @@ export interface TeamMemberRecord {
   team_id: string
   account_id: string
   email: string
+  name: string | null
   role: TeamRole
   created_at: string
   updated_at: string
@@ -31,7 +33,7 @@ export interface CollaboratorRecord {
   updated_at: string
 }
 
-const MEMBER_SELECT = 'SELECT m.team_id, m.account_id, a.email, m.role, m.created_at, m.updated_at FROM team_members m JOIN accounts a ON a.id = m.account_id'
+const MEMBER_SELECT = 'SELECT m.team_id, m.account_id, a.email, a.name, m.role, m.created_at, m.updated_at FROM team_members m JOIN accounts a ON a.id = m.account_id'
 const COLLABORATOR_SELECT = 'SELECT c.id, c.app_id, c.account_id, a.email, c.created_at, c.updated_at FROM collaborators c JOIN accounts a ON a.id = c.account_id'
 
 export class TeamsRepository {

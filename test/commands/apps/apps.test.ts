@@ -3,7 +3,7 @@ import {execFileSync} from 'node:child_process'
 import {mkdtempSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
-import {PassThrough} from 'node:stream'
+import {terminalStdin} from '../../helpers/terminal-stdin.js'
 import nock from 'nock'
 
 import Apps from '../../../src/commands/apps/index.js'
@@ -228,18 +228,14 @@ describe('apps commands', () => {
 
     it('asks for the name on a terminal', async () => {
       nock(API).delete('/apps/shop').reply(200, app('shop'))
-      const stdin = Object.assign(new PassThrough(), {isTTY: true, setRawMode: () => stdin})
-      setImmediate(() => stdin.write('shop\r'))
-      const result = await runCommand(AppsDestroy, ['-a', 'shop'], {stdinStream: stdin})
+      const result = await runCommand(AppsDestroy, ['-a', 'shop'], {stdinStream: terminalStdin(['shop'])})
       assert.equal(result.code, 0)
       assert.ok(result.stderr.startsWith('WARNING: This will permanently destroy shop, its config, releases and dynos.\n'))
       assert.ok(result.stderr.endsWith('Destroying shop (including all add-ons)... done\n'), result.stderr)
     })
 
     it('destroys nothing when the typed name does not match', async () => {
-      const stdin = Object.assign(new PassThrough(), {isTTY: true, setRawMode: () => stdin})
-      setImmediate(() => stdin.write('shoe\r'))
-      const result = await runCommand(AppsDestroy, ['-a', 'shop'], {stdinStream: stdin})
+      const result = await runCommand(AppsDestroy, ['-a', 'shop'], {stdinStream: terminalStdin(['shoe'])})
       assert.equal(result.code, 2)
       assert.ok(result.stderr.endsWith('Error: Confirmation "shoe" did not match shop. Nothing was destroyed.\n'), result.stderr)
     })

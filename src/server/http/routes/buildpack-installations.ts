@@ -7,7 +7,7 @@
 // Each buildpack is judged by its form only (builds/buildpack-url.ts): nothing is fetched until a
 // build runs, and one bad entry refuses the whole request with 422, changing nothing.
 import type {BuildpackInstallation} from '../../../shared/api-types.js'
-import {BuildpackUrlError, HOST_DISK_ADMIN_ONLY, parseBuildpackUrl, readsHostDisk} from '../../builds/buildpack-url.js'
+import {BuildpackUrlError, HOST_DISK_ADMIN_ONLY, MAX_BUILDPACKS, parseBuildpackUrl, readsHostDisk} from '../../builds/buildpack-url.js'
 import {DomainError} from '../../domain/errors.js'
 import {objectBody} from '../body.js'
 import {loadApp, params} from '../context.js'
@@ -15,7 +15,6 @@ import type {RouteModule} from '../deps.js'
 import {invalidParams} from '../errors.js'
 
 /** Most buildpacks an app may run (Heroku's limit is lower in practice; this is a sanity bound). */
-export const MAX_BUILDPACKS = 20
 
 export function buildpackInstallationsToWire(urls: readonly string[]): BuildpackInstallation[] {
   return urls.map((url, index) => ({buildpack: {url, name: url}, ordinal: index}))

@@ -1,17 +1,10 @@
-import type {ConfigVars} from '../../../shared/api-types.js'
-import {planConfigChange} from '../../domain/config-change.js'
+import {currentConfig, planConfigChange} from '../../domain/config-change.js'
 import {announceRelease} from '../../logs/platform-events.js'
 import {createRelease} from '../../domain/releases.js'
-import type {AppRecord, Store} from '../../store/index.js'
 import {requireAccount} from '../auth.js'
 import {loadApp, params} from '../context.js'
 import type {RouteModule} from '../deps.js'
 import {releaseNotFound} from '../errors.js'
-
-export function currentConfig(store: Store, app: AppRecord): ConfigVars {
-  const release = app.current_release_id ? store.releases.get(app.id, app.current_release_id) : undefined
-  return (release && store.config.get(app.id, release.config_id)) ?? {}
-}
 
 export const configVarsRoutes: RouteModule = (app, deps) => {
   const {store} = deps

@@ -101,7 +101,7 @@ export const teamsRoutes: RouteModule = (app, deps) => {
 
   app.get('/teams/:team/members', {config: {access: 'read'}}, async (request) => {
     const {team} = loadTeam(deps, request, params(request).team ?? '')
-    return store.teams.members(team.id).map((m) => memberToWire(store, m))
+    return store.teams.members(team.id).map(memberToWire)
   })
 
   app.get('/teams/:team/members/:member', {config: {access: 'read'}}, async (request) => {
@@ -109,7 +109,7 @@ export const teamsRoutes: RouteModule = (app, deps) => {
     const user = findUser(store, params(request).member ?? '')
     const member = user && store.teams.member(team.id, user.id)
     if (!member) throw memberNotFound()
-    return memberToWire(store, member)
+    return memberToWire(member)
   })
 
   // Heroku's CLI adds with PUT (create or update) and changes roles with PATCH; POST for clients that create.
@@ -134,7 +134,7 @@ export const teamsRoutes: RouteModule = (app, deps) => {
           }
           return store.teams.setMember(team.id, user.id, wanted)
         })
-        return memberToWire(store, member)
+        return memberToWire(member)
       },
     })
   }
@@ -151,6 +151,6 @@ export const teamsRoutes: RouteModule = (app, deps) => {
       }
       store.teams.removeMember(team.id, user.id)
     })
-    return memberToWire(store, member)
+    return memberToWire(member)
   })
 }

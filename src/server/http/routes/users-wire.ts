@@ -53,7 +53,7 @@ export function teamToWire(team: TeamRecord, role: TeamRole | null): Team {
   return {id: team.id, name: team.name, created_at: team.created_at, updated_at: team.updated_at, role, type: 'team', default: false}
 }
 
-export function memberToWire(store: Store, member: TeamMemberRecord): TeamMember {
+export function memberToWire(member: TeamMemberRecord): TeamMember {
   return {
     created_at: member.created_at,
     email: member.email,
@@ -61,7 +61,7 @@ export function memberToWire(store: Store, member: TeamMemberRecord): TeamMember
     id: member.account_id,
     role: member.role,
     updated_at: member.updated_at,
-    user: {email: member.email, id: member.account_id, name: store.accounts.get(member.account_id)?.name ?? null},
+    user: {email: member.email, id: member.account_id, name: member.name},
   }
 }
 

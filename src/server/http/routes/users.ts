@@ -2,8 +2,8 @@
 // code, and POST /oauth/authorizations makes tokens, with a password (Basic email:password, as
 // Heroku's CLI logs in) or a global token; every token's scope, app and lifetime are its own.
 import type {FastifyReply, FastifyRequest} from 'fastify'
-import type {TokenScope} from '../../../shared/api-types.js'
-import {findUser, LoginFailed, LoginThrottle, LoginThrottled, userNotFound, Users, WRONG_LOGIN} from '../../users/index.js'
+import {TOKEN_SCOPES, type TokenScope} from '../../../shared/api-types.js'
+import {LoginFailed, LoginThrottle, LoginThrottled, Users, WRONG_LOGIN} from '../../users/index.js'
 import {authorizeApp, authorizeNoApp} from '../access.js'
 import {actorOf, authenticateToken, expiredToken, requireAccount, requireActor, tokenFromAuthorization} from '../auth.js'
 import {objectBody} from '../body.js'
@@ -13,7 +13,6 @@ import {appNotFound, HttpError, invalidParams, notFound, unauthorized} from '../
 import {optionalInteger, optionalString} from '../validate.js'
 import {authorizationToWire, userToWire} from './users-wire.js'
 
-const SCOPES: readonly TokenScope[] = ['read', 'write', 'global']
 /** Ten years: past that a token should be a global one without expiry, said as such. */
 const MAX_EXPIRES_IN = 10 * 365 * 24 * 3600
 
@@ -23,10 +22,10 @@ const authorizationNotFound = () => notFound('authorization', "Couldn't find tha
 function scopeOf(value: unknown): TokenScope {
   if (value === undefined || value === null) return 'global'
   const list = Array.isArray(value) ? value : [value]
-  if (list.length === 0 || !list.every((s): s is TokenScope => typeof s === 'string' && (SCOPES as readonly string[]).includes(s))) {
+  if (list.length === 0 || !list.every((s): s is TokenScope => typeof s === 'string' && (TOKEN_SCOPES as readonly string[]).includes(s))) {
     throw invalidParams('scope must be one of read, write or global (as an array, e.g. ["read"]).')
   }
-  return SCOPES.filter((s) => list.includes(s)).at(-1) as TokenScope
+  return TOKEN_SCOPES.filter((s) => list.includes(s)).at(-1) as TokenScope
 }
 
 /** The body with the field as a number when it is a string of digits (other values are left for the check to refuse). */
@@ -165,7 +164,6 @@ export const usersRoutes: RouteModule = (app, deps) => {
 
   app.delete('/users/:account', {config: {access: 'admin'}}, async (request) => {
     const identity = params(request).account ?? ''
-    if (!findUser(store, identity)) throw userNotFound()
     const {account, apps} = users.remove(identity, requireAccount(request))
     // Said in the answer: the removed user's apps were not lost, they are the admin's now.
     return {...userToWire(account), apps_transferred: apps}

@@ -117,11 +117,14 @@ export class DrainAddressRefused extends Error {
 export type Resolve = (hostname: string, options: LookupAllOptions, callback: (error: NodeJS.ErrnoException | null, addresses: LookupAddress[]) => void) => void
 
 /**
- * A `lookup` for net.connect and tls.connect that answers only addresses a drain may reach: the
- * socket then connects to the very address checked here. A name with no such address fails the
- * connect with DrainAddressRefused.
+ * A `lookup` for net.connect and tls.connect that answers only public addresses: the socket then
+ * connects to the very address checked here. A name with no such address fails the connect with
+ * `refuse`'s error (a drain's DrainAddressRefused by default; buildpack fetches give their own).
  */
-export function guardedLookup(resolve: Resolve = dnsLookup): LookupFunction {
+export function guardedLookup(
+  resolve: Resolve = dnsLookup,
+  refuse: (host: string, address: string, problem: string) => Error = (host, address, problem) => new DrainAddressRefused(host, address, problem),
+): LookupFunction {
   return (hostname, options, callback) => {
     const all: LookupAllOptions = {...options, all: true}
     resolve(hostname, all, (error: NodeJS.ErrnoException | null, addresses: LookupAddress[]) => {
@@ -130,7 +133,7 @@ export function guardedLookup(resolve: Resolve = dnsLookup): LookupFunction {
       const first = allowed[0]
       if (first === undefined) {
         const refused = addresses[0]
-        const failure = refused ? new DrainAddressRefused(hostname, refused.address, addressProblem(refused.address) ?? '') : Object.assign(new Error(`drain to ${hostname}: no address`), {code: 'ENOTFOUND'})
+        const failure = refused ? refuse(hostname, refused.address, addressProblem(refused.address) ?? '') : Object.assign(new Error(`${hostname}: no address`), {code: 'ENOTFOUND'})
         return callback(failure, '', 0)
       }
       // net's autoSelectFamily asks for every address (options.all); a plain connect for one.
