@@ -1,14 +1,15 @@
 // Benchmark of the HTTP router (src/server/router): requests per second and p50/p99 latency
-// through the router and directly to one backend, same client and concurrency, in one run.
+// through the router, through reference proxies, and directly to one backend, same client and
+// concurrency, in one run, interleaved over several rounds (medians).
 //
-//   node bench/router [--seconds 5] [--concurrency 8] [--body 0]
+//   node bench/router [--seconds 5] [--concurrency 8] [--rounds 3] [--body 0] [--no-install] [--profile DIR]
 //
-// Four processes: this one (the load generator, undici with keep-alive), a backend like the
-// demo app's web dyno, the router in front of it, and for reference a bare 10-line node:http
-// proxy (no routing, header rewriting or log line): the floor for any proxy built on node:http.
-// When nginx or HAProxy is installed (`apt-get install nginx-light haproxy`), each also runs as a
-// reference, one process with keep-alive to the backend: what a proxy written in C keeps of
-// direct throughput on the same machine and cores.
+// Processes: this one (the load generator, undici with keep-alive), a backend like the demo
+// app's web dyno, the router in front of it, and for reference a bare 10-line node:http proxy
+// (no routing, header rewriting or log line), a TCP pipe (each client connection piped to its
+// own backend connection: no HTTP at all, the floor for any proxy on node), nginx and HAProxy
+// (one process each, keep-alive to the backend: what a proxy written in C does on the same
+// machine and cores). nginx and HAProxy are installed with apt-get when missing.
 // Each also reports its CPU time per request, which other load on the machine disturbs far less
 // than requests per second do. Builds dist/ first when needed.
 import {execFileSync, fork, spawn, spawnSync} from 'node:child_process'
@@ -62,6 +63,20 @@ if (role === 'backend') {
   })
   server.listen(0, '127.0.0.1', () => process.send({port: server.address().port}))
   process.on('disconnect', () => process.exit(0))
+} else if (role === 'tcp-pipe') {
+  // The floor of any proxy written for node: each client connection piped to its own backend
+  // connection, bytes as they come, no HTTP parsing at all.
+  const {createServer: createTcpServer, connect: tcpConnect} = await import('node:net')
+  const dynoPort = Number(process.env.TUG_BENCH_DYNO_PORT)
+  const server = createTcpServer({noDelay: true}, (client) => {
+    const upstream = tcpConnect({port: dynoPort, host: '127.0.0.1', noDelay: true})
+    client.pipe(upstream).on('error', () => client.destroy())
+    upstream.pipe(client).on('error', () => upstream.destroy())
+    client.on('error', () => upstream.destroy())
+    upstream.on('error', () => client.destroy())
+  })
+  server.listen(0, '127.0.0.1', () => process.send({port: server.address().port}))
+  process.on('disconnect', () => process.exit(0))
 } else if (role === 'router') {
   const {HttpRouter} = await import(pathToFileURL(join(root, 'dist', 'server', 'router', 'router.js')).href)
   const dynoPort = Number(process.env.TUG_BENCH_DYNO_PORT)
@@ -83,10 +98,14 @@ if (role === 'backend') {
   const seconds = option('seconds', 5)
   const concurrency = option('concurrency', 8)
   const bodySize = option('body', 0)
+  const rounds = Math.max(1, option('rounds', 3))
+  const profileDir = args.includes('--profile') ? args[args.indexOf('--profile') + 1] : undefined
 
   const start = (name, env) =>
     new Promise((resolve, reject) => {
-      const child = fork(self, [], {env: {...process.env, TUG_BENCH_ROLE: name, ...env}, stdio: ['ignore', 'inherit', 'inherit', 'ipc']})
+      // `--profile DIR` writes the router's CPU profile there (node --cpu-prof; open it in Chrome's DevTools).
+      const execArgv = name === 'router' && profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : []
+      const child = fork(self, [], {execArgv, env: {...process.env, TUG_BENCH_ROLE: name, ...env}, stdio: ['ignore', 'inherit', 'inherit', 'ipc']})
       child.once('message', (message) => resolve({child, port: message.port}))
       child.on('error', reject)
       child.once('exit', (code) => reject(new Error(`${name} exited with ${code}`)))
@@ -151,7 +170,27 @@ if (role === 'backend') {
       })
     })
 
-  const installed = (binary) => spawnSync('sh', ['-c', `command -v ${binary}`]).status === 0
+  const PATH = `${process.env.PATH ?? ''}:/usr/sbin:/sbin`
+  const installed = (binary) => spawnSync('sh', ['-c', `command -v ${binary}`], {env: {...process.env, PATH}}).status === 0
+
+  /**
+   * The reference rows must be there: nginx and HAProxy are installed with apt-get when missing
+   * (as root, or through sudo without a password); `--no-install` skips that.
+   */
+  function installReferences() {
+    const missing = ['nginx', 'haproxy'].filter((binary) => !installed(binary))
+    if (missing.length === 0 || args.includes('--no-install')) return
+    if (!installed('apt-get')) return console.error(`router bench: ${missing.join(' and ')} missing and no apt-get to install them`)
+    const sudo = process.getuid?.() === 0 ? [] : ['sudo', '-n']
+    const packages = missing.map((binary) => (binary === 'nginx' ? 'nginx-light' : binary))
+    console.error(`router bench: installing ${packages.join(' ')} (apt-get) for the reference rows`)
+    const run = (command) => {
+      const [file, ...rest] = [...sudo, ...command]
+      return spawnSync(file, rest, {stdio: ['ignore', 'ignore', 'inherit'], env: {...process.env, PATH, DEBIAN_FRONTEND: 'noninteractive'}}).status === 0
+    }
+    const install = ['apt-get', 'install', '-y', '-q', '--no-install-recommends', ...packages]
+    if (!run(install) && !(run(['apt-get', 'update', '-q']) && run(install))) console.error('router bench: apt-get could not install them; the reference rows are left out')
+  }
 
   /** nginx or HAProxy in front of the backend, one process each; undefined when not installed. */
   async function startExternal(kind, dynoPort) {
@@ -175,7 +214,7 @@ http {
 }
 `,
       )
-      child = spawn('nginx', ['-c', join(dir, 'nginx.conf'), '-p', dir, '-e', join(dir, 'error.log')], {stdio: 'ignore'})
+      child = spawn('nginx', ['-c', join(dir, 'nginx.conf'), '-p', dir, '-e', join(dir, 'error.log')], {stdio: 'ignore', env: {...process.env, PATH}})
     } else {
       writeFileSync(
         join(dir, 'haproxy.cfg'),
@@ -198,7 +237,7 @@ backend dynos
   server web1 127.0.0.1:${dynoPort}
 `,
       )
-      child = spawn('haproxy', ['-db', '-f', join(dir, 'haproxy.cfg')], {stdio: 'ignore'})
+      child = spawn('haproxy', ['-db', '-f', join(dir, 'haproxy.cfg')], {stdio: 'ignore', env: {...process.env, PATH}})
     }
     const deadline = performance.now() + 10_000
     for (;;) {
@@ -226,55 +265,64 @@ backend dynos
     return {kind, port, child, cpu, stop}
   }
 
+  installReferences()
   const backend = await start('backend', {TUG_BENCH_BODY: String(bodySize)})
   const router = await start('router', {TUG_BENCH_DYNO_PORT: String(backend.port)})
   const nodeProxy = await start('node-proxy', {TUG_BENCH_DYNO_PORT: String(backend.port)})
+  const tcpPipe = await start('tcp-pipe', {TUG_BENCH_DYNO_PORT: String(backend.port)})
   const externals = []
   try {
     for (const kind of ['nginx', 'haproxy']) {
       const external = await startExternal(kind, backend.port)
       if (external) externals.push(external)
     }
-    const directHost = `127.0.0.1:${backend.port}`
-    const routerHost = `bench.localhost:${router.port}`
-    const nodeProxyHost = `bench.localhost:${nodeProxy.port}`
-    // Warm every path (JIT, connection pools), then measure each in turn.
-    await load(backend.port, directHost, 1000)
-    await load(router.port, routerHost, 1000)
-    await load(nodeProxy.port, nodeProxyHost, 1000)
-    const direct = await measure(backend.port, directHost, seconds * 1000)
-    const routed = await measure(router.port, routerHost, seconds * 1000, router)
-    const bare = await measure(nodeProxy.port, nodeProxyHost, seconds * 1000, nodeProxy)
-    const references = []
-    for (const external of externals) {
-      const host = `bench.localhost:${external.port}`
-      await load(external.port, host, 1000)
-      references.push({external, result: await measure(external.port, host, seconds * 1000, external)})
+    const paths = [
+      {name: 'direct', port: backend.port, host: `127.0.0.1:${backend.port}`},
+      {name: 'router', port: router.port, host: `bench.localhost:${router.port}`, proxy: router},
+      {name: 'node-proxy', port: nodeProxy.port, host: `bench.localhost:${nodeProxy.port}`, proxy: nodeProxy},
+      {name: 'tcp-pipe', port: tcpPipe.port, host: `bench.localhost:${tcpPipe.port}`, proxy: tcpPipe},
+      ...externals.map((external) => ({name: external.kind, port: external.port, host: `bench.localhost:${external.port}`, proxy: external})),
+    ]
+    // Warm every path (JIT, connection pools), then measure them in turn, `rounds` times
+    // interleaved, so that a change of load on the machine falls on every path alike.
+    for (const path of paths) await load(path.port, path.host, 1000)
+    const results = new Map(paths.map((path) => [path.name, []]))
+    for (let round = 0; round < rounds; round++) {
+      for (const path of paths) results.get(path.name).push(await measure(path.port, path.host, seconds * 1000, path.proxy))
     }
-    const row = (name, r) => `${name.padEnd(10)} ${r.rps.toFixed(0).padStart(8)} req/s   p50 ${r.p50.toFixed(2).padStart(6)} ms   p99 ${r.p99.toFixed(2).padStart(6)} ms   (${r.count} requests, ${r.errors} errors)`
+    const median = (values) => {
+      const sorted = [...values].sort((a, b) => a - b)
+      const mid = Math.floor(sorted.length / 2)
+      return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
+    }
+    const summary = (name) => {
+      const list = results.get(name)
+      const pick = (key) => median(list.map((r) => r[key]))
+      return {rps: pick('rps'), p50: pick('p50'), p99: pick('p99'), proxyCpu: pick('proxyCpu'), backendCpu: pick('backendCpu'), count: list.reduce((n, r) => n + r.count, 0), errors: list.reduce((n, r) => n + r.errors, 0)}
+    }
     const us = (value) => `${value.toFixed(0)} µs`
-    console.log(`router bench: ${concurrency} concurrent keep-alive clients, ${seconds} s per path, ${bodySize || 17}-byte responses`)
+    const pct = (value) => `${(value * 100).toFixed(1)}%`
+    const row = (name, r) =>
+      `${name.padEnd(10)} ${r.rps.toFixed(0).padStart(8)} req/s   p50 ${r.p50.toFixed(2).padStart(6)} ms   p99 ${r.p99.toFixed(2).padStart(6)} ms   cpu/req ${name === 'direct' ? '     -' : us(r.proxyCpu).padStart(6)}, backend ${us(r.backendCpu).padStart(6)}   (${r.count} requests, ${r.errors} errors)`
+    console.log(`router bench: ${concurrency} concurrent keep-alive clients, ${seconds} s per path, ${rounds} interleaved rounds (medians), ${bodySize || 17}-byte responses`)
     console.log(`machine: ${cpus().length} cpus, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}, node ${process.version}`)
     console.log('measures: the router alone in its own process (in-memory directory; log lines formatted, not stored), not the control plane around it')
-    console.log(row('direct', direct))
-    console.log(row('router', routed))
-    console.log(row('node-proxy', bare))
-    console.log(`cpu/req    router ${us(routed.proxyCpu)}, node-proxy ${us(bare.proxyCpu)}; backend ${us(direct.backendCpu)} direct, ${us(routed.backendCpu)} behind the router`)
-    for (const {external, result} of references) {
-      console.log(row(external.kind, result))
-      console.log(`cpu/req    ${external.kind} ${us(result.proxyCpu)}; backend ${us(result.backendCpu)} behind it`)
-      console.log(`reference  ${external.kind} (C, one process) keeps ${((result.rps / direct.rps) * 100).toFixed(1)}% of direct throughput`)
-    }
-    if (references.length === 0) console.log('reference  nginx and HAProxy are not installed; apt-get install nginx-light haproxy adds them as references')
-    console.log(`reference  a bare node:http proxy keeps ${((bare.rps / direct.rps) * 100).toFixed(1)}% of direct throughput; the router ${((routed.rps / bare.rps) * 100).toFixed(1)}% of the bare proxy's`)
-    const ratio = routed.rps / direct.rps
-    const addedP99 = routed.p99 - direct.p99
-    console.log(`ratio    ${(ratio * 100).toFixed(1)}% of direct throughput (target >= 70%)`)
-    console.log(`added    p50 +${(routed.p50 - direct.p50).toFixed(2)} ms, p99 +${addedP99.toFixed(2)} ms (target < 2 ms at p99)`)
+    console.log('paths: node-proxy = a bare 10-line node:http proxy; tcp-pipe = each client connection piped to its own backend connection, no HTTP parsing (the floor for any proxy on node)')
+    for (const path of paths) console.log(row(path.name, summary(path.name)))
+    const direct = summary('direct')
+    const routed = summary('router')
+    for (const path of paths.slice(1)) console.log(`reference  ${path.name.padEnd(10)} keeps ${pct(summary(path.name).rps / direct.rps)} of direct throughput`)
+    if (externals.length === 0) console.log('reference  nginx and HAProxy are not installed and could not be (apt-get install nginx-light haproxy adds them)')
+    const perRound = (name) => results.get('router').map((r, i) => r.rps / results.get(name)[i].rps)
+    const nginx = externals.some((e) => e.kind === 'nginx') ? perRound('nginx') : undefined
+    console.log(`ratio      router / node-proxy ${pct(median(perRound('node-proxy')))}, router / tcp-pipe ${pct(median(perRound('tcp-pipe')))}`)
+    if (nginx) console.log(`ratio      router / nginx ${pct(median(nginx))} (rounds: ${nginx.map(pct).join(', ')}; target >= 90%)`)
+    const added = results.get('router').map((r, i) => r.p99 - results.get('direct')[i].p99)
+    console.log(`added      p50 +${(routed.p50 - direct.p50).toFixed(2)} ms, p99 +${median(added).toFixed(2)} ms (rounds: ${added.map((a) => a.toFixed(2)).join(', ')}; target < 1 ms at p99)`)
   } finally {
     for (const external of externals) await external.stop()
-    router.child.disconnect()
-    nodeProxy.child.disconnect()
-    backend.child.disconnect()
+    for (const child of [router, nodeProxy, tcpPipe, backend]) child.child.disconnect()
+    // The profile is written as the router exits.
+    if (profileDir && router.child.exitCode === null) await new Promise((resolve) => router.child.once('exit', resolve))
   }
 }
