@@ -1,6 +1,6 @@
 // Pure helpers for reading a pod's log as the API server sends it with `timestamps=true`: every
-// line is `<RFC3339Nano time> <text>\n`. A stream is split into whole lines (a line may come in
-// many chunks, and may be long), each line's time is read to the nanosecond (Go trims trailing
+// line is `<RFC3339Nano time> <text>\n` (src/shared/line-splitter.ts keeps lines whole across
+// chunks). Each line's time is read to the nanosecond (Go trims trailing
 // zeros of the fraction, so the strings do not compare as text), and a high-water mark drops the
 // lines a re-read (`sinceTime`, `previous=true`) hands back a second time.
 
@@ -34,41 +34,6 @@ export function parseLogLine(line: string): TimedLine {
   const nanos = parseTimestamp(raw)
   if (nanos === undefined) return {raw: '', nanos: undefined, text: line}
   return {raw, nanos, text: space === -1 ? '' : line.slice(space + 1)}
-}
-
-/**
- * Splits bytes into lines without their `\n` (a `\r` before it is kept only under a pty's `\r\n`,
- * where it is dropped too). Bytes are joined before decoding, so a UTF-8 character cut between two
- * chunks stays whole.
- */
-export class LineSplitter {
-  private pending: Buffer[] = []
-
-  push(chunk: Buffer, emit: (line: string) => void): void {
-    let start = 0
-    for (;;) {
-      const newline = chunk.indexOf(0x0a, start)
-      if (newline === -1) break
-      const piece = chunk.subarray(start, newline)
-      const bytes = this.pending.length > 0 ? Buffer.concat([...this.pending, piece]) : piece
-      this.pending = []
-      emit(stripCarriageReturn(bytes.toString('utf8')))
-      start = newline + 1
-    }
-    if (start < chunk.length) this.pending.push(Buffer.from(chunk.subarray(start)))
-  }
-
-  /** What came after the last newline (a line cut short), and forgets it. */
-  takeRest(): string | undefined {
-    if (this.pending.length === 0) return undefined
-    const rest = Buffer.concat(this.pending).toString('utf8')
-    this.pending = []
-    return stripCarriageReturn(rest)
-  }
-}
-
-function stripCarriageReturn(line: string): string {
-  return line.endsWith('\r') ? line.slice(0, -1) : line
 }
 
 /**

@@ -9,7 +9,7 @@ import type {Readable} from 'node:stream'
 import {Log} from '@kubernetes/client-node'
 import type {KubeConfig, LogOptions} from '@kubernetes/client-node'
 
-import {LineSplitter} from './io-log-lines.js'
+import {LineSplitter} from '../../../shared/line-splitter.js'
 
 export interface LogRead {
   /** Settles when the stream is over: `ended` (the server closed it) or `aborted`; rejects when the request failed. */
@@ -29,7 +29,8 @@ export function readPodLog(
   options: LogReadOptions,
   onLine: (line: string) => void,
 ): LogRead {
-  const splitter = new LineSplitter()
+  let deliver = onLine
+  const splitter = new LineSplitter((line) => deliver(line))
   let aborted = false
   let controller: AbortController | undefined
   let settle: (outcome: 'ended' | 'aborted') => void = () => {}
@@ -42,16 +43,15 @@ export function readPodLog(
   const finish = (outcome: 'ended' | 'aborted' | Error): void => {
     if (finished) return
     finished = true
-    if (outcome === 'ended' && options.keepUnterminated) {
-      const rest = splitter.takeRest()
-      if (rest !== undefined && rest !== '') onLine(rest)
-    }
+    // A dropped stream's last line may be cut short: it is read again whole by the next read.
+    if (outcome === 'ended' && options.keepUnterminated) splitter.end()
+    deliver = () => {}
     if (outcome instanceof Error) fail(outcome)
     else settle(outcome)
   }
   const sink = new Writable({
     write(chunk: Buffer, _encoding, callback) {
-      if (!aborted) splitter.push(chunk, onLine)
+      if (!aborted) splitter.push(chunk)
       callback()
     },
   })
