@@ -32,6 +32,7 @@ import {regionsRoutes} from './routes/regions.js'
 import {releasesRoutes} from './routes/releases.js'
 import {runtimeSettingsRoutes} from './routes/runtime-settings.js'
 import {schedulesRoutes} from './routes/schedules.js'
+import {slugsRoutes} from './routes/slugs.js'
 import {stacksRoutes} from './routes/stacks.js'
 import {versionPlugin} from './version.js'
 
@@ -69,6 +70,7 @@ const ROUTES: RouteModule[] = [
   // With the sources routes: they share one BuildService.
   buildsRoutes,
   healthRoutes,
+  slugsRoutes,
 ]
 
 /** The request headers a client may send in all. */

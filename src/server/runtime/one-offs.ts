@@ -30,6 +30,35 @@ export function lowestFreeName(prefix: string, taken: Iterable<string>): string 
   for (let n = 1; ; n++) if (!used.has(`${prefix}.${n}`)) return `${prefix}.${n}`
 }
 
+/**
+ * The record of a new one-off: `run.N` for a formation type (`--type web`: `web.N` is the
+ * formation's), else `<type>.N` (`scheduler.N`, `release.N`), the lowest N free.
+ */
+export function insertOneOff(store: Store, appId: string, spec: OneOffSpec, command: string, attachUrl: string | null): DynoRecord {
+  const types = store.releases.get(appId, spec.releaseId)?.process_types ?? []
+  return store.transaction(() => {
+    // The release phase's type is never a formation entry, so its runs keep their own `release.N`.
+    const formationTypes = new Set([...types.map((t) => t.name), ...store.formation.list(appId).map((f) => f.type)])
+    formationTypes.delete(RELEASE_PHASE_TYPE)
+    const prefix = formationTypes.has(spec.type) ? 'run' : spec.type
+    const name = lowestFreeName(prefix, store.dynos.list(appId).map((d) => d.name))
+    return store.dynos.insert(appId, {
+      name,
+      type: spec.type,
+      one_off: true,
+      command,
+      size: spec.size,
+      state: 'starting',
+      release_id: spec.releaseId,
+      attach: spec.attach,
+      attach_url: attachUrl,
+      force_no_tty: spec.forceNoTty,
+      env: spec.env,
+      time_to_live: spec.timeToLive,
+    })
+  })
+}
+
 export interface OneOffsContext {
   store: Store
   /** Hands out attach URLs for `attach: true` one-offs (issue 6); without it they run detached. */
@@ -55,28 +84,7 @@ export class OneOffs {
     const types = release?.process_types ?? []
     const ticket = spec.attach ? this.context.attach?.open({appId, command: spec.command, tty: !spec.forceNoTty}) : undefined
     const command = substituteProcessType(ticket?.command ?? spec.command, types)
-    const record = store.transaction(() => {
-      // A one-off of a formation type (`--type web`) is named run.N: `web.N` belongs to the formation.
-      // The release phase's type is never a formation entry, so its runs keep their own `release.N`.
-      const formationTypes = new Set([...types.map((t) => t.name), ...store.formation.list(appId).map((f) => f.type)])
-      formationTypes.delete(RELEASE_PHASE_TYPE)
-      const prefix = formationTypes.has(spec.type) ? 'run' : spec.type
-      const name = lowestFreeName(prefix, store.dynos.list(appId).map((d) => d.name))
-      return store.dynos.insert(appId, {
-        name,
-        type: spec.type,
-        one_off: true,
-        command,
-        size: spec.size,
-        state: 'starting',
-        release_id: spec.releaseId,
-        attach: spec.attach,
-        attach_url: ticket?.attachUrl ?? null,
-        force_no_tty: spec.forceNoTty,
-        env: spec.env,
-        time_to_live: spec.timeToLive,
-      })
-    })
+    const record = insertOneOff(store, appId, spec, command, ticket?.attachUrl ?? null)
     const slot = this.context.slotFor(record)
     ticket?.assign(record.id, record.name)
     slot.attach = ticket

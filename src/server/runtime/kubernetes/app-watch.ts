@@ -1,0 +1,113 @@
+// One app's pods, read back: a pod informer on the app's namespace (client-node's makeInformer:
+// list, then watch from that resourceVersion; a `410 Gone` makes it list again), whose events
+// update the dyno records (pod-records.ts) and start the log follow of every container instance
+// (K3's PodLogFollower), pods that appear later included.
+import type {KubeConfig, V1Pod} from '@kubernetes/client-node'
+import {makeInformer, type Informer, type ObjectCache} from '@kubernetes/client-node'
+
+import type {LogInputSink} from '../contracts.js'
+import type {KubeApi} from './kube-api.js'
+import {APP_CONTAINER} from './manifests.js'
+import {PodLogFollower} from './pod-logs.js'
+import {PodRecords, type PodRecordsContext} from './pod-records.js'
+
+/** After a watch error other than 410 (the API server restarted, a network error), the watch starts again after this long. */
+export const WATCH_RETRY_MS = 1000
+/** How long an attached one-off's pod may take to be created. */
+export const POD_APPEAR_TIMEOUT_MS = 120_000
+
+export interface AppWatchOptions extends PodRecordsContext {
+  kc: KubeConfig
+  api: KubeApi
+  namespace: string
+  logs: LogInputSink
+  onError(error: unknown): void
+}
+
+export class AppWatch {
+  readonly records: PodRecords
+  private readonly informer: Informer<V1Pod> & ObjectCache<V1Pod>
+  private readonly follower: PodLogFollower
+  private readonly podWaiters = new Map<string, Array<(pod: string) => void>>()
+  private closed = false
+  private retry: NodeJS.Timeout | undefined
+  /** Settles once the first list has been read (or failed). */
+  readonly started: Promise<void>
+
+  constructor(private readonly options: AppWatchOptions) {
+    const {kc, api, namespace, appId, logs} = options
+    this.records = new PodRecords(options)
+    const dyno = (pod: string): string => this.records.dynoName(pod)
+    this.follower = new PodLogFollower({
+      kc,
+      namespace,
+      container: APP_CONTAINER,
+      sink: {
+        line: (pod, message) => logs.write(appId, {source: 'app', dyno: dyno(pod), message}),
+        event: (pod, message) => logs.write(appId, {source: 'tug', dyno: dyno(pod), message}),
+      },
+      onError: (error) => options.onError(error),
+    })
+    this.informer = makeInformer<V1Pod>(kc, `/api/v1/namespaces/${namespace}/pods`, () => api.core.listNamespacedPod({namespace}))
+    const seen = (pod: V1Pod): void => this.seen(pod)
+    this.informer.on('add', seen)
+    this.informer.on('update', seen)
+    this.informer.on('delete', (pod) => {
+      this.guard(() => this.records.removed(pod))
+      if (pod.metadata?.name) this.follower.forget(pod.metadata.name)
+    })
+    this.informer.on('error', (error: unknown) => {
+      if (this.closed) return
+      options.onError(new Error(`pod watch of ${namespace}: ${(error as Error)?.message ?? String(error)}`))
+      this.retry = setTimeout(() => void this.informer.start().catch((e: unknown) => options.onError(e)), WATCH_RETRY_MS)
+      this.retry.unref()
+    })
+    this.started = this.informer.start().then(
+      () => this.records.sweepFormation(new Set(this.informer.list().map((pod) => pod.metadata?.name ?? ''))),
+      (error: unknown) => options.onError(error),
+    )
+  }
+
+  /** The pod of a one-off, once the watch has seen it. */
+  podOf(dynoId: string): Promise<string> {
+    const known = this.records.podOfDyno(dynoId)
+    if (known) return Promise.resolve(known.pod)
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`its pod did not appear within ${POD_APPEAR_TIMEOUT_MS / 1000} seconds`)), POD_APPEAR_TIMEOUT_MS)
+      timer.unref()
+      const list = this.podWaiters.get(dynoId) ?? []
+      list.push((pod) => {
+        clearTimeout(timer)
+        resolve(pod)
+      })
+      this.podWaiters.set(dynoId, list)
+    })
+  }
+
+  async close(): Promise<void> {
+    this.closed = true
+    clearTimeout(this.retry)
+    await this.informer.stop().catch(() => {})
+    await this.follower.close()
+  }
+
+  private seen(pod: V1Pod): void {
+    this.guard(() => this.records.observe(pod))
+    this.follower.observe(pod)
+    const name = pod.metadata?.name
+    const dynoId = name ? this.records.view(name)?.dynoId : undefined
+    const waiters = dynoId === undefined ? undefined : this.podWaiters.get(dynoId)
+    if (name && dynoId !== undefined && waiters) {
+      this.podWaiters.delete(dynoId)
+      for (const resolve of waiters) resolve(name)
+    }
+  }
+
+  private guard(task: () => void): void {
+    try {
+      task()
+    } catch (error) {
+      this.options.onError(error)
+    }
+  }
+}
