@@ -1,27 +1,11 @@
 // What a local dyno is started with: the shell that runs its command and the environment it sees.
-import {accessSync, constants as fsConstants} from 'node:fs'
-import {delimiter, join} from 'node:path'
-
 import type {DynoSpec} from './backend.js'
 import {DYNO_ID_ENV, PLANE_ENV} from './plane-tag.js'
 
+export {findShell} from '../../shared/find-shell.js'
+
 /** Taken from the control plane's environment so commands find their tools; config vars override them. */
 export const BASE_ENV_NAMES = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR', 'USER', 'LOGNAME'] as const
-
-/** bash if there is one on PATH (or in /bin, /usr/bin), else sh. */
-export function findShell(pathEnv: string | undefined = process.env.PATH, extraDirs: readonly string[] = ['/bin', '/usr/bin']): string {
-  const dirs = [...(pathEnv ?? '').split(delimiter).filter(Boolean), ...extraDirs]
-  for (const dir of dirs) {
-    const candidate = join(dir, 'bash')
-    try {
-      accessSync(candidate, fsConstants.X_OK)
-      return candidate
-    } catch {
-      // not here
-    }
-  }
-  return '/bin/sh'
-}
 
 /**
  * The environment a dyno sees: base variables, then config vars, then what the platform sets.

@@ -69,6 +69,8 @@ export interface LocalBackendOptions {
   cgroups?: Cgroups
   /** Every dyno runs inside this sandbox (sandbox.ts); without it, as the control plane's user in its code directory. */
   sandbox?: Sandbox
+  /** Source the code's .profile.d/*.sh and .profile first, as a dyno does (default true; `tug local` runs commands as they are). */
+  profile?: boolean
 }
 
 export class LocalBackend implements Backend {
@@ -83,6 +85,7 @@ export class LocalBackend implements Backend {
   private readonly plane: string | undefined
   private readonly cgroups: Cgroups | undefined
   private readonly sandbox: Sandbox | undefined
+  private readonly profile: boolean
 
   constructor(options: LocalBackendOptions = {}) {
     this.spawn = options.spawn ?? nodeSpawn
@@ -92,6 +95,7 @@ export class LocalBackend implements Backend {
     this.plane = options.plane
     this.cgroups = options.cgroups
     this.sandbox = options.sandbox
+    this.profile = options.profile ?? true
     this.watcher = new GroupWatcher(this.procRoot, options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS)
     this.handleOptions = {
       maxLineLength: options.maxLineLength ?? DEFAULT_MAX_LINE_LENGTH,
@@ -104,10 +108,10 @@ export class LocalBackend implements Backend {
     }
   }
 
-  async start(spec: DynoSpec): Promise<DynoHandle> {
+  async start(spec: DynoSpec): Promise<LocalDynoHandle> {
     const id = randomUUID()
     const env = dynoEnvironment(spec, this.baseEnv, id, this.plane)
-    const script = withProfile(spec.command)
+    const script = this.profile ? withProfile(spec.command) : spec.command
     let sandbox: PreparedSandbox | undefined
     if (this.sandbox) {
       try {

@@ -1,11 +1,11 @@
-// One local dyno: its process group, its output read line by line and handed synchronously to the
-// listeners (the pipes are always drained, so a dyno never blocks on a full pipe whatever the log
-// router does with the lines), its stop (SIGTERM to the group, SIGKILL after the grace) and exit.
+// One local dyno: its process group, its output read in lines and handed synchronously to the
+// listeners, each pipe read's lines in one batch (the pipes are always drained, so a dyno never
+// blocks on a full pipe whatever the log router does with the lines), its stop (SIGTERM to the group, SIGKILL after the grace) and exit.
 import type {ChildProcess} from 'node:child_process'
 import type {Readable} from 'node:stream'
 
 import {LineSplitter} from '../../shared/line-splitter.js'
-import type {BackendRecord, DynoDescription, DynoExit, DynoHandle, DynoIo, DynoSpec, OutputListener, OutputStream, StopOptions} from './backend.js'
+import type {BackendRecord, DynoDescription, DynoExit, DynoHandle, DynoIo, DynoSpec, OutputLinesListener, OutputListener, OutputStream, StopOptions} from './backend.js'
 import type {DynoCgroup} from './cgroups.js'
 import {LogTap} from './log-tap.js'
 import {signalDyno, type GroupSnapshot, type GroupWatcher} from './process-groups.js'
@@ -57,7 +57,8 @@ export class LocalDynoHandle implements DynoHandle {
   readonly startedAt = new Date()
   readonly pid: number
   private readonly record: LocalDynoRecord
-  private readonly listeners = new Set<OutputListener>()
+  private readonly listeners = new Set<OutputLinesListener>()
+  /** Lines read before the first listener came (at most maxPendingLines, the newest). */
   private pending: Array<[OutputStream, string]> | undefined = []
   private stopRequested = false
   private leaderExited = false
@@ -65,6 +66,9 @@ export class LocalDynoHandle implements DynoHandle {
   private killTimer: NodeJS.Timeout | undefined
   private killAt = Infinity
   private tap: LogTap<OutputStream> | undefined
+  /** Set by pauseOutput: the pipes are not read, and the drain timeout waits (see finish). */
+  private outputPaused = false
+  private resumedAt = 0
 
   constructor(
     private readonly child: ChildProcess,
@@ -103,10 +107,16 @@ export class LocalDynoHandle implements DynoHandle {
   }
 
   onOutput(listener: OutputListener): () => void {
+    return this.onOutputLines((stream, lines) => {
+      for (const line of lines) listener(stream, line)
+    })
+  }
+
+  onOutputLines(listener: OutputLinesListener): () => void {
     this.listeners.add(listener)
     const pending = this.pending
     this.pending = undefined
-    if (pending !== undefined) for (const [stream, line] of pending) this.deliver(stream, line)
+    if (pending !== undefined) for (const [stream, line] of pending) this.deliver(stream, [line])
     return () => {
       this.listeners.delete(listener)
     }
@@ -136,19 +146,40 @@ export class LocalDynoHandle implements DynoHandle {
     return this.leaderExited ? undefined : this.options.cgroup?.oomKills()
   }
 
+  /**
+   * Stops reading the output pipes: the processes block once the pipes fill. For a reader that
+   * must not lose a line and cannot keep up (`tug local`'s terminal); the control plane never
+   * pauses, so its dynos never wait on their logs. While paused, the output is not cut off at the
+   * drain timeout after the exit: it is read to its end once resumed.
+   */
+  pauseOutput(): void {
+    if (this.outputPaused || this.io) return
+    this.outputPaused = true
+    this.child.stdout?.pause()
+    this.child.stderr?.pause()
+  }
+
+  resumeOutput(): void {
+    if (!this.outputPaused) return
+    this.outputPaused = false
+    this.resumedAt = Date.now()
+    this.child.stdout?.resume()
+    this.child.stderr?.resume()
+  }
+
   describe(): DynoDescription {
     return {pid: this.pid, startedAt: this.startedAt, record: {...this.record}}
   }
 
-  private deliver(stream: OutputStream, line: string): void {
+  private deliver(stream: OutputStream, lines: readonly string[]): void {
     if (this.pending !== undefined) {
-      this.pending.push([stream, line])
-      if (this.pending.length > this.options.maxPendingLines) this.pending.shift()
+      for (const line of lines) this.pending.push([stream, line])
+      if (this.pending.length > this.options.maxPendingLines) this.pending.splice(0, this.pending.length - this.options.maxPendingLines)
       return
     }
     for (const listener of this.listeners) {
       try {
-        listener(stream, line)
+        listener(stream, lines)
       } catch {
         // A failing listener must not stop the others or the reading of the pipe.
       }
@@ -159,7 +190,7 @@ export class LocalDynoHandle implements DynoHandle {
     if (readable === null) return Promise.resolve()
     // An attached dyno's client reads the same bytes; its log copy must not hold the pipe back.
     const tap = this.io ? this.logTap() : undefined
-    const splitter = tap ? undefined : new LineSplitter((line) => this.deliver(stream, line), this.options.maxLineLength)
+    const splitter = tap ? undefined : LineSplitter.batched((lines) => this.deliver(stream, lines), this.options.maxLineLength)
     return new Promise((resolve) => {
       readable.on('data', (chunk: Buffer) => (tap ? tap.push(stream, chunk) : splitter?.push(chunk)))
       readable.once('error', () => {})
@@ -174,8 +205,8 @@ export class LocalDynoHandle implements DynoHandle {
   /** The attached dyno's one log tap, shared by stdout and stderr so that their order is kept. */
   private logTap(): LogTap<OutputStream> {
     this.tap ??= new LogTap<OutputStream>(
-      (stream) => new LineSplitter((line) => this.deliver(stream, line), this.options.maxLineLength),
-      (stream, line) => this.deliver(stream, line),
+      (stream) => LineSplitter.batched((lines) => this.deliver(stream, lines), this.options.maxLineLength),
+      (stream, line) => this.deliver(stream, [line]),
     )
     return this.tap
   }
@@ -213,7 +244,11 @@ export class LocalDynoHandle implements DynoHandle {
     // left the group still holds them: do not wait for that one.
     let drainTimer: NodeJS.Timeout | undefined
     const timedOut = new Promise<void>((resolve) => {
-      drainTimer = setTimeout(resolve, this.options.drainTimeoutMs)
+      // Paused output (pauseOutput), or output resumed less than the timeout ago, is still being read.
+      const wait = (): void => {
+        drainTimer = setTimeout(() => (this.outputPaused || Date.now() - this.resumedAt < this.options.drainTimeoutMs ? wait() : resolve()), this.options.drainTimeoutMs)
+      }
+      wait()
     })
     await Promise.race([Promise.all(drained), timedOut])
     clearTimeout(drainTimer)
