@@ -1,7 +1,7 @@
 import {Args} from '@oclif/core'
 
 import {appFlags, TugCommand} from '../../lib/cli/base-command.js'
-import {explainUnknownType, typesNamedBy} from '../../lib/ps/process-types.js'
+import {explainUnknownType, namesOneDyno, typesNamedBy} from '../../lib/ps/process-types.js'
 
 export default class PsRestart extends TugCommand<{app: string; dyno?: string; type?: string}> {
   static override description = `restart dynos
@@ -31,7 +31,7 @@ With two or more web dynos, the web dynos restart one at a time, each once the o
       return {app}
     }
     const unknownType = (error: unknown) => explainUnknownType(api, app, typesNamedBy(target), error)
-    if (target.includes('.')) {
+    if (namesOneDyno(target)) {
       await this.action(`Restarting dyno ${target} on ${app}`, () => api.dynos.restart(app, target).catch(unknownType))
       return {app, dyno: target}
     }

@@ -1,7 +1,7 @@
 import {Args} from '@oclif/core'
 
 import {appFlags, TugCommand} from '../../lib/cli/base-command.js'
-import {explainUnknownType, typesNamedBy} from '../../lib/ps/process-types.js'
+import {explainUnknownType, namesOneDyno, typesNamedBy} from '../../lib/ps/process-types.js'
 
 export default class PsStop extends TugCommand<{app: string; dyno?: string; type?: string}> {
   static override description = `stop a dyno, or every dyno of a process type
@@ -25,7 +25,7 @@ A formation dyno that is stopped is started again; scale to 0 to keep it down. A
     const api = await this.api()
     const target = args.target
     const unknownType = (error: unknown) => explainUnknownType(api, app, typesNamedBy(target), error)
-    if (target.includes('.')) {
+    if (namesOneDyno(target)) {
       await this.action(`Stopping dyno ${target} on ${app}`, () => api.dynos.stop(app, target).catch(unknownType))
       return {app, dyno: target}
     }

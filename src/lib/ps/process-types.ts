@@ -2,6 +2,7 @@
 // 404 with no hint of what exists, so the CLI fetches the formation and names the nearest type
 // and the whole list. Done on the client so that it also helps against Heroku's API.
 import type {ApiClient} from '../api/client.js'
+import {podDynoType} from '../../shared/dyno-names.js'
 import {processTypeSuggestion} from '../../shared/suggest.js'
 import {ApiError, RuntimeError} from '../errors.js'
 import {isOneOff} from './format.js'
@@ -29,8 +30,15 @@ export async function explainUnknownType(api: FormationApi, app: string, types: 
   })
 }
 
-/** The process type a `ps:restart`/`ps:stop` argument names: `web` for `web` and `web.1`; none for a one-off's `run.4`. */
+/** Whether a `ps:restart`/`ps:stop` argument names one dyno (`web.1`, or a pod's name on Kubernetes) rather than a type. */
+export function namesOneDyno(target: string): boolean {
+  return target.includes('.') || podDynoType(target) !== undefined
+}
+
+/** The process type a `ps:restart`/`ps:stop` argument names: `web` for `web`, `web.1` and `web-848cd4f64d-pvpr2`; none for a one-off's `run.4`. */
 export function typesNamedBy(target: string): string[] {
+  const pod = podDynoType(target)
+  if (pod !== undefined) return [pod]
   const dot = target.lastIndexOf('.')
   const type = dot === -1 ? target : target.slice(0, dot)
   return isOneOff({type}) ? [] : [type]

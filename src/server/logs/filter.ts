@@ -1,4 +1,6 @@
 // Which lines a log session wants, matched the way Heroku's logplex matches them.
+import {podDynoType} from '../../shared/dyno-names.js'
+
 export interface LogFilter {
   /** A dyno name or a process type: `web` matches `web` and `web.N` (not `webhook.1`). */
   dyno?: string
@@ -12,15 +14,19 @@ export interface LogFilter {
 
 export type LineMatcher = (source: string, dyno: string) => boolean
 
-/** The process type of a dyno name: what comes before the first dot (`run` for `run.1234`). */
+/** The process type of a dyno name: what comes before the first dot (`run` for `run.1234`), or a pod's (`web` for `web-848cd4f64d-pvpr2`). */
 export function processType(dynoName: string): string {
+  const pod = podDynoType(dynoName)
+  if (pod !== undefined) return pod
   const dot = dynoName.indexOf('.')
   return dot === -1 ? dynoName : dynoName.slice(0, dot)
 }
 
-/** Logplex's `ps` filter: the name itself, or any name that continues it after a dot. */
+/** Logplex's `ps` filter: the name itself, any name that continues it after a dot, or a pod of that type. */
 export function dynoMatches(pattern: string, dynoName: string): boolean {
-  return dynoName === pattern || (dynoName.length > pattern.length && dynoName.startsWith(pattern) && dynoName.charCodeAt(pattern.length) === 46)
+  if (dynoName === pattern) return true
+  if (dynoName.length > pattern.length && dynoName.startsWith(pattern) && dynoName.charCodeAt(pattern.length) === 46) return true
+  return dynoName.length > pattern.length && dynoName.charCodeAt(pattern.length) === 45 && podDynoType(dynoName) === pattern
 }
 
 const matchAll: LineMatcher = () => true

@@ -69,7 +69,8 @@ export const dynosRoutes: RouteModule = (app, deps) => {
   // Heroku's CLI (`ps:restart web`, `ps:stop worker`) puts a process type where a dyno goes, and
   // Heroku's API acts on the whole type there: a name with a dot (or an id) is a dyno, else a type.
   const dynoOrType = (target: AppRecord, identity: string): Exclude<RestartTarget, {kind: 'all'}> =>
-    isUuid(identity) || identity.includes('.')
+    // On Kubernetes dynos are named by their pods (`web-848cd4f64d-pvpr2`, no dot): a name the app has is a dyno.
+    isUuid(identity) || identity.includes('.') || store.dynos.findByName(target.id, identity) !== undefined
       ? {kind: 'dyno', dynoId: dynoParam(target, identity).id}
       : {kind: 'type', type: typeParam(target, identity)}
 
