@@ -1,7 +1,7 @@
 // The HTTP router: one listener in front of every app's web dynos. A request's Host header names
 // the app; the balancer picks an `up` web dyno; bodies are piped both ways (never buffered whole,
 // backpressure through `pipe`); every request gets one log line in the app's stream.
-import {Agent, createServer, request as httpRequest, STATUS_CODES} from 'node:http'
+import {createServer, request as httpRequest, STATUS_CODES} from 'node:http'
 import type {ClientRequest, IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders, Server, ServerResponse} from 'node:http'
 import type {AddressInfo, Socket} from 'node:net'
 import type {Duplex} from 'node:stream'
@@ -12,6 +12,7 @@ import {badRequestPage, errorPage, noSuchAppPage, ROUTER_ERRORS, type RouterErro
 import {clientAddress, rawRequestHeadersForDyno, rawResponseHeadersForClient, readRequestHead, requestHeadersForDyno, requestId as chooseRequestId, stripHopByHop, type RawRequestHead} from './headers.js'
 import {appFromHost, hostname, requestTarget} from './host.js'
 import {formatRouterLine, type RouterLogFields} from './log-line.js'
+import {DynoPool, type UpstreamCall, type UpstreamResponse} from './upstream.js'
 
 export const DEFAULT_ROUTER_HOST = '127.0.0.1'
 export const DEFAULT_ROUTER_PORT = 5080
@@ -64,7 +65,7 @@ interface Exchange {
   /** The request's head as the router reads it. */
   head?: RawRequestHead
   /** The attempt in flight to a dyno, destroyed when the client goes away. */
-  proxyReq?: ClientRequest
+  upstream?: UpstreamCall
 }
 
 const NO_EXCLUSION: ReadonlySet<string> = new Set()
@@ -99,46 +100,9 @@ function badRequestHead(body: string): string {
   return `HTTP/1.1 400 Bad Request\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nCache-Control: no-cache, no-store\r\nConnection: close\r\n\r\n`
 }
 
-/** Set on a dyno connection: SO_KEEPALIVE is on, and the idle timeout the dyno announced. */
-const KEEPALIVE_ON = Symbol('tug.keepAliveOn')
-const DYNO_IDLE_HINT = Symbol('tug.dynoIdleHint')
-type DynoSocket = Socket & {[KEEPALIVE_ON]?: boolean; [DYNO_IDLE_HINT]?: number}
-
-/** The `timeout=N` (seconds) of a response's Keep-Alive header, if any. */
-function keepAliveHint(raw: readonly string[]): number | undefined {
-  for (let i = 0; i + 1 < raw.length; i += 2) {
-    if ((raw[i] as string).length !== 10 || (raw[i] as string).toLowerCase() !== 'keep-alive') continue
-    const hint = /^timeout=(\d+)/.exec(raw[i + 1] as string)?.[1]
-    return hint === undefined ? undefined : Number.parseInt(hint, 10)
-  }
-  return undefined
-}
-
-/**
- * Node's Agent turns SO_KEEPALIVE on (setsockopt calls) and builds the response's header object
- * each time a connection goes back to the pool, that is on every proxied request. This one does
- * the same once per connection, with the dyno's Keep-Alive hint read from the raw headers: like
- * node's (without an agent timeout), a connection the dyno announces it keeps for a second or
- * less is not pooled, and pooled ones get no idle timer (the dyno closes them, the sweep drops them).
- */
-class DynoAgent extends Agent {
-  override keepSocketAlive(duplex: Duplex): boolean {
-    const socket = duplex as DynoSocket
-    if (!socket[KEEPALIVE_ON]) {
-      socket.setKeepAlive(true, 1000)
-      socket[KEEPALIVE_ON] = true
-    }
-    socket.unref()
-    const hint = socket[DYNO_IDLE_HINT]
-    if (hint !== undefined && hint <= 1) return false
-    if (socket.timeout !== 0 && socket.timeout !== undefined) socket.setTimeout(0)
-    return true
-  }
-}
-
 export class HttpRouter {
   private readonly balancer: Balancer
-  private readonly agents = new Map<string, {agent: Agent; app: string}>()
+  private readonly pools = new Map<string, {pool: DynoPool; app: string}>()
   private readonly upgraded = new Set<Duplex>()
   private readonly server: Server
   private readonly guard: ConnectionGuard
@@ -212,10 +176,10 @@ export class HttpRouter {
     if (!dyno) return {idle: true}
     const result = await this.balancer.drain(appName, dyno, {timeoutMs: options.timeoutMs, holdMs: this.options.drainHoldMs ?? 60_000})
     const key = endpointKey(appName, dyno)
-    const entry = this.agents.get(key)
+    const entry = this.pools.get(key)
     if (entry && result.idle) {
-      entry.agent.destroy()
-      this.agents.delete(key)
+      entry.pool.destroy()
+      this.pools.delete(key)
     }
     return result
   }
@@ -228,8 +192,8 @@ export class HttpRouter {
     this.server.closeAllConnections()
     for (const socket of this.upgraded) socket.destroy()
     this.upgraded.clear()
-    for (const {agent} of this.agents.values()) agent.destroy()
-    this.agents.clear()
+    for (const {pool} of this.pools.values()) pool.destroy()
+    this.pools.clear()
     if (this.server.listening) await closing
   }
 
@@ -295,7 +259,7 @@ export class HttpRouter {
     res.on('close', () => {
       if (res.writableFinished) return
       this.logError(ex, 'H27', {})
-      ex.proxyReq?.destroy()
+      ex.upstream?.destroy()
     })
     // The common case without a wait: an `up` dyno is there now.
     const dyno = this.balancer.pick(app.name, this.options.directory.list(app.name), NO_EXCLUSION)
@@ -329,28 +293,28 @@ export class HttpRouter {
     }
   }
 
-  private agentFor(appName: string, dyno: WebDyno): Agent {
+  private poolFor(appName: string, dyno: WebDyno): DynoPool {
     const key = endpointKey(appName, dyno)
-    let entry = this.agents.get(key)
+    let entry = this.pools.get(key)
     if (!entry) {
-      entry = {agent: new DynoAgent({keepAlive: true, scheduling: 'lifo', maxFreeSockets: 64}), app: appName}
-      this.agents.set(key, entry)
+      entry = {pool: new DynoPool(dyno.host, dyno.port), app: appName}
+      this.pools.set(key, entry)
     }
-    return entry.agent
+    return entry.pool
   }
 
   /** Closes keep-alive pools of endpoints no longer in their app's directory. */
   private sweepAgents(): void {
     const live = new Map<string, Set<string>>()
-    for (const [key, entry] of this.agents) {
+    for (const [key, entry] of this.pools) {
       let keys = live.get(entry.app)
       if (!keys) {
         keys = new Set(this.options.directory.list(entry.app).map((d) => endpointKey(entry.app, d)))
         live.set(entry.app, keys)
       }
       if (!keys.has(key)) {
-        entry.agent.destroy()
-        this.agents.delete(key)
+        entry.pool.destroy()
+        this.pools.delete(key)
       }
     }
   }
@@ -361,21 +325,18 @@ export class HttpRouter {
     const finished = this.balancer.begin(ex.app.name, dyno)
     const attemptStart = this.now()
     const withBody = hasBody(head)
+    // The body goes on with its own framing; a chunked body without a length stays chunked.
+    const chunkedBody = withBody && head.contentLength === undefined
     const headers = rawRequestHeadersForDyno(req.rawHeaders, head, {requestId: ex.requestId, clientIp: ex.clientIp, port: ex.localPort, protocol: this.options.protocol ?? 'http'})
-    // The body goes on with node's own framing; a chunked body without a length stays chunked.
-    if (withBody && head.contentLength === undefined) headers.push('transfer-encoding', 'chunked')
-    const proxyReq = httpRequest({host: dyno.host, port: dyno.port, method: ex.method, path: ex.path, headers, agent: this.agentFor(ex.app.name, dyno)})
-    ex.proxyReq = proxyReq
+    if (chunkedBody) headers.push('transfer-encoding', 'chunked')
     let connected = false
     let connectMs: number | undefined
     let sentAt = attemptStart
-    let responded = false
+    let response: UpstreamResponse | undefined
     let timedOut = false
     let timer: NodeJS.Timeout | undefined
-    proxyReq.on('close', () => {
-      if (timer) clearTimeout(timer)
-      finished()
-    })
+    let bytes = 0
+    const resume = (): void => call.resume()
 
     const onConnect = (): void => {
       if (connected) return
@@ -385,62 +346,72 @@ export class HttpRouter {
       connectMs = sentAt - attemptStart
       timer = setTimeout(() => {
         timedOut = true
-        proxyReq.destroy()
-        if (!responded) this.respondError(req, res, ex, 'H12', {dyno: dyno.name, connectMs, serviceMs: this.now() - sentAt})
+        call.destroy()
+        if (!response) this.respondError(req, res, ex, 'H12', {dyno: dyno.name, connectMs, serviceMs: this.now() - sentAt})
       }, this.options.responseTimeoutMs ?? 30_000)
       // The body is read from the client only once the dyno accepted the connection, so that a
       // refused connection can be retried elsewhere with nothing of the body consumed.
-      if (withBody) req.pipe(proxyReq)
+      if (withBody) {
+        req.on('data', (chunk: Buffer) => {
+          if (!call.write(chunk)) req.pause()
+        })
+        req.on('end', () => call.end())
+      }
     }
-    proxyReq.on('socket', (socket: Socket) => {
-      if (!socket.connecting) return onConnect()
-      // A new connection (a reused keep-alive one needs no connect timer).
-      socket.setNoDelay(true)
-      timer = setTimeout(() => proxyReq.destroy(Object.assign(new Error('connect timeout'), {code: 'ETIMEDOUT'})), this.options.connectTimeoutMs ?? 5000)
-      socket.once('connect', onConnect)
-    })
-    if (!withBody) proxyReq.end()
 
-    proxyReq.on('error', (error: NodeJS.ErrnoException) => {
-      if (responded || timedOut || ex.logged) return
-      const code = error.code ?? ''
-      const beforeAnyByte = !connected && RETRYABLE_CONNECT.has(code)
-      // A connection that died before any answer, for a request without a body that may be
-      // repeated (a killed dyno, or a keep-alive connection the dyno closed as we reused it).
-      const safeToRepeat = connected && !withBody && IDEMPOTENT.has(ex.method) && (code === 'ECONNRESET' || code === 'EPIPE' || code === 'ECONNREFUSED')
-      if ((beforeAnyByte || safeToRepeat) && tried === undefined && !res.destroyed) {
-        void this.retry(req, res, ex, new Set([dyno.name]), dyno)
-        return
-      }
-      this.respondError(req, res, ex, 'H13', {dyno: dyno.name, connectMs, serviceMs: this.now() - sentAt})
-    })
-
-    proxyReq.on('response', (proxyRes: IncomingMessage) => {
-      responded = true
-      if (timer) clearTimeout(timer)
-      proxyRes.on('error', ignore)
-      if (res.destroyed) {
-        proxyRes.destroy()
-        return
-      }
-      const hint = keepAliveHint(proxyRes.rawHeaders)
-      if (hint !== undefined) (proxyRes.socket as DynoSocket)[DYNO_IDLE_HINT] = hint
-      let bytes = 0
-      proxyRes.on('data', (chunk: Buffer) => {
-        bytes += chunk.length
-      })
-      res.writeHead(proxyRes.statusCode ?? 502, proxyRes.statusMessage, rawResponseHeadersForClient(proxyRes.rawHeaders, ex.requestId))
-      proxyRes.pipe(res)
-      proxyRes.on('close', () => {
-        if (proxyRes.complete || ex.logged) return
-        // The dyno went away mid-response: the client cannot be told by a status any more.
-        this.logError(ex, 'H13', {dyno: dyno.name, connectMs, serviceMs: this.now() - sentAt, status: proxyRes.statusCode ?? 503, bytes})
-        res.destroy()
-      })
-      res.on('finish', () => {
-        this.logInfo(ex, {dyno: dyno.name, connectMs, serviceMs: this.now() - sentAt, status: proxyRes.statusCode ?? 0, bytes})
-      })
-    })
+    const call: UpstreamCall = this.poolFor(ex.app.name, dyno).call(
+      {
+        onConnect,
+        onDrain: () => req.resume(),
+        onResponse: (answer) => {
+          response = answer
+          if (timer) clearTimeout(timer)
+          if (res.destroyed) return call.destroy()
+          res.writeHead(answer.status, answer.statusMessage, rawResponseHeadersForClient(answer.rawHeaders, ex.requestId))
+        },
+        onData: (chunk) => {
+          bytes += chunk.length
+          // A client that reads slowly stalls the dyno's writes.
+          if (!res.write(chunk)) {
+            call.pause()
+            res.once('drain', resume)
+          }
+        },
+        onEnd: () => {
+          res.once('finish', () => this.logInfo(ex, {dyno: dyno.name, connectMs, serviceMs: this.now() - sentAt, status: response?.status ?? 0, bytes}))
+          res.end()
+        },
+        onError: (error) => {
+          if (timedOut || ex.logged) return
+          if (response) {
+            // The dyno went away mid-response: the client cannot be told by a status any more.
+            this.logError(ex, 'H13', {dyno: dyno.name, connectMs, serviceMs: this.now() - sentAt, status: response.status, bytes})
+            res.destroy()
+            return
+          }
+          const code = error.code ?? ''
+          const beforeAnyByte = !connected && RETRYABLE_CONNECT.has(code)
+          // A connection that died before any answer, for a request without a body that may be
+          // repeated (a killed dyno, or a keep-alive connection the dyno closed as we reused it).
+          const safeToRepeat = connected && !withBody && IDEMPOTENT.has(ex.method) && (code === 'ECONNRESET' || code === 'EPIPE' || code === 'ECONNREFUSED')
+          if ((beforeAnyByte || safeToRepeat) && tried === undefined && !res.destroyed) {
+            void this.retry(req, res, ex, new Set([dyno.name]), dyno)
+            return
+          }
+          this.respondError(req, res, ex, 'H13', {dyno: dyno.name, connectMs, serviceMs: this.now() - sentAt})
+        },
+        onClose: () => {
+          if (timer) clearTimeout(timer)
+          finished()
+        },
+      },
+      {headRequest: ex.method === 'HEAD', chunkedBody},
+    )
+    ex.upstream = call
+    call.send(ex.method, ex.path, headers, withBody)
+    if (!call.connecting) return onConnect()
+    // A new connection (a reused keep-alive one needs no connect timer).
+    timer = setTimeout(() => call.destroy(Object.assign(new Error('connect timeout'), {code: 'ETIMEDOUT'})), this.options.connectTimeoutMs ?? 5000)
   }
 
   private async retry(req: IncomingMessage, res: ServerResponse, ex: Exchange, tried: Set<string>, failed: WebDyno): Promise<void> {
