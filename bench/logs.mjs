@@ -3,14 +3,16 @@
 // Procfile type that prints numbered lines, as fast as it can or at a set rate) and a real
 // `tug logs --tail` client, whose stdout this script reads and checks line by line.
 //
-//   bench/logs [--seconds 12] [--trials 4] [--rate 60000] [--skip-flood] [--skip-memory]
+//   bench/logs [--seconds 12] [--rate 250000] [--step 1.4] [--trials 2] [--max-climb 16]
+//              [--skip-flood] [--skip-memory] [--profile DIR]
 //
 // 1. Throughput: lines per second from the dyno's stdout to the client's stdout with nothing lost
 //    (every sequence number once, in order, no L10 notice), sustained over --seconds. A first
 //    trial writes as fast as the dyno can, which overflows the reader by design (it shows the L10
-//    path; --skip-flood leaves it out). Then --trials paced trials search for the highest rate
-//    that arrives whole: from --rate, up by 30% while nothing is lost, then bisecting between the
-//    best whole rate and the lowest lossy one.
+//    path; --skip-flood leaves it out). Then paced trials search for the first rate that loses
+//    something: from --rate, up by --step while nothing is lost (at most --max-climb trials), then
+//    --trials more bisect between the best whole rate and the lowest lossy one. Both the best
+//    whole rate and the first lossy one are printed.
 // 2. Delay from the dyno's write (its wall clock, in the line) to this script reading the line
 //    from the client's stdout, at 100 lines per second: median, p99, max.
 // 3. Heap of the log router with 100 apps at full history (10,000 lines of ~100-byte messages each).
@@ -38,10 +40,18 @@ const option = (name, fallback) => {
   return index === -1 ? fallback : Number(args[index + 1])
 }
 const SECONDS = option('--seconds', 12)
-const TRIALS = option('--trials', 4)
+const TRIALS = option('--trials', 2)
 const BIN = join(root, 'bin', 'run.js')
+// --profile DIR: the control plane and every `tug logs` client write a V8 CPU profile there
+// (node --cpu-prof). The control plane stops gracefully on SIGTERM; a client is given a SIGTERM
+// handler that exits through process.exit, so that its profile is written too.
+const PROFILE = args.includes('--profile') ? args[args.indexOf('--profile') + 1] : undefined
+const SERVER_NODE_ARGS = PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE}`] : []
+const CLIENT_NODE_ARGS = PROFILE ? [...SERVER_NODE_ARGS, '--import=data:text/javascript,process.on("SIGTERM",()=>process.exit(143))'] : []
 
-const FLOOD = `// RATE lines per second (0: as fast as the pipe takes them) for SECONDS, then 'done N'.
+const FLOOD = `// RATE lines per second (0: as fast as the pipe takes them) for SECONDS, then 'done N'. The
+// lines of one write carry the time of that write (one clock read per write, not per line: at a
+// million lines a second the clock would cost the dyno more than the lines).
 const rate = Number(process.env.RATE)
 const seconds = Number(process.env.SECONDS)
 const trial = process.env.TRIAL
@@ -50,22 +60,25 @@ const {performance} = require('node:perf_hooks')
 const now = () => performance.timeOrigin + performance.now()
 const start = now()
 let n = 0
-function line() { return 't' + trial + ' ' + n++ + ' ' + now().toFixed(3) + ' ' + pad + '\\n' }
+function lines(count, stamp) {
+  const tail = ' ' + stamp.toFixed(3) + ' ' + pad + '\\n'
+  let text = ''
+  for (let i = 0; i < count; i++) text += 't' + trial + ' ' + n++ + tail
+  return text
+}
 function finish() { process.stdout.write('t' + trial + ' done ' + n + '\\n'); setInterval(() => {}, 1 << 30) }
 function fast() {
-  if (now() - start >= seconds * 1000) return finish()
-  let text = ''
-  for (let i = 0; i < 200; i++) text += line()
-  if (process.stdout.write(text)) setImmediate(fast)
+  const stamp = now()
+  if (stamp - start >= seconds * 1000) return finish()
+  if (process.stdout.write(lines(200, stamp))) setImmediate(fast)
   else process.stdout.once('drain', fast)
 }
 function paced() {
-  const elapsed = now() - start
+  const stamp = now()
+  const elapsed = stamp - start
   if (elapsed >= seconds * 1000) return finish()
-  let text = ''
   const due = Math.floor((elapsed / 1000) * rate) + 1
-  while (n < due) text += line()
-  if (text) process.stdout.write(text)
+  if (n < due) process.stdout.write(lines(due - n, stamp))
   setTimeout(paced, 2)
 }
 if (rate > 0) paced()
@@ -87,7 +100,7 @@ function env(extra = {}) {
 }
 
 async function startServer() {
-  const child = spawn(process.execPath, [BIN, 'server', '--port', '0', '--router-port', '0', '--data-dir', join(work, 'data')], {
+  const child = spawn(process.execPath, [...SERVER_NODE_ARGS, BIN, 'server', '--port', '0', '--router-port', '0', '--data-dir', join(work, 'data')], {
     env: env({TUG_STOP_GRACE_MS: '2000'}),
     stdio: ['ignore', 'pipe', 'pipe'],
   })
@@ -145,10 +158,10 @@ function tug(server, argv) {
  * Runs one trial: a tail client starts, the dyno runs at `rate` for `seconds`, and every line the
  * client prints is parsed. Resolves with what arrived.
  */
-async function trial(server, number, rate, seconds) {
+async function trial(server, number, rate, seconds, {delays = false} = {}) {
   tug(server, ['ps:scale', 'flood=0', '-a', 'bench'])
   tug(server, ['config:set', `RATE=${rate}`, `SECONDS=${seconds}`, `TRIAL=${number}`, '-a', 'bench'])
-  const client = spawn(process.execPath, [BIN, 'logs', '--tail', '-n', '1', '-a', 'bench'], {env: tugEnv(server), stdio: ['ignore', 'pipe', 'pipe']})
+  const client = spawn(process.execPath, [...CLIENT_NODE_ARGS, BIN, 'logs', '--tail', '-n', '1', '-a', 'bench'], {env: tugEnv(server), stdio: ['ignore', 'pipe', 'pipe']})
   children.add(client)
   client.on('exit', () => children.delete(client))
   const prefix = `t${number} `
@@ -159,28 +172,32 @@ async function trial(server, number, rate, seconds) {
   const ready = new Promise((resolve) => (connected = resolve))
   let finished
   const over = new Promise((resolve) => (finished = resolve))
+  // Read without splitting into arrays: at a million lines a second this reader shares the two
+  // cores with the dyno, the control plane and the client, so it must cost little per line.
   client.stdout.setEncoding('utf8').on('data', (chunk) => {
     heard = performance.now()
     const now = performance.timeOrigin + heard
-    const parts = (partial + chunk).split('\n')
-    partial = parts.pop()
+    const text = partial + chunk
     connected()
-    for (const line of parts) {
-      const at = line.indexOf(']: ')
-      if (at === -1) continue
-      const text = line.slice(at + 3)
-      if (text.startsWith('Error L10')) {
+    let start = 0
+    for (let end = text.indexOf('\n'); end !== -1; start = end + 1, end = text.indexOf('\n', start)) {
+      const at = text.indexOf(']: ', start)
+      if (at === -1 || at > end) continue
+      const message = at + 3
+      if (text.startsWith('Error L10', message)) {
         result.l10++
         continue
       }
-      if (!text.startsWith(prefix)) continue
-      const fields = text.split(' ')
-      if (fields[1] === 'done') {
-        result.done = Number(fields[2])
+      if (!text.startsWith(prefix, message)) continue
+      const seqAt = message + prefix.length
+      const space = text.indexOf(' ', seqAt)
+      if (space === -1 || space > end) continue
+      if (text.startsWith('done', seqAt)) {
+        result.done = Number(text.slice(space + 1, end))
         finished()
         continue
       }
-      const seq = Number(fields[1])
+      const seq = Number(text.slice(seqAt, space))
       if (seq !== result.expected) {
         if (seq < result.expected) result.repeats++
         else result.gaps += seq - result.expected
@@ -189,8 +206,9 @@ async function trial(server, number, rate, seconds) {
       result.received++
       if (result.received === 1) result.first = now
       result.last = now
-      result.delays.push(now - Number(fields[2]))
+      if (delays) result.delays.push(now - Number(text.slice(space + 1, text.indexOf(' ', space + 1))))
     }
+    partial = text.slice(start)
   })
   let stderr = ''
   client.stderr.on('data', (chunk) => (stderr += chunk))
@@ -265,25 +283,43 @@ try {
   // overflow path (L10 notices, the dyno never blocked), not a lossless rate.
   let number = 1
   if (!args.includes('--skip-flood')) report(await trial(server, number++, 0, SECONDS), 0)
-  // Then paced trials search for the highest rate that arrives whole: up by 30% while nothing is
-  // lost, then halving the interval between the best whole rate and the lowest lossy one.
-  let rate = option('--rate', 60_000)
+  // Then paced trials search for the first rate at which something is lost: up by --step (40%)
+  // from --rate while nothing is lost, then --trials more halve the interval between the best
+  // whole rate and the lowest lossy one.
+  let rate = option('--rate', 250_000)
+  const step = option('--step', 1.4)
+  const maxClimb = option('--max-climb', 16)
   let whole = 0
   let lossy = Number.POSITIVE_INFINITY
+  let firstLossy
   let best
-  for (let left = TRIALS; left > 0; left--, number++) {
+  const run = async () => {
     const outcome = report(await trial(server, number, rate, SECONDS), rate)
     if (outcome.clean) {
-      if (!best || outcome.perSecond > best.perSecond) best = {perSecond: outcome.perSecond, seconds: outcome.seconds, number}
-      whole = rate
+      if (!best || outcome.perSecond > best.perSecond) best = {perSecond: outcome.perSecond, seconds: outcome.seconds, number, rate}
+      whole = Math.max(whole, rate)
     } else {
-      lossy = rate
+      lossy = Math.min(lossy, rate)
+      firstLossy ??= {rate, number}
     }
-    rate = Math.round(lossy === Number.POSITIVE_INFINITY ? rate * 1.3 : whole === 0 ? rate * 0.7 : (whole + lossy) / 2)
+    number++
   }
-  console.log(best ? `  => ${fmt(best.perSecond)} lines/s end to end with nothing lost, sustained over ${best.seconds.toFixed(1)} s (trial ${best.number})` : '  => no trial was lossless')
+  for (let climb = 0; climb < maxClimb && firstLossy === undefined; climb++) {
+    await run()
+    if (firstLossy === undefined) rate = Math.round(rate * step)
+  }
+  for (let left = firstLossy === undefined ? 0 : TRIALS; left > 0; left--) {
+    rate = Math.round(whole === 0 ? lossy * 0.6 : (whole + lossy) / 2)
+    await run()
+  }
+  console.log(best ? `  => ${fmt(best.perSecond)} lines/s end to end with nothing lost, sustained over ${best.seconds.toFixed(1)} s (trial ${best.number}, offered ${fmt(best.rate)}/s)` : '  => no trial was lossless')
+  console.log(
+    firstLossy
+      ? `  => first lossy rate: ${fmt(firstLossy.rate)}/s (trial ${firstLossy.number}); lowest lossy rate tried: ${fmt(lossy)}/s; highest whole: ${fmt(whole)}/s`
+      : `  => nothing was lost up to ${fmt(rate)}/s (--max-climb ${maxClimb} trials)`,
+  )
 
-  const light = await trial(server, number, 100, Math.max(10, SECONDS))
+  const light = await trial(server, number, 100, Math.max(10, SECONDS), {delays: true})
   const delays = light.delays.sort((a, b) => a - b)
   console.log(
     `delay, dyno write -> client stdout read, at 100 lines/s (${fmt(delays.length)} lines, lost ${fmt(light.lost)}): ` +

@@ -1,6 +1,7 @@
 // The one line splitter: a dyno's output in the local backend and its log tap (bytes), and the
-// plain-text log stream `tug logs` reads (text). Lines go to a callback, so the dyno output path
-// makes no array per chunk.
+// plain-text log stream `tug logs` reads (text). Lines go to a callback one by one, or, from
+// `LineSplitter.batched`, as one array per chunk: a busy dyno's 64 KiB read holds ~500 lines, and
+// the log router takes them in one call.
 import {StringDecoder} from 'node:string_decoder'
 
 /**
@@ -20,9 +21,26 @@ export class LineSplitter {
     if (!(maxLength >= 2)) throw new RangeError('maxLength must be at least 2')
   }
 
+  /**
+   * The same lines, in order, but given as one array per `push` or `end` that completed any (never
+   * an empty one): the array is the caller's to keep.
+   */
+  static batched(emitLines: (lines: string[]) => void, maxLength?: number): LineSplitter {
+    let lines: string[] = []
+    const splitter = new LineSplitter((line) => lines.push(line), maxLength)
+    splitter.flush = () => {
+      if (lines.length === 0) return
+      const out = lines
+      lines = []
+      emitLines(out)
+    }
+    return splitter
+  }
+
   /** Bytes are decoded here; text (already decoded by the caller) is taken as it is. */
   push(chunk: Uint8Array | string): void {
     this.take(typeof chunk === 'string' ? chunk : this.decoder.write(chunk))
+    this.flush()
   }
 
   end(): void {
@@ -30,7 +48,11 @@ export class LineSplitter {
     const line = stripCr(this.partial)
     this.partial = ''
     if (line !== '') this.emit(line)
+    this.flush()
   }
+
+  /** Hands over the lines gathered by a batched splitter; nothing for a line-by-line one. */
+  private flush: () => void = () => {}
 
   private take(text: string): void {
     if (text === '') return

@@ -125,4 +125,35 @@ describe('shared/line-splitter', () => {
     const long = 'x'.repeat(200_000)
     assert.deepEqual(split([`${long}\n`, long]), [long, long])
   })
+
+  describe('batched', () => {
+    const inputs: Array<[string, Array<Buffer | string>, number | undefined]> = [
+      ['lines and CRLF', ['a\nb\r\n\nc\n'], undefined],
+      ['a line across chunks', ['hel', 'lo wo', 'rld\nnext', '\n'], undefined],
+      ['long lines cut', ['abcdefghij\nkl', 'mnopqrstuvwxyz', '\n'], 4],
+      ['a last line without newline', ['one\ntwo'], undefined],
+      ['UTF-8 split across chunks', [Buffer.from([0x61, 0xe2, 0x82]), Buffer.from([0xac, 0x0a])], undefined],
+    ]
+    for (const [what, chunks, maxLength] of inputs) {
+      it(`gives the same lines as line by line: ${what}`, () => {
+        const batches: string[][] = []
+        const splitter = LineSplitter.batched((lines) => batches.push(lines), maxLength)
+        for (const chunk of chunks) splitter.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk)
+        splitter.end()
+        assert.deepEqual(batches.flat(), split(chunks, maxLength))
+        assert.ok(batches.every((batch) => batch.length > 0))
+      })
+    }
+
+    it('gives one array per push that completed lines, and the last line at end', () => {
+      const batches: string[][] = []
+      const splitter = LineSplitter.batched((lines) => batches.push(lines))
+      splitter.push('a\nb\nc')
+      splitter.push('d')
+      splitter.push('\ne\n')
+      splitter.push('f')
+      splitter.end()
+      assert.deepEqual(batches, [['a', 'b'], ['cd', 'e'], ['f']])
+    })
+  })
 })

@@ -53,9 +53,20 @@ export interface SseEvent {
   lastEventId: string
 }
 
+/** An event with its data as the lines of its `data` fields (what `data` joins with `\n`). */
+export interface SseLinesEvent {
+  type: string
+  lines: string[]
+  lastEventId: string
+}
+
+const DATA_FIELD = 'data: '
+
 /**
  * An incremental Server-Sent Events parser (the WHATWG event-stream rules): feed it decoded
- * text in chunks of any size; it returns the events completed so far.
+ * text in chunks of any size; it returns the events completed so far. `push` and `end` give each
+ * event's data as one string; `pushLines` and `endLines` as its lines, for a reader that splits
+ * them anyway (a log stream sends many lines per event).
  */
 export class SseParser {
   /** The id of the last event dispatched: an id in a cut-off event does not count. */
@@ -64,22 +75,30 @@ export class SseParser {
   retryMs: number | undefined
   private buffer = ''
   private idBuffer = ''
-  private data = ''
-  private hasData = false
+  private data: string[] = []
   private type = ''
   private started = false
 
   push(text: string): SseEvent[] {
+    return this.pushLines(text).map(joined)
+  }
+
+  /** At the end of the stream an event without its blank line is incomplete and dropped. */
+  end(): SseEvent[] {
+    return this.endLines().map(joined)
+  }
+
+  pushLines(text: string): SseLinesEvent[] {
     this.buffer += text
     if (!this.started && this.buffer.length > 0) {
       this.started = true
       if (this.buffer.startsWith('\uFEFF')) this.buffer = this.buffer.slice(1)
     }
-    const events: SseEvent[] = []
+    const events: SseLinesEvent[] = []
     const buffer = this.buffer
     let start = 0
     // The next LF and CR at or after `start` (-1: none left), found with indexOf rather than a
-    // loop over every character: a busy log stream is parsed at hundreds of thousands of lines/s.
+    // loop over every character: a busy log stream is parsed at a million lines/s.
     let lf = buffer.indexOf('\n')
     let cr = buffer.indexOf('\r')
     while (lf !== -1 || cr !== -1) {
@@ -87,27 +106,30 @@ export class SseParser {
       const isCr = i === cr
       // A CR at the very end may be the first half of a CRLF split across chunks: wait for more.
       if (isCr && i === buffer.length - 1) break
-      const line = buffer.slice(start, i)
+      // The usual line, `data: <value>`, is taken without slicing it twice.
+      if (buffer.startsWith(DATA_FIELD, start)) {
+        this.data.push(buffer.slice(start + DATA_FIELD.length, i))
+      } else {
+        const event = this.line(buffer.slice(start, i))
+        if (event) events.push(event)
+      }
       start = isCr && buffer.charCodeAt(i + 1) === 10 ? i + 2 : i + 1
       if (lf !== -1 && lf < start) lf = buffer.indexOf('\n', start)
       if (cr !== -1 && cr < start) cr = buffer.indexOf('\r', start)
-      const event = this.line(line)
-      if (event) events.push(event)
     }
     this.buffer = buffer.slice(start)
     return events
   }
 
-  /** At the end of the stream an event without its blank line is incomplete and dropped. */
-  end(): SseEvent[] {
-    const events = this.buffer.endsWith('\r') ? this.push('\n') : []
+  endLines(): SseLinesEvent[] {
+    const events = this.buffer.endsWith('\r') ? this.pushLines('\n') : []
     this.buffer = ''
     this.idBuffer = this.lastEventId
     this.resetEvent()
     return events
   }
 
-  private line(line: string): SseEvent | undefined {
+  private line(line: string): SseLinesEvent | undefined {
     if (line === '') return this.dispatch()
     if (line.startsWith(':')) return undefined
     const colon = line.indexOf(':')
@@ -116,8 +138,7 @@ export class SseParser {
     if (value.startsWith(' ')) value = value.slice(1)
     switch (field) {
       case 'data':
-        this.data += this.hasData ? `\n${value}` : value
-        this.hasData = true
+        this.data.push(value)
         break
       case 'id':
         if (!value.includes('\0')) this.idBuffer = value
@@ -134,18 +155,21 @@ export class SseParser {
     return undefined
   }
 
-  private dispatch(): SseEvent | undefined {
+  private dispatch(): SseLinesEvent | undefined {
     this.lastEventId = this.idBuffer
-    const event = this.hasData ? {type: this.type || 'message', data: this.data, lastEventId: this.lastEventId} : undefined
+    const event = this.data.length > 0 ? {type: this.type || 'message', lines: this.data, lastEventId: this.lastEventId} : undefined
     this.resetEvent()
     return event
   }
 
   private resetEvent(): void {
-    this.data = ''
-    this.hasData = false
+    if (this.data.length > 0) this.data = []
     this.type = ''
   }
+}
+
+function joined(event: SseLinesEvent): SseEvent {
+  return {type: event.type, data: event.lines.join('\n'), lastEventId: event.lastEventId}
 }
 
 function abortableSleep(signal?: AbortSignal): (ms: number) => Promise<void> {
@@ -164,7 +188,16 @@ function abortableSleep(signal?: AbortSignal): (ms: number) => Promise<void> {
 
 type Outcome = {kind: 'ended'} | {kind: 'dropped'; error: unknown}
 
-export async function* readLogStream(firstUrl: string, options: ReadLogStreamOptions): AsyncGenerator<StreamLine, void, undefined> {
+/** Line by line: the lines of `readLogBatches`, one at a time. */
+export async function* readLogStream(url: string, options: ReadLogStreamOptions): AsyncGenerator<StreamLine, void, undefined> {
+  for await (const batch of readLogBatches(url, options)) yield* batch
+}
+
+/**
+ * The lines of a log stream in batches, as they arrive: every line that one read of the response
+ * completed, in order (never an empty batch). With `tail`, reconnects and resumes as it goes.
+ */
+export async function* readLogBatches(firstUrl: string, options: ReadLogStreamOptions): AsyncGenerator<StreamLine[], void, undefined> {
   const {signal, tail} = options
   const sleep = options.sleep ?? abortableSleep(signal)
   let url = firstUrl
@@ -240,8 +273,8 @@ export async function* readLogStream(firstUrl: string, options: ReadLogStreamOpt
     const openedAt = Date.now()
     const isSse = (response.headers.get('content-type') ?? '').toLowerCase().includes('text/event-stream')
     const sse = new SseParser()
-    const plain: string[] = []
-    const lines = new LineSplitter((line) => plain.push(line))
+    let plain: StreamLine[] = []
+    const lines = new LineSplitter((line) => plain.push({line}))
     const decoder = new TextDecoder()
     let received = false
     let outcome: Outcome = {kind: 'ended'}
@@ -251,32 +284,35 @@ export async function* readLogStream(firstUrl: string, options: ReadLogStreamOpt
     let replaying = resumedFrom !== undefined
     const reader = response.body?.getReader()
 
-    const toLines = function* (text: string, ending: boolean): Generator<StreamLine> {
-      if (isSse) {
-        const events = ending ? [...sse.push(text), ...sse.end()] : sse.push(text)
-        for (const event of events) {
-          if (event.type !== 'message') continue
-          const id = event.lastEventId || undefined
-          if (replaying) {
-            if (id !== undefined && NUMERIC_ID.test(id) && Number(id) <= (resumedFrom as number)) {
-              ignoresResume = true
-              continue
-            }
-            replaying = false
-          }
-          unresumable = id === undefined
-          for (const line of event.data.split('\n')) yield id === undefined ? {line} : {id, line}
-        }
-        if (sse.lastEventId && !replaying) lastEventId = sse.lastEventId
-        if (sse.retryMs !== undefined) retryMs = Math.max(100, sse.retryMs)
-      } else {
+    const toLines = (text: string, ending: boolean): StreamLine[] => {
+      if (!isSse) {
         lines.push(text)
         if (ending) lines.end()
-        for (const line of plain.splice(0)) {
-          unresumable = true
-          yield {line}
-        }
+        if (plain.length > 0) unresumable = true
+        const out = plain
+        plain = []
+        return out
       }
+      const out: StreamLine[] = []
+      const events = ending ? [...sse.pushLines(text), ...sse.endLines()] : sse.pushLines(text)
+      for (const event of events) {
+        if (event.type !== 'message') continue
+        const id = event.lastEventId || undefined
+        if (replaying) {
+          if (id !== undefined && NUMERIC_ID.test(id) && Number(id) <= (resumedFrom as number)) {
+            ignoresResume = true
+            continue
+          }
+          replaying = false
+        }
+        unresumable = id === undefined
+        // An event may carry many lines (one per data field): they share its id.
+        if (id === undefined) for (const line of event.lines) out.push({line})
+        else for (const line of event.lines) out.push({id, line})
+      }
+      if (sse.lastEventId && !replaying) lastEventId = sse.lastEventId
+      if (sse.retryMs !== undefined) retryMs = Math.max(100, sse.retryMs)
+      return out
     }
 
     try {
@@ -290,9 +326,13 @@ export async function* readLogStream(firstUrl: string, options: ReadLogStreamOpt
         }
         if (chunk.done) break
         if (chunk.value.length > 0) received = true
-        yield* toLines(decoder.decode(chunk.value, {stream: true}), false)
+        const batch = toLines(decoder.decode(chunk.value, {stream: true}), false)
+        if (batch.length > 0) yield batch
       }
-      if (outcome.kind === 'ended') yield* toLines(decoder.decode(), true)
+      if (outcome.kind === 'ended') {
+        const batch = toLines(decoder.decode(), true)
+        if (batch.length > 0) yield batch
+      }
     } finally {
       // Also runs when the consumer stops early: release the connection.
       await reader?.cancel().catch(() => undefined)

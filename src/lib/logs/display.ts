@@ -1,6 +1,6 @@
 // Copies a log stream to stdout, line by line, and stops quietly when stdout's reader goes away
 // (`tug logs | head`): a closed pipe is a normal way for a log reader to end.
-import {readLogStream, type StreamLine} from '../api/stream.js'
+import {readLogBatches, type StreamLine} from '../api/stream.js'
 import type {OutStream} from '../cli/io.js'
 import {colorizeLogLine, parseLogLine} from '../../shared/log-line.js'
 
@@ -46,6 +46,16 @@ export async function* lastLines(source: AsyncIterable<StreamLine>, count: numbe
   for (let i = 0; i < kept.length; i++) yield kept[(start + i) % kept.length] as StreamLine
 }
 
+/** The same trim for batches: one batch at the end, of at most the last `count` lines. */
+async function* lastBatch(source: AsyncIterable<StreamLine[]>, count: number): AsyncGenerator<StreamLine[], void, undefined> {
+  async function* each(): AsyncGenerator<StreamLine, void, undefined> {
+    for await (const batch of source) yield* batch
+  }
+  const kept: StreamLine[] = []
+  for await (const line of lastLines(each(), count)) kept.push(line)
+  if (kept.length > 0) yield kept
+}
+
 function isPipeClosed(error: unknown): boolean {
   const code = (error as {code?: unknown} | undefined)?.code
   return code === 'EPIPE' || code === 'ERR_STREAM_DESTROYED' || code === 'ERR_STREAM_WRITE_AFTER_END'
@@ -57,6 +67,14 @@ export function renderLine(line: string, options: Pick<DisplayOptions, 'color' |
     return JSON.stringify(parsed ?? {message: line})
   }
   return colorizeLogLine(line, options.color)
+}
+
+/** A batch of lines as the text to print, each ended by `\n`. */
+export function renderBatch(batch: readonly StreamLine[], options: Pick<DisplayOptions, 'color' | 'json'>): string {
+  let out = ''
+  if (!options.json && !options.color) for (const {line} of batch) out += line + '\n'
+  else for (const {line} of batch) out += renderLine(line, options) + '\n'
+  return out
 }
 
 /** Resolves when the stream ends, or as soon as stdout is closed; rejects on other failures. */
@@ -75,15 +93,6 @@ export async function displayLogs(options: DisplayOptions): Promise<{lines: numb
     }
   }
   stdout.on('error', onError)
-  // A pipe is written synchronously, one syscall per write: lines that arrive together (one
-  // network chunk) go out in one write instead, uncorked once this turn of the event loop is over.
-  const writable = stdout as Partial<Pick<NodeJS.WriteStream, 'cork' | 'uncork'>>
-  let corked = false
-  const uncork = (): void => {
-    if (!corked) return
-    corked = false
-    writable.uncork?.()
-  }
   let lines = 0
   let noticed = false
   const onGap = (): void => {
@@ -91,22 +100,18 @@ export async function displayLogs(options: DisplayOptions): Promise<{lines: numb
     noticed = true
     options.stderr.write(GAP_NOTICE + '\n')
   }
-  const stream = readLogStream(options.url, {tail: options.tail, signal: controller.signal, sleep: options.sleep, renew: options.renew, onGap})
+  const stream = readLogBatches(options.url, {tail: options.tail, signal: controller.signal, sleep: options.sleep, renew: options.renew, onGap})
   try {
-    for await (const line of !options.tail && options.lines !== undefined ? lastLines(stream, options.lines) : stream) {
+    // Every line one read of the stream completed goes out in one write: a busy tail costs a
+    // write per network chunk, not one per line.
+    for await (const batch of !options.tail && options.lines !== undefined ? lastBatch(stream, options.lines) : stream) {
       if (closed) break
-      if (!corked && writable.cork && writable.uncork) {
-        corked = true
-        writable.cork()
-        setImmediate(uncork)
-      }
-      const ok = stdout.write(renderLine(line.line, options) + '\n', (error?: Error | null) => {
+      const ok = stdout.write(renderBatch(batch, options), (error?: Error | null) => {
         if (error) onError(error)
       })
-      lines++
+      lines += batch.length
       if ((stdout as {destroyed?: boolean}).destroyed) onError(Object.assign(new Error('stdout closed'), {code: 'EPIPE'}))
       if (!ok && !closed && !pipeError) {
-        uncork()
         await new Promise<void>((resolve) => {
           const done = (): void => {
             stdout.removeListener('drain', done)
@@ -121,7 +126,6 @@ export async function displayLogs(options: DisplayOptions): Promise<{lines: numb
   } catch (error) {
     if (!closed && !pipeError) throw error
   } finally {
-    uncork()
     stdout.removeListener('error', onError)
   }
   if (pipeError) throw pipeError

@@ -20,6 +20,15 @@ export interface LogInput {
   time?: Date | number
 }
 
+export interface LogLinesInput {
+  source: string
+  dyno: string
+  /** Each is what a `write`'s message is: one line, or several split on line breaks. */
+  lines: readonly string[]
+  /** One time for them all (default: now). */
+  time?: Date | number
+}
+
 export interface SubscribeOptions {
   filter?: LogFilter
   /** Resume: every matching line after this id still in the history (then `lines` is ignored). */
@@ -175,27 +184,23 @@ export class LogRouter {
   write(appId: string, input: LogInput): void {
     try {
       if (this.closed) return
-      const app = this.appFor(appId)
-      const source = this.name(app.sources, input.source, safeSource)
-      const dyno = this.name(app.dynos, input.dyno, safeDyno)
       const message = typeof input.message === 'string' ? input.message : decoder.decode(input.message)
-      const time = input.time
-      let micros = time === undefined ? Number.NaN : typeof time === 'number' ? time : time.getTime() * 1000
-      // A time no timestamp can show (invalid, before 1970, after 2255) is replaced by now.
-      if (!(micros >= 0 && micros <= MAX_MICROS)) micros = this.now()
-      // Per app, time never goes backwards, whatever the clocks of the dynos' hosts say.
-      if (!(micros >= app.lastMicros)) micros = app.lastMicros
-      app.lastMicros = micros
-      const timestamp = formatMicros(micros)
-      if (isSimpleLine(message, this.maxLineBytes)) {
-        this.append(appId, app, formatLogLine({timestamp, source, dyno, message}), source, dyno)
-        return
-      }
-      for (const line of splitLines(message)) {
-        for (const piece of splitLong(line, this.maxLineBytes)) {
-          this.append(appId, app, formatLogLine({timestamp, source, dyno, message: piece}), source, dyno)
-        }
-      }
+      this.add(appId, input.source, input.dyno, input.time, [message])
+    } catch (error) {
+      this.writeErrors++
+      this.report(error)
+    }
+  }
+
+  /**
+   * Many messages of one source and dyno at once (a dyno's pipe read: every line it completed):
+   * the same as a `write` of each in order, with one timestamp for them all, at a fraction of the
+   * cost per line. Never blocks and never throws either.
+   */
+  writeLines(appId: string, input: LogLinesInput): void {
+    try {
+      if (this.closed || input.lines.length === 0) return
+      this.add(appId, input.source, input.dyno, input.time, input.lines)
     } catch (error) {
       this.writeErrors++
       this.report(error)
@@ -305,13 +310,43 @@ export class LogRouter {
     return name
   }
 
-  private append(appId: string, app: AppLog, text: string, source: string, dyno: string): void {
-    const entry: LogEntry = {id: app.nextId++, text, source, dyno, bytes: Buffer.byteLength(text)}
+  /**
+   * The hot path: one time, one `<timestamp> <source>[<dyno>]: ` prefix and one list of matching
+   * subscribers for all the messages; per line, one string, one entry and the pushes.
+   */
+  private add(appId: string, rawSource: string, rawDyno: string, time: Date | number | undefined, messages: readonly string[]): void {
+    const app = this.appFor(appId)
+    const source = this.name(app.sources, rawSource, safeSource)
+    const dyno = this.name(app.dynos, rawDyno, safeDyno)
+    let micros = time === undefined ? Number.NaN : typeof time === 'number' ? time : time.getTime() * 1000
+    // A time no timestamp can show (invalid, before 1970, after 2255) is replaced by now.
+    if (!(micros >= 0 && micros <= MAX_MICROS)) micros = this.now()
+    // Per app, time never goes backwards, whatever the clocks of the dynos' hosts say.
+    if (!(micros >= app.lastMicros)) micros = app.lastMicros
+    app.lastMicros = micros
+    // The prefix is ASCII (safe names, a numeric timestamp): its UTF-8 size is its length.
+    const prefix = formatLogLine({timestamp: formatMicros(micros), source, dyno, message: ''})
+    const readers: Subscription[] = []
+    for (const subscription of app.subscribers) if (subscription.match(source, dyno)) readers.push(subscription)
+    const maxLineBytes = this.maxLineBytes
+    for (const message of messages) {
+      if (isSimpleLine(message, maxLineBytes)) {
+        this.append(appId, app, prefix + message, prefix.length + Buffer.byteLength(message), source, dyno, readers)
+        continue
+      }
+      for (const line of splitLines(message)) {
+        for (const piece of splitLong(line, maxLineBytes)) {
+          this.append(appId, app, prefix + piece, prefix.length + Buffer.byteLength(piece), source, dyno, readers)
+        }
+      }
+    }
+  }
+
+  private append(appId: string, app: AppLog, text: string, bytes: number, source: string, dyno: string, readers: readonly Subscription[]): void {
+    const entry: LogEntry = {id: app.nextId++, text, source, dyno, bytes}
     app.ring.push(entry)
     this.store?.append(appId, entry)
-    for (const subscription of app.subscribers) {
-      if (subscription.match(source, dyno)) subscription.offer(entry)
-    }
+    for (const reader of readers) reader.offer(entry)
   }
 
   private notice(message: string): LogItem {

@@ -28,7 +28,7 @@ export function chooseFormat(accept: string | undefined): StreamFormat {
 }
 
 /**
- * One event per line: `id: <n>` (for Last-Event-ID on reconnect), then `data: <line>`. Notices
+ * One event for one line: `id: <n>` (for Last-Event-ID on reconnect), then `data: <line>`. Notices
  * carry no id, so a reconnect resumes after the last real line. Lines never hold a line break (the
  * router splits on them), so one data field is enough.
  */
@@ -36,16 +36,25 @@ export function sseEvent(item: LogItem): string {
   return item.id === undefined ? `data: ${item.text}\n\n` : `id: ${item.id}\ndata: ${item.text}\n\n`
 }
 
+/**
+ * One event for a whole batch: one `data:` field per line (an SSE client joins them with `\n`;
+ * Heroku's CLI and tug split the data on it), and the id of the batch's last line, so that a
+ * reconnect's Last-Event-ID resumes after the batch. A batch of notices alone has no id, as a
+ * notice has none. A busy tail thus costs one event per batch instead of one per line.
+ */
 export function sseEvents(items: readonly LogItem[]): string {
-  let out = ''
-  for (const item of items) out += sseEvent(item)
-  return out
+  if (items.length === 0) return ''
+  let lastId: number | undefined
+  for (let i = items.length - 1; i >= 0 && lastId === undefined; i--) lastId = items[i]?.id
+  let out = lastId === undefined ? '' : `id: ${lastId}\n`
+  for (const item of items) out += 'data: ' + item.text + '\n'
+  return out + '\n'
 }
 
 /** One line per `\n`. */
 export function textLines(items: readonly LogItem[]): string {
   let out = ''
-  for (const item of items) out += `${item.text}\n`
+  for (const item of items) out += item.text + '\n'
   return out
 }
 

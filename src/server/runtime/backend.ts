@@ -8,6 +8,9 @@ export type OutputStream = 'stdout' | 'stderr'
 /** Receives every line a dyno writes, in order per stream, without the trailing newline. */
 export type OutputListener = (stream: OutputStream, line: string) => void
 
+/** The same lines in batches (every line one read of a pipe completed), in order: for a reader that takes them in bulk. */
+export type OutputLinesListener = (stream: OutputStream, lines: readonly string[]) => void
+
 export interface DynoSpec {
   appId: string
   appName: string
@@ -100,6 +103,8 @@ export interface DynoHandle {
    * the first listener was added are kept (bounded) and delivered to it.
    */
   onOutput(listener: OutputListener): () => void
+  /** The same as `onOutput`, in batches; optional (a backend without it is read line by line). */
+  onOutputLines?(listener: OutputLinesListener): () => void
   /**
    * Settles once the dyno is over: its main process has exited and nothing it started is left
    * running. Never rejects.

@@ -59,9 +59,10 @@ export interface Runtime {
   close(): Promise<void>
 }
 
-/** What the manager writes platform events and dyno output to (the log router's `write`). */
+/** What the manager writes platform events and dyno output to (the log router's `write`, and `writeLines` for a batch). */
 export interface LogInputSink {
   write(appId: string, input: {source: string; dyno: string; message: string}): void
+  writeLines?(appId: string, input: {source: string; dyno: string; lines: readonly string[]}): void
 }
 
 export type BeforeStopHook = (appId: string, dynoName: string) => void | Promise<void>

@@ -213,7 +213,8 @@ export class DynoSlot implements ManagedDyno {
     this.port = port
     this.setState('starting', {backend_record: JSON.stringify(handle.describe().record)})
     const {logs} = this.services
-    handle.onOutput((_stream, line) => logs.write(this.appId, {source: 'app', dyno: this.name, message: line}))
+    if (handle.onOutputLines && logs.writeLines) handle.onOutputLines((_stream, lines) => logs.writeLines?.(this.appId, {source: 'app', dyno: this.name, lines}))
+    else handle.onOutput((_stream, line) => logs.write(this.appId, {source: 'app', dyno: this.name, message: line}))
     this.attach?.bind(handle)
     void handle.exited.then((exit) => this.onExit(handle, exit))
     if (this.pendingStop !== undefined || this.services.isClosing()) {

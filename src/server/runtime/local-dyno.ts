@@ -1,11 +1,12 @@
-// One local dyno: its process group, its output read line by line and handed synchronously to the
-// listeners (the pipes are always drained, so a dyno never blocks on a full pipe whatever the log
-// router does with the lines), its stop (SIGTERM to the group, SIGKILL after the grace) and exit.
+// One local dyno: its process group, its output read in lines and handed synchronously to the
+// listeners, each pipe read's lines in one batch (the pipes are always drained, so a dyno never
+// blocks on a full pipe whatever the log router does with the lines), its stop (SIGTERM to the
+// group, SIGKILL after the grace) and exit.
 import type {ChildProcess} from 'node:child_process'
 import type {Readable} from 'node:stream'
 
 import {LineSplitter} from '../../shared/line-splitter.js'
-import type {BackendRecord, DynoDescription, DynoExit, DynoHandle, DynoIo, DynoSpec, OutputListener, OutputStream, StopOptions} from './backend.js'
+import type {BackendRecord, DynoDescription, DynoExit, DynoHandle, DynoIo, DynoSpec, OutputLinesListener, OutputListener, OutputStream, StopOptions} from './backend.js'
 import type {DynoCgroup} from './cgroups.js'
 import {LogTap} from './log-tap.js'
 import {signalDyno, type GroupSnapshot, type GroupWatcher} from './process-groups.js'
@@ -57,7 +58,8 @@ export class LocalDynoHandle implements DynoHandle {
   readonly startedAt = new Date()
   readonly pid: number
   private readonly record: LocalDynoRecord
-  private readonly listeners = new Set<OutputListener>()
+  private readonly listeners = new Set<OutputLinesListener>()
+  /** Lines read before the first listener came (at most maxPendingLines, the newest). */
   private pending: Array<[OutputStream, string]> | undefined = []
   private stopRequested = false
   private leaderExited = false
@@ -106,10 +108,16 @@ export class LocalDynoHandle implements DynoHandle {
   }
 
   onOutput(listener: OutputListener): () => void {
+    return this.onOutputLines((stream, lines) => {
+      for (const line of lines) listener(stream, line)
+    })
+  }
+
+  onOutputLines(listener: OutputLinesListener): () => void {
     this.listeners.add(listener)
     const pending = this.pending
     this.pending = undefined
-    if (pending !== undefined) for (const [stream, line] of pending) this.deliver(stream, line)
+    if (pending !== undefined) for (const [stream, line] of pending) this.deliver(stream, [line])
     return () => {
       this.listeners.delete(listener)
     }
@@ -164,15 +172,15 @@ export class LocalDynoHandle implements DynoHandle {
     return {pid: this.pid, startedAt: this.startedAt, record: {...this.record}}
   }
 
-  private deliver(stream: OutputStream, line: string): void {
+  private deliver(stream: OutputStream, lines: readonly string[]): void {
     if (this.pending !== undefined) {
-      this.pending.push([stream, line])
-      if (this.pending.length > this.options.maxPendingLines) this.pending.shift()
+      for (const line of lines) this.pending.push([stream, line])
+      if (this.pending.length > this.options.maxPendingLines) this.pending.splice(0, this.pending.length - this.options.maxPendingLines)
       return
     }
     for (const listener of this.listeners) {
       try {
-        listener(stream, line)
+        listener(stream, lines)
       } catch {
         // A failing listener must not stop the others or the reading of the pipe.
       }
@@ -183,7 +191,7 @@ export class LocalDynoHandle implements DynoHandle {
     if (readable === null) return Promise.resolve()
     // An attached dyno's client reads the same bytes; its log copy must not hold the pipe back.
     const tap = this.io ? this.logTap() : undefined
-    const splitter = tap ? undefined : new LineSplitter((line) => this.deliver(stream, line), this.options.maxLineLength)
+    const splitter = tap ? undefined : LineSplitter.batched((lines) => this.deliver(stream, lines), this.options.maxLineLength)
     return new Promise((resolve) => {
       readable.on('data', (chunk: Buffer) => (tap ? tap.push(stream, chunk) : splitter?.push(chunk)))
       readable.once('error', () => {})
@@ -198,8 +206,8 @@ export class LocalDynoHandle implements DynoHandle {
   /** The attached dyno's one log tap, shared by stdout and stderr so that their order is kept. */
   private logTap(): LogTap<OutputStream> {
     this.tap ??= new LogTap<OutputStream>(
-      (stream) => new LineSplitter((line) => this.deliver(stream, line), this.options.maxLineLength),
-      (stream, line) => this.deliver(stream, line),
+      (stream) => LineSplitter.batched((lines) => this.deliver(stream, lines), this.options.maxLineLength),
+      (stream, line) => this.deliver(stream, [line]),
     )
     return this.tap
   }

@@ -127,7 +127,7 @@ describe('logs', () => {
     assert.deepEqual(JSON.parse(result.stdout), {timestamp: '2026-11-27T11:15:41.123456+00:00', source: 'app', dyno: 'web.1', message: 'GET / 200'})
   })
 
-  it('exits 0 quietly when stdout is closed (tug logs | head -1)', async () => {
+  it('exits 0 quietly when stdout is closed (tug logs --tail | head -1)', async () => {
     let writes = 0
     let received = ''
     const head = new Writable({
@@ -142,13 +142,18 @@ describe('logs', () => {
       },
     })
     head.on('error', () => undefined)
-    const body = Array.from({length: 50}, (_, i) => `data: line ${i}\n\n`).join('')
+    // Lines that arrive together go out in one write: the first response's lines are the first
+    // write, the resumed stream's lines find stdout closed, and nothing is asked for after that.
+    const events = (from: number, to: number) => Array.from({length: to - from}, (_, i) => `id: ${from + i}\ndata: line ${from + i}\n\n`).join('')
     nock(API).post('/apps/shop/log-sessions').reply(201, session())
-    nock(LOGS).get('/sessions/sess-1').reply(200, body, {'Content-Type': 'text/event-stream'})
-    const result = await runCommand(Logs, ['-a', 'shop'], {stdout: head})
+    nock(LOGS).get('/sessions/sess-1').reply(200, events(0, 25), {'Content-Type': 'text/event-stream'})
+    nock(LOGS, {reqheaders: {'last-event-id': '24'}}).get('/sessions/sess-1').reply(200, events(25, 50), {'Content-Type': 'text/event-stream'})
+    const result = await runCommand(Logs, ['-a', 'shop', '--tail'], {stdout: head})
     assert.equal(result.code, 0)
     assert.equal(result.stderr, '')
-    assert.equal(received, 'line 0\n')
+    assert.equal(received, Array.from({length: 25}, (_, i) => `line ${i}\n`).join(''))
+    assert.equal(writes, 2)
+    assert.ok(nock.isDone())
   })
 
   it('rejects a negative --num before any request', async () => {

@@ -4,7 +4,7 @@ import type {AddressInfo} from 'node:net'
 
 import nock from 'nock'
 
-import {MAX_RECONNECTS, SseParser, readLogStream} from '../../../src/lib/api/stream.js'
+import {MAX_RECONNECTS, SseParser, readLogBatches, readLogStream} from '../../../src/lib/api/stream.js'
 import type {ReadLogStreamOptions, StreamLine} from '../../../src/lib/api/stream.js'
 import {ApiError, NetworkError} from '../../../src/lib/errors.js'
 import {waitFor} from '../../helpers/wait-for.js'
@@ -59,6 +59,17 @@ describe('log stream', () => {
       assert.equal(parser.retryMs, 2500)
     })
 
+    it('gives an event\'s data fields as its lines with pushLines, across chunks', () => {
+      const parser = new SseParser()
+      const events = [...parser.pushLines('id: 9\ndata: one\nda'), ...parser.pushLines('ta: two\ndata:three\ndata\n\ndata: x\r\n'), ...parser.pushLines('\r\n')]
+      assert.deepEqual(events, [
+        {type: 'message', lines: ['one', 'two', 'three', ''], lastEventId: '9'},
+        {type: 'message', lines: ['x'], lastEventId: '9'},
+      ])
+      assert.deepEqual(parser.pushLines(': only a comment\n\n'), [])
+      assert.deepEqual(parser.endLines(), [])
+    })
+
     it('drops an event cut off by the end of the stream, and dispatches nothing for an id alone', () => {
       const parser = new SseParser()
       assert.deepEqual(parser.push('id: 3\n\nid: 4\ndata: partial'), [])
@@ -92,6 +103,21 @@ describe('log stream', () => {
       assert.equal(headers.accept, 'text/event-stream')
       assert.equal(headers.authorization, undefined)
       assert.equal(headers['last-event-id'], undefined)
+    })
+
+    it('gives the lines in batches, each line of a many-line event with the event\'s id', async () => {
+      nock(LOGS).get('/b').reply(200, 'id: 3\ndata: a\ndata: b\ndata: c\n\ndata: notice\n\nid: 4\ndata: d\n\n', {'Content-Type': 'text/event-stream'})
+      const batches: unknown[] = []
+      for await (const batch of readLogBatches(`${LOGS}/b`, {tail: false})) batches.push(batch)
+      assert.ok(batches.length > 0 && batches.every((batch) => Array.isArray(batch) && batch.length > 0))
+      // A notice (no id of its own) carries the id in effect, as EventSource gives it.
+      assert.deepEqual(batches.flat(), [
+        {id: '3', line: 'a'},
+        {id: '3', line: 'b'},
+        {id: '3', line: 'c'},
+        {id: '3', line: 'notice'},
+        {id: '4', line: 'd'},
+      ])
     })
 
     it('reads text/plain one line per newline', async () => {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import {CONTINUATION_MARKER} from '../../../src/server/logs/format.js'
 import {LogRouter, type LogRouterOptions} from '../../../src/server/logs/router.js'
 import {LineSplitter} from '../../../src/shared/line-splitter.js'
-import {FakeClock, ManualScheduler, RecordingSink} from './helpers.js'
+import {FakeClock, ManualScheduler, RecordingSink, T0} from './helpers.js'
 
 const TS = '2026-11-27T11:15:41.123456+00:00'
 
@@ -113,6 +113,61 @@ describe('logs/router', () => {
     })
   })
 
+  describe('writeLines', () => {
+    it('is a write of each line in order, with one timestamp for the batch', () => {
+      const {router} = setup()
+      const messages = ['one', '', 'two\r\nthree', 'x'.repeat(10_050), 'caf\u00e9 \u20ac']
+      router.writeLines('shop', {source: 'app', dyno: 'web.1', lines: messages})
+      const {router: reference} = setup()
+      for (const message of messages) reference.write('shop', {source: 'app', dyno: 'web.1', message})
+      assert.deepEqual(router.history('shop'), reference.history('shop'))
+      assert.deepEqual(
+        router.history('shop').map((e) => e.text.slice(TS.length + 1, TS.length + 30)),
+        ['app[web.1]: one', 'app[web.1]: ', 'app[web.1]: two', 'app[web.1]: three', `app[web.1]: ${'x'.repeat(17)}`, `app[web.1]: ${CONTINUATION_MARKER}xxxxx`, 'app[web.1]: café €'],
+      )
+      // The byte bounds count UTF-8: é and € are 2 and 3 bytes.
+      assert.equal(router.history('shop').at(-1)?.bytes, Buffer.byteLength(`${TS} app[web.1]: café €`))
+      assert.equal(router.lastId('shop'), 7)
+    })
+
+    it('takes its time, keeps time from going back, and names as write does', () => {
+      const {router} = setup()
+      router.write('shop', {source: 'app', dyno: 'web.1', message: 'first', time: T0 + 10})
+      router.writeLines('shop', {source: 'my app', dyno: 'web]1', lines: ['a', 'b'], time: T0})
+      assert.deepEqual(router.history('shop').map((e) => e.text), [
+        '2026-11-27T11:15:41.123466+00:00 app[web.1]: first',
+        '2026-11-27T11:15:41.123466+00:00 my_app[web_1]: a',
+        '2026-11-27T11:15:41.123466+00:00 my_app[web_1]: b',
+      ])
+    })
+
+    it('feeds matching subscribers only, in order, and an empty batch is nothing', () => {
+      const {router, scheduler} = setup()
+      const web = new RecordingSink()
+      const worker = new RecordingSink()
+      router.subscribe('shop', {tail: true, filter: {dyno: 'web'}}, web)
+      router.subscribe('shop', {tail: true, filter: {dyno: 'worker'}}, worker)
+      router.writeLines('shop', {source: 'app', dyno: 'web.1', lines: []})
+      router.writeLines('shop', {source: 'app', dyno: 'web.1', lines: ['w1', 'w2']})
+      router.writeLines('shop', {source: 'app', dyno: 'worker.1', lines: ['k1']})
+      router.writeLines('shop', {source: 'app', dyno: 'web.2', lines: ['w3']})
+      scheduler.run()
+      assert.deepEqual(web.ids, [1, 2, 4])
+      assert.deepEqual(web.texts.map((t) => t.slice(TS.length + 1)), ['app[web.1]: w1', 'app[web.1]: w2', 'app[web.2]: w3'])
+      assert.deepEqual(worker.ids, [3])
+    })
+
+    it('never throws into the caller, and ignores writes after close', async () => {
+      const {router, errors} = setup()
+      assert.doesNotThrow(() => router.writeLines('shop', JSON.parse('{"source": "app", "dyno": "web.1", "lines": 5}')))
+      assert.equal(router.stats().writeErrors, 1)
+      assert.equal(errors.length, 1)
+      await router.close()
+      router.writeLines('shop', {source: 'app', dyno: 'web.1', lines: ['late']})
+      assert.equal(router.lastId('shop'), 0)
+    })
+  })
+
   describe('raw dyno output (through the one line splitter, as the dyno manager feeds it)', () => {
     it('assembles lines across chunks and writes the last partial line at the end', () => {
       const {router} = setup()
@@ -120,6 +175,17 @@ describe('logs/router', () => {
       out.push('hel')
       out.push(Buffer.from('lo\nwor'))
       assert.deepEqual(router.history('shop').map((e) => e.text), [`${TS} app[web.1]: hello`])
+      out.push(Buffer.from([0xe2, 0x82]))
+      out.push(Buffer.from([0xac, 0x0a, 0x6e, 0x6f, 0x20, 0x6e, 0x6c]))
+      out.end()
+      assert.deepEqual(router.history('shop').map((e) => e.text.slice(TS.length + 1)), ['app[web.1]: hello', 'app[web.1]: wor€', 'app[web.1]: no nl'])
+    })
+
+    it('gives the same lines through a batched splitter and writeLines', () => {
+      const {router} = setup()
+      const out = LineSplitter.batched((lines) => router.writeLines('shop', {source: 'app', dyno: 'web.1', lines}))
+      out.push('hel')
+      out.push(Buffer.from('lo\nwor'))
       out.push(Buffer.from([0xe2, 0x82]))
       out.push(Buffer.from([0xac, 0x0a, 0x6e, 0x6f, 0x20, 0x6e, 0x6c]))
       out.end()

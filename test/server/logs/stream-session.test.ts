@@ -64,7 +64,8 @@ describe('logs/stream-session', () => {
     const session = new StreamSession(target, {router, appId: 'shop', subscribe: {lines: 10, tail: false}, format: 'sse'})
     scheduler.run()
     await session.done
-    assert.equal(target.text, `id: 1\ndata: ${TS} app[web.1]: a\n\nid: 2\ndata: ${TS} app[web.2]: b\n\n`)
+    // One batch, one event: a data field per line and the id of the last.
+    assert.equal(target.text, `id: 2\ndata: ${TS} app[web.1]: a\ndata: ${TS} app[web.2]: b\n\n`)
     assert.equal(target.ended, 1)
     assert.equal(target.listenerCount('drain') + target.listenerCount('close') + target.listenerCount('error'), 0)
   })
@@ -210,7 +211,8 @@ describe('logs/stream-session', () => {
       router = logs
       const url = await serve(logs)
 
-      // The fast reader parses SSE as it comes.
+      // The fast reader parses SSE as it comes: events of one or more lines, each with the id of
+      // its last line (every line here is numbered as its id is).
       const fast = await get(url, 'text/event-stream')
       assert.equal(fast.headers['content-type'], 'text/event-stream; charset=utf-8')
       const fastIds: number[] = []
@@ -223,9 +225,11 @@ describe('logs/stream-session', () => {
         while (end !== -1) {
           const event = buffer.slice(0, end)
           buffer = buffer.slice(end + 2)
+          const numbers = [...event.matchAll(/^data: .*: line (\d+) /gm)].map((match) => Number(match[1]))
+          fastNotices += [...event.matchAll(/^data: .*tug\[logplex\]/gm)].length
           const id = /^id: (\d+)$/m.exec(event)
-          if (id) fastIds.push(Number(id[1]))
-          else if (event.startsWith('data: ')) fastNotices++
+          if (numbers.length > 0) assert.equal(Number(id?.[1]), numbers.at(-1), `an event's id is its last line's: ${event.slice(0, 200)}`)
+          fastIds.push(...numbers)
           end = buffer.indexOf('\n\n')
         }
       })
@@ -305,7 +309,9 @@ describe('logs/stream-session', () => {
       await waitFor(() => text.includes('id: 5\n'), {what: 'the backlog'})
       logs.write('shop', {source: 'app', dyno: 'web.1', message: 'm6'})
       await waitFor(() => text.includes('id: 6\n'), {what: 'the live line'})
-      assert.deepEqual([...text.matchAll(/^id: (\d+)$/gm)].map((m) => Number(m[1])), [4, 5, 6])
+      // The backlog is one event (id 5, its last line's), the live line another.
+      assert.deepEqual([...text.matchAll(/^id: (\d+)$/gm)].map((m) => Number(m[1])), [5, 6])
+      assert.deepEqual([...text.matchAll(/^data: .*: (m\d+)$/gm)].map((m) => m[1]), ['m4', 'm5', 'm6'])
     })
   })
 })
