@@ -1,14 +1,17 @@
 // The one request path of the client: auth, media type, Request-Id, timeouts, retries and error
 // mapping all happen here, so that every resource behaves the same way.
 //
-// It calls the global `fetch` with an undici dispatcher rather than undici's own request API:
-// nock 14 intercepts global fetch only, so this keeps the path the tests exercise the real one.
+// Without HTTP(S)_PROXY in the environment a request goes over node:http(s) (http-transport.ts:
+// the cheapest start for a short command). With one, or with a dispatcher given, it calls the
+// global `fetch` with an undici dispatcher (EnvHttpProxyAgent picks the proxy and applies
+// NO_PROXY, as before). nock 14 intercepts both.
 import {readFileSync} from 'node:fs'
 
 import type {Dispatcher} from 'undici'
 
 import {ApiError, NetworkError} from '../errors.js'
-import {defaultDispatcher} from './dispatcher.js'
+import {defaultDispatcher, usesProxy} from './dispatcher.js'
+import {formatSeconds, sendOverHttp, TimeoutError, type Attempt, type ResponseHeaders} from './http-transport.js'
 import type {ErrorBody} from '../../shared/api-types.js'
 import {API_ACCEPT} from '../../shared/api-types.js'
 
@@ -26,7 +29,7 @@ export interface RequestOptions {
 
 export interface ApiResponse<T> {
   status: number
-  headers: Headers
+  headers: ResponseHeaders
   body: T
 }
 
@@ -172,7 +175,7 @@ export function apiErrorFrom(status: number, text: string, method: string, path:
   return new ApiError({status, id, message, requestId, body: parsed ?? (text === '' ? undefined : text), hint: hintFor(status, body)})
 }
 
-function reportWarnings(config: RequestConfig, headers: Headers): void {
+function reportWarnings(config: RequestConfig, headers: ResponseHeaders): void {
   if (!config.onWarning) return
   for (const name of ['x-heroku-warning', 'warning-message']) {
     const value = headers.get(name)?.trim()
@@ -207,10 +210,6 @@ class TimeoutSignal {
   }
 }
 
-type Attempt =
-  | {kind: 'response'; status: number; headers: Headers; text: string}
-  | {kind: 'network'; error: unknown}
-
 /**
  * Every request of the client. Absolute URLs are allowed (a source upload's put_url); the token
  * is only sent to the base URL's origin, so that a storage URL elsewhere never sees it.
@@ -221,7 +220,8 @@ export async function apiRequest<T>(config: RequestConfig, method: string, path:
   const base = resolveUrl(config.baseUrl, '/')
   const shownPath = url.pathname + url.search
   const idempotent = options.idempotent ?? IDEMPOTENT_METHODS.has(method)
-  const dispatcher = config.dispatcher ?? (await defaultDispatcher({timeoutMs: config.timeoutMs, bodyTimeoutMs: config.timeoutMs}))
+  const viaFetch = config.dispatcher !== undefined || usesProxy()
+  const dispatcher = viaFetch ? (config.dispatcher ?? (await defaultDispatcher({timeoutMs: config.timeoutMs, bodyTimeoutMs: config.timeoutMs}))) : undefined
 
   const raw = options.body instanceof Uint8Array
   const payload = options.body === undefined ? undefined : raw ? (options.body as Uint8Array) : JSON.stringify(options.body)
@@ -243,7 +243,10 @@ export async function apiRequest<T>(config: RequestConfig, method: string, path:
     }
 
     const sendAllowanceMs = payload instanceof Uint8Array ? Math.ceil(payload.byteLength / MIN_UPLOAD_BYTES_PER_MS) : 0
-    const result = await attemptOnce(url, {method, headers, body: payload, dispatcher}, config.timeoutMs, sendAllowanceMs, options.discardBody === true || method === 'HEAD')
+    const discardBody = options.discardBody === true || method === 'HEAD'
+    const result = dispatcher
+      ? await attemptOverFetch(url, {method, headers, body: payload, dispatcher}, config.timeoutMs, sendAllowanceMs, discardBody)
+      : await sendOverHttp(url, {method, headers, body: payload}, config.timeoutMs, sendAllowanceMs, discardBody)
 
     const last = attempt >= config.retries
     if (result.kind === 'network') {
@@ -286,7 +289,7 @@ export async function apiRequest<T>(config: RequestConfig, method: string, path:
   }
 }
 
-async function attemptOnce(
+async function attemptOverFetch(
   url: URL,
   init: {method: string; headers: Record<string, string>; body: string | Uint8Array | undefined; dispatcher: Dispatcher},
   timeoutMs: number,
@@ -318,17 +321,6 @@ async function attemptOnce(
   } finally {
     timeout.disarm()
   }
-}
-
-class TimeoutError extends Error {
-  readonly code = 'ETIMEDOUT_TUG'
-  constructor(readonly ms: number, cause: unknown) {
-    super(`no answer within ${formatSeconds(ms)}`, {cause})
-  }
-}
-
-function formatSeconds(ms: number): string {
-  return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`
 }
 
 function networkError(error: unknown, url: URL, method: string, path: string, timeoutMs: number): NetworkError {

@@ -12,6 +12,7 @@ import AppsDestroy from '../../../src/commands/apps/destroy.js'
 import AppsInfo from '../../../src/commands/apps/info.js'
 import {API, runCommand, useNock} from '../../helpers/capture.js'
 import {app, dyno} from '../../helpers/fixtures.js'
+import {networkError} from '../../helpers/network-error.js'
 
 describe('apps commands', () => {
   useNock()
@@ -71,7 +72,7 @@ describe('apps commands', () => {
     })
 
     it('reports a reset connection as an error naming the URL', async () => {
-      for (let i = 0; i < 4; i++) nock(API).get('/apps').replyWithError({code: 'ECONNRESET', message: 'socket hang up'})
+      for (let i = 0; i < 4; i++) nock(API).get('/apps').replyWithError(networkError('ECONNRESET', 'socket hang up'))
       const result = await runCommand(Apps, [])
       assert.equal(result.code, 1)
       assert.match(result.stderr, /^Error: .*api\.test/)

@@ -3,6 +3,7 @@ import nock from 'nock'
 
 import ServerStatus from '../../../src/commands/server/status.js'
 import {API, runCommand, useNock} from '../../helpers/capture.js'
+import {networkError} from '../../helpers/network-error.js'
 
 describe('server:status against the control plane tug points at', () => {
   useNock()
@@ -24,12 +25,12 @@ describe('server:status against the control plane tug points at', () => {
   })
 
   it('says when it does not answer, and gives it all with --json', async () => {
-    nock(API).get('/account').replyWithError({code: 'ECONNREFUSED', message: 'connect ECONNREFUSED'})
+    nock(API).get('/account').replyWithError(networkError('ECONNREFUSED', 'connect ECONNREFUSED'))
     const result = await runCommand(ServerStatus, ['--json'])
     const status = JSON.parse(result.stdout) as {running: boolean; points_at: unknown}
     assert.equal(status.running, false)
     assert.deepEqual(status.points_at, {url: 'http://api.test', source: 'env', status: 'down', email: null, reason: 'connection refused (ECONNREFUSED)', has_token: true})
-    nock(API).get('/account').replyWithError({code: 'ECONNREFUSED', message: 'connect ECONNREFUSED'})
+    nock(API).get('/account').replyWithError(networkError('ECONNREFUSED', 'connect ECONNREFUSED'))
     const text = await runCommand(ServerStatus, [])
     assert.equal(text.stdout, 'tug points at the control plane at http://api.test (TUG_API_URL); it does not answer: connection refused (ECONNREFUSED).\n')
   })

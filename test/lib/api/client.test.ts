@@ -8,6 +8,7 @@ import nock from 'nock'
 import {ApiClient} from '../../../src/lib/api/client.js'
 import type {ClientOptions} from '../../../src/lib/api/client.js'
 import {ApiError, NetworkError} from '../../../src/lib/errors.js'
+import {networkError} from '../../helpers/network-error.js'
 
 const BASE = 'http://api.tug.test'
 const TOKEN = 'tok-0123'
@@ -368,7 +369,7 @@ describe('ApiClient', () => {
 
     it('retries a GET after a reset connection, then succeeds', async () => {
       const scope = nock(BASE)
-        .get('/apps/shop').replyWithError({code: 'ECONNRESET', message: 'socket hang up'})
+        .get('/apps/shop').replyWithError(networkError('ECONNRESET', 'socket hang up'))
         .get('/apps/shop').reply(200, app)
       const {client, waits} = makeClient()
       assert.deepEqual(await client.apps.info('shop'), app)
@@ -377,7 +378,7 @@ describe('ApiClient', () => {
     })
 
     it('does not retry a POST after a reset connection: the server may have acted on it', async () => {
-      const scope = nock(BASE).post('/apps').once().replyWithError({code: 'ECONNRESET', message: 'socket hang up'})
+      const scope = nock(BASE).post('/apps').once().replyWithError(networkError('ECONNRESET', 'socket hang up'))
       const {client, waits} = makeClient()
       const error = await rejects(client.apps.create({name: 'shop'}), NetworkError)
       scope.done()
@@ -387,7 +388,7 @@ describe('ApiClient', () => {
 
     it('retries a POST whose connection was refused, since nothing was sent', async () => {
       const scope = nock(BASE)
-        .post('/apps').replyWithError({code: 'ECONNREFUSED', message: 'connect ECONNREFUSED'})
+        .post('/apps').replyWithError(networkError('ECONNREFUSED', 'connect ECONNREFUSED'))
         .post('/apps').reply(201, app)
       const {client, waits} = makeClient()
       assert.deepEqual(await client.apps.create({name: 'shop'}), app)
@@ -396,7 +397,7 @@ describe('ApiClient', () => {
     })
 
     it('gives up after the retries with a NetworkError', async () => {
-      nock(BASE).get('/apps').times(2).replyWithError({code: 'ECONNRESET', message: 'socket hang up'})
+      nock(BASE).get('/apps').times(2).replyWithError(networkError('ECONNRESET', 'socket hang up'))
       const {client, waits} = makeClient({retries: 1})
       const error = await rejects(client.apps.list(), NetworkError)
       assert.match(error.message, /^Could not reach the control plane at http:\/\/api\.tug\.test: /)
@@ -485,6 +486,36 @@ describe('ApiClient', () => {
       assert.deepEqual(response.body, {auth: 'Bearer t', accept: 'application/vnd.heroku+json; version=3'})
     })
 
+    it('sends a JSON body and follows a redirect, dropping the token at another origin', async () => {
+      const seen: string[] = []
+      const other = http.createServer((req, res) => {
+        seen.push(`other ${req.method} ${req.url} auth=${req.headers.authorization ?? '-'}`)
+        res.setHeader('Content-Type', 'application/json')
+        res.end('{"moved":true}')
+      })
+      await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve))
+      try {
+        const otherUrl = `http://127.0.0.1:${(other.address() as AddressInfo).port}`
+        const url = await listen((req, res) => {
+          let body = ''
+          req.setEncoding('utf8').on('data', (chunk) => (body += chunk)).on('end', () => {
+            seen.push(`${req.method} ${req.url} ${body} length=${req.headers['content-length']}`)
+            if (req.url === '/apps') res.writeHead(307, {Location: '/apps-moved'}).end()
+            else res.writeHead(302, {Location: `${otherUrl}/there`}).end()
+          })
+        })
+        const client = new ApiClient({baseUrl: url, token: 't'})
+        assert.deepEqual(await client.post('/apps', {name: 'é'}), {moved: true})
+        assert.deepEqual(seen, [
+          'POST /apps {"name":"é"} length=13',
+          'POST /apps-moved {"name":"é"} length=13',
+          'other GET /there auth=-',
+        ])
+      } finally {
+        await new Promise<void>((resolve) => other.close(() => resolve()))
+      }
+    })
+
     it('names the URL when the connection is refused', async () => {
       const url = await listen(() => undefined)
       await new Promise<void>((resolve) => server!.close(() => resolve()))
@@ -496,13 +527,10 @@ describe('ApiClient', () => {
       assert.deepEqual(waits, [500, 1000])
     })
 
-    it('says why fetch refuses a port browsers block, before any connection', async () => {
+    it('connects to a port browsers block (fetch refuses 6000 before connecting; node:http does not)', async () => {
       const client = new ApiClient({baseUrl: 'http://127.0.0.1:6000', retries: 0})
       const error = await rejects(client.account.get(), NetworkError)
-      assert.equal(
-        error.message,
-        'Could not reach the control plane at http://127.0.0.1:6000: fetch refuses to connect to port 6000 (a port browsers block); run the control plane on another port',
-      )
+      assert.equal(error.message, 'Could not reach the control plane at http://127.0.0.1:6000: connection refused (ECONNREFUSED)')
     })
 
     it('times out a server that never answers', async () => {
