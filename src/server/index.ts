@@ -17,6 +17,7 @@ import type {RouterConnectionLimits} from './router/connections.js'
 import {ensureRendezvousCert} from './rendezvous/certs.js'
 import {startRendezvous, type RunningRendezvous} from './rendezvous/server.js'
 import {createLocalRuntime, type Runtime} from './runtime/index.js'
+import {createKubernetesRuntime, type KubernetesServerOptions} from './runtime/kubernetes/index.js'
 import {ensurePlaneId} from './runtime/plane-tag.js'
 import {LocalBuildpackResolver} from './builds/buildpack-resolver.js'
 import type {BuildpackResolver} from './builds/buildpack-contract.js'
@@ -86,6 +87,8 @@ export interface ServerOptions {
    * binaries are installed. Redis add-ons are redis-server processes it runs.
    */
   addons?: AddonSettings
+  /** Dynos run as pods of a Kubernetes cluster (issue 18; runtime/kubernetes/) instead of local processes. */
+  kubernetes?: KubernetesServerOptions
 }
 
 export interface RunningServer {
@@ -177,8 +180,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       event: (appId, dyno, message) => logRouter.write(appId, {source: 'tug', dyno, message}),
       ...(options.attachExpiryMs === undefined ? {} : {expiryMs: options.attachExpiryMs}),
     })
-    const sandbox = options.sandbox && !options.runtime ? new Sandbox({dataDir: options.dataDir}) : undefined
-    runtime = options.runtime ? options.runtime(store, logs) : createLocalRuntime(store, logs, {attach: hub, plane: ensurePlaneId(options.dataDir), ...(sandbox ? {sandbox} : {})})
+    const sandbox = options.sandbox && !options.runtime && !options.kubernetes ? new Sandbox({dataDir: options.dataDir}) : undefined
+    const apiUrl = (): string => (options.publicUrl ?? url).replace(/\/+$/, '')
+    runtime = options.runtime
+      ? options.runtime(store, logs)
+      : options.kubernetes
+        ? await createKubernetesRuntime(options.kubernetes, {store, logs, attach: hub, dataDir: options.dataDir, apiUrl, onError: (error) => process.emitWarning(`kubernetes runtime: ${(error as Error).message}`)})
+        : createLocalRuntime(store, logs, {attach: hub, plane: ensurePlaneId(options.dataDir), ...(sandbox ? {sandbox} : {})})
     const addonRuntime = runtime
     addons = createAddonService({...options.addons, store, logs, dataDir: options.dataDir, warn, releaseChanged: (appId) => addonRuntime.releaseChanged(appId)})
     // Before the API answers: what a crash left midway is finished, the Redis servers run again.
@@ -200,7 +208,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       },
       ...(options.drains ? {drains: options.drains} : {}),
       addons,
-      buildpacks: options.buildpacks ?? (options.runtime ? undefined : new LocalBuildpackResolver({dataDir: options.dataDir, allowPrivate: options.allowPrivateBuildpacks === true})),
+      // On Kubernetes builds run no buildpack yet (the Procfile as is): nothing runs them in the cluster.
+      buildpacks: options.buildpacks ?? (options.runtime || options.kubernetes ? undefined : new LocalBuildpackResolver({dataDir: options.dataDir, allowPrivate: options.allowPrivateBuildpacks === true})),
     }
     const app = buildApp(deps)
     const attachSockets = new Set<import('node:stream').Duplex>()

@@ -19,6 +19,7 @@ export default class Server extends TugCommand<void> {
     '<%= config.bin %> server --host 0.0.0.0 --port 8080',
     '<%= config.bin %> server --router-port 8000 --router-host 0.0.0.0 --router-domain apps.example.com',
     '<%= config.bin %> server --data-dir /srv/tug --public-url https://tug.example.com',
+    '<%= config.bin %> server --backend kubernetes --kubeconfig ~/.kube/config --slug-url-base http://10.0.0.5:5055',
   ]
 
   static override enableJsonFlag = false
@@ -73,6 +74,11 @@ export default class Server extends TugCommand<void> {
       min: 1,
       env: 'TUG_BUILD_TIMEOUT',
     }),
+    backend: Flags.string({description: 'where dynos run: local processes, or pods of a Kubernetes cluster', options: ['local', 'kubernetes'], default: 'local', env: 'TUG_BACKEND'}),
+    kubeconfig: Flags.string({description: 'with --backend kubernetes: the kubeconfig file to reach the cluster with [default: the in-cluster service account]', helpValue: 'FILE'}),
+    'namespace-prefix': Flags.string({description: "with --backend kubernetes: each app's namespace is PREFIX<app> [default: tug-]", helpValue: 'PREFIX'}),
+    'stack-image': Flags.string({description: 'with --backend kubernetes: the image pods run (needs bash, curl and tar) [default: heroku/heroku:24]', helpValue: 'IMAGE'}),
+    'slug-url-base': Flags.string({description: "with --backend kubernetes: the control plane's address as pods reach it, for their code [default: the API's URL]", helpValue: 'URL'}),
     'max-slug-size': Flags.integer({
       description: "largest slug in MB: a build whose result is bigger fails (Heroku's limit is 500)",
       default: 500,
@@ -92,6 +98,8 @@ export default class Server extends TugCommand<void> {
       })
     }
 
+    const kubernetes = kubernetesOptions(flags)
+
     const existing = readServerInfo(dataDir)
     if (existing && existing.pid !== process.pid && isAlive(existing.pid) && (await probeStatus(existing.url, readAdminToken(dataDir) ?? '')) !== 'down') {
       throw new UsageError(`A tug server is already running on ${dataDir} (pid ${existing.pid}, ${existing.url}).`, {
@@ -109,8 +117,8 @@ export default class Server extends TugCommand<void> {
     }
 
     const {startServer, describeFileLimit, checkSandbox} = await import('../../server/index.js')
-    let sandbox = flags.sandbox
-    let sandboxNote: string | undefined
+    let sandbox = flags.sandbox && kubernetes === undefined
+    let sandboxNote: string | undefined = kubernetes === undefined ? undefined : 'dynos run as pods of the cluster'
     if (sandbox) {
       const check = await checkSandbox()
       if (!check.ok && !flags['sandbox-if-available']) {
@@ -137,6 +145,7 @@ export default class Server extends TugCommand<void> {
         ...(flags['allow-private-buildpacks'] ? {allowPrivateBuildpacks: true} : {}),
         sandbox,
         ...(flags['addons-postgres-url'] === undefined ? {} : {addons: {postgresUrl: postgresUrl(flags['addons-postgres-url'])}}),
+        ...(kubernetes === undefined ? {} : {kubernetes}),
       })
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code
@@ -145,6 +154,7 @@ export default class Server extends TugCommand<void> {
           hint: code === 'EADDRINUSE' ? 'Another process uses that port: pass --port with another one, or --port 0 for any free port.' : 'Pass another --host or --port.',
         })
       }
+      if (kubernetes !== undefined) throw new RuntimeError((error as Error).message, {hint: KUBERNETES_HINT})
       throw error
     }
     // server.json is what tells other CLIs this server is ready: written only now that it listens.
@@ -156,7 +166,8 @@ export default class Server extends TugCommand<void> {
         ...(publicUrl === undefined ? [] : [`Public URL:     ${publicUrl}`]),
         `Data directory: ${dataDir}`,
         `Admin token:    ${server.adminTokenPath}`,
-        `Sandbox:        ${sandbox ? 'on (bubblewrap)' : `off: apps run as this user and can read the data directory (${sandboxNote === undefined ? '--no-sandbox' : 'bubblewrap does not work here'})`}`,
+        ...(kubernetes === undefined ? [] : [`Backend:        kubernetes (${kubernetes.kubeconfig ?? 'in-cluster'}; namespaces ${kubernetes.namespacePrefix ?? 'tug-'}<app>; builds run no buildpack: deploy code with a Procfile)`]),
+        `Sandbox:        ${kubernetes !== undefined ? 'not used: dynos run as pods of the cluster' : sandbox ? 'on (bubblewrap)' : `off: apps run as this user and can read the data directory (${sandboxNote === undefined ? '--no-sandbox' : 'bubblewrap does not work here'})`}`,
         `Descriptors:    ${describeFileLimit(server.fileLimit, server.connectionCaps)}`,
         server.routerPort === undefined ? `Router:         not started (${server.routerError ?? 'disabled'})` : `Router:         http://<app>.localhost:${server.routerPort}/`,
         server.rendezvousPort === undefined
@@ -195,6 +206,28 @@ export default class Server extends TugCommand<void> {
       process.off('SIGINT', force)
     }
     this.info('Stopped.')
+  }
+}
+
+const KUBERNETES_HINT = 'Check --kubeconfig (its current context, server and credentials), or run tug server in a pod of the cluster with a service account.'
+const KUBERNETES_FLAGS = ['kubeconfig', 'namespace-prefix', 'stack-image', 'slug-url-base'] as const
+
+/** The Kubernetes options, or undefined for the local backend; its flags without --backend kubernetes are an error. */
+function kubernetesOptions(flags: {backend: string} & Partial<Record<(typeof KUBERNETES_FLAGS)[number], string>>): {kubeconfig?: string; namespacePrefix?: string; stackImage?: string; slugUrlBase?: string} | undefined {
+  if (flags.backend !== 'kubernetes') {
+    const given = KUBERNETES_FLAGS.filter((name) => flags[name] !== undefined)
+    if (given.length > 0) throw new UsageError(`--${given.join(', --')} only apply to --backend kubernetes.`, {hint: 'Add --backend kubernetes, or leave them out to run dynos as local processes.'})
+    return undefined
+  }
+  const slugUrlBase = flags['slug-url-base']
+  if (slugUrlBase !== undefined && !/^https?:\/\/[^/\s]+\/?$/.test(slugUrlBase)) {
+    throw new UsageError(`--slug-url-base must be an http:// or https:// URL with no path, got ${JSON.stringify(slugUrlBase)}.`, {hint: 'For example --slug-url-base http://tug.tug-system.svc:5055 (how pods reach the control plane).'})
+  }
+  return {
+    ...(flags.kubeconfig === undefined ? {} : {kubeconfig: flags.kubeconfig}),
+    ...(flags['namespace-prefix'] === undefined ? {} : {namespacePrefix: flags['namespace-prefix']}),
+    ...(flags['stack-image'] === undefined ? {} : {stackImage: flags['stack-image']}),
+    ...(slugUrlBase === undefined ? {} : {slugUrlBase}),
   }
 }
 
