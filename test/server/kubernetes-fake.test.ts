@@ -6,17 +6,24 @@ import {readdirSync, readFileSync} from 'node:fs'
 import {PassThrough} from 'node:stream'
 import {
   AppsV1Api,
+  Attach,
+  BatchV1Api,
   CoreV1Api,
+  DiscoveryV1Api,
+  Exec,
   type KubeConfig,
   Log,
+  makeInformer,
   PatchStrategy,
   setHeaderOptions,
   type V1Deployment,
+  type V1Job,
   type V1Pod,
   type V1Status,
+  Watch,
 } from '@kubernetes/client-node'
 import {startFakeKubernetes, type FakeKubernetes} from '../helpers/kubernetes/fake-api-server.js'
-import {waitFor} from '../helpers/wait-for.js'
+import {waitFor, withDeadline} from '../helpers/wait-for.js'
 
 const NS = 'tug-demo'
 
@@ -161,5 +168,211 @@ describe('fake Kubernetes API server, through @kubernetes/client-node', function
     await waitFor(() => processesOf(up).length >= 2, {what: 'their processes'})
     await fake.close()
     assert.deepEqual(processesOf(up), [])
+  })
+
+  function job(name: string, command: string[], extra: Partial<NonNullable<V1Job['spec']>> = {}, container: Record<string, unknown> = {}): V1Job {
+    return {
+      metadata: {name, labels: {'tug.dev/app': 'demo'}},
+      spec: {
+        backoffLimit: 0,
+        ...extra,
+        template: {
+          metadata: {labels: {'tug.dev/type': 'run'}},
+          spec: {restartPolicy: 'Never', terminationGracePeriodSeconds: 1, containers: [{name: 'app', image: 'heroku/heroku:24', command, ...container}]},
+        },
+      },
+    }
+  }
+
+  async function runningPod(selector: string): Promise<V1Pod> {
+    return waitFor(async () => (await pods(selector)).find(running), {what: `a running pod for ${selector}`, timeoutMs: 20_000})
+  }
+
+  it('a crashing container shows CrashLoopBackOff with lastState exit 3, restarts, and keeps the previous log', async () => {
+    await setup()
+    await apps.createNamespacedDeployment({namespace: NS, body: deployment('worker', 'echo crashing; exit 3', 1)})
+    const pod = await waitFor(async () => {
+      const [found] = await pods('tug.dev/type=worker')
+      const status = found?.status?.containerStatuses?.[0]
+      return status?.state?.waiting?.reason === 'CrashLoopBackOff' && (status.restartCount ?? 0) >= 1 && found
+    }, {what: 'CrashLoopBackOff', timeoutMs: 20_000})
+    const status = pod.status?.containerStatuses?.[0]
+    assert.equal(pod.status?.phase, 'Running', 'a crash-looping pod stays Running')
+    assert.equal(status?.lastState?.terminated?.exitCode, 3)
+    assert.equal(status?.lastState?.terminated?.reason, 'Error')
+    const previous = await core.readNamespacedPodLog({name: pod.metadata?.name as string, namespace: NS, container: 'app', previous: true})
+    assert.equal(previous, 'crashing\n')
+    await waitFor(async () => ((await pods('tug.dev/type=worker'))[0]?.status?.containerStatuses?.[0]?.restartCount ?? 0) >= 2, {what: 'a second restart', timeoutMs: 20_000})
+  })
+
+  it('a Job ends Succeeded or Failed with its exit code; a Job over its activeDeadlineSeconds is killed (DeadlineExceeded); ttlSecondsAfterFinished deletes it', async () => {
+    await setup()
+    const batch = kc.makeApiClient(BatchV1Api)
+    await batch.createNamespacedJob({namespace: NS, body: job('run-1', ['bash', '-c', 'echo done'], {ttlSecondsAfterFinished: 1})})
+    await batch.createNamespacedJob({namespace: NS, body: job('run-2', ['bash', '-c', 'exit 7'])})
+    await batch.createNamespacedJob({namespace: NS, body: job('run-3', ['sleep', '30'], {activeDeadlineSeconds: 1})})
+    const ok = await waitFor(async () => (await pods('job-name=run-1')).find((pod) => pod.status?.phase === 'Succeeded'), {what: 'run-1 Succeeded', timeoutMs: 20_000})
+    assert.match(ok.metadata?.name ?? '', /^run-1-[bcdfghjklmnpqrstvwxz2456789]{5}$/)
+    assert.equal(ok.status?.containerStatuses?.[0]?.state?.terminated?.exitCode, 0)
+    const failed = await waitFor(async () => (await pods('job-name=run-2')).find((pod) => pod.status?.phase === 'Failed'), {what: 'run-2 Failed', timeoutMs: 20_000})
+    assert.equal(failed.status?.containerStatuses?.[0]?.state?.terminated?.exitCode, 7)
+    const failedJob = await waitFor(async () => {
+      const read = await batch.readNamespacedJob({name: 'run-2', namespace: NS})
+      return read.status?.conditions?.some((c) => c.type === 'Failed' && c.status === 'True') && read
+    }, {what: 'run-2 condition Failed'})
+    assert.equal(failedJob.status?.failed, 1)
+    assert.equal(failedJob.status?.conditions?.find((c) => c.type === 'Failed')?.reason, 'BackoffLimitExceeded')
+    const deadline = await waitFor(async () => {
+      const read = await batch.readNamespacedJob({name: 'run-3', namespace: NS})
+      return read.status?.conditions?.find((c) => c.type === 'Failed' && c.status === 'True')
+    }, {what: 'run-3 DeadlineExceeded', timeoutMs: 20_000})
+    assert.equal(deadline.reason, 'DeadlineExceeded')
+    await waitFor(async () => (await pods('job-name=run-3')).length === 0, {what: 'run-3 pod killed'})
+    await waitFor(() => fake.get('Job', NS, 'run-1') === undefined && fake.list('Pod', NS).every((pod) => pod.metadata.labels?.['job-name'] !== 'run-1'), {what: 'run-1 deleted by its TTL, pods too'})
+    assert.deepEqual(fake.invalid, [])
+  })
+
+  it('exec returns the exit code in the status channel; attach with stdin echoes through cat and ends with the container', async () => {
+    await setup()
+    await apps.createNamespacedDeployment({namespace: NS, body: deployment('web', 'sleep 30', 1)})
+    const web = await runningPod('tug.dev/type=web')
+    const stdout = new PassThrough()
+    let out = ''
+    stdout.on('data', (chunk: Buffer) => (out += chunk.toString()))
+    const status = await withDeadline(new Promise<V1Status>((resolve, reject) => {
+      new Exec(kc).exec(NS, web.metadata?.name as string, 'app', ['bash', '-c', 'echo "in $PWD as $GREETING"; exit 4'], stdout, new PassThrough(), null, false, resolve).catch(reject)
+    }), 15_000, 'the exec status')
+    assert.equal(status.status, 'Failure')
+    assert.equal(status.reason, 'NonZeroExitCode')
+    assert.deepEqual(status.details?.causes, [{reason: 'ExitCode', message: '4'}])
+    assert.match(out, /in \/.* as hello/)
+    const success = await withDeadline(new Promise<V1Status>((resolve, reject) => {
+      new Exec(kc).exec(NS, web.metadata?.name as string, 'app', ['true'], new PassThrough(), new PassThrough(), null, false, resolve).catch(reject)
+    }), 15_000, 'the exec status')
+    assert.equal(success.status, 'Success')
+
+    const batch = kc.makeApiClient(BatchV1Api)
+    await batch.createNamespacedJob({namespace: NS, body: job('run-1', ['cat'], {}, {stdin: true, stdinOnce: true})})
+    const pod = await runningPod('job-name=run-1')
+    const input = new PassThrough()
+    const output = new PassThrough()
+    let echoed = ''
+    output.on('data', (chunk: Buffer) => (echoed += chunk.toString()))
+    await new Attach(kc).attach(NS, pod.metadata?.name as string, 'app', output, new PassThrough(), input, false)
+    input.write('hello through cat\n')
+    await waitFor(() => echoed.includes('hello through cat\n'), {what: `the echo, got ${JSON.stringify(echoed)}`})
+    input.end()
+    const done = await waitFor(async () => (await pods('job-name=run-1')).find((p) => p.status?.phase === 'Succeeded'), {what: 'cat ended by the end of stdin', timeoutMs: 20_000})
+    assert.equal(done.status?.containerStatuses?.[0]?.state?.terminated?.exitCode, 0)
+  })
+
+  it('exec and attach with a TTY run under a pseudo-terminal and record resizes', async () => {
+    await setup()
+    const batch = kc.makeApiClient(BatchV1Api)
+    await batch.createNamespacedJob({namespace: NS, body: job('run-1', ['bash', '-c', 'read line; echo "tty=$(tty) got=$line"'], {}, {stdin: true, stdinOnce: true, tty: true})})
+    const pod = await runningPod('job-name=run-1')
+    const input = new PassThrough()
+    const output = new PassThrough()
+    let text = ''
+    output.on('data', (chunk: Buffer) => (text += chunk.toString()))
+    const socket = await new Attach(kc).attach(NS, pod.metadata?.name as string, 'app', output, null, input, true)
+    socket.send(Buffer.concat([Buffer.from([4]), Buffer.from(JSON.stringify({Width: 100, Height: 40}))]))
+    input.write('typed\n')
+    await waitFor(() => /tty=\/dev\/pts\/\d+ got=typed/.test(text), {what: `the tty echo, got ${JSON.stringify(text)}`})
+    await waitFor(() => fake.resizes.some((r) => r.width === 100 && r.height === 40), {what: 'the resize recorded'})
+  })
+
+  it('refuses an invalid object 422 and records it in fake.invalid; nothing is stored', async () => {
+    await setup()
+    const body = deployment('web', 'sleep 30', 1) as unknown as {spec: {replicas: unknown}}
+    body.spec.replicas = 'two'
+    await assert.rejects(apps.createNamespacedDeployment({namespace: NS, body: body as unknown as V1Deployment}), (error: {code?: number; body?: string}) => {
+      assert.equal(error.code, 422)
+      assert.match(String(error.body), /replicas/)
+      return true
+    })
+    assert.equal(fake.invalid.length, 1)
+    assert.equal(fake.invalid[0]?.kind, 'Deployment')
+    assert.match(fake.invalid[0]?.errors ?? '', /\/spec\/replicas: must be integer/)
+    assert.equal(fake.get('Deployment', NS, 'web'), undefined)
+    await assert.rejects(core.createNamespacedSecret({namespace: NS, body: {metadata: {name: 'config-v1'}}}), (error: {code?: number}) => error.code === 409)
+    await assert.rejects(core.createNamespacedSecret({namespace: 'nope', body: {metadata: {name: 'x'}}}), (error: {code?: number}) => error.code === 404)
+  })
+
+  it('a watch from a compacted resourceVersion gets 410 Gone; an informer relists and goes on', async () => {
+    await setup()
+    const first = await core.listNamespacedSecret({namespace: NS})
+    const old = first.metadata?.resourceVersion as string
+    await core.createNamespacedSecret({namespace: NS, body: {metadata: {name: 'config-v2'}, stringData: {A: 'b'}}})
+    const events: string[] = []
+    await new Promise<void>((resolve, reject) => {
+      void new Watch(kc).watch(`/api/v1/namespaces/${NS}/secrets`, {resourceVersion: old}, (type, object: {metadata?: {name?: string}}) => events.push(`${type} ${object.metadata?.name}`), (error) => (error ? reject(error as Error) : resolve()))
+      setTimeout(resolve, 300)
+    })
+    assert.ok(events.includes('ADDED config-v2'), `a watch from ${old} replays what came after: ${events.join(', ')}`)
+    fake.compact()
+    let gone: {type: string; code?: number} | undefined
+    await new Promise<void>((resolve) => {
+      void new Watch(kc).watch(`/api/v1/namespaces/${NS}/secrets`, {resourceVersion: old}, (type, object: {code?: number}) => (gone = {type, code: object.code}), () => resolve())
+    })
+    assert.deepEqual(gone, {type: 'ERROR', code: 410})
+
+    const informer = makeInformer(kc, `/api/v1/namespaces/${NS}/pods`, () => core.listNamespacedPod({namespace: NS}))
+    const seen = new Set<string>()
+    informer.on('add', (pod) => seen.add(pod.metadata?.name as string))
+    await informer.start()
+    try {
+      await apps.createNamespacedDeployment({namespace: NS, body: deployment('web', 'sleep 30', 1)})
+      await waitFor(() => seen.size === 1, {what: 'the informer sees the pod'})
+      fake.compact()
+      await apps.patchNamespacedDeploymentScale({name: 'web', namespace: NS, body: {spec: {replicas: 2}}}, setHeaderOptions('Content-Type', PatchStrategy.MergePatch))
+      await waitFor(() => seen.size === 2, {what: 'the informer, relisted after 410, sees the new pod'})
+      const watches = fake.requests.filter((r) => r.path === `/api/v1/namespaces/${NS}/pods` && r.query.watch === 'true')
+      assert.ok(watches.length >= 2, 'the informer watched again after the compaction')
+    } finally {
+      await informer.stop()
+    }
+  })
+
+  it('deleting a pod stops its process gracefully and the ReplicaSet replaces it; EndpointSlices carry each ready pod and its rewritten PORT', async () => {
+    await setup()
+    await apps.createNamespacedDeployment({
+      namespace: NS,
+      body: deployment('web', 'exec python3 -c "import http.server,os; http.server.HTTPServer((\'127.0.0.1\', int(os.environ[\'PORT\'])), http.server.SimpleHTTPRequestHandler).serve_forever()"', 2, {port: true}),
+    })
+    const discovery = kc.makeApiClient(DiscoveryV1Api)
+    const slices = await waitFor(async () => {
+      const list = (await discovery.listNamespacedEndpointSlice({namespace: NS, labelSelector: 'kubernetes.io/service-name=web'})).items
+      return list.length === 2 && list.every((slice) => slice.endpoints[0]?.conditions?.ready) && list
+    }, {what: 'two ready endpoint slices', timeoutMs: 20_000})
+    const ports = slices.map((slice) => slice.ports?.[0]?.port as number)
+    assert.notEqual(ports[0], ports[1], 'each pod has its own port')
+    for (const port of ports) assert.equal((await fetch(`http://127.0.0.1:${port}/`)).status, 200)
+    const victim = slices[0]?.endpoints[0]?.targetRef?.name as string
+    await core.deleteNamespacedPod({name: victim, namespace: NS})
+    await waitFor(async () => {
+      const list = await pods('tug.dev/type=web')
+      return list.length === 2 && !list.some((pod) => pod.metadata?.name === victim) && list.every(ready)
+    }, {what: 'a replacement pod, ready', timeoutMs: 20_000})
+    assert.deepEqual(processesOf([victim]), [])
+    await waitFor(async () => {
+      const list = (await discovery.listNamespacedEndpointSlice({namespace: NS})).items
+      return list.length === 2 && list.every((slice) => slice.endpoints[0]?.targetRef?.name !== victim)
+    }, {what: 'the slices follow the pods'})
+    assert.deepEqual(fake.invalid, [])
+  })
+
+  it('deleting the namespace stops its processes and removes everything in it', async () => {
+    await setup()
+    await apps.createNamespacedDeployment({namespace: NS, body: deployment('web', 'sleep 30', 2)})
+    const names = await waitFor(async () => {
+      const list = await pods('tug.dev/type=web')
+      return list.length === 2 && list.every(running) && list.map((pod) => pod.metadata?.name as string)
+    }, {what: 'two running pods', timeoutMs: 20_000})
+    await core.deleteNamespace({name: NS})
+    await waitFor(() => fake.get('Namespace', undefined, NS) === undefined, {what: 'the namespace gone', timeoutMs: 20_000})
+    assert.deepEqual(processesOf(names), [])
+    assert.deepEqual(fake.list('Deployment', NS), [])
+    assert.deepEqual(fake.list('Secret', NS), [])
   })
 })

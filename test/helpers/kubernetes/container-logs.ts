@@ -64,33 +64,6 @@ export class ContainerInstance {
   }
 }
 
-/** Per pod (by uid): per container, the instances in order (only the last two are kept). */
-export class PodLogs {
-  private readonly containers = new Map<string, ContainerInstance[]>()
-
-  start(container: string): ContainerInstance {
-    const instances = this.containers.get(container) ?? []
-    const instance = new ContainerInstance()
-    instances.push(instance)
-    if (instances.length > 2) instances.shift()
-    this.containers.set(container, instances)
-    return instance
-  }
-
-  current(container: string): ContainerInstance | undefined {
-    return this.containers.get(container)?.at(-1)
-  }
-
-  previous(container: string): ContainerInstance | undefined {
-    const instances = this.containers.get(container) ?? []
-    return instances.length >= 2 ? instances[instances.length - 2] : undefined
-  }
-
-  endAll(): void {
-    for (const instances of this.containers.values()) for (const instance of instances) instance.end()
-  }
-}
-
 /** RFC 3339 time (sinceTime) to nanoseconds; like the API server, only whole seconds count. */
 function parseSinceTime(text: string): bigint {
   const ms = Date.parse(text)
@@ -124,6 +97,7 @@ export function serveLog(response: ServerResponse, {instance, query}: LogRequest
   let selected = instance.lines.filter((line) => since === undefined || line.nanos >= since)
   if (tail !== undefined && tail >= 0) selected = tail === 0 ? [] : selected.slice(-tail)
   response.writeHead(200, {'Content-Type': 'text/plain', 'Transfer-Encoding': 'chunked'})
+  response.flushHeaders()
   const write = (text: string): boolean => {
     if (remaining <= 0) return false
     const bytes = Buffer.from(text)

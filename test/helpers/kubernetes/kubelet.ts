@@ -7,7 +7,7 @@ import {mkdirSync, rmSync} from 'node:fs'
 import type {ServerResponse} from 'node:http'
 import {constants} from 'node:os'
 import {join} from 'node:path'
-import {ContainerInstance, PodLogs, serveLog} from './container-logs.js'
+import {ContainerInstance, serveLog} from './container-logs.js'
 import {ConfigError, containerEnv, expand, fetchSlug, freePort, killGroup, probe, spawnContainer} from './container-process.js'
 import {badRequest, notFound} from './errors.js'
 import type {Store} from './store.js'
@@ -26,6 +26,8 @@ export interface ContainerRun {
   containerID?: string
   child?: ChildProcess
   instance?: ContainerInstance
+  /** The log of the instance lastState.terminated describes (what `previous=true` reads). */
+  lastInstance?: ContainerInstance
   runs: number
   oomKill?: boolean
   probing?: boolean
@@ -40,7 +42,6 @@ interface PodRun {
   uid: string
   dir: string
   spec: PodSpec
-  logs: PodLogs
   init: ContainerRun[]
   containers: ContainerRun[]
   behaviour?: PodBehaviour
@@ -116,7 +117,6 @@ export class Kubelet {
       uid,
       dir,
       spec: pod.spec,
-      logs: new PodLogs(),
       init: (pod.spec.initContainers ?? []).map((spec) => newContainer(spec, 'PodInitializing')),
       containers: pod.spec.containers.map((spec) => newContainer(spec, hasInit ? 'PodInitializing' : 'ContainerCreating')),
       behaviour: this.behaviours.find(({match}) => match(pod))?.behaviour,
@@ -173,7 +173,8 @@ export class Kubelet {
 
   /** An init container: the slug fetch when its env has TUG_SLUG_URL, else an instant success. */
   private async runInit(run: PodRun, container: ContainerRun): Promise<boolean> {
-    const instance = run.logs.start(container.spec.name)
+    const instance = new ContainerInstance()
+    container.instance = instance
     const startedAt = now()
     container.containerID = `containerd://${randomBytes(32).toString('hex')}`
     container.state = {running: {startedAt}}
@@ -271,7 +272,7 @@ export class Kubelet {
     container.runs++
     container.child = child
     container.oomKill = false
-    const instance = run.logs.start(spec.name)
+    const instance = new ContainerInstance()
     container.instance = instance
     container.containerID = `containerd://${randomBytes(32).toString('hex')}`
     const startedAt = now()
@@ -320,6 +321,7 @@ export class Kubelet {
     const policy = run.spec.restartPolicy ?? 'Always'
     if (policy === 'Always' || (policy === 'OnFailure' && exitCode !== 0)) {
       container.lastState = {terminated}
+      container.lastInstance = container.instance
       container.restartCount++
       const delay = this.backoff(container)
       container.state = {waiting: {reason: 'CrashLoopBackOff', message: `back-off ${delay}ms restarting failed container=${container.spec.name} pod=${run.name}_${run.namespace}(${run.uid})`}}
@@ -363,7 +365,7 @@ export class Kubelet {
     for (const timer of run.timers) clearTimeout(timer)
     run.timers.clear()
     for (const container of [...run.containers, ...run.init]) if (container.child) killGroup(container.child, 'SIGKILL')
-    run.logs.endAll()
+    for (const container of [...run.containers, ...run.init]) container.instance?.end()
     this.runs.delete(run.uid)
     rmSync(run.dir, {recursive: true, force: true})
   }
@@ -445,13 +447,20 @@ export class Kubelet {
   podLog(response: ServerResponse, namespace: string, name: string, query: URLSearchParams): void {
     const {run, container} = this.resolve(namespace, name, query.get('container') ?? undefined)
     const cname = container.spec.name
+    // Which instance, as the kubelet decides (validateContainerLogStatus): previous is the one
+    // lastState.terminated describes; the current one is the running or terminated one, else (a
+    // container waiting in CrashLoopBackOff) the one that last ended.
+    const {state, lastState} = container
     let instance: ContainerInstance | undefined
     if (query.get('previous') === 'true') {
-      instance = run.logs.previous(cname)
+      instance = lastState.terminated ? container.lastInstance : undefined
       if (!instance) throw badRequest(`previous terminated container "${cname}" in pod "${name}" not found`)
-    } else {
-      instance = run.logs.current(cname)
-      if (!instance) throw badRequest(`container "${cname}" in pod "${name}" is waiting to start: ${container.state.waiting?.reason ?? 'ContainerCreating'}`)
+    } else if (state.running || state.terminated) instance = container.instance
+    else if (lastState.terminated) instance = container.lastInstance
+    if (!instance) {
+      const reason = state.waiting?.reason ?? 'ContainerCreating'
+      const why = reason === 'ErrImagePull' ? "image can't be pulled" : reason === 'ImagePullBackOff' ? 'trying and failing to pull image' : reason
+      throw badRequest(`container "${cname}" in pod "${name}" is waiting to start: ${why}`)
     }
     serveLog(response, {instance, query}, this.trackStream)
   }

@@ -239,6 +239,7 @@ function watch(parsed: ParsedPath, query: URLSearchParams, response: ServerRespo
   const from = rvText === null || rvText === '' ? undefined : Number(rvText)
   if (from !== undefined && !Number.isInteger(from)) throw badRequest(`resourceVersion ${JSON.stringify(rvText)} is not a valid resource version`)
   response.writeHead(200, {'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked'})
+  response.flushHeaders()
   const write = (kind: string, object: unknown): void => {
     if (!response.writableEnded) response.write(`${JSON.stringify({type: kind, object})}\n`)
   }
