@@ -1,0 +1,197 @@
+// KubernetesRuntime against the fake API server (test/helpers/kubernetes), in process: what the
+// reconciler sends for each change (read from fake.requests), and what the pod watch writes back
+// (dyno records named by the pods, platform lines for OOM kills and image pull failures), through
+// a 410 Gone, and the slug capability URLs the fake's kubelet fetches.
+import assert from 'node:assert/strict'
+import {randomBytes} from 'node:crypto'
+import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {createServer, type Server} from 'node:http'
+import type {AddressInfo} from 'node:net'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+
+import {createRelease} from '../../../../src/server/domain/releases.js'
+import {KubernetesRuntime} from '../../../../src/server/runtime/kubernetes/runtime.js'
+import {Store, type AccountRecord} from '../../../../src/server/store/index.js'
+import {startFakeKubernetes, type FakeKubernetes, type KubeObject} from '../../../helpers/kubernetes/fake-api-server.js'
+import {waitFor} from '../../../helpers/wait-for.js'
+
+const WAIT_MS = 60_000
+const NS = 'tug-shop'
+
+describe('kubernetes runtime: reconciler and pod watch against the fake API server', function () {
+  this.timeout(180_000)
+  let fake: FakeKubernetes
+  let store: Store
+  let runtime: KubernetesRuntime
+  let slugServer: Server
+  let code: string
+  let appId: string
+  let account: AccountRecord
+  const lines: string[] = []
+
+  const records = (type: string) => store.dynos.list(appId).filter((d) => d.type === type && !d.one_off)
+  const allUp = (type: string, count: number) =>
+    waitFor(() => {
+      const found = records(type)
+      return found.length === count && found.every((d) => d.state === 'up') ? found : undefined
+    }, {timeoutMs: WAIT_MS, what: () => `${count} ${type} dynos up (${records(type).map((d) => `${d.name}:${d.state}`).join(' ')})`})
+  const scale = async (type: string, quantity: number) => {
+    const entry = store.formation.getByType(appId, type)
+    assert.ok(entry, `formation has ${type}`)
+    store.formation.update(appId, entry.id, {quantity, size: entry.size})
+    await runtime.formationChanged(appId)
+  }
+  const writes = (from: number) => fake.requests.slice(from).filter((r) => r.method !== 'GET').map((r) => `${r.method} ${r.path}`)
+  const ofType = (type: string) => (pod: KubeObject) => (pod.metadata as {labels?: Record<string, string>} | undefined)?.labels?.['tug.dev/type'] === type
+
+  before(async () => {
+    fake = await startFakeKubernetes()
+    code = mkdtempSync(join(tmpdir(), 'tug-k8s-runtime-'))
+    writeFileSync(join(code, 'server.js'), "require('http').createServer((q, s) => s.end(process.env.GREETING)).listen(Number(process.env.PORT), () => console.log('web ' + process.env.DYNO + ' ' + process.env.GREETING))\n")
+    writeFileSync(join(code, 'worker.js'), "console.log('working'); setInterval(() => {}, 1000)\n")
+    slugServer = createServer((request, response) => {
+      const slug = runtime.slug(decodeURIComponent((request.url ?? '').replace(/^\/slugs\//, '')))
+      if (!slug) return void response.writeHead(404).end('no slug')
+      response.writeHead(200, {'Content-Type': 'application/gzip'})
+      slug.stream().pipe(response)
+    })
+    await new Promise<void>((resolve) => slugServer.listen(0, '127.0.0.1', resolve))
+    const base = `http://127.0.0.1:${(slugServer.address() as AddressInfo).port}`
+    store = new Store({path: ':memory:'})
+    account = store.accounts.create({email: 'a@example.com', name: null})
+    appId = store.apps.create({name: 'shop', owner_id: account.id, region: 'us', stack: 'heroku-24'}).id
+    createRelease(store, {appId, description: 'Initial release', user: account})
+    createRelease(store, {
+      appId,
+      description: 'Deploy',
+      codeDir: code,
+      processTypes: [
+        {name: 'web', command: 'node server.js'},
+        {name: 'worker', command: 'node worker.js'},
+        {name: 'pull', command: 'node worker.js'},
+      ],
+      config: {GREETING: 'hi'},
+      user: account,
+    })
+    runtime = new KubernetesRuntime({
+      kc: fake.kubeConfig(),
+      store,
+      logs: {write: (_app, input) => lines.push(`${input.source}[${input.dyno}]: ${input.message}`)},
+      slugKey: randomBytes(32),
+      slugUrlBase: () => base,
+      stopGraceMs: 1000,
+      reconcileIntervalMs: 60_000,
+      onError: (error) => lines.push(`error: ${(error as Error).message}`),
+    })
+    await runtime.ready
+  })
+
+  after(async () => {
+    await runtime?.close()
+    await fake?.close()
+    await new Promise<void>((resolve) => (slugServer ? slugServer.close(() => resolve()) : resolve()))
+    store?.close()
+    if (code) rmSync(code, {recursive: true, force: true})
+  })
+
+  it('creates the namespace, the Service, the release Secret and web at 1; records are the pods', async () => {
+    const [web] = await allUp('web', 1)
+    assert.match(web?.name ?? '', /^web-[a-z0-9]+-[a-z0-9]{5}$/)
+    assert.ok(fake.get('Namespace', undefined, NS))
+    assert.ok(fake.get('Service', NS, 'web'))
+    assert.ok(fake.get('Secret', NS, 'config-v2'))
+    assert.ok(lines.some((l) => l === `tug[${web?.name}]: State changed from starting to up`), lines.join('\n'))
+    assert.ok(lines.some((l) => l === `app[${web?.name}]: web ${web?.name} hi`), 'the pod log followed under the pod name')
+  })
+
+  it('scale web=5 from 3 sends one scale request and no Deployment update', async () => {
+    await scale('web', 3)
+    await allUp('web', 3)
+    const mark = fake.requests.length
+    await scale('web', 5)
+    assert.deepEqual(writes(mark), [`PATCH /apis/apps/v1/namespaces/${NS}/deployments/web/scale`])
+    await allUp('web', 5)
+    const again = fake.requests.length
+    await runtime.formationChanged(appId)
+    assert.deepEqual(writes(again), [], 'nothing changed: nothing sent')
+    await scale('web', 1)
+    await allUp('web', 1)
+  })
+
+  it('a new release is a new Secret and a template patch (rolling), no scale request', async () => {
+    const before = records('web').map((d) => d.name)
+    const mark = fake.requests.length
+    createRelease(store, {appId, description: 'Set GREETING', config: {GREETING: 'hola'}, user: account})
+    await runtime.releaseChanged(appId)
+    assert.deepEqual(writes(mark), [`POST /api/v1/namespaces/${NS}/secrets`, `PATCH /apis/apps/v1/namespaces/${NS}/deployments/web`])
+    const secret = fake.get('Secret', NS, 'config-v3') as {immutable?: boolean} | undefined
+    assert.equal(secret?.immutable, true)
+    await waitFor(() => records('web').length === 1 && records('web').every((d) => d.state === 'up' && !before.includes(d.name)), {timeoutMs: WAIT_MS, what: 'the web pod replaced by the rolling update'})
+    const [web] = records('web')
+    await waitFor(() => lines.includes(`app[${web?.name}]: web ${web?.name} hola`), {timeoutMs: WAIT_MS, what: 'the new pod runs with the new config'})
+  })
+
+  it('ps:restart of a type is a template annotation; ps:stop of a dyno deletes its pod', async () => {
+    const [first] = await allUp('web', 1)
+    const mark = fake.requests.length
+    await runtime.restart(appId, {kind: 'type', type: 'web'})
+    assert.deepEqual(writes(mark), [`PATCH /apis/apps/v1/namespaces/${NS}/deployments/web`])
+    const deployment = fake.get('Deployment', NS, 'web') as {spec: {template: {metadata: {annotations: Record<string, string>}}}}
+    assert.ok(deployment.spec.template.metadata.annotations['tug.dev/restartedAt'])
+    const second = await waitFor(() => records('web').find((d) => d.state === 'up' && d.name !== first?.name && records('web').length === 1), {timeoutMs: WAIT_MS, what: 'web restarted'})
+    const stopMark = fake.requests.length
+    await runtime.stop(appId, {kind: 'dyno', dynoId: second.id})
+    assert.deepEqual(writes(stopMark), [`DELETE /api/v1/namespaces/${NS}/pods/${second.name}`])
+    await waitFor(() => records('web').find((d) => d.state === 'up' && d.name !== second.name && records('web').length === 1), {timeoutMs: WAIT_MS, what: 'web replaced after the pod delete'})
+  })
+
+  it('an OOM kill is an R15 line; an image that cannot be pulled is crashed with the reason', async () => {
+    fake.onPod(ofType('worker'), {kind: 'oomKilled'})
+    fake.onPod(ofType('pull'), {kind: 'imagePullBackOff'})
+    await scale('worker', 1)
+    await scale('pull', 1)
+    await waitFor(() => lines.find((l) => /^tug\[worker-.*\]: Error R15 \(Memory quota vastly exceeded\)$/.test(l)), {timeoutMs: WAIT_MS, what: () => `the R15 line:\n${lines.join('\n')}`})
+    const pull = await waitFor(() => records('pull').find((d) => d.state === 'crashed'), {timeoutMs: WAIT_MS, what: 'the pull dyno crashed'})
+    assert.match(runtime.stats(appId, pull.id).state_reason ?? '', /^(ErrImagePull|ImagePullBackOff): /)
+    assert.ok(lines.some((l) => l.startsWith(`tug[${pull.name}]: Cannot run: ErrImagePull`)), lines.join('\n'))
+    await scale('worker', 0)
+    await scale('pull', 0)
+  })
+
+  it('keeps following after a 410 Gone (the informer lists again)', async () => {
+    const mark = fake.requests.length
+    fake.compact()
+    await scale('web', 2)
+    await allUp('web', 2)
+    const relisted = fake.requests.slice(mark).some((r) => r.method === 'GET' && r.path === `/api/v1/namespaces/${NS}/pods` && r.query.watch !== 'true')
+    assert.ok(relisted, 'the pods were listed again after the compaction')
+    await scale('web', 1)
+    await allUp('web', 1)
+  })
+
+  it('a one-off Job ends its record with the exit code', async () => {
+    const app = store.apps.get(appId)
+    const record = await runtime.createOneOff(appId, {command: 'echo one-off; exit 5', type: 'run', size: 'Standard-1X', attach: false, forceNoTty: true, env: {}, timeToLive: 60, releaseId: app?.current_release_id ?? ''})
+    assert.equal(record.name, 'run.1')
+    const ended = await runtime.waitForOneOff(appId, record.id)
+    assert.deepEqual([ended?.state, ended?.exit_status], ['crashed', 5])
+    const job = fake.get('Job', NS, 'run-1') as {spec: {backoffLimit: number; activeDeadlineSeconds: number}} | undefined
+    assert.deepEqual([job?.spec.backoffLimit, job?.spec.activeDeadlineSeconds], [0, 60])
+    await waitFor(() => lines.includes('app[run.1]: one-off'), {timeoutMs: WAIT_MS, what: "the one-off's output under its name"})
+  })
+
+  it('slug tokens: unknown ones lead nowhere, and destroying the app revokes them and deletes its namespace', async () => {
+    assert.equal(runtime.slug('x'.repeat(43)), undefined)
+    const deployment = fake.get('Deployment', NS, 'web') as {spec: {template: {spec: {initContainers: Array<{env: Array<{name: string; value: string}>}>}}}}
+    const url = deployment.spec.template.spec.initContainers[0]?.env.find((e) => e.name === 'TUG_SLUG_URL')?.value ?? ''
+    const token = url.slice(url.lastIndexOf('/') + 1)
+    assert.equal(Buffer.from(token, 'base64url').length, 32)
+    assert.ok(runtime.slug(token))
+    await runtime.appDestroyed(appId)
+    assert.equal(runtime.slug(token), undefined)
+    await waitFor(() => fake.get('Namespace', undefined, NS) === undefined, {timeoutMs: WAIT_MS, what: 'the namespace deleted'})
+    assert.deepEqual(fake.invalid, [])
+    assert.deepEqual(lines.filter((l) => l.startsWith('error:')), [])
+  })
+})
