@@ -445,7 +445,7 @@ export class Kubelet {
   }
 
   podLog(response: ServerResponse, namespace: string, name: string, query: URLSearchParams): void {
-    const {run, container} = this.resolve(namespace, name, query.get('container') ?? undefined)
+    const {container} = this.resolve(namespace, name, query.get('container') ?? undefined)
     const cname = container.spec.name
     // Which instance, as the kubelet decides (validateContainerLogStatus): previous is the one
     // lastState.terminated describes; the current one is the running or terminated one, else (a
