@@ -92,7 +92,7 @@ http.createServer((req, res) => res.end(JSON.stringify({dyno: process.env.DYNO, 
     assert.match(worker[0] as string, /^started with pid \d+$/)
     assert.deepEqual(worker.slice(1, 601), expected)
     assert.equal(worker[601], `worker on ${base + 100} as worker.1`)
-    for (const line of tug.lines) assert.match(line, /^\d\d:\d\d:\d\d (web\.1   |worker\.1|system  ) \| /)
+    for (const line of tug.lines) assert.match(line, /^\d\d:\d\d:\d\d (web\.1 {3}|worker\.1|system {2}) \| /)
 
     const groups = startedGroups(tug.lines)
     assert.equal(groups.length, 2)
