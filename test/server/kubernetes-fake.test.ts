@@ -2,7 +2,11 @@
 // @kubernetes/client-node 1.4: what the backend's tests rely on must hold with the client's own
 // serialisation, paths and content types.
 import assert from 'node:assert/strict'
-import {readdirSync, readFileSync} from 'node:fs'
+import {execFileSync} from 'node:child_process'
+import {mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {createServer, type Server} from 'node:http'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
 import {PassThrough} from 'node:stream'
 import {
   AppsV1Api,
@@ -374,5 +378,167 @@ describe('fake Kubernetes API server, through @kubernetes/client-node', function
     assert.deepEqual(processesOf(names), [])
     assert.deepEqual(fake.list('Deployment', NS), [])
     assert.deepEqual(fake.list('Secret', NS), [])
+  })
+
+  describe('slug-fetch init containers', () => {
+    let dir: string
+    let slugServer: Server
+    let base: string
+    const fetched: string[] = []
+
+    before(async () => {
+      dir = mkdtempSync(join(tmpdir(), 'tug-fake-slug-'))
+      mkdirSync(join(dir, 'app'))
+      writeFileSync(join(dir, 'app', 'hello.txt'), 'from the slug\n')
+      execFileSync('tar', ['-czf', join(dir, 'slug.tgz'), '-C', join(dir, 'app'), '.'])
+      const slug = readFileSync(join(dir, 'slug.tgz'))
+      slugServer = createServer((request, response) => {
+        fetched.push(`${request.url} ${request.headers.authorization ?? 'no-auth'}`)
+        if (request.url === '/slugs/good.tgz') response.end(slug)
+        else if (request.url === '/slugs/garbage.tgz') response.end('not a tarball')
+        else response.writeHead(404).end('no such slug')
+      })
+      await new Promise<void>((resolve) => slugServer.listen(0, '127.0.0.1', resolve))
+      const address = slugServer.address() as {port: number}
+      base = `http://127.0.0.1:${address.port}`
+    })
+
+    after(async () => {
+      await new Promise<void>((resolve) => slugServer.close(() => resolve()))
+      rmSync(dir, {recursive: true, force: true})
+    })
+
+    function withSlug<T extends V1Deployment | V1Job>(object: T, url: string): T {
+      const spec = object.spec?.template.spec as NonNullable<V1Pod['spec']>
+      spec.volumes = [{name: 'app', emptyDir: {}}]
+      spec.initContainers = [{name: 'slug', image: 'heroku/heroku:24', env: [{name: 'TUG_SLUG_URL', value: url}], volumeMounts: [{name: 'app', mountPath: '/app'}]}]
+      for (const container of spec.containers) {
+        container.workingDir = '/app'
+        container.volumeMounts = [{name: 'app', mountPath: '/app'}]
+      }
+      return object
+    }
+
+    it('fetches the slug without credentials and unpacks it into the emptyDir the container runs in', async () => {
+      await setup()
+      await apps.createNamespacedDeployment({namespace: NS, body: withSlug(deployment('web', 'cat hello.txt; sleep 30', 1), `${base}/slugs/good.tgz`)})
+      const pod = await runningPod('tug.dev/type=web')
+      assert.equal(pod.status?.initContainerStatuses?.[0]?.state?.terminated?.exitCode, 0)
+      const name = pod.metadata?.name as string
+      await waitFor(async () => (await core.readNamespacedPodLog({name, namespace: NS, container: 'app'})) === 'from the slug\n', {what: 'the slug file read by the process'})
+      assert.deepEqual(fetched, ['/slugs/good.tgz no-auth'])
+    })
+
+    it('a missing or broken slug fails the init container: a Job pod Failed, a Deployment pod in Init CrashLoopBackOff, the reason in the init log', async () => {
+      await setup()
+      const batch = kc.makeApiClient(BatchV1Api)
+      await batch.createNamespacedJob({namespace: NS, body: withSlug(job('run-1', ['true']), `${base}/slugs/missing.tgz`)})
+      const failed = await waitFor(async () => (await pods('job-name=run-1')).find((p) => p.status?.phase === 'Failed'), {what: 'the Job pod Failed', timeoutMs: 20_000})
+      assert.equal(failed.status?.initContainerStatuses?.[0]?.state?.terminated?.exitCode, 1)
+      const log = await core.readNamespacedPodLog({name: failed.metadata?.name as string, namespace: NS, container: 'slug'})
+      assert.match(log, /404/)
+      await apps.createNamespacedDeployment({namespace: NS, body: withSlug(deployment('web', 'sleep 30', 1), `${base}/slugs/garbage.tgz`)})
+      const looping = await waitFor(async () => {
+        const [pod] = await pods('tug.dev/type=web')
+        return pod?.status?.initContainerStatuses?.[0]?.state?.waiting?.reason === 'CrashLoopBackOff' && pod
+      }, {what: 'Init CrashLoopBackOff', timeoutMs: 20_000})
+      assert.equal(looping.status?.phase, 'Pending')
+      assert.match(await core.readNamespacedPodLog({name: looping.metadata?.name as string, namespace: NS, container: 'slug'}), /not a gzipped tarball/)
+    })
+  })
+
+  it('onPod behaviours: OOMKilled once then running, ImagePullBackOff, CreateContainerConfigError, never ready; a missing Secret is CreateContainerConfigError until it exists', async () => {
+    fake.onPod((pod) => pod.metadata.labels?.['tug.dev/type'] === 'oom', {kind: 'oomKilled'})
+    fake.onPod((pod) => pod.metadata.labels?.['tug.dev/type'] === 'pull', {kind: 'imagePullBackOff'})
+    fake.onPod((pod) => pod.metadata.labels?.['tug.dev/type'] === 'config', {kind: 'createContainerConfigError', message: 'no such key'})
+    fake.onPod((pod) => pod.metadata.labels?.['tug.dev/type'] === 'unready', {kind: 'neverReady'})
+    await setup()
+    for (const type of ['oom', 'pull', 'config', 'unready']) await apps.createNamespacedDeployment({namespace: NS, body: deployment(type, 'sleep 30', 1)})
+    const status = (type: string) => async () => (await pods(`tug.dev/type=${type}`))[0]?.status?.containerStatuses?.[0]
+    const oom = await waitFor(async () => {
+      const s = await status('oom')()
+      return s?.lastState?.terminated?.reason === 'OOMKilled' && s.state?.running && s
+    }, {what: 'OOMKilled then running again', timeoutMs: 20_000})
+    assert.equal(oom.lastState?.terminated?.exitCode, 137)
+    await waitFor(async () => (await status('pull')())?.state?.waiting?.reason === 'ImagePullBackOff', {what: 'ImagePullBackOff'})
+    const config = await waitFor(async () => (await status('config')())?.state?.waiting, {what: 'CreateContainerConfigError'})
+    assert.deepEqual({...config}, {reason: 'CreateContainerConfigError', message: 'no such key'})
+    const unready = await waitFor(async () => (await pods('tug.dev/type=unready')).find(running), {what: 'unready pod running'})
+    assert.equal(ready(unready), false)
+
+    const body = deployment('late', 'echo $GREETING; sleep 30', 1)
+    const env = body.spec?.template.spec?.containers[0]?.env?.[0]
+    if (env?.valueFrom?.secretKeyRef) env.valueFrom.secretKeyRef.name = 'config-v2'
+    await apps.createNamespacedDeployment({namespace: NS, body})
+    const waiting = await waitFor(async () => (await status('late')())?.state?.waiting?.reason === 'CreateContainerConfigError' && (await status('late')()), {what: 'missing secret'})
+    assert.match(waiting.state?.waiting?.message ?? '', /secret "config-v2" not found/)
+    await core.createNamespacedSecret({namespace: NS, body: {metadata: {name: 'config-v2'}, stringData: {GREETING: 'later'}}})
+    await waitFor(async () => (await status('late')())?.state?.running, {what: 'started once the secret exists', timeoutMs: 20_000})
+  })
+
+  it('a pod template change rolls the Deployment to a new ReplicaSet; server-side apply and strategic merge patches work', async () => {
+    await setup()
+    await apps.createNamespacedDeployment({namespace: NS, body: deployment('web', 'sleep 30', 2)})
+    const first = await waitFor(async () => {
+      const list = await pods('tug.dev/type=web')
+      return list.length === 2 && list.every(ready) && list.map((p) => p.metadata?.name as string)
+    }, {what: 'two ready pods', timeoutMs: 20_000})
+    await apps.patchNamespacedDeployment(
+      {name: 'web', namespace: NS, body: {spec: {template: {metadata: {annotations: {'tug.dev/restarted-at': '2026-12-06T00:00:00Z'}}}}}},
+      setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch),
+    )
+    await waitFor(async () => {
+      const list = await pods('tug.dev/type=web')
+      return list.length === 2 && list.every(ready) && list.every((p) => !first.includes(p.metadata?.name as string))
+    }, {what: 'the pods replaced by the rollout', timeoutMs: 30_000})
+    assert.equal(fake.list('ReplicaSet', NS).length, 2)
+    const applied = await apps.patchNamespacedDeployment(
+      {name: 'web', namespace: NS, fieldManager: 'tug', body: {apiVersion: 'apps/v1', kind: 'Deployment', metadata: {name: 'web', labels: {extra: 'yes'}}}},
+      setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply),
+    )
+    assert.equal(applied.metadata?.labels?.extra, 'yes')
+    assert.equal(applied.spec?.replicas, 2)
+    await assert.rejects(
+      apps.patchNamespacedDeployment({name: 'web', namespace: NS, body: {metadata: {labels: {x: 'y'}}}}, setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply)),
+      (error: {code?: number}) => error.code === 400,
+    )
+    assert.deepEqual(fake.invalid, [])
+  })
+
+  it('log options: tailLines, sinceTime (whole seconds), limitBytes, and a follow that ends with the container', async () => {
+    await setup()
+    const batch = kc.makeApiClient(BatchV1Api)
+    await batch.createNamespacedJob({namespace: NS, body: job('run-1', ['bash', '-c', 'for i in 1 2 3 4 5; do echo line $i; done; read x'], {}, {stdin: true, stdinOnce: true})})
+    const pod = await runningPod('job-name=run-1')
+    const name = pod.metadata?.name as string
+    await waitFor(async () => (await core.readNamespacedPodLog({name, namespace: NS})).includes('line 5'), {what: 'five lines'})
+    assert.equal(await core.readNamespacedPodLog({name, namespace: NS, tailLines: 2}), 'line 4\nline 5\n')
+    assert.equal(await core.readNamespacedPodLog({name, namespace: NS, limitBytes: 9}), 'line 1\nli')
+    const stamped = await core.readNamespacedPodLog({name, namespace: NS, timestamps: true})
+    const times = stamped.trim().split('\n').map((line) => line.split(' ')[0] as string)
+    assert.equal(new Set(times).size, 5, 'each line has its own time')
+    // readNamespacedPodLog has no sinceTime (the OpenAPI spec lacks it); the Log class sends it.
+    const sinceText = async (sinceTime: string): Promise<string> => {
+      const sink = new PassThrough()
+      let text = ''
+      sink.on('data', (chunk: Buffer) => (text += chunk.toString()))
+      const finished = new Promise<void>((resolve) => sink.on('finish', () => resolve()))
+      await new Log(kc).log(NS, name, 'app', sink, {sinceTime})
+      await withDeadline(finished, 15_000, 'the log answer')
+      return text
+    }
+    const lastSecond = new Date(Math.floor(Date.parse(times[4] as string) / 1000) * 1000)
+    assert.equal(await sinceText(new Date(lastSecond.getTime() + 1000).toISOString()), '')
+    assert.match(await sinceText(new Date(lastSecond.getTime() + 999).toISOString()), /line 5\n$/, 'only whole seconds of sinceTime count')
+    const out = new PassThrough()
+    let followed = ''
+    out.on('data', (chunk: Buffer) => (followed += chunk.toString()))
+    const ended = new Promise<void>((resolve) => out.on('finish', () => resolve()))
+    await new Log(kc).log(NS, name, 'app', out, {follow: true, tailLines: 1})
+    const input = new PassThrough()
+    await new Attach(kc).attach(NS, name, 'app', null, null, input, false)
+    input.end('\n')
+    await withDeadline(ended, 15_000, 'the follow to end with the container')
+    assert.equal(followed, 'line 5\n')
   })
 })

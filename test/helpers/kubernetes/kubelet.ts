@@ -158,6 +158,8 @@ export class Kubelet {
           this.render(run)
           return
         }
+        container.lastState = {terminated: container.state.terminated}
+        container.lastInstance = container.instance
         container.restartCount++
         const delay = this.backoff(container)
         container.state = {waiting: {reason: 'CrashLoopBackOff', message: `back-off ${delay}ms restarting failed container=${container.spec.name} pod=${run.name}_${run.namespace}(${run.uid})`}}
