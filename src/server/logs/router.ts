@@ -44,7 +44,7 @@ export interface PersistOptions {
   dir: string
   /** Default 100 ms. */
   flushIntervalMs?: number
-  /** Default 1000 pending lines. */
+  /** Also write as soon as this many lines are pending (default: the timer alone). */
   flushLines?: number
 }
 
@@ -159,6 +159,7 @@ export class LogRouter {
       dir: persist.dir,
       flushIntervalMs: persist.flushIntervalMs,
       flushLines: persist.flushLines,
+      historyLines: router.historyLines,
       compactLines: 2 * router.historyLines,
       compactBytes: 2 * router.historyBytes,
       snapshot: (appId) => router.apps.get(appId)?.ring ?? [],

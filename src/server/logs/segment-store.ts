@@ -15,8 +15,10 @@ export interface SegmentStoreOptions {
   dir: string
   /** Write what is pending at least this often (default 100 ms). */
   flushIntervalMs?: number
-  /** Write as soon as this many lines are pending in all (default 1000). */
+  /** Write as soon as this many lines are pending in all (default: only the timer writes). */
   flushLines?: number
+  /** Lines of history per app: more lines pending than this are dropped for a rewrite (see append). */
+  historyLines: number
   /** Rewrite an app's file when it holds more records than this (twice the history). */
   compactLines: number
   /** ... or more bytes than this (twice the history's byte bound). */
@@ -142,14 +144,17 @@ export class SegmentStore {
     const file = this.fileFor(appId)
     file.pending.push(entry)
     this.pendingTotal++
-    // When the disk falls far behind, the lines waiting are all in the history anyway: drop them
-    // and rewrite the file from the history instead, so this buffer stays bounded.
-    if (file.pending.length > this.options.compactLines) {
+    // More lines waiting than the history holds (a busy app, or a disk that fell behind): the
+    // oldest of them have already left the history, and a reload would drop them again. The
+    // file is rewritten from the history instead, so that only lines a restart keeps are ever
+    // written (a tail at a million lines a second costs one 10,000-line rewrite per flush, not
+    // an append of every line and a rewrite every 10,000), and this buffer stays bounded.
+    if (file.pending.length > this.options.historyLines) {
       this.pendingTotal -= file.pending.length
       file.pending = []
       file.rewrite = true
     }
-    if (this.pendingTotal >= (this.options.flushLines ?? 1000) && !this.flushSoon) {
+    if (this.options.flushLines !== undefined && this.pendingTotal >= this.options.flushLines && !this.flushSoon) {
       this.flushSoon = true
       setImmediate(() => {
         this.flushSoon = false

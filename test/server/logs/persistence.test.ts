@@ -114,7 +114,9 @@ describe('logs/persistence', () => {
 
   it('compacts a file when it holds more than twice the history', async () => {
     const router = await start({historyLines: 10})
-    for (let i = 1; i <= 20; i++) router.write('shop', {source: 'app', dyno: 'web.1', message: `m${i}`})
+    for (let i = 1; i <= 10; i++) router.write('shop', {source: 'app', dyno: 'web.1', message: `m${i}`})
+    await router.flush()
+    for (let i = 11; i <= 20; i++) router.write('shop', {source: 'app', dyno: 'web.1', message: `m${i}`})
     await router.flush()
     assert.equal(fileLines('shop').length, 20)
     router.write('shop', {source: 'app', dyno: 'web.1', message: 'm21'})
@@ -131,6 +133,21 @@ describe('logs/persistence', () => {
     for (let i = 1; i <= 100; i++) router.write('shop', {source: 'app', dyno: 'web.1', message: `m${i}`})
     await router.flush()
     assert.deepEqual(fileLines('shop').map((line) => Number(line.split('\t')[0])), [91, 92, 93, 94, 95, 96, 97, 98, 99, 100])
+  })
+
+  it('writes only the history when more lines came since the last write than it holds', async () => {
+    const router = await start({historyLines: 10})
+    for (let i = 1; i <= 5; i++) router.write('shop', {source: 'app', dyno: 'web.1', message: `m${i}`})
+    await router.flush()
+    for (let i = 6; i <= 30; i++) router.write('shop', {source: 'app', dyno: 'web.1', message: `m${i}`})
+    await router.flush()
+    assert.deepEqual(fileLines('shop').map((line) => Number(line.split('\t')[0])), Array.from({length: 10}, (_, i) => 21 + i))
+    // A restart finds the same history, and ids go on after it.
+    await router.close()
+    const second = await start({historyLines: 10})
+    assert.deepEqual(second.history('shop').map((e) => e.id), Array.from({length: 10}, (_, i) => 21 + i))
+    second.write('shop', {source: 'app', dyno: 'web.1', message: 'next'})
+    assert.equal(second.lastId('shop'), 31)
   })
 
   it('gives each app its own file, whatever characters its id holds', async () => {
