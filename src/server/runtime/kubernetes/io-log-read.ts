@@ -12,10 +12,15 @@ import type {KubeConfig, LogOptions} from '@kubernetes/client-node'
 import {LineSplitter} from '../../../shared/line-splitter.js'
 
 export interface LogRead {
-  /** Settles when the stream is over: `ended` (the server closed it) or `aborted`; rejects when the request failed. */
-  done: Promise<'ended' | 'aborted'>
+  /**
+   * Settles when the stream is over: `ended` (the server ended it), `dropped` (the connection
+   * failed mid-stream: read again from the last line) or `aborted`; rejects when the request failed.
+   */
+  done: Promise<LogReadOutcome>
   abort(): void
 }
+
+export type LogReadOutcome = 'ended' | 'dropped' | 'aborted'
 
 export interface LogReadOptions extends LogOptions {
   /** Deliver a last line that has no newline (a read of a finished container: the line is complete). */
@@ -33,14 +38,14 @@ export function readPodLog(
   const splitter = new LineSplitter((line) => deliver(line))
   let aborted = false
   let controller: AbortController | undefined
-  let settle: (outcome: 'ended' | 'aborted') => void = () => {}
+  let settle: (outcome: LogReadOutcome) => void = () => {}
   let fail: (error: Error) => void = () => {}
-  const done = new Promise<'ended' | 'aborted'>((resolve, reject) => {
+  const done = new Promise<LogReadOutcome>((resolve, reject) => {
     settle = resolve
     fail = reject
   })
   let finished = false
-  const finish = (outcome: 'ended' | 'aborted' | Error): void => {
+  const finish = (outcome: LogReadOutcome | Error): void => {
     if (finished) return
     finished = true
     // A dropped stream's last line may be cut short: it is read again whole by the next read.
@@ -56,10 +61,10 @@ export function readPodLog(
     },
   })
   sink.on('pipe', (source: Readable) => {
-    source.on('error', (error: Error) => finish(aborted || error.name === 'AbortError' ? 'aborted' : error))
+    source.on('error', (error: Error) => finish(aborted || error.name === 'AbortError' ? 'aborted' : 'dropped'))
     source.on('close', () => {
-      // A body closed without its end (a reset connection) settles as ended too: the caller resumes.
-      if (!sink.writableFinished) setImmediate(() => finish(aborted ? 'aborted' : 'ended'))
+      // A body closed without its end (a reset connection) was dropped.
+      if (!sink.writableFinished) setImmediate(() => finish(aborted ? 'aborted' : 'dropped'))
     })
   })
   sink.on('finish', () => finish(aborted ? 'aborted' : 'ended'))

@@ -17,7 +17,7 @@ import type {KubeConfig, V1ContainerStatus, V1Pod} from '@kubernetes/client-node
 import {HighWater, dateOf, parseLogLine} from './io-log-lines.js'
 import type {HighWaterReader} from './io-log-lines.js'
 import {readPodLog, statusCodeOf} from './io-log-read.js'
-import type {LogRead, LogReadOptions} from './io-log-read.js'
+import type {LogRead, LogReadOptions, LogReadOutcome} from './io-log-read.js'
 
 export interface PodLogSink {
   line(pod: string, line: string, time: Date): void
@@ -32,6 +32,8 @@ export interface PodLogFollowerOptions {
   onError?: (error: Error) => void
   /** First and longest wait before resuming a stream that keeps dropping, ms (100 and 5000). */
   resumeDelayMs?: {min: number; max: number}
+  /** How long a forgotten pod's open stream may go on delivering its last lines, ms (5000). */
+  drainMs?: number
 }
 
 interface Follow {
@@ -44,7 +46,10 @@ interface Follow {
   /** The loop runs; `dirty` asks it to go round once more with the newest pod. */
   running: boolean
   dirty: boolean
+  /** No new read starts; the one under way may still deliver (a deleted pod's last lines). */
   forgotten: boolean
+  /** Lines are dropped: the follower closed, or a forgotten pod's stream did not end in time. */
+  aborted: boolean
   current?: LogRead
   /** Wakes the loop from a back-off wait. */
   wake?: () => void
@@ -78,6 +83,7 @@ export class PodLogFollower {
         running: false,
         dirty: false,
         forgotten: false,
+        aborted: false,
         drops: 0,
         idle: Promise.resolve(),
         settleIdle: () => {},
@@ -88,20 +94,35 @@ export class PodLogFollower {
     this.kick(follow)
   }
 
+  /**
+   * Stops following a pod (the watch saw it deleted). A stream under way may still carry its last
+   * lines (the deletion can reach the watch before them): it is read to its end, for at most
+   * `drainMs` (5 s).
+   */
   forget(podName: string): void {
     const follow = this.pods.get(podName)
     if (!follow) return
     this.pods.delete(podName)
     follow.forgotten = true
-    follow.current?.abort()
     follow.wake?.()
+    if (!follow.current) return
+    const timer = setTimeout(() => this.abort(follow), this.options.drainMs ?? 5000)
+    void follow.idle.then(() => clearTimeout(timer))
   }
 
   async close(): Promise<void> {
     this.closed = true
     const follows = [...this.pods.values()]
-    for (const follow of follows) this.forget(follow.name)
+    for (const follow of follows) {
+      this.forget(follow.name)
+      this.abort(follow)
+    }
     await Promise.all(follows.map((f) => f.idle))
+  }
+
+  private abort(follow: Follow): void {
+    follow.aborted = true
+    follow.current?.abort()
   }
 
   private kick(follow: Follow): void {
@@ -122,7 +143,11 @@ export class PodLogFollower {
         try {
           await this.step(follow)
         } catch (error) {
-          if (!follow.forgotten) this.options.onError?.(error instanceof Error ? error : new Error(String(error)))
+          if (follow.forgotten) break
+          this.options.onError?.(error instanceof Error ? error : new Error(String(error)))
+          // Tried again (the API server may be restarting), later each time, until the pod is forgotten.
+          await this.backOff(follow)
+          follow.dirty = true
         }
       }
     } finally {
@@ -156,19 +181,14 @@ export class PodLogFollower {
     if (follow.forgotten) return
     const fresh = await this.readPod(follow)
     if (follow.forgotten) return
-    if (!fresh) {
-      // The pod is gone: whatever is left of its log is read once, if the API still has it.
-      await this.readToEnd(follow, instance, false)
-      return
-    }
+    // The pod is gone, and its log with it: its stream ended with the container.
+    if (!fresh) return
     follow.pod = fresh
     const status = containerStatus(follow.pod, this.options.container)
     const now = status?.restartCount ?? instance
     if (now === instance && status && instanceState(status) === 'running') {
       // The stream ended while the instance still runs: it was dropped. Resume after a pause.
-      follow.drops += 1
-      const {min, max} = this.options.resumeDelayMs ?? {min: 100, max: 5000}
-      await this.pause(follow, Math.min(max, min * 2 ** Math.min(follow.drops - 1, 10)))
+      await this.backOff(follow)
     } else {
       follow.drops = 0
       // It ended: read its tail once more in case the stream dropped before its last lines.
@@ -180,7 +200,8 @@ export class PodLogFollower {
   /** Reads an instance that is over, from the mark to its end, and counts it as finished. */
   private async readToEnd(follow: Follow, instance: number, previous: boolean): Promise<void> {
     try {
-      await this.read(follow, {follow: false, previous}, true)
+      const outcome = await this.read(follow, {follow: false, previous}, true)
+      if (outcome === 'dropped') throw new Error(`the log of ${follow.name} (instance ${instance}) was cut off: reading it again`)
       if (!follow.forgotten) follow.finished.add(instance)
     } catch (error) {
       const code = statusCodeOf(error) ?? statusCodeOf((error as Error).cause)
@@ -194,7 +215,7 @@ export class PodLogFollower {
     }
   }
 
-  private async read(follow: Follow, options: LogReadOptions, keepUnterminated: boolean): Promise<void> {
+  private async read(follow: Follow, options: LogReadOptions, keepUnterminated: boolean): Promise<LogReadOutcome> {
     const sinceTime = follow.mark.sinceTime
     const reader: HighWaterReader = follow.mark.reader()
     const read = readPodLog(
@@ -202,7 +223,7 @@ export class PodLogFollower {
       {namespace: this.options.namespace, pod: follow.name, container: this.options.container},
       {...options, timestamps: true, ...(sinceTime ? {sinceTime} : {}), keepUnterminated},
       (raw) => {
-        if (follow.forgotten) return
+        if (follow.aborted) return
         const line = parseLogLine(raw)
         if (!reader.admit(line)) return
         if (line.nanos !== undefined) follow.drops = 0
@@ -211,7 +232,7 @@ export class PodLogFollower {
     )
     follow.current = read
     try {
-      await read.done
+      return await read.done
     } finally {
       if (follow.current === read) follow.current = undefined
     }
@@ -224,6 +245,13 @@ export class PodLogFollower {
       if (statusCodeOf(error) === 404) return undefined
       throw error
     }
+  }
+
+  /** Waits longer each time nothing new came since the last wait (a line delivered resets it). */
+  private backOff(follow: Follow): Promise<void> {
+    follow.drops += 1
+    const {min, max} = this.options.resumeDelayMs ?? {min: 100, max: 5000}
+    return this.pause(follow, Math.min(max, min * 2 ** Math.min(follow.drops - 1, 10)))
   }
 
   private pause(follow: Follow, ms: number): Promise<void> {
