@@ -5,13 +5,23 @@
 // any process group tug started.
 import assert from 'node:assert/strict'
 import {existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {createRequire} from 'node:module'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
 import {probeFreePort} from '../../src/server/runtime/ports.js'
-import {runTug} from '../helpers/control-plane.js'
+import {BIN, cleanEnv, ensureBuilt, ROOT, runTug} from '../helpers/control-plane.js'
 import {spawnTug, type TugProcess} from '../helpers/tug-process.js'
-import {waitFor} from '../helpers/wait-for.js'
+import {waitFor, withDeadline} from '../helpers/wait-for.js'
+
+interface Pty {
+  onData(listener: (data: string) => void): void
+  onExit(listener: (event: {exitCode: number}) => void): void
+  kill(signal?: string): void
+}
+const pty = createRequire(import.meta.url)('node-pty') as {
+  spawn(file: string, args: string[], options: {cols: number; rows: number; cwd: string; env: NodeJS.ProcessEnv; name: string}): Pty
+}
 
 const PREFIX = /^\d\d:\d\d:\d\d (\S+)\s* \| (.*)$/
 
@@ -64,8 +74,8 @@ describe('tug local (e2e)', function () {
     rmSync(dir, {recursive: true, force: true})
   })
 
-  function start(args: string[]): TugProcess {
-    const tug = spawnTug(['local', '-f', join(dir, 'Procfile'), ...args], {})
+  function start(args: string[], env: Record<string, string | undefined> = {}): TugProcess {
+    const tug = spawnTug(['local', '-f', join(dir, 'Procfile'), ...args], env)
     running.push(tug)
     return tug
   }
@@ -131,6 +141,52 @@ http.createServer((req, res) => res.end(JSON.stringify({dyno: process.env.DYNO, 
     assert.deepEqual(membersOf(groups), [])
     assert.ok(tug.lines.some((line) => / system {5}\| sending SIGKILL to all processes$/.test(line)), tug.lines.join('\n'))
     assert.deepEqual(linesOf(tug.lines, 'stubborn.1').slice(-1), ['terminated by SIGKILL'])
+  })
+
+  it('a second SIGINT kills at once what the first one asked to stop', async () => {
+    writeFileSync(join(dir, 'Procfile'), `stubborn: trap 'echo got TERM' TERM; echo ready; while true; do sleep 0.2; done\n`)
+    const tug = start(['--timeout', '300', '-p', String(await probeFreePort())])
+    await tug.waitFor((lines) => linesOf(lines, 'stubborn.1').includes('ready'), 'the process to start')
+    const groups = startedGroups(tug.lines)
+    tug.kill('SIGINT')
+    await tug.waitFor((lines) => linesOf(lines, 'stubborn.1').includes('got TERM'), 'the process to get SIGTERM')
+    tug.kill('SIGINT')
+    const exit = await withDeadline(tug.exited, 30_000, 'tug to exit long before the 300 s grace')
+    assert.equal(exit.code, 130)
+    assert.deepEqual(linesOf(tug.lines, 'system').slice(-3), ['SIGINT received', 'sending SIGTERM to all processes', 'sending SIGKILL to all processes'])
+    assert.deepEqual(membersOf(groups), [])
+  })
+
+  it('colours each process`s prefix on a terminal, and not with NO_COLOR or in a pipe', async function () {
+    // Three runs of tug, two of them on a pty: slow on a loaded machine.
+    this.timeout(240_000)
+    writeFileSync(join(dir, 'Procfile'), `one: echo first; sleep 1000\ntwo: echo second; sleep 1000\n`)
+    ensureBuilt()
+    const onTerminal = async (env: Record<string, string | undefined>): Promise<string> => {
+      const term = pty.spawn(process.execPath, [BIN, 'local', '-f', join(dir, 'Procfile'), '-p', '7300'], {cols: 120, rows: 40, cwd: ROOT, env: cleanEnv(env), name: 'xterm'})
+      let output = ''
+      term.onData((data) => (output += data))
+      const exited = new Promise<number>((resolve) => term.onExit(({exitCode}) => resolve(exitCode)))
+      try {
+        await waitFor(() => output.includes('first') && output.includes('second'), {what: () => `both lines on the terminal (so far: ${JSON.stringify(output)})`, timeoutMs: 30_000})
+      } finally {
+        term.kill('SIGINT')
+      }
+      assert.equal(await withDeadline(exited, 30_000, 'tug local on the terminal to exit'), 130)
+      return output
+    }
+    const coloured = await onTerminal({NO_COLOR: undefined, TERM: 'xterm'})
+    const ESC = '\u001B['
+    const lineWith = (output: string, text: string): string => output.split(/\r?\n/).find((line) => line.endsWith(` ${text}`)) ?? ''
+    // Cyan, then yellow (Foreman's first two colours), around the time, the padded name and the bar.
+    assert.ok(lineWith(coloured, 'first').startsWith(`${ESC}36m`) && lineWith(coloured, 'first').endsWith(`one.1  |${ESC}0m first`), JSON.stringify(coloured))
+    assert.ok(lineWith(coloured, 'second').startsWith(`${ESC}33m`) && lineWith(coloured, 'second').endsWith(`two.1  |${ESC}0m second`), JSON.stringify(coloured))
+    assert.ok(!(await onTerminal({NO_COLOR: '1', TERM: 'xterm'})).includes(ESC))
+    const piped = start(['-p', '7300'], {NO_COLOR: undefined, TERM: 'xterm'})
+    await piped.waitFor((lines) => lines.some((line) => line.endsWith('| second')) && lines.some((line) => line.endsWith('| first')), 'both lines in the pipe')
+    piped.kill('SIGINT')
+    await piped.exited
+    assert.ok(!piped.lines.join('\n').includes('\u001B'))
   })
 
   it('runs N of a type on Foreman ports and only the types named', async () => {
