@@ -28,7 +28,8 @@ export class Balancer {
   /** The dynos that may get a request now: up, not draining, not excluded. */
   candidates(appName: string, dynos: readonly WebDyno[], exclude: ReadonlySet<string> = new Set()): WebDyno[] {
     this.forgetStaleDrains(appName, dynos)
-    return dynos.filter((d) => d.state === 'up' && !exclude.has(d.name) && !this.draining.has(endpointKey(appName, d)))
+    const draining = this.draining.size > 0
+    return dynos.filter((d) => d.state === 'up' && (exclude.size === 0 || !exclude.has(d.name)) && (!draining || !this.draining.has(endpointKey(appName, d))))
   }
 
   isDraining(appName: string, dyno: WebDyno): boolean {

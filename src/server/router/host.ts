@@ -31,10 +31,19 @@ export function normaliseDomain(domain: string): string {
  * `shop.localhost` is `shop`, `www.shop.localhost` is nothing (no wildcard sub-domains).
  */
 export function appFromHost(header: string | undefined, domains: readonly string[] = []): string | undefined {
-  const host = hostname(header)
+  return appInHostname(hostname(header), routedDomains(domains))
+}
+
+/** `localhost` and the configured domains, normalised: what `appInHostname` takes (the router computes it once). */
+export function routedDomains(domains: readonly string[]): string[] {
+  return [LOCALHOST_DOMAIN, ...domains.map(normaliseDomain).filter((domain) => domain !== '')]
+}
+
+/** `appFromHost` for a host already through `hostname`, against `routedDomains`. */
+export function appInHostname(host: string | undefined, domains: readonly string[]): string | undefined {
   if (host === undefined) return undefined
-  for (const domain of [LOCALHOST_DOMAIN, ...domains.map(normaliseDomain)]) {
-    if (domain === '' || !host.endsWith(`.${domain}`)) continue
+  for (const domain of domains) {
+    if (host.length <= domain.length + 1 || host.charCodeAt(host.length - domain.length - 1) !== 46 || !host.endsWith(domain)) continue
     const label = host.slice(0, host.length - domain.length - 1)
     if (APP_LABEL.test(label)) return label
   }

@@ -10,7 +10,7 @@ import {ConnectionGuard, type RouterConnectionLimits} from './connections.js'
 import type {AppResolver, RoutedApp, WebDyno, WebDynoDirectory} from './directory.js'
 import {badRequestPage, errorPage, noSuchAppPage, ROUTER_ERRORS, type RouterErrorCode} from './errors.js'
 import {clientAddress, rawRequestHeadersForDyno, rawResponseHeadersForClient, readRequestHead, requestHeadersForDyno, requestId as chooseRequestId, stripHopByHop, type RawRequestHead} from './headers.js'
-import {appFromHost, hostname, requestTarget} from './host.js'
+import {appInHostname, hostname, requestTarget, routedDomains} from './host.js'
 import {formatRouterLine, type RouterLogFields} from './log-line.js'
 import {DynoPool, type UpstreamCall, type UpstreamResponse} from './upstream.js'
 
@@ -63,7 +63,7 @@ interface Exchange {
   upgrade: boolean
   logged: boolean
   /** The request's head as the router reads it. */
-  head?: RawRequestHead
+  head: RawRequestHead
   /** The attempt in flight to a dyno, destroyed when the client goes away. */
   upstream?: UpstreamCall
 }
@@ -107,11 +107,14 @@ export class HttpRouter {
   private readonly server: Server
   private readonly guard: ConnectionGuard
   private readonly now: () => number
+  /** `localhost` and the configured domains, normalised once. */
+  private readonly domains: string[]
   private sweepTimer: NodeJS.Timeout | undefined
   private closed = false
 
   constructor(private readonly options: RouterOptions) {
     this.now = options.now ?? Date.now
+    this.domains = routedDomains(options.domains ?? [])
     this.balancer = new Balancer(this.now)
     this.guard = new ConnectionGuard(options.connections, options.warn ?? ((message) => process.stderr.write(`${message}\n`)))
     this.server = createServer({maxHeaderSize: 64 * 1024, noDelay: true, ...this.guard.serverOptions()}, (req, res) => {
@@ -199,28 +202,16 @@ export class HttpRouter {
 
   // ---- plain requests ----
 
-  private exchange(req: IncomingMessage, app: RoutedApp, upgrade: boolean, head?: RawRequestHead): Exchange {
+  /** `host` is the Host header (or the target's authority) through `hostname`. */
+  private exchange(req: IncomingMessage, app: RoutedApp, upgrade: boolean, head: RawRequestHead, host: string | undefined): Exchange {
     const clientIp = clientAddress(req.socket.remoteAddress)
-    let forwarded: string | undefined
-    let host: string | undefined
-    let rid: string | undefined
-    if (head) {
-      forwarded = head.forwardedFor
-      host = head.host
-      rid = head.requestId
-    } else {
-      const fwd = req.headers['x-forwarded-for']
-      forwarded = Array.isArray(fwd) ? fwd.join(', ') : fwd
-      host = req.headers.host
-      const id = req.headers['x-request-id']
-      rid = Array.isArray(id) ? id[0] : id
-    }
+    const forwarded = head.forwardedFor
     return {
       app,
       method: req.method ?? 'GET',
       path: req.url ?? '/',
-      host: hostname(host) ?? '',
-      requestId: chooseRequestId(rid),
+      host: host ?? '',
+      requestId: chooseRequestId(head.requestId),
       fwd: forwarded === undefined ? clientIp : `${forwarded}, ${clientIp}`,
       clientIp,
       localPort: req.socket.localPort ?? this.port,
@@ -231,8 +222,8 @@ export class HttpRouter {
     }
   }
 
-  private resolve(hostHeader: string | undefined): RoutedApp | undefined {
-    const name = appFromHost(hostHeader, this.options.domains)
+  private resolve(host: string | undefined): RoutedApp | undefined {
+    const name = appInHostname(host, this.domains)
     return name === undefined ? undefined : this.options.resolveApp(name)
   }
 
@@ -248,14 +239,15 @@ export class HttpRouter {
       res.end(req.method === 'HEAD' ? undefined : body)
       return
     }
-    const app = this.resolve(head.host)
+    const host = hostname(head.host)
+    const app = this.resolve(host)
     if (!app) {
       const body = noSuchAppPage()
       res.writeHead(404, {'content-type': 'text/html; charset=utf-8', 'content-length': Buffer.byteLength(body), 'cache-control': 'no-cache, no-store'})
       res.end(req.method === 'HEAD' ? undefined : body)
       return
     }
-    const ex = this.exchange(req, app, false, head)
+    const ex = this.exchange(req, app, false, head, host)
     res.on('close', () => {
       if (res.writableFinished) return
       this.logError(ex, 'H27', {})
@@ -321,7 +313,7 @@ export class HttpRouter {
 
   /** `tried` is undefined on the first attempt; a retry passes the dynos tried so far. */
   private forward(req: IncomingMessage, res: ServerResponse, ex: Exchange, dyno: WebDyno, tried: Set<string> | undefined): void {
-    const head = ex.head as RawRequestHead
+    const head = ex.head
     const finished = this.balancer.begin(ex.app.name, dyno)
     const attemptStart = this.now()
     const withBody = hasBody(head)
@@ -377,9 +369,10 @@ export class HttpRouter {
             res.once('drain', resume)
           }
         },
-        onEnd: () => {
+        onEnd: (last) => {
+          if (last) bytes += last.length
           res.once('finish', () => this.logInfo(ex, {dyno: dyno.name, connectMs, serviceMs: this.now() - sentAt, status: response?.status ?? 0, bytes}))
-          res.end()
+          res.end(last)
         },
         onError: (error) => {
           if (timedOut || ex.logged) return
@@ -477,13 +470,14 @@ export class HttpRouter {
       socket.end(badRequestHead(body) + body)
       return
     }
-    const app = this.resolve(requestHead.host)
+    const host = hostname(requestHead.host)
+    const app = this.resolve(host)
     if (!app) {
       const body = noSuchAppPage()
       socket.end(`HTTP/1.1 404 Not Found\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`)
       return
     }
-    const ex = this.exchange(req, app, true, requestHead)
+    const ex = this.exchange(req, app, true, requestHead, host)
     const tried = new Set<string>()
     for (;;) {
       const choice = await this.choose(app, tried, () => socket.destroyed)
@@ -507,7 +501,7 @@ export class HttpRouter {
       const attemptStart = this.now()
       let connectMs: number | undefined
       const headers = requestHeadersForDyno(req.headers, {requestId: ex.requestId, clientIp: ex.clientIp, port: ex.localPort, protocol: this.options.protocol ?? 'http', upgrade: true})
-      if (ex.head?.targetAuthority !== undefined) headers.host = ex.head.targetAuthority
+      if (ex.head.targetAuthority !== undefined) headers.host = ex.head.targetAuthority
       // Upgraded sockets leave any pool, so no keep-alive agent here.
       const proxyReq: ClientRequest = httpRequest({host: dyno.host, port: dyno.port, method: ex.method, path: ex.path, headers, agent: false})
       let connected = false

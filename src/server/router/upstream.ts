@@ -34,8 +34,8 @@ export interface UpstreamHandlers {
   onResponse(response: UpstreamResponse): void
   /** A piece of the response body (decoded from chunked). */
   onData(chunk: Buffer): void
-  /** The response is complete. */
-  onEnd(): void
+  /** The response is complete; `last` is the body's last piece when it came with the end. */
+  onEnd(last?: Buffer): void
   /** The exchange failed before the response was complete (`destroy(error)` says so too). */
   onError(error: NodeJS.ErrnoException): void
   /** Once, when the exchange is over whichever way (complete, failed or destroyed). */
@@ -168,11 +168,11 @@ export class UpstreamCall {
     else this.fail(failure('socket hang up', 'ECONNRESET'))
   }
 
-  private finish(complete: boolean): void {
+  private finish(complete: boolean, last?: Buffer): void {
     this.over = true
     this.state = State.Done
     this.detach(complete && this.reusable && this.requestDone)
-    if (complete) this.handlers.onEnd()
+    if (complete) this.handlers.onEnd(last)
     this.handlers.onClose()
   }
 
@@ -213,10 +213,12 @@ export class UpstreamCall {
         case State.ChunkData: {
           const take = Math.min(this.remaining, data.length - at)
           this.remaining -= take
-          this.handlers.onData(at === 0 && take === data.length ? data : data.subarray(at, at + take))
+          const piece = at === 0 && take === data.length ? data : data.subarray(at, at + take)
           at += take
+          // The last piece of a body with a length goes with the end (one write to the client, not two).
+          if (this.remaining === 0 && this.state === State.Length) return this.complete(at, data.length, piece)
+          this.handlers.onData(piece)
           if (this.remaining > 0) break
-          if (this.state === State.Length) return this.complete(at, data.length)
           this.state = State.ChunkEnd
           this.line = ''
           break
@@ -241,10 +243,10 @@ export class UpstreamCall {
     }
   }
 
-  private complete(at: number, length: number): void {
+  private complete(at: number, length: number, last?: Buffer): void {
     // Bytes past the response: the dyno answered more than it was asked; the connection is not reused.
     if (at < length) this.reusable = false
-    this.finish(true)
+    this.finish(true, last)
   }
 
   private lineDone(line: string, crlf: boolean): NodeJS.ErrnoException | undefined {
