@@ -19,7 +19,7 @@
 //
 // It builds dist/ first when needed and re-runs itself with --expose-gc for the heap figure.
 import {execFileSync, spawn, spawnSync} from 'node:child_process'
-import {mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {cpus, loadavg, tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {performance} from 'node:perf_hooks'
@@ -148,6 +148,32 @@ function cpuSeconds(pid) {
   }
 }
 
+/** CPU seconds of the server's descendants that run the flood dyno (the dyno is new each trial). */
+function dynoCpuSeconds(serverPid) {
+  let total = 0
+  const walk = (pid) => {
+    let children = []
+    try {
+      for (const task of readdirSync(`/proc/${pid}/task`)) children.push(...readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').split(' ').filter(Boolean))
+    } catch {
+      children = []
+    }
+    for (const child of children) {
+      let command = ''
+      try {
+        command = readFileSync(`/proc/${child}/cmdline`, 'utf8')
+      } catch {
+        continue
+      }
+      // The dyno's shell, if it stays, costs nothing next to the node process it runs.
+      if (command.includes('flood.js')) total += cpuSeconds(child)
+      walk(child)
+    }
+  }
+  walk(serverPid)
+  return total
+}
+
 function tug(server, argv) {
   const result = spawnSync(process.execPath, [BIN, ...argv], {env: tugEnv(server), encoding: 'utf8', timeout: 120_000})
   if (result.status !== 0) throw new Error(`tug ${argv.join(' ')} failed (${result.status}):\n${result.stdout}\n${result.stderr}`)
@@ -213,7 +239,7 @@ async function trial(server, number, rate, seconds, {delays = false} = {}) {
   let stderr = ''
   client.stderr.on('data', (chunk) => (stderr += chunk))
   await Promise.race([ready, new Promise((resolve) => setTimeout(resolve, 30_000))])
-  const cpuBefore = {server: cpuSeconds(server.child.pid), client: cpuSeconds(client.pid)}
+  const cpuBefore = {server: cpuSeconds(server.child.pid), client: cpuSeconds(client.pid), reader: process.cpuUsage()}
   await tugAsync(server, ['ps:scale', 'flood=1', '-a', 'bench'])
   // The end is the dyno's 'done' line; when that line was among the lost (a flat-out trial), the
   // end is 3 s of silence after the trial's time.
@@ -224,7 +250,13 @@ async function trial(server, number, rate, seconds, {delays = false} = {}) {
   }, 250)
   await over
   clearInterval(watch)
-  result.cpu = {server: cpuSeconds(server.child.pid) - cpuBefore.server, client: cpuSeconds(client.pid) - cpuBefore.client}
+  const reader = process.cpuUsage(cpuBefore.reader)
+  result.cpu = {
+    server: cpuSeconds(server.child.pid) - cpuBefore.server,
+    client: cpuSeconds(client.pid) - cpuBefore.client,
+    dyno: dynoCpuSeconds(server.child.pid),
+    reader: (reader.user + reader.system) / 1e6,
+  }
   client.kill('SIGTERM')
   if (result.done === -1) console.log(`  (trial ${number}: the done line never arrived; client stderr: ${stderr.trim()})`)
   result.lost = result.done === -1 ? Number.NaN : result.done - result.received
@@ -272,10 +304,15 @@ try {
     const seconds = (r.last - r.first) / 1000
     const perSecond = r.received / seconds
     const clean = r.lost === 0 && r.gaps === 0 && r.repeats === 0 && r.l10 === 0
+    // Lines the dyno wrote: its count, or (when its last line was lost) at least what was read and skipped.
+    const written = r.done === -1 ? r.received + r.gaps : r.done
+    const perLine = (cpuSeconds) => ((cpuSeconds * 1e6) / written).toFixed(2)
     console.log(
       `  trial ${r.number}: offered ${rate === 0 ? 'as fast as the dyno can' : `${fmt(rate)}/s`}: ${r.done === -1 ? 'an unknown number (its last line was among the lost)' : fmt(r.done)} written, ${fmt(r.received)} read in ${seconds.toFixed(1)} s` +
         ` = ${fmt(perSecond)} lines/s; lost ${Number.isNaN(r.lost) ? 'at least the gaps' : fmt(r.lost)}, gaps ${fmt(r.gaps)}, repeats ${r.repeats}, L10 notices ${r.l10}` + (clean ? '  [nothing lost]' : '') +
-        `\n           CPU: control plane ${r.cpu.server.toFixed(1)} s, logs client ${r.cpu.client.toFixed(1)} s (dyno not counted)`,
+        `\n           CPU: control plane ${r.cpu.server.toFixed(1)} s, logs client ${r.cpu.client.toFixed(1)} s, dyno ${r.cpu.dyno.toFixed(1)} s, this reader ${r.cpu.reader.toFixed(1)} s` +
+        ` = ${perLine(r.cpu.server)} + ${perLine(r.cpu.client)} + ${perLine(r.cpu.dyno)} + ${perLine(r.cpu.reader)} µs per line written` +
+        ` (${fmt((cpus().length * 1e6) / (((r.cpu.server + r.cpu.client + r.cpu.dyno + r.cpu.reader) * 1e6) / written))} lines/s would fill ${cpus().length} CPUs)`,
     )
     return {clean, perSecond, seconds}
   }

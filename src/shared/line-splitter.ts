@@ -56,21 +56,36 @@ export class LineSplitter {
 
   private take(text: string): void {
     if (text === '') return
-    let buffer = this.partial + text
     let start = 0
-    for (;;) {
-      const newline = buffer.indexOf('\n', start)
-      if (newline < 0) break
-      this.emitBounded(stripCr(buffer.slice(start, newline)))
+    let newline = text.indexOf('\n')
+    if (this.partial !== '') {
+      if (newline < 0) {
+        this.partial = this.keepBounded(this.partial + text)
+        return
+      }
+      // Only the line that was cut is joined: the rest of the chunk is read where it lies, never
+      // copied into one string with the partial line (a busy dyno's 64 KiB read, every time).
+      this.emitBounded(stripCr(this.partial + text.slice(0, newline)))
+      this.partial = ''
       start = newline + 1
+      newline = text.indexOf('\n', start)
     }
-    buffer = buffer.slice(start)
+    while (newline >= 0) {
+      this.emitBounded(stripCr(text.slice(start, newline)))
+      start = newline + 1
+      newline = text.indexOf('\n', start)
+    }
+    this.partial = this.keepBounded(start === 0 ? text : text.slice(start))
+  }
+
+  /** The start of a line still open: what is over `maxLength` goes out in pieces now. */
+  private keepBounded(buffer: string): string {
     while (buffer.length > this.maxLength) {
       const cut = this.cutAt(buffer)
       this.emit(buffer.slice(0, cut))
       buffer = buffer.slice(cut)
     }
-    this.partial = buffer
+    return buffer
   }
 
   private emitBounded(line: string): void {
@@ -90,5 +105,5 @@ export class LineSplitter {
 }
 
 function stripCr(line: string): string {
-  return line.endsWith('\r') ? line.slice(0, -1) : line
+  return line.charCodeAt(line.length - 1) === 13 ? line.slice(0, -1) : line
 }

@@ -126,6 +126,30 @@ describe('shared/line-splitter', () => {
     assert.deepEqual(split([`${long}\n`, long]), [long, long])
   })
 
+  it('gives the same lines however the bytes are cut into chunks (random texts)', () => {
+    // A small seeded generator: the same cases on every run.
+    let seed = 42
+    const random = (n: number): number => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648
+      return seed % n
+    }
+    const alphabet = ['a', 'b', ' ', '\n', '\r', '\r\n', '\u00e9', '\u20ac', '\u{1F600}']
+    for (let round = 0; round < 300; round++) {
+      let text = ''
+      for (let i = random(80); i > 0; i--) text += alphabet[random(alphabet.length)]
+      const bytes = Buffer.from(text)
+      const chunks: Buffer[] = []
+      for (let at = 0; at < bytes.length; ) {
+        const size = 1 + random(12)
+        chunks.push(bytes.subarray(at, at + size))
+        at += size
+      }
+      const expected = text.split('\n').map((line) => (line.endsWith('\r') ? line.slice(0, -1) : line))
+      if (expected.at(-1) === '') expected.pop()
+      assert.deepEqual(split(chunks), expected, JSON.stringify(text))
+    }
+  })
+
   describe('batched', () => {
     const inputs: Array<[string, Array<Buffer | string>, number | undefined]> = [
       ['lines and CRLF', ['a\nb\r\n\nc\n'], undefined],
