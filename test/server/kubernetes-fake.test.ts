@@ -27,6 +27,8 @@ import {
   Watch,
 } from '@kubernetes/client-node'
 import {startFakeKubernetes, type FakeKubernetes} from '../helpers/kubernetes/fake-api-server.js'
+import {RESOURCES, apiVersionOf} from '../helpers/kubernetes/resources.js'
+import {schemaErrors} from '../helpers/kubernetes/schema.js'
 import {waitFor, withDeadline} from '../helpers/wait-for.js'
 
 const NS = 'tug-demo'
@@ -72,6 +74,16 @@ function processesOf(pods: string[]): number[] {
     }
   }
   return pids
+}
+
+/** What the fake itself wrote (statuses, ReplicaSets, pods, slices) must be valid objects too. */
+function invalidStored(fake: FakeKubernetes): string[] {
+  return RESOURCES.filter((type) => type.kind !== 'Event').flatMap((type) =>
+    fake.list(type.kind).flatMap((object) => {
+      const errors = schemaErrors(apiVersionOf(type), type.kind, object)
+      return errors ? [`${type.kind} ${object.metadata.namespace}/${object.metadata.name}: ${errors}`] : []
+    }),
+  )
 }
 
 function running(pod: V1Pod): boolean {
@@ -149,6 +161,7 @@ describe('fake Kubernetes API server, through @kubernetes/client-node', function
     await waitFor(async () => (await apps.readNamespacedDeployment({name: 'web', namespace: NS})).status?.readyReplicas === 1, {what: 'deployment status readyReplicas 1'})
     assert.equal(deployed.spec?.replicas, 1)
     assert.deepEqual(fake.invalid, [])
+    assert.deepEqual(invalidStored(fake), [])
   })
 
   it('a merge patch sent as client-node does by default (json-patch+json) is refused 400, nothing changes', async () => {
@@ -226,6 +239,7 @@ describe('fake Kubernetes API server, through @kubernetes/client-node', function
     }, {what: 'run-2 condition Failed'})
     assert.equal(failedJob.status?.failed, 1)
     assert.equal(failedJob.status?.conditions?.find((c) => c.type === 'Failed')?.reason, 'BackoffLimitExceeded')
+    assert.deepEqual(invalidStored(fake), [])
     const deadline = await waitFor(async () => {
       const read = await batch.readNamespacedJob({name: 'run-3', namespace: NS})
       return read.status?.conditions?.find((c) => c.type === 'Failed' && c.status === 'True')
@@ -352,6 +366,7 @@ describe('fake Kubernetes API server, through @kubernetes/client-node', function
     const ports = slices.map((slice) => slice.ports?.[0]?.port as number)
     assert.notEqual(ports[0], ports[1], 'each pod has its own port')
     for (const port of ports) assert.equal((await fetch(`http://127.0.0.1:${port}/`)).status, 200)
+    assert.deepEqual(invalidStored(fake), [])
     const victim = slices[0]?.endpoints[0]?.targetRef?.name as string
     await core.deleteNamespacedPod({name: victim, namespace: NS})
     await waitFor(async () => {
