@@ -5,14 +5,18 @@ import {createServer, connect as netConnect} from 'node:net'
 import type {Server, Socket} from 'node:net'
 
 import {AppsV1Api, BatchV1Api, CoreV1Api, KubeConfig, makeInformer} from '@kubernetes/client-node'
-import type {Informer, ObjectCache, V1Deployment, V1Job, V1Pod} from '@kubernetes/client-node'
+import type {Informer, ObjectCache, V1Container, V1Deployment, V1Job, V1Pod} from '@kubernetes/client-node'
 
 export async function createNamespace(kc: KubeConfig, name: string): Promise<void> {
   await kc.makeApiClient(CoreV1Api).createNamespace({body: {apiVersion: 'v1', kind: 'Namespace', metadata: {name}}})
 }
 
 const VOLUME = {name: 'app', emptyDir: {}}
-const MOUNT = {name: 'app', mountPath: '/app'}
+
+/** The container `app`, running `script` with bash in the pod's emptyDir. */
+function container(script: string, extra: Partial<V1Container> = {}): V1Container {
+  return {name: 'app', image: 'heroku/heroku:24', command: ['bash', '-c', script], workingDir: '/app', volumeMounts: [{name: 'app', mountPath: '/app'}], ...extra}
+}
 
 export async function createDeployment(
   kc: KubeConfig,
@@ -35,20 +39,16 @@ export async function createDeployment(
           terminationGracePeriodSeconds: options.grace ?? 2,
           volumes: [VOLUME],
           containers: [
-            {
-              name: 'app',
-              image: 'heroku/heroku:24',
-              command: ['bash', '-c', script],
-              workingDir: '/app',
-              volumeMounts: [MOUNT],
-              ...(options.port
+            container(
+              script,
+              options.port
                 ? {
                     env: [{name: 'PORT', value: String(options.port)}],
                     ports: [{name: 'web', containerPort: options.port, protocol: 'TCP'}],
                     ...(options.readiness ? {readinessProbe: {tcpSocket: {port: options.port}, periodSeconds: 1}} : {}),
                   }
-                : {}),
-            },
+                : {},
+            ),
           ],
         },
       },
@@ -70,18 +70,7 @@ export async function createJob(kc: KubeConfig, namespace: string, name: string,
         spec: {
           restartPolicy: 'Never',
           volumes: [VOLUME],
-          containers: [
-            {
-              name: 'app',
-              image: 'heroku/heroku:24',
-              command: ['bash', '-c', script],
-              workingDir: '/app',
-              volumeMounts: [MOUNT],
-              stdin: true,
-              stdinOnce: true,
-              tty: options.tty ?? false,
-            },
-          ],
+          containers: [container(script, {stdin: true, stdinOnce: true, tty: options.tty ?? false})],
         },
       },
     },

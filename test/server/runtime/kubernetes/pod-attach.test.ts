@@ -1,0 +1,143 @@
+import assert from 'node:assert/strict'
+
+import type {KubeConfig} from '@kubernetes/client-node'
+
+import type {DynoIoStream} from '../../../../src/server/runtime/backend.js'
+import {attachToPod, gatedCommand} from '../../../../src/server/runtime/kubernetes/pod-attach.js'
+import type {PodAttach} from '../../../../src/server/runtime/kubernetes/pod-attach.js'
+import {startFakeKubernetes} from '../../../helpers/kubernetes/fake-api-server.js'
+import type {FakeKubernetes} from '../../../helpers/kubernetes/fake-api-server.js'
+import {waitFor, withDeadline} from '../../../helpers/wait-for.js'
+import {createJob, createNamespace} from './io-fixtures.js'
+
+interface Collected {
+  text: Record<DynoIoStream, string>
+  order: DynoIoStream[]
+  ended: Promise<void>
+}
+
+function collect(io: PodAttach): Collected {
+  const collected: Collected = {text: {stdout: '', stderr: ''}, order: [], ended: new Promise((resolve) => io.onEnd(resolve))}
+  io.onData((stream, chunk) => {
+    collected.text[stream] += chunk.toString('utf8')
+    collected.order.push(stream)
+  })
+  return collected
+}
+
+describe('attachToPod (against the fake API server)', function () {
+  this.timeout(90_000)
+  let fake: FakeKubernetes
+  let kc: KubeConfig
+  let count = 0
+
+  beforeEach(async () => {
+    fake = await startFakeKubernetes()
+    kc = fake.kubeConfig()
+    await createNamespace(kc, 'tug-run')
+  })
+
+  afterEach(async () => {
+    await fake.close()
+  })
+
+  /** A one-off's Job `run-N` and its pod's name. */
+  async function oneOff(script: string, options: {tty?: boolean} = {}): Promise<string> {
+    const job = `run-${++count}`
+    await createJob(kc, 'tug-run', job, script, options)
+    return waitFor(() => fake.list('Pod', 'tug-run').find((p) => p.metadata.labels?.['job-name'] === job)?.metadata.name, {what: `the pod of ${job}`})
+  }
+
+  it('bridges stdin to `cat` and ends on EOF (v5 close of stdin), exit status 0', async () => {
+    const pod = await oneOff(gatedCommand('cat'))
+    const io = await attachToPod({kc, namespace: 'tug-run', pod, container: 'app', tty: false, gate: true})
+    const out = collect(io)
+    io.resume()
+    assert.equal(io.write(Buffer.from('hello\n')), true)
+    io.write(Buffer.from('world\n'))
+    await waitFor(() => out.text.stdout === 'hello\nworld\n', {what: () => `cat's echo (got ${JSON.stringify(out.text.stdout)})`})
+    io.endInput()
+    await withDeadline(out.ended, 20_000, 'the end of the output after EOF')
+    assert.deepEqual(await withDeadline(io.exited, 20_000, 'the exit status'), {code: 0, signal: null, reason: 'Completed'})
+    await io.closed
+    assert.ok(fake.requests.some((r) => r.path === `/api/v1/namespaces/tug-run/pods/${pod}/attach` && r.query.stdin === 'true'))
+  })
+
+  it('reports the exit status of `exit 3`, with stdout and stderr apart', async () => {
+    const pod = await oneOff(gatedCommand('echo out; echo err >&2; exit 3'))
+    const io = await attachToPod({kc, namespace: 'tug-run', pod, container: 'app', tty: false, gate: true})
+    const out = collect(io)
+    io.resume()
+    await withDeadline(out.ended, 20_000, 'the end of the output')
+    assert.deepEqual(out.text, {stdout: 'out\n', stderr: 'err\n'})
+    const exit = await withDeadline(io.exited, 20_000, 'the exit status')
+    assert.equal(exit.code, 3)
+    assert.equal(exit.signal, null)
+  })
+
+  it('holds the output back until resume(), and pause() holds it again', async () => {
+    const pod = await oneOff(gatedCommand('for i in $(seq 1 2000); do echo "line $i"; done'))
+    const io = await attachToPod({kc, namespace: 'tug-run', pod, container: 'app', tty: false, gate: true})
+    const out = collect(io)
+    // The command runs on (the fake's attach buffers what nobody reads), but nothing is handed over.
+    await waitFor(() => (fake.get('Pod', 'tug-run', pod)?.status as {phase?: string} | undefined)?.phase === 'Succeeded', {what: 'the command to finish while nobody reads'})
+    assert.equal(out.text.stdout, '', 'nothing before resume()')
+    io.resume()
+    await waitFor(() => out.text.stdout.length > 0, {what: 'output after resume()'})
+    io.pause()
+    const held = out.text.stdout.length
+    await new Promise((resolve) => setImmediate(resolve))
+    assert.equal(out.text.stdout.length, held, 'pause() holds what comes next')
+    io.resume()
+    await withDeadline(out.ended, 20_000, 'the end of the output')
+    const expected = Array.from({length: 2000}, (_, i) => `line ${i + 1}\n`).join('')
+    assert.equal(out.text.stdout, expected)
+  })
+
+  it('runs a TTY: the size and a resize reach the pod, input echoes, ^C is SIGINT', async () => {
+    const pod = await oneOff(gatedCommand(`read line; echo "got $line"; trap 'echo caught; exit 7' INT; echo ready; while :; do sleep 0.05; done`), {tty: true})
+    const io = await attachToPod({kc, namespace: 'tug-run', pod, container: 'app', tty: true, cols: 100, rows: 30, gate: true})
+    assert.equal(io.tty, true)
+    const out = collect(io)
+    io.resume()
+    await waitFor(() => fake.resizes.some((r) => r.pod === pod && r.width === 100 && r.height === 30), {what: 'the first size at the fake'})
+    io.resize(132, 43)
+    await waitFor(() => fake.resizes.some((r) => r.pod === pod && r.width === 132 && r.height === 43), {what: 'the resize at the fake'})
+    io.write(Buffer.from('abc\r'))
+    await waitFor(() => out.text.stdout.includes('ready'), {what: () => `the answer (got ${JSON.stringify(out.text.stdout)})`})
+    assert.match(out.text.stdout, /abc\r\n[^]*got abc\r\n/, 'the terminal echoes the input, then the command answers')
+    assert.deepEqual([...new Set(out.order)], ['stdout'], 'a TTY has one output stream')
+    io.signal('SIGINT')
+    await withDeadline(out.ended, 20_000, 'the end after ^C')
+    assert.match(out.text.stdout, /caught/)
+    // 7 from the trap; the fake's `script -c` runs the command under an extra `sh -c`, which ^C
+    // kills too (130): a real container's PID 1 is the command itself.
+    assert.ok([7, 130].includes((await withDeadline(io.exited, 20_000, 'the exit status')).code as number))
+  })
+
+  it('loses nothing of a short command: gated, or replayed from the log when it ended before the attach', async () => {
+    const gated = await oneOff(gatedCommand('echo hi'))
+    const io = await attachToPod({kc, namespace: 'tug-run', pod: gated, container: 'app', tty: false, gate: true})
+    const out = collect(io)
+    io.resume()
+    await withDeadline(out.ended, 20_000, 'the gated output')
+    assert.equal(out.text.stdout, 'hi\n')
+
+    const ungated = await oneOff('echo hi; echo there; exit 4')
+    await waitFor(() => (fake.get('Pod', 'tug-run', ungated)?.status as {phase?: string} | undefined)?.phase === 'Failed', {what: 'the ungated pod to finish'})
+    const late = await attachToPod({kc, namespace: 'tug-run', pod: ungated, container: 'app', tty: false})
+    const replayed = collect(late)
+    late.resume()
+    await withDeadline(replayed.ended, 20_000, 'the replayed output')
+    assert.equal(replayed.text.stdout, 'hi\nthere\n')
+    assert.equal((await withDeadline(late.exited, 20_000, 'the exit status')).code, 4)
+    assert.ok(!fake.requests.some((r) => r.path.endsWith(`/pods/${ungated}/attach`)), 'no attach to a finished pod')
+  })
+
+  it('says why a pod that cannot start its container cannot be attached', async () => {
+    const job = `run-${count + 1}`
+    fake.onPod((p) => p.metadata.labels?.['job-name'] === job, {kind: 'createContainerConfigError', message: 'secret "config-v3" not found'})
+    const pod = await oneOff('true')
+    await assert.rejects(attachToPod({kc, namespace: 'tug-run', pod, container: 'app', tty: false, startTimeoutMs: 20_000}), /cannot start its container app: CreateContainerConfigError \(secret "config-v3" not found\)/)
+  })
+})
