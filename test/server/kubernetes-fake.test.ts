@@ -284,10 +284,10 @@ describe('fake Kubernetes API server, through @kubernetes/client-node', function
     assert.equal(done.status?.containerStatuses?.[0]?.state?.terminated?.exitCode, 0)
   })
 
-  it('exec and attach with a TTY run under a pseudo-terminal and record resizes', async () => {
+  it('attach with a TTY runs under a pseudo-terminal; a resize is recorded and applied; exec with a TTY gives its exit code', async () => {
     await setup()
     const batch = kc.makeApiClient(BatchV1Api)
-    await batch.createNamespacedJob({namespace: NS, body: job('run-1', ['bash', '-c', 'read line; echo "tty=$(tty) got=$line"'], {}, {stdin: true, stdinOnce: true, tty: true})})
+    await batch.createNamespacedJob({namespace: NS, body: job('run-1', ['bash', '-c', 'read line; echo "tty=$(tty) got=$line size=$(stty size)"'], {}, {stdin: true, stdinOnce: true, tty: true})})
     const pod = await runningPod('job-name=run-1')
     const input = new PassThrough()
     const output = new PassThrough()
@@ -296,8 +296,26 @@ describe('fake Kubernetes API server, through @kubernetes/client-node', function
     const socket = await new Attach(kc).attach(NS, pod.metadata?.name as string, 'app', output, null, input, true)
     socket.send(Buffer.concat([Buffer.from([4]), Buffer.from(JSON.stringify({Width: 100, Height: 40}))]))
     input.write('typed\n')
-    await waitFor(() => /tty=\/dev\/pts\/\d+ got=typed/.test(text), {what: `the tty echo, got ${JSON.stringify(text)}`})
+    await waitFor(() => /tty=\/dev\/pts\/\d+ got=typed size=40 100/.test(text), {what: `the tty echo at the new size, got ${JSON.stringify(text)}`})
     await waitFor(() => fake.resizes.some((r) => r.width === 100 && r.height === 40), {what: 'the resize recorded'})
+    await apps.createNamespacedDeployment({namespace: NS, body: deployment('web', 'sleep 30', 1)})
+    const web = await runningPod('tug.dev/type=web')
+    const ttyOut = new PassThrough()
+    let ttyText = ''
+    ttyOut.on('data', (chunk: Buffer) => (ttyText += chunk.toString()))
+    const ttyIn = new PassThrough()
+    const status = withDeadline(new Promise<V1Status>((resolve, reject) => {
+      new Exec(kc).exec(NS, web.metadata?.name as string, 'app', ['bash', '-c', 'read answer; echo "answer=$answer on $(tty)"; exit 5'], ttyOut, null, ttyIn, true, resolve).catch(reject)
+    }), 15_000, 'the tty exec status')
+    ttyIn.write('yes\n')
+    const ended = await status
+    assert.deepEqual(ended.details?.causes, [{reason: 'ExitCode', message: '5'}])
+    assert.match(ttyText, /answer=yes on \/dev\/pts\/\d+/)
+    await batch.createNamespacedJob({namespace: NS, body: job('run-2', ['sleep', '30'], {}, {stdin: true, tty: true})})
+    const sleeper = await runningPod('job-name=run-2')
+    await waitFor(() => processesOf([sleeper.metadata?.name as string]).length >= 2, {what: 'the runner and the program under the pty'})
+    await fake.close()
+    assert.deepEqual(processesOf([sleeper.metadata?.name as string, pod.metadata?.name as string, web.metadata?.name as string]), [])
   })
 
   it('refuses an invalid object 422 and records it in fake.invalid; nothing is stored', async () => {

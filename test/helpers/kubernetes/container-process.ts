@@ -6,6 +6,7 @@ import {get as httpGet, request as httpRequest} from 'node:http'
 import {get as httpsGet} from 'node:https'
 import {createConnection, createServer} from 'node:net'
 import {signalGroup} from '../../../src/server/runtime/process-groups.js'
+import {ptyCommand} from './pty-runner.js'
 import type {Store} from './store.js'
 import type {ContainerSpec, Probe} from './types.js'
 
@@ -52,10 +53,6 @@ export function containerEnv(store: Store, namespace: string, podName: string, s
   return {HOSTNAME: podName, ...env, ...extra}
 }
 
-export function shellQuote(argv: string[]): string {
-  return argv.map((arg) => (/^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`)).join(' ')
-}
-
 export interface SpawnOptions {
   argv: string[]
   cwd: string
@@ -64,10 +61,11 @@ export interface SpawnOptions {
   tty: boolean
 }
 
-/** Spawns in its own process group; `tty` runs it under `script` (a pseudo-terminal, stderr merged). */
+/** Spawns in its own process group; `tty` runs it under a pseudo-terminal (pty-runner.ts: stderr merged, resizable). */
 export function spawnContainer({argv, cwd, env, stdin, tty}: SpawnOptions): ChildProcess {
-  const [file, args] = tty ? ['script', ['-qfec', shellQuote(argv), '/dev/null']] : [argv[0] as string, argv.slice(1)]
-  return spawn(file, args, {cwd, env: {PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: cwd, ...(tty ? {TERM: 'xterm'} : {}), ...env}, detached: true, stdio: [stdin || tty ? 'pipe' : 'ignore', 'pipe', 'pipe']})
+  const [file, args] = tty ? ptyCommand(argv) : [argv[0] as string, argv.slice(1)]
+  const fullEnv = {PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: cwd, ...(tty ? {TERM: 'xterm'} : {}), ...env}
+  return spawn(file, args, {cwd, env: fullEnv, detached: true, stdio: tty ? ['pipe', 'pipe', 'pipe', 'pipe'] : [stdin ? 'pipe' : 'ignore', 'pipe', 'pipe']})
 }
 
 export function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {

@@ -2,11 +2,13 @@
 // v5.channel.k8s.io down to channel.k8s.io; each binary message starts with its channel byte:
 // 0 stdin, 1 stdout, 2 stderr, 3 status (a V1Status JSON), 4 resize ({"Width":..,"Height":..}),
 // 255 close (v5: [255, channel] closes that channel; the client sends [255, 0] at stdin's end).
+import type {ChildProcess} from 'node:child_process'
 import type {IncomingMessage} from 'node:http'
 import {STATUS_CODES} from 'node:http'
 import type {Socket} from 'node:net'
 import {WebSocketServer, type RawData, type WebSocket} from 'ws'
 import {killGroup, spawnContainer} from './container-process.js'
+import {resizeTerminal} from './pty-runner.js'
 import {ApiError, badRequest} from './errors.js'
 import type {Kubelet} from './kubelet.js'
 import {authorized, firstQuery} from './rest.js'
@@ -88,8 +90,8 @@ interface StreamOptions {
   command: string[]
 }
 
-/** Channel 4 and 255 messages; channel 0 goes to `stdin`. */
-function onClientMessage(ws: WebSocket, options: StreamOptions, context: StreamContext, stdin: (data: Buffer | undefined) => void): void {
+/** Channel 4 (resize: recorded, and applied to a TTY's terminal) and 255 messages; channel 0 goes to `stdin`. */
+function onClientMessage(ws: WebSocket, options: StreamOptions, context: StreamContext, terminal: () => ChildProcess | undefined, stdin: (data: Buffer | undefined) => void): void {
   ws.on('message', (raw) => {
     const data = toBuffer(raw)
     const channel = data[0]
@@ -99,6 +101,8 @@ function onClientMessage(ws: WebSocket, options: StreamOptions, context: StreamC
       try {
         const size = JSON.parse(payload.toString('utf8')) as {Width?: number; Height?: number}
         context.resizes.push({namespace: options.namespace, pod: options.pod, width: size.Width ?? 0, height: size.Height ?? 0})
+        const child = terminal()
+        if (child) resizeTerminal(child, size.Width ?? 0, size.Height ?? 0)
       } catch {
         // a malformed resize is ignored, as the kubelet does
       }
@@ -122,7 +126,7 @@ function prepareExec(options: StreamOptions, context: StreamContext): (ws: WebSo
     child.stdout?.on('data', (chunk: Buffer) => ws.readyState === ws.OPEN && ws.send(frame(1, chunk)))
     child.stderr?.on('data', (chunk: Buffer) => ws.readyState === ws.OPEN && ws.send(frame(2, chunk)))
     child.stdin?.on('error', () => {})
-    onClientMessage(ws, options, context, (data) => {
+    onClientMessage(ws, options, context, () => (options.tty ? child : undefined), (data) => {
       if (data === undefined) child.stdin?.end()
       else child.stdin?.write(data)
     })
@@ -162,7 +166,7 @@ function prepareAttach(options: StreamOptions, context: StreamContext): (ws: Web
       stdinClosed = true
       if (container.spec.stdinOnce) child.stdin?.end()
     }
-    onClientMessage(ws, options, context, (data) => {
+    onClientMessage(ws, options, context, () => (container.spec.tty ? child : undefined), (data) => {
       if (data === undefined) closeStdin()
       else if (options.stdin && !stdinClosed) child.stdin?.write(data)
     })
