@@ -6,7 +6,8 @@
 //   bench/local [--lines 2000000] [--rounds 2] [--profile DIR]
 //
 // For each tool and round: lines received (distinct numbers), lines lost (expected − received; a
-// line cut in two is lost, its pieces counted as repeats or out of order), lines per second over the stream (first line to last) and over the
+// line cut in two is lost, its pieces counted as repeats or out of order, and the digits missing
+// from the whole output tell cut lines from text that never came), lines per second over the stream (first line to last) and over the
 // whole run (start to exit, the tool's own start-up included). The rounds alternate the tools,
 // so that a change in the machine's load touches both alike. --profile DIR writes a V8 CPU
 // profile of each `tug local` there (node --cpu-prof).
@@ -36,6 +37,9 @@ execFileSync(process.execPath, [join(root, 'scripts', 'build.js'), '--if-needed'
 const dir = mkdtempSync(join(tmpdir(), 'tug-bench-local-'))
 writeFileSync(join(dir, 'Procfile'), `flood: seq 1 ${LINES}\n`)
 
+let EXPECTED_DIGITS = 0
+for (let width = 1, low = 1; low <= LINES; width++, low *= 10) EXPECTED_DIGITS += width * (Math.min(LINES, low * 10 - 1) - low + 1)
+
 const tools = {
   'tug local': [process.execPath, [...(PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE}`] : []), join(root, 'bin', 'run.js'), 'local', '-f', join(dir, 'Procfile')]],
   'nf start': [join(root, 'node_modules', '.bin', 'nf'), ['start', '-j', join(dir, 'Procfile')]],
@@ -51,6 +55,8 @@ function measure(name) {
     // Each number once: a line cut in two (`12` and `34` for `1234`) counts as a repeat and a loss.
     const seen = new Uint8Array(LINES + 1)
     let received = 0
+    // The digits of every number line, whole or a piece: what text went missing, beside the lines.
+    let digits = 0
     let repeated = 0
     let outOfOrder = 0
     let next = 1
@@ -66,7 +72,9 @@ function measure(name) {
         const newline = text.indexOf('\n', at)
         const bar = text.lastIndexOf('|', newline)
         if (bar > at && text.startsWith('flood.1', text.lastIndexOf(' ', bar - 2) + 1)) {
-          const value = Number(text.slice(bar + 1, newline))
+          const payload = text.slice(bar + 1, newline).trim()
+          if (/^\d+$/.test(payload)) digits += payload.length
+          const value = Number(payload)
           if (Number.isInteger(value) && value > 0 && value <= LINES) {
             first ??= performance.now()
             last = performance.now()
@@ -84,7 +92,7 @@ function measure(name) {
     child.once('close', (code, signal) => {
       const ended = performance.now()
       const stream = first === undefined || last === first ? 0 : received / ((last - first) / 1000)
-      resolve({name, code, signal, received, lost: LINES - received, repeated, outOfOrder, streamRate: stream, wallRate: received / ((ended - started) / 1000), seconds: (ended - started) / 1000})
+      resolve({name, code, signal, received, lost: LINES - received, digitsMissing: EXPECTED_DIGITS - digits, repeated, outOfOrder, streamRate: stream, wallRate: received / ((ended - started) / 1000), seconds: (ended - started) / 1000})
     })
   })
 }
@@ -99,7 +107,7 @@ try {
       const r = await measure(name)
       results.push(r)
       console.log(
-        `round ${round} ${name.padEnd(9)}: received ${fmt(r.received)}, lost ${fmt(r.lost)}${r.repeated ? `, repeated ${fmt(r.repeated)}` : ''}${r.outOfOrder ? `, out of order ${fmt(r.outOfOrder)}` : ''}, ` +
+        `round ${round} ${name.padEnd(9)}: received ${fmt(r.received)}, lost ${fmt(r.lost)}${r.repeated ? `, repeated ${fmt(r.repeated)}` : ''}${r.outOfOrder ? `, out of order ${fmt(r.outOfOrder)}` : ''}${r.lost ? ` (${fmt(r.digitsMissing)} of ${fmt(EXPECTED_DIGITS)} digits missing: the rest came as pieces of cut lines)` : ''}, ` +
           `${fmt(r.streamRate)} lines/s over the stream, ${fmt(r.wallRate)} lines/s start to exit (${r.seconds.toFixed(2)} s, exit ${r.code ?? r.signal})`,
       )
     }
