@@ -307,7 +307,13 @@ export class Kubelet {
       this.finishTermination(run)
       return
     }
-    for (const container of running) killGroup(container.child as ChildProcess, graceSeconds === 0 ? 'SIGKILL' : 'SIGTERM')
+    // As a container runtime does: SIGTERM to the container's main process only (its PID 1), and
+    // after the grace period SIGKILL to everything in it (here: its process group).
+    for (const container of running) {
+      const child = container.child as ChildProcess
+      if (graceSeconds === 0) killGroup(child, 'SIGKILL')
+      else child.kill('SIGTERM')
+    }
     this.later(run, graceSeconds * 1000, () => {
       for (const container of run.containers) if (container.child) killGroup(container.child, 'SIGKILL')
     })

@@ -2,7 +2,8 @@
 // (python3's pty module): stdin goes to the terminal (its end becomes ^D, as a terminal's EOF),
 // the terminal's output (stdout and stderr merged, as with a real TTY) comes out on stdout, and
 // "COLS ROWS\n" lines written to fd 3 resize the terminal (the program gets SIGWINCH). It exits
-// with the program's exit code (128+N after signal N), and passes SIGTERM/SIGINT/SIGHUP on to it.
+// with the program's exit code (128+N after signal N), and passes SIGTERM/SIGINT/SIGHUP on to it (the program alone, as a
+// container runtime signals only the container's main process).
 import type {ChildProcess} from 'node:child_process'
 import type {Writable} from 'node:stream'
 
@@ -20,7 +21,7 @@ def resize(cols, rows):
     fcntl.ioctl(master, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
 resize(80, 24)
 for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
-    signal.signal(sig, lambda number, frame: os.killpg(pid, number))
+    signal.signal(sig, lambda number, frame: os.kill(pid, number))
 inputs = [0, master, 3]
 pending = b""
 while True:
