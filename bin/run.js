@@ -18,7 +18,8 @@ if (args.length === 1 && args[0] === '--version') {
   // that the control plane and dynos started from here do not inherit it.
   const engineWarning = process.env.OCLIF_DISABLE_ENGINE_WARNING
   process.env.OCLIF_DISABLE_ENGINE_WARNING = '1'
-  const {execute} = await import('@oclif/core')
+  // @oclif/core as bundled with the commands by scripts/bundle-cli.js (one instance for both).
+  const {execute} = (await import('../dist/lib/chunks/oclif-core.js')).default
   if (engineWarning === undefined) delete process.env.OCLIF_DISABLE_ENGINE_WARNING
   else process.env.OCLIF_DISABLE_ENGINE_WARNING = engineWarning
   await execute({dir: import.meta.url})

@@ -1,11 +1,14 @@
 #!/usr/bin/env node
-// Compiles src/ to dist/ and generates oclif.manifest.json (never committed: it would go stale).
+// Compiles src/ to dist/, bundles the CLI's commands with @oclif/core (bundle-cli.js: the start
+// of every command) and generates oclif.manifest.json (never committed: it would go stale).
 // With --if-needed it does nothing when dist/ is newer than every source file, so `npm test`
 // stays fast on a second run. It compiles into a fresh directory and swaps it in, so a `tug`
 // process started from dist/ meanwhile (a test, a running server) never finds it half-built.
 import {execFileSync} from 'node:child_process'
 import {existsSync, readdirSync, renameSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
+
+import {bundleCli, OCLIF_ENTRY} from './bundle-cli.js'
 
 const root = new URL('..', import.meta.url).pathname
 const stamp = join(root, 'dist', '.build-stamp')
@@ -20,9 +23,9 @@ function newestMtime(dir) {
 }
 
 function upToDate() {
-  if (!existsSync(stamp) || !existsSync(join(root, 'oclif.manifest.json'))) return false
+  if (!existsSync(stamp) || !existsSync(join(root, 'oclif.manifest.json')) || !existsSync(join(root, 'dist', OCLIF_ENTRY))) return false
   const built = statSync(stamp).mtimeMs
-  const inputs = [join(root, 'package.json'), join(root, 'tsconfig.json')].map((f) => statSync(f).mtimeMs)
+  const inputs = [join(root, 'package.json'), join(root, 'tsconfig.json'), join(root, 'scripts', 'build.js'), join(root, 'scripts', 'bundle-cli.js')].map((f) => statSync(f).mtimeMs)
   return Math.max(newestMtime(join(root, 'src')), ...inputs) < built
 }
 
@@ -34,6 +37,7 @@ const next = join(root, `dist.next-${process.pid}`)
 const old = join(root, `dist.old-${process.pid}`)
 try {
   execFileSync(bin('tsc'), ['-p', join(root, 'tsconfig.json'), '--outDir', next], {cwd: root, stdio: 'inherit'})
+  await bundleCli(root, next)
   if (existsSync(dist)) renameSync(dist, old)
   renameSync(next, dist)
 } finally {

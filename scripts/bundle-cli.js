@@ -1,0 +1,104 @@
+// Bundles the CLI's hot path: every command and hook, with @oclif/core and the tug modules they
+// import statically, into ES modules that share chunks (issue 19). Without it a command loads
+// ~110 files of oclif and its dependencies plus ~60 of tug's, and resolving and compiling them
+// one by one was a third of a `tug ps`.
+//
+// The input is tsc's output (so the code is what tsc emitted) and the bundle replaces its
+// commands/ and hooks/ files in place, with the shared chunks in lib/chunks/. What stays out:
+// - the control plane (src/server), which `tug server` and the local autostart import lazily: it
+//   keeps running from tsc's files, and its import stays a relative path that is as valid from
+//   lib/chunks/ as it was from lib/cli/ or commands/server/;
+// - every other package (ora, cli-table3, @inquirer/prompts, undici...), imported at run time
+//   from node_modules as before, often lazily.
+// The chunks sit three levels below the package root, as the modules they come from did, so that
+// a `new URL('../../../package.json', import.meta.url)` still finds the root; bundleCli fails the
+// build if such a URL ends up in a file at another depth.
+import {readdirSync, readFileSync, renameSync, rmSync, mkdirSync} from 'node:fs'
+import {dirname, join, relative, sep} from 'node:path'
+
+/** The entry bin/run.js and bin/git-remote-tug.js import instead of '@oclif/core' (from dist/). */
+export const OCLIF_ENTRY = 'lib/chunks/oclif-core.js'
+
+function jsFiles(dir) {
+  return readdirSync(dir, {withFileTypes: true}).flatMap((entry) => {
+    const path = join(dir, entry.name)
+    if (entry.isDirectory()) return jsFiles(path)
+    return entry.name.endsWith('.js') ? [path] : []
+  })
+}
+
+// oclif's CommonJS reads __dirname (its own package.json, for its version) and calls require
+// (for node: built-ins and a user's CommonJS plugins); an ES module has neither, so each output
+// file gets them, pointing at @oclif/core's own directory as in node_modules.
+const BANNER = [
+  "import {createRequire as __tugCreateRequire} from 'node:module'",
+  "import {dirname as __tugDirname} from 'node:path'",
+  'const require = __tugCreateRequire(import.meta.url)',
+  "const __dirname = __tugDirname(require.resolve('@oclif/core'))",
+].join('; ')
+
+/** Bundles `compiled` (tsc's output directory, the future dist/) in place. */
+export async function bundleCli(root, compiled) {
+  let esbuild
+  try {
+    esbuild = await import('esbuild')
+  } catch {
+    throw new Error('scripts/bundle-cli.js needs esbuild (installed with tsx); run `npm install`')
+  }
+  const entries = [...jsFiles(join(compiled, 'commands')), ...jsFiles(join(compiled, 'hooks'))]
+  const serverDir = join(compiled, 'server') + sep
+  const out = `${compiled}.bundle`
+  rmSync(out, {recursive: true, force: true})
+  try {
+    await esbuild.build({
+      entryPoints: [...entries, {in: join(root, 'node_modules', '@oclif', 'core', 'lib', 'index.js'), out: OCLIF_ENTRY.replace(/\.js$/, '')}],
+      outbase: compiled,
+      outdir: out,
+      bundle: true,
+      splitting: true,
+      format: 'esm',
+      platform: 'node',
+      target: 'node20',
+      chunkNames: 'lib/chunks/[name]-[hash]',
+      sourcemap: true,
+      minifyWhitespace: true,
+      minifySyntax: true,
+      banner: {js: BANNER},
+      logLevel: 'warning',
+      plugins: [
+        {
+          name: 'tug-hot-path',
+          setup(build) {
+            build.onResolve({filter: /.*/}, (args) => {
+              if (args.kind === 'entry-point') return undefined
+              const inPackages = args.importer.includes(`${sep}node_modules${sep}`)
+              if (args.path.startsWith('.')) {
+                const target = join(args.resolveDir, args.path)
+                return !inPackages && target.startsWith(serverDir) ? {path: args.path, external: true} : undefined
+              }
+              if (args.path.startsWith('node:')) return {path: args.path, external: true}
+              // oclif loads these only to run TypeScript sources in development.
+              if (args.path === 'typescript' || args.path === 'ts-node') return {path: args.path, external: true}
+              // @oclif/core and what it requires go in; tug's other packages stay in node_modules.
+              if (inPackages || args.path === '@oclif/core' || args.path.startsWith('@oclif/core/')) return undefined
+              return {path: args.path, external: true}
+            })
+          },
+        },
+      ],
+    })
+    for (const file of jsFiles(out)) {
+      const path = relative(out, file)
+      if (path.split(sep).length !== 3 && /new URL\([^)]*import\.meta\.url/.test(readFileSync(file, 'utf8'))) {
+        throw new Error(`the bundle put a URL relative to import.meta.url into dist/${path}, which is not three levels below the package root as its source was`)
+      }
+    }
+    for (const file of [...jsFiles(out), ...jsFiles(out).map((f) => `${f}.map`)]) {
+      const target = join(compiled, relative(out, file))
+      mkdirSync(dirname(target), {recursive: true})
+      renameSync(file, target)
+    }
+  } finally {
+    rmSync(out, {recursive: true, force: true})
+  }
+}
