@@ -574,4 +574,40 @@ describe('fake Kubernetes API server, through @kubernetes/client-node', function
     await withDeadline(ended, 15_000, 'the follow to end with the container')
     assert.equal(followed, 'line 5\n')
   })
+
+  it('selectors, a watch that sees objects leave its selector, and deletion policies (a Job orphans its pods by default, with a Warning)', async () => {
+    await setup()
+    await core.createNamespacedSecret({namespace: NS, body: {metadata: {name: 'a', labels: {tier: 'x'}}}})
+    await core.createNamespacedSecret({namespace: NS, body: {metadata: {name: 'b', labels: {tier: 'y'}}}})
+    const names = async (query: {labelSelector?: string; fieldSelector?: string}): Promise<string[]> =>
+      (await core.listNamespacedSecret({namespace: NS, ...query})).items.map((secret) => secret.metadata?.name as string)
+    assert.deepEqual(await names({labelSelector: 'tier in (x,y)'}), ['a', 'b'])
+    assert.deepEqual(await names({labelSelector: 'tier!=x,tier'}), ['b'])
+    assert.deepEqual(await names({fieldSelector: 'metadata.name=a'}), ['a'])
+    await assert.rejects(names({labelSelector: 'tier in x'}), (error: {code?: number}) => error.code === 400)
+    const events: string[] = []
+    const controller = await new Watch(kc).watch(`/api/v1/namespaces/${NS}/secrets`, {labelSelector: 'tier=x'}, (type, object: {metadata?: {name?: string}}) => events.push(`${type} ${object.metadata?.name}`), () => {})
+    try {
+      await waitFor(() => events.includes('ADDED a'), {what: 'the initial ADDED'})
+      await core.patchNamespacedSecret({name: 'a', namespace: NS, body: {metadata: {labels: {tier: 'z'}}}}, setHeaderOptions('Content-Type', PatchStrategy.MergePatch))
+      await core.patchNamespacedSecret({name: 'b', namespace: NS, body: {metadata: {labels: {tier: 'x'}}}}, setHeaderOptions('Content-Type', PatchStrategy.MergePatch))
+      await waitFor(() => events.length >= 3, {what: `three events, got ${events.join(', ')}`})
+      assert.deepEqual(events, ['ADDED a', 'DELETED a', 'ADDED b'])
+    } finally {
+      controller.abort()
+    }
+
+    const batch = kc.makeApiClient(BatchV1Api)
+    await batch.createNamespacedJob({namespace: NS, body: job('run-1', ['sleep', '30'])})
+    await runningPod('job-name=run-1')
+    const response = await fetch(`${fake.url}/apis/batch/v1/namespaces/${NS}/jobs/run-1`, {method: 'DELETE', headers: {Authorization: 'Bearer fake-token'}})
+    assert.equal(response.status, 200)
+    assert.match(response.headers.get('warning') ?? '', /child pods are preserved by default/)
+    const orphan = (await pods('job-name=run-1'))[0]
+    assert.equal(orphan?.metadata?.ownerReferences, undefined, 'the pod is orphaned, not deleted')
+    await batch.createNamespacedJob({namespace: NS, body: job('run-2', ['sleep', '30'])})
+    await runningPod('job-name=run-2')
+    await batch.deleteNamespacedJob({name: 'run-2', namespace: NS, propagationPolicy: 'Background'})
+    await waitFor(async () => (await pods('job-name=run-2')).length === 0, {what: 'run-2 pods deleted with the Job (Background)'})
+  })
 })
