@@ -2,10 +2,29 @@
 // to the real @kubernetes/client-node: objects validated with kubernetes-models, watches with
 // resource versions and 410 Gone, Deployments/ReplicaSets/Jobs/EndpointSlices run by controllers,
 // and a kubelet that runs each pod's containers as local processes (logs, readiness, restarts,
-// exec/attach over WebSocket). See k8s notes in the module files:
-//   rest.ts (HTTP), cluster.ts (object semantics), store.ts (storage + watch), controllers.ts,
-//   kubelet.ts + container-process.ts + container-logs.ts, streams.ts (exec/attach), patch.ts
-//   (how to make client-node 1.x send a merge patch).
+// exec/attach over WebSocket). Modules: rest.ts (HTTP), cluster.ts (object semantics), store.ts
+// (storage + watch), controllers.ts, kubelet.ts + pod-status.ts + container-process.ts +
+// container-logs.ts + pty-runner.ts, streams.ts (exec/attach), patch.ts, schema.ts.
+//
+// What a real API server does that clients must be ready for, and this fake does too:
+// - client-node 1.x refuses a plain-HTTP server unless the kubeconfig's cluster has
+//   `insecure-skip-tls-verify: true` (the kubeconfig written here has it).
+// - Patch calls are sent as application/json-patch+json unless the call's options set the
+//   Content-Type (patch.ts says how); a merge-patch body sent that way is a 400.
+// - A Job deleted without propagationPolicy orphans its pods (batch/v1's default), with a Warning.
+// - An EndpointSlice lists not-ready endpoints too (conditions.ready false, terminating true while
+//   the pod stops): read the conditions, not only the presence of an endpoint.
+// - Pod logs: `sinceTime` counts whole seconds only; a container not started yet is a 400
+//   ("is waiting to start: ContainerCreating"); during CrashLoopBackOff the current log is the
+//   last run's, `previous=true` is the one lastState describes.
+// - Deleting a pod sends SIGTERM to the container's main process only, SIGKILL to all of it after
+//   the grace period.
+// - Lists' items carry no apiVersion/kind.
+// Where the fake differs: PORT is rewritten per pod to a free host port (pods share this host's
+// loopback; slices carry that port), probes run every probeMs whatever periodSeconds says, exec
+// probes are not run, images are never pulled (containers need a command), the init container's
+// own command is not run (the slug fetch is done by the fake from TUG_SLUG_URL), Services make no
+// EndpointSlices (each pod of a Deployment with a port gets one slice named after the Deployment).
 import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {createServer, type Server} from 'node:http'
 import type {Socket} from 'node:net'
