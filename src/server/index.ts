@@ -17,7 +17,9 @@ import type {RouterConnectionLimits} from './router/connections.js'
 import {ensureRendezvousCert} from './rendezvous/certs.js'
 import {startRendezvous, type RunningRendezvous} from './rendezvous/server.js'
 import {createLocalRuntime, type Runtime} from './runtime/index.js'
-import {createKubernetesRuntime, type KubernetesServerOptions} from './runtime/kubernetes/index.js'
+// Only its type here: the runtime (and @kubernetes/client-node, ~1 s to load on a busy machine) is
+// imported when a server runs on Kubernetes, not by every CLI command that loads this entry.
+import type {KubernetesServerOptions} from './runtime/kubernetes/index.js'
 import {ensurePlaneId} from './runtime/plane-tag.js'
 import {LocalBuildpackResolver} from './builds/buildpack-resolver.js'
 import type {BuildpackResolver} from './builds/buildpack-contract.js'
@@ -185,7 +187,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     runtime = options.runtime
       ? options.runtime(store, logs)
       : options.kubernetes
-        ? await createKubernetesRuntime(options.kubernetes, {store, logs, attach: hub, dataDir: options.dataDir, apiUrl, onError: (error) => process.emitWarning(`kubernetes runtime: ${(error as Error).message}`)})
+        ? await (await import('./runtime/kubernetes/index.js')).createKubernetesRuntime(options.kubernetes, {store, logs, attach: hub, dataDir: options.dataDir, apiUrl, onError: (error) => process.emitWarning(`kubernetes runtime: ${(error as Error).message}`)})
         : createLocalRuntime(store, logs, {attach: hub, plane: ensurePlaneId(options.dataDir), ...(sandbox ? {sandbox} : {})})
     const addonRuntime = runtime
     addons = createAddonService({...options.addons, store, logs, dataDir: options.dataDir, warn, releaseChanged: (appId) => addonRuntime.releaseChanged(appId)})
