@@ -584,6 +584,10 @@ describe('fake Kubernetes API server, through @kubernetes/client-node', function
     assert.deepEqual(await names({labelSelector: 'tier in (x,y)'}), ['a', 'b'])
     assert.deepEqual(await names({labelSelector: 'tier!=x,tier'}), ['b'])
     assert.deepEqual(await names({fieldSelector: 'metadata.name=a'}), ['a'])
+    const page = await core.listNamespacedSecret({namespace: NS, labelSelector: 'tier', limit: 1})
+    assert.deepEqual([page.items.map((secret) => secret.metadata?.name), page.metadata?.remainingItemCount], [['a'], 1])
+    const rest = await core.listNamespacedSecret({namespace: NS, labelSelector: 'tier', limit: 1, _continue: page.metadata?._continue})
+    assert.deepEqual([rest.items.map((secret) => secret.metadata?.name), rest.metadata?._continue], [['b'], undefined])
     await assert.rejects(names({labelSelector: 'tier in x'}), (error: {code?: number}) => error.code === 400)
     const events: string[] = []
     const controller = await new Watch(kc).watch(`/api/v1/namespaces/${NS}/secrets`, {labelSelector: 'tier=x'}, (type, object: {metadata?: {name?: string}}) => events.push(`${type} ${object.metadata?.name}`), () => {})

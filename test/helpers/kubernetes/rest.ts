@@ -227,7 +227,21 @@ function list(parsed: ParsedPath, query: URLSearchParams, response: ServerRespon
   const labels = parseLabelSelector(query.get('labelSelector') ?? undefined)
   const fields = parseFieldSelector(query.get('fieldSelector') ?? undefined)
   const items = options.cluster.store.list(type.kind, namespace).filter((object) => labels(object) && fields(object))
-  send(response, 200, {kind: `${type.kind}List`, apiVersion: apiVersionOf(type), metadata: {resourceVersion: options.cluster.store.resourceVersion}, items: items.map(listItem)})
+  // limit/continue: a page, and a token for the rest (the offset; the fake keeps no snapshots).
+  const limit = Number(query.get('limit') ?? '0')
+  const token = query.get('continue')
+  let start = 0
+  if (token) {
+    start = Number(Buffer.from(token, 'base64url').toString('utf8'))
+    if (!Number.isInteger(start) || start < 0) throw badRequest(`continue ${JSON.stringify(token)} is not a token this server gave`)
+  }
+  const end = limit > 0 ? start + limit : items.length
+  const metadata: Record<string, string | number> = {resourceVersion: options.cluster.store.resourceVersion}
+  if (end < items.length) {
+    metadata.continue = Buffer.from(String(end)).toString('base64url')
+    metadata.remainingItemCount = items.length - end
+  }
+  send(response, 200, {kind: `${type.kind}List`, apiVersion: apiVersionOf(type), metadata, items: items.slice(start, end).map(listItem)})
 }
 
 function watch(parsed: ParsedPath, query: URLSearchParams, response: ServerResponse, options: RestOptions): void {
