@@ -129,6 +129,21 @@ http.createServer((req, res) => res.end(JSON.stringify({dyno: process.env.DYNO, 
     assert.deepEqual(membersOf(startedGroups(tug.lines)), [])
   })
 
+  it('prints long lines whole and a last line without a newline, of the process that exits and of those stopped', async () => {
+    // `last` exits (which stops `long`) only once `long` has written everything.
+    const wrote = join(dir, 'wrote')
+    writeFileSync(
+      join(dir, 'Procfile'),
+      `long: node -e "process.stdout.write('y'.repeat(3000000) + '\\\\nhalf a line')"; touch ${wrote}; sleep 1000\n` +
+        `last: while [ ! -f ${wrote} ]; do sleep 0.1; done; printf 'no newline'\n`,
+    )
+    const tug = start(['-p', String(await probeFreePort())])
+    const exit = await tug.exited
+    assert.equal(exit.code, 0, tug.stderr())
+    assert.deepEqual(linesOf(tug.lines, 'long.1').slice(1), ['y'.repeat(3_000_000), 'half a line', 'terminated by SIGTERM'])
+    assert.deepEqual(linesOf(tug.lines, 'last.1').slice(1), ['no newline', 'exited with code 0'])
+  })
+
   it('on SIGTERM, kills what ignores SIGTERM after --timeout, children included, and leaves no process', async () => {
     writeFileSync(join(dir, 'Procfile'), `stubborn: trap '' TERM; (trap '' TERM; sleep 1000) & echo ready; while true; do sleep 0.2; done\n`)
     const tug = start(['--timeout', '1', '-p', String(await probeFreePort())])
