@@ -21,8 +21,8 @@
 //   the grace period.
 // - Lists' items carry no apiVersion/kind.
 // Where the fake differs: PORT is rewritten per pod to a free host port (pods share this host's
-// loopback; slices carry that port), probes run every probeMs whatever periodSeconds says, exec
-// probes are not run, images are never pulled (containers need a command), the init container's
+// loopback; slices carry that port), readiness probes run every probeMs until ready (then at
+// periodSeconds, at most 1 s apart), failureThreshold is 1, exec probes are not run, images are never pulled (containers need a command), the init container's
 // own command is not run (the slug fetch is done by the fake from TUG_SLUG_URL), Services make no
 // EndpointSlices (each pod of a Deployment with a port gets one slice named after the Deployment).
 import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'

@@ -342,6 +342,10 @@ export class Kubelet {
       for (const container of run.containers) {
         const spec = container.spec.readinessProbe
         if (!spec || !container.child || container.probing || run.behaviour?.kind === 'neverReady' || run.terminating) continue
+        // Until ready, every probeMs (tests need speed); once ready, at periodSeconds, at most 1 s apart.
+        const period = container.ready ? Math.max(this.timing.probeMs, Math.min((spec.periodSeconds ?? 10) * 1000, 1000)) : 0
+        if (Date.now() - (container.probedAt ?? 0) < period) continue
+        container.probedAt = Date.now()
         const port = run.port ?? Number(spec.tcpSocket?.port ?? spec.httpGet?.port)
         container.probing = true
         void probe(spec, port).then((ready) => {

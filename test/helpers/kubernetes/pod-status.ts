@@ -22,6 +22,7 @@ export interface ContainerRun {
   runs: number
   oomKill?: boolean
   probing?: boolean
+  probedAt?: number
   /** Raw output (1 stdout, 2 stderr) of the current process, for attach. */
   readonly output: Set<(channel: 1 | 2, chunk: Buffer) => void>
   readonly exits: Set<() => void>

@@ -73,7 +73,7 @@ export interface FakeTiming {
   /** First CrashLoopBackOff delay, ms; doubles per restart up to maxCrashBackoffMs. */
   crashBackoffMs: number
   maxCrashBackoffMs: number
-  /** How often readiness probes run, ms (the probe's periodSeconds is not honoured: tests need speed). */
+  /** How often readiness probes run until ready, ms (then at periodSeconds, at most 1 s apart). */
   probeMs: number
 }
 
@@ -84,6 +84,7 @@ export interface EnvVar {
   valueFrom?: {secretKeyRef?: {name: string; key: string; optional?: boolean}; fieldRef?: {fieldPath: string}}
 }
 export interface Probe {
+  periodSeconds?: number
   tcpSocket?: {port: number | string}
   httpGet?: {port: number | string; path?: string}
   exec?: {command?: string[]}
