@@ -127,6 +127,13 @@ export async function startFakeKubernetes(options: FakeKubernetesOptions = {}): 
       'current-context': 'fake',
     }, null, 2),
   )
+  // A test process that ends without close() (a failed before hook, a timeout) leaves no
+  // process and no directory behind either.
+  const atExit = (): void => {
+    kubelet.killNow()
+    rmSync(dir, {recursive: true, force: true})
+  }
+  process.once('exit', atExit)
   let closing: Promise<void> | undefined
   return {
     url,
@@ -156,6 +163,7 @@ export async function startFakeKubernetes(options: FakeKubernetesOptions = {}): 
           for (const socket of sockets) socket.destroy()
         })
         rmSync(dir, {recursive: true, force: true})
+        process.removeListener('exit', atExit)
       })()
       return closing
     },
