@@ -293,7 +293,7 @@ async function waitForExit(read: () => Promise<V1Pod | undefined>, options: PodA
     try {
       pod = await read()
     } catch {
-      await sleep(pollMs * 5)
+      await sleep(pollMs * 5, {unref: true})
       continue
     }
     if (!pod) return {code: null, signal: 'SIGKILL', reason: 'PodDeleted'}
@@ -307,7 +307,8 @@ async function waitForExit(read: () => Promise<V1Pod | undefined>, options: PodA
         ...(terminated.reason === 'OOMKilled' ? {outOfMemory: true} : {}),
       }
     }
-    await sleep(pollMs)
+    // Unref'ed: a container left running must not keep a closing control plane alive.
+    await sleep(pollMs, {unref: true})
   }
 }
 
@@ -337,6 +338,9 @@ function signalName(signal: number): string | null {
   return entry ? entry[0] : null
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms))
+function sleep(ms: number, options: {unref?: boolean} = {}): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms)
+    if (options.unref) timer.unref()
+  })
 }

@@ -9,7 +9,7 @@
 //     is followed, for the lines nobody followed (a crash between two watch events);
 //   - every re-read overlaps the last one (`sinceTime` is the time of the newest line delivered,
 //     and the API server may round it to the second), and a high-water mark of (time, text)
-//     drops what was delivered already. Instances are numbered by `restartCount`.
+//     drops what was delivered already. Instances are told apart by their container ID.
 // A pod observed for the first time is read from its first line, previous instance included.
 import {CoreV1Api} from '@kubernetes/client-node'
 import type {KubeConfig, V1ContainerStatus, V1Pod} from '@kubernetes/client-node'
@@ -41,8 +41,8 @@ interface Follow {
   /** The newest pod object seen (from the watch or read back). */
   pod: V1Pod
   mark: HighWater
-  /** Instances (restartCount) whose log was read to its end. */
-  finished: Set<number>
+  /** Instances (container IDs) whose log was read to its end. */
+  finished: Set<string>
   /** The loop runs; `dirty` asks it to go round once more with the newest pod. */
   running: boolean
   dirty: boolean
@@ -58,8 +58,6 @@ interface Follow {
   idle: Promise<void>
   settleIdle: () => void
 }
-
-type InstanceState = 'running' | 'terminated' | 'waiting'
 
 export class PodLogFollower {
   private readonly pods = new Map<string, Follow>()
@@ -160,23 +158,20 @@ export class PodLogFollower {
   private async step(follow: Follow): Promise<void> {
     const status = containerStatus(follow.pod, this.options.container)
     if (!status) return
-    const instance = status.restartCount ?? 0
-    const state = instanceState(status)
-    if (instance > 0 && status.lastState?.terminated && !follow.finished.has(instance - 1)) {
+    const previous = previousInstance(status)
+    if (previous && !follow.finished.has(previous)) {
       // Only the instance before the current one can be read: after two quick restarts, the
       // lines of older ones that were never followed are not in the API any more.
-      await this.readToEnd(follow, instance - 1, true)
+      await this.readToEnd(follow, previous, true)
       if (follow.forgotten) return
     }
-    if (follow.finished.has(instance) || state === 'waiting') return
-    if (state === 'terminated') {
-      await this.readToEnd(follow, instance, false)
-      return
-    }
-    await this.followRunning(follow, instance)
+    const current = currentInstance(status)
+    if (!current || follow.finished.has(current)) return
+    if (status.state?.terminated) await this.readToEnd(follow, current, false)
+    else await this.followRunning(follow, current)
   }
 
-  private async followRunning(follow: Follow, instance: number): Promise<void> {
+  private async followRunning(follow: Follow, instance: string): Promise<void> {
     await this.read(follow, {follow: true}, false)
     if (follow.forgotten) return
     const fresh = await this.readPod(follow)
@@ -185,30 +180,32 @@ export class PodLogFollower {
     if (!fresh) return
     follow.pod = fresh
     const status = containerStatus(follow.pod, this.options.container)
-    const now = status?.restartCount ?? instance
-    if (now === instance && status && instanceState(status) === 'running') {
+    if (status?.state?.running && currentInstance(status) === instance) {
       // The stream ended while the instance still runs: it was dropped. Resume after a pause.
       await this.backOff(follow)
-    } else {
+    } else if (status && (currentInstance(status) === instance || previousInstance(status) === instance)) {
       follow.drops = 0
       // It ended: read its tail once more in case the stream dropped before its last lines.
-      await this.readToEnd(follow, instance, now > instance)
+      await this.readToEnd(follow, instance, currentInstance(status) !== instance)
+    } else {
+      follow.finished.add(instance)
+      this.options.sink.event?.(follow.name, `The end of container ${shortId(instance)}'s log could not be read: it restarted twice meanwhile`)
     }
     follow.dirty = true
   }
 
   /** Reads an instance that is over, from the mark to its end, and counts it as finished. */
-  private async readToEnd(follow: Follow, instance: number, previous: boolean): Promise<void> {
+  private async readToEnd(follow: Follow, instance: string, previous: boolean): Promise<void> {
     try {
       const outcome = await this.read(follow, {follow: false, previous}, true)
-      if (outcome === 'dropped') throw new Error(`the log of ${follow.name} (instance ${instance}) was cut off: reading it again`)
+      if (outcome === 'dropped') throw new Error(`the log of ${follow.name} (container ${shortId(instance)}) was cut off: reading it again`)
       if (!follow.forgotten) follow.finished.add(instance)
     } catch (error) {
       const code = statusCodeOf(error) ?? statusCodeOf((error as Error).cause)
       if (code === 400 || code === 404) {
         // The instance's log is gone (a newer restart replaced it, or the pod went away).
         follow.finished.add(instance)
-        this.options.sink.event?.(follow.name, `Log of container instance ${instance} could not be read: ${(error as Error).message}`)
+        this.options.sink.event?.(follow.name, `The log of container ${shortId(instance)} could not be read: ${(error as Error).message}`)
         return
       }
       throw error
@@ -271,10 +268,26 @@ function containerStatus(pod: V1Pod, container: string): V1ContainerStatus | und
   return pod.status?.containerStatuses?.find((s) => s.name === container)
 }
 
-function instanceState(status: V1ContainerStatus): InstanceState {
-  if (status.state?.running) return 'running'
-  if (status.state?.terminated) return 'terminated'
-  return 'waiting'
+/**
+ * The instance that runs or has ended (not one waiting to start), by its container ID; `#<restartCount>`
+ * where the status has none.
+ */
+function currentInstance(status: V1ContainerStatus): string | undefined {
+  const state = status.state
+  if (!state?.running && !state?.terminated) return undefined
+  return state.terminated?.containerID || status.containerID || `#${status.restartCount ?? 0}`
+}
+
+/** The instance before it (`lastState.terminated`), by its container ID. */
+function previousInstance(status: V1ContainerStatus): string | undefined {
+  const last = status.lastState?.terminated
+  if (!last) return undefined
+  return last.containerID || `#${Math.max(0, (status.restartCount ?? 0) - 1)}`
+}
+
+/** `containerd://0123456789ab...` -> `0123456789ab`, for messages. */
+function shortId(instance: string): string {
+  return instance.replace(/^[a-z]+:\/\//, '').slice(0, 12)
 }
 
 /** Whether `a` is at least as new as `b` (resourceVersions compare as numbers where they are). */

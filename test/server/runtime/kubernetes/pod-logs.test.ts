@@ -153,12 +153,12 @@ describe('PodLogFollower (against the fake API server)', function () {
     follower.observe(crashed)
     const runs = await waitFor(() => {
       const got = lines.get(name) ?? []
-      return got.length >= 9 ? got : undefined
-    }, {what: 'three runs’ lines', timeoutMs: 30_000})
+      return got.length >= 15 ? [...got] : undefined
+    }, {what: 'five runs’ lines', timeoutMs: 30_000})
     const expected: string[] = []
     const first = restarts - 1
-    for (let run = first; run < first + runs.length / 3; run++) for (const i of [1, 2, 3]) expected.push(`run ${run} line ${i}`)
-    assert.deepEqual(runs.slice(0, 9), expected.slice(0, 9), 'the previous instance first, then each run once and in order')
+    for (let run = first; run < first + 5; run++) for (const i of [1, 2, 3]) expected.push(`run ${run} line ${i}`)
+    assert.deepEqual(runs.slice(0, 15), expected, 'the previous instance first, then each new instance after its crash, once and in order')
     assert.ok(fake.requests.some((r) => r.path.endsWith(`/pods/${name}/log`) && r.query.previous === 'true'), 'previous=true was asked for')
     assert.deepEqual(errors, [])
   })
