@@ -13,6 +13,7 @@
 import assert from 'node:assert/strict'
 import {spawn, type ChildProcessByStdio} from 'node:child_process'
 import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {request as httpRequest} from 'node:http'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import type {Readable} from 'node:stream'
@@ -35,6 +36,20 @@ const server = http.createServer((req, res) => res.end('hello from ' + process.e
 server.listen(Number(process.env.PORT), () => console.log('listening as ' + process.env.DYNO + ' on ' + process.env.PORT))
 process.on('SIGTERM', () => { console.log('bye from ' + process.env.DYNO); process.exit(0) })
 `
+
+/** GET / through the router with this Host (fetch cannot set Host). */
+function viaRouter(port: number, host: string): Promise<{status: number; body: string}> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({host: '127.0.0.1', port, path: '/', headers: {host}, agent: false, timeout: 30_000}, (res) => {
+      let body = ''
+      res.setEncoding('utf8').on('data', (chunk: string) => (body += chunk))
+      res.on('end', () => resolve({status: res.statusCode ?? 0, body}))
+    })
+    req.on('timeout', () => req.destroy(new Error('no answer from the router within 30 s')))
+    req.on('error', reject)
+    req.end()
+  })
+}
 
 /** For a real cluster: the API on every address, at a port pods are told through --slug-url-base. */
 function realClusterArgs(): {args: string[]; port?: number} {
@@ -88,7 +103,7 @@ describe('e2e: tug server --backend kubernetes', function () {
     const cluster = realCluster ? realClusterArgs() : {args: []}
     plane = await startControlPlane({
       args: ['--backend', 'kubernetes', '--kubeconfig', kubeconfig, '--namespace-prefix', 'e2e-', ...cluster.args],
-      env: {TUG_STOP_GRACE_MS: '2000'},
+      env: {TUG_STOP_GRACE_MS: '2000', TUG_ROUTER_PORT: '0', TUG_RENDEZVOUS_PORT: '0'},
       ...(cluster.port === undefined ? {} : {port: cluster.port}),
     })
     code = mkdtempSync(join(tmpdir(), 'tug-e2e-k8s-'))
@@ -110,6 +125,19 @@ describe('e2e: tug server --backend kubernetes', function () {
     assert.match(deployed.stdout + deployed.stderr, /migrated/, 'the release phase ran and its output was shown')
     const [web] = await typeUp('web', 1)
     assert.match(web?.name ?? '', POD_NAME)
+    // The router sends the app's traffic to its ready pods, read from EndpointSlices.
+    const routerPort = /Router: +http:\/\/<app>\.localhost:(\d+)\//.exec(plane.output())?.[1]
+    assert.ok(routerPort, plane.output())
+    let last = ''
+    const body = await waitFor(
+      async () => {
+        const response = await viaRouter(Number(routerPort), `${APP}.localhost`)
+        last = `${response.status} ${response.body}`
+        return response.status === 200 ? response.body : undefined
+      },
+      {timeoutMs: CONVERGE_MS, intervalMs: 200, what: () => `a 200 from the web pod through the router (last: ${last})`},
+    )
+    assert.equal(body, `hello from ${web?.name}\n`)
     if (fake) {
       const namespace = fake.get('Namespace', undefined, `e2e-${APP}`)
       assert.ok(namespace, 'a namespace per app, with the prefix')

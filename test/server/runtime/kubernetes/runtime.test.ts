@@ -105,6 +105,17 @@ describe('kubernetes runtime: reconciler and pod watch against the fake API serv
     assert.ok(lines.some((l) => l === `app[${web?.name}]: web ${web?.name} hi`), 'the pod log followed under the pod name')
   })
 
+  it("the router's web directory lists the ready web pods at their EndpointSlice's address", async () => {
+    const [web] = await allUp('web', 1)
+    const listed = await waitFor(() => {
+      const dynos = runtime.webDirectory().list('shop')
+      return dynos.length === 1 ? dynos : undefined
+    }, {timeoutMs: WAIT_MS, what: () => `the web pod in the directory (${JSON.stringify(runtime.webDirectory().list('shop'))}; slices ${JSON.stringify(fake.list('EndpointSlice', NS))})`})
+    assert.equal(listed[0]?.name, web?.name)
+    const response = await fetch(`http://${listed[0]?.host}:${listed[0]?.port}/`)
+    assert.equal(await response.text(), 'hi')
+  })
+
   it('scale web=5 from 3 sends one scale request and no Deployment update', async () => {
     await scale('web', 3)
     await allUp('web', 3)
