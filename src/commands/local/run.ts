@@ -30,6 +30,7 @@ The command runs from the Procfile's directory (the current one by default) thro
 
   static override flags = {
     ...projectFlags,
+    procfile: Flags.string({char: 'f', description: 'a Procfile: the command runs in its directory, and reads the .env there [default: ./Procfile]', helpValue: 'FILE'}),
     port: Flags.integer({char: 'p', description: 'PORT for the command [default: PORT from .env or the environment, else 5000]', min: 1, max: 65_535, helpValue: 'PORT'}),
   }
 
