@@ -19,6 +19,9 @@ function byName(a: Dyno, b: Dyno): number {
 }
 
 function state(dyno: Dyno, color: boolean): string {
+  // Why a Kubernetes pod cannot run (`ImagePullBackOff: ...`), sent by a tug control plane.
+  const reason = (dyno as Dyno & {state_reason?: unknown}).state_reason
+  if (dyno.state === 'crashed' && typeof reason === 'string' && reason !== '') return `${paint(dyno.state, 'red', color)} (${reason})`
   if (dyno.state === 'crashed') return paint(dyno.state, 'red', color)
   if (dyno.state === 'up') return paint(dyno.state, 'green', color)
   if (dyno.state === 'starting' || dyno.state === 'idle') return paint(dyno.state, 'yellow', color)
