@@ -63,6 +63,26 @@ describe('attachToPod (against the fake API server)', function () {
     assert.ok(fake.requests.some((r) => r.path === `/api/v1/namespaces/tug-run/pods/${pod}/attach` && r.query.stdin === 'true'))
   })
 
+  it('takes 1 MiB of stdin with back-pressure (write() false, then onDrain) and echoes it all, in order', async () => {
+    const pod = await oneOff(gatedCommand('cat'))
+    const io = await attachToPod({kc, namespace: 'tug-run', pod, container: 'app', tty: false, gate: true})
+    const out = collect(io)
+    io.resume()
+    const input = Buffer.from(Array.from({length: 1 << 16}, (_, i) => `${String(i).padStart(15, '0')}\n`).join(''))
+    let refused = 0
+    for (let offset = 0; offset < input.length; offset += 16 * 1024) {
+      if (!io.write(input.subarray(offset, offset + 16 * 1024))) {
+        refused++
+        await withDeadline(new Promise<void>((resolve) => io.onDrain(resolve)), 20_000, 'a drain')
+      }
+    }
+    io.endInput()
+    await withDeadline(out.ended, 60_000, 'the echo of 1 MiB')
+    assert.ok(refused > 0, 'write() said to wait at least once')
+    assert.equal(out.text.stdout.length, input.length)
+    assert.ok(out.text.stdout === input.toString(), 'the echo is the input, in order')
+  })
+
   it('reports the exit status of `exit 3`, with stdout and stderr apart', async () => {
     const pod = await oneOff(gatedCommand('echo out; echo err >&2; exit 3'))
     const io = await attachToPod({kc, namespace: 'tug-run', pod, container: 'app', tty: false, gate: true})

@@ -136,6 +136,15 @@ describe('PodLogFollower (against the fake API server)', function () {
     assert.deepEqual(errors, [])
   })
 
+  it('keeps long lines whole, multi-byte characters cut between chunks included', async () => {
+    await createNamespace(kc, 'tug-long')
+    const {lines, errors} = await follow('tug-long')
+    await createDeployment(kc, 'tug-long', 'worker', `printf 'é%.0s' $(seq 1 100000); echo; echo short; sleep 600`)
+    const pod = await waitFor(() => [...lines.entries()].find(([, l]) => l.includes('short'))?.[0], {what: 'the short line after the long one', timeoutMs: 30_000})
+    assert.deepEqual(lines.get(pod), ['é'.repeat(100_000), 'short'])
+    assert.deepEqual(errors, [])
+  })
+
   it('reads a crashed instance’s log (previous=true) that nobody followed, then goes on with the next ones', async () => {
     await createNamespace(kc, 'tug-crash')
     let observing = false
