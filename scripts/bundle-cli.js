@@ -27,15 +27,10 @@ function jsFiles(dir) {
   })
 }
 
-// oclif's CommonJS reads __dirname (its own package.json, for its version) and calls require
-// (for node: built-ins and a user's CommonJS plugins); an ES module has neither, so each output
-// file gets them, pointing at @oclif/core's own directory as in node_modules.
-const BANNER = [
-  "import {createRequire as __tugCreateRequire} from 'node:module'",
-  "import {dirname as __tugDirname} from 'node:path'",
-  'const require = __tugCreateRequire(import.meta.url)',
-  "const __dirname = __tugDirname(require.resolve('@oclif/core'))",
-].join('; ')
+// oclif's CommonJS calls require (node: built-ins; a user's CommonJS plugins), which an ES module
+// does not have: each output file gets one. It also reads __dirname (its own package.json, for its
+// version): bundle-cli-shim.js supplies that, resolved once and only in the chunk that reads it.
+const BANNER = "import {createRequire as __tugCreateRequire} from 'node:module'; const require = __tugCreateRequire(import.meta.url);"
 
 /** Bundles `compiled` (tsc's output directory, the future dist/) in place. */
 export async function bundleCli(root, compiled) {
@@ -64,6 +59,7 @@ export async function bundleCli(root, compiled) {
       minifyWhitespace: true,
       minifySyntax: true,
       banner: {js: BANNER},
+      inject: [join(root, 'scripts', 'bundle-cli-shim.js')],
       logLevel: 'warning',
       plugins: [
         {

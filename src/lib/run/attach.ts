@@ -5,7 +5,7 @@
 // the shell print last; that line is removed from the output.
 import {readFileSync} from 'node:fs'
 import {isIP} from 'node:net'
-import {connect, rootCertificates, type TLSSocket} from 'node:tls'
+import type {TLSSocket} from 'node:tls'
 
 import {NetworkError, RuntimeError, UsageError} from '../errors.js'
 import type {InStream, OutStream} from '../cli/io.js'
@@ -140,10 +140,14 @@ const TRUST_ERRORS = new Set([
   'ERR_TLS_CERT_ALTNAME_INVALID',
 ])
 
-export function trustedCas(options: Pick<AttachOptions, 'caFile' | 'env'>): string[] | undefined {
+/**
+ * Node's CAs, NODE_EXTRA_CA_CERTS and the CA file, for a TLS connection. node:tls is loaded here,
+ * for the connections that use it, rather than by every `tug run` (its load is ~10 ms).
+ */
+export async function trustedCas(options: Pick<AttachOptions, 'caFile' | 'env'>): Promise<string[] | undefined> {
   if (!options.caFile) return undefined
   const env = options.env ?? process.env
-  const cas = [...rootCertificates]
+  const cas = [...(await import('node:tls')).rootCertificates]
   // Giving `ca` replaces Node's store, so NODE_EXTRA_CA_CERTS has to be added back by hand.
   if (env.NODE_EXTRA_CA_CERTS) {
     try {
@@ -160,9 +164,10 @@ export function trustedCas(options: Pick<AttachOptions, 'caFile' | 'env'>): stri
   return cas
 }
 
-export function attach(attachUrl: string, io: AttachIo, options: AttachOptions = {}): Promise<number> {
+export async function attach(attachUrl: string, io: AttachIo, options: AttachOptions = {}): Promise<number> {
   const {host, port, secret} = parseAttachUrl(attachUrl)
-  const ca = trustedCas(options)
+  const ca = await trustedCas(options)
+  const {connect} = await import('node:tls')
   return new Promise<number>((resolve, reject) => {
     const scanner = new ExitMarkerScanner()
     let connected = false

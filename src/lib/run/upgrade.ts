@@ -3,9 +3,7 @@
 // frames.ts: stdout and stderr apart, the exit status in a frame of its own, resizes and signals.
 // Backpressure is end to end: a slow stdout pauses the socket, which pauses the dyno.
 import {request as httpRequest, type ClientRequest, type IncomingMessage} from 'node:http'
-import {request as httpsRequest} from 'node:https'
 import type {Socket} from 'node:net'
-import {connect as tlsConnect} from 'node:tls'
 import type {Duplex} from 'node:stream'
 
 import {NetworkError, RuntimeError} from '../errors.js'
@@ -37,7 +35,8 @@ export async function openUpgrade(attachUrl: string, options: UpgradeOptions): P
   const env = options.env ?? process.env
   const timeoutMs = options.connectTimeoutMs ?? 30_000
   const https = url.protocol === 'https:'
-  const ca = trustedCas({caFile: options.caFile, env})
+  // node:https and node:tls only for an https:// attach URL: a plain one need not load them.
+  const ca = https ? await trustedCas({caFile: options.caFile, env}) : undefined
   const proxy = proxyFor(url, env)
   let tunnel: Socket | undefined
   if (proxy) tunnel = await connectTunnel(proxy, url, timeoutMs)
@@ -53,6 +52,7 @@ export async function openUpgrade(attachUrl: string, options: UpgradeOptions): P
   const common = {host, port, method: 'GET', path: url.pathname + url.search, headers, agent: false as const, timeout: timeoutMs}
   let request: ClientRequest
   if (https) {
+    const [{request: httpsRequest}, {connect: tlsConnect}] = await Promise.all([import('node:https'), import('node:tls')])
     request = httpsRequest({
       ...common,
       ...(ca ? {ca} : {}),
