@@ -53,7 +53,7 @@ export interface LogRouterOptions {
   historyLines?: number
   /** UTF-8 bytes of history per app (default 16 MiB); the oldest lines go first. */
   historyBytes?: number
-  /** Live lines a subscriber may have waiting (default 50,000). */
+  /** Live lines a subscriber may have waiting (default 100,000). */
   queueLines?: number
   /** ... and their bytes (default 16 MiB). */
   queueBytes?: number
@@ -90,9 +90,9 @@ export const NOTICE_DYNO = 'logplex'
 export const DEFAULTS = {
   historyLines: LOG_HISTORY_LINES,
   historyBytes: 16 * 1024 * 1024,
-  // A tail at 100,000 lines/s rides out a stall of half a second (a GC, a busy core); 16 MiB
-  // still bounds what one slow reader can hold.
-  queueLines: 50_000,
+  // A tail at 1,000,000 lines/s rides out a stall of 100 ms (a GC, a busy core), one at 100,000
+  // lines/s a second; 16 MiB (~110,000 lines of ~150 bytes) still bounds what one slow reader holds.
+  queueLines: 100_000,
   queueBytes: 16 * 1024 * 1024,
   batchLines: 1000,
   batchBytes: 256 * 1024,
