@@ -20,6 +20,7 @@ import {cpus, loadavg, tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {performance} from 'node:perf_hooks'
 import {fileURLToPath, pathToFileURL} from 'node:url'
+import {freePort, nginxConfig} from './lib/proxy-reference.mjs'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const self = fileURLToPath(new URL('router.mjs', import.meta.url))
@@ -161,15 +162,6 @@ if (role === 'backend') {
     return {...result, proxyCpu: (after[0] - before[0]) / served, backendCpu: (after[1] - before[1]) / served}
   }
 
-  /** A free port on 127.0.0.1 (for the configuration files of nginx and HAProxy). */
-  const freePort = () =>
-    new Promise((resolve) => {
-      const probe = createServer().listen(0, '127.0.0.1', () => {
-        const {port} = probe.address()
-        probe.close(() => resolve(port))
-      })
-    })
-
   const PATH = `${process.env.PATH ?? ''}:/usr/sbin:/sbin`
   const installed = (binary) => spawnSync('sh', ['-c', `command -v ${binary}`], {env: {...process.env, PATH}}).status === 0
 
@@ -199,22 +191,7 @@ if (role === 'backend') {
     const port = await freePort()
     let child
     if (kind === 'nginx') {
-      writeFileSync(
-        join(dir, 'nginx.conf'),
-        `daemon off; master_process off; worker_processes 1; pid ${dir}/nginx.pid; error_log ${dir}/error.log;
-events { worker_connections 1024; }
-http {
-  access_log off;
-  client_body_temp_path ${dir}; proxy_temp_path ${dir}; fastcgi_temp_path ${dir}; uwsgi_temp_path ${dir}; scgi_temp_path ${dir};
-  upstream dyno { server 127.0.0.1:${dynoPort}; keepalive 32; }
-  server {
-    listen 127.0.0.1:${port};
-    location / { proxy_pass http://dyno; proxy_http_version 1.1; proxy_set_header Connection ""; proxy_set_header X-Forwarded-For $remote_addr; }
-  }
-}
-`,
-      )
-      child = spawn('nginx', ['-c', join(dir, 'nginx.conf'), '-p', dir, '-e', join(dir, 'error.log')], {stdio: 'ignore', env: {...process.env, PATH}})
+      child = spawn('nginx', nginxConfig(dir, port, dynoPort), {stdio: 'ignore', env: {...process.env, PATH}})
     } else {
       writeFileSync(
         join(dir, 'haproxy.cfg'),

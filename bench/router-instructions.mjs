@@ -1,0 +1,99 @@
+// Instructions per proxied request, counted by valgrind's callgrind (user space only): unlike
+// req/s or CPU time, the count hardly moves with other load on the machine, so two versions of
+// the router can be compared on a busy machine.
+//
+//   node bench/router-instructions [--path router|node-proxy|tcp-pipe|direct|nginx] [--requests 3000]
+//
+// The path runs under callgrind behind (or, for `direct`, as) bench/router's backend; 3,000
+// requests warm it up (JIT), the counters are zeroed (callgrind_control -z), `--requests` more
+// are made by 8 concurrent keep-alive clients, then the counters are dumped. Slow: about a minute
+// for 3,000 requests. Needs valgrind (apt-get install valgrind). Builds dist/ first when needed.
+import {execFileSync, fork, spawn} from 'node:child_process'
+import {mkdtempSync, readdirSync, readFileSync, rmSync} from 'node:fs'
+import {connect} from 'node:net'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {fileURLToPath} from 'node:url'
+import {freePort, nginxConfig} from './lib/proxy-reference.mjs'
+
+const root = fileURLToPath(new URL('..', import.meta.url))
+const bench = fileURLToPath(new URL('router.mjs', import.meta.url))
+const args = process.argv.slice(2)
+const value = (name, fallback) => (args.includes(`--${name}`) ? args[args.indexOf(`--${name}`) + 1] : fallback)
+const path = value('path', 'router')
+const requests = Number(value('requests', '3000'))
+if (!['router', 'node-proxy', 'tcp-pipe', 'direct', 'nginx'].includes(path) || !(requests > 0)) {
+  console.error('usage: node bench/router-instructions [--path router|node-proxy|tcp-pipe|direct|nginx] [--requests N]')
+  process.exit(2)
+}
+execFileSync(process.execPath, [join(root, 'scripts', 'build.js'), '--if-needed'], {stdio: 'inherit'})
+const {Pool} = await import('undici')
+const dir = mkdtempSync(join(tmpdir(), 'tug-bench-callgrind-'))
+const callgrind = ['-q', '--tool=callgrind', '--smc-check=all-non-file', `--callgrind-out-file=${join(dir, 'callgrind.out')}`]
+
+/** A bench/router role (its own process), under callgrind when `counted`. */
+const start = (role, env, counted) =>
+  new Promise((resolve, reject) => {
+    const options = {env: {...process.env, TUG_BENCH_ROLE: role, ...env}, stdio: ['ignore', 'inherit', 'inherit', 'ipc']}
+    if (counted) Object.assign(options, {execPath: 'valgrind', execArgv: [...callgrind, process.execPath]})
+    const child = fork(bench, [], options)
+    child.once('message', (message) => resolve({child, port: message.port, stop: () => child.disconnect()}))
+    child.once('exit', (code) => reject(new Error(`${role} exited with ${code}`)))
+  })
+
+async function startNginx(backendPort) {
+  const port = await freePort()
+  const nginxArgs = nginxConfig(dir, port, backendPort)
+  const nginx = ['/usr/sbin/nginx', '/usr/bin/nginx'].find((file) => {
+    try {
+      return readFileSync(file).length > 0
+    } catch {
+      return false
+    }
+  })
+  if (!nginx) throw new Error('nginx is not installed (apt-get install nginx-light)')
+  const child = spawn('valgrind', [...callgrind, nginx, ...nginxArgs], {stdio: 'inherit'})
+  const deadline = Date.now() + 60_000
+  for (;;) {
+    const open = await new Promise((resolve) => {
+      const socket = connect(port, '127.0.0.1', () => socket.end(() => resolve(true))).on('error', () => resolve(false))
+    })
+    if (open) break
+    if (Date.now() > deadline || child.exitCode !== null) throw new Error('nginx did not start under valgrind')
+    await new Promise((resolve) => setTimeout(resolve, 200))
+  }
+  return {child, port, stop: () => child.kill('SIGKILL')}
+}
+
+const backend = path === 'direct' ? undefined : await start('backend', {})
+let counted
+try {
+  counted = path === 'direct' ? await start('backend', {}, true) : path === 'nginx' ? await startNginx(backend.port) : await start(path, {TUG_BENCH_DYNO_PORT: String(backend.port)}, true)
+  const pool = new Pool(`http://127.0.0.1:${counted.port}`, {connections: 8, keepAliveTimeout: 60_000})
+  const load = async (count) => {
+    let left = count
+    const worker = async () => {
+      while (left-- > 0) {
+        const {statusCode, body} = await pool.request({path: '/', method: 'GET', headers: {host: `bench.localhost:${counted.port}`}})
+        await body.dump()
+        if (statusCode !== 200) throw new Error(`${path} answered ${statusCode}`)
+      }
+    }
+    await Promise.all(Array.from({length: 8}, worker))
+  }
+  await load(3000)
+  execFileSync('callgrind_control', ['-z', String(counted.child.pid)], {stdio: 'ignore'})
+  await load(requests)
+  execFileSync('callgrind_control', ['-d', String(counted.child.pid)], {stdio: 'ignore'})
+  await pool.close()
+  // The dump callgrind_control asked for: `callgrind.out.<n>`, with the instructions since the zeroing.
+  const dump = readdirSync(dir).find((file) => /^callgrind\.out\.\d+$/.test(file))
+  const total = dump === undefined ? undefined : /^(?:totals|summary): (\d+)/m.exec(readFileSync(join(dir, dump), 'utf8'))?.[1]
+  if (total === undefined) throw new Error('callgrind wrote no dump')
+  console.log(`${path}: ${(Number(total) / requests / 1000).toFixed(1)}k instructions per request (${requests} requests after 3,000 to warm up; callgrind, user space only)`)
+} finally {
+  counted?.stop()
+  backend?.stop()
+  if (counted) await new Promise((resolve) => (counted.child.exitCode === null && counted.child.signalCode === null ? counted.child.once('exit', resolve) : resolve()))
+  rmSync(dir, {recursive: true, force: true})
+}
