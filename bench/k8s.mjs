@@ -160,7 +160,7 @@ try {
   const rows = [
     [`tug ps:scale web=${DYNOS} -> scale request at the API server`, `${median(results.cli)} ms (CLI start-up included)`],
     [`PATCH /apps/${APP}/formation -> scale request`, `${median(results.api)} ms (the control plane alone)`],
-    [`last pod event (${DYNOS}th Ready) -> API shows ${DYNOS} up`, `${median(results.visible)} ms`],
+    [`last pod event (pod ${DYNOS} of ${DYNOS} Ready) -> API shows ${DYNOS} up`, `${median(results.visible)} ms`],
     [`then one tug ps showing all ${DYNOS} up`, `${median(results.ps)} ms`],
   ]
   const width = Math.max(...rows.map(([label]) => label.length)) + 2
