@@ -237,9 +237,27 @@ describe('e2e: tug server --backend kubernetes', function () {
     assert.deepEqual(after, before.filter((d) => d.type === 'web').map((d) => d.name), 'no pod rolled for a failed release')
   })
 
-  it('every object tug sent is valid, and the namespace goes with the app', async () => {
-    if (fake) assert.deepEqual(fake.invalid, [])
+  it('every object tug sent is valid, and the namespace and the slug URLs go with the app', async () => {
+    let slugUrl: string | undefined
+    if (fake) {
+      assert.deepEqual(fake.invalid, [])
+      const deployment = fake.get('Deployment', `e2e-${APP}`, 'web') as {spec: {template: {spec: {initContainers: Array<{env: Array<{name: string; value: string}>}>}}}}
+      slugUrl = deployment.spec.template.spec.initContainers[0]?.env.find((e) => e.name === 'TUG_SLUG_URL')?.value
+      assert.match(slugUrl ?? '', new RegExp(`^${plane.url}/slugs/[A-Za-z0-9_-]{43}$`))
+      const slug = await fetch(slugUrl ?? '')
+      assert.equal(slug.status, 200, 'a capability URL: no credentials needed')
+      assert.equal(slug.headers.get('content-type'), 'application/gzip')
+      await slug.arrayBuffer()
+    }
+    const guessed = await fetch(`${plane.url}/slugs/${'A'.repeat(43)}`)
+    assert.equal(guessed.status, 404)
+    await guessed.arrayBuffer()
     assert.equal((await plane.run(['apps:destroy', APP, '--confirm', APP])).code, 0)
+    if (slugUrl) {
+      const revoked = await fetch(slugUrl)
+      assert.equal(revoked.status, 404, 'revoked with the app')
+      await revoked.arrayBuffer()
+    }
     if (fake) {
       const current = fake
       await waitFor(() => current.get('Namespace', undefined, `e2e-${APP}`) === undefined, {timeoutMs: CONVERGE_MS, what: 'the namespace deleted'})

@@ -27,6 +27,8 @@ describe('kubernetes runtime: reconciler and pod watch against the fake API serv
   let slugServer: Server
   let code: string
   let appId: string
+  let slugBase: string
+  const slugKey = randomBytes(32)
   let account: AccountRecord
   const lines: string[] = []
 
@@ -57,7 +59,7 @@ describe('kubernetes runtime: reconciler and pod watch against the fake API serv
       slug.stream().pipe(response)
     })
     await new Promise<void>((resolve) => slugServer.listen(0, '127.0.0.1', resolve))
-    const base = `http://127.0.0.1:${(slugServer.address() as AddressInfo).port}`
+    slugBase = `http://127.0.0.1:${(slugServer.address() as AddressInfo).port}`
     store = new Store({path: ':memory:'})
     account = store.accounts.create({email: 'a@example.com', name: null})
     appId = store.apps.create({name: 'shop', owner_id: account.id, region: 'us', stack: 'heroku-24'}).id
@@ -78,8 +80,8 @@ describe('kubernetes runtime: reconciler and pod watch against the fake API serv
       kc: fake.kubeConfig(),
       store,
       logs: {write: (_app, input) => lines.push(`${input.source}[${input.dyno}]: ${input.message}`)},
-      slugKey: randomBytes(32),
-      slugUrlBase: () => base,
+      slugKey,
+      slugUrlBase: () => slugBase,
       stopGraceMs: 1000,
       reconcileIntervalMs: 60_000,
       onError: (error) => lines.push(`error: ${(error as Error).message}`),
@@ -190,6 +192,37 @@ describe('kubernetes runtime: reconciler and pod watch against the fake API serv
     const job = fake.get('Job', NS, 'run-1') as {spec: {backoffLimit: number; activeDeadlineSeconds: number}} | undefined
     assert.deepEqual([job?.spec.backoffLimit, job?.spec.activeDeadlineSeconds], [0, 60])
     await waitFor(() => lines.includes('app[run.1]: one-off'), {timeoutMs: WAIT_MS, what: "the one-off's output under its name"})
+  })
+
+  it('a scheduled run is a one-off Job scheduler.N started by the scheduler', async () => {
+    const now = new Date().toISOString()
+    const id = await runtime.runScheduled(appId, {id: 's1', app_id: appId, expression: '* * * * *', timezone: 'UTC', command: 'echo scheduled', size: 'Standard-1X', last_run_at: null, created_at: now, updated_at: now})
+    const ended = await runtime.waitForOneOff(appId, id)
+    assert.deepEqual([ended?.name, ended?.state, ended?.exit_status], ['scheduler.1', 'down', 0])
+    assert.ok(fake.get('Job', NS, 'scheduler-1'))
+    assert.equal(runtime.isRunning(id), false)
+  })
+
+  it('a restarted control plane reads the pods back: same dyno records, nothing re-created', async () => {
+    const before = records('web').map((d) => `${d.name}:${d.state}`)
+    assert.equal(before.length, 1)
+    await runtime.close()
+    const mark = fake.requests.length
+    runtime = new KubernetesRuntime({
+      kc: fake.kubeConfig(),
+      store,
+      logs: {write: (_app, input) => lines.push(`${input.source}[${input.dyno}]: ${input.message}`)},
+      slugKey,
+      slugUrlBase: () => slugBase,
+      stopGraceMs: 1000,
+      reconcileIntervalMs: 60_000,
+      onError: (error) => lines.push(`error: ${(error as Error).message}`),
+    })
+    await runtime.ready
+    await waitFor(() => fake.requests.slice(mark).some((r) => r.path === `/api/v1/namespaces/${NS}/pods` && r.query.watch === 'true'), {timeoutMs: WAIT_MS, what: 'the new pod watch'})
+    // The namespace, the Service and the release's Secret are created again and answered 409 (they exist).
+    assert.deepEqual(writes(mark).filter((w) => w.includes('/deployments')), [], 'the Deployments were found as they were: nothing created, patched or scaled')
+    assert.deepEqual(records('web').map((d) => `${d.name}:${d.state}`), before)
   })
 
   it('slug tokens: unknown ones lead nowhere, and destroying the app revokes them and deletes its namespace', async () => {
