@@ -22,6 +22,8 @@ import {
   buildNamespace,
   buildPodTemplate,
   buildWebService,
+  deploymentName,
+  LABEL_TYPE,
   secretName,
   type DeploymentInput,
   type PodSource,
@@ -141,14 +143,15 @@ export class FormationReconciler {
     this.restarts.delete(appId)
     for (const [type, applied] of state.deployments) {
       if (!wanted.has(type) && applied.replicas !== 0) {
-        await api.scale(state.namespace, type, 0)
+        await api.scale(state.namespace, deploymentName(type), 0)
         applied.replicas = 0
       }
     }
     if (!runnable) return
+    // One type the API refuses does not hold the others back; the first failure is reported.
+    const failures: unknown[] = []
     for (const [type, want] of wanted) {
-      const applied = state.deployments.get(type)
-      const restartedAt = restarts?.get(type) ?? restarts?.get('*') ?? applied?.restartedAt
+      const restartedAt = restarts?.get(type) ?? restarts?.get('*') ?? state.deployments.get(type)?.restartedAt
       const input: DeploymentInput = {
         ...this.podSource(appId, app.name, runnable),
         type,
@@ -157,38 +160,48 @@ export class FormationReconciler {
         replicas: want.quantity,
         ...(restartedAt === undefined ? {} : {restartedAt}),
       }
-      const hash = templateHash(input)
-      if (!applied) {
-        if (want.quantity === 0) continue
-        const deployment = buildDeployment(input)
-        deployment.metadata = {...deployment.metadata, annotations: {[ANNOTATION_TEMPLATE_HASH]: hash}}
-        try {
-          await api.createDeployment(state.namespace, deployment)
-        } catch (error) {
-          if (statusOf(error) !== 409) throw error
-          // Made meanwhile (another converge, or one from before a restart we did not list): read it.
-          for (const found of await api.listDeployments(state.namespace)) remember(state.deployments, found)
-          return this.apply(appId)
-        }
-        state.deployments.set(type, {replicas: want.quantity, hash, ...(restartedAt === undefined ? {} : {restartedAt})})
-        continue
+      await this.applyType(state, input).catch((error: unknown) => failures.push(error))
+    }
+    if (failures.length > 0) throw failures[0]
+  }
+
+  private async applyType(state: AppState, input: DeploymentInput): Promise<void> {
+    const {api} = this.context
+    const {type, replicas, restartedAt} = input
+    const name = deploymentName(type)
+    const hash = templateHash(input)
+    let applied = state.deployments.get(type)
+    if (!applied) {
+      if (replicas === 0) return
+      const deployment = buildDeployment(input)
+      deployment.metadata = {...deployment.metadata, annotations: {[ANNOTATION_TEMPLATE_HASH]: hash}}
+      try {
+        await api.createDeployment(state.namespace, deployment)
+        state.deployments.set(type, {replicas, hash, ...(restartedAt === undefined ? {} : {restartedAt})})
+        return
+      } catch (error) {
+        if (statusOf(error) !== 409) throw error
       }
-      if (applied.hash !== hash) {
-        await api.patchDeployment(state.namespace, type, {metadata: {annotations: {[ANNOTATION_TEMPLATE_HASH]: hash}}, spec: {template: buildPodTemplate(input)}})
-        applied.hash = hash
-        if (restartedAt !== undefined) applied.restartedAt = restartedAt
-      }
-      if (applied.replicas !== want.quantity) {
-        await api.scale(state.namespace, type, want.quantity)
-        applied.replicas = want.quantity
-      }
+      // Made meanwhile (from before a restart, by a converge we did not see): read it, then update it.
+      for (const found of await api.listDeployments(state.namespace)) remember(state.deployments, found)
+      applied = state.deployments.get(type)
+      if (!applied) throw new Error(`a Deployment ${name} exists in ${state.namespace} that tug did not make (no ${LABEL_TYPE} label ${type})`)
+    }
+    if (applied.hash !== hash) {
+      await api.patchDeployment(state.namespace, name, {metadata: {annotations: {[ANNOTATION_TEMPLATE_HASH]: hash}}, spec: {template: buildPodTemplate(input)}})
+      applied.hash = hash
+      if (restartedAt !== undefined) applied.restartedAt = restartedAt
+    }
+    if (applied.replicas !== replicas) {
+      await api.scale(state.namespace, name, replicas)
+      applied.replicas = replicas
     }
   }
 }
 
 /** A Deployment as it is in the cluster: what tug last applied to it. */
 function remember(into: Map<string, Applied>, deployment: V1Deployment): void {
-  const name = deployment.metadata?.name
+  const name = deployment.metadata?.labels?.[LABEL_TYPE] ?? deployment.metadata?.name
   if (!name) return
   const restartedAt = deployment.spec?.template.metadata?.annotations?.[ANNOTATION_RESTARTED_AT]
   into.set(name, {

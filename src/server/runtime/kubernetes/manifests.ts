@@ -77,6 +77,15 @@ export function namespaceName(prefix: string, appName: string): string {
   return `${prefix}${appName}`
 }
 
+/**
+ * A process type's Deployment: named by the type, made a DNS-1123 label (`Worker_2` -> `worker-2`;
+ * Procfile types may have capitals and underscores, Kubernetes names may not). The type itself is
+ * kept in the `tug.dev/type` label, which is what the runtime reads back.
+ */
+export function deploymentName(type: string): string {
+  return type.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 47) || 'process'
+}
+
 export function secretName(releaseVersion: number): string {
   return `config-v${releaseVersion}`
 }
@@ -121,7 +130,7 @@ function slugInit(source: PodSource): V1Container {
   return {
     name: SLUG_CONTAINER,
     image: source.stackImage,
-    command: ['bash', '-c', `curl -fsSL --retry 3 "$TUG_SLUG_URL" | tar -xzf - -C ${APP_DIR}`],
+    command: ['bash', '-c', `set -o pipefail; curl -fsSL --retry 3 "$TUG_SLUG_URL" | tar -xzf - -C ${APP_DIR}`],
     env: [{name: 'TUG_SLUG_URL', value: source.slugUrl}],
     volumeMounts: [{name: APP_VOLUME, mountPath: APP_DIR}],
   }
@@ -186,7 +195,7 @@ export function buildDeployment(input: DeploymentInput): V1Deployment {
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
-    metadata: {name: input.type, labels: {...appLabels(input.appName), [LABEL_TYPE]: input.type}},
+    metadata: {name: deploymentName(input.type), labels: {...appLabels(input.appName), [LABEL_TYPE]: input.type}},
     spec: {
       replicas: input.replicas,
       revisionHistoryLimit: 5,

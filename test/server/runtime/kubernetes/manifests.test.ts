@@ -16,6 +16,7 @@ import {
   buildNamespace,
   buildWebService,
   CONTAINER_PORT,
+  deploymentName,
   jobNameFor,
   namespaceName,
   resourcesFor,
@@ -113,6 +114,14 @@ describe('kubernetes runtime: manifest builders', () => {
     const broken = buildDeployment(web) as unknown as {spec: {replicas: unknown; template: {spec: {containers: unknown}}}}
     broken.spec.replicas = 'three'
     assert.throws(() => new Deployment(broken as ConstructorParameters<typeof Deployment>[0]).validate())
+  })
+
+  it("a Procfile type that is no DNS label gets a Deployment name that is, the type kept in its label", () => {
+    assert.equal(deploymentName('Worker_2'), 'worker-2')
+    const deployment = buildDeployment({...web, type: 'Worker_2'})
+    valid(() => new Deployment(deployment as ConstructorParameters<typeof Deployment>[0]).validate())
+    assert.equal(deployment.metadata?.name, 'worker-2')
+    assert.equal(deployment.metadata?.labels?.['tug.dev/type'], 'Worker_2')
   })
 
   it('job names are DNS labels', () => {
