@@ -9,10 +9,13 @@
 // when the pod has already completed, prints its log instead; Dokku follows the log and never
 // attaches without a TTY). tug does both of these better:
 //   - `gatedCommand()` makes the container wait, before running the command, for one byte on its
-//     stdin (a newline, with the terminal's echo off), and `attachToPod({gate: true})` sends it
-//     once the attach is connected: nothing is written before someone listens, as with the local
-//     backend, whose output waits for `resume()`. The core uses both together (a Job without an
-//     attach is never gated);
+//     stdin (a newline), and `attachToPod({gate: true})` sends it once the attach is connected:
+//     nothing is written before someone listens, as with the local backend, whose output waits for
+//     `resume()`. The core uses both together (a Job without an attach is never gated). Under a
+//     TTY the terminal would echo that newline if it came before the script turned echo off, so
+//     the script then prints GATE_READY (a line of an OSC sequence terminals ignore), and the
+//     newline is sent only once that line was seen, on the attach or, when it was printed before
+//     the attach connected, in the pod's log. The line is taken out of both;
 //   - a container already over when the attach is asked for (a gated one ended by its deadline,
 //     or an ungated one) is replayed from its log, complete, as stdout.
 // Signals: there is no signal channel. Under a TTY, SIGINT, SIGQUIT and SIGTSTP are the terminal's
@@ -31,7 +34,10 @@ import WebSocket from 'ws'
 
 import type {DynoExit, DynoIo, DynoIoStream} from '../backend.js'
 import {BackendError} from '../errors.js'
+import {GATE_READY, TtyGate, readyInLog} from './io-attach-gate.js'
 import {readPodLog, statusCodeOf} from './io-log-read.js'
+
+export {GATE_READY, gatedCommand} from './io-attach-gate.js'
 
 export interface PodAttachOptions {
   kc: KubeConfig
@@ -54,15 +60,6 @@ export type PodAttach = DynoIo & {
   closed: Promise<void>
   /** The container's end, from `state.terminated` (`reason` as Kubernetes gives it). */
   exited: Promise<DynoExit & {reason?: string}>
-}
-
-/** Waits for stdin's first byte (echo off under a TTY), then runs `command` in the same shell. */
-export function gatedCommand(command: string): string {
-  return [
-    `__tug_tty=$(stty -g 2>/dev/null); stty -echo 2>/dev/null; dd bs=1 count=1 of=/dev/null 2>/dev/null`,
-    `[ -n "$__tug_tty" ] && stty "$__tug_tty" 2>/dev/null; unset __tug_tty`,
-    command,
-  ].join('\n')
 }
 
 const WAITING_FAILURES = new Set(['ErrImagePull', 'ImagePullBackOff', 'InvalidImageName', 'CreateContainerConfigError', 'CreateContainerError'])
@@ -148,8 +145,15 @@ async function connect(options: PodAttachOptions, api: CoreV1Api, read: () => Pr
     tty: String(options.tty),
   })
   const path = `/api/v1/namespaces/${encodeURIComponent(options.namespace)}/pods/${encodeURIComponent(options.pod)}/attach?${query}`
+  // Under a gated TTY, stdout is held until GATE_READY has been seen and taken out.
+  let gate: TtyGate | undefined
+  // The gate may open on the first frames, before `send` below exists: then the byte waits for it.
+  let gateByteWanted = false
+  let sendGateByte = (): void => void (gateByteWanted = true)
+  if (options.gate && options.tty) gate = new TtyGate((data) => output.push('stdout', data), () => sendGateByte())
+  const stdout = (data: Buffer): void => (gate ? gate.push(data) : output.push('stdout', data))
   await handler.connect(path, null, (channel, data) => {
-    if (channel === WebSocketHandler.StdoutStream) output.push('stdout', Buffer.from(data))
+    if (channel === WebSocketHandler.StdoutStream) stdout(Buffer.from(data))
     else if (channel === WebSocketHandler.StderrStream) output.push('stderr', Buffer.from(data))
     return true
   })
@@ -171,7 +175,17 @@ async function connect(options: PodAttachOptions, api: CoreV1Api, read: () => Pr
     })
     return pending <= HIGH_WATER
   }
+  // Under a gated TTY, input waits for the gate's byte (the gate would take its first byte).
+  let heldInput: Array<[number, Buffer]> | undefined = gate ? [] : undefined
+  let heldBytes = 0
+  const sendInput = (channel: number, data: Buffer): boolean => {
+    if (!heldInput) return send(channel, data)
+    heldInput.push([channel, data])
+    heldBytes += data.length
+    return heldBytes <= HIGH_WATER
+  }
   ws.on('close', () => {
+    gate?.flush()
     output.end()
     settleClosed()
   })
@@ -183,12 +197,21 @@ async function connect(options: PodAttachOptions, api: CoreV1Api, read: () => Pr
     if (options.tty) send(WebSocketHandler.ResizeStream, Buffer.from(JSON.stringify({Width: cols, Height: rows})))
   }
   if (options.cols && options.rows) resize(options.cols, options.rows)
-  if (options.gate) send(WebSocketHandler.StdinStream, Buffer.from('\n'))
+  sendGateByte = () => {
+    send(WebSocketHandler.StdinStream, Buffer.from('\n'))
+    for (const [channel, data] of heldInput ?? []) send(channel, data)
+    heldInput = undefined
+  }
+  if (gateByteWanted || (options.gate && !options.tty)) sendGateByte()
+  else if (gate) {
+    const opener = gate
+    void readyInLog(options.kc, {namespace: options.namespace, pod: options.pod, container: options.container}).then((ready) => ready && opener.open())
+  }
   const endInput = (): void => {
     if (inputEnded) return
     inputEnded = true
-    if (options.tty) send(WebSocketHandler.StdinStream, Buffer.from('\x04'))
-    else if (v5) send(WebSocketHandler.CloseStream, Buffer.from([WebSocketHandler.StdinStream]))
+    if (options.tty) sendInput(WebSocketHandler.StdinStream, Buffer.from('\x04'))
+    else if (v5) sendInput(WebSocketHandler.CloseStream, Buffer.from([WebSocketHandler.StdinStream]))
     // Before v5 a stream cannot be half-closed: the container's stdin stays open until the attach closes.
   }
   const exited = closed.then(() => waitForExit(read, options, pollMs))
@@ -207,13 +230,13 @@ async function connect(options: PodAttachOptions, api: CoreV1Api, read: () => Pr
       output.flush()
       if (ws.readyState === WebSocket.OPEN) ws.resume()
     },
-    write: (data) => (inputEnded ? true : send(WebSocketHandler.StdinStream, data)),
+    write: (data) => (inputEnded ? true : sendInput(WebSocketHandler.StdinStream, data)),
     onDrain: (listener) => void drainListeners.push(listener),
     endInput,
     resize,
     signal(signal) {
       const control = options.tty ? CONTROL[signal] : undefined
-      if (control) send(WebSocketHandler.StdinStream, Buffer.from(control))
+      if (control) sendInput(WebSocketHandler.StdinStream, Buffer.from(control))
       else if (signal === 'SIGHUP') endInput()
       else deletePod(api, options, signal === 'SIGKILL' ? 0 : undefined).catch(() => undefined)
     },
@@ -230,7 +253,9 @@ async function replay(options: PodAttachOptions, read: () => Promise<V1Pod | und
     if (started) return
     started = true
     const target = {namespace: options.namespace, pod: options.pod, container: options.container}
-    readPodLog(options.kc, target, {follow: false, keepUnterminated: true}, (line) => output.push('stdout', Buffer.from(`${line}${options.tty ? '\r\n' : '\n'}`)))
+    readPodLog(options.kc, target, {follow: false, keepUnterminated: true}, (line) => {
+      if (line !== GATE_READY) output.push('stdout', Buffer.from(`${line}${options.tty ? '\r\n' : '\n'}`))
+    })
       .done.catch(() => undefined)
       .finally(() => {
         output.end()

@@ -10,10 +10,12 @@
 //   - every re-read overlaps the last one (`sinceTime` is the time of the newest line delivered,
 //     and the API server may round it to the second), and a high-water mark of (time, text)
 //     drops what was delivered already. Instances are told apart by their container ID.
-// A pod observed for the first time is read from its first line, previous instance included.
+// A pod observed for the first time is read from its first line, previous instance included. The
+// line a gated one-off prints under a TTY (io-attach-gate.ts) is left out.
 import {CoreV1Api} from '@kubernetes/client-node'
 import type {KubeConfig, V1ContainerStatus, V1Pod} from '@kubernetes/client-node'
 
+import {GATE_READY} from './io-attach-gate.js'
 import {HighWater, dateOf, parseLogLine} from './io-log-lines.js'
 import type {HighWaterReader} from './io-log-lines.js'
 import {readPodLog, statusCodeOf} from './io-log-read.js'
@@ -222,7 +224,7 @@ export class PodLogFollower {
       (raw) => {
         if (follow.aborted) return
         const line = parseLogLine(raw)
-        if (!reader.admit(line)) return
+        if (!reader.admit(line) || line.text === GATE_READY) return
         if (line.nanos !== undefined) follow.drops = 0
         this.options.sink.line(follow.name, line.text, line.nanos === undefined ? new Date() : dateOf(line.nanos))
       },

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict'
 import type {KubeConfig} from '@kubernetes/client-node'
 
 import type {DynoIoStream} from '../../../../src/server/runtime/backend.js'
-import {attachToPod, gatedCommand} from '../../../../src/server/runtime/kubernetes/pod-attach.js'
+import {TtyGate} from '../../../../src/server/runtime/kubernetes/io-attach-gate.js'
+import {GATE_READY, attachToPod, gatedCommand} from '../../../../src/server/runtime/kubernetes/pod-attach.js'
 import type {PodAttach} from '../../../../src/server/runtime/kubernetes/pod-attach.js'
 import {startFakeKubernetes} from '../../../helpers/kubernetes/fake-api-server.js'
 import type {FakeKubernetes} from '../../../helpers/kubernetes/fake-api-server.js'
@@ -24,6 +25,41 @@ function collect(io: PodAttach): Collected {
   })
   return collected
 }
+
+describe('the TTY gate (GATE_READY taken out of the stream)', () => {
+  const ready = Buffer.from(`${GATE_READY}\r\n`)
+  function gate(): {gate: TtyGate; out: () => string; sent: () => number} {
+    let text = ''
+    let sent = 0
+    const g = new TtyGate((data) => void (text += data.toString('latin1')), () => void sent++)
+    return {gate: g, out: () => text, sent: () => sent}
+  }
+
+  it('opens on the line seen on the stream, cut anywhere, and delivers only what follows', () => {
+    const {gate: g, out, sent} = gate()
+    g.push(ready.subarray(0, 5))
+    assert.equal(sent(), 0)
+    g.push(Buffer.concat([ready.subarray(5), Buffer.from('hi\r\n')]))
+    assert.equal(sent(), 1)
+    g.push(Buffer.from('more'))
+    assert.equal(out(), 'hi\r\nmore')
+  })
+
+  it('opened from the log: strips the line still in flight, or passes the command’s output when it came before', () => {
+    const inFlight = gate()
+    inFlight.gate.open()
+    assert.equal(inFlight.sent(), 1)
+    inFlight.gate.push(ready.subarray(0, 3))
+    assert.equal(inFlight.out(), '', 'the start of the line is held')
+    inFlight.gate.push(Buffer.concat([ready.subarray(3), Buffer.from('out')]))
+    assert.equal(inFlight.out(), 'out')
+    const before = gate()
+    before.gate.open()
+    before.gate.push(Buffer.from('out'))
+    assert.equal(before.out(), 'out')
+    assert.equal(before.sent(), 1)
+  })
+})
 
 describe('attachToPod (against the fake API server)', function () {
   this.timeout(90_000)
@@ -125,7 +161,12 @@ describe('attachToPod (against the fake API server)', function () {
     await waitFor(() => fake.resizes.some((r) => r.pod === pod && r.width === 132 && r.height === 43), {what: 'the resize at the fake'})
     io.write(Buffer.from('abc\r'))
     await waitFor(() => out.text.stdout.includes('ready'), {what: () => `the answer (got ${JSON.stringify(out.text.stdout)})`})
-    assert.match(out.text.stdout, /abc\r\n[^]*got abc\r\n/, 'the terminal echoes the input, then the command answers')
+    // No echo of the gate's newline, no GATE_READY line. The input, written before the gate
+    // opened, waited for it and reached the command whole; typed ahead while the gate had the
+    // terminal's echo off, it is not echoed (as typeahead at any no-echo prompt).
+    assert.equal(out.text.stdout, 'got abc\r\nready\r\n')
+    io.write(Buffer.from('x'))
+    await waitFor(() => out.text.stdout.endsWith('ready\r\nx'), {what: () => `the echo of later input (got ${JSON.stringify(out.text.stdout)})`})
     assert.deepEqual([...new Set(out.order)], ['stdout'], 'a TTY has one output stream')
     io.signal('SIGINT')
     await withDeadline(out.ended, 20_000, 'the end after ^C')
