@@ -14,6 +14,7 @@ import assert from 'node:assert/strict'
 import {spawn, type ChildProcessByStdio} from 'node:child_process'
 import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {request as httpRequest} from 'node:http'
+import {createRequire} from 'node:module'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import type {Readable} from 'node:stream'
@@ -21,9 +22,17 @@ import type {Readable} from 'node:stream'
 import type {Dyno, Release} from '../../src/shared/api-types.js'
 import {BIN, cleanEnv, ROOT, startControlPlane, type ControlPlane} from '../helpers/control-plane.js'
 import {startFakeKubernetes, type FakeKubernetes} from '../helpers/kubernetes/fake-api-server.js'
-import {waitFor} from '../helpers/wait-for.js'
+import {waitFor, withDeadline} from '../helpers/wait-for.js'
 
 const ACCEPT = 'application/vnd.heroku+json; version=3'
+const pty = createRequire(import.meta.url)('node-pty') as {
+  spawn(file: string, args: string[], options: {cols: number; rows: number; cwd: string; env: NodeJS.ProcessEnv; name: string}): {
+    onData(listener: (data: string) => void): void
+    onExit(listener: (event: {exitCode: number}) => void): void
+    write(data: string): void
+    kill(signal?: string): void
+  }
+}
 const APP = 'kube'
 const POD_NAME = /^web-[a-z0-9]{6,10}-[a-z0-9]{5}$/
 /** Generous: each pod is a node process started by the fake kubelet on a loaded 2-core machine. */
@@ -200,6 +209,32 @@ describe('e2e: tug server --backend kubernetes', function () {
     assert.equal(piped.stdout.trim(), '3', 'stdin reached the pod, and its end too')
     const detached = await plane.run(['run:detached', '-a', APP, '--', 'exit 0'], {timeoutMs: 60_000})
     assert.equal(detached.code, 0, detached.stderr)
+  })
+
+  it('tug run under a terminal: the pod runs with a tty of the client\'s size, keys reach it, its status is the exit code', async () => {
+    const term = pty.spawn(process.execPath, [BIN, 'run', '-a', APP, '--', 'stty size; read -r line; echo "got:$line"; exit 7'], {
+      cols: 100,
+      rows: 30,
+      cwd: ROOT,
+      name: 'xterm',
+      env: cleanEnv({HOME: plane.home, TUG_API_URL: plane.url, TUG_API_KEY: plane.token}),
+    })
+    let screen = ''
+    term.onData((data) => (screen += data))
+    const exited = new Promise<{exitCode: number}>((resolve) => term.onExit(resolve))
+    try {
+      await waitFor(() => /30 100/.test(screen), {timeoutMs: CONVERGE_MS, what: () => `the terminal's size in:\n${screen}`})
+      term.write('hello\r')
+      const {exitCode} = await withDeadline(exited, CONVERGE_MS, 'the CLI to exit')
+      assert.match(screen, /got:hello/)
+      assert.equal(exitCode, 7, screen)
+    } finally {
+      try {
+        term.kill('SIGKILL')
+      } catch {
+        // already gone
+      }
+    }
   })
 
   it('logs --tail follows across a pod replaced (ps:stop by the pod name)', async () => {
