@@ -115,7 +115,7 @@ class Output {
       const [stream, chunk] = this.queue.shift() as [DynoIoStream, Buffer]
       for (const listener of this.listeners) listener(stream, chunk)
     }
-    if (this.ended && this.queue.length === 0 && !this.endDelivered && this.listeners.length > 0) {
+    if (this.ended && this.queue.length === 0 && !this.endDelivered) {
       this.endDelivered = true
       for (const listener of this.endListeners.splice(0)) listener()
     }
