@@ -130,6 +130,8 @@ export class FormationReconciler {
     if (!app) return
     const release = app.current_release_id ? store.releases.get(appId, app.current_release_id) : undefined
     const runnable = release?.code_dir && release.process_types ? release : undefined
+    // An app that never had code gets no namespace until it has some (or runs a one-off).
+    if (!runnable && !this.apps.has(appId)) return
     const state = await this.prepare(appId, runnable)
     if (!state) return
     const commands = new Map((runnable?.process_types ?? []).map((p) => [p.name, p.command]))

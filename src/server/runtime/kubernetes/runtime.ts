@@ -68,6 +68,8 @@ export class KubernetesRuntime implements Runtime {
   /** One-offs the runtime was asked to stop: they end `down`. */
   private readonly stopping = new Set<string>()
   private readonly timers: NodeJS.Timeout[] = []
+  /** Apps being deleted: never converged again. */
+  private readonly destroying = new Set<string>()
   private closing = false
 
   constructor(private readonly options: KubernetesRuntimeOptions) {
@@ -161,6 +163,8 @@ export class KubernetesRuntime implements Runtime {
   }
 
   async appDestroyed(appId: string): Promise<void> {
+    this.destroying.add(appId)
+    setTimeout(() => this.destroying.delete(appId), 60_000).unref()
     this.slugs.revokeApp(appId)
     const app = this.store.apps.get(appId)
     const watch = this.watches.get(appId)
@@ -251,6 +255,8 @@ export class KubernetesRuntime implements Runtime {
   }
 
   private converge(appId: string): Promise<void> {
+    // Until the route has deleted it, the app still exists: nothing may make its namespace again.
+    if (this.destroying.has(appId)) return Promise.resolve()
     return this.guarded(appId, () => this.formation.converge(appId))
   }
 

@@ -107,6 +107,13 @@ describe('kubernetes runtime: reconciler and pod watch against the fake API serv
     assert.ok(lines.some((l) => l === `app[${web?.name}]: web ${web?.name} hi`), 'the pod log followed under the pod name')
   })
 
+  it('an app that never had code gets no namespace', async () => {
+    const empty = store.apps.create({name: 'empty', owner_id: account.id, region: 'us', stack: 'heroku-24'})
+    createRelease(store, {appId: empty.id, description: 'Initial release', user: account})
+    await runtime.formationChanged(empty.id)
+    assert.equal(fake.get('Namespace', undefined, 'tug-empty'), undefined)
+  })
+
   it("the router's web directory lists the ready web pods at their EndpointSlice's address", async () => {
     const [web] = await allUp('web', 1)
     const listed = await waitFor(() => {
