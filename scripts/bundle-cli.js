@@ -32,6 +32,29 @@ function jsFiles(dir) {
 // version): bundle-cli-shim.js supplies that, resolved once and only in the chunk that reads it.
 const BANNER = "import {createRequire as __tugCreateRequire} from 'node:module'; const require = __tugCreateRequire(import.meta.url);"
 
+// oclif's CommonJS (as tsc emits it) requires every module it may need at the top of each file,
+// so that loading @oclif/core evaluates its help, ux, spinners, globbing and more for every command.
+// Each such `const x_1 = require("...")` becomes a proxy that requires the module on first use:
+// tsc's output only ever reads a required module's properties (`(0, x_1.fn)()`, `x_1.Class`) or
+// calls it, and those the proxy forwards.
+const LAZY_REQUIRE = /^(const|var) (\w+) = ((?:__importDefault\(|__importStar\()?require\("[^"]+"\)\)?);$/gm
+const LAZY_HELPER = `function __tugLazy(load) {
+  let loaded = false, value
+  const real = () => (loaded ? value : ((loaded = true), (value = load())))
+  return new Proxy(() => {}, {
+    get: (_, key) => real()[key],
+    set: (_, key, v) => ((real()[key] = v), true),
+    has: (_, key) => key in real(),
+    apply: (_, self, args) => Reflect.apply(real(), self, args),
+    ownKeys: () => [...new Set([...Reflect.ownKeys(real()), 'length', 'name'])],
+    getOwnPropertyDescriptor: (_, key) => {
+      const d = Reflect.getOwnPropertyDescriptor(real(), key)
+      return d ? {...d, configurable: true} : key === 'length' || key === 'name' ? {value: undefined, writable: false, enumerable: false, configurable: true} : undefined
+    },
+  })
+}
+`
+
 /** Bundles `compiled` (tsc's output directory, the future dist/) in place. */
 export async function bundleCli(root, compiled) {
   let esbuild
@@ -65,6 +88,11 @@ export async function bundleCli(root, compiled) {
         {
           name: 'tug-hot-path',
           setup(build) {
+            build.onLoad({filter: /[\\/]node_modules[\\/]@oclif[\\/]core[\\/]lib[\\/].*\.js$/}, (args) => {
+              const text = readFileSync(args.path, 'utf8')
+              const lazy = text.replace(LAZY_REQUIRE, (_, kind, name, expression) => `${kind} ${name} = __tugLazy(() => ${expression});`)
+              return {contents: lazy === text ? text : `${LAZY_HELPER}${lazy}`, loader: 'js'}
+            })
             build.onResolve({filter: /.*/}, (args) => {
               if (args.kind === 'entry-point') return undefined
               const inPackages = args.importer.includes(`${sep}node_modules${sep}`)
