@@ -347,6 +347,8 @@ export class DynoPool {
   /** Starts an exchange on a free connection, or a new one. Write the head with `send`. */
   call(handlers: UpstreamHandlers, options: {headRequest: boolean; chunkedBody: boolean}): UpstreamCall {
     let conn = this.free.pop()
+    // One destroyed since it was freed (its 'close' not emitted yet) is of no use.
+    while (conn?.socket.destroyed) conn = this.free.pop()
     if (conn) conn.socket.ref()
     else {
       conn = new Connection(this, connect({host: this.host, port: this.port, noDelay: true}))
