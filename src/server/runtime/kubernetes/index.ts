@@ -59,7 +59,10 @@ export async function createKubernetesRuntime(
   }
   const kc = await connectKubernetes(options)
   const {dataDir, apiUrl, ...rest} = deps
+  // As the local runtime: the default SIGTERM-to-SIGKILL grace (the pods' terminationGracePeriodSeconds).
+  const grace = Number(process.env.TUG_STOP_GRACE_MS)
   return new KubernetesRuntime({
+    ...(process.env.TUG_STOP_GRACE_MS && Number.isFinite(grace) && grace >= 0 ? {stopGraceMs: grace} : {}),
     ...rest,
     kc,
     slugKey: loadSlugKey(dataDir),
