@@ -73,8 +73,26 @@ export function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
   signalGroup(child.pid, signal)
 }
 
-/** A port free on 127.0.0.1 now (the fake rewrites each pod's PORT to one). */
+/**
+ * The ports handed out to pods in this process: the kernel may give a port just closed here to the
+ * next bind(0), and two pods must never be told the same PORT (a port is only probed free, the pod
+ * binds it later). There are far more ephemeral ports than any test starts pods.
+ */
+const handedOut = new Set<number>()
+
+/** A port free on 127.0.0.1 now and never handed to another pod (the fake rewrites each pod's PORT to one). */
 export async function freePort(): Promise<number> {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const port = await probeFreePort()
+    if (!handedOut.has(port)) {
+      handedOut.add(port)
+      return port
+    }
+  }
+  throw new Error('the fake kubelet found no port it had not handed out already')
+}
+
+function probeFreePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer()
     server.once('error', reject)
