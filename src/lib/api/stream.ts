@@ -1,6 +1,7 @@
 // Reads a log session's stream (logplex_url): Server-Sent Events, or plain text one line per
 // `\n`, whichever the server answers with. The URL is a capability, so no Authorization is sent.
 // Like the client, it uses the global fetch with an undici dispatcher, so nock sees the real path.
+import {StringDecoder} from 'node:string_decoder'
 import type {Dispatcher} from 'undici'
 
 import {LineSplitter} from '../../shared/line-splitter.js'
@@ -275,7 +276,19 @@ export async function* readLogBatches(firstUrl: string, options: ReadLogStreamOp
     const sse = new SseParser()
     let plain: StreamLine[] = []
     const lines = new LineSplitter((line) => plain.push({line}))
-    const decoder = new TextDecoder()
+    // StringDecoder rather than TextDecoder: the same UTF-8 across chunk boundaries at a fraction
+    // of the cost (TextDecoder's streaming decode was a third of a busy tail's CPU). A byte order
+    // mark at the very start is dropped, as TextDecoder drops it.
+    const decoder = new StringDecoder('utf8')
+    let first = true
+    const decode = (bytes: Uint8Array | undefined): string => {
+      let text = bytes === undefined ? decoder.end() : decoder.write(bytes as Buffer)
+      if (first && text !== '') {
+        first = false
+        if (text.charCodeAt(0) === 0xfeff) text = text.slice(1)
+      }
+      return text
+    }
     let received = false
     let outcome: Outcome = {kind: 'ended'}
     // A server that ignores Last-Event-ID starts with the history again: with numeric ids (they
@@ -326,11 +339,11 @@ export async function* readLogBatches(firstUrl: string, options: ReadLogStreamOp
         }
         if (chunk.done) break
         if (chunk.value.length > 0) received = true
-        const batch = toLines(decoder.decode(chunk.value, {stream: true}), false)
+        const batch = toLines(decode(chunk.value), false)
         if (batch.length > 0) yield batch
       }
       if (outcome.kind === 'ended') {
-        const batch = toLines(decoder.decode(), true)
+        const batch = toLines(decode(undefined), true)
         if (batch.length > 0) yield batch
       }
     } finally {

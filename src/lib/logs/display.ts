@@ -71,10 +71,15 @@ export function renderLine(line: string, options: Pick<DisplayOptions, 'color' |
 
 /** A batch of lines as the text to print, each ended by `\n`. */
 export function renderBatch(batch: readonly StreamLine[], options: Pick<DisplayOptions, 'color' | 'json'>): string {
-  let out = ''
-  if (!options.json && !options.color) for (const {line} of batch) out += line + '\n'
-  else for (const {line} of batch) out += renderLine(line, options) + '\n'
-  return out
+  // One join: the text is built flat once, not as a tree of pieces that the write flattens.
+  const texts = new Array<string>(batch.length + 1)
+  const plain = !options.json && !options.color
+  for (let i = 0; i < batch.length; i++) {
+    const line = (batch[i] as StreamLine).line
+    texts[i] = plain ? line : renderLine(line, options)
+  }
+  texts[batch.length] = ''
+  return texts.join('\n')
 }
 
 /** Resolves when the stream ends, or as soon as stdout is closed; rejects on other failures. */

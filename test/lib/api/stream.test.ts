@@ -120,6 +120,11 @@ describe('log stream', () => {
       ])
     })
 
+    it('drops a byte order mark at the start of the stream, and only there', async () => {
+      nock(LOGS).get('/bom').reply(200, Buffer.from('\uFEFFfirst \u20ac\n\uFEFFsecond\n'), {'Content-Type': 'text/plain; charset=utf-8'})
+      assert.deepEqual(await collect(readLogStream(`${LOGS}/bom`, {tail: false})), [{line: 'first \u20ac'}, {line: '\uFEFFsecond'}])
+    })
+
     it('reads text/plain one line per newline', async () => {
       nock(LOGS).get('/s').reply(200, 'first\r\nsecond\n\nlast', {'Content-Type': 'text/plain; charset=utf-8'})
       const lines = await collect(readLogStream(`${LOGS}/s`, {tail: false}))
