@@ -38,6 +38,7 @@ const NEEDED: [string, string, string][] = [
   ['', 'namespaces', 'create'],
   ['', 'namespaces', 'delete'],
   ['', 'secrets', 'create'],
+  ['networking.k8s.io', 'networkpolicies', 'create'],
   ['', 'services', 'create'],
   ['', 'pods', 'list'],
   ['', 'pods', 'watch'],

@@ -22,6 +22,7 @@ export const RESOURCES: readonly ResourceType[] = [
   {group: 'apps', version: 'v1', plural: 'deployments', kind: 'Deployment', namespaced: true, status: true},
   {group: 'apps', version: 'v1', plural: 'replicasets', kind: 'ReplicaSet', namespaced: true, status: true},
   {group: 'batch', version: 'v1', plural: 'jobs', kind: 'Job', namespaced: true, status: true},
+  {group: 'networking.k8s.io', version: 'v1', plural: 'networkpolicies', kind: 'NetworkPolicy', namespaced: true, status: false},
   {group: 'discovery.k8s.io', version: 'v1', plural: 'endpointslices', kind: 'EndpointSlice', namespaced: true, status: false},
 ]
 

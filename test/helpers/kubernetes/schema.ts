@@ -4,7 +4,7 @@ import {Deployment, ReplicaSet} from 'kubernetes-models/apps/v1'
 import {Scale} from 'kubernetes-models/autoscaling/v1'
 import {CronJob, Job} from 'kubernetes-models/batch/v1'
 import {EndpointSlice} from 'kubernetes-models/discovery.k8s.io/v1'
-import {Ingress} from 'kubernetes-models/networking.k8s.io/v1'
+import {Ingress, NetworkPolicy} from 'kubernetes-models/networking.k8s.io/v1'
 import {ClusterRole, ClusterRoleBinding, Role, RoleBinding} from 'kubernetes-models/rbac.authorization.k8s.io/v1'
 import {
   ConfigMap,
@@ -38,6 +38,7 @@ const MODELS: Record<string, ModelClass> = {
   'discovery.k8s.io/v1/EndpointSlice': EndpointSlice,
   'autoscaling/v1/Scale': Scale,
   'networking.k8s.io/v1/Ingress': Ingress,
+  'networking.k8s.io/v1/NetworkPolicy': NetworkPolicy,
   'rbac.authorization.k8s.io/v1/ClusterRole': ClusterRole,
   'rbac.authorization.k8s.io/v1/ClusterRoleBinding': ClusterRoleBinding,
   'rbac.authorization.k8s.io/v1/Role': Role,

@@ -9,7 +9,7 @@
 // Converges of one app run one after the other; each reads the store afresh, so the last one wins.
 import {createHash} from 'node:crypto'
 
-import type {V1Deployment} from '@kubernetes/client-node'
+import type {V1Deployment, V1NetworkPolicy} from '@kubernetes/client-node'
 
 import {RELEASE_PHASE_TYPE} from '../../domain/releases.js'
 import type {ReleaseRecord, Store} from '../../store/index.js'
@@ -39,6 +39,8 @@ export interface FormationContext {
   slugUrl(appId: string, releaseId: string): string
   stackImage: string
   stopGraceSeconds(appId: string): number
+  /** The NetworkPolicy every app namespace gets (network-policy.ts). */
+  networkPolicy(appName: string): V1NetworkPolicy
   /** The app's namespace is new to this control plane (start its watches). */
   prepared(appId: string, appName: string): void
 }
@@ -88,6 +90,8 @@ export class FormationReconciler {
     if (!state) {
       const namespace = this.context.namespaceFor(app.name)
       await api.ensureNamespace(buildNamespace(namespace, app.name))
+      // Before any pod: an app's pods are never without their isolation.
+      await api.ensureNetworkPolicy(namespace, this.context.networkPolicy(app.name))
       await api.ensureService(namespace, buildWebService(app.name))
       const deployments = new Map<string, Applied>()
       for (const deployment of await api.listDeployments(namespace)) remember(deployments, deployment)

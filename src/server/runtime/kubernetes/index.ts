@@ -67,6 +67,10 @@ export async function createKubernetesRuntime(
     kc,
     slugKey: loadSlugKey(dataDir),
     slugUrlBase: () => options.slugUrlBase ?? apiUrl(),
+    // In the cluster, the service account's namespace (client-node reads it); else the docs' `tug`.
+    ...(options.kubeconfig === undefined && kc.getContextObject(kc.getCurrentContext())?.namespace
+      ? {controlPlaneNamespace: kc.getContextObject(kc.getCurrentContext())?.namespace}
+      : {}),
     ...(options.namespacePrefix === undefined ? {} : {namespacePrefix: options.namespacePrefix}),
     ...(options.stackImage === undefined ? {} : {stackImage: options.stackImage}),
   })

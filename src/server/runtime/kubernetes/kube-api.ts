@@ -6,12 +6,14 @@ import {
   AppsV1Api,
   BatchV1Api,
   CoreV1Api,
+  NetworkingV1Api,
   PatchStrategy,
   setHeaderOptions,
   type KubeConfig,
   type V1Deployment,
   type V1Job,
   type V1Namespace,
+  type V1NetworkPolicy,
   type V1Secret,
   type V1Service,
 } from '@kubernetes/client-node'
@@ -56,11 +58,13 @@ export class KubeApi {
   readonly core: CoreV1Api
   readonly apps: AppsV1Api
   readonly batch: BatchV1Api
+  readonly networking: NetworkingV1Api
 
   constructor(readonly kc: KubeConfig) {
     this.core = kc.makeApiClient(CoreV1Api)
     this.apps = kc.makeApiClient(AppsV1Api)
     this.batch = kc.makeApiClient(BatchV1Api)
+    this.networking = kc.makeApiClient(NetworkingV1Api)
   }
 
   /** Fails with the API server's answer when it cannot be reached or refuses the credentials. */
@@ -74,6 +78,11 @@ export class KubeApi {
 
   ensureService(namespace: string, body: V1Service): Promise<unknown> {
     return ignoring([409], () => this.core.createNamespacedService({namespace, body}))
+  }
+
+  /** The app namespace's isolation (network-policy.ts), made with the namespace. */
+  ensureNetworkPolicy(namespace: string, body: V1NetworkPolicy): Promise<unknown> {
+    return ignoring([409], () => this.networking.createNamespacedNetworkPolicy({namespace, body}))
   }
 
   /** Secrets are immutable: one that exists already is the same release's. */

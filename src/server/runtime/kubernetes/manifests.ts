@@ -9,7 +9,19 @@
 // EndpointSlices the router reads; one-offs and the release phase as Jobs that never retry. Pods run
 // a stack image whose init container fetches the release's slug from the control plane (a
 // capability URL) into an emptyDir at /app, as Deis's slugrunner did, then `bash -c` the command.
-import type {V1Container, V1Deployment, V1EnvVar, V1Job, V1Namespace, V1PodSpec, V1ResourceRequirements, V1Secret, V1Service} from '@kubernetes/client-node'
+import type {
+  V1Container,
+  V1Deployment,
+  V1EnvVar,
+  V1Job,
+  V1Namespace,
+  V1PodSecurityContext,
+  V1PodSpec,
+  V1ResourceRequirements,
+  V1Secret,
+  V1SecurityContext,
+  V1Service,
+} from '@kubernetes/client-node'
 
 import {dynoSizeSpec} from '../../domain/catalog.js'
 import {withProfile} from '../dyno-environment.js'
@@ -23,6 +35,14 @@ export const APP_CONTAINER = 'app'
 export const SLUG_CONTAINER = 'slug'
 export const APP_VOLUME = 'app'
 export const APP_DIR = '/app'
+export const TMP_VOLUME = 'tmp'
+/**
+ * Every container runs as this uid and gid, never root: the `heroku` user of the heroku-24 stack
+ * image (any image works, since the only writable places are the emptyDirs at /app and /tmp).
+ */
+export const STACK_UID = 1001
+/** How long a web pod being removed waits before its SIGTERM, so the router stops sending to it first. */
+export const PRE_STOP_SLEEP_SECONDS = 5
 /** How long a finished Job (and its pod, with its log) stays before Kubernetes deletes it. */
 export const JOB_TTL_AFTER_FINISHED_SECONDS = 600
 /** A one-off without a time to live still ends after a day, as on Heroku. */
@@ -126,13 +146,39 @@ export function resourcesFor(size: string): V1ResourceRequirements {
   }
 }
 
+/**
+ * Isolation (the platform's first promise): no root, no privilege escalation, no capabilities, the
+ * runtime's default seccomp profile, and an image that cannot be written to; /app (the slug) and
+ * /tmp are the pod's own emptyDirs. Pods get no service-account token (podSpec).
+ */
+export const POD_SECURITY: V1PodSecurityContext = {
+  runAsNonRoot: true,
+  runAsUser: STACK_UID,
+  runAsGroup: STACK_UID,
+  fsGroup: STACK_UID,
+  seccompProfile: {type: 'RuntimeDefault'},
+}
+export const CONTAINER_SECURITY: V1SecurityContext = {
+  allowPrivilegeEscalation: false,
+  privileged: false,
+  readOnlyRootFilesystem: true,
+  capabilities: {drop: ['ALL']},
+}
+function mounts(): NonNullable<V1Container['volumeMounts']> {
+  return [
+    {name: APP_VOLUME, mountPath: APP_DIR},
+    {name: TMP_VOLUME, mountPath: '/tmp'},
+  ]
+}
+
 function slugInit(source: PodSource): V1Container {
   return {
     name: SLUG_CONTAINER,
     image: source.stackImage,
     command: ['bash', '-c', `set -o pipefail; curl -fsSL --retry 3 "$TUG_SLUG_URL" | tar -xzf - -C ${APP_DIR}`],
     env: [{name: 'TUG_SLUG_URL', value: source.slugUrl}],
-    volumeMounts: [{name: APP_VOLUME, mountPath: APP_DIR}],
+    volumeMounts: mounts(),
+    securityContext: CONTAINER_SECURITY,
   }
 }
 
@@ -150,7 +196,8 @@ function appContainer(source: PodSource, command: string, size: string, extra: P
     workingDir: APP_DIR,
     envFrom: [{secretRef: {name: secretName(source.releaseVersion)}}],
     resources: resourcesFor(size),
-    volumeMounts: [{name: APP_VOLUME, mountPath: APP_DIR}],
+    volumeMounts: mounts(),
+    securityContext: CONTAINER_SECURITY,
     ...extra,
   }
 }
@@ -161,10 +208,24 @@ function podSpec(source: PodSource, container: V1Container, restartPolicy: 'Alwa
     terminationGracePeriodSeconds: source.stopGraceSeconds,
     enableServiceLinks: false,
     automountServiceAccountToken: false,
+    securityContext: POD_SECURITY,
     initContainers: [slugInit(source)],
     containers: [container],
-    volumes: [{name: APP_VOLUME, emptyDir: {}}],
+    volumes: [
+      {name: APP_VOLUME, emptyDir: {}},
+      {name: TMP_VOLUME, emptyDir: {}},
+    ],
   }
+}
+
+/**
+ * A web pod being removed (scale down, rolling update, a node drained) is first marked terminating,
+ * which the router reads from its EndpointSlice and stops sending to; the sleep gives it the time
+ * to, before the SIGTERM, as real platforms do. Never more than half the grace.
+ */
+function preStop(stopGraceSeconds: number): Pick<V1Container, 'lifecycle'> {
+  const seconds = Math.min(PRE_STOP_SLEEP_SECONDS, Math.floor(stopGraceSeconds / 2))
+  return seconds > 0 ? {lifecycle: {preStop: {exec: {command: ['sleep', String(seconds)]}}}} : {}
 }
 
 export function typeLabels(appName: string, type: string): Record<string, string> {
@@ -180,6 +241,7 @@ export function buildPodTemplate(input: DeploymentInput): NonNullable<V1Deployme
       ? {
           ports: [{name: 'http', containerPort: CONTAINER_PORT, protocol: 'TCP'}],
           readinessProbe: {tcpSocket: {port: CONTAINER_PORT}, periodSeconds: 2, failureThreshold: 1, successThreshold: 1},
+          ...preStop(input.stopGraceSeconds),
         }
       : {}),
   })

@@ -26,6 +26,7 @@ import {FormationReconciler} from './formation.js'
 import {jobNameOf, KubernetesJobs} from './jobs.js'
 import {describeKubeError, KubeApi} from './kube-api.js'
 import {DEFAULT_NAMESPACE_PREFIX, DEFAULT_STACK_IMAGE, namespaceName} from './manifests.js'
+import {buildNetworkPolicy, DEFAULT_CONTROL_PLANE_NAMESPACE} from './network-policy.js'
 import {SLUG_ROUTE_PREFIX, SlugTokens, type SlugSource} from './slugs.js'
 
 export const RECONCILE_INTERVAL_MS = 5000
@@ -42,6 +43,8 @@ export interface KubernetesRuntimeOptions {
   namespacePrefix?: string
   stackImage?: string
   stopGraceMs?: number
+  /** The control plane's own namespace (its router and slug route), for the apps' NetworkPolicy. */
+  controlPlaneNamespace?: string
   now?: () => number
   reconcileIntervalMs?: number
   onError?: (error: unknown) => void
@@ -92,6 +95,8 @@ export class KubernetesRuntime implements Runtime {
       slugUrl: (appId, releaseId) => `${options.slugUrlBase().replace(/\/+$/, '')}${SLUG_ROUTE_PREFIX}${this.slugs.token(appId, releaseId)}`,
       stackImage: options.stackImage ?? DEFAULT_STACK_IMAGE,
       stopGraceSeconds: (appId) => Math.ceil(this.graceFor(appId) / 1000),
+      networkPolicy: (appName) =>
+        buildNetworkPolicy({appName, controlPlaneNamespace: options.controlPlaneNamespace ?? DEFAULT_CONTROL_PLANE_NAMESPACE, slugUrlBase: options.slugUrlBase()}),
       prepared: (appId, appName) => this.watch(appId, appName),
     })
     this.jobs = new KubernetesJobs({

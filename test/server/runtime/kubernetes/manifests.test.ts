@@ -22,6 +22,9 @@ import {
   resourcesFor,
   type DeploymentInput,
 } from '../../../../src/server/runtime/kubernetes/manifests.js'
+import {KubeApi} from '../../../../src/server/runtime/kubernetes/kube-api.js'
+import {buildNetworkPolicy, PRIVATE_V4, slugEndpoint} from '../../../../src/server/runtime/kubernetes/network-policy.js'
+import {startFakeKubernetes} from '../../../helpers/kubernetes/fake-api-server.js'
 
 const source = {appName: 'shop', releaseVersion: 7, slugUrl: 'http://tug.example:5055/slugs/abc', stackImage: 'heroku/heroku:24', stopGraceSeconds: 30}
 const web: DeploymentInput = {...source, type: 'web', command: 'node server.js', size: 'Standard-1X', replicas: 3}
@@ -66,8 +69,8 @@ describe('kubernetes runtime: manifest builders', () => {
     assert.deepEqual(container?.resources, {requests: {cpu: '1000m', memory: String(512 * 1024 ** 2)}, limits: {memory: String(1024 * 1024 ** 2)}})
     const init = pod?.initContainers?.[0]
     assert.equal(init?.env?.find((e) => e.name === 'TUG_SLUG_URL')?.value, source.slugUrl)
-    assert.deepEqual(init?.volumeMounts, [{name: 'app', mountPath: '/app'}])
-    assert.deepEqual(pod?.volumes, [{name: 'app', emptyDir: {}}])
+    assert.deepEqual(init?.volumeMounts?.[0], {name: 'app', mountPath: '/app'})
+    assert.deepEqual(pod?.volumes, [{name: 'app', emptyDir: {}}, {name: 'tmp', emptyDir: {}}])
     assert.equal(pod?.restartPolicy, 'Always')
     assert.deepEqual(deployment.spec?.selector.matchLabels, {'tug.dev/app': 'shop', 'tug.dev/type': 'web'})
     assert.equal(deployment.spec?.template.metadata?.labels?.['tug.dev/type'], 'web')
@@ -122,6 +125,61 @@ describe('kubernetes runtime: manifest builders', () => {
     valid(() => new Deployment(deployment as ConstructorParameters<typeof Deployment>[0]).validate())
     assert.equal(deployment.metadata?.name, 'worker-2')
     assert.equal(deployment.metadata?.labels?.['tug.dev/type'], 'Worker_2')
+  })
+
+  it('every pod is isolated: no token, not root, no escalation, no capabilities, seccomp, a read-only image with /app and /tmp its own', () => {
+    const job = buildJob({...source, jobName: 'run-1', dynoId: 'x', dynoName: 'run.1', type: 'run', command: 'bash', size: 'Standard-1X', env: {}, timeToLive: null})
+    for (const pod of [buildDeployment(web).spec?.template.spec, buildDeployment({...web, type: 'worker'}).spec?.template.spec, job.spec?.template.spec]) {
+      assert.equal(pod?.automountServiceAccountToken, false)
+      assert.equal(pod?.securityContext?.runAsNonRoot, true)
+      assert.equal(pod?.securityContext?.runAsUser, 1001)
+      assert.deepEqual(pod?.securityContext?.seccompProfile, {type: 'RuntimeDefault'})
+      assert.deepEqual(pod?.volumes, [{name: 'app', emptyDir: {}}, {name: 'tmp', emptyDir: {}}])
+      for (const container of [...(pod?.initContainers ?? []), ...(pod?.containers ?? [])]) {
+        assert.equal(container.securityContext?.allowPrivilegeEscalation, false, container.name)
+        assert.equal(container.securityContext?.readOnlyRootFilesystem, true, container.name)
+        assert.deepEqual(container.securityContext?.capabilities?.drop, ['ALL'], container.name)
+        assert.deepEqual(container.volumeMounts, [{name: 'app', mountPath: '/app'}, {name: 'tmp', mountPath: '/tmp'}], container.name)
+      }
+    }
+  })
+
+  it('a web pod sleeps before its SIGTERM (the router stops sending first), never more than half its grace', () => {
+    assert.deepEqual(buildDeployment(web).spec?.template.spec?.containers[0]?.lifecycle?.preStop?.exec?.command, ['sleep', '5'])
+    assert.deepEqual(buildDeployment({...web, stopGraceSeconds: 4}).spec?.template.spec?.containers[0]?.lifecycle?.preStop?.exec?.command, ['sleep', '2'])
+    assert.equal(buildDeployment({...web, stopGraceSeconds: 1}).spec?.template.spec?.containers[0]?.lifecycle, undefined)
+    assert.equal(buildDeployment({...web, type: 'worker'}).spec?.template.spec?.containers[0]?.lifecycle, undefined)
+  })
+
+  it("a NetworkPolicy per app: ingress from the control plane's namespace only, egress to DNS, the slug port and public addresses", async function () {
+    this.timeout(30_000)
+    const policy = buildNetworkPolicy({appName: 'shop', controlPlaneNamespace: 'tug', slugUrlBase: 'http://tug.tug.svc.cluster.local:5055'})
+    // As client-node sends it (its `_from` is the API's `from`), checked by the fake against the schema.
+    const fake = await startFakeKubernetes()
+    let wire: {spec: {ingress: unknown; egress: {to: {ipBlock?: {cidr: string; except?: string[]}}[]; ports?: unknown}[]; podSelector: unknown; policyTypes: string[]}}
+    try {
+      const api = new KubeApi(fake.kubeConfig())
+      await api.ensureNamespace(buildNamespace('tug-shop', 'shop'))
+      await api.ensureNetworkPolicy('tug-shop', policy)
+      await api.ensureNetworkPolicy('tug-shop', policy) // made once: AlreadyExists is fine
+      assert.deepEqual(fake.invalid, [])
+      wire = fake.get('NetworkPolicy', 'tug-shop', 'tug-isolation') as unknown as typeof wire
+    } finally {
+      await fake.close()
+    }
+    assert.deepEqual(wire.spec.podSelector, {})
+    assert.deepEqual(wire.spec.policyTypes, ['Ingress', 'Egress'])
+    assert.deepEqual(wire.spec.ingress, [{from: [{namespaceSelector: {matchLabels: {'kubernetes.io/metadata.name': 'tug'}}}], ports: [{protocol: 'TCP', port: CONTAINER_PORT}]}])
+    assert.deepEqual(wire.spec.egress[1]?.ports, [{protocol: 'TCP', port: 5055}])
+    const open = wire.spec.egress[2]?.to[0]?.ipBlock
+    assert.equal(open?.cidr, '0.0.0.0/0')
+    for (const range of ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '169.254.0.0/16']) assert.ok(open?.except?.includes(range), range)
+    assert.deepEqual(open?.except, PRIVATE_V4)
+    // A control plane outside the cluster (test:k8s on kind): its address is let through too.
+    const outside = buildNetworkPolicy({appName: 'shop', controlPlaneNamespace: 'tug', slugUrlBase: 'http://172.18.0.1:5055/'})
+    assert.deepEqual(outside.spec?.egress?.[1]?.to?.[1], {ipBlock: {cidr: '172.18.0.1/32'}})
+    assert.deepEqual(slugEndpoint('https://tug.example.com'), {port: 443})
+    assert.deepEqual(slugEndpoint('http://[::1]:8080'), {port: 8080, ip: '::1'})
   })
 
   it('job names are DNS labels', () => {
