@@ -278,15 +278,21 @@ describe('e2e: tug server --backend kubernetes', function () {
       assert.deepEqual(fake.invalid, [])
       const deployment = fake.get('Deployment', `e2e-${APP}`, 'web') as {spec: {template: {spec: {initContainers: Array<{env: Array<{name: string; value: string}>}>}}}}
       slugUrl = deployment.spec.template.spec.initContainers[0]?.env.find((e) => e.name === 'TUG_SLUG_URL')?.value
-      assert.match(slugUrl ?? '', new RegExp(`^${plane.url}/slugs/[A-Za-z0-9_-]{43}$`))
+      // <app id>.<release id>.<43 base64url chars of HMAC>
+      assert.match(slugUrl ?? '', new RegExp(`^${plane.url}/slugs/[A-Za-z0-9-]+\\.[A-Za-z0-9-]+\\.[A-Za-z0-9_-]{43}$`))
       const slug = await fetch(slugUrl ?? '')
       assert.equal(slug.status, 200, 'a capability URL: no credentials needed')
       assert.equal(slug.headers.get('content-type'), 'application/gzip')
       await slug.arrayBuffer()
     }
-    const guessed = await fetch(`${plane.url}/slugs/${'A'.repeat(43)}`)
-    assert.equal(guessed.status, 404)
-    await guessed.arrayBuffer()
+    const guesses = [`${plane.url}/slugs/${'A'.repeat(43)}`]
+    // The real ids with a forged mac, and a path that tries to climb out.
+    if (slugUrl) guesses.push(slugUrl.replace(/[A-Za-z0-9_-]{43}$/, 'A'.repeat(43)), `${plane.url}/slugs/..%2F..%2Fetc%2Fpasswd`, `${plane.url}/slugs/`)
+    for (const url of guesses) {
+      const guessed = await fetch(url)
+      assert.equal(guessed.status, 404, url)
+      await guessed.arrayBuffer()
+    }
     assert.equal((await plane.run(['apps:destroy', APP, '--confirm', APP])).code, 0)
     if (slugUrl) {
       const revoked = await fetch(slugUrl)

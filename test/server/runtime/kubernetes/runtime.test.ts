@@ -4,7 +4,7 @@
 // a 410 Gone, and the slug capability URLs the fake's kubelet fetches.
 import assert from 'node:assert/strict'
 import {randomBytes} from 'node:crypto'
-import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {chmodSync, mkdtempSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import {createServer, type Server} from 'node:http'
 import type {AddressInfo} from 'node:net'
 import {tmpdir} from 'node:os'
@@ -12,6 +12,7 @@ import {join} from 'node:path'
 
 import {createRelease} from '../../../../src/server/domain/releases.js'
 import {KubernetesRuntime} from '../../../../src/server/runtime/kubernetes/runtime.js'
+import {loadSlugKey, SlugTokens} from '../../../../src/server/runtime/kubernetes/slugs.js'
 import {Store, type AccountRecord} from '../../../../src/server/store/index.js'
 import {startFakeKubernetes, type FakeKubernetes, type KubeObject} from '../../../helpers/kubernetes/fake-api-server.js'
 import {waitFor} from '../../../helpers/wait-for.js'
@@ -103,6 +104,10 @@ describe('kubernetes runtime: reconciler and pod watch against the fake API serv
     assert.ok(fake.get('Namespace', undefined, NS))
     assert.ok(fake.get('Service', NS, 'web'))
     assert.ok(fake.get('Secret', NS, 'config-v2'))
+    // The app's isolation exists before its first pod: made right after the namespace.
+    assert.ok(fake.get('NetworkPolicy', NS, 'tug-isolation'))
+    const made = fake.requests.filter((r) => r.method === 'POST').map((r) => r.path)
+    assert.ok(made.indexOf(`/apis/networking.k8s.io/v1/namespaces/${NS}/networkpolicies`) < made.indexOf(`/apis/apps/v1/namespaces/${NS}/deployments`), made.join('\n'))
     assert.ok(lines.some((l) => l === `tug[${web?.name}]: State changed from starting to up`), lines.join('\n'))
     assert.ok(lines.some((l) => l === `app[${web?.name}]: web ${web?.name} hi`), 'the pod log followed under the pod name')
   })
@@ -237,12 +242,36 @@ describe('kubernetes runtime: reconciler and pod watch against the fake API serv
     const deployment = fake.get('Deployment', NS, 'web') as {spec: {template: {spec: {initContainers: Array<{env: Array<{name: string; value: string}>}>}}}}
     const url = deployment.spec.template.spec.initContainers[0]?.env.find((e) => e.name === 'TUG_SLUG_URL')?.value ?? ''
     const token = url.slice(url.lastIndexOf('/') + 1)
-    assert.equal(Buffer.from(token, 'base64url').length, 32)
+    const [tokenApp, tokenRelease, mac] = token.split('.')
+    assert.equal(tokenApp, appId)
+    assert.equal(Buffer.from(mac ?? '', 'base64url').length, 32)
     assert.ok(runtime.slug(token))
+    // A forged mac (one bit off), another release's id under this mac, a traversal: nothing.
+    const flipped = Buffer.from(mac ?? '', 'base64url')
+    flipped[0] = (flipped[0] ?? 0) ^ 1
+    for (const forged of [`${tokenApp}.${tokenRelease}.${flipped.toString('base64url')}`, `${tokenApp}.${randomBytes(8).toString('hex')}.${mac}`, `${tokenApp}.${tokenRelease}.${mac}.x`, `../${tokenRelease}.${mac}`, '']) {
+      assert.equal(runtime.slug(forged), undefined, forged)
+    }
+    // Recomputed, not remembered: a control plane restarted with the same key honours it.
+    const again = new SlugTokens(store, slugKey)
+    assert.ok(again.resolve(token))
     await runtime.appDestroyed(appId)
     assert.equal(runtime.slug(token), undefined)
     await waitFor(() => fake.get('Namespace', undefined, NS) === undefined, {timeoutMs: WAIT_MS, what: 'the namespace deleted'})
     assert.deepEqual(fake.invalid, [])
     assert.deepEqual(lines.filter((l) => l.startsWith('error:')), [])
+  })
+
+  it('the slug key file is made 0600, and one made looser is tightened', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tug-slug-key-'))
+    try {
+      const key = loadSlugKey(dir)
+      assert.equal(statSync(join(dir, 'kubernetes-slug-key')).mode & 0o777, 0o600)
+      chmodSync(join(dir, 'kubernetes-slug-key'), 0o644)
+      assert.deepEqual(loadSlugKey(dir), key, 'the same key')
+      assert.equal(statSync(join(dir, 'kubernetes-slug-key')).mode & 0o777, 0o600)
+    } finally {
+      rmSync(dir, {recursive: true, force: true})
+    }
   })
 })
