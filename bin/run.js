@@ -7,10 +7,10 @@ if (args.length === 1 && args[0] === '--version') {
   const {version} = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'))
   process.stdout.write(`tug/${version} ${process.platform}-${process.arch} node-${process.version}\n`)
 } else {
-  // fetch parses HTTP with llhttp compiled to WebAssembly. V8 compiles it at once with Liftoff and
-  // then again with TurboFan on a background thread, and a process that is done waits for that
-  // second compile before it exits: ~120 ms of a short command such as `tug run -- true`, on a
-  // core the control plane could use. Liftoff's code is ample for a CLI's HTTP; the long-lived
+  // fetch (log streams; API requests through a proxy) parses HTTP with llhttp compiled to
+  // WebAssembly. V8 compiles it at once with Liftoff and then again with TurboFan on a background
+  // thread, and a process that is done waits for that second compile before it exits: ~120 ms of
+  // a short command, on a core the control plane could use. Liftoff's code is ample for a CLI's HTTP; the long-lived
   // control plane keeps V8's default.
   if (args[0] !== 'server') (await import('node:v8')).setFlagsFromString('--liftoff-only')
   // oclif checks its own engines range with semver (~20 ms, 48 files) on import; tug's package.json
@@ -22,5 +22,19 @@ if (args.length === 1 && args[0] === '--version') {
   const {execute} = (await import('../dist/lib/chunks/oclif-core.js')).default
   if (engineWarning === undefined) delete process.env.OCLIF_DISABLE_ENGINE_WARNING
   else process.env.OCLIF_DISABLE_ENGINE_WARNING = engineWarning
-  await execute({dir: import.meta.url})
+  // The package root and its package.json, read here at once, spare oclif looking for the root
+  // and reading the file again (each an asynchronous read on a short command's critical path).
+  const {readFileSync} = await import('node:fs')
+  const {fileURLToPath} = await import('node:url')
+  const pjson = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'))
+  // Without DEBUG, oclif's logger writes nothing, but making it loads the debug package (~10 ms):
+  // a logger that does nothing is what oclif would have had. With DEBUG, oclif's own.
+  const logger = process.env.DEBUG ? undefined : quietLogger('oclif')
+  await execute({loadOptions: {root: fileURLToPath(new URL('..', import.meta.url)), pjson, ...(logger ? {logger} : {})}})
+}
+
+function quietLogger(namespace) {
+  const nothing = () => {}
+  const child = (name, delimiter = ':') => quietLogger(`${namespace}${delimiter}${name}`)
+  return {namespace, child, debug: nothing, error: nothing, info: nothing, trace: nothing, warn: nothing}
 }

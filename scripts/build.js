@@ -25,7 +25,7 @@ function newestMtime(dir) {
 function upToDate() {
   if (!existsSync(stamp) || !existsSync(join(root, 'oclif.manifest.json')) || !existsSync(join(root, 'dist', OCLIF_ENTRY))) return false
   const built = statSync(stamp).mtimeMs
-  const inputs = [join(root, 'package.json'), join(root, 'tsconfig.json'), join(root, 'scripts', 'build.js'), join(root, 'scripts', 'bundle-cli.js'), join(root, 'scripts', 'bundle-cli-shim.js')].map((f) => statSync(f).mtimeMs)
+  const inputs = [join(root, 'package.json'), join(root, 'tsconfig.json'), join(root, 'scripts', 'build.js'), join(root, 'scripts', 'bundle-cli.js')].map((f) => statSync(f).mtimeMs)
   return Math.max(newestMtime(join(root, 'src')), ...inputs) < built
 }
 

@@ -28,9 +28,13 @@ function jsFiles(dir) {
 }
 
 // oclif's CommonJS calls require (node: built-ins; a user's CommonJS plugins), which an ES module
-// does not have: each output file gets one. It also reads __dirname (its own package.json, for its
-// version): bundle-cli-shim.js supplies that, resolved once and only in the chunk that reads it.
-const BANNER = "import {createRequire as __tugCreateRequire} from 'node:module'; const require = __tugCreateRequire(import.meta.url);"
+// does not have: each output file gets one. It also reads __dirname, its own directory (for its
+// package.json), in a few functions: that becomes a getter that resolves it once, when asked.
+const BANNER = [
+  "import {createRequire as __tugCreateRequire} from 'node:module'",
+  'const require = __tugCreateRequire(import.meta.url)',
+  "if (!Object.hasOwn(globalThis, '__tugOclifDir')) { let dir; Object.defineProperty(globalThis, '__tugOclifDir', {get: () => (dir ??= require.resolve('@oclif/core').replace(/[\\\\/][^\\\\/]*$/, ''))}) }",
+].join('; ')
 
 // oclif's CommonJS (as tsc emits it) requires every module it may need at the top of each file,
 // so that loading @oclif/core evaluates its help, ux, spinners, globbing and more for every command.
@@ -82,7 +86,7 @@ export async function bundleCli(root, compiled) {
       minifyWhitespace: true,
       minifySyntax: true,
       banner: {js: BANNER},
-      inject: [join(root, 'scripts', 'bundle-cli-shim.js')],
+      define: {__dirname: 'globalThis.__tugOclifDir'},
       logLevel: 'warning',
       plugins: [
         {
