@@ -108,9 +108,22 @@ export class LocalDynoHandle implements DynoHandle {
   }
 
   onOutput(listener: OutputListener): () => void {
-    return this.onOutputLines((stream, lines) => {
-      for (const line of lines) listener(stream, line)
+    let removed = false
+    const remove = this.onOutputLines((stream, lines) => {
+      for (const line of lines) {
+        // Removed while a batch is being handed out: not one line more.
+        if (removed) return
+        try {
+          listener(stream, line)
+        } catch {
+          // As for a batch listener: a line that fails does not stop the next ones.
+        }
+      }
     })
+    return () => {
+      removed = true
+      remove()
+    }
   }
 
   onOutputLines(listener: OutputLinesListener): () => void {

@@ -115,6 +115,27 @@ describe('local backend', function () {
     assert.deepEqual(removedSeen, ['one'])
   })
 
+  it('gives a line listener every line of a batch, each on its own, and none after its removal', async () => {
+    // One write after the listeners are on, so one read of the pipe and one batch of lines.
+    const handle = await start(`sleep 0.3; ${JSON.stringify(process.execPath)} -e "process.stdout.write('one\\\\ntwo\\\\nthree\\\\n')"`)
+    const seen: string[] = []
+    const removedSeen: string[] = []
+    const failing: string[] = []
+    handle.onOutput((_, line) => {
+      failing.push(line)
+      throw new Error('listener bug')
+    })
+    const remove = handle.onOutput((_, line) => {
+      removedSeen.push(line)
+      remove()
+    })
+    handle.onOutput((_, line) => seen.push(line))
+    await withDeadline(handle.exited, DEADLINE_MS, 'the dyno to exit')
+    assert.deepEqual(seen, ['one', 'two', 'three'])
+    assert.deepEqual(failing, ['one', 'two', 'three'])
+    assert.deepEqual(removedSeen, ['one'])
+  })
+
   it('reads a flood of output to the end without blocking the dyno', async () => {
     // 20 000 lines (about 1.2 MB) is far more than a pipe buffer holds.
     const handle = await start(`i=0; while [ $i -lt 20000 ]; do echo "line $i ................................................"; i=$((i+1)); done; echo done >&2`)
