@@ -7,7 +7,8 @@ import {makeInformer, type Informer, type ObjectCache} from '@kubernetes/client-
 
 import type {LogInputSink} from '../contracts.js'
 import type {KubeApi} from './kube-api.js'
-import {APP_CONTAINER} from './manifests.js'
+import {BootTimeouts} from './boot-timeouts.js'
+import {APP_CONTAINER, LABEL_DYNO_ID, LABEL_TYPE} from './manifests.js'
 import {PodLogFollower} from './pod-logs.js'
 import {PodRecords, type PodRecordsContext} from './pod-records.js'
 
@@ -21,6 +22,8 @@ export interface AppWatchOptions extends PodRecordsContext {
   api: KubeApi
   namespace: string
   logs: LogInputSink
+  /** R10: how long a web pod may run before it is Ready (boot-timeouts.ts). */
+  bootTimeoutMs: number
   onError(error: unknown): void
 }
 
@@ -28,6 +31,7 @@ export class AppWatch {
   readonly records: PodRecords
   private readonly informer: Informer<V1Pod> & ObjectCache<V1Pod>
   private readonly follower: PodLogFollower
+  private readonly boot: BootTimeouts
   private readonly podWaiters = new Map<string, Array<(pod: string) => void>>()
   private closed = false
   private retry: NodeJS.Timeout | undefined
@@ -48,13 +52,25 @@ export class AppWatch {
       },
       onError: (error) => options.onError(error),
     })
+    this.boot = new BootTimeouts({
+      appId,
+      bootTimeoutMs: options.bootTimeoutMs,
+      event: options.event,
+      kill: async (pod) => {
+        await api.deletePod(namespace, pod, 0)
+      },
+      onError: (error) => options.onError(error),
+    })
     this.informer = makeInformer<V1Pod>(kc, `/api/v1/namespaces/${namespace}/pods`, () => api.core.listNamespacedPod({namespace}))
     const seen = (pod: V1Pod): void => this.seen(pod)
     this.informer.on('add', seen)
     this.informer.on('update', seen)
     this.informer.on('delete', (pod) => {
       this.guard(() => this.records.removed(pod))
-      if (pod.metadata?.name) this.follower.forget(pod.metadata.name)
+      if (pod.metadata?.name) {
+        this.follower.forget(pod.metadata.name)
+        this.boot.forget(pod.metadata.name)
+      }
     })
     this.informer.on('error', (error: unknown) => {
       if (this.closed) return
@@ -87,6 +103,7 @@ export class AppWatch {
   async close(): Promise<void> {
     this.closed = true
     clearTimeout(this.retry)
+    this.boot.close()
     await this.informer.stop().catch(() => {})
     await this.follower.close()
   }
@@ -95,7 +112,10 @@ export class AppWatch {
     this.guard(() => this.records.observe(pod))
     this.follower.observe(pod)
     const name = pod.metadata?.name
-    const dynoId = name ? this.records.view(name)?.dynoId : undefined
+    const view = name ? this.records.view(name) : undefined
+    const labels = pod.metadata?.labels
+    if (view && labels?.[LABEL_DYNO_ID] === undefined) this.boot.observe(labels?.[LABEL_TYPE] ?? '', view)
+    const dynoId = view?.dynoId
     const waiters = dynoId === undefined ? undefined : this.podWaiters.get(dynoId)
     if (name && dynoId !== undefined && waiters) {
       this.podWaiters.delete(dynoId)

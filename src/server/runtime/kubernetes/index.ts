@@ -59,10 +59,13 @@ export async function createKubernetesRuntime(
   }
   const kc = await connectKubernetes(options)
   const {dataDir, apiUrl, ...rest} = deps
-  // As the local runtime: the default SIGTERM-to-SIGKILL grace (the pods' terminationGracePeriodSeconds).
-  const grace = Number(process.env.TUG_STOP_GRACE_MS)
+  // As the local runtime: the default SIGTERM-to-SIGKILL grace (the pods' terminationGracePeriodSeconds)
+  // and the boot timeout (R10) from the environment.
+  const stopGraceMs = fromEnv('TUG_STOP_GRACE_MS')
+  const bootTimeoutMs = fromEnv('TUG_BOOT_TIMEOUT_MS')
   return new KubernetesRuntime({
-    ...(process.env.TUG_STOP_GRACE_MS && Number.isFinite(grace) && grace >= 0 ? {stopGraceMs: grace} : {}),
+    ...(stopGraceMs === undefined ? {} : {stopGraceMs}),
+    ...(bootTimeoutMs === undefined ? {} : {bootTimeoutMs}),
     ...rest,
     kc,
     slugKey: loadSlugKey(dataDir),
@@ -74,4 +77,9 @@ export async function createKubernetesRuntime(
     ...(options.namespacePrefix === undefined ? {} : {namespacePrefix: options.namespacePrefix}),
     ...(options.stackImage === undefined ? {} : {stackImage: options.stackImage}),
   })
+}
+
+function fromEnv(name: string): number | undefined {
+  const value = Number(process.env[name])
+  return process.env[name] && Number.isFinite(value) && value >= 0 ? value : undefined
 }

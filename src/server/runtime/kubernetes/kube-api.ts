@@ -116,8 +116,9 @@ export class KubeApi {
     return ignoring([404], () => this.batch.deleteNamespacedJob({namespace, name, propagationPolicy: 'Background'}))
   }
 
-  deletePod(namespace: string, name: string): Promise<unknown> {
-    return ignoring([404], () => this.core.deleteNamespacedPod({namespace, name}))
+  /** Deletes a pod with its own grace, or `graceSeconds` (0: SIGKILL now, R10). */
+  deletePod(namespace: string, name: string, graceSeconds?: number): Promise<unknown> {
+    return ignoring([404], () => this.core.deleteNamespacedPod({namespace, name, ...(graceSeconds === undefined ? {} : {gracePeriodSeconds: graceSeconds})}))
   }
 
   deleteNamespace(name: string): Promise<unknown> {

@@ -18,6 +18,7 @@ import {oneOffEnded, toTimestamp} from '../../store/index.js'
 import type {AttachBroker} from '../attached.js'
 import type {BeforeStopHook, DynoStats, LogInputSink, OneOffSpec, RestartTarget, Runtime, WebDynoDirectory} from '../contracts.js'
 import {DEFAULT_STOP_GRACE_MS} from '../manager.js'
+import {DEFAULT_BOOT_TIMEOUT_MS} from '../policies/boot-watch.js'
 import {ONE_OFF_RETENTION_MS} from '../one-offs.js'
 import {WebDirectory} from '../web-directory.js'
 import {AppWatch} from './app-watch.js'
@@ -43,6 +44,8 @@ export interface KubernetesRuntimeOptions {
   namespacePrefix?: string
   stackImage?: string
   stopGraceMs?: number
+  /** R10: a web pod not Ready this long after its container started is deleted (default 60 s, as locally). */
+  bootTimeoutMs?: number
   /** The control plane's own namespace (its router and slug route), for the apps' NetworkPolicy. */
   controlPlaneNamespace?: string
   now?: () => number
@@ -295,6 +298,7 @@ export class KubernetesRuntime implements Runtime {
         logs: this.logs,
         event: this.event.bind(this),
         now: this.now,
+        bootTimeoutMs: this.options.bootTimeoutMs ?? DEFAULT_BOOT_TIMEOUT_MS,
         endOneOff: (record, status, stopped) => this.endOneOff(record, status, stopped),
         stopRequested: (dynoId) => this.stopping.has(dynoId),
         onError: this.onError,

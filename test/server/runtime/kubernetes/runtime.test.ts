@@ -32,6 +32,8 @@ describe('kubernetes runtime: reconciler and pod watch against the fake API serv
   const slugKey = randomBytes(32)
   let account: AccountRecord
   const lines: string[] = []
+  /** A second runtime's slugs, served by the same slug server. */
+  let other: KubernetesRuntime | undefined
 
   const records = (type: string) => store.dynos.list(appId).filter((d) => d.type === type && !d.one_off)
   const allUp = (type: string, count: number) =>
@@ -54,7 +56,8 @@ describe('kubernetes runtime: reconciler and pod watch against the fake API serv
     writeFileSync(join(code, 'server.js'), "require('http').createServer((q, s) => s.end(process.env.GREETING)).listen(Number(process.env.PORT), () => console.log('web ' + process.env.DYNO + ' ' + process.env.GREETING))\n")
     writeFileSync(join(code, 'worker.js'), "console.log('working'); setInterval(() => {}, 1000)\n")
     slugServer = createServer((request, response) => {
-      const slug = runtime.slug(decodeURIComponent((request.url ?? '').replace(/^\/slugs\//, '')))
+      const token = decodeURIComponent((request.url ?? '').replace(/^\/slugs\//, ''))
+      const slug = runtime.slug(token) ?? other?.slug(token)
       if (!slug) return void response.writeHead(404).end('no slug')
       response.writeHead(200, {'Content-Type': 'application/gzip'})
       slug.stream().pipe(response)
@@ -235,6 +238,52 @@ describe('kubernetes runtime: reconciler and pod watch against the fake API serv
     // The namespace, the Service and the release's Secret are created again and answered 409 (they exist).
     assert.deepEqual(writes(mark).filter((w) => w.includes('/deployments')), [], 'the Deployments were found as they were: nothing created, patched or scaled')
     assert.deepEqual(records('web').map((d) => `${d.name}:${d.state}`), before)
+  })
+
+  it('R10: a web pod not Ready within the boot timeout gets the R10 line and is deleted at once; its ReplicaSet makes another', async () => {
+    // Its own runtime (a short boot timeout) and app, on the same fake, in namespaces r10-*.
+    const slowStore = new Store({path: ':memory:'})
+    const slowLines: string[] = []
+    const owner = slowStore.accounts.create({email: 'b@example.com', name: null})
+    const slowId = slowStore.apps.create({name: 'slow', owner_id: owner.id, region: 'us', stack: 'heroku-24'}).id
+    createRelease(slowStore, {appId: slowId, description: 'Deploy', codeDir: code, processTypes: [{name: 'web', command: 'node server.js'}], config: {GREETING: 'hi'}, user: owner})
+    fake.onPod((pod) => (pod.metadata as {labels?: Record<string, string>}).labels?.['tug.dev/app'] === 'slow', {kind: 'neverReady'})
+    const slow = new KubernetesRuntime({
+      kc: fake.kubeConfig(),
+      store: slowStore,
+      logs: {write: (_app, input) => slowLines.push(`${input.source}[${input.dyno}]: ${input.message}`)},
+      slugKey,
+      slugUrlBase: () => slugBase,
+      namespacePrefix: 'r10-',
+      stopGraceMs: 1000,
+      bootTimeoutMs: 1500,
+      reconcileIntervalMs: 60_000,
+      onError: (error) => slowLines.push(`error: ${(error as Error).message}`),
+    })
+    other = slow
+    try {
+      await slow.ready
+      const r10 = await waitFor(() => slowLines.find((l) => l.includes('Error R10 (Boot timeout) -> Web process failed to bind to $PORT within 2 seconds of launch')), {
+        timeoutMs: WAIT_MS,
+        what: () => `an R10 line (${slowLines.join(' | ')})`,
+      })
+      const pod = /^tug\[([^\]]+)\]/.exec(r10)?.[1] ?? ''
+      assert.match(pod, /^web-/)
+      assert.ok(slowLines.includes(`tug[${pod}]: Stopping process with SIGKILL`))
+      await waitFor(() => fake.requests.find((r) => r.method === 'DELETE' && r.path === `/api/v1/namespaces/r10-slow/pods/${pod}`), {timeoutMs: WAIT_MS, what: 'the pod deleted'})
+      const deletion = fake.requests.find((r) => r.method === 'DELETE' && r.path === `/api/v1/namespaces/r10-slow/pods/${pod}`)
+      const grace = deletion?.query.gracePeriodSeconds ?? (deletion?.body as {gracePeriodSeconds?: number} | undefined)?.gracePeriodSeconds
+      assert.equal(String(grace), '0', 'no grace: the SIGKILL of the local runtime')
+      await waitFor(() => fake.list('Pod', 'r10-slow').some((p) => (p.metadata as {name: string}).name !== pod), {timeoutMs: WAIT_MS, what: 'a replacement pod'})
+      // A pod that becomes Ready in time is never touched: the shop's web pods got no R10.
+      assert.ok(!lines.some((l) => l.includes('R10')), lines.join('\n'))
+      await slow.appDestroyed(slowId)
+    } finally {
+      await slow.close()
+      other = undefined
+      slowStore.close()
+    }
+    assert.deepEqual(fake.invalid, [])
   })
 
   it('slug tokens: unknown ones lead nowhere, and destroying the app revokes them and deletes its namespace', async () => {
