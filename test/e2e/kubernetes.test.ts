@@ -287,12 +287,16 @@ describe('e2e: tug server --backend kubernetes', function () {
     }
     const guesses = [`${plane.url}/slugs/${'A'.repeat(43)}`]
     // The real ids with a forged mac, and a path that tries to climb out.
-    if (slugUrl) guesses.push(slugUrl.replace(/[A-Za-z0-9_-]{43}$/, 'A'.repeat(43)), `${plane.url}/slugs/..%2F..%2Fetc%2Fpasswd`, `${plane.url}/slugs/`)
+    if (slugUrl) guesses.push(slugUrl.replace(/[A-Za-z0-9_-]{43}$/, 'A'.repeat(43)), `${plane.url}/slugs/..%2F..%2Fetc%2Fpasswd`)
     for (const url of guesses) {
       const guessed = await fetch(url)
       assert.equal(guessed.status, 404, url)
       await guessed.arrayBuffer()
     }
+    // No listing: the bare prefix is refused (the API's 400 for a missing token).
+    const listing = await fetch(`${plane.url}/slugs/`)
+    assert.ok(listing.status >= 400 && listing.status < 500, `GET /slugs/ answered ${listing.status}`)
+    await listing.arrayBuffer()
     assert.equal((await plane.run(['apps:destroy', APP, '--confirm', APP])).code, 0)
     if (slugUrl) {
       const revoked = await fetch(slugUrl)
