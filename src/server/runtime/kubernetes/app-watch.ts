@@ -75,7 +75,12 @@ export class AppWatch {
     this.informer.on('error', (error: unknown) => {
       if (this.closed) return
       options.onError(new Error(`pod watch of ${namespace}: ${(error as Error)?.message ?? String(error)}`))
-      this.retry = setTimeout(() => void this.informer.start().catch((e: unknown) => options.onError(e)), WATCH_RETRY_MS)
+      // One restart at a time: errors while one is pending (the list and the watch can both fail) wait for it.
+      if (this.retry) return
+      this.retry = setTimeout(() => {
+        this.retry = undefined
+        if (!this.closed) void this.informer.start().catch((e: unknown) => options.onError(e))
+      }, WATCH_RETRY_MS)
       this.retry.unref()
     })
     this.started = this.informer.start().then(
