@@ -24,13 +24,25 @@ if (args.length === 1 && args[0] === '--version') {
   else process.env.OCLIF_DISABLE_ENGINE_WARNING = engineWarning
   // The package root and its package.json, read here at once, spare oclif looking for the root
   // and reading the file again (each an asynchronous read on a short command's critical path).
-  const {readFileSync} = await import('node:fs')
+  const {existsSync, readFileSync} = await import('node:fs')
   const {fileURLToPath} = await import('node:url')
   const pjson = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'))
+  // A command of tug's own, with no help asked for, needs neither core plugin (help,
+  // autocomplete): not loading their package and manifest files saves ~45M instructions (~5 %).
+  // Anything else (`tug help`, `tug autocomplete`, --help, a typo, an alias) loads them as usual.
+  if (ownCommand(args, existsSync)) pjson.oclif = {...pjson.oclif, plugins: []}
   // Without DEBUG, oclif's logger writes nothing, but making it loads the debug package (~10 ms):
   // a logger that does nothing is what oclif would have had. With DEBUG, oclif's own.
   const logger = process.env.DEBUG ? undefined : quietLogger('oclif')
   await execute({loadOptions: {root: fileURLToPath(new URL('..', import.meta.url)), pjson, ...(logger ? {logger} : {})}})
+}
+
+function ownCommand(argv, existsSync) {
+  const id = argv[0]
+  if (!id || !/^[a-z][\w-]*(:[\w-]+)*$/.test(id) || argv.includes('--help') || argv.includes('-h')) return false
+  const file = (path) => new URL(`../dist/commands/${path}.js`, import.meta.url)
+  const path = id.split(':').join('/')
+  return existsSync(file(path)) || existsSync(file(`${path}/index`))
 }
 
 function quietLogger(namespace) {
