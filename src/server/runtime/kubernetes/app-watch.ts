@@ -8,7 +8,7 @@ import {makeInformer, type Informer, type ObjectCache} from '@kubernetes/client-
 import type {LogInputSink} from '../contracts.js'
 import type {KubeApi} from './kube-api.js'
 import {BootTimeouts} from './boot-timeouts.js'
-import {APP_CONTAINER, LABEL_DYNO_ID, LABEL_TYPE} from './manifests.js'
+import {APP_CONTAINER, LABEL_DYNO_ID, typeOf} from './manifests.js'
 import {PodLogFollower} from './pod-logs.js'
 import {PodRecords, type PodRecordsContext} from './pod-records.js'
 
@@ -118,8 +118,7 @@ export class AppWatch {
     this.follower.observe(pod)
     const name = pod.metadata?.name
     const view = name ? this.records.view(name) : undefined
-    const labels = pod.metadata?.labels
-    if (view && labels?.[LABEL_DYNO_ID] === undefined) this.boot.observe(labels?.[LABEL_TYPE] ?? '', view)
+    if (view && pod.metadata?.labels?.[LABEL_DYNO_ID] === undefined) this.boot.observe(typeOf(pod.metadata) ?? '', view)
     const dynoId = view?.dynoId
     const waiters = dynoId === undefined ? undefined : this.podWaiters.get(dynoId)
     if (name && dynoId !== undefined && waiters) {

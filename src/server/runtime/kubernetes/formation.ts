@@ -25,6 +25,8 @@ import {
   deploymentName,
   LABEL_TYPE,
   secretName,
+  typeLabelValue,
+  typeOf,
   type DeploymentInput,
   type PodSource,
 } from './manifests.js'
@@ -180,7 +182,7 @@ export class FormationReconciler {
     if (!applied) {
       if (replicas === 0) return
       const deployment = buildDeployment(input)
-      deployment.metadata = {...deployment.metadata, annotations: {[ANNOTATION_TEMPLATE_HASH]: hash}}
+      deployment.metadata = {...deployment.metadata, annotations: {...deployment.metadata?.annotations, [ANNOTATION_TEMPLATE_HASH]: hash}}
       try {
         await api.createDeployment(state.namespace, deployment)
         state.deployments.set(type, {replicas, hash, ...(restartedAt === undefined ? {} : {restartedAt})})
@@ -191,7 +193,7 @@ export class FormationReconciler {
       // Made meanwhile (from before a restart, by a converge we did not see): read it, then update it.
       for (const found of await api.listDeployments(state.namespace)) remember(state.deployments, found)
       applied = state.deployments.get(type)
-      if (!applied) throw new Error(`a Deployment ${name} exists in ${state.namespace} that tug did not make (no ${LABEL_TYPE} label ${type})`)
+      if (!applied) throw new Error(`a Deployment ${name} exists in ${state.namespace} that tug did not make (no ${LABEL_TYPE} label ${typeLabelValue(type)}): delete it or rename the process type`)
     }
     if (applied.hash !== hash) {
       await api.patchDeployment(state.namespace, name, {metadata: {annotations: {[ANNOTATION_TEMPLATE_HASH]: hash}}, spec: {template: buildPodTemplate(input)}})
@@ -207,7 +209,7 @@ export class FormationReconciler {
 
 /** A Deployment as it is in the cluster: what tug last applied to it. */
 function remember(into: Map<string, Applied>, deployment: V1Deployment): void {
-  const name = deployment.metadata?.labels?.[LABEL_TYPE] ?? deployment.metadata?.name
+  const name = typeOf(deployment.metadata) ?? deployment.metadata?.name
   if (!name) return
   const restartedAt = deployment.spec?.template.metadata?.annotations?.[ANNOTATION_RESTARTED_AT]
   into.set(name, {

@@ -23,6 +23,8 @@ import type {
   V1Service,
 } from '@kubernetes/client-node'
 
+import {createHash} from 'node:crypto'
+
 import {dynoSizeSpec} from '../../domain/catalog.js'
 import {withProfile} from '../dyno-environment.js'
 
@@ -55,6 +57,8 @@ export const LABEL_MANAGED_BY = 'app.kubernetes.io/managed-by'
 export const ANNOTATION_RELEASE = 'tug.dev/release'
 export const ANNOTATION_RESTARTED_AT = 'tug.dev/restartedAt'
 export const ANNOTATION_DYNO_NAME = 'tug.dev/dyno-name'
+/** The process type as the Procfile says it, when its label had to be made a valid label value. */
+export const ANNOTATION_TYPE = 'tug.dev/type'
 
 /** What every pod of an app needs to know about the release it runs. */
 export interface PodSource {
@@ -228,8 +232,31 @@ function preStop(stopGraceSeconds: number): Pick<V1Container, 'lifecycle'> {
   return seconds > 0 ? {lifecycle: {preStop: {exec: {command: ['sleep', String(seconds)]}}}} : {}
 }
 
+const LABEL_VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/
+
+/**
+ * The `tug.dev/type` label of a process type: the type itself when it is a valid label value (63
+ * characters, alphanumerics at both ends); else (a Procfile allows `_job`, or 128 characters) its
+ * DNS form with a hash of the type, so that two types never share a selector. The type itself is
+ * then kept in the `tug.dev/type` annotation, which typeOf reads first.
+ */
+export function typeLabelValue(type: string): string {
+  if (LABEL_VALUE.test(type)) return type
+  return `${deploymentName(type)}-${createHash('sha256').update(type).digest('hex').slice(0, 8)}`
+}
+
 export function typeLabels(appName: string, type: string): Record<string, string> {
-  return {[LABEL_APP]: appName, [LABEL_TYPE]: type}
+  return {[LABEL_APP]: appName, [LABEL_TYPE]: typeLabelValue(type)}
+}
+
+/** The annotation the type needs, if its label is not the type itself. */
+function typeAnnotation(type: string): Record<string, string> {
+  return typeLabelValue(type) === type ? {} : {[ANNOTATION_TYPE]: type}
+}
+
+/** A Deployment's or a pod's process type, read back. */
+export function typeOf(metadata: {labels?: Record<string, string>; annotations?: Record<string, string>} | undefined): string | undefined {
+  return metadata?.annotations?.[ANNOTATION_TYPE] ?? metadata?.labels?.[LABEL_TYPE]
 }
 
 /** The pod template of a process type: what a release or a restart changes (a rolling update). */
@@ -245,7 +272,7 @@ export function buildPodTemplate(input: DeploymentInput): NonNullable<V1Deployme
         }
       : {}),
   })
-  const annotations: Record<string, string> = {[ANNOTATION_RELEASE]: `v${input.releaseVersion}`}
+  const annotations: Record<string, string> = {[ANNOTATION_RELEASE]: `v${input.releaseVersion}`, ...typeAnnotation(input.type)}
   if (input.restartedAt !== undefined) annotations[ANNOTATION_RESTARTED_AT] = input.restartedAt
   return {
     metadata: {labels: {...typeLabels(input.appName, input.type), [LABEL_MANAGED_BY]: 'tug'}, annotations},
@@ -257,7 +284,7 @@ export function buildDeployment(input: DeploymentInput): V1Deployment {
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
-    metadata: {name: deploymentName(input.type), labels: {...appLabels(input.appName), [LABEL_TYPE]: input.type}},
+    metadata: {name: deploymentName(input.type), labels: {...appLabels(input.appName), [LABEL_TYPE]: typeLabelValue(input.type)}, annotations: typeAnnotation(input.type)},
     spec: {
       replicas: input.replicas,
       revisionHistoryLimit: 5,
@@ -288,7 +315,7 @@ export function buildJob(input: JobInput): V1Job {
   const env = [...platformEnv(input.dynoName), ...Object.entries(input.env).map(([name, value]) => ({name, value}))]
   const stdio = input.stdio ? {stdin: true, stdinOnce: true, tty: input.stdio.tty} : {}
   const labels = {...typeLabels(input.appName, input.type), [LABEL_DYNO_ID]: input.dynoId, [LABEL_MANAGED_BY]: 'tug'}
-  const annotations = {[ANNOTATION_DYNO_NAME]: input.dynoName, [ANNOTATION_RELEASE]: `v${input.releaseVersion}`}
+  const annotations = {[ANNOTATION_DYNO_NAME]: input.dynoName, [ANNOTATION_RELEASE]: `v${input.releaseVersion}`, ...typeAnnotation(input.type)}
   return {
     apiVersion: 'batch/v1',
     kind: 'Job',

@@ -9,7 +9,7 @@ import type {V1Pod} from '@kubernetes/client-node'
 
 import type {DynoRecord, Store} from '../../store/index.js'
 import type {PlatformEvent} from '../contracts.js'
-import {ANNOTATION_DYNO_NAME, LABEL_DYNO_ID, LABEL_TYPE} from './manifests.js'
+import {ANNOTATION_DYNO_NAME, LABEL_DYNO_ID, typeOf} from './manifests.js'
 import {podDynoState, transitionLines, type PodDynoState} from './pod-state.js'
 
 /** Exit status given to a one-off whose pod went away without one (the runtime stopped it: SIGTERM). */
@@ -98,7 +98,7 @@ export class PodRecords {
 
   private observeFormation(name: string, pod: V1Pod, previous: PodView | undefined, next: PodDynoState): void {
     const {store, appId, event} = this.context
-    const type = pod.metadata?.labels?.[LABEL_TYPE] ?? name
+    const type = typeOf(pod.metadata) ?? name
     let record = store.dynos.findByName(appId, name)
     if (!record) {
       if (next.final) return

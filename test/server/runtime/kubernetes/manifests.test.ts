@@ -20,11 +20,15 @@ import {
   jobNameFor,
   namespaceName,
   resourcesFor,
+  typeLabelValue,
+  typeOf,
   type DeploymentInput,
 } from '../../../../src/server/runtime/kubernetes/manifests.js'
 import {KubeApi} from '../../../../src/server/runtime/kubernetes/kube-api.js'
 import {buildNetworkPolicy, PRIVATE_V4, slugEndpoint} from '../../../../src/server/runtime/kubernetes/network-policy.js'
+import {metadataErrors} from '../../../helpers/kubernetes/defaults.js'
 import {startFakeKubernetes} from '../../../helpers/kubernetes/fake-api-server.js'
+import type {KubeObject} from '../../../helpers/kubernetes/types.js'
 
 const source = {appName: 'shop', releaseVersion: 7, slugUrl: 'http://tug.example:5055/slugs/abc', stackImage: 'heroku/heroku:24', stopGraceSeconds: 30}
 const web: DeploymentInput = {...source, type: 'web', command: 'node server.js', size: 'Standard-1X', replicas: 3}
@@ -180,6 +184,28 @@ describe('kubernetes runtime: manifest builders', () => {
     assert.deepEqual(outside.spec?.egress?.[1]?.to?.[1], {ipBlock: {cidr: '172.18.0.1/32'}})
     assert.deepEqual(slugEndpoint('https://tug.example.com'), {port: 443})
     assert.deepEqual(slugEndpoint('http://[::1]:8080'), {port: 8080, ip: '::1'})
+  })
+
+  it('a Procfile type that is no valid label value (_job, 100 characters) gets a label that is, its type in an annotation read back', () => {
+    for (const type of ['_job', 'w'.repeat(100), 'worker-']) {
+      const deployment = buildDeployment({...web, type})
+      const job = buildJob({...source, jobName: 'run-1', dynoId: 'x', dynoName: 'run.1', type, command: 'true', size: 'Standard-1X', env: {}, timeToLive: null})
+      for (const object of [deployment, job]) {
+        assert.deepEqual(metadataErrors(object as unknown as KubeObject), [], `${type}: the API server's name and label checks`)
+      }
+      const label = deployment.metadata?.labels?.['tug.dev/type'] ?? ''
+      assert.ok(label.length <= 63 && label !== type, label)
+      assert.deepEqual(deployment.spec?.selector.matchLabels?.['tug.dev/type'], label)
+      assert.equal(typeOf(deployment.metadata), type)
+      assert.equal(typeOf(deployment.spec?.template.metadata), type)
+      assert.equal(typeOf(job.spec?.template.metadata), type)
+    }
+    // Two types with one DNS form keep apart selectors; a valid type is its own label, no annotation.
+    assert.notEqual(typeLabelValue('_job'), typeLabelValue('-job'))
+    assert.equal(typeLabelValue('Worker_2'), 'Worker_2')
+    assert.equal(buildDeployment(web).spec?.template.metadata?.annotations?.['tug.dev/type'], undefined)
+    // The check this relies on refuses the raw type as a label.
+    assert.notDeepEqual(metadataErrors({apiVersion: 'v1', kind: 'Pod', metadata: {name: 'p', labels: {'tug.dev/type': '_job'}}} as unknown as KubeObject), [])
   })
 
   it('job names are DNS labels', () => {
