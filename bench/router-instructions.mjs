@@ -34,7 +34,7 @@ const callgrind = ['-q', '--tool=callgrind', '--smc-check=all-non-file', `--call
 /** A bench/router role (its own process), under callgrind when `counted`. */
 const start = (role, env, counted) =>
   new Promise((resolve, reject) => {
-    const options = {env: {...process.env, TUG_BENCH_ROLE: role, ...env}, stdio: ['ignore', 'inherit', 'inherit', 'ipc']}
+    const options = {env: {...process.env, TUG_BENCH_ROLE: role, TUG_BENCH_PATIENT: '1', ...env}, stdio: ['ignore', 'inherit', 'inherit', 'ipc']}
     if (counted) Object.assign(options, {execPath: 'valgrind', execArgv: [...callgrind, process.execPath]})
     const child = fork(bench, [], options)
     child.once('message', (message) => resolve({child, port: message.port, stop: () => child.disconnect()}))
@@ -69,8 +69,10 @@ const backend = path === 'direct' ? undefined : await start('backend', {})
 let counted
 try {
   counted = path === 'direct' ? await start('backend', {}, true) : path === 'nginx' ? await startNginx(backend.port) : await start(path, {TUG_BENCH_DYNO_PORT: String(backend.port)}, true)
-  const pool = new Pool(`http://127.0.0.1:${counted.port}`, {connections: 8, keepAliveTimeout: 60_000})
+  // A pool per phase: zeroing the counters can take seconds under valgrind, longer than the
+  // router keeps an idle connection (5 s), and a request on a connection it just closed would fail.
   const load = async (count) => {
+    const pool = new Pool(`http://127.0.0.1:${counted.port}`, {connections: 8, keepAliveTimeout: 60_000})
     let left = count
     const worker = async () => {
       while (left-- > 0) {
@@ -80,16 +82,18 @@ try {
       }
     }
     await Promise.all(Array.from({length: 8}, worker))
+    await pool.close()
   }
+  // Each dump holds the instructions since the previous one: the second is the measured requests
+  // alone. Both must be there (a dump callgrind_control could not get would count the warm-up too).
   await load(3000)
-  execFileSync('callgrind_control', ['-z', String(counted.child.pid)], {stdio: 'ignore'})
+  execFileSync('callgrind_control', ['-d', String(counted.child.pid)], {stdio: 'ignore'})
   await load(requests)
   execFileSync('callgrind_control', ['-d', String(counted.child.pid)], {stdio: 'ignore'})
-  await pool.close()
-  // The dump callgrind_control asked for: `callgrind.out.<n>`, with the instructions since the zeroing.
-  const dump = readdirSync(dir).find((file) => /^callgrind\.out\.\d+$/.test(file))
-  const total = dump === undefined ? undefined : /^(?:totals|summary): (\d+)/m.exec(readFileSync(join(dir, dump), 'utf8'))?.[1]
-  if (total === undefined) throw new Error('callgrind wrote no dump')
+  const dumps = readdirSync(dir).filter((file) => /^callgrind\.out\.\d+$/.test(file)).sort()
+  if (dumps.length !== 2) throw new Error(`callgrind wrote ${dumps.length} dumps instead of 2; run again`)
+  const total = /^(?:totals|summary): (\d+)/m.exec(readFileSync(join(dir, dumps[1]), 'utf8'))?.[1]
+  if (total === undefined) throw new Error('the second callgrind dump has no totals')
   console.log(`${path}: ${(Number(total) / requests / 1000).toFixed(1)}k instructions per request (${requests} requests after 3,000 to warm up; callgrind, user space only)`)
 } finally {
   counted?.stop()

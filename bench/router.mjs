@@ -89,6 +89,9 @@ if (role === 'backend') {
     log: () => void lines++,
     host: '127.0.0.1',
     port: 0,
+    // Under valgrind (bench/router-instructions) everything is 20-50x slower: the headers and
+    // keep-alive timeouts would close the load generator's connections under it.
+    ...(process.env.TUG_BENCH_PATIENT ? {connections: {headersTimeoutMs: 240_000, keepAliveTimeoutMs: 240_000}} : {}),
   })
   const {port} = await router.listen()
   process.send({port})
