@@ -23,6 +23,7 @@ import {
   buildPodTemplate,
   buildWebService,
   deploymentName,
+  LABEL_MANAGED_BY,
   LABEL_TYPE,
   secretName,
   typeLabelValue,
@@ -207,10 +208,10 @@ export class FormationReconciler {
   }
 }
 
-/** A Deployment as it is in the cluster: what tug last applied to it. */
+/** A Deployment tug made, as it is in the cluster: what tug last applied to it. Others are not tug's to change. */
 function remember(into: Map<string, Applied>, deployment: V1Deployment): void {
-  const name = typeOf(deployment.metadata) ?? deployment.metadata?.name
-  if (!name) return
+  const name = typeOf(deployment.metadata)
+  if (!name || deployment.metadata?.labels?.[LABEL_MANAGED_BY] !== 'tug') return
   const restartedAt = deployment.spec?.template.metadata?.annotations?.[ANNOTATION_RESTARTED_AT]
   into.set(name, {
     replicas: deployment.spec?.replicas ?? 0,

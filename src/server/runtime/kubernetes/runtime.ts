@@ -76,6 +76,8 @@ export class KubernetesRuntime implements Runtime {
   private readonly timers: NodeJS.Timeout[] = []
   /** Apps being deleted: never converged again. */
   private readonly destroying = new Set<string>()
+  /** The last refusal said in each app's log (guarded). */
+  private readonly refusals = new Map<string, string>()
   private closing = false
 
   constructor(private readonly options: KubernetesRuntimeOptions) {
@@ -174,6 +176,7 @@ export class KubernetesRuntime implements Runtime {
     this.destroying.add(appId)
     setTimeout(() => this.destroying.delete(appId), 60_000).unref()
     this.slugs.revokeApp(appId)
+    this.refusals.delete(appId)
     const app = this.store.apps.get(appId)
     const watch = this.watches.get(appId)
     this.watches.delete(appId)
@@ -273,13 +276,21 @@ export class KubernetesRuntime implements Runtime {
     await Promise.all(this.store.apps.list().map((app) => this.converge(app.id)))
   }
 
-  /** A failed request is said in the app's log and to onError; the API's caller is not failed by it. */
+  /**
+   * A failed request is said in the app's log and to onError; the API's caller is not failed by it.
+   * The same refusal again (the periodic converge retries every few seconds) is said once, until
+   * it changes or a request succeeds.
+   */
   private async guarded(appId: string, task: () => Promise<void>): Promise<void> {
     try {
       await task()
+      this.refusals.delete(appId)
     } catch (error) {
       this.onError(error)
-      this.event(appId, 'api', `Error: the Kubernetes API refused a change: ${describeKubeError(error)}`)
+      const message = `Error: the Kubernetes API refused a change: ${describeKubeError(error)}`
+      if (this.refusals.get(appId) === message) return
+      this.refusals.set(appId, message)
+      this.event(appId, 'api', message)
     }
   }
 

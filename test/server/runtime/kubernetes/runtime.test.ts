@@ -11,7 +11,9 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
 import {createRelease} from '../../../../src/server/domain/releases.js'
-import {KubernetesRuntime} from '../../../../src/server/runtime/kubernetes/runtime.js'
+import {KubeApi} from '../../../../src/server/runtime/kubernetes/kube-api.js'
+import {buildNamespace} from '../../../../src/server/runtime/kubernetes/manifests.js'
+import {KubernetesRuntime, type KubernetesRuntimeOptions} from '../../../../src/server/runtime/kubernetes/runtime.js'
 import {loadSlugKey, SlugTokens} from '../../../../src/server/runtime/kubernetes/slugs.js'
 import {Store, type AccountRecord} from '../../../../src/server/store/index.js'
 import {startFakeKubernetes, type FakeKubernetes, type KubeObject} from '../../../helpers/kubernetes/fake-api-server.js'
@@ -240,29 +242,44 @@ describe('kubernetes runtime: reconciler and pod watch against the fake API serv
     assert.deepEqual(records('web').map((d) => `${d.name}:${d.state}`), before)
   })
 
-  it('R10: a web pod not Ready within the boot timeout gets the R10 line and is deleted at once; its ReplicaSet makes another', async () => {
-    // Its own runtime (a short boot timeout) and app, on the same fake, in namespaces r10-*.
-    const slowStore = new Store({path: ':memory:'})
-    const slowLines: string[] = []
-    const owner = slowStore.accounts.create({email: 'b@example.com', name: null})
-    const slowId = slowStore.apps.create({name: 'slow', owner_id: owner.id, region: 'us', stack: 'heroku-24'}).id
-    createRelease(slowStore, {appId: slowId, description: 'Deploy', codeDir: code, processTypes: [{name: 'web', command: 'node server.js'}], config: {GREETING: 'hi'}, user: owner})
-    fake.onPod((pod) => (pod.metadata as {labels?: Record<string, string>}).labels?.['tug.dev/app'] === 'slow', {kind: 'neverReady'})
-    const slow = new KubernetesRuntime({
+  /** Another app on its own runtime (its own options) and store, on the same fake, in namespaces `<prefix>*`. */
+  const secondRuntime = (name: string, prefix: string, options: Partial<KubernetesRuntimeOptions>) => {
+    const ownStore = new Store({path: ':memory:'})
+    const ownLines: string[] = []
+    const owner = ownStore.accounts.create({email: `${name}@example.com`, name: null})
+    const id = ownStore.apps.create({name, owner_id: owner.id, region: 'us', stack: 'heroku-24'}).id
+    createRelease(ownStore, {appId: id, description: 'Deploy', codeDir: code, processTypes: [{name: 'web', command: 'node server.js'}], config: {GREETING: 'hi'}, user: owner})
+    const own = new KubernetesRuntime({
       kc: fake.kubeConfig(),
-      store: slowStore,
-      logs: {write: (_app, input) => slowLines.push(`${input.source}[${input.dyno}]: ${input.message}`)},
+      store: ownStore,
+      logs: {write: (_app, input) => ownLines.push(`${input.source}[${input.dyno}]: ${input.message}`)},
       slugKey,
       slugUrlBase: () => slugBase,
-      namespacePrefix: 'r10-',
+      namespacePrefix: prefix,
       stopGraceMs: 1000,
-      bootTimeoutMs: 1500,
       reconcileIntervalMs: 60_000,
-      onError: (error) => slowLines.push(`error: ${(error as Error).message}`),
+      onError: (error) => ownLines.push(`error: ${(error as Error).message}`),
+      ...options,
     })
-    other = slow
+    other = own
+    return {
+      runtime: own,
+      appId: id,
+      lines: ownLines,
+      async close() {
+        await own.close()
+        other = undefined
+        ownStore.close()
+      },
+    }
+  }
+
+  it('R10: a web pod not Ready within the boot timeout gets the R10 line and is deleted at once; its ReplicaSet makes another', async () => {
+    fake.onPod((pod) => (pod.metadata as {labels?: Record<string, string>}).labels?.['tug.dev/app'] === 'slow', {kind: 'neverReady'})
+    const slow = secondRuntime('slow', 'r10-', {bootTimeoutMs: 1500})
+    const slowLines = slow.lines
     try {
-      await slow.ready
+      await slow.runtime.ready
       const r10 = await waitFor(() => slowLines.find((l) => l.includes('Error R10 (Boot timeout) -> Web process failed to bind to $PORT within 2 seconds of launch')), {
         timeoutMs: WAIT_MS,
         what: () => `an R10 line (${slowLines.join(' | ')})`,
@@ -277,11 +294,33 @@ describe('kubernetes runtime: reconciler and pod watch against the fake API serv
       await waitFor(() => fake.list('Pod', 'r10-slow').some((p) => (p.metadata as {name: string}).name !== pod), {timeoutMs: WAIT_MS, what: 'a replacement pod'})
       // A pod that becomes Ready in time is never touched: the shop's web pods got no R10.
       assert.ok(!lines.some((l) => l.includes('R10')), lines.join('\n'))
-      await slow.appDestroyed(slowId)
+      await slow.runtime.appDestroyed(slow.appId)
     } finally {
       await slow.close()
-      other = undefined
-      slowStore.close()
+    }
+    assert.deepEqual(fake.invalid, [])
+  })
+
+  it("a Deployment tug did not make is never changed; the refusal is said once in the app's log, not at every converge", async () => {
+    const api = new KubeApi(fake.kubeConfig())
+    await api.ensureNamespace(buildNamespace('fx-foreign', 'foreign'))
+    const labels = {app: 'theirs'}
+    await api.createDeployment('fx-foreign', {metadata: {name: 'web', labels}, spec: {replicas: 0, selector: {matchLabels: labels}, template: {metadata: {labels}, spec: {containers: [{name: 'x', image: 'nginx'}]}}}})
+    const mark = fake.requests.length
+    const foreign = secondRuntime('foreign', 'fx-', {reconcileIntervalMs: 100})
+    try {
+      await foreign.runtime.ready
+      const refused = (l: string) => l.startsWith('tug[api]: Error: the Kubernetes API refused a change: a Deployment web exists in fx-foreign that tug did not make')
+      await waitFor(() => foreign.lines.some(refused), {timeoutMs: WAIT_MS, what: () => `the refusal (${foreign.lines.join(' | ')})`})
+      // Several periodic converges later, still one line.
+      const creates = () => fake.requests.slice(mark).filter((r) => r.method === 'POST' && r.path === '/apis/apps/v1/namespaces/fx-foreign/deployments').length
+      await waitFor(() => creates() >= 4, {timeoutMs: WAIT_MS, what: 'four converges'})
+      assert.equal(foreign.lines.filter(refused).length, 1, foreign.lines.join('\n'))
+      const touched = fake.requests.slice(mark).filter((r) => (r.method === 'PATCH' || r.method === 'PUT') && r.path.startsWith('/apis/apps/v1/namespaces/fx-foreign/deployments/web'))
+      assert.deepEqual(touched, [])
+      await foreign.runtime.appDestroyed(foreign.appId)
+    } finally {
+      await foreign.close()
     }
     assert.deepEqual(fake.invalid, [])
   })
