@@ -27,12 +27,18 @@ export interface AppWatchOptions extends PodRecordsContext {
   onError(error: unknown): void
 }
 
+interface PodWaiter {
+  resolve(pod: string): void
+  reject(error: Error): void
+  timer: NodeJS.Timeout
+}
+
 export class AppWatch {
   readonly records: PodRecords
   private readonly informer: Informer<V1Pod> & ObjectCache<V1Pod>
   private readonly follower: PodLogFollower
   private readonly boot: BootTimeouts
-  private readonly podWaiters = new Map<string, Array<(pod: string) => void>>()
+  private readonly podWaiters = new Map<string, PodWaiter[]>()
   private closed = false
   private retry: NodeJS.Timeout | undefined
   /** Settles once the first list has been read (or failed). */
@@ -94,13 +100,18 @@ export class AppWatch {
     const known = this.records.podOfDyno(dynoId)
     if (known) return Promise.resolve(known.pod)
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`its pod did not appear within ${POD_APPEAR_TIMEOUT_MS / 1000} seconds`)), POD_APPEAR_TIMEOUT_MS)
-      timer.unref()
       const list = this.podWaiters.get(dynoId) ?? []
-      list.push((pod) => {
-        clearTimeout(timer)
-        resolve(pod)
-      })
+      const waiter: PodWaiter = {
+        resolve,
+        reject,
+        timer: setTimeout(() => {
+          list.splice(list.indexOf(waiter), 1)
+          if (list.length === 0 && this.podWaiters.get(dynoId) === list) this.podWaiters.delete(dynoId)
+          reject(new Error(`its pod did not appear within ${POD_APPEAR_TIMEOUT_MS / 1000} seconds`))
+        }, POD_APPEAR_TIMEOUT_MS),
+      }
+      waiter.timer.unref()
+      list.push(waiter)
       this.podWaiters.set(dynoId, list)
     })
   }
@@ -109,6 +120,12 @@ export class AppWatch {
     this.closed = true
     clearTimeout(this.retry)
     this.boot.close()
+    // Nobody waits two minutes for a pod the closed watch will never report.
+    for (const waiter of [...this.podWaiters.values()].flat()) {
+      clearTimeout(waiter.timer)
+      waiter.reject(new Error('the control plane is shutting down'))
+    }
+    this.podWaiters.clear()
     await this.informer.stop().catch(() => {})
     await this.follower.close()
   }
@@ -123,7 +140,10 @@ export class AppWatch {
     const waiters = dynoId === undefined ? undefined : this.podWaiters.get(dynoId)
     if (name && dynoId !== undefined && waiters) {
       this.podWaiters.delete(dynoId)
-      for (const resolve of waiters) resolve(name)
+      for (const waiter of waiters) {
+        clearTimeout(waiter.timer)
+        waiter.resolve(name)
+      }
     }
   }
 

@@ -11,6 +11,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
 import {createRelease} from '../../../../src/server/domain/releases.js'
+import {AppWatch} from '../../../../src/server/runtime/kubernetes/app-watch.js'
 import {KubeApi} from '../../../../src/server/runtime/kubernetes/kube-api.js'
 import {buildNamespace} from '../../../../src/server/runtime/kubernetes/manifests.js'
 import {KubernetesRuntime, type KubernetesRuntimeOptions} from '../../../../src/server/runtime/kubernetes/runtime.js'
@@ -323,6 +324,16 @@ describe('kubernetes runtime: reconciler and pod watch against the fake API serv
       await foreign.close()
     }
     assert.deepEqual(fake.invalid, [])
+  })
+
+  it("a pod watch that closes fails its one-offs' pod waits at once (nothing waits two minutes, no timer left)", async () => {
+    const watch = new AppWatch({kc: fake.kubeConfig(), api: new KubeApi(fake.kubeConfig()), namespace: NS, appId, store, logs: {write: () => {}}, bootTimeoutMs: 60_000, event: () => {}, now: Date.now, endOneOff: () => {}, stopRequested: () => false, onError: () => {}})
+    await watch.started
+    const waiting = watch.podOf('no-such-dyno')
+    const started = Date.now()
+    await watch.close()
+    await assert.rejects(waiting, /shutting down/)
+    assert.ok(Date.now() - started < 10_000)
   })
 
   it('slug tokens: unknown ones lead nowhere, and destroying the app revokes them and deletes its namespace', async () => {
