@@ -1,13 +1,14 @@
-// Instructions per proxied request, counted by valgrind's callgrind (user space only): unlike
-// req/s or CPU time, the count hardly moves with other load on the machine, so two versions of
-// the router can be compared on a busy machine.
+// Instructions per proxied request, counted by valgrind's callgrind (user space only). The count
+// moves with the machine's load less than req/s or CPU time do, but it does move (work driven by
+// the clock, timers and GC, is spread over fewer requests when valgrind runs slower): compare two
+// versions of the router by counting them at the same time, side by side.
 //
 //   node bench/router-instructions [--path router|node-proxy|tcp-pipe|direct|nginx] [--requests 3000]
 //
 // The path runs under callgrind behind (or, for `direct`, as) bench/router's backend; 3,000
-// requests warm it up (JIT), the counters are zeroed (callgrind_control -z), `--requests` more
-// are made by 8 concurrent keep-alive clients, then the counters are dumped. Slow: about a minute
-// for 3,000 requests. Needs valgrind (apt-get install valgrind). Builds dist/ first when needed.
+// requests warm it up (JIT) and end in a first dump, `--requests` more are made by 8 concurrent
+// keep-alive clients and end in a second: that one is the count. Slow: minutes on a busy machine.
+// Needs valgrind (apt-get install valgrind). Builds dist/ first when needed.
 import {execFileSync, fork, spawn} from 'node:child_process'
 import {mkdtempSync, readdirSync, readFileSync, rmSync} from 'node:fs'
 import {connect} from 'node:net'
