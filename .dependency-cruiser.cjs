@@ -7,21 +7,23 @@ module.exports = {
       name: 'no-cli-to-server',
       comment:
         'The CLI (src/commands, src/lib, src/hooks) talks to a control plane over HTTP only, so that it works ' +
-        "against any one (a remote tug, Heroku's API). What both sides need lives in src/shared. The one " +
-        "exception is the control plane's entry, src/server/index.ts, which `tug server`, server:tokens and " +
-        'the local autostart run in-process (see cli-loads-server-lazily).',
+        "against any one (a remote tug, Heroku's API). What both sides need lives in src/shared. The " +
+        "exceptions are the control plane's entry, src/server/index.ts, which `tug server`, server:tokens and " +
+        'the local autostart run in-process, and src/server/processes.ts, the process manager alone that ' +
+        '`tug local` runs (see cli-loads-server-lazily).',
       severity: 'error',
       from: {path: '^src/(commands|lib|hooks)/'},
-      to: {path: '^src/server/', pathNot: '^src/server/index\\.ts$'},
+      to: {path: '^src/server/', pathNot: '^src/server/(index|processes)\\.ts$'},
     },
     {
       name: 'cli-loads-server-lazily',
       comment:
         'Every command loads the CLI; only the few that run a control plane may pay for fastify and the ' +
-        'native SQLite module, so they reach src/server/index.ts with a dynamic import() and nothing else does.',
+        'native SQLite module, so they reach src/server/index.ts (and `tug local` the process manager, ' +
+        'src/server/processes.ts) with a dynamic import() and nothing else does.',
       severity: 'error',
       from: {path: '^src/(commands|lib|hooks)/'},
-      to: {path: '^src/server/index\\.ts$', dynamic: false},
+      to: {path: '^src/server/(index|processes)\\.ts$', dynamic: false},
     },
     {
       name: 'server-only-shared',

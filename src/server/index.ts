@@ -32,8 +32,6 @@ export {Store} from './store/index.js'
 export {checkSandbox} from './runtime/sandbox.js'
 // For `tug server`'s start lines.
 export {describeFileLimit} from './limits.js'
-// `tug local` runs a Procfile's processes with the dynos' own process manager (no sandbox, no cgroups).
-export {LocalBackend} from './runtime/local-backend.js'
 
 export interface ServerOptions {
   dataDir: string

@@ -29,7 +29,7 @@ export async function runLocal(options: LocalOptions): Promise<number> {
   const envVars = readEnvFiles(options.envFiles, options.cwd, procfile.dir)
   const processes = planProcesses(procfile.types, parseFormation(options.formation, procfile.types), basePort(options.port, envVars, options.environment))
   const graceMs = options.timeoutSeconds * 1000
-  const {LocalBackend} = await import('../../server/index.js')
+  const {LocalBackend} = await import('../../server/processes.js')
   const backend = new LocalBackend({
     // As Foreman: the whole environment, the .env files over it, then PORT, DYNO and PS.
     baseEnv: definedOnly(options.environment),
