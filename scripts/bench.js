@@ -49,7 +49,11 @@ function runFigures(label, withTarget) {
     const line = text.split('\n').find((l) => l.startsWith('{'))
     const data = line ? JSON.parse(line) : {}
     const value = typeof data.median_ms === 'number' ? data.median_ms : grab(text, /median ([\d.]+) ms/)
-    return [{label, unit: 'ms', value, ...(withTarget ? {target: ['<', 400, '< 400 ms (issue 6)']} : {})}]
+    const figures = [{label, unit: 'ms', value, ...(withTarget ? {target: ['<', 400, '< 400 ms (issue 6)']} : {})}]
+    if (withTarget && typeof data.ratio_to_version === 'number') {
+      figures.push({label: 'ratio `tug run -- true` / `tug --version`, same run', unit: 'x', value: data.ratio_to_version, target: ['<=', 3, '≤ 3x `tug --version` (issue 19)']})
+    }
+    return figures
   }
 }
 
@@ -70,6 +74,8 @@ const BENCHMARKS = [
         {label: '`tug --version`', unit: 'ms', value: data.tugMs},
         {label: '`node -e 0`', unit: 'ms', value: data.nodeMs},
         {label: 'ratio tug / node', unit: 'x', value: data.ratio, target: ['<=', 3, '≤ 3x `node -e 0` (issue 2)']},
+        // Each command against a bare node:http script making the same request, in pairs (issue 19).
+        ...(data.commands ?? []).map((c) => ({label: `ratio \`${c.command}\` / bare node:http request`, unit: 'x', value: c.ratio, target: ['<=', c.target, `≤ ${c.target}x (issue 19)`]})),
       ]
     },
   },
