@@ -215,6 +215,38 @@ const BENCHMARKS = [
     },
   },
   {
+    name: 'local',
+    file: 'bench/local.mjs',
+    args: ['--rounds', '2'],
+    quickArgs: ['--rounds', '1', '--lines', '200000'],
+    figures(text) {
+      const line = text.split('\n').find((l) => l.startsWith('{'))
+      const data = line ? JSON.parse(line) : {}
+      const tug = data.tug ?? {}
+      const nf = data.foreman ?? {}
+      return [
+        {label: '`tug local`: lines lost of 2,000,000', unit: 'lines', value: tug.lost, target: ['<=', 0, '0 lost (issue 20)']},
+        {label: '`tug local`: lines/s over the stream', unit: 'lines/s', value: tug.streamRate},
+        {label: '`nf start` (node-foreman): lines lost', unit: 'lines', value: nf.lost},
+        {label: '`nf start` (node-foreman): lines/s over the stream', unit: 'lines/s', value: nf.streamRate},
+        {label: 'tug local / nf start, lines/s', unit: 'x', value: tug.streamRate && nf.streamRate ? tug.streamRate / nf.streamRate : undefined, target: ['>=', 1, "≥ foreman's rate (issue 20)"]},
+      ]
+    },
+  },
+  {
+    name: 'k8s',
+    file: 'bench/k8s.mjs',
+    args: ['--dynos', '50', '--trials', '3'],
+    quickArgs: ['--dynos', '10', '--trials', '1'],
+    figures(text) {
+      return [
+        {label: 'Kubernetes (fake API server): `tug ps:scale web=50` to the scale request, CLI start included', unit: 'ms', value: grab(text, /-> scale request at the API server:\s+([\d.]+) ms/)},
+        {label: 'Kubernetes: PATCH /formation to the scale request', unit: 'ms', value: grab(text, /formation -> scale request:\s+([\d.]+) ms/)},
+        {label: 'Kubernetes: last pod Ready event to the API showing 50 up', unit: 'ms', value: grab(text, /API shows \d+ up:\s+([\d.]+) ms/)},
+      ]
+    },
+  },
+  {
     name: 'run',
     file: 'bench/run',
     args: ['-n', '15', '--json'],
