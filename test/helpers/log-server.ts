@@ -94,7 +94,7 @@ export interface OpenStream {
   text: string
   /** The SSE events so far (comments excluded). */
   events(): SseEventSeen[]
-  /** The data of every event so far (SSE), or every complete line (text). */
+  /** The lines of every event so far (SSE: an event may carry several), or every complete line (text). */
   lines(): string[]
   /** Resolves when the server ended the response (or the connection broke). */
   ended: Promise<void>
@@ -139,14 +139,15 @@ export function openStream(url: string, headers: Record<string, string> = {Accep
             let data: string | undefined
             for (const line of block.split('\n')) {
               if (line.startsWith('id: ')) id = line.slice(4)
-              else if (line.startsWith('data: ')) data = line.slice(6)
+              // A data field per line: several join with \n (the SSE rule), as a batch of log lines does.
+              else if (line.startsWith('data: ')) data = data === undefined ? line.slice(6) : `${data}\n${line.slice(6)}`
             }
             if (data !== undefined) events.push(id === undefined ? {data} : {id, data})
           }
           return events
         },
         lines() {
-          if ((response.headers['content-type'] ?? '').includes('text/event-stream')) return stream.events().map((e) => e.data)
+          if ((response.headers['content-type'] ?? '').includes('text/event-stream')) return stream.events().flatMap((e) => e.data.split('\n'))
           return text.split('\n').slice(0, -1)
         },
         ended: endedPromise,
