@@ -7,12 +7,11 @@ import assert from 'node:assert/strict'
 import {join} from 'node:path'
 
 import type {Dyno} from '../../src/shared/api-types.js'
-import {ROOT, startControlPlane, type ControlPlane} from '../helpers/control-plane.js'
+import {apiCall, ROOT, startControlPlane, type ControlPlane} from '../helpers/control-plane.js'
 import {waitFor, withDeadline} from '../helpers/wait-for.js'
 import {dynoProcesses, killDynoProcesses} from './runtime-procs.js'
 
 const DEMO = join(ROOT, 'examples', 'demo')
-const ACCEPT = 'application/vnd.heroku+json; version=3'
 const WEB = 50
 /** Web processes found in /proc before the kill; 0 = at once after the PATCH returned. */
 const MOMENTS = [0, 2, 10, 25, 45]
@@ -27,19 +26,9 @@ function webProcesses(dataDir: string): string[] {
     .sort((a, b) => a.localeCompare(b, 'en', {numeric: true}))
 }
 
-async function call(plane: ControlPlane, method: string, path: string, body?: unknown): Promise<unknown> {
-  const response = await fetch(plane.url + path, {
-    method,
-    headers: {Accept: ACCEPT, Authorization: `Bearer ${plane.token}`, 'Content-Type': 'application/json'},
-    body: body === undefined ? undefined : JSON.stringify(body),
-  })
-  const text = await response.text()
-  assert.ok(response.ok, `${method} ${path} answered ${response.status}: ${text}`)
-  return JSON.parse(text) as unknown
-}
 
 const scale = (plane: ControlPlane, quantity: number): Promise<unknown> =>
-  call(plane, 'PATCH', '/apps/crashy/formation', {updates: [{type: 'web', quantity}]})
+  apiCall(plane, 'PATCH', '/apps/crashy/formation', {updates: [{type: 'web', quantity}]})
 
 /** Waits until the API shows `count` web dynos up and /proc shows exactly one process for each. */
 async function converged(plane: ControlPlane, count: number): Promise<void> {
@@ -48,7 +37,7 @@ async function converged(plane: ControlPlane, count: number): Promise<void> {
   try {
     await waitFor(
       async () => {
-        const dynos = ((await call(plane, 'GET', '/apps/crashy/dynos')) as Dyno[]).filter((d) => d.type === 'web')
+        const dynos = (await apiCall<Dyno[]>(plane, 'GET', '/apps/crashy/dynos')).filter((d) => d.type === 'web')
         const up = dynos.filter((d) => d.state === 'up').length
         const processes = webProcesses(plane.dataDir)
         seen = `${dynos.length} web dynos, ${up} up; ${processes.length} web processes in /proc`

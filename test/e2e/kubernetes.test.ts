@@ -20,11 +20,10 @@ import {join} from 'node:path'
 import type {Readable} from 'node:stream'
 
 import type {Dyno, Release} from '../../src/shared/api-types.js'
-import {BIN, cleanEnv, ROOT, startControlPlane, type ControlPlane} from '../helpers/control-plane.js'
+import {apiCall, BIN, cleanEnv, ROOT, startControlPlane, type ControlPlane} from '../helpers/control-plane.js'
 import {startFakeKubernetes, type FakeKubernetes} from '../helpers/kubernetes/fake-api-server.js'
 import {waitFor, withDeadline} from '../helpers/wait-for.js'
 
-const ACCEPT = 'application/vnd.heroku+json; version=3'
 const pty = createRequire(import.meta.url)('node-pty') as {
   spawn(file: string, args: string[], options: {cols: number; rows: number; cwd: string; env: NodeJS.ProcessEnv; name: string}): {
     onData(listener: (data: string) => void): void
@@ -77,16 +76,7 @@ describe('e2e: tug server --backend kubernetes', function () {
   let code: string
   const tails: Array<ChildProcessByStdio<null, Readable, Readable>> = []
 
-  const api = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
-    const response = await fetch(plane.url + path, {
-      method,
-      headers: {Accept: ACCEPT, Authorization: `Bearer ${plane.token}`, 'Content-Type': 'application/json'},
-      body: body === undefined ? undefined : JSON.stringify(body),
-    })
-    const text = await response.text()
-    assert.ok(response.ok, `${method} ${path} answered ${response.status}: ${text}`)
-    return JSON.parse(text) as T
-  }
+  const api = <T>(method: string, path: string, body?: unknown): Promise<T> => apiCall<T>(plane, method, path, body)
   const dynos = (): Promise<Dyno[]> => api<Dyno[]>('GET', `/apps/${APP}/dynos`)
   const tug = async (args: string[], expectCode = 0): Promise<{stdout: string; stderr: string}> => {
     const result = await plane.run([...args, '-a', APP], {timeoutMs: 180_000})

@@ -2,6 +2,7 @@
 // as a child process in its own process group, and `run()` to drive the real `tug` binary at it.
 // Nothing may outlive a test: `close()` and `kill()` signal the whole group, and every started
 // group is also killed when the test process exits, whatever the hooks did.
+import assert from 'node:assert/strict'
 import {execFileSync, spawn, type ChildProcess, type ChildProcessByStdio, type ChildProcessWithoutNullStreams} from 'node:child_process'
 import {existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
@@ -43,6 +44,21 @@ export interface ControlPlane {
   kill(signal?: NodeJS.Signals): Promise<void>
   /** Stops the server (SIGTERM, then SIGKILL) and removes the temp dirs it created. */
   close(): Promise<void>
+}
+
+/**
+ * One Platform API request to a control plane with its admin token; the parsed JSON answer. A
+ * status other than 2xx fails the test with the method, path and body.
+ */
+export async function apiCall<T>(plane: Pick<ControlPlane, 'url' | 'token'>, method: string, path: string, body?: unknown): Promise<T> {
+  const response = await fetch(plane.url + path, {
+    method,
+    headers: {Accept: 'application/vnd.heroku+json; version=3', Authorization: `Bearer ${plane.token}`, 'Content-Type': 'application/json'},
+    body: body === undefined ? undefined : JSON.stringify(body),
+  })
+  const text = await response.text()
+  assert.ok(response.ok, `${method} ${path} answered ${response.status}: ${text}`)
+  return JSON.parse(text) as T
 }
 
 const live = new Set<ChildProcess>()

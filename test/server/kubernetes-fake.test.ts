@@ -341,10 +341,10 @@ describe('fake Kubernetes API server, through @kubernetes/client-node', function
     const old = first.metadata?.resourceVersion as string
     await core.createNamespacedSecret({namespace: NS, body: {metadata: {name: 'config-v2'}, stringData: {A: 'b'}}})
     const events: string[] = []
-    await new Promise<void>((resolve, reject) => {
-      void new Watch(kc).watch(`/api/v1/namespaces/${NS}/secrets`, {resourceVersion: old}, (type, object: {metadata?: {name?: string}}) => events.push(`${type} ${object.metadata?.name}`), (error) => (error ? reject(error as Error) : resolve()))
-      setTimeout(resolve, 300)
-    })
+    let ended: unknown
+    const watching = await new Watch(kc).watch(`/api/v1/namespaces/${NS}/secrets`, {resourceVersion: old}, (type, object: {metadata?: {name?: string}}) => events.push(`${type} ${object.metadata?.name}`), (error) => (ended = error ?? 'ended'))
+    await waitFor(() => events.includes('ADDED config-v2') || ended !== undefined, {timeoutMs: 30_000, what: 'the watch to replay what came after its resourceVersion'})
+    watching.abort()
     assert.ok(events.includes('ADDED config-v2'), `a watch from ${old} replays what came after: ${events.join(', ')}`)
     fake.compact()
     let gone: {type: string; code?: number} | undefined

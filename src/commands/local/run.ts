@@ -1,12 +1,8 @@
-import {dirname, resolve} from 'node:path'
-
 import {Flags} from '@oclif/core'
 
 import {TugCommand} from '../../lib/cli/base-command.js'
 import {RemoteExitError, UsageError} from '../../lib/errors.js'
-import {basePort, readEnvFiles} from '../../lib/local/project.js'
-import {runAttached} from '../../lib/local/run-attached.js'
-import {definedOnly} from '../../lib/local/run-local.js'
+import {runLocalCommand} from '../../lib/local/run-attached.js'
 import {splitRunArgv, valueFlagSpellings} from '../../lib/run/argv.js'
 import {commandLine} from '../../lib/run/dyno-body.js'
 import {projectFlags} from './index.js'
@@ -39,13 +35,15 @@ The command runs from the Procfile's directory (the current one by default) thro
     const split = splitRunArgv(this.argv, valueFlagSpellings(LocalRun.flags))
     const {flags} = await this.parse(LocalRun, split.flags)
     if (split.command.length === 0) throw new UsageError('No command given.', {hint: 'Usage: tug local:run [-e ENV_FILES] [--] COMMAND [ARGS...]'})
-    const command = commandLine(split.command)
-    const cwd = this.io.cwd()
-    const dir = flags.procfile === undefined ? cwd : dirname(resolve(cwd, flags.procfile))
-    const envVars = readEnvFiles(flags.env, cwd, dir)
-    const port = basePort(flags.port, envVars, this.io.env)
-    const env = {...definedOnly(this.io.env), ...envVars, PORT: String(port)}
-    const status = await runAttached({command, cwd: dir, env, signals: process})
+    const status = await runLocalCommand({
+      command: commandLine(split.command),
+      ...(flags.procfile === undefined ? {} : {procfile: flags.procfile}),
+      ...(flags.env === undefined ? {} : {envFiles: flags.env}),
+      ...(flags.port === undefined ? {} : {port: flags.port}),
+      cwd: this.io.cwd(),
+      environment: this.io.env,
+      signals: process,
+    })
     if (status !== 0) throw new RemoteExitError(status)
     return {status}
   }

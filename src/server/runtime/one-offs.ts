@@ -8,9 +8,9 @@
 // that time. The same holds for one-offs a crash of the control plane ended.
 import {RELEASE_PHASE_TYPE} from '../domain/releases.js'
 import {SCHEDULER_TYPE} from '../scheduler/scheduler.js'
-import type {DynoRecord, ScheduleRecord, Store} from '../store/index.js'
+import type {DynoRecord, ReleaseRecord, ScheduleRecord, Store} from '../store/index.js'
 import {toTimestamp} from '../store/index.js'
-import type {AttachBroker} from './attached.js'
+import type {AttachBroker, AttachTicket} from './attached.js'
 import type {OneOffSpec, PlatformEvent, StopReason} from './contracts.js'
 import type {DynoSlot} from './dyno-slot.js'
 
@@ -59,6 +59,37 @@ export function insertOneOff(store: Store, appId: string, spec: OneOffSpec, comm
   })
 }
 
+/** A one-off's record, made as every runtime makes it before it starts anything. */
+export interface OpenedOneOff {
+  record: DynoRecord
+  /** The attach session of an attached run, bound to the record. */
+  ticket: AttachTicket | undefined
+  /** The command to run: a Procfile type's command for a bare type name. */
+  command: string
+  /** The release to run, when it has code; undefined after saying why not (the run then ends with 1). */
+  release: ReleaseRecord | undefined
+}
+
+/**
+ * The part of `tug run` that does not depend on how dynos run: the attach session, the command,
+ * the record; and, for a release without code, the platform line and the failed session.
+ */
+export function openOneOff(
+  context: {store: Store; attach: AttachBroker | undefined; event: PlatformEvent},
+  appId: string,
+  spec: OneOffSpec,
+): OpenedOneOff {
+  const release = context.store.releases.get(appId, spec.releaseId)
+  const ticket = spec.attach ? context.attach?.open({appId, command: spec.command, tty: !spec.forceNoTty}) : undefined
+  const command = substituteProcessType(ticket?.command ?? spec.command, release?.process_types ?? [])
+  const record = insertOneOff(context.store, appId, spec, command, ticket?.attachUrl ?? null)
+  ticket?.assign(record.id, record.name)
+  if (release?.code_dir) return {record, ticket, command, release}
+  context.event(appId, record.name, 'Cannot start: the release has no code (deploy the app first)')
+  ticket?.fail()
+  return {record, ticket, command, release: undefined}
+}
+
 export interface OneOffsContext {
   store: Store
   /** Hands out attach URLs for `attach: true` one-offs (issue 6); without it they run detached. */
@@ -79,23 +110,12 @@ export class OneOffs {
   constructor(private readonly context: OneOffsContext) {}
 
   create(appId: string, spec: OneOffSpec): DynoRecord {
-    const {store} = this.context
-    const release = store.releases.get(appId, spec.releaseId)
-    const types = release?.process_types ?? []
-    const ticket = spec.attach ? this.context.attach?.open({appId, command: spec.command, tty: !spec.forceNoTty}) : undefined
-    const command = substituteProcessType(ticket?.command ?? spec.command, types)
-    const record = insertOneOff(store, appId, spec, command, ticket?.attachUrl ?? null)
+    const {record, ticket, command, release} = openOneOff(this.context, appId, spec)
     const slot = this.context.slotFor(record)
-    ticket?.assign(record.id, record.name)
     slot.attach = ticket
-    if (!release?.code_dir) {
-      this.context.event(appId, record.name, 'Cannot start: the release has no code (deploy the app first)')
-      ticket?.fail()
-      this.finish(slot, 1)
-    } else {
-      slot.start(release, command, spec.env)
-    }
-    return store.dynos.get(appId, record.id) ?? record
+    if (release) slot.start(release, command, spec.env)
+    else this.finish(slot, 1)
+    return this.context.store.dynos.get(appId, record.id) ?? record
   }
 
   /** The one-off's process is over (or never started): its record ends, its waiters are told. */

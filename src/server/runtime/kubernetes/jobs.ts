@@ -17,7 +17,7 @@ import type {DynoRecord, ReleaseRecord, Store} from '../../store/index.js'
 import type {AttachBroker, AttachTicket} from '../attached.js'
 import type {DynoExit, DynoHandle} from '../backend.js'
 import type {OneOffSpec, PlatformEvent} from '../contracts.js'
-import {insertOneOff, substituteProcessType} from '../one-offs.js'
+import {openOneOff} from '../one-offs.js'
 import type {FormationReconciler} from './formation.js'
 import {describeKubeError, statusOf, type KubeApi} from './kube-api.js'
 import {APP_CONTAINER, buildJob, jobNameFor} from './manifests.js'
@@ -46,21 +46,10 @@ export class KubernetesJobs {
   constructor(private readonly context: JobsContext) {}
 
   create(appId: string, spec: OneOffSpec): DynoRecord {
-    const {store} = this.context
-    const release = store.releases.get(appId, spec.releaseId)
-    const types = release?.process_types ?? []
-    const ticket = spec.attach ? this.context.attach?.open({appId, command: spec.command, tty: !spec.forceNoTty}) : undefined
-    const command = substituteProcessType(ticket?.command ?? spec.command, types)
-    const record = insertOneOff(store, appId, spec, command, ticket?.attachUrl ?? null)
-    ticket?.assign(record.id, record.name)
-    if (!release?.code_dir) {
-      this.context.event(appId, record.name, 'Cannot start: the release has no code (deploy the app first)')
-      ticket?.fail()
-      this.context.endWithoutPod(record, 1)
-    } else {
-      void this.start(appId, record, release, command, spec, ticket)
-    }
-    return store.dynos.get(appId, record.id) ?? record
+    const {record, ticket, command, release} = openOneOff(this.context, appId, spec)
+    if (release) void this.start(appId, record, release, command, spec, ticket)
+    else this.context.endWithoutPod(record, 1)
+    return this.context.store.dynos.get(appId, record.id) ?? record
   }
 
   private async start(appId: string, record: DynoRecord, release: ReleaseRecord, command: string, spec: OneOffSpec, ticket: AttachTicket | undefined): Promise<void> {

@@ -53,6 +53,19 @@ describe('kubernetes runtime: reconciler and pod watch against the fake API serv
   const writes = (from: number) => fake.requests.slice(from).filter((r) => r.method !== 'GET').map((r) => `${r.method} ${r.path}`)
   const ofType = (type: string) => (pod: KubeObject) => (pod.metadata as {labels?: Record<string, string>} | undefined)?.labels?.['tug.dev/type'] === type
 
+  /** The runtime under test, on the fake, writing its lines and errors into `lines`. */
+  const makeRuntime = (): KubernetesRuntime =>
+    new KubernetesRuntime({
+      kc: fake.kubeConfig(),
+      store,
+      logs: {write: (_app, input) => lines.push(`${input.source}[${input.dyno}]: ${input.message}`)},
+      slugKey,
+      slugUrlBase: () => slugBase,
+      stopGraceMs: 1000,
+      reconcileIntervalMs: 60_000,
+      onError: (error) => lines.push(`error: ${(error as Error).message}`),
+    })
+
   before(async () => {
     fake = await startFakeKubernetes()
     code = mkdtempSync(join(tmpdir(), 'tug-k8s-runtime-'))
@@ -83,16 +96,7 @@ describe('kubernetes runtime: reconciler and pod watch against the fake API serv
       config: {GREETING: 'hi'},
       user: account,
     })
-    runtime = new KubernetesRuntime({
-      kc: fake.kubeConfig(),
-      store,
-      logs: {write: (_app, input) => lines.push(`${input.source}[${input.dyno}]: ${input.message}`)},
-      slugKey,
-      slugUrlBase: () => slugBase,
-      stopGraceMs: 1000,
-      reconcileIntervalMs: 60_000,
-      onError: (error) => lines.push(`error: ${(error as Error).message}`),
-    })
+    runtime = makeRuntime()
     await runtime.ready
   })
 
@@ -226,16 +230,7 @@ describe('kubernetes runtime: reconciler and pod watch against the fake API serv
     assert.equal(before.length, 1)
     await runtime.close()
     const mark = fake.requests.length
-    runtime = new KubernetesRuntime({
-      kc: fake.kubeConfig(),
-      store,
-      logs: {write: (_app, input) => lines.push(`${input.source}[${input.dyno}]: ${input.message}`)},
-      slugKey,
-      slugUrlBase: () => slugBase,
-      stopGraceMs: 1000,
-      reconcileIntervalMs: 60_000,
-      onError: (error) => lines.push(`error: ${(error as Error).message}`),
-    })
+    runtime = makeRuntime()
     await runtime.ready
     await waitFor(() => fake.requests.slice(mark).some((r) => r.path === `/api/v1/namespaces/${NS}/pods` && r.query.watch === 'true'), {timeoutMs: WAIT_MS, what: 'the new pod watch'})
     // The namespace, the Service and the release's Secret are created again and answered 409 (they exist).
