@@ -15,4 +15,20 @@ export {
 } from './router.js'
 export {StreamSession, type BackpressureTarget, type StreamSessionOptions} from './stream-session.js'
 export type {LogItem, LogSink, LogSubscription, SubscriptionStats} from './subscription.js'
-export {chooseFormat, parseLastEventId, serialise, SSE_HEADERS, SSE_KEEPALIVE, sseEvent, sseEvents, TEXT_HEADERS, textLines, type StreamFormat} from './wire.js'
+export {
+  chooseFormat,
+  FRAMES_HEADERS,
+  FRAMES_TYPE,
+  headersFor,
+  parseLastEventId,
+  serialise,
+  serialiseBlocks,
+  SSE_HEADERS,
+  SSE_KEEPALIVE,
+  sseEvent,
+  sseEvents,
+  TEXT_HEADERS,
+  textLines,
+  type StreamFormat,
+} from './wire.js'
+export type {LogBlock} from './block.js'

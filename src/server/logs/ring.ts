@@ -1,7 +1,8 @@
 // The bounded history of one app, and the small queue each subscriber keeps.
+import {sliceBlock, entriesOf, type LogBlock} from './block.js'
 import type {LineMatcher} from './filter.js'
 
-/** One line as the router keeps it. Source and dyno are kept for filtering, the text for the wire. */
+/** One line as `history()` and the file give it. Source and dyno are kept for filtering, the text for the wire. */
 export interface LogEntry {
   /** Per app, strictly increasing. */
   readonly id: number
@@ -14,17 +15,17 @@ export interface LogEntry {
 }
 
 /**
- * A ring of the newest lines, bounded by a line count and by the UTF-8 bytes of their text,
- * whichever is reached first (the oldest lines go). It always keeps the newest line, even alone
- * over the byte bound. Ids inside are increasing, so lookups by id are binary searches.
+ * The newest lines, kept as the blocks they were written in, bounded by a line count and by the
+ * UTF-8 bytes of their text, whichever is reached first (the oldest lines go; the oldest block is
+ * cut when only part of it must go). It always keeps the newest line, even alone over the byte
+ * bound. Ids inside are increasing, so lookups by id are binary searches over the blocks.
  *
- * Memory: the slot array holds at most `maxLines` references; the entries hold at most
- * `maxBytes` of text plus one small object each (see the router for the stated bound).
+ * Memory: one small object per block and the blocks' text (see the router for the stated bound).
  */
 export class LogRing {
-  private readonly slots: (LogEntry | undefined)[] = []
+  private blocks: LogBlock[] = []
   private head = 0
-  private count = 0
+  private lineCount = 0
   private byteCount = 0
 
   constructor(readonly maxLines: number, readonly maxBytes: number) {
@@ -32,99 +33,123 @@ export class LogRing {
     if (!(maxBytes >= 1)) throw new RangeError(`maxBytes must be positive, not ${maxBytes}`)
   }
 
+  /** Lines held. */
   get length(): number {
-    return this.count
+    return this.lineCount
   }
 
   get bytes(): number {
     return this.byteCount
   }
 
-  get oldest(): LogEntry | undefined {
-    return this.count === 0 ? undefined : this.slots[this.head]
+  /** Id of the oldest line held (undefined when empty). */
+  get oldestId(): number | undefined {
+    return this.lineCount === 0 ? undefined : this.blocks[this.head]?.firstId
   }
 
-  get newest(): LogEntry | undefined {
-    return this.count === 0 ? undefined : this.at(this.count - 1)
+  /** Id of the newest line held (undefined when empty). */
+  get newestId(): number | undefined {
+    const last = this.blocks[this.blocks.length - 1]
+    return this.lineCount === 0 || last?.firstId === undefined ? undefined : last.firstId + last.count - 1
   }
 
-  /** The i-th entry from the oldest (0) to the newest (length - 1). */
-  at(i: number): LogEntry | undefined {
-    if (i < 0 || i >= this.count) return undefined
-    return this.slots[(this.head + i) % this.maxLines]
-  }
-
-  /** Adds the newest entry; returns how many old ones it pushed out. */
-  push(entry: LogEntry): number {
+  /** Adds the newest block (its lines must carry ids); returns how many old lines it pushed out. */
+  push(block: LogBlock): number {
+    this.blocks.push(block)
+    this.lineCount += block.count
+    this.byteCount += block.bytes
     let evicted = 0
-    if (this.count === this.maxLines) {
-      this.evictOldest()
-      evicted++
-    }
-    // Writes are always at the slot after the newest, so the array grows densely, then wraps.
-    this.slots[(this.head + this.count) % this.maxLines] = entry
-    this.count++
-    this.byteCount += entry.bytes
-    while (this.byteCount > this.maxBytes && this.count > 1) {
-      this.evictOldest()
-      evicted++
+    if (this.lineCount > this.maxLines) evicted += this.dropOldestLines(this.lineCount - this.maxLines)
+    while (this.byteCount > this.maxBytes && this.lineCount > 1) {
+      const oldest = this.blocks[this.head] as LogBlock
+      const excess = this.byteCount - this.maxBytes
+      // A whole block goes when all of it must; otherwise lines go one by one (rare: the byte
+      // bound is reached only by long lines).
+      evicted += this.dropOldestLines(oldest.bytes <= excess && this.blocks.length - this.head > 1 ? oldest.count : 1)
     }
     return evicted
   }
 
   clear(): void {
-    this.slots.length = 0
+    this.blocks = []
     this.head = 0
-    this.count = 0
+    this.lineCount = 0
     this.byteCount = 0
   }
 
-  /** Index of the first entry whose id is greater than `id` (length when there is none). */
-  indexAfter(id: number): number {
-    let low = 0
-    let high = this.count
+  /** The last `n` lines that match, oldest first; scans back only as far as it must. */
+  lastMatching(n: number, match: LineMatcher): LogBlock[] {
+    const found: LogBlock[] = []
+    let lines = 0
+    for (let i = this.blocks.length - 1; i >= this.head && lines < n; i--) {
+      const block = this.blocks[i] as LogBlock
+      if (!match(block.source, block.dyno)) continue
+      const take = Math.min(block.count, n - lines)
+      found.push(take === block.count ? block : sliceBlock(block, block.count - take))
+      lines += take
+    }
+    return found.reverse()
+  }
+
+  /** Every matching line with an id greater than `id`, oldest first. */
+  after(id: number, match: LineMatcher): LogBlock[] {
+    const found: LogBlock[] = []
+    for (let i = this.blockAfter(id); i < this.blocks.length; i++) {
+      const block = this.blocks[i] as LogBlock
+      if (!match(block.source, block.dyno)) continue
+      const first = block.firstId as number
+      found.push(first > id ? block : sliceBlock(block, Math.floor(id) - first + 1))
+    }
+    return found
+  }
+
+  /** The blocks held, oldest first. */
+  *eachBlock(): IterableIterator<LogBlock> {
+    for (let i = this.head; i < this.blocks.length; i++) yield this.blocks[i] as LogBlock
+  }
+
+  /** Line by line, oldest first. */
+  *[Symbol.iterator](): IterableIterator<LogEntry> {
+    for (const block of this.eachBlock()) yield* entriesOf(block)
+  }
+
+  /** Index of the first block holding a line with an id greater than `id`. */
+  private blockAfter(id: number): number {
+    let low = this.head
+    let high = this.blocks.length
     while (low < high) {
       const mid = (low + high) >>> 1
-      if ((this.at(mid)?.id ?? Infinity) > id) high = mid
+      const block = this.blocks[mid] as LogBlock
+      if ((block.firstId as number) + block.count - 1 > id) high = mid
       else low = mid + 1
     }
     return low
   }
 
-  /** The last `n` entries that match, oldest first; scans back only as far as it must. */
-  lastMatching(n: number, match: LineMatcher): LogEntry[] {
-    const found: LogEntry[] = []
-    if (n <= 0) return found
-    for (let i = this.count - 1; i >= 0 && found.length < n; i--) {
-      const entry = this.at(i)
-      if (entry && match(entry.source, entry.dyno)) found.push(entry)
+  private dropOldestLines(lines: number): number {
+    let left = lines
+    while (left > 0 && this.head < this.blocks.length) {
+      const oldest = this.blocks[this.head] as LogBlock
+      if (oldest.count <= left) {
+        this.blocks[this.head] = undefined as unknown as LogBlock
+        this.head++
+        left -= oldest.count
+        this.lineCount -= oldest.count
+        this.byteCount -= oldest.bytes
+      } else {
+        const rest = sliceBlock(oldest, left)
+        this.blocks[this.head] = rest
+        this.lineCount -= left
+        this.byteCount -= oldest.bytes - rest.bytes
+        left = 0
+      }
     }
-    return found.reverse()
-  }
-
-  /** Every matching entry with an id greater than `id`, oldest first. */
-  after(id: number, match: LineMatcher): LogEntry[] {
-    const found: LogEntry[] = []
-    for (let i = this.indexAfter(id); i < this.count; i++) {
-      const entry = this.at(i)
-      if (entry && match(entry.source, entry.dyno)) found.push(entry)
+    // Reclaim the consumed prefix once it is most of the array.
+    if (this.head > 64 && this.head * 2 > this.blocks.length) {
+      this.blocks = this.blocks.slice(this.head)
+      this.head = 0
     }
-    return found
-  }
-
-  *[Symbol.iterator](): IterableIterator<LogEntry> {
-    for (let i = 0; i < this.count; i++) {
-      const entry = this.at(i)
-      if (entry) yield entry
-    }
-  }
-
-  private evictOldest(): void {
-    const entry = this.slots[this.head]
-    this.slots[this.head] = undefined
-    this.head = (this.head + 1) % this.maxLines
-    this.count--
-    this.byteCount -= entry?.bytes ?? 0
+    return lines - left
   }
 }
 
@@ -139,6 +164,16 @@ export class Queue<T> {
 
   push(item: T): void {
     this.items.push(item)
+  }
+
+  /** The next item, left in place. */
+  peek(): T | undefined {
+    return this.head < this.items.length ? this.items[this.head] : undefined
+  }
+
+  /** Replaces the next item (what is left of it once part was taken). */
+  replaceHead(item: T): void {
+    if (this.head < this.items.length) this.items[this.head] = item
   }
 
   shift(): T | undefined {

@@ -5,9 +5,10 @@ import {formatLogLine, overflowNotice} from '../../shared/log-line.js'
 import {LOG_HISTORY_LINES} from '../../shared/log-history.js'
 
 import {MAX_LINE_BYTES, MAX_MICROS, formatMicros, isSimpleLine, parseMicros, safeDyno, safeSource, splitLines, splitLong, systemMicros, TIMESTAMP_LENGTH} from './format.js'
+import {entriesOf, singleLine, type LogBlock} from './block.js'
 import {LogRing, type LogEntry} from './ring.js'
 import {SegmentStore} from './segment-store.js'
-import {Subscription, type LogItem, type LogSink, type LogSubscription, type SubscriptionLimits} from './subscription.js'
+import {Subscription, type LogSink, type LogSubscription, type SubscriptionLimits} from './subscription.js'
 
 export interface LogInput {
   /** `app` for dyno output, `tug` for the control plane's own events. */
@@ -162,12 +163,12 @@ export class LogRouter {
       historyLines: router.historyLines,
       compactLines: 2 * router.historyLines,
       compactBytes: 2 * router.historyBytes,
-      snapshot: (appId) => router.apps.get(appId)?.ring ?? [],
+      snapshot: (appId) => router.apps.get(appId)?.ring.eachBlock() ?? [],
       onError: router.onError,
     })
     for (const history of loaded) {
       const app = router.appFor(history.appId)
-      for (const entry of history.entries) app.ring.push(entry)
+      for (const block of blocksOf(history.entries)) app.ring.push(block)
       const last = history.entries[history.entries.length - 1]
       if (last) {
         app.nextId = last.id + 1
@@ -216,10 +217,10 @@ export class LogRouter {
   subscribe(appId: string, options: SubscribeOptions, sink: LogSink): LogSubscription {
     const app = this.appFor(appId)
     const match = compileFilter(options.filter)
-    let backlog: LogItem[]
+    let backlog: LogBlock[]
     const afterId = options.afterId
     if (afterId !== undefined && Number.isFinite(afterId)) {
-      const firstKept = app.ring.oldest?.id ?? app.nextId
+      const firstKept = app.ring.oldestId ?? app.nextId
       const lost = firstKept - Math.floor(afterId) - 1
       const past = app.ring.after(afterId, match)
       backlog = lost > 0 ? [this.notice(`Warning (history gap): ${lost} messages after id ${Math.floor(afterId)} are no longer in the history`), ...past] : past
@@ -247,8 +248,8 @@ export class LogRouter {
     const app = this.apps.get(appId)
     if (!app) return []
     const match = compileFilter(options.filter)
-    if (options.afterId !== undefined) return app.ring.after(options.afterId, match)
-    return app.ring.lastMatching(options.lines ?? this.historyLines, match)
+    const blocks = options.afterId !== undefined ? app.ring.after(options.afterId, match) : app.ring.lastMatching(options.lines ?? this.historyLines, match)
+    return blocks.flatMap(entriesOf)
   }
 
   /** The id of the app's newest line (0 before the first). */
@@ -312,8 +313,9 @@ export class LogRouter {
   }
 
   /**
-   * The hot path: one time, one `<timestamp> <source>[<dyno>]: ` prefix and one list of matching
-   * subscribers for all the messages; per line, one string, one entry and the pushes.
+   * The hot path: one time, one `<timestamp> <source>[<dyno>]: ` prefix, one list of matching
+   * subscribers and ONE block for all the messages: its text is made by one native join (the
+   * prefix goes in as the separator), so a line costs no object and no string of its own.
    */
   private add(appId: string, rawSource: string, rawDyno: string, time: Date | number | undefined, messages: readonly string[]): void {
     const app = this.appFor(appId)
@@ -325,38 +327,26 @@ export class LogRouter {
     // Per app, time never goes backwards, whatever the clocks of the dynos' hosts say.
     if (!(micros >= app.lastMicros)) micros = app.lastMicros
     app.lastMicros = micros
-    // `<timestamp> <source>[<dyno>]: ` as one flat string (join, not +, which would make a tree of
-    // pieces that every line of a batch keeps alive); ASCII (safe names, a numeric timestamp), so
-    // its UTF-8 size is its length.
-    const prefix = [formatMicros(micros), ' ', source, '[', dyno, ']: '].join('')
-    const readers: Subscription[] = []
-    for (const subscription of app.subscribers) if (subscription.match(source, dyno)) readers.push(subscription)
+    // ASCII (safe names, a numeric timestamp), so its UTF-8 size is its length.
+    const prefix = formatMicros(micros) + ' ' + source + '[' + dyno + ']: '
     const maxLineBytes = this.maxLineBytes
-    // A batch's lines share the prefix (prefix + line: 32 bytes per line, no copy); a line alone is
-    // made one flat string, as small as a line can be kept.
-    const text = messages.length === 1 ? (line: string): string => [prefix, line].join('') : (line: string): string => prefix + line
+    let lines = messages
     for (const message of messages) {
-      if (isSimpleLine(message, maxLineBytes)) {
-        this.append(appId, app, text(message), prefix.length + Buffer.byteLength(message), source, dyno, readers)
-        continue
-      }
-      for (const line of splitLines(message)) {
-        for (const piece of splitLong(line, maxLineBytes)) {
-          this.append(appId, app, text(piece), prefix.length + Buffer.byteLength(piece), source, dyno, readers)
-        }
-      }
+      if (isSimpleLine(message, maxLineBytes)) continue
+      lines = splitAll(messages, maxLineBytes)
+      break
     }
+    const text = prefix + lines.join('\n' + prefix) + '\n'
+    const count = lines.length
+    const block: LogBlock = {firstId: app.nextId, count, text, bytes: Buffer.byteLength(text) - count, source, dyno}
+    app.nextId += count
+    app.ring.push(block)
+    this.store?.append(appId, block)
+    for (const subscription of app.subscribers) if (subscription.match(source, dyno)) subscription.offer(block)
   }
 
-  private append(appId: string, app: AppLog, text: string, bytes: number, source: string, dyno: string, readers: readonly Subscription[]): void {
-    const entry: LogEntry = {id: app.nextId++, text, source, dyno, bytes}
-    app.ring.push(entry)
-    this.store?.append(appId, entry)
-    for (const reader of readers) reader.offer(entry)
-  }
-
-  private notice(message: string): LogItem {
-    return {id: undefined, text: formatLogLine({timestamp: formatMicros(this.now()), source: NOTICE_SOURCE, dyno: NOTICE_DYNO, message})}
+  private notice(message: string): LogBlock {
+    return singleLine(undefined, formatLogLine({timestamp: formatMicros(this.now()), source: NOTICE_SOURCE, dyno: NOTICE_DYNO, message}), NOTICE_SOURCE, NOTICE_DYNO)
   }
 
   private report(error: unknown): void {
@@ -366,4 +356,38 @@ export class LogRouter {
       // The error handler itself failed; there is no one left to tell.
     }
   }
+}
+
+/** Messages that need splitting (line breaks, over-long lines) as the lines they make. */
+function splitAll(messages: readonly string[], maxLineBytes: number): string[] {
+  const lines: string[] = []
+  for (const message of messages) {
+    if (isSimpleLine(message, maxLineBytes)) {
+      lines.push(message)
+      continue
+    }
+    for (const line of splitLines(message)) for (const piece of splitLong(line, maxLineBytes)) lines.push(piece)
+  }
+  return lines
+}
+
+/** Loaded lines as blocks: consecutive lines of one source and dyno with consecutive ids share one. */
+function blocksOf(entries: readonly LogEntry[]): LogBlock[] {
+  const blocks: LogBlock[] = []
+  let run: LogEntry[] = []
+  const close = (): void => {
+    const first = run[0]
+    if (!first) return
+    let bytes = 0
+    for (const entry of run) bytes += entry.bytes
+    blocks.push({firstId: first.id, count: run.length, text: run.map((entry) => entry.text).join('\n') + '\n', bytes, source: first.source, dyno: first.dyno})
+    run = []
+  }
+  for (const entry of entries) {
+    const last = run[run.length - 1]
+    if (last && (entry.source !== last.source || entry.dyno !== last.dyno || entry.id !== last.id + 1)) close()
+    run.push(entry)
+  }
+  close()
+  return blocks
 }

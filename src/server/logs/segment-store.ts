@@ -9,6 +9,7 @@
 import {mkdir, open, readdir, readFile, rename, rm, writeFile, type FileHandle} from 'node:fs/promises'
 import {join} from 'node:path'
 
+import type {LogBlock} from './block.js'
 import type {LogEntry} from './ring.js'
 
 export interface SegmentStoreOptions {
@@ -24,7 +25,7 @@ export interface SegmentStoreOptions {
   /** ... or more bytes than this (twice the history's byte bound). */
   compactBytes: number
   /** The current history of an app, which a rewrite writes out. */
-  snapshot: (appId: string) => Iterable<LogEntry>
+  snapshot: (appId: string) => Iterable<LogBlock>
   onError: (error: unknown) => void
 }
 
@@ -43,7 +44,9 @@ interface AppFile {
   readonly appId: string
   readonly path: string
   fd: FileHandle | undefined
-  pending: LogEntry[]
+  /** Blocks waiting for the file, and their lines. */
+  pending: LogBlock[]
+  pendingLines: number
   records: number
   bytes: number
   rewrite: boolean
@@ -89,10 +92,20 @@ export function parseSegment(appId: string, text: string): LoadedHistory {
   return {appId, entries, records: lines.length, bytes: Buffer.byteLength(text), damaged: torn || invalid > 0}
 }
 
-function serialise(entries: Iterable<LogEntry>): {data: Buffer; records: number} {
+/** Off the hot path (the flush timer): the blocks' lines as records, one per line. */
+function serialise(blocks: Iterable<LogBlock>): {data: Buffer; records: number} {
   const parts: string[] = []
-  for (const entry of entries) parts.push(`${entry.id}\t${entry.text}\n`)
-  return {data: Buffer.from(parts.join(''), 'utf8'), records: parts.length}
+  for (const block of blocks) {
+    const {text, firstId} = block
+    if (firstId === undefined) continue
+    let start = 0
+    for (let i = 0; i < block.count; i++) {
+      const end = text.indexOf('\n', start) + 1
+      parts.push(`${firstId + i}\t`, text.slice(start, end))
+      start = end
+    }
+  }
+  return {data: Buffer.from(parts.join(''), 'utf8'), records: parts.length / 2}
 }
 
 export class SegmentStore {
@@ -138,20 +151,22 @@ export class SegmentStore {
     return {store, loaded}
   }
 
-  /** Queues one line for the file; costs an array push. */
-  append(appId: string, entry: LogEntry): void {
+  /** Queues a block of lines for the file; costs an array push. */
+  append(appId: string, block: LogBlock): void {
     if (this.closed) return
     const file = this.fileFor(appId)
-    file.pending.push(entry)
-    this.pendingTotal++
+    file.pending.push(block)
+    file.pendingLines += block.count
+    this.pendingTotal += block.count
     // More lines waiting than the history holds (a busy app, or a disk that fell behind): the
     // oldest of them have already left the history, and a reload would drop them again. The
     // file is rewritten from the history instead, so that only lines a restart keeps are ever
     // written (a tail at a million lines a second costs one 10,000-line rewrite per flush, not
     // an append of every line and a rewrite every 10,000), and this buffer stays bounded.
-    if (file.pending.length > this.options.historyLines) {
-      this.pendingTotal -= file.pending.length
+    if (file.pendingLines > this.options.historyLines) {
+      this.pendingTotal -= file.pendingLines
       file.pending = []
+      file.pendingLines = 0
       file.rewrite = true
     }
     if (this.options.flushLines !== undefined && this.pendingTotal >= this.options.flushLines && !this.flushSoon) {
@@ -173,8 +188,9 @@ export class SegmentStore {
     this.files.delete(appId)
     if (file) {
       file.removed = true
-      this.pendingTotal -= file.pending.length
+      this.pendingTotal -= file.pendingLines
       file.pending = []
+      file.pendingLines = 0
       await file.busy
       await file.fd?.close().catch(this.options.onError)
       file.fd = undefined
@@ -196,13 +212,13 @@ export class SegmentStore {
   /** For tests and stats: records and bytes in an app's file as the store believes them. */
   fileStats(appId: string): {records: number; bytes: number; pending: number} | undefined {
     const file = this.files.get(appId)
-    return file && {records: file.records, bytes: file.bytes, pending: file.pending.length}
+    return file && {records: file.records, bytes: file.bytes, pending: file.pendingLines}
   }
 
   private fileFor(appId: string): AppFile {
     let file = this.files.get(appId)
     if (!file) {
-      file = {appId, path: join(this.options.dir, fileNameFor(appId)), fd: undefined, pending: [], records: 0, bytes: 0, rewrite: false, busy: undefined, next: undefined, removed: false}
+      file = {appId, path: join(this.options.dir, fileNameFor(appId)), fd: undefined, pending: [], pendingLines: 0, records: 0, bytes: 0, rewrite: false, busy: undefined, next: undefined, removed: false}
       this.files.set(appId, file)
     }
     return file
@@ -216,7 +232,7 @@ export class SegmentStore {
       })
       return file.next
     }
-    if (file.removed || (file.pending.length === 0 && !file.rewrite)) return Promise.resolve()
+    if (file.removed || (file.pendingLines === 0 && !file.rewrite)) return Promise.resolve()
     const run = this.writeFile(file)
       .catch((error: unknown) => {
         // Whatever that write held may be half on disk: start the file again from the history.
@@ -231,13 +247,14 @@ export class SegmentStore {
   }
 
   private async writeFile(file: AppFile): Promise<void> {
-    const pendingBytesGuess = file.pending.reduce((sum, entry) => sum + entry.bytes + 12, 0)
-    if (file.rewrite || file.records + file.pending.length > this.options.compactLines || file.bytes + pendingBytesGuess > this.options.compactBytes) {
+    const pendingBytesGuess = file.pending.reduce((sum, block) => sum + block.bytes + 12 * block.count, 0)
+    if (file.rewrite || file.records + file.pendingLines > this.options.compactLines || file.bytes + pendingBytesGuess > this.options.compactBytes) {
       // Snapshot and clearing the pending lines happen in one synchronous step: every line
       // appended later is not in the snapshot and is appended to the new file.
       const {data, records} = serialise(this.options.snapshot(file.appId))
-      this.pendingTotal -= file.pending.length
+      this.pendingTotal -= file.pendingLines
       file.pending = []
+      file.pendingLines = 0
       file.rewrite = false
       const tmp = `${file.path}.tmp`
       await writeFile(tmp, data, {mode: 0o600})
@@ -250,7 +267,8 @@ export class SegmentStore {
     }
     const batch = file.pending
     file.pending = []
-    this.pendingTotal -= batch.length
+    this.pendingTotal -= file.pendingLines
+    file.pendingLines = 0
     const {data, records} = serialise(batch)
     file.fd ??= await open(file.path, 'a', 0o600)
     let offset = 0

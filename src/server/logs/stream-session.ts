@@ -1,8 +1,9 @@
 // Connects one subscription to one byte stream (an HTTP response, later), honouring its
 // backpressure: the router never waits for a reader, and a reader never gets more than its queue.
 import type {LogRouter, SubscribeOptions} from './router.js'
+import type {LogBlock} from './block.js'
 import type {LogItem, LogSubscription} from './subscription.js'
-import {serialise, SSE_KEEPALIVE, type StreamFormat} from './wire.js'
+import {FRAMES_KEEPALIVE, serialise, serialiseBlocks, SSE_KEEPALIVE, type StreamFormat} from './wire.js'
 
 /** What a Node writable (e.g. `http.ServerResponse`, `reply.raw` in fastify) offers. */
 export interface BackpressureTarget {
@@ -20,7 +21,7 @@ export interface StreamSessionOptions {
   appId: string
   subscribe: SubscribeOptions
   format: StreamFormat
-  /** SSE keep-alive comment period (default 15 s; 0 = none). Plain text has none. */
+  /** SSE keep-alive comment (or empty frame) period (default 15 s; 0 = none). Plain text has none. */
   keepAliveMs?: number
   /** Timers, for tests with a fake clock. */
   setInterval?: (task: () => void, ms: number) => unknown
@@ -63,15 +64,18 @@ export class StreamSession {
     target.on('error', this.onGone)
     const format = options.format
     const keepAliveMs = options.keepAliveMs ?? 15_000
-    if (format === 'sse' && keepAliveMs > 0 && options.subscribe.tail) {
+    if (format !== 'text' && keepAliveMs > 0 && options.subscribe.tail) {
+      const comment = format === 'sse' ? SSE_KEEPALIVE : FRAMES_KEEPALIVE
       const every = options.setInterval ?? ((task: () => void, ms: number) => setInterval(task, ms))
       this.keepAlive = every(() => {
         // A comment while the target is full would only add to its buffer.
-        if (!this.waitingForDrain && !this.finished) this.write(SSE_KEEPALIVE)
+        if (!this.waitingForDrain && !this.finished) this.write(comment)
       }, keepAliveMs)
     }
     this.subscription = options.router.subscribe(options.appId, options.subscribe, {
       deliver: (items: readonly LogItem[]) => this.write(serialise(format, items)),
+      // The router's batches as they are: no line is handled on its own on the way out.
+      deliverBlocks: (blocks: readonly LogBlock[]) => this.write(serialiseBlocks(format, blocks)),
       end: () => this.finish(true),
     })
   }

@@ -1,8 +1,9 @@
 // One reader of one app's lines: its backlog, its bounded queue of live lines, and the rule for
 // what a reader that falls behind is told.
 import type {LineMatcher} from './filter.js'
+import {sliceBlock, type LogBlock} from './block.js'
 import {TIMESTAMP_LENGTH} from './format.js'
-import {Queue, type LogEntry} from './ring.js'
+import {Queue} from './ring.js'
 
 /** What a sink receives: a line with its id, or a notice about this stream (no id). */
 export interface LogItem {
@@ -17,6 +18,12 @@ export interface LogSink {
    * `resume()`. Called from the router's scheduler, never from inside `write()`.
    */
   deliver(items: readonly LogItem[]): boolean | void
+  /**
+   * The same batches as blocks (each a run of formatted lines of one source and dyno, every line
+   * ended by `\n`): when a sink has this, it gets it instead of `deliver`, and no line is ever
+   * made a string of its own (the HTTP stream). Same return rule.
+   */
+  deliverBlocks?(blocks: readonly LogBlock[]): boolean | void
   /** No more lines will come: the backlog of a non-tail subscription is out, or it was closed. */
   end?(): void
 }
@@ -48,7 +55,7 @@ export interface SubscriptionLimits {
   batchBytes: number
 }
 
-export type NoticeFactory = (dropped: number, since: string) => LogItem
+export type NoticeFactory = (dropped: number, since: string) => LogBlock
 
 /**
  * The queue holds references to the same entries as the history, so its own cost is one slot per
@@ -58,9 +65,11 @@ export type NoticeFactory = (dropped: number, since: string) => LogItem
  * again. The writer and every other subscriber never see any of this.
  */
 export class Subscription implements LogSubscription {
-  private backlog: LogItem[]
+  private backlog: LogBlock[]
   private backlogIndex = 0
-  private readonly queue = new Queue<LogItem>()
+  private backlogLines = 0
+  private readonly queue = new Queue<LogBlock>()
+  private queuedLines = 0
   private queuedBytes = 0
   private dropping = 0
   private droppingSince = ''
@@ -76,7 +85,7 @@ export class Subscription implements LogSubscription {
     readonly match: LineMatcher,
     private readonly tail: boolean,
     /** What the sink gets first (a history-gap notice, then past lines); not bounded by the queue. */
-    backlog: LogItem[],
+    backlog: LogBlock[],
     private readonly sink: LogSink,
     private readonly limits: SubscriptionLimits,
     private readonly schedule: (task: () => void) => void,
@@ -85,6 +94,7 @@ export class Subscription implements LogSubscription {
     private readonly onError: (error: unknown) => void,
   ) {
     this.backlog = backlog
+    for (const block of backlog) this.backlogLines += block.count
     this.wake()
   }
 
@@ -93,29 +103,29 @@ export class Subscription implements LogSubscription {
   }
 
   stats(): SubscriptionStats {
-    return {delivered: this.delivered, dropped: this.totalDropped, queued: this.backlog.length - this.backlogIndex + this.queue.length}
+    return {delivered: this.delivered, dropped: this.totalDropped, queued: this.backlogLines + this.queuedLines}
   }
 
-  /** A live line for this subscriber (already matched by the router). */
-  offer(entry: LogEntry): void {
+  /**
+   * Live lines for this subscriber (already matched by the router), as one block: queued whole
+   * when they fit, which is the usual case and costs a push. Otherwise the lines that fit are
+   * queued and the rest dropped, exactly as if they had been offered one by one.
+   */
+  offer(block: LogBlock): void {
     if (this.isClosed) return
     if (this.dropping > 0) {
-      if (this.queue.length > 0 || this.backlogIndex < this.backlog.length) {
-        this.dropping++
-        this.totalDropped++
+      if (this.queuedLines > 0 || this.backlogLines > 0) {
+        this.dropping += block.count
+        this.totalDropped += block.count
         return
       }
       this.emitOverflowNotice()
     }
-    if (this.queue.length >= this.limits.queueLines || this.queuedBytes + entry.bytes > this.limits.queueBytes) {
-      this.dropping = 1
-      this.totalDropped++
-      this.droppingSince = entry.text.slice(0, TIMESTAMP_LENGTH)
+    if (this.queuedLines + block.count <= this.limits.queueLines && this.queuedBytes + block.bytes <= this.limits.queueBytes) {
+      this.enqueue(block)
       return
     }
-    this.queue.push(entry)
-    this.queuedBytes += entryBytes(entry)
-    this.wake()
+    this.offerLineByLine(block)
   }
 
   resume(): void {
@@ -128,7 +138,9 @@ export class Subscription implements LogSubscription {
     if (this.isClosed) return
     this.isClosed = true
     this.backlog = []
+    this.backlogLines = 0
     this.queue.clear()
+    this.queuedLines = 0
     this.queuedBytes = 0
     this.onClose(this)
     try {
@@ -136,6 +148,36 @@ export class Subscription implements LogSubscription {
     } catch (error) {
       this.onError(error)
     }
+  }
+
+  /** The block that does not fit whole: the old rule, one line at a time (rare: a full queue). */
+  private offerLineByLine(block: LogBlock): void {
+    for (let i = 0; i < block.count; i++) {
+      if (this.dropping > 0) {
+        if (this.queuedLines > 0 || this.backlogLines > 0) {
+          // Everything left of the block goes the same way.
+          this.dropping += block.count - i
+          this.totalDropped += block.count - i
+          return
+        }
+        this.emitOverflowNotice()
+      }
+      const line = sliceBlock(block, i, i + 1)
+      if (this.queuedLines >= this.limits.queueLines || this.queuedBytes + line.bytes > this.limits.queueBytes) {
+        this.dropping = 1
+        this.totalDropped++
+        this.droppingSince = line.text.slice(0, TIMESTAMP_LENGTH)
+        continue
+      }
+      this.enqueue(line)
+    }
+  }
+
+  private enqueue(block: LogBlock): void {
+    this.queue.push(block)
+    this.queuedLines += block.count
+    this.queuedBytes += block.bytes
+    this.wake()
   }
 
   private wake(): void {
@@ -149,45 +191,71 @@ export class Subscription implements LogSubscription {
     this.dropping = 0
     this.droppingSince = ''
     this.queue.push(notice)
-    this.queuedBytes += entryBytes(notice)
+    this.queuedLines += notice.count
+    this.queuedBytes += notice.bytes
   }
 
   /**
    * The next batch: backlog first, then the queue, then (once both are empty) the overflow notice.
-   * Bounded by lines and bytes, because a sink like an HTTP response takes a whole batch into its
+   * Bounded by lines (a block is cut at the bound) and bytes (whole blocks: a batch stops growing
+   * once it holds batchBytes), because a sink like an HTTP response takes a whole batch into its
    * own buffer even when it then asks for a pause.
    */
-  private take(): LogItem[] {
-    const batch: LogItem[] = []
+  private take(): LogBlock[] {
+    const batch: LogBlock[] = []
     const {batchLines, batchBytes} = this.limits
+    let lines = 0
     let bytes = 0
-    while (batch.length < batchLines && bytes < batchBytes && this.backlogIndex < this.backlog.length) {
-      const item = this.backlog[this.backlogIndex++]
-      if (item) {
-        batch.push(item)
-        bytes += entryBytes(item)
+    while (lines < batchLines && bytes < batchBytes && this.backlogIndex < this.backlog.length) {
+      const block = this.backlog[this.backlogIndex] as LogBlock
+      const room = batchLines - lines
+      if (block.count > room) {
+        batch.push(sliceBlock(block, 0, room))
+        this.backlog[this.backlogIndex] = sliceBlock(block, room)
+        this.backlogLines -= room
+        lines += room
+        break
       }
+      this.backlogIndex++
+      this.backlogLines -= block.count
+      batch.push(block)
+      lines += block.count
+      bytes += block.bytes
     }
     if (this.backlogIndex >= this.backlog.length && this.backlog.length > 0) {
       this.backlog = []
       this.backlogIndex = 0
     }
-    while (batch.length < batchLines && bytes < batchBytes && this.queue.length > 0) {
-      const item = this.shiftQueue()
-      batch.push(item)
-      bytes += entryBytes(item)
+    while (lines < batchLines && bytes < batchBytes && this.queue.length > 0) {
+      const block = this.queue.peek() as LogBlock
+      const room = batchLines - lines
+      if (block.count > room) {
+        const head = sliceBlock(block, 0, room)
+        const rest = sliceBlock(block, room)
+        this.queue.replaceHead(rest)
+        this.queuedLines -= room
+        this.queuedBytes -= head.bytes
+        batch.push(head)
+        lines += room
+        break
+      }
+      this.queue.shift()
+      this.queuedLines -= block.count
+      this.queuedBytes -= block.bytes
+      batch.push(block)
+      lines += block.count
+      bytes += block.bytes
     }
-    if (this.queue.length === 0 && this.backlog.length === 0 && this.dropping > 0 && batch.length < batchLines) {
+    if (this.queue.length === 0 && this.backlog.length === 0 && this.dropping > 0 && lines < batchLines) {
       this.emitOverflowNotice()
-      batch.push(this.shiftQueue())
+      const notice = this.queue.shift() as LogBlock
+      this.queuedLines -= notice.count
+      this.queuedBytes -= notice.bytes
+      batch.push(notice)
+      lines += notice.count
     }
+    this.delivered += lines
     return batch
-  }
-
-  private shiftQueue(): LogItem {
-    const item = this.queue.shift() as LogItem
-    this.queuedBytes -= entryBytes(item)
-    return item
   }
 
   private flush(): void {
@@ -198,10 +266,9 @@ export class Subscription implements LogSubscription {
         if (!this.tail) this.close()
         return
       }
-      this.delivered += batch.length
       let more: boolean | void
       try {
-        more = this.sink.deliver(batch)
+        more = this.sink.deliverBlocks ? this.sink.deliverBlocks(batch) : this.sink.deliver(itemsOf(batch))
       } catch (error) {
         this.onError(error)
         this.close()
@@ -212,6 +279,17 @@ export class Subscription implements LogSubscription {
   }
 }
 
-function entryBytes(item: LogItem): number {
-  return (item as Partial<LogEntry>).bytes ?? item.text.length
+/** Blocks as the lines a `deliver` sink takes, each with its id (none for a notice). */
+export function itemsOf(blocks: readonly LogBlock[]): LogItem[] {
+  const items: LogItem[] = []
+  for (const block of blocks) {
+    const {text, firstId} = block
+    let start = 0
+    for (let i = 0; i < block.count; i++) {
+      const end = text.indexOf('\n', start)
+      items.push({id: firstId === undefined ? undefined : firstId + i, text: text.slice(start, end)})
+      start = end + 1
+    }
+  }
+  return items
 }

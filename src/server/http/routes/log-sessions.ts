@@ -1,7 +1,7 @@
 import {randomBytes} from 'node:crypto'
 import type {FastifyInstance} from 'fastify'
 import {LOG_HISTORY_LINES} from '../../../shared/log-history.js'
-import {chooseFormat, filterFromSession, parseLastEventId, SSE_HEADERS, StreamSession, TEXT_HEADERS} from '../../logs/index.js'
+import {chooseFormat, filterFromSession, headersFor, parseLastEventId, StreamSession} from '../../logs/index.js'
 import {objectBody} from '../body.js'
 import {loadApp, params} from '../context.js'
 import type {RouteModule} from '../deps.js'
@@ -65,7 +65,7 @@ export const logSessionsRoutes: RouteModule = (app, deps) => {
     if (request.method === 'HEAD') {
       if (!found) throw notFound('log-session', "Couldn't find that log session: it may have expired.")
       const format = SRV.test(request.url) ? 'text' : chooseFormat(request.headers.accept)
-      return reply.headers({...(format === 'sse' ? SSE_HEADERS : TEXT_HEADERS)}).send()
+      return reply.headers({...headersFor(format)}).send()
     }
     const session = found && store.logSessions.connect(found.id, connectedTtlMs)
     if (!session) throw notFound('log-session', "Couldn't find that log session: it may have expired.")
@@ -77,7 +77,7 @@ export const logSessionsRoutes: RouteModule = (app, deps) => {
 
     reply.hijack()
     const raw = reply.raw
-    raw.writeHead(200, {...(format === 'sse' ? SSE_HEADERS : TEXT_HEADERS), 'request-id': request.id})
+    raw.writeHead(200, {...headersFor(format), 'request-id': request.id})
     const stream = new StreamSession(raw, {
       router: deps.logs,
       appId: session.app_id,
@@ -87,7 +87,7 @@ export const logSessionsRoutes: RouteModule = (app, deps) => {
         filter: filterFromSession(session),
         lines: session.lines ?? DEFAULT_LOG_LINES,
         tail: session.tail,
-        afterId: format === 'sse' ? parseLastEventId(request.headers['last-event-id']) : undefined,
+        afterId: format !== 'text' ? parseLastEventId(request.headers['last-event-id']) : undefined,
       },
     })
     live.add(stream)
