@@ -4,6 +4,7 @@
 import {StringDecoder} from 'node:string_decoder'
 import type {Dispatcher} from 'undici'
 
+import {FrameParser, FRAMES_TYPE} from '../../shared/log-frames.js'
 import {LineSplitter} from '../../shared/line-splitter.js'
 import {ApiError, NetworkError} from '../errors.js'
 import {defaultDispatcher} from './dispatcher.js'
@@ -189,6 +190,16 @@ function abortableSleep(signal?: AbortSignal): (ms: number) => Promise<void> {
 
 type Outcome = {kind: 'ended'} | {kind: 'dropped'; error: unknown}
 
+/**
+ * Text to print as it is (tug's frames stream): the lines of whole frames, each ended by `\n`,
+ * never looked at one by one.
+ */
+export interface RawLines {
+  raw: Buffer[]
+  /** How many lines the buffers hold. */
+  lines: number
+}
+
 /** Line by line: the lines of `readLogBatches`, one at a time. */
 export async function* readLogStream(url: string, options: ReadLogStreamOptions): AsyncGenerator<StreamLine, void, undefined> {
   for await (const batch of readLogBatches(url, options)) yield* batch
@@ -199,6 +210,15 @@ export async function* readLogStream(url: string, options: ReadLogStreamOptions)
  * completed, in order (never an empty batch). With `tail`, reconnects and resumes as it goes.
  */
 export async function* readLogBatches(firstUrl: string, options: ReadLogStreamOptions): AsyncGenerator<StreamLine[], void, undefined> {
+  // Without asking for frames no server sends them: every chunk is lines.
+  for await (const chunk of readLogChunks(firstUrl, options, false)) if (Array.isArray(chunk)) yield chunk
+}
+
+/**
+ * The same, for a reader that prints lines as they are: with `frames`, it asks for tug's frames
+ * format too, and a tug control plane's stream then comes as RawLines (other servers' as lines).
+ */
+export async function* readLogChunks(firstUrl: string, options: ReadLogStreamOptions, frames: boolean): AsyncGenerator<StreamLine[] | RawLines, void, undefined> {
   const {signal, tail} = options
   const sleep = options.sleep ?? abortableSleep(signal)
   let url = firstUrl
@@ -240,7 +260,7 @@ export async function* readLogBatches(firstUrl: string, options: ReadLogStreamOp
       lastEventId = undefined
       options.onGap?.()
     }
-    const headers: Record<string, string> = {Accept: 'text/event-stream', 'User-Agent': defaultUserAgent()}
+    const headers: Record<string, string> = {Accept: frames ? `${FRAMES_TYPE}, text/event-stream;q=0.9` : 'text/event-stream', 'User-Agent': defaultUserAgent()}
     if (lastEventId) headers['Last-Event-ID'] = lastEventId
 
     let response: Response
@@ -272,7 +292,10 @@ export async function* readLogBatches(firstUrl: string, options: ReadLogStreamOp
 
     everConnected = true
     const openedAt = Date.now()
-    const isSse = (response.headers.get('content-type') ?? '').toLowerCase().includes('text/event-stream')
+    const contentType = (response.headers.get('content-type') ?? '').toLowerCase()
+    const isSse = contentType.includes('text/event-stream')
+    const isFrames = frames && contentType.includes(FRAMES_TYPE)
+    const framer = new FrameParser()
     const sse = new SseParser()
     let plain: StreamLine[] = []
     const lines = new LineSplitter((line) => plain.push({line}))
@@ -339,10 +362,17 @@ export async function* readLogBatches(firstUrl: string, options: ReadLogStreamOp
         }
         if (chunk.done) break
         if (chunk.value.length > 0) received = true
+        if (isFrames) {
+          // Whole frames only: the id resumed after is always that of the last text printed.
+          const out = framer.push(chunk.value)
+          if (framer.lastId !== '') lastEventId = framer.lastId
+          if (out.lines > 0) yield {raw: out.bodies, lines: out.lines}
+          continue
+        }
         const batch = toLines(decode(chunk.value), false)
         if (batch.length > 0) yield batch
       }
-      if (outcome.kind === 'ended') {
+      if (outcome.kind === 'ended' && !isFrames) {
         const batch = toLines(decode(undefined), true)
         if (batch.length > 0) yield batch
       }

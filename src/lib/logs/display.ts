@@ -1,6 +1,6 @@
 // Copies a log stream to stdout, line by line, and stops quietly when stdout's reader goes away
 // (`tug logs | head`): a closed pipe is a normal way for a log reader to end.
-import {readLogBatches, type StreamLine} from '../api/stream.js'
+import {readLogBatches, readLogChunks, type RawLines, type StreamLine} from '../api/stream.js'
 import type {OutStream} from '../cli/io.js'
 import {colorizeLogLine, parseLogLine} from '../../shared/log-line.js'
 
@@ -56,6 +56,19 @@ async function* lastBatch(source: AsyncIterable<StreamLine[]>, count: number): A
   if (kept.length > 0) yield kept
 }
 
+/** The trim for a finite read of lines; frames (tug's server, which sends what was asked) pass as they are. */
+async function* trimmed(source: AsyncIterable<StreamLine[] | RawLines>, count: number): AsyncGenerator<StreamLine[] | RawLines, void, undefined> {
+  const raw: RawLines[] = []
+  async function* lineBatches(): AsyncGenerator<StreamLine[], void, undefined> {
+    for await (const chunk of source) {
+      if (Array.isArray(chunk)) yield chunk
+      else raw.push(chunk)
+    }
+  }
+  for await (const batch of lastBatch(lineBatches(), count)) yield batch
+  yield* raw
+}
+
 function isPipeClosed(error: unknown): boolean {
   const code = (error as {code?: unknown} | undefined)?.code
   return code === 'EPIPE' || code === 'ERR_STREAM_DESTROYED' || code === 'ERR_STREAM_WRITE_AFTER_END'
@@ -105,16 +118,21 @@ export async function displayLogs(options: DisplayOptions): Promise<{lines: numb
     noticed = true
     options.stderr.write(GAP_NOTICE + '\n')
   }
-  const stream = readLogBatches(options.url, {tail: options.tail, signal: controller.signal, sleep: options.sleep, renew: options.renew, onGap})
+  const readOptions = {tail: options.tail, signal: controller.signal, sleep: options.sleep, renew: options.renew, onGap}
+  // Plain output is the text as it comes: tug's frames go straight to stdout as bytes. (A finite
+  // read still trims to `lines` for servers that send more history; a frames server never does.)
+  const plain = !options.json && !options.color
+  const trim = !options.tail && options.lines !== undefined
+  const stream: AsyncIterable<StreamLine[] | RawLines> = plain ? readLogChunks(options.url, readOptions, true) : readLogBatches(options.url, readOptions)
   try {
     // Every line one read of the stream completed goes out in one write: a busy tail costs a
     // write per network chunk, not one per line.
-    for await (const batch of !options.tail && options.lines !== undefined ? lastBatch(stream, options.lines) : stream) {
+    for await (const chunk of trim ? trimmed(stream, options.lines as number) : stream) {
       if (closed) break
-      const ok = stdout.write(renderBatch(batch, options), (error?: Error | null) => {
+      const ok = stdout.write(Array.isArray(chunk) ? renderBatch(chunk, options) : chunk.raw.length === 1 ? (chunk.raw[0] as Buffer) : Buffer.concat(chunk.raw), (error?: Error | null) => {
         if (error) onError(error)
       })
-      lines += batch.length
+      lines += Array.isArray(chunk) ? chunk.length : chunk.lines
       if ((stdout as {destroyed?: boolean}).destroyed) onError(Object.assign(new Error('stdout closed'), {code: 'EPIPE'}))
       if (!ok && !closed && !pipeError) {
         await new Promise<void>((resolve) => {

@@ -1,20 +1,14 @@
 // The wire formats of a log stream (platform-api.md section 2.5, and tug's own frames), as pure
 // functions.
+import {FRAMES_KEEPALIVE, FRAMES_TYPE, frameHeader} from '../../shared/log-frames.js'
 import {lastIdOf, wireBytes, type LogBlock} from './block.js'
 import type {LogItem} from './subscription.js'
 
 export type StreamFormat = 'sse' | 'text' | 'frames'
 
-/**
- * tug's own stream, asked for by `Accept` (tug's CLI; nothing else sends it): each batch is a
- * header line `<last id or -> <lines> <bytes>\n`, then exactly <bytes> bytes of text (the lines,
- * each ended by `\n`). The client copies the text to its output without looking at a line, and
- * resumes after the last id of the last whole frame (Last-Event-ID, as with SSE).
- */
-export const FRAMES_TYPE = 'application/vnd.tug.log-frames'
-
-/** A frame of no lines: the keep-alive of a quiet frames stream. */
-export const FRAMES_KEEPALIVE = '- 0 0\n'
+// tug's own stream (src/shared/log-frames.ts): asked for by `Accept` (tug's CLI; nothing else
+// sends it), one frame per batch, which the client copies out without looking at a line.
+export {FRAMES_KEEPALIVE, FRAMES_TYPE}
 
 export const FRAMES_HEADERS: Readonly<Record<string, string>> = {
   'content-type': FRAMES_TYPE,
@@ -83,7 +77,7 @@ export function serialise(format: StreamFormat, items: readonly LogItem[]): stri
     let lastId: number | undefined
     for (const item of items) lastId = item.id ?? lastId
     const text = textLines(items)
-    return items.length === 0 ? '' : `${lastId ?? '-'} ${items.length} ${Buffer.byteLength(text)}\n` + text
+    return items.length === 0 ? '' : frameHeader(lastId, items.length, Buffer.byteLength(text)) + text
   }
   return format === 'sse' ? sseEvents(items) : textLines(items)
 }
@@ -131,7 +125,7 @@ export function frameOfBlocks(blocks: readonly LogBlock[]): string {
     lines += block.count
     bytes += wireBytes(block)
   }
-  return `${lastId ?? '-'} ${lines} ${bytes}\n` + textOfBlocks(blocks)
+  return frameHeader(lastId, lines, bytes) + textOfBlocks(blocks)
 }
 
 export function serialiseBlocks(format: StreamFormat, blocks: readonly LogBlock[]): string {
