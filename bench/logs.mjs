@@ -140,11 +140,16 @@ function tugAsync(server, argv) {
 
 /** CPU seconds (user + system) a process has used so far, from /proc (Linux). */
 function cpuSeconds(pid) {
+  return userSystem(pid).reduce((a, b) => a + b)
+}
+
+/** [user, system] CPU seconds: the system part is the kernel's copying through pipes and sockets. */
+function userSystem(pid) {
   try {
     const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')
-    return (Number(fields[11]) + Number(fields[12])) / 100
+    return [Number(fields[11]) / 100, Number(fields[12]) / 100]
   } catch {
-    return Number.NaN
+    return [Number.NaN, Number.NaN]
   }
 }
 
@@ -239,7 +244,7 @@ async function trial(server, number, rate, seconds, {delays = false} = {}) {
   let stderr = ''
   client.stderr.on('data', (chunk) => (stderr += chunk))
   await Promise.race([ready, new Promise((resolve) => setTimeout(resolve, 30_000))])
-  const cpuBefore = {server: cpuSeconds(server.child.pid), client: cpuSeconds(client.pid), reader: process.cpuUsage()}
+  const cpuBefore = {server: cpuSeconds(server.child.pid), client: cpuSeconds(client.pid), reader: process.cpuUsage(), serverSystem: userSystem(server.child.pid)[1], clientSystem: userSystem(client.pid)[1]}
   await tugAsync(server, ['ps:scale', 'flood=1', '-a', 'bench'])
   // The end is the dyno's 'done' line; when that line was among the lost (a flat-out trial), the
   // end is 3 s of silence after the trial's time.
@@ -254,6 +259,8 @@ async function trial(server, number, rate, seconds, {delays = false} = {}) {
   result.cpu = {
     server: cpuSeconds(server.child.pid) - cpuBefore.server,
     client: cpuSeconds(client.pid) - cpuBefore.client,
+    serverSystem: userSystem(server.child.pid)[1] - cpuBefore.serverSystem,
+    clientSystem: userSystem(client.pid)[1] - cpuBefore.clientSystem,
     dyno: dynoCpuSeconds(server.child.pid),
     reader: (reader.user + reader.system) / 1e6,
   }
@@ -310,7 +317,7 @@ try {
     console.log(
       `  trial ${r.number}: offered ${rate === 0 ? 'as fast as the dyno can' : `${fmt(rate)}/s`}: ${r.done === -1 ? 'an unknown number (its last line was among the lost)' : fmt(r.done)} written, ${fmt(r.received)} read in ${seconds.toFixed(1)} s` +
         ` = ${fmt(perSecond)} lines/s; lost ${Number.isNaN(r.lost) ? 'at least the gaps' : fmt(r.lost)}, gaps ${fmt(r.gaps)}, repeats ${r.repeats}, L10 notices ${r.l10}` + (clean ? '  [nothing lost]' : '') +
-        `\n           CPU: control plane ${r.cpu.server.toFixed(1)} s, logs client ${r.cpu.client.toFixed(1)} s, dyno ${r.cpu.dyno.toFixed(1)} s, this reader ${r.cpu.reader.toFixed(1)} s` +
+        `\n           CPU: control plane ${r.cpu.server.toFixed(1)} s (kernel ${r.cpu.serverSystem.toFixed(1)}), logs client ${r.cpu.client.toFixed(1)} s (kernel ${r.cpu.clientSystem.toFixed(1)}), dyno ${r.cpu.dyno.toFixed(1)} s, this reader ${r.cpu.reader.toFixed(1)} s` +
         ` = ${perLine(r.cpu.server)} + ${perLine(r.cpu.client)} + ${perLine(r.cpu.dyno)} + ${perLine(r.cpu.reader)} µs per line written` +
         ` (${fmt((cpus().length * 1e6) / (((r.cpu.server + r.cpu.client + r.cpu.dyno + r.cpu.reader) * 1e6) / written))} lines/s would fill ${cpus().length} CPUs)`,
     )

@@ -7,7 +7,8 @@ import type {Dispatcher} from 'undici'
 import {FrameParser, FRAMES_TYPE} from '../../shared/log-frames.js'
 import {LineSplitter} from '../../shared/line-splitter.js'
 import {ApiError, NetworkError} from '../errors.js'
-import {defaultDispatcher} from './dispatcher.js'
+import {defaultDispatcher, usesProxy} from './dispatcher.js'
+import {openStream, type StreamResponse} from './stream-response.js'
 import {apiErrorFrom, defaultUserAgent, describeNetworkError} from './request.js'
 
 export interface StreamLine {
@@ -263,10 +264,10 @@ export async function* readLogChunks(firstUrl: string, options: ReadLogStreamOpt
     const headers: Record<string, string> = {Accept: frames ? `${FRAMES_TYPE}, text/event-stream;q=0.9` : 'text/event-stream', 'User-Agent': defaultUserAgent()}
     if (lastEventId) headers['Last-Event-ID'] = lastEventId
 
-    let response: Response
+    let response: StreamResponse
     try {
-      const init: Omit<RequestInit, 'dispatcher'> & {dispatcher: Dispatcher} = {headers, signal, dispatcher}
-      response = await fetch(url, init as unknown as RequestInit)
+      const nodeHttp = frames && options.dispatcher === undefined && !usesProxy()
+      response = await openStream(url, {headers, signal, dispatcher, nodeHttp, connectTimeoutMs: CONNECT_TIMEOUT_MS, idleTimeoutMs: IDLE_TIMEOUT_MS})
     } catch (error) {
       if (signal?.aborted) return
       if (!tail) throw new NetworkError(`Could not read the log stream from ${origin}: ${describe(error)}`, {cause: error})
@@ -275,15 +276,18 @@ export async function* readLogChunks(firstUrl: string, options: ReadLogStreamOpt
     }
 
     if (response.status === 404 || response.status === 403) {
-      await response.body?.cancel()
+      await response.cancel()
       // The session is gone (they expire): Heroku's CLI says the same thing in this case.
-      throw new ApiError({status: response.status, id: 'log_stream_timed_out', message: LOG_STREAM_TIMED_OUT, requestId: response.headers.get('request-id') ?? undefined})
+      throw new ApiError({status: response.status, id: 'log_stream_timed_out', message: LOG_STREAM_TIMED_OUT, requestId: response.header('request-id')})
     }
     // 204 is how an event stream says "do not reconnect".
-    if (response.status === 204) return
-    if (!response.ok) {
+    if (response.status === 204) {
+      await response.cancel()
+      return
+    }
+    if (response.status < 200 || response.status > 299) {
       const text = await response.text().catch(() => '')
-      const error = apiErrorFrom(response.status, text, 'GET', new URL(url).pathname, response.headers.get('request-id') ?? undefined)
+      const error = apiErrorFrom(response.status, text, 'GET', new URL(url).pathname, response.header('request-id'))
       const transient = response.status === 429 || response.status >= 500
       if (!tail || !transient || !everConnected) throw error
       if (await reconnectOrThrow(error)) continue
@@ -292,7 +296,7 @@ export async function* readLogChunks(firstUrl: string, options: ReadLogStreamOpt
 
     everConnected = true
     const openedAt = Date.now()
-    const contentType = (response.headers.get('content-type') ?? '').toLowerCase()
+    const contentType = (response.header('content-type') ?? '').toLowerCase()
     const isSse = contentType.includes('text/event-stream')
     const isFrames = frames && contentType.includes(FRAMES_TYPE)
     const framer = new FrameParser()
@@ -318,7 +322,6 @@ export async function* readLogChunks(firstUrl: string, options: ReadLogStreamOpt
     // grow along a stream), the events up to the one resumed after are that replay, printed before.
     const resumedFrom = lastEventId !== undefined && NUMERIC_ID.test(lastEventId) ? Number(lastEventId) : undefined
     let replaying = resumedFrom !== undefined
-    const reader = response.body?.getReader()
 
     const toLines = (text: string, ending: boolean): StreamLine[] => {
       if (!isSse) {
@@ -352,24 +355,24 @@ export async function* readLogChunks(firstUrl: string, options: ReadLogStreamOpt
     }
 
     try {
-      while (reader) {
-        let chunk: Awaited<ReturnType<typeof reader.read>>
+      for (;;) {
+        let chunk: Uint8Array | undefined
         try {
-          chunk = await reader.read()
+          chunk = await response.read()
         } catch (error) {
           outcome = {kind: 'dropped', error}
           break
         }
-        if (chunk.done) break
-        if (chunk.value.length > 0) received = true
+        if (chunk === undefined) break
+        if (chunk.length > 0) received = true
         if (isFrames) {
           // Whole frames only: the id resumed after is always that of the last text printed.
-          const out = framer.push(chunk.value)
+          const out = framer.push(chunk)
           if (framer.lastId !== '') lastEventId = framer.lastId
           if (out.lines > 0) yield {raw: out.bodies, lines: out.lines}
           continue
         }
-        const batch = toLines(decode(chunk.value), false)
+        const batch = toLines(decode(chunk), false)
         if (batch.length > 0) yield batch
       }
       if (outcome.kind === 'ended' && !isFrames) {
@@ -378,7 +381,7 @@ export async function* readLogChunks(firstUrl: string, options: ReadLogStreamOpt
       }
     } finally {
       // Also runs when the consumer stops early: release the connection.
-      await reader?.cancel().catch(() => undefined)
+      await response.cancel()
     }
 
     if (signal?.aborted) return
