@@ -13,6 +13,8 @@ import {StringDecoder} from 'node:string_decoder'
 export class LineSplitter {
   private readonly decoder = new StringDecoder('utf8')
   private partial = ''
+  /** Set by `LineSplitter.blocks`: a push's complete lines may be emitted as one string. */
+  private joined = false
 
   constructor(
     private readonly emit: (line: string) => void,
@@ -37,6 +39,18 @@ export class LineSplitter {
     return splitter
   }
 
+  /**
+   * Like `batched`, but the lines a push completed usually come as ONE string, joined by `\n`
+   * (no final one): what the log router takes whole (`writeLines`' messages may hold several
+   * lines), so that a busy dyno's read costs no string and no array slot per line. A push whose
+   * text holds a `\r` or a line longer than `maxLength` gives its lines one by one, as `batched`.
+   */
+  static blocks(emitMessages: (messages: string[]) => void, maxLength?: number): LineSplitter {
+    const splitter = LineSplitter.batched(emitMessages, maxLength)
+    splitter.joined = true
+    return splitter
+  }
+
   /** Bytes are decoded here; text (already decoded by the caller) is taken as it is. */
   push(chunk: Uint8Array | string): void {
     this.take(typeof chunk === 'string' ? chunk : this.decoder.write(chunk))
@@ -56,6 +70,7 @@ export class LineSplitter {
 
   private take(text: string): void {
     if (text === '') return
+    if (this.joined && this.takeJoined(text)) return
     let start = 0
     let newline = text.indexOf('\n')
     if (this.partial !== '') {
@@ -76,6 +91,17 @@ export class LineSplitter {
       newline = text.indexOf('\n', start)
     }
     this.partial = this.keepBounded(start === 0 ? text : text.slice(start))
+  }
+
+  /** The fast path of `blocks`: true when it took the text. */
+  private takeJoined(text: string): boolean {
+    const last = text.lastIndexOf('\n')
+    if (last === -1 || text.indexOf('\r') !== -1 || this.partial.indexOf('\r') !== -1) return false
+    const head = this.partial === '' ? text.slice(0, last) : this.partial + text.slice(0, last)
+    if (!linesWithin(head, this.maxLength)) return false
+    this.emit(head)
+    this.partial = this.keepBounded(text.slice(last + 1))
+    return true
   }
 
   /** The start of a line still open: what is over `maxLength` goes out in pieces now. */
@@ -106,4 +132,12 @@ export class LineSplitter {
 
 function stripCr(line: string): string {
   return line.charCodeAt(line.length - 1) === 13 ? line.slice(0, -1) : line
+}
+
+/** True when no line of `text` (lines joined by `\n`) is longer than `maxLength`. */
+function linesWithin(text: string, maxLength: number): boolean {
+  if (text.length <= maxLength) return true
+  let start = 0
+  for (let end = text.indexOf('\n'); end !== -1; start = end + 1, end = text.indexOf('\n', start)) if (end - start > maxLength) return false
+  return text.length - start <= maxLength
 }

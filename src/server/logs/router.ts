@@ -330,14 +330,26 @@ export class LogRouter {
     // ASCII (safe names, a numeric timestamp), so its UTF-8 size is its length.
     const prefix = formatMicros(micros) + ' ' + source + '[' + dyno + ']: '
     const maxLineBytes = this.maxLineBytes
-    let lines = messages
+    // The usual case: every message is one line or several joined by `\n` (a dyno's read, from
+    // LineSplitter.blocks), none needing a cut: then the text is one native replace.
+    let count = 0
     for (const message of messages) {
-      if (isSimpleLine(message, maxLineBytes)) continue
-      lines = splitAll(messages, maxLineBytes)
-      break
+      const lines = simpleLines(message, maxLineBytes)
+      if (lines === -1) {
+        count = -1
+        break
+      }
+      count += lines
     }
-    const text = prefix + lines.join('\n' + prefix) + '\n'
-    const count = lines.length
+    let body: string
+    if (count === -1) {
+      const lines = splitAll(messages, maxLineBytes)
+      body = lines.join('\n')
+      count = lines.length
+    } else {
+      body = messages.length === 1 ? (messages[0] as string) : messages.join('\n')
+    }
+    const text = prefix + body.replaceAll('\n', '\n' + prefix) + '\n'
     const block: LogBlock = {firstId: app.nextId, count, text, bytes: Buffer.byteLength(text) - count, source, dyno}
     app.nextId += count
     app.ring.push(block)
@@ -390,4 +402,23 @@ function blocksOf(entries: readonly LogEntry[]): LogBlock[] {
   }
   close()
   return blocks
+}
+
+/**
+ * How many lines a message holds when it needs no splitting beyond its `\n`s (no `\r`, no final
+ * line break, no line that could be over `maxBytes`), else -1. One scan for line breaks, no copy.
+ */
+function simpleLines(message: string, maxBytes: number): number {
+  // A UTF-16 code unit is at most 3 UTF-8 bytes: a line this short never needs measuring.
+  const maxChars = Math.floor(maxBytes / 3)
+  if (message.indexOf('\r') !== -1) return -1
+  let count = 1
+  let start = 0
+  for (let end = message.indexOf('\n'); end !== -1; start = end + 1, end = message.indexOf('\n', start)) {
+    if (end - start > maxChars) return -1
+    count++
+  }
+  if (message.length - start > maxChars) return -1
+  // `a\n` is one line for splitLines, two here: leave it to the slow path.
+  return count > 1 && start === message.length ? -1 : count
 }

@@ -1,14 +1,14 @@
 // Connects one subscription to one byte stream (an HTTP response, later), honouring its
 // backpressure: the router never waits for a reader, and a reader never gets more than its queue.
 import type {LogRouter, SubscribeOptions} from './router.js'
-import type {LogBlock} from './block.js'
+import {wireBytes, type LogBlock} from './block.js'
 import type {LogItem, LogSubscription} from './subscription.js'
 import {FRAMES_KEEPALIVE, serialise, serialiseBlocks, SSE_KEEPALIVE, type StreamFormat} from './wire.js'
 
 /** What a Node writable (e.g. `http.ServerResponse`, `reply.raw` in fastify) offers. */
 export interface BackpressureTarget {
   /** False when the target's buffer is full; it then emits 'drain'. */
-  write(chunk: string): boolean
+  write(chunk: string, encoding: BufferEncoding): boolean
   end(): void
   /** Sends the status and headers now (`ServerResponse` waits for the first body byte otherwise). */
   flushHeaders?(): void
@@ -75,7 +75,9 @@ export class StreamSession {
     this.subscription = options.router.subscribe(options.appId, options.subscribe, {
       deliver: (items: readonly LogItem[]) => this.write(serialise(format, items)),
       // The router's batches as they are: no line is handled on its own on the way out.
-      deliverBlocks: (blocks: readonly LogBlock[]) => this.write(serialiseBlocks(format, blocks)),
+      // ASCII text (the usual case) is written as latin1, the same bytes: Node then neither
+      // measures it for the chunk's size nor encodes it, it copies it (bench/logs: ~30 ns a line).
+      deliverBlocks: (blocks: readonly LogBlock[]) => this.write(serialiseBlocks(format, blocks), isAscii(blocks) ? 'latin1' : 'utf8'),
       end: () => this.finish(true),
     })
   }
@@ -85,9 +87,9 @@ export class StreamSession {
     this.finish(true)
   }
 
-  private write(chunk: string): boolean {
+  private write(chunk: string, encoding: 'utf8' | 'latin1' = 'utf8'): boolean {
     if (this.finished) return false
-    const more = this.target.write(chunk)
+    const more = this.target.write(chunk, encoding)
     if (!more) this.waitingForDrain = true
     return more
   }
@@ -110,4 +112,10 @@ export class StreamSession {
     }
     this.resolveDone()
   }
+}
+
+/** True when every block is ASCII: its UTF-8 size is its length (known without looking at it). */
+function isAscii(blocks: readonly LogBlock[]): boolean {
+  for (const block of blocks) if (wireBytes(block) !== block.text.length) return false
+  return true
 }

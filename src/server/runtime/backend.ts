@@ -8,7 +8,11 @@ export type OutputStream = 'stdout' | 'stderr'
 /** Receives every line a dyno writes, in order per stream, without the trailing newline. */
 export type OutputListener = (stream: OutputStream, line: string) => void
 
-/** The same lines in batches (every line one read of a pipe completed), in order: for a reader that takes them in bulk. */
+/**
+ * The same lines in batches (every line one read of a pipe completed), in order: for a reader that
+ * takes them in bulk (the log router). An element may hold several lines joined by `\n` (never a
+ * `\r`): a busy dyno's read is one string, not one per line.
+ */
 export type OutputLinesListener = (stream: OutputStream, lines: readonly string[]) => void
 
 export interface DynoSpec {

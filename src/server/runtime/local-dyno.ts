@@ -109,8 +109,8 @@ export class LocalDynoHandle implements DynoHandle {
 
   onOutput(listener: OutputListener): () => void {
     let removed = false
-    const remove = this.onOutputLines((stream, lines) => {
-      for (const line of lines) {
+    const remove = this.onOutputLines((stream, messages) => {
+      for (const line of linesOf(messages)) {
         // Removed while a batch is being handed out: not one line more.
         if (removed) return
         try {
@@ -187,7 +187,7 @@ export class LocalDynoHandle implements DynoHandle {
 
   private deliver(stream: OutputStream, lines: readonly string[]): void {
     if (this.pending !== undefined) {
-      for (const line of lines) this.pending.push([stream, line])
+      for (const line of linesOf(lines)) this.pending.push([stream, line])
       if (this.pending.length > this.options.maxPendingLines) this.pending.splice(0, this.pending.length - this.options.maxPendingLines)
       return
     }
@@ -204,7 +204,7 @@ export class LocalDynoHandle implements DynoHandle {
     if (readable === null) return Promise.resolve()
     // An attached dyno's client reads the same bytes; its log copy must not hold the pipe back.
     const tap = this.io ? this.logTap() : undefined
-    const splitter = tap ? undefined : LineSplitter.batched((lines) => this.deliver(stream, lines), this.options.maxLineLength)
+    const splitter = tap ? undefined : LineSplitter.blocks((messages) => this.deliver(stream, messages), this.options.maxLineLength)
     return new Promise((resolve) => {
       readable.on('data', (chunk: Buffer) => (tap ? tap.push(stream, chunk) : splitter?.push(chunk)))
       readable.once('error', () => {})
@@ -273,4 +273,10 @@ export class LocalDynoHandle implements DynoHandle {
     const outOfMemory = (this.options.cgroup?.oomKills() ?? 0) > 0
     return {code: exit.code, signal: exit.signal, ...(outOfMemory ? {outOfMemory} : {})}
   }
+}
+
+/** The lines of a batch whose elements may each hold several, joined by `\n` (see OutputLinesListener). */
+function linesOf(messages: readonly string[]): readonly string[] {
+  for (const message of messages) if (message.includes('\n')) return messages.flatMap((each) => each.split('\n'))
+  return messages
 }
