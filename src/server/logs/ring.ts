@@ -25,6 +25,13 @@ export interface LogEntry {
 export class LogRing {
   private blocks: LogBlock[] = []
   private head = 0
+  /**
+   * Lines at the start of the oldest block that are out of the history but not yet cut off: a
+   * push usually ends inside the oldest block, and cutting it costs a scan of its lines, so that
+   * is done only when something reads the ring. `byteCount` still counts them meanwhile (an upper
+   * bound; the byte bound cuts them before it drops anything).
+   */
+  private headSkip = 0
   private lineCount = 0
   private byteCount = 0
 
@@ -39,12 +46,14 @@ export class LogRing {
   }
 
   get bytes(): number {
+    this.cutHead()
     return this.byteCount
   }
 
   /** Id of the oldest line held (undefined when empty). */
   get oldestId(): number | undefined {
-    return this.lineCount === 0 ? undefined : this.blocks[this.head]?.firstId
+    const first = this.blocks[this.head]?.firstId
+    return this.lineCount === 0 || first === undefined ? undefined : first + this.headSkip
   }
 
   /** Id of the newest line held (undefined when empty). */
@@ -60,12 +69,14 @@ export class LogRing {
     this.byteCount += block.bytes
     let evicted = 0
     if (this.lineCount > this.maxLines) evicted += this.dropOldestLines(this.lineCount - this.maxLines)
+    if (this.byteCount > this.maxBytes) this.cutHead()
     while (this.byteCount > this.maxBytes && this.lineCount > 1) {
       const oldest = this.blocks[this.head] as LogBlock
       const excess = this.byteCount - this.maxBytes
       // A whole block goes when all of it must; otherwise lines go one by one (rare: the byte
       // bound is reached only by long lines).
       evicted += this.dropOldestLines(oldest.bytes <= excess && this.blocks.length - this.head > 1 ? oldest.count : 1)
+      this.cutHead()
     }
     return evicted
   }
@@ -73,12 +84,14 @@ export class LogRing {
   clear(): void {
     this.blocks = []
     this.head = 0
+    this.headSkip = 0
     this.lineCount = 0
     this.byteCount = 0
   }
 
   /** The last `n` lines that match, oldest first; scans back only as far as it must. */
   lastMatching(n: number, match: LineMatcher): LogBlock[] {
+    this.cutHead()
     const found: LogBlock[] = []
     let lines = 0
     for (let i = this.blocks.length - 1; i >= this.head && lines < n; i--) {
@@ -93,6 +106,7 @@ export class LogRing {
 
   /** Every matching line with an id greater than `id`, oldest first. */
   after(id: number, match: LineMatcher): LogBlock[] {
+    this.cutHead()
     const found: LogBlock[] = []
     for (let i = this.blockAfter(id); i < this.blocks.length; i++) {
       const block = this.blocks[i] as LogBlock
@@ -105,6 +119,7 @@ export class LogRing {
 
   /** The blocks held, oldest first. */
   *eachBlock(): IterableIterator<LogBlock> {
+    this.cutHead()
     for (let i = this.head; i < this.blocks.length; i++) yield this.blocks[i] as LogBlock
   }
 
@@ -126,21 +141,32 @@ export class LogRing {
     return low
   }
 
+  /** Cuts off the lines the oldest block still holds that are out of the history. */
+  private cutHead(): void {
+    if (this.headSkip === 0) return
+    const oldest = this.blocks[this.head] as LogBlock
+    const rest = sliceBlock(oldest, this.headSkip)
+    this.blocks[this.head] = rest
+    this.byteCount -= oldest.bytes - rest.bytes
+    this.headSkip = 0
+  }
+
   private dropOldestLines(lines: number): number {
     let left = lines
     while (left > 0 && this.head < this.blocks.length) {
       const oldest = this.blocks[this.head] as LogBlock
-      if (oldest.count <= left) {
+      const held = oldest.count - this.headSkip
+      if (held <= left) {
         this.blocks[this.head] = undefined as unknown as LogBlock
         this.head++
-        left -= oldest.count
-        this.lineCount -= oldest.count
+        this.headSkip = 0
+        left -= held
+        this.lineCount -= held
         this.byteCount -= oldest.bytes
       } else {
-        const rest = sliceBlock(oldest, left)
-        this.blocks[this.head] = rest
+        // Part of the block stays: cut lazily (see headSkip).
+        this.headSkip += left
         this.lineCount -= left
-        this.byteCount -= oldest.bytes - rest.bytes
         left = 0
       }
     }

@@ -124,6 +124,35 @@ describe('logs/ring', () => {
     assert.deepEqual(blockIds(ring.lastMatching(7, all)), [11, 12, 13, 14, 15, 16, 17])
   })
 
+  it('keeps exactly the lines a line-by-line model keeps, whatever the blocks', () => {
+    // A small deterministic generator: the same cases every run.
+    let seed = 7
+    const next = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31
+      return seed % n
+    }
+    for (const [maxLines, maxBytes] of [[50, 10_000], [50, 300], [7, 60]] as const) {
+      const ring = new LogRing(maxLines, maxBytes)
+      let model: {id: number; bytes: number}[] = []
+      let id = 1
+      for (let n = 0; n < 400; n++) {
+        const count = next(12) + 1
+        const bytes = next(20) + 1
+        ring.push(block(id, count, 'web.1', bytes))
+        for (let i = 0; i < count; i++) model.push({id: id + i, bytes})
+        id += count
+        if (model.length > maxLines) model = model.slice(model.length - maxLines)
+        let total = model.reduce((sum, line) => sum + line.bytes, 0)
+        while (total > maxBytes && model.length > 1) total -= (model.shift() as {bytes: number}).bytes
+        if (n % 3 === 0) assert.equal(ring.oldestId, model[0]?.id)
+        if (n % 5 === 0) assert.deepEqual(blockIds(ring.lastMatching(4, all)), model.slice(-4).map((line) => line.id))
+        if (n % 7 === 0) assert.deepEqual(ids(ring), model.map((line) => line.id))
+        assert.equal(ring.length, model.length)
+        if (n % 2 === 0) assert.equal(ring.bytes, total)
+      }
+    }
+  })
+
   it('rejects bounds that cannot hold a line', () => {
     assert.throws(() => new LogRing(0, 10), RangeError)
     assert.throws(() => new LogRing(10, 0), RangeError)
