@@ -198,49 +198,21 @@ async function trial(server, number, rate, seconds, {delays = false} = {}) {
   const prefix = `t${number} `
   const result = {number, received: 0, gaps: 0, repeats: 0, l10: 0, first: 0, last: 0, delays: [], done: -1, expected: 0}
   let heard = performance.now()
-  let partial = ''
   let connected
   const ready = new Promise((resolve) => (connected = resolve))
   let finished
   const over = new Promise((resolve) => (finished = resolve))
-  // Read without splitting into arrays: at a million lines a second this reader shares the two
-  // cores with the dyno, the control plane and the client, so it must cost little per line.
-  client.stdout.setEncoding('utf8').on('data', (chunk) => {
-    heard = performance.now()
-    const now = performance.timeOrigin + heard
-    const text = partial + chunk
-    connected()
-    let start = 0
-    for (let end = text.indexOf('\n'); end !== -1; start = end + 1, end = text.indexOf('\n', start)) {
-      const at = text.indexOf(']: ', start)
-      if (at === -1 || at > end) continue
-      const message = at + 3
-      if (text.startsWith('Error L10', message)) {
-        result.l10++
-        continue
-      }
-      if (!text.startsWith(prefix, message)) continue
-      const seqAt = message + prefix.length
-      const space = text.indexOf(' ', seqAt)
-      if (space === -1 || space > end) continue
-      if (text.startsWith('done', seqAt)) {
-        result.done = Number(text.slice(space + 1, end))
-        finished()
-        continue
-      }
-      const seq = Number(text.slice(seqAt, space))
-      if (seq !== result.expected) {
-        if (seq < result.expected) result.repeats++
-        else result.gaps += seq - result.expected
-      }
-      result.expected = seq + 1
-      result.received++
-      if (result.received === 1) result.first = now
-      result.last = now
-      if (delays) result.delays.push(now - Number(text.slice(space + 1, text.indexOf(' ', space + 1))))
-    }
-    partial = text.slice(start)
-  })
+  client.stdout.setEncoding('utf8').on(
+    'data',
+    lineReader(prefix, result, {
+      delays,
+      onChunk: (now) => {
+        heard = now
+        connected()
+      },
+      onDone: () => finished(),
+    }),
+  )
   let stderr = ''
   client.stderr.on('data', (chunk) => (stderr += chunk))
   await Promise.race([ready, new Promise((resolve) => setTimeout(resolve, 30_000))])
@@ -268,6 +240,78 @@ async function trial(server, number, rate, seconds, {delays = false} = {}) {
   if (result.done === -1) console.log(`  (trial ${number}: the done line never arrived; client stderr: ${stderr.trim()})`)
   result.lost = result.done === -1 ? Number.NaN : result.done - result.received
   return result
+}
+
+/**
+ * The reader of a trial's lines (from the client's stdout, or straight from the generator's pipe
+ * for the reference row): checks that every sequence number comes once, in order, counts gaps,
+ * repeats and L10 notices, and notes the time of the first and last line. It reads without
+ * splitting into arrays: at a million lines a second it shares the two cores with the dyno, the
+ * control plane and the client, so it must cost little per line. Without `headers` (the raw
+ * pipe), a line is the message.
+ */
+function lineReader(prefix, result, {delays = false, headers = true, onChunk = () => {}, onDone = () => {}} = {}) {
+  let partial = ''
+  return (chunk) => {
+    const heard = performance.now()
+    const now = performance.timeOrigin + heard
+    const text = partial + chunk
+    onChunk(heard)
+    let start = 0
+    for (let end = text.indexOf('\n'); end !== -1; start = end + 1, end = text.indexOf('\n', start)) {
+      const at = headers ? text.indexOf(']: ', start) : -1
+      const message = at === -1 || at > end ? start : at + 3
+      if (text.startsWith('Error L10', message)) {
+        result.l10++
+        continue
+      }
+      if (!text.startsWith(prefix, message)) continue
+      const seqAt = message + prefix.length
+      const space = text.indexOf(' ', seqAt)
+      if (space === -1 || space > end) continue
+      if (text.startsWith('done', seqAt)) {
+        result.done = Number(text.slice(space + 1, end))
+        onDone()
+        continue
+      }
+      const seq = Number(text.slice(seqAt, space))
+      if (seq !== result.expected) {
+        if (seq < result.expected) result.repeats++
+        else result.gaps += seq - result.expected
+      }
+      result.expected = seq + 1
+      result.received++
+      if (result.received === 1) result.first = now
+      result.last = now
+      if (delays) result.delays.push(now - Number(text.slice(space + 1, text.indexOf(' ', space + 1))))
+    }
+    partial = text.slice(start)
+  }
+}
+
+/**
+ * The reference row: the same generator, flat out, into a bare pipe read by the same reader. What
+ * the generator and the reader carry on their own, so that a trial's rate is about tug's path.
+ */
+async function rawPipe(seconds) {
+  const flood = join(work, 'app', 'flood.js')
+  const child = spawn(process.execPath, [flood], {env: env({RATE: '0', SECONDS: String(seconds), TRIAL: '0'}), stdio: ['ignore', 'pipe', 'inherit']})
+  children.add(child)
+  const result = {received: 0, gaps: 0, repeats: 0, l10: 0, first: 0, last: 0, delays: [], done: -1, expected: 0}
+  const before = process.cpuUsage()
+  await new Promise((resolve) => {
+    child.stdout.setEncoding('utf8').on('data', lineReader('t0 ', result, {headers: false, onDone: resolve}))
+  })
+  const reader = process.cpuUsage(before)
+  const generator = cpuSeconds(child.pid)
+  child.kill('SIGKILL')
+  children.delete(child)
+  const perSecond = result.received / ((result.last - result.first) / 1000)
+  const clean = result.done === result.received && result.gaps === 0 && result.repeats === 0
+  console.log(
+    `raw pipe, the same generator -> the same reader (reference): ${fmt(perSecond)} lines/s${clean ? ', nothing lost' : `, LOST ${fmt(result.done - result.received)}`}` +
+      `; CPU per line: generator ${((generator * 1e6) / result.received).toFixed(2)} µs, reader ${(((reader.user + reader.system) / 1e6) * 1e6 / result.received).toFixed(2)} µs`,
+  )
 }
 
 function quantile(sorted, q) {
@@ -306,6 +350,7 @@ try {
   tug(server, ['apps:create', 'bench', '--no-remote'])
   tug(server, ['deploy', app, '-a', 'bench'])
 
+  await rawPipe(Math.min(SECONDS, 5))
   console.log('throughput, dyno stdout -> tug logs --tail stdout (~130-byte lines):')
   const report = (r, rate) => {
     const seconds = (r.last - r.first) / 1000
