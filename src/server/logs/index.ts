@@ -22,6 +22,7 @@ export {
   headersFor,
   parseLastEventId,
   serialise,
+  piecesOfBlocks,
   serialiseBlocks,
   SSE_HEADERS,
   SSE_KEEPALIVE,

@@ -3,7 +3,7 @@
 import type {LogRouter, SubscribeOptions} from './router.js'
 import {wireBytes, type LogBlock} from './block.js'
 import type {LogItem, LogSubscription} from './subscription.js'
-import {FRAMES_KEEPALIVE, serialise, serialiseBlocks, SSE_KEEPALIVE, type StreamFormat} from './wire.js'
+import {FRAMES_KEEPALIVE, piecesOfBlocks, serialise, SSE_KEEPALIVE, type StreamFormat} from './wire.js'
 
 /** What a Node writable (e.g. `http.ServerResponse`, `reply.raw` in fastify) offers. */
 export interface BackpressureTarget {
@@ -77,7 +77,12 @@ export class StreamSession {
       // The router's batches as they are: no line is handled on its own on the way out.
       // ASCII text (the usual case) is written as latin1, the same bytes: Node then neither
       // measures it for the chunk's size nor encodes it, it copies it (bench/logs: ~30 ns a line).
-      deliverBlocks: (blocks: readonly LogBlock[]) => this.write(serialiseBlocks(format, blocks), isAscii(blocks) ? 'latin1' : 'utf8'),
+      deliverBlocks: (blocks: readonly LogBlock[]) => {
+        const encoding = isAscii(blocks) ? 'latin1' : 'utf8'
+        let more = true
+        for (const piece of piecesOfBlocks(format, blocks)) more = this.write(piece, encoding)
+        return more
+      },
       end: () => this.finish(true),
     })
   }

@@ -116,7 +116,10 @@ export function textOfBlocks(blocks: readonly LogBlock[]): string {
 
 /** One frame for the batch (see FRAMES_TYPE); its byte count is known without measuring. */
 export function frameOfBlocks(blocks: readonly LogBlock[]): string {
-  if (blocks.length === 0) return ''
+  return blocks.length === 0 ? '' : frameHeaderOf(blocks) + textOfBlocks(blocks)
+}
+
+function frameHeaderOf(blocks: readonly LogBlock[]): string {
   let lastId: number | undefined
   let lines = 0
   let bytes = 0
@@ -125,11 +128,23 @@ export function frameOfBlocks(blocks: readonly LogBlock[]): string {
     lines += block.count
     bytes += wireBytes(block)
   }
-  return frameHeader(lastId, lines, bytes) + textOfBlocks(blocks)
+  return frameHeader(lastId, lines, bytes)
 }
 
 export function serialiseBlocks(format: StreamFormat, blocks: readonly LogBlock[]): string {
   return format === 'sse' ? sseEventOfBlocks(blocks) : format === 'frames' ? frameOfBlocks(blocks) : textOfBlocks(blocks)
+}
+
+/**
+ * The same bytes as `serialiseBlocks`, as pieces to write one after the other: a block's text
+ * goes out as the string it is, never copied into a bigger one (a response corks the writes of
+ * one turn into one writev anyway).
+ */
+export function piecesOfBlocks(format: StreamFormat, blocks: readonly LogBlock[]): string[] {
+  if (format === 'sse' || blocks.length === 0) return [serialiseBlocks(format, blocks)]
+  const pieces = format === 'frames' ? [frameHeaderOf(blocks)] : []
+  for (const block of blocks) pieces.push(block.text)
+  return pieces
 }
 
 /** The id to resume after from a `Last-Event-ID` header, or undefined when there is none. */

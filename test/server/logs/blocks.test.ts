@@ -5,7 +5,7 @@ import assert from 'node:assert/strict'
 import {entriesOf, sliceBlock, type LogBlock} from '../../../src/server/logs/block.js'
 import {LogRouter, type LogRouterOptions} from '../../../src/server/logs/router.js'
 import {itemsOf} from '../../../src/server/logs/subscription.js'
-import {frameOfBlocks, serialise, serialiseBlocks, sseEventOfBlocks, sseEvents, textLines} from '../../../src/server/logs/wire.js'
+import {frameOfBlocks, piecesOfBlocks, serialise, serialiseBlocks, sseEventOfBlocks, sseEvents, textLines} from '../../../src/server/logs/wire.js'
 import {FrameParser} from '../../../src/shared/log-frames.js'
 import {LineSplitter} from '../../../src/shared/line-splitter.js'
 import {FakeClock, ManualScheduler, RecordingSink} from './helpers.js'
@@ -127,6 +127,8 @@ describe('logs/blocks', () => {
     assert.equal(serialiseBlocks('text', blocks), textLines(items))
     assert.equal(serialiseBlocks('sse', blocks), serialise('sse', items))
     assert.equal(frameOfBlocks(blocks), serialise('frames', items))
+    for (const format of ['sse', 'text', 'frames'] as const) assert.equal(piecesOfBlocks(format, blocks).join(''), serialiseBlocks(format, blocks))
+    assert.equal(piecesOfBlocks('frames', blocks).length, 1 + blocks.length)
     const body = textLines(items)
     assert.equal(frameOfBlocks(blocks), `4 4 ${Buffer.byteLength(body)}\n${body}`)
     assert.equal(frameOfBlocks(blocks.slice(2, 3)), `- 1 ${Buffer.byteLength(items[2]?.text ?? '') + 1}\n${items[2]?.text}\n`)
