@@ -25,7 +25,7 @@ if (typeof globalThis.gc !== 'function') {
 
 const dist = (...path) => pathToFileURL(join(root, 'dist', ...path)).href
 const {LogRouter} = await import(dist('server', 'logs', 'router.js'))
-const {sseEvents} = await import(dist('server', 'logs', 'wire.js'))
+const {piecesOfBlocks, sseEvents} = await import(dist('server', 'logs', 'wire.js'))
 
 const args = process.argv.slice(2)
 const seconds = Number(args[args.indexOf('--seconds') + 1] || 10) || 10
@@ -105,6 +105,54 @@ async function throughput(label, options) {
   if (lost !== 0 || dropped !== 0 || notices !== 0) process.exitCode = 1
 }
 
+/**
+ * The path a dyno's output takes in the control plane: each write is one pipe read's lines (500
+ * messages of ~100 bytes joined by \n, as LineSplitter.blocks gives them), the subscriber takes
+ * blocks and serialises them as tug's frames stream (the pieces an HTTP response would write).
+ */
+async function blockThroughput(label) {
+  const router = new LogRouter()
+  let expected = 1
+  let received = 0
+  let wireBytes = 0
+  const sub = router.subscribe('bench', {tail: true}, {
+    deliver() {
+      throw new Error('a block sink gets blocks')
+    },
+    deliverBlocks(blocks) {
+      for (const block of blocks) {
+        if (block.firstId !== expected) throw new Error(`expected id ${expected}, got ${block.firstId}`)
+        expected += block.count
+        received += block.count
+      }
+      for (const piece of piecesOfBlocks('frames', blocks)) wireBytes += piece.length
+      return true
+    },
+  })
+  const perRead = 500
+  let written = 0
+  const start = performance.now()
+  const end = start + seconds * 1000
+  while (performance.now() < end) {
+    for (let read = 0; read < 4; read++) {
+      const lines = []
+      for (let i = 0; i < perRead; i++) lines.push(message(++written))
+      // One string per read, as the splitter hands it over. Making the lines is inside the
+      // measured time too, so the router's own share is smaller than the figure says.
+      router.writeLines('bench', {source: 'app', dyno: 'web.1', lines: [lines.join('\n')]})
+    }
+    await nextTurn()
+  }
+  while (received < written && performance.now() < end + 5000) await nextTurn()
+  const elapsed = (performance.now() - start) / 1000
+  const {dropped} = sub.stats()
+  sub.close()
+  const lost = written - (expected - 1)
+  console.log(`${label}: ${Math.round(written / elapsed).toLocaleString('en')} lines/s over ${elapsed.toFixed(1)} s (${written.toLocaleString('en')} lines, ${mb(wireBytes)} of frames; lost ${lost}, dropped ${dropped})`)
+  if (lost !== 0 || dropped !== 0) process.exitCode = 1
+  await router.close()
+}
+
 /** 1000 lines/s, one every millisecond or so; the delay is write() to the sink's deliver(). */
 async function latency() {
   const router = new LogRouter()
@@ -170,5 +218,6 @@ if (!skipPersist) {
     rmSync(dir, {recursive: true, force: true})
   }
 }
+await blockThroughput('throughput into one subscriber, a dyno\'s reads (blocks of 500 lines) to frames')
 await latency()
 await heap()
