@@ -1,7 +1,18 @@
 // The unit the router stores and moves: a block of consecutive lines of one source and dyno,
 // formatted once as one string. A dyno's pipe read becomes one block, so the router's cost per
 // line is a share of a few native string operations, not an object and a string of its own.
-import type {LogEntry} from './ring.js'
+
+/** One line as `history()` and the file give it. Source and dyno are kept for filtering, the text for the wire. */
+export interface LogEntry {
+  /** Per app, strictly increasing. */
+  readonly id: number
+  /** The formatted line: `<timestamp> <source>[<dyno>]: <message>`, no line break. */
+  readonly text: string
+  readonly source: string
+  readonly dyno: string
+  /** UTF-8 size of `text`, what the byte bounds count. */
+  readonly bytes: number
+}
 
 export interface LogBlock {
   /** Id of the first line (the others follow: firstId + i); undefined for a notice (no id). */
@@ -49,7 +60,7 @@ export function sliceBlock(block: LogBlock, from: number, to: number = block.cou
   return {firstId: block.firstId === undefined ? undefined : block.firstId + from, count, text, bytes, source: block.source, dyno: block.dyno}
 }
 
-/** The block line by line, for the readers that want lines (drains, history(), the file). */
+/** The block line by line, for the readers that want lines (history(), the history's file). */
 export function entriesOf(block: LogBlock): LogEntry[] {
   const out: LogEntry[] = []
   const {text, source, dyno} = block
@@ -57,7 +68,7 @@ export function entriesOf(block: LogBlock): LogEntry[] {
   for (let i = 0; i < block.count; i++) {
     const end = text.indexOf('\n', start)
     const line = text.slice(start, end)
-    // A notice has no id; as an entry it keeps the type's number with NaN never reaching a wire.
+    // Only blocks of the history are read as entries; a notice (no id) never is.
     out.push({id: block.firstId === undefined ? Number.NaN : block.firstId + i, text: line, source, dyno, bytes: Buffer.byteLength(line)})
     start = end + 1
   }

@@ -1,18 +1,8 @@
 // The bounded history of one app, and the small queue each subscriber keeps.
-import {sliceBlock, entriesOf, type LogBlock} from './block.js'
+import {sliceBlock, entriesOf, type LogBlock, type LogEntry} from './block.js'
 import type {LineMatcher} from './filter.js'
 
-/** One line as `history()` and the file give it. Source and dyno are kept for filtering, the text for the wire. */
-export interface LogEntry {
-  /** Per app, strictly increasing. */
-  readonly id: number
-  /** The formatted line: `<timestamp> <source>[<dyno>]: <message>`, no line break. */
-  readonly text: string
-  readonly source: string
-  readonly dyno: string
-  /** UTF-8 size of `text`, what the byte bounds count. */
-  readonly bytes: number
-}
+export type {LogEntry} from './block.js'
 
 /**
  * The newest lines, kept as the blocks they were written in, bounded by a line count and by the
