@@ -23,13 +23,29 @@ describe('logs', () => {
 
   it('creates a session with lines=100 and prints the SSE stream, with no Authorization on the stream', async () => {
     nock(API).post('/apps/shop/log-sessions', {lines: 100, tail: false}).reply(201, session())
-    nock(LOGS, {badheaders: ['authorization'], reqheaders: {accept: 'text/event-stream'}})
+    // tug's own frames first, then SSE (all a Heroku-style server answers).
+    nock(LOGS, {badheaders: ['authorization'], reqheaders: {accept: 'application/vnd.tug.log-frames, text/event-stream;q=0.9'}})
       .get('/sessions/sess-1')
       .reply(200, `id: 1\ndata: ${L1}\n\nid: 2\ndata: ${L2}\n\n`, {'Content-Type': 'text/event-stream'})
     const result = await runCommand(Logs, ['-a', 'shop'])
     assert.equal(result.stdout, `${L1}\n${L2}\n`)
     assert.equal(result.stderr, '')
     assert.equal(result.code, 0)
+  })
+
+  it('prints a frames stream as it comes, and reads lines for --json', async () => {
+    const body = `${L1}\n${L2}\n`
+    const frames = `1 1 ${L1.length + 1}\n${L1}\n- 0 0\n2 1 ${L2.length + 1}\n${L2}\n`
+    nock(API).post('/apps/shop/log-sessions', {lines: 100, tail: false}).reply(201, session())
+    nock(LOGS, {badheaders: ['authorization']}).get('/sessions/sess-1').reply(200, frames, {'Content-Type': 'application/vnd.tug.log-frames'})
+    const result = await runCommand(Logs, ['-a', 'shop'])
+    assert.equal(result.stdout, body)
+    assert.equal(result.code, 0)
+    // JSON needs lines: it asks for SSE alone.
+    nock(API).post('/apps/shop/log-sessions', {lines: 100, tail: false}).reply(201, session())
+    nock(LOGS, {reqheaders: {accept: 'text/event-stream'}}).get('/sessions/sess-1').reply(200, `id: 2\ndata: ${L2}\n\n`, {'Content-Type': 'text/event-stream'})
+    const json = await runCommand(Logs, ['-a', 'shop', '--json'])
+    assert.equal(JSON.parse(json.stdout).message, 'State changed from starting to up')
   })
 
   it('passes the dyno, source and number filters to the session (the server filters before counting)', async () => {
