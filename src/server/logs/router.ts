@@ -113,12 +113,15 @@ const decoder = new TextDecoder('utf-8')
 const NAME_CACHE_LIMIT = 1024
 
 /**
- * Memory bound, per app: at most `historyLines` entries and `historyBytes` bytes of UTF-8 text.
- * V8 keeps a string in one byte per character when it can, two otherwise, so the text costs at
- * most 2 x historyBytes (1 x for ASCII), plus about 100 bytes per line for the entry object, its
- * slot and the string's header. With the defaults and ~100-byte messages (~150-byte lines) that
- * is about 2.3 MB per app (bench/logs-router measures it). Each subscriber adds at most `queueLines` references and
- * keeps at most `queueBytes` of lines alive that the history may already have let go.
+ * Memory bound, per app: at most `historyLines` lines and `historyBytes` bytes of UTF-8 text, in
+ * blocks (one per write or pipe read). V8 keeps a string in one byte per character when it can,
+ * two otherwise, so the text costs at most 2 x historyBytes (1 x for ASCII), plus about 100 bytes
+ * per block for its object, slot and string header: per line when every write is one line (the
+ * worst case, ~2.4 MB per app with the defaults and ~100-byte messages, bench/logs-router), a
+ * share of that for a dyno's reads. A block cut by the bounds is a slice that keeps its whole
+ * text alive until it goes: at most one such block per app. Each subscriber adds at most
+ * `queueLines` lines' worth of references and keeps at most `queueBytes` of lines alive that the
+ * history may already have let go.
  */
 export class LogRouter {
   private readonly apps = new Map<string, AppLog>()

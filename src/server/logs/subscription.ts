@@ -58,8 +58,8 @@ export interface SubscriptionLimits {
 export type NoticeFactory = (dropped: number, since: string) => LogBlock
 
 /**
- * The queue holds references to the same entries as the history, so its own cost is one slot per
- * line; it is bounded by lines and by bytes. When a live line finds it full, the line is dropped
+ * The queue holds references to the same blocks as the history, so its own cost is one slot per
+ * block; it is bounded by lines and by bytes. When a live line finds it full, the line is dropped
  * and counted, and the subscriber keeps dropping until the sink has taken everything queued; then
  * it gets ONE overflow notice (the count and the time of the first lost line) and fresh lines
  * again. The writer and every other subscriber never see any of this.
