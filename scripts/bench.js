@@ -134,6 +134,7 @@ const BENCHMARKS = [
           target: ['>=', 1_000_000, '≥ 1,000,000 lines/s (issue 19; issue 5 asked 100,000)'],
         },
         {label: 'first rate that lost a line', unit: 'lines/s', value: grab(text, /=> first lossy rate: ([\d,]+)\/s/)},
+        {label: 'the same generator into a bare pipe, same reader (reference)', unit: 'lines/s', value: grab(text, /raw pipe, the same generator.*?: ([\d,]+) lines\/s/)},
         {label: 'delay dyno write → client read, median (100 lines/s)', unit: 'ms', value: grab(text, /delay, dyno write.*?median ([\d.]+) ms/)},
         {label: 'delay dyno write → client read, p99 (100 lines/s)', unit: 'ms', value: grab(text, /delay, dyno write.*?p99 ([\d.]+) ms/), target: ['<', 5, '< 5 ms (issue 19)']},
         {label: 'router heap, 100 apps at full history', unit: 'MB', value: grab(text, /router heap, 100 apps.*?: ([\d.]+) MB \(/)},
