@@ -1,4 +1,4 @@
-// Bundles the CLI's hot path: every command and hook, with @oclif/core and the tug modules they
+// Bundles the CLI's hot path: every command and hook and src/lib/cli/hot-path.ts, with @oclif/core and the tug modules they
 // import statically, into ES modules that share chunks (issue 19). Without it a command loads
 // ~110 files of oclif and its dependencies plus ~60 of tug's, and resolving and compiling them
 // one by one was a third of a `tug ps`.
@@ -18,6 +18,9 @@ import {dirname, join, relative, sep} from 'node:path'
 
 /** The entry bin/run.js and bin/git-remote-tug.js import instead of '@oclif/core' (from dist/). */
 export const OCLIF_ENTRY = 'lib/chunks/oclif-core.js'
+
+/** The hot path bin/run.js takes for a command of tug's own (src/lib/cli/hot-path.ts), from dist/. */
+export const HOT_PATH_ENTRY = 'lib/cli/hot-path.js'
 
 function jsFiles(dir) {
   return readdirSync(dir, {withFileTypes: true}).flatMap((entry) => {
@@ -67,7 +70,8 @@ export async function bundleCli(root, compiled) {
   } catch {
     throw new Error('scripts/bundle-cli.js needs esbuild (installed with tsx); run `npm install`')
   }
-  const entries = [...jsFiles(join(compiled, 'commands')), ...jsFiles(join(compiled, 'hooks'))]
+  // The hot path (bin/run.js runs a command of tug's own through it) shares the chunks too.
+  const entries = [...jsFiles(join(compiled, 'commands')), ...jsFiles(join(compiled, 'hooks')), join(compiled, HOT_PATH_ENTRY)]
   const serverDir = join(compiled, 'server') + sep
   const out = `${compiled}.bundle`
   rmSync(out, {recursive: true, force: true})
