@@ -10,14 +10,25 @@
 //   lib/chunks/ as it was from lib/cli/ or commands/server/;
 // - every other package (ora, cli-table3, @inquirer/prompts, undici...), imported at run time
 //   from node_modules as before, often lazily.
+// @oclif/core itself (with the packages it requires) is bundled apart, as one CommonJS file
+// (lib/chunks/oclif-core.cjs) that the commands' chunks load through a vm.Script with V8's code
+// cache (lib/chunks/oclif-core.cjs.cache, made by the build from a run of the hot path): parsing and
+// compiling its 470 KB was ~90M instructions of every command, reading the cache a fraction of it.
+// Node 20 has no code cache for ES modules; for a CommonJS file, vm.Script takes one.
 // The chunks sit three levels below the package root, as the modules they come from did, so that
 // a `new URL('../../../package.json', import.meta.url)` still finds the root; bundleCli fails the
 // build if such a URL ends up in a file at another depth.
-import {readdirSync, readFileSync, renameSync, rmSync, mkdirSync} from 'node:fs'
+import {execFileSync} from 'node:child_process'
+import {createHash} from 'node:crypto'
+import {readdirSync, readFileSync, renameSync, rmSync, mkdirSync, writeFileSync} from 'node:fs'
 import {dirname, join, relative, sep} from 'node:path'
 
 /** The entry bin/run.js and bin/git-remote-tug.js import instead of '@oclif/core' (from dist/). */
 export const OCLIF_ENTRY = 'lib/chunks/oclif-core.js'
+
+/** @oclif/core and the packages it requires, as one CommonJS file, and its V8 code cache (from dist/). */
+export const OCLIF_CJS = 'lib/chunks/oclif-core.cjs'
+export const OCLIF_CODE_CACHE = `${OCLIF_CJS}.cache`
 
 /** The hot path bin/run.js takes for a command of tug's own (src/lib/cli/hot-path.ts), from dist/. */
 export const HOT_PATH_ENTRY = 'lib/cli/hot-path.js'
@@ -62,6 +73,39 @@ const LAZY_HELPER = `function __tugLazy(load) {
 }
 `
 
+// What the commands' chunks import as '@oclif/core' (and '@oclif/core/logger'): oclif-core.cjs, run
+// once per process. Its first line names the build (a hash of the rest); the cache file starts with
+// the same hash, so that a cache is only ever used with the source it was made from. V8 checks its
+// own version and flags and rejects a cache that does not fit (a newer Node): then the file is
+// compiled as usual. TUG_WRITE_CODE_CACHE=1 (the build) writes the cache when the process exits.
+const OCLIF_LOADER = `import {readFileSync, writeFileSync} from 'node:fs'
+import {createRequire} from 'node:module'
+import {dirname} from 'node:path'
+import {fileURLToPath} from 'node:url'
+import {Script} from 'node:vm'
+const HASH_LENGTH = 64
+let loaded
+export function loadOclif() {
+  if (loaded) return loaded
+  const file = fileURLToPath(new URL('./oclif-core.cjs', import.meta.url))
+  const source = readFileSync(file, 'utf8')
+  const hash = source.slice(3, 3 + HASH_LENGTH)
+  let cachedData
+  try {
+    const cache = readFileSync(file + '.cache')
+    if (cache.toString('latin1', 0, HASH_LENGTH) === hash) cachedData = cache.subarray(HASH_LENGTH)
+  } catch {}
+  const script = new Script('(function (exports, require, module, __filename, __dirname, __tugImport) {' + source + '\\n})', {filename: file, cachedData})
+  const module = {exports: {}}
+  script.runInThisContext()(module.exports, createRequire(file), module, file, dirname(file), (specifier) => import(specifier))
+  if (process.env.TUG_WRITE_CODE_CACHE === '1') {
+    process.on('exit', () => writeFileSync(file + '.cache', Buffer.concat([Buffer.from(hash, 'latin1'), script.createCachedData()])))
+  }
+  loaded = module.exports
+  return loaded
+}
+`
+
 /** Bundles `compiled` (tsc's output directory, the future dist/) in place. */
 export async function bundleCli(root, compiled) {
   let esbuild
@@ -77,7 +121,7 @@ export async function bundleCli(root, compiled) {
   rmSync(out, {recursive: true, force: true})
   try {
     await esbuild.build({
-      entryPoints: [...entries, {in: join(root, 'node_modules', '@oclif', 'core', 'lib', 'index.js'), out: OCLIF_ENTRY.replace(/\.js$/, '')}],
+      entryPoints: [...entries, {in: 'tug-oclif:entry', out: OCLIF_ENTRY.replace(/\.js$/, '')}],
       outbase: compiled,
       outdir: out,
       bundle: true,
@@ -96,13 +140,22 @@ export async function bundleCli(root, compiled) {
         {
           name: 'tug-hot-path',
           setup(build) {
-            build.onLoad({filter: /[\\/]node_modules[\\/]@oclif[\\/]core[\\/]lib[\\/].*\.js$/}, (args) => {
-              const text = readFileSync(args.path, 'utf8')
-              const lazy = text.replace(LAZY_REQUIRE, (_, kind, name, expression) => `${kind} ${name} = __tugLazy(() => ${expression});`)
-              return {contents: lazy === text ? text : `${LAZY_HELPER}${lazy}`, loader: 'js'}
+            // '@oclif/core' is oclif-core.cjs, through the loader; bin/run.js imports the same as OCLIF_ENTRY.
+            build.onResolve({filter: /^(tug-oclif:.*|@oclif\/core(\/logger)?)$/}, (args) => {
+              if (args.path === '@oclif/core' || args.path === '@oclif/core/logger') {
+                if (args.importer.includes(`${sep}node_modules${sep}`)) return undefined
+                return {path: args.path === '@oclif/core' ? 'core' : 'logger', namespace: 'tug-oclif'}
+              }
+              return {path: args.path.slice('tug-oclif:'.length), namespace: 'tug-oclif'}
+            })
+            build.onLoad({filter: /.*/, namespace: 'tug-oclif'}, (args) => {
+              if (args.path === 'loader') return {contents: OCLIF_LOADER, loader: 'js', resolveDir: root}
+              if (args.path === 'entry') return {contents: "import {loadOclif} from 'tug-oclif:loader'\nexport default loadOclif().core\n", loader: 'js', resolveDir: root}
+              return {contents: `module.exports = require('tug-oclif:loader').loadOclif().${args.path}\n`, loader: 'js', resolveDir: root}
             })
             build.onResolve({filter: /.*/}, (args) => {
               if (args.kind === 'entry-point') return undefined
+              if (args.namespace === 'tug-oclif') return {path: args.path, external: true}
               const inPackages = args.importer.includes(`${sep}node_modules${sep}`)
               if (args.path.startsWith('.')) {
                 const target = join(args.resolveDir, args.path)
@@ -121,16 +174,84 @@ export async function bundleCli(root, compiled) {
     })
     for (const file of jsFiles(out)) {
       const path = relative(out, file)
-      if (path.split(sep).length !== 3 && /new URL\([^)]*import\.meta\.url/.test(readFileSync(file, 'utf8'))) {
+      const text = readFileSync(file, 'utf8')
+      if (path.split(sep).length !== 3 && /new URL\([^)]*import\.meta\.url/.test(text)) {
         throw new Error(`the bundle put a URL relative to import.meta.url into dist/${path}, which is not three levels below the package root as its source was`)
       }
+      if (text.includes("'./oclif-core.cjs'") && dirname(path) !== dirname(OCLIF_CJS)) {
+        throw new Error(`the bundle put oclif's loader into dist/${path}, not beside ${OCLIF_CJS}`)
+      }
     }
-    for (const file of [...jsFiles(out), ...jsFiles(out).map((f) => `${f}.map`)]) {
+    await bundleOclif(esbuild, root, join(out, OCLIF_CJS))
+    for (const file of [...jsFiles(out), ...jsFiles(out).map((f) => `${f}.map`), join(out, OCLIF_CJS)]) {
       const target = join(compiled, relative(out, file))
       mkdirSync(dirname(target), {recursive: true})
       renameSync(file, target)
     }
   } finally {
     rmSync(out, {recursive: true, force: true})
+  }
+}
+
+// oclif's CommonJS, each `require` of its own made lazy (LAZY_REQUIRE), with the packages it
+// requires, as one CommonJS file whose first line is `// <sha256 of the rest>` (see OCLIF_LOADER).
+async function bundleOclif(esbuild, root, outfile) {
+  const result = await esbuild.build({
+    stdin: {
+      contents: "module.exports = {core: require('@oclif/core'), logger: require('@oclif/core/logger')}\n",
+      resolveDir: root,
+      sourcefile: 'tug-oclif-core.cjs',
+      loader: 'js',
+    },
+    bundle: true,
+    write: false,
+    format: 'cjs',
+    platform: 'node',
+    target: 'node20',
+    minifyWhitespace: true,
+    minifySyntax: true,
+    define: {__dirname: 'globalThis.__tugOclifDir'},
+    logLevel: 'warning',
+    // oclif loads these only to run TypeScript sources in development.
+    external: ['typescript', 'ts-node'],
+    outfile,
+    plugins: [
+      {
+        name: 'tug-oclif-lazy',
+        setup(build) {
+          build.onLoad({filter: /[\\/]node_modules[\\/]@oclif[\\/]core[\\/]lib[\\/].*\.js$/}, (args) => {
+            const text = readFileSync(args.path, 'utf8')
+            const lazy = text.replace(LAZY_REQUIRE, (_, kind, name, expression) => `${kind} ${name} = __tugLazy(() => ${expression});`)
+            return {contents: lazy === text ? text : `${LAZY_HELPER}${lazy}`, loader: 'js'}
+          })
+        },
+      },
+    ],
+  })
+  // A function a vm.Script compiled with a code cache made by another process cannot import():
+  // V8 keeps the import callback's id of the process that made the cache, and Node finds no such
+  // callback (ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING). oclif imports only absolute file URLs (ESM
+  // commands, hooks, plugins; tsx in development), so the loader's own import() does the same.
+  const text = result.outputFiles[0].text.replace(/(?<![\w$."'])import\(/g, '__tugImport(')
+  const hash = createHash('sha256').update(text).digest('hex')
+  mkdirSync(dirname(outfile), {recursive: true})
+  writeFileSync(outfile, `// ${hash}\n${text}`)
+}
+
+/**
+ * Writes the V8 code cache of dist/lib/chunks/oclif-core.cjs from a run of the hot path (a usage
+ * error of `tug config:get`: command, flags, parser, errors, exit), made by the same Node and V8
+ * flags as the commands that will read it.
+ */
+export function writeOclifCodeCache(root) {
+  rmSync(join(root, 'dist', OCLIF_CODE_CACHE), {force: true})
+  try {
+    execFileSync(process.execPath, [join(root, 'bin', 'run.js'), 'config:get', '-a', 'code-cache'], {
+      cwd: root,
+      stdio: 'ignore',
+      env: {...process.env, TUG_WRITE_CODE_CACHE: '1', TUG_NO_HOT_PATH: '', DEBUG: '', TUG_DEBUG: ''},
+    })
+  } catch {
+    // A usage error exits with 2: expected.
   }
 }
