@@ -12,7 +12,20 @@ if (args.length === 1 && args[0] === '--version') {
   // thread, and a process that is done waits for that second compile before it exits: ~120 ms of
   // a short command, on a core the control plane could use. Liftoff's code is ample for a CLI's HTTP; the long-lived
   // control plane keeps V8's default.
-  if (args[0] !== 'server') (await import('node:v8')).setFlagsFromString('--liftoff-only')
+  // The flag is set at the first call of fetch, before undici compiles anything: loading node:v8
+  // to set it costs ~16M instructions (~4 ms), and most commands never call fetch (their API
+  // requests go through node:http).
+  if (args[0] !== 'server') {
+    const fetch = globalThis.fetch
+    let liftoff = false
+    globalThis.fetch = async function (...fetchArgs) {
+      if (!liftoff) {
+        liftoff = true
+        ;(await import('node:v8')).setFlagsFromString('--liftoff-only')
+      }
+      return fetch.apply(this, fetchArgs)
+    }
+  }
   // The package root and its package.json, read here at once, spare oclif looking for the root
   // and reading the file again (each an asynchronous read on a short command's critical path).
   const {existsSync, readFileSync} = await import('node:fs')
