@@ -38,8 +38,8 @@ if (args.length === 1 && args[0] === '--version') {
   const engineWarning = process.env.OCLIF_DISABLE_ENGINE_WARNING
   process.env.OCLIF_DISABLE_ENGINE_WARNING = '1'
   // A command of tug's own runs through the hot path (src/lib/cli/hot-path.ts, issue 19), with the
-  // command index the build derives from the manifest; the hot path imports @oclif/core as bundled
-  // with the commands by scripts/bundle-cli.js (one instance for all).
+  // command index the build derives from the manifest; anything else through oclif, as bundled by
+  // scripts/bundle-cli.js.
   const hot = await hotPath(args, root, pjson, readFileSync)
   const {execute} = hot ? {} : (await import('../dist/lib/chunks/oclif-core.js')).default
   if (engineWarning === undefined) delete process.env.OCLIF_DISABLE_ENGINE_WARNING
@@ -69,8 +69,10 @@ async function hotPath(argv, root, pjson, readFileSync) {
   // TUG_NO_HOT_PATH=1 runs every command through oclif's usual path (to compare the two, or to
   // rule the hot path out when something looks wrong).
   if (!Object.hasOwn(index, argv[0] ?? '') || process.env.TUG_NO_HOT_PATH === '1') return undefined
-  const {hotPathAllowed, runHotPath} = await import('../dist/lib/cli/hot-path.js')
-  return hotPathAllowed(input) ? {run: () => runHotPath(input)} : undefined
+  // oclif, tug's modules and the commands as one CommonJS file with its V8 code cache (scripts/bundle-cli.js).
+  const {loadHotCli} = await import('../dist/lib/chunks/hot-cli.js')
+  const cli = loadHotCli()
+  return cli.hotPathAllowed(input) ? {run: () => cli.runHotPath(input)} : undefined
 }
 
 function ownCommand(argv, existsSync) {

@@ -8,7 +8,7 @@ import {execFileSync} from 'node:child_process'
 import {existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 
-import {bundleCli, OCLIF_CODE_CACHE, OCLIF_ENTRY, writeOclifCodeCache} from './bundle-cli.js'
+import {bundleCli, HOT_CLI_CODE_CACHE, OCLIF_CODE_CACHE, OCLIF_ENTRY, writeCodeCaches} from './bundle-cli.js'
 
 /** Command id → its module, from the manifest: bin/run.js finds a command of tug's own here. */
 export const COMMAND_INDEX = 'lib/cli/command-index.json'
@@ -26,7 +26,7 @@ function newestMtime(dir) {
 }
 
 function upToDate() {
-  if (!existsSync(stamp) || !existsSync(join(root, 'oclif.manifest.json')) || !existsSync(join(root, 'dist', OCLIF_ENTRY)) || !existsSync(join(root, 'dist', COMMAND_INDEX)) || !existsSync(join(root, 'dist', OCLIF_CODE_CACHE))) return false
+  if (!existsSync(stamp) || !existsSync(join(root, 'oclif.manifest.json')) || !existsSync(join(root, 'dist', OCLIF_ENTRY)) || !existsSync(join(root, 'dist', COMMAND_INDEX)) || !existsSync(join(root, 'dist', OCLIF_CODE_CACHE)) || !existsSync(join(root, 'dist', HOT_CLI_CODE_CACHE))) return false
   const built = statSync(stamp).mtimeMs
   const inputs = [join(root, 'package.json'), join(root, 'tsconfig.json'), join(root, 'scripts', 'build.js'), join(root, 'scripts', 'bundle-cli.js')].map((f) => statSync(f).mtimeMs)
   return Math.max(newestMtime(join(root, 'src')), ...inputs) < built
@@ -54,5 +54,5 @@ execFileSync(bin('oclif'), ['manifest'], {cwd: root, stdio: ['ignore', 'ignore',
 const {commands} = JSON.parse(readFileSync(join(root, 'oclif.manifest.json'), 'utf8'))
 const index = Object.fromEntries(Object.entries(commands).map(([id, command]) => [id, command.relativePath.join('/')]))
 writeFileSync(join(dist, COMMAND_INDEX), JSON.stringify(index) + '\n')
-writeOclifCodeCache(root)
+await writeCodeCaches(root)
 writeFileSync(stamp, new Date().toISOString() + '\n')

@@ -27,6 +27,8 @@ export interface HotPathInput {
   env: NodeJS.ProcessEnv
   /** Command id → its module's path relative to the root (dist/lib/cli/command-index.json). */
   index: Record<string, string>
+  /** Loads a command's module by that path (default: import() of the file; the hot CLI bundle has its own). */
+  load?: (path: string) => Promise<{default?: unknown}>
 }
 
 /**
@@ -56,8 +58,9 @@ export async function runHotPath(input: HotPathInput): Promise<boolean> {
   // what oclif would have had, without loading the debug package (~10 ms).
   setLogger({logger: quietLogger('oclif'), root: input.root})
   try {
-    const module = (await import(pathToFileURL(join(input.root, input.index[id]!)).href)) as {default?: typeof Command}
-    const CommandClass = module.default
+    const path = input.index[id]!
+    const module = await (input.load ? input.load(path) : (import(pathToFileURL(join(input.root, path)).href) as Promise<{default?: unknown}>))
+    const CommandClass = module.default as typeof Command | undefined
     // TugCommand.catch turns every error into an exit, so no error reaches oclif's handler needing
     // the full Config (it shows help from it after a parse error); another kind of command could.
     if (CommandClass === undefined || !(CommandClass.prototype instanceof TugCommand)) return false
