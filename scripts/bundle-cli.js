@@ -50,8 +50,7 @@ function jsFiles(dir) {
 // does not have: each output file gets one. It also reads __dirname, its own directory (for its
 // package.json), in a few functions: that becomes a getter that resolves it once, when asked.
 const BANNER = [
-  "import {createRequire as __tugCreateRequire} from 'node:module'",
-  'const require = __tugCreateRequire(import.meta.url)',
+  "const require = process.getBuiltinModule('node:module').createRequire(import.meta.url)",
   "if (!Object.hasOwn(globalThis, '__tugOclifDir')) { let dir; Object.defineProperty(globalThis, '__tugOclifDir', {get: () => (dir ??= require.resolve('@oclif/core').replace(/[\\\\/][^\\\\/]*$/, ''))}) }",
 ].join('; ')
 
@@ -85,11 +84,14 @@ const LAZY_HELPER = `function __tugLazy(load) {
 // with the same hash, so that a cache is only ever used with the source it was made from. V8 checks
 // its own version and flags and rejects a cache that does not fit (a newer Node): then the file is
 // compiled as usual. TUG_WRITE_CODE_CACHE=1 (the build) writes the caches when the process exits.
-const OCLIF_LOADER = `import {readFileSync, writeFileSync} from 'node:fs'
-import {createRequire} from 'node:module'
-import {dirname} from 'node:path'
-import {fileURLToPath, pathToFileURL} from 'node:url'
-import {Script} from 'node:vm'
+//
+// The built-ins come from process.getBuiltinModule (Node 20.16+; package.json requires 20.18.1):
+// importing them would make an ES module facade of each (a few million instructions for these).
+const OCLIF_LOADER = `const {readFileSync, writeFileSync} = process.getBuiltinModule('node:fs')
+const {createRequire} = process.getBuiltinModule('node:module')
+const {dirname} = process.getBuiltinModule('node:path')
+const {fileURLToPath, pathToFileURL} = process.getBuiltinModule('node:url')
+const {Script} = process.getBuiltinModule('node:vm')
 const HASH_LENGTH = 64
 const loaded = new Map()
 function loadCached(name) {

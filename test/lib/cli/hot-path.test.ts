@@ -2,9 +2,9 @@ import assert from 'node:assert/strict'
 import {readFileSync} from 'node:fs'
 import {fileURLToPath} from 'node:url'
 
-import {Config, type Interfaces} from '@oclif/core'
+import {Command, Config, type Interfaces} from '@oclif/core'
 
-import {hotConfig, hotPathAllowed, type HotPathInput} from '../../../src/lib/cli/hot-path.js'
+import {hotConfig, hotPathAllowed, runHotPath, type HotPathInput} from '../../../src/lib/cli/hot-path.js'
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url))
 const PJSON = JSON.parse(readFileSync(new URL('package.json', `file://${ROOT}`), 'utf8')) as Interfaces.PJSON
@@ -61,5 +61,21 @@ describe('cli/hot-path', () => {
         Object.assign(process.env, saved)
       }
     }
+  })
+
+  it('runs nothing and says so for a module without a TugCommand (oclif then runs it)', async () => {
+    class Plain extends Command {
+      async run(): Promise<void> {
+        throw new Error('not to be run')
+      }
+    }
+    const loaded: string[] = []
+    const load = async (path: string) => {
+      loaded.push(path)
+      return path.endsWith('index.js') ? {default: Plain} : {}
+    }
+    assert.equal(await runHotPath({...input(['ps', '-a', 'shop']), load}), false)
+    assert.equal(await runHotPath({...input(['config:get', 'FOO']), load}), false)
+    assert.deepEqual(loaded, ['dist/commands/ps/index.js', 'dist/commands/config/get.js'])
   })
 })
