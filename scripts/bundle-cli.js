@@ -290,6 +290,8 @@ async function bundleHotCli(esbuild, root, compiled, serverDir, outfile) {
     minifySyntax: true,
     define: {__dirname: 'globalThis.__tugOclifDir', 'import.meta.url': '__tugImportMetaUrl'},
     logLevel: 'warning',
+    absWorkingDir: root,
+    metafile: true,
     outfile,
     plugins: [
       {
@@ -316,6 +318,16 @@ async function bundleHotCli(esbuild, root, compiled, serverDir, outfile) {
       },
     ],
   })
+  // A URL relative to import.meta.url is the bundle's own (in lib/chunks): right only for a source
+  // three levels below the root, as the chunks check above requires of theirs.
+  for (const input of Object.keys(result.metafile.inputs)) {
+    const path = join(root, input)
+    if (!path.startsWith(compiled + sep) || input.endsWith('tug-hot-cli.cjs')) continue
+    const depth = relative(compiled, path).split(sep).length
+    if (depth !== 3 && /new URL\([^)]*import\.meta\.url/.test(readFileSync(path, 'utf8'))) {
+      throw new Error(`${relative(compiled, path)} has a URL relative to import.meta.url, which ${HOT_CLI} (three levels below the root) would resolve elsewhere`)
+    }
+  }
   writeCachedBundle(outfile, result.outputFiles[0].text)
 }
 
