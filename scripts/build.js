@@ -5,10 +5,13 @@
 // stays fast on a second run. It compiles into a fresh directory and swaps it in, so a `tug`
 // process started from dist/ meanwhile (a test, a running server) never finds it half-built.
 import {execFileSync} from 'node:child_process'
-import {existsSync, readdirSync, renameSync, rmSync, statSync, writeFileSync} from 'node:fs'
+import {existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 
-import {bundleCli, OCLIF_ENTRY} from './bundle-cli.js'
+import {bundleCli, HOT_CLI_CODE_CACHE, OCLIF_CODE_CACHE, OCLIF_ENTRY, writeCodeCaches} from './bundle-cli.js'
+
+/** Command id → its module, from the manifest: bin/run.js finds a command of tug's own here. */
+export const COMMAND_INDEX = 'lib/cli/command-index.json'
 
 const root = new URL('..', import.meta.url).pathname
 const stamp = join(root, 'dist', '.build-stamp')
@@ -23,7 +26,7 @@ function newestMtime(dir) {
 }
 
 function upToDate() {
-  if (!existsSync(stamp) || !existsSync(join(root, 'oclif.manifest.json')) || !existsSync(join(root, 'dist', OCLIF_ENTRY))) return false
+  if (!existsSync(stamp) || !existsSync(join(root, 'oclif.manifest.json')) || !existsSync(join(root, 'dist', OCLIF_ENTRY)) || !existsSync(join(root, 'dist', COMMAND_INDEX)) || !existsSync(join(root, 'dist', OCLIF_CODE_CACHE)) || !existsSync(join(root, 'dist', HOT_CLI_CODE_CACHE))) return false
   const built = statSync(stamp).mtimeMs
   const inputs = [join(root, 'package.json'), join(root, 'tsconfig.json'), join(root, 'scripts', 'build.js'), join(root, 'scripts', 'bundle-cli.js')].map((f) => statSync(f).mtimeMs)
   return Math.max(newestMtime(join(root, 'src')), ...inputs) < built
@@ -46,4 +49,10 @@ try {
 }
 // The oclif dev CLI would otherwise ask the registry for a newer version of itself on every build.
 execFileSync(bin('oclif'), ['manifest'], {cwd: root, stdio: ['ignore', 'ignore', 'inherit'], env: {...process.env, OCLIF_SKIP_NEW_VERSION_CHECK: 'true'}})
+// The slice of the manifest bin/run.js needs to run a command without oclif's Config.load (issue
+// 19): each id's module, as oclif's plugin would find it. Aliases are left out: they take oclif's path.
+const {commands} = JSON.parse(readFileSync(join(root, 'oclif.manifest.json'), 'utf8'))
+const index = Object.fromEntries(Object.entries(commands).map(([id, command]) => [id, command.relativePath.join('/')]))
+writeFileSync(join(dist, COMMAND_INDEX), JSON.stringify(index) + '\n')
+await writeCodeCaches(root)
 writeFileSync(stamp, new Date().toISOString() + '\n')

@@ -1,4 +1,4 @@
-// Bundles the CLI's hot path: every command and hook, with @oclif/core and the tug modules they
+// Bundles the CLI's hot path: every command and hook and src/lib/cli/hot-path.ts, with @oclif/core and the tug modules they
 // import statically, into ES modules that share chunks (issue 19). Without it a command loads
 // ~110 files of oclif and its dependencies plus ~60 of tug's, and resolving and compiling them
 // one by one was a third of a `tug ps`.
@@ -10,14 +10,33 @@
 //   lib/chunks/ as it was from lib/cli/ or commands/server/;
 // - every other package (ora, cli-table3, @inquirer/prompts, undici...), imported at run time
 //   from node_modules as before, often lazily.
+// @oclif/core itself (with the packages it requires) is bundled apart, as one CommonJS file
+// (lib/chunks/oclif-core.cjs) that the commands' chunks load through a vm.Script with V8's code
+// cache (lib/chunks/oclif-core.cjs.cache, made by the build from a run of the hot path): parsing and
+// compiling its 470 KB was ~90M instructions of every command, reading the cache a fraction of it.
+// Node 20 has no code cache for ES modules; for a CommonJS file, vm.Script takes one.
 // The chunks sit three levels below the package root, as the modules they come from did, so that
 // a `new URL('../../../package.json', import.meta.url)` still finds the root; bundleCli fails the
 // build if such a URL ends up in a file at another depth.
-import {readdirSync, readFileSync, renameSync, rmSync, mkdirSync} from 'node:fs'
+import {createHash} from 'node:crypto'
+import {readdirSync, readFileSync, renameSync, rmSync, mkdirSync, writeFileSync} from 'node:fs'
 import {dirname, join, relative, sep} from 'node:path'
 
 /** The entry bin/run.js and bin/git-remote-tug.js import instead of '@oclif/core' (from dist/). */
 export const OCLIF_ENTRY = 'lib/chunks/oclif-core.js'
+
+/** @oclif/core and the packages it requires, as one CommonJS file, and its V8 code cache (from dist/). */
+export const OCLIF_CJS = 'lib/chunks/oclif-core.cjs'
+export const OCLIF_CODE_CACHE = `${OCLIF_CJS}.cache`
+
+/**
+ * bin/run.js's hot path for a command of tug's own (src/lib/cli/hot-path.ts): one CommonJS file
+ * with oclif, tug's modules and every command (each evaluated only when run), its code cache, and
+ * the ES module bin/run.js imports to load it (from dist/).
+ */
+export const HOT_CLI = 'lib/chunks/hot-cli.cjs'
+export const HOT_CLI_CODE_CACHE = `${HOT_CLI}.cache`
+export const HOT_CLI_ENTRY = 'lib/chunks/hot-cli.js'
 
 function jsFiles(dir) {
   return readdirSync(dir, {withFileTypes: true}).flatMap((entry) => {
@@ -31,8 +50,7 @@ function jsFiles(dir) {
 // does not have: each output file gets one. It also reads __dirname, its own directory (for its
 // package.json), in a few functions: that becomes a getter that resolves it once, when asked.
 const BANNER = [
-  "import {createRequire as __tugCreateRequire} from 'node:module'",
-  'const require = __tugCreateRequire(import.meta.url)',
+  "const require = process.getBuiltinModule('node:module').createRequire(import.meta.url)",
   "if (!Object.hasOwn(globalThis, '__tugOclifDir')) { let dir; Object.defineProperty(globalThis, '__tugOclifDir', {get: () => (dir ??= require.resolve('@oclif/core').replace(/[\\\\/][^\\\\/]*$/, ''))}) }",
 ].join('; ')
 
@@ -59,6 +77,50 @@ const LAZY_HELPER = `function __tugLazy(load) {
 }
 `
 
+// The loader of the two CommonJS bundles in lib/chunks: oclif-core.cjs (what the commands' chunks
+// import as '@oclif/core' on oclif's path) and hot-cli.cjs (bin/run.js's hot path: oclif with the
+// commands and tug's modules, one file). Each is run once per process through a vm.Script with its
+// V8 code cache. A file's first line names its build (a hash of the rest); the cache file starts
+// with the same hash, so that a cache is only ever used with the source it was made from. V8 checks
+// its own version and flags and rejects a cache that does not fit (a newer Node): then the file is
+// compiled as usual. TUG_WRITE_CODE_CACHE=1 (the build) writes the caches when the process exits.
+//
+// The built-ins come from process.getBuiltinModule (Node 20.16+; package.json requires 20.18.1):
+// importing them would make an ES module facade of each (a few million instructions for these).
+const OCLIF_LOADER = `const {readFileSync, writeFileSync} = process.getBuiltinModule('node:fs')
+const {createRequire} = process.getBuiltinModule('node:module')
+const {dirname} = process.getBuiltinModule('node:path')
+const {fileURLToPath, pathToFileURL} = process.getBuiltinModule('node:url')
+const {Script} = process.getBuiltinModule('node:vm')
+const HASH_LENGTH = 64
+const loaded = new Map()
+function loadCached(name) {
+  if (loaded.has(name)) return loaded.get(name)
+  const file = fileURLToPath(new URL('./' + name, import.meta.url))
+  const source = readFileSync(file, 'utf8')
+  const hash = source.slice(3, 3 + HASH_LENGTH)
+  let cachedData
+  try {
+    const cache = readFileSync(file + '.cache')
+    if (cache.toString('latin1', 0, HASH_LENGTH) === hash) cachedData = cache.subarray(HASH_LENGTH)
+  } catch {}
+  const script = new Script('(function (exports, require, module, __filename, __dirname, __tugImport, __tugImportMetaUrl) {' + source + '\\n})', {filename: file, cachedData})
+  const module = {exports: {}}
+  script.runInThisContext()(module.exports, createRequire(file), module, file, dirname(file), (specifier) => import(specifier), pathToFileURL(file).href)
+  if (process.env.TUG_WRITE_CODE_CACHE === '1') {
+    process.on('exit', () => writeFileSync(file + '.cache', Buffer.concat([Buffer.from(hash, 'latin1'), script.createCachedData()])))
+  }
+  loaded.set(name, module.exports)
+  return module.exports
+}
+export function loadOclif() {
+  return loadCached('oclif-core.cjs')
+}
+export function loadHotCli() {
+  return loadCached('hot-cli.cjs')
+}
+`
+
 /** Bundles `compiled` (tsc's output directory, the future dist/) in place. */
 export async function bundleCli(root, compiled) {
   let esbuild
@@ -73,7 +135,11 @@ export async function bundleCli(root, compiled) {
   rmSync(out, {recursive: true, force: true})
   try {
     await esbuild.build({
-      entryPoints: [...entries, {in: join(root, 'node_modules', '@oclif', 'core', 'lib', 'index.js'), out: OCLIF_ENTRY.replace(/\.js$/, '')}],
+      entryPoints: [
+        ...entries,
+        {in: 'tug-oclif:entry', out: OCLIF_ENTRY.replace(/\.js$/, '')},
+        {in: 'tug-oclif:hot', out: HOT_CLI_ENTRY.replace(/\.js$/, '')},
+      ],
       outbase: compiled,
       outdir: out,
       bundle: true,
@@ -92,13 +158,23 @@ export async function bundleCli(root, compiled) {
         {
           name: 'tug-hot-path',
           setup(build) {
-            build.onLoad({filter: /[\\/]node_modules[\\/]@oclif[\\/]core[\\/]lib[\\/].*\.js$/}, (args) => {
-              const text = readFileSync(args.path, 'utf8')
-              const lazy = text.replace(LAZY_REQUIRE, (_, kind, name, expression) => `${kind} ${name} = __tugLazy(() => ${expression});`)
-              return {contents: lazy === text ? text : `${LAZY_HELPER}${lazy}`, loader: 'js'}
+            // '@oclif/core' is oclif-core.cjs, through the loader; bin/run.js imports the same as OCLIF_ENTRY.
+            build.onResolve({filter: /^(tug-oclif:.*|@oclif\/core(\/logger)?)$/}, (args) => {
+              if (args.path === '@oclif/core' || args.path === '@oclif/core/logger') {
+                if (args.importer.includes(`${sep}node_modules${sep}`)) return undefined
+                return {path: args.path === '@oclif/core' ? 'core' : 'logger', namespace: 'tug-oclif'}
+              }
+              return {path: args.path.slice('tug-oclif:'.length), namespace: 'tug-oclif'}
+            })
+            build.onLoad({filter: /.*/, namespace: 'tug-oclif'}, (args) => {
+              if (args.path === 'loader') return {contents: OCLIF_LOADER, loader: 'js', resolveDir: root}
+              if (args.path === 'entry') return {contents: "import {loadOclif} from 'tug-oclif:loader'\nexport default loadOclif().core\n", loader: 'js', resolveDir: root}
+              if (args.path === 'hot') return {contents: "export {loadHotCli} from 'tug-oclif:loader'\n", loader: 'js', resolveDir: root}
+              return {contents: `module.exports = require('tug-oclif:loader').loadOclif().${args.path}\n`, loader: 'js', resolveDir: root}
             })
             build.onResolve({filter: /.*/}, (args) => {
               if (args.kind === 'entry-point') return undefined
+              if (args.namespace === 'tug-oclif') return {path: args.path, external: true}
               const inPackages = args.importer.includes(`${sep}node_modules${sep}`)
               if (args.path.startsWith('.')) {
                 const target = join(args.resolveDir, args.path)
@@ -117,16 +193,169 @@ export async function bundleCli(root, compiled) {
     })
     for (const file of jsFiles(out)) {
       const path = relative(out, file)
-      if (path.split(sep).length !== 3 && /new URL\([^)]*import\.meta\.url/.test(readFileSync(file, 'utf8'))) {
+      const text = readFileSync(file, 'utf8')
+      if (path.split(sep).length !== 3 && /new URL\([^)]*import\.meta\.url/.test(text)) {
         throw new Error(`the bundle put a URL relative to import.meta.url into dist/${path}, which is not three levels below the package root as its source was`)
       }
+      if (text.includes('function loadCached(') && dirname(path) !== dirname(OCLIF_CJS)) {
+        throw new Error(`the bundle put the loader of ${OCLIF_CJS} and ${HOT_CLI} into dist/${path}, not beside them`)
+      }
     }
-    for (const file of [...jsFiles(out), ...jsFiles(out).map((f) => `${f}.map`)]) {
+    await bundleOclif(esbuild, root, join(out, OCLIF_CJS))
+    await bundleHotCli(esbuild, root, compiled, serverDir, join(out, HOT_CLI))
+    for (const file of [...jsFiles(out), ...jsFiles(out).map((f) => `${f}.map`), join(out, OCLIF_CJS), join(out, HOT_CLI)]) {
       const target = join(compiled, relative(out, file))
       mkdirSync(dirname(target), {recursive: true})
       renameSync(file, target)
     }
   } finally {
     rmSync(out, {recursive: true, force: true})
+  }
+}
+
+// oclif's CommonJS, each `require` of its own made lazy (LAZY_REQUIRE), with the packages it
+// requires, as one CommonJS file whose first line is `// <sha256 of the rest>` (see OCLIF_LOADER).
+async function bundleOclif(esbuild, root, outfile) {
+  const result = await esbuild.build({
+    stdin: {
+      contents: "module.exports = {core: require('@oclif/core'), logger: require('@oclif/core/logger')}\n",
+      resolveDir: root,
+      sourcefile: 'tug-oclif-core.cjs',
+      loader: 'js',
+    },
+    bundle: true,
+    write: false,
+    format: 'cjs',
+    platform: 'node',
+    target: 'node20',
+    minifyWhitespace: true,
+    minifySyntax: true,
+    define: {__dirname: 'globalThis.__tugOclifDir'},
+    logLevel: 'warning',
+    // oclif loads these only to run TypeScript sources in development.
+    external: ['typescript', 'ts-node'],
+    outfile,
+    plugins: [
+      {
+        name: 'tug-oclif-lazy',
+        setup(build) {
+          build.onLoad({filter: /[\\/]node_modules[\\/]@oclif[\\/]core[\\/]lib[\\/].*\.js$/}, (args) => {
+            const text = readFileSync(args.path, 'utf8')
+            const lazy = text.replace(LAZY_REQUIRE, (_, kind, name, expression) => `${kind} ${name} = __tugLazy(() => ${expression});`)
+            return {contents: lazy === text ? text : `${LAZY_HELPER}${lazy}`, loader: 'js'}
+          })
+        },
+      },
+    ],
+  })
+  writeCachedBundle(outfile, result.outputFiles[0].text)
+}
+
+// A function a vm.Script compiled with a code cache made by another process cannot import():
+// V8 keeps the import callback's id of the process that made the cache, and Node finds no such
+// callback (ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING). Each import() goes to the loader's own, in
+// lib/chunks: oclif imports only absolute file URLs (ESM commands, hooks, plugins), and tug's
+// relative ones (the control plane, lazily) were written for files three levels deep, as lib/chunks is.
+function writeCachedBundle(outfile, bundled) {
+  const text = bundled.replace(/(?<![\w$."'`])import\(/g, '__tugImport(')
+  const hash = createHash('sha256').update(text).digest('hex')
+  mkdirSync(dirname(outfile), {recursive: true})
+  writeFileSync(outfile, `// ${hash}\n${text}`)
+}
+
+// The hot path as one CommonJS file: src/lib/cli/hot-path.ts and every command (each evaluated when
+// run), with oclif (lazy requires, as in oclif-core.cjs) and the tug modules they import; other
+// packages, Node's built-ins and the control plane stay outside, as in the chunks. import.meta.url
+// becomes the file's own URL, in lib/chunks, three levels below the root as the sources were.
+async function bundleHotCli(esbuild, root, compiled, serverDir, outfile) {
+  const commands = jsFiles(join(compiled, 'commands')).map((file) => relative(compiled, file).split(sep).join('/'))
+  const contents = [
+    'const commands = {',
+    ...commands.map((path) => `  ${JSON.stringify(`dist/${path}`)}: () => require(${JSON.stringify(`./${path}`)}),`),
+    '}',
+    "const hot = require('./lib/cli/hot-path.js')",
+    'module.exports = {',
+    '  hotPathAllowed: hot.hotPathAllowed,',
+    '  runHotPath: (input) => hot.runHotPath({...input, load: async (file) => (Object.hasOwn(commands, file) ? commands[file]() : {})}),',
+    '}',
+  ].join('\n')
+  const result = await esbuild.build({
+    stdin: {contents, resolveDir: compiled, sourcefile: 'tug-hot-cli.cjs', loader: 'js'},
+    bundle: true,
+    write: false,
+    format: 'cjs',
+    platform: 'node',
+    target: 'node20',
+    minifyWhitespace: true,
+    minifySyntax: true,
+    define: {__dirname: 'globalThis.__tugOclifDir', 'import.meta.url': '__tugImportMetaUrl'},
+    logLevel: 'warning',
+    absWorkingDir: root,
+    metafile: true,
+    outfile,
+    plugins: [
+      {
+        name: 'tug-hot-cli',
+        setup(build) {
+          build.onLoad({filter: /[\\/]node_modules[\\/]@oclif[\\/]core[\\/]lib[\\/].*\.js$/}, (args) => {
+            const text = readFileSync(args.path, 'utf8')
+            const lazy = text.replace(LAZY_REQUIRE, (_, kind, name, expression) => `${kind} ${name} = __tugLazy(() => ${expression});`)
+            return {contents: lazy === text ? text : `${LAZY_HELPER}${lazy}`, loader: 'js'}
+          })
+          build.onResolve({filter: /.*/}, (args) => {
+            if (args.kind === 'entry-point') return undefined
+            const inPackages = args.importer.includes(`${sep}node_modules${sep}`)
+            if (args.path.startsWith('.')) {
+              const target = join(args.resolveDir, args.path)
+              return !inPackages && target.startsWith(serverDir) ? {path: args.path, external: true} : undefined
+            }
+            if (args.path.startsWith('node:')) return {path: args.path, external: true}
+            if (args.path === 'typescript' || args.path === 'ts-node') return {path: args.path, external: true}
+            if (inPackages || args.path === '@oclif/core' || args.path.startsWith('@oclif/core/')) return undefined
+            return {path: args.path, external: true}
+          })
+        },
+      },
+    ],
+  })
+  // A URL relative to import.meta.url is the bundle's own (in lib/chunks): right only for a source
+  // three levels below the root, as the chunks check above requires of theirs.
+  for (const input of Object.keys(result.metafile.inputs)) {
+    const path = join(root, input)
+    if (!path.startsWith(compiled + sep) || input.endsWith('tug-hot-cli.cjs')) continue
+    const depth = relative(compiled, path).split(sep).length
+    if (depth !== 3 && /new URL\([^)]*import\.meta\.url/.test(readFileSync(path, 'utf8'))) {
+      throw new Error(`${relative(compiled, path)} has a URL relative to import.meta.url, which ${HOT_CLI} (three levels below the root) would resolve elsewhere`)
+    }
+  }
+  writeCachedBundle(outfile, result.outputFiles[0].text)
+}
+
+/**
+ * Writes the V8 code caches of dist/lib/chunks/hot-cli.cjs and oclif-core.cjs, each from a run of
+ * `tug config:get` through its path against a stand-in API on a local port (command, flags, parser,
+ * API client, output, exit), made by the same Node and V8 flags as the commands that will read them.
+ */
+export async function writeCodeCaches(root) {
+  const {createServer} = await import('node:http')
+  const {execFile} = await import('node:child_process')
+  const {mkdtempSync} = await import('node:fs')
+  const {tmpdir} = await import('node:os')
+  const server = createServer((_request, response) => response.writeHead(200, {'Content-Type': 'application/json'}).end('{"FOO":"bar"}'))
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const home = mkdtempSync(join(tmpdir(), 'tug-code-cache-'))
+  try {
+    for (const [cache, hotPath] of [[HOT_CLI_CODE_CACHE, ''], [OCLIF_CODE_CACHE, '1']]) {
+      rmSync(join(root, 'dist', cache), {force: true})
+      const env = {...process.env, HOME: home, TUG_API_URL: `http://127.0.0.1:${server.address().port}`, TUG_API_KEY: 'code-cache', TUG_WRITE_CODE_CACHE: '1', TUG_NO_HOT_PATH: hotPath, DEBUG: '', TUG_DEBUG: ''}
+      await new Promise((resolve, reject) => {
+        execFile(process.execPath, [join(root, 'bin', 'run.js'), 'config:get', 'FOO', '-a', 'code-cache'], {cwd: root, env}, (error, stdout, stderr) =>
+          error || stdout !== 'bar\n' ? reject(new Error(`the run that makes ${cache} failed: ${error?.message ?? ''}\n${stdout}${stderr}`)) : resolve(),
+        )
+      })
+    }
+  } finally {
+    server.close()
+    rmSync(home, {recursive: true, force: true})
   }
 }

@@ -9,13 +9,14 @@
 // plain URL would break after a restart on another port and ask for a password. git hands a
 // `tug://` URL to `git-remote-tug` (remote-helper.ts, a bin of this package), which finds or
 // starts the control plane at push time and gives git its URL and token.
-import {execFileSync} from 'node:child_process'
 import {accessSync, constants} from 'node:fs'
 import {delimiter, join} from 'node:path'
 
+import {childProcess} from '../child-process.js'
+
 export type GitRunner = (args: string[], cwd: string) => string
 
-const git: GitRunner = (args, cwd) => execFileSync('git', args, {cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore']})
+const git: GitRunner = (args, cwd) => childProcess().execFileSync('git', args, {cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore']})
 
 export const TUG_URL_SCHEME = 'tug:'
 

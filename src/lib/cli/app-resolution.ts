@@ -1,10 +1,9 @@
 // Which app a command is about: `-a/--app`, then `TUG_APP`, then a git remote (`-r NAME`, or the
 // remote named `tug`), the same order Heroku's CLI uses with its own names.
 
-import {execFileSync} from 'node:child_process'
-
 import {appFromTugUrl} from '../apps/git-remote.js'
 import {UsageError} from '../errors.js'
+import {childProcess} from '../child-process.js'
 
 export interface AppResolutionInput {
   flag?: string
@@ -87,7 +86,7 @@ export function appFromRemoteUrl(url: string): string | undefined {
 export function readGitRemotes(cwd: string): Record<string, string> {
   let output: string
   try {
-    output = execFileSync('git', ['config', '--get-regexp', String.raw`^remote\..*\.url$`], {
+    output = childProcess().execFileSync('git', ['config', '--get-regexp', String.raw`^remote\..*\.url$`], {
       cwd,
       encoding: 'utf8',
       stdio: ['ignore', 'pipe', 'ignore'],

@@ -24,7 +24,11 @@ export interface CliIo {
 
 function defaultIo(): CliIo {
   return {
-    stdin: process.stdin,
+    // process.stdin makes the stream on first read (a tty.ReadStream, an fs.ReadStream, a socket:
+    // modules and a handle a command that reads no input does not need), so only when asked.
+    get stdin() {
+      return process.stdin
+    },
     stdout: process.stdout,
     stderr: process.stderr,
     env: process.env,

@@ -7,7 +7,6 @@
 // the same server: the loser of the lock waits for the winner's server instead of starting its own.
 // The API's port is kept in `<home>/api-port` and tried first on the next start, so that URLs
 // printed earlier (and git remotes) stay valid across restarts while that port is free.
-import {spawn} from 'node:child_process'
 import {closeSync, existsSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync} from 'node:fs'
 import {createServer} from 'node:net'
 import {join, resolve} from 'node:path'
@@ -16,6 +15,7 @@ import {fileURLToPath} from 'node:url'
 import {describeNetworkError} from '../api/request.js'
 import {API_ACCEPT} from '../../shared/api-types.js'
 import {RuntimeError, UsageError} from '../errors.js'
+import {childProcess} from '../child-process.js'
 import {tugHome} from './paths.js'
 
 export interface LocalTarget {
@@ -403,7 +403,7 @@ async function startAndWait(
   let child
   try {
     writeSync(log, `--- ${new Date().toISOString()} starting: ${[command.file, ...command.args].join(' ')}\n`)
-    child = spawn(command.file, command.args, {
+    child = childProcess().spawn(command.file, command.args, {
       detached: true,
       // Not the caller's cwd: the server outlives this CLI, and that directory may go away.
       cwd: home,
