@@ -239,16 +239,21 @@ async function bundleOclif(esbuild, root, outfile) {
       {
         name: 'tug-oclif-lazy',
         setup(build) {
-          build.onLoad({filter: /[\\/]node_modules[\\/]@oclif[\\/]core[\\/]lib[\\/].*\.js$/}, (args) => {
-            const text = readFileSync(args.path, 'utf8')
-            const lazy = text.replace(LAZY_REQUIRE, (_, kind, name, expression) => `${kind} ${name} = __tugLazy(() => ${expression});`)
-            return {contents: lazy === text ? text : `${LAZY_HELPER}${lazy}`, loader: 'js'}
-          })
+          loadOclifLazily(build)
         },
       },
     ],
   })
   writeCachedBundle(outfile, result.outputFiles[0].text)
+}
+
+// oclif's modules with their rarely used requires made lazy (LAZY_REQUIRE, LAZY_HELPER).
+function loadOclifLazily(build) {
+  build.onLoad({filter: /[\\/]node_modules[\\/]@oclif[\\/]core[\\/]lib[\\/].*\.js$/}, (args) => {
+    const text = readFileSync(args.path, 'utf8')
+    const lazy = text.replace(LAZY_REQUIRE, (_, kind, name, expression) => `${kind} ${name} = __tugLazy(() => ${expression});`)
+    return {contents: lazy === text ? text : `${LAZY_HELPER}${lazy}`, loader: 'js'}
+  })
 }
 
 // A function a vm.Script compiled with a code cache made by another process cannot import():
@@ -297,11 +302,7 @@ async function bundleHotCli(esbuild, root, compiled, serverDir, outfile) {
       {
         name: 'tug-hot-cli',
         setup(build) {
-          build.onLoad({filter: /[\\/]node_modules[\\/]@oclif[\\/]core[\\/]lib[\\/].*\.js$/}, (args) => {
-            const text = readFileSync(args.path, 'utf8')
-            const lazy = text.replace(LAZY_REQUIRE, (_, kind, name, expression) => `${kind} ${name} = __tugLazy(() => ${expression});`)
-            return {contents: lazy === text ? text : `${LAZY_HELPER}${lazy}`, loader: 'js'}
-          })
+          loadOclifLazily(build)
           build.onResolve({filter: /.*/}, (args) => {
             if (args.kind === 'entry-point') return undefined
             const inPackages = args.importer.includes(`${sep}node_modules${sep}`)
