@@ -7,8 +7,10 @@ import type {AddressInfo, Socket} from 'node:net'
 import type {Duplex} from 'node:stream'
 import {Balancer, endpointKey} from './balancer.js'
 import {ConnectionGuard, type RouterConnectionLimits} from './connections.js'
+import {DeadlineQueue} from './deadlines.js'
 import type {AppResolver, RoutedApp, WebDyno, WebDynoDirectory} from './directory.js'
 import {badRequestPage, errorPage, noSuchAppPage, ROUTER_ERRORS, type RouterErrorCode} from './errors.js'
+import {FastConnection, type FastRouter, type LoggedExchange} from './fast-connection.js'
 import {clientAddress, rawRequestHeadersForDyno, rawResponseHeadersForClient, readRequestHead, requestHeadersForDyno, requestId as chooseRequestId, stripHopByHop, type RawRequestHead} from './headers.js'
 import {appInHostname, hostname, requestTarget, routedDomains} from './host.js'
 import {formatRouterLine, type RouterLogFields} from './log-line.js'
@@ -42,6 +44,12 @@ export interface RouterOptions {
   /** Where the router says it refused connections (default: stderr). */
   warn?: (message: string) => void
   now?: () => number
+  /**
+   * Serve the common request (GET/HEAD without a body, one Host, an app with a dyno up) on the
+   * raw socket, handing every other connection to node's HTTP server (default true; false:
+   * node's server for everything, as before issue 19).
+   */
+  fastPath?: boolean
 }
 
 const POLL_MS = 25
@@ -50,7 +58,7 @@ const RETRYABLE_CONNECT = new Set(['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH',
 
 type Choice = {dyno: WebDyno} | {error: RouterErrorCode}
 
-interface Exchange {
+interface Exchange extends LoggedExchange {
   app: RoutedApp
   method: string
   path: string
@@ -111,6 +119,12 @@ export class HttpRouter {
   private readonly domains: string[]
   private sweepTimer: NodeJS.Timeout | undefined
   private closed = false
+  /** node's own 'connection' listener: the fast path hands it the connections it does not serve. */
+  private readonly nodeConnection: (socket: Socket) => void
+  private readonly fastConnections = new Set<FastConnection>()
+  private readonly fast: FastRouter
+  private dateSecond = -1
+  private dateText = ''
 
   constructor(private readonly options: RouterOptions) {
     this.now = options.now ?? Date.now
@@ -128,6 +142,8 @@ export class HttpRouter {
       this.handleUpgrade(req, socket, head).catch(() => socket.destroy())
     })
     this.guard.attach(this.server)
+    this.nodeConnection = this.takeConnections()
+    this.fast = this.fastRouter()
     this.server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
       // A client that took longer than the headers timeout gets 408, as node answers without this handler.
       const status = error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request'
@@ -193,11 +209,82 @@ export class HttpRouter {
     if (this.sweepTimer) clearInterval(this.sweepTimer)
     const closing = new Promise<void>((resolve) => this.server.close(() => resolve()))
     this.server.closeAllConnections()
+    for (const conn of this.fastConnections) conn.destroy()
+    this.fastConnections.clear()
+    this.fast.responses.clear()
+    this.fast.headersDeadlines.clear()
+    this.fast.keepAliveDeadlines.clear()
     for (const socket of this.upgraded) socket.destroy()
     this.upgraded.clear()
     for (const {pool} of this.pools.values()) pool.destroy()
     this.pools.clear()
     if (this.server.listening) await closing
+  }
+
+  // ---- the fast path (fast-connection.ts): the common request on the raw socket ----
+
+  /**
+   * Replaces node's 'connection' listener with the fast path's (the guard's accounting stays
+   * first); returns node's, which takes the connections the fast path hands over.
+   */
+  private takeConnections(): (socket: Socket) => void {
+    const node = this.server.listeners('connection')[0] as (socket: Socket) => void
+    if (this.options.fastPath === false) return node
+    this.server.removeListener('connection', node)
+    this.server.on('connection', (socket: Socket) => {
+      // Closed by the guard (over the cap per address), or answered 503 by node's server (the band past the cap).
+      if (socket.destroyed) return
+      if (this.guard.isBusy(socket)) {
+        node.call(this.server, socket)
+        // node's listener set the idle timeout; a connection in the band has the shorter busy one.
+        socket.setTimeout(this.guard.limits.busyTimeoutMs)
+        return
+      }
+      this.fastConnections.add(new FastConnection(socket, this.fast))
+    })
+    return node
+  }
+
+  private fastRouter(): FastRouter {
+    const limits = this.guard.limits
+    return {
+      now: this.now,
+      protocol: this.options.protocol ?? 'http',
+      keepAliveHeader: `timeout=${Math.floor(limits.keepAliveTimeoutMs / 1000)}`,
+      connectTimeoutMs: this.options.connectTimeoutMs ?? 5000,
+      // Real time, whatever `now` says: these are timers.
+      responses: new DeadlineQueue(this.options.responseTimeoutMs ?? 30_000),
+      headersDeadlines: new DeadlineQueue(limits.headersTimeoutMs),
+      keepAliveDeadlines: new DeadlineQueue(limits.keepAliveTimeoutMs),
+      idleTimeoutMs: limits.idleTimeoutMs,
+      route: (header) => {
+        const host = hostname(header)
+        const app = this.resolve(host)
+        if (!app || host === undefined) return undefined
+        const dyno = this.balancer.pick(app.name, this.options.directory.list(app.name), NO_EXCLUSION)
+        return dyno ? {app, host, dyno} : undefined
+      },
+      begin: (app, dyno) => this.balancer.begin(app.name, dyno),
+      pool: (app, dyno) => this.poolFor(app.name, dyno),
+      nextDyno: (app, tried, failed, gone) => this.nextDyno(app, tried, failed, gone),
+      log: (ex, code, fields) => (code === undefined ? this.logInfo(ex, fields) : this.logError(ex, code, fields)),
+      handoff: (socket, bytes) => {
+        if (bytes !== undefined) socket.unshift(bytes)
+        this.nodeConnection.call(this.server, socket)
+        // The fast path may have paused it (a pipelined request); node's server reads it from here.
+        socket.resume()
+      },
+      forget: (conn) => this.fastConnections.delete(conn),
+      date: () => {
+        const now = Date.now()
+        const second = Math.floor(now / 1000)
+        if (second !== this.dateSecond) {
+          this.dateSecond = second
+          this.dateText = new Date(now).toUTCString()
+        }
+        return this.dateText
+      },
+    }
   }
 
   // ---- plain requests ----
@@ -408,19 +495,25 @@ export class HttpRouter {
   }
 
   private async retry(req: IncomingMessage, res: ServerResponse, ex: Exchange, tried: Set<string>, failed: WebDyno): Promise<void> {
-    const choice = await this.choose(ex.app, tried, () => res.destroyed)
+    const choice = await this.nextDyno(ex.app, tried, failed, () => res.destroyed)
+    if ('error' in choice) return this.respondError(req, res, ex, choice.error, {dyno: failed.name})
+    this.forward(req, res, ex, choice.dyno, tried)
+  }
+
+  /** The dyno for a retry after `failed` (`tried` grows), or the error to answer. */
+  private async nextDyno(app: RoutedApp, tried: Set<string>, failed: WebDyno, gone: () => boolean): Promise<Choice> {
+    const choice = await this.choose(app, tried, gone)
     if ('error' in choice) {
       // The only dyno there is refused: one more go at it (a keep-alive race, or a dyno just restarted).
-      const again = this.options.directory.list(ex.app.name).find((d) => d.name === failed.name && d.state === 'up')
-      if (choice.error !== 'H27' && again && !this.balancer.isDraining(ex.app.name, again)) {
+      const again = this.options.directory.list(app.name).find((d) => d.name === failed.name && d.state === 'up')
+      if (choice.error !== 'H27' && again && !this.balancer.isDraining(app.name, again)) {
         tried.add(`${failed.name}#retry`)
-        this.forward(req, res, ex, again, tried)
-        return
+        return {dyno: again}
       }
-      return this.respondError(req, res, ex, choice.error === 'H14' || choice.error === 'H10' ? 'H13' : choice.error, {dyno: failed.name})
+      return {error: choice.error === 'H14' || choice.error === 'H10' ? 'H13' : choice.error}
     }
     tried.add(choice.dyno.name)
-    this.forward(req, res, ex, choice.dyno, tried)
+    return choice
   }
 
   private respondError(req: IncomingMessage, res: ServerResponse, ex: Exchange, code: RouterErrorCode, fields: Partial<RouterLogFields>): void {
@@ -588,15 +681,15 @@ export class HttpRouter {
 
   // ---- the log line ----
 
-  private logInfo(ex: Exchange, fields: Partial<RouterLogFields>): void {
+  private logInfo(ex: LoggedExchange, fields: Partial<RouterLogFields>): void {
     this.write(ex, fields)
   }
 
-  private logError(ex: Exchange, code: RouterErrorCode, fields: Partial<RouterLogFields>): void {
+  private logError(ex: LoggedExchange, code: RouterErrorCode, fields: Partial<RouterLogFields>): void {
     this.write(ex, {status: ROUTER_ERRORS[code].status, ...fields, error: {code, desc: ROUTER_ERRORS[code].desc}})
   }
 
-  private write(ex: Exchange, fields: Partial<RouterLogFields>): void {
+  private write(ex: LoggedExchange, fields: Partial<RouterLogFields>): void {
     if (ex.logged) return
     ex.logged = true
     if (!this.options.log) return

@@ -119,6 +119,15 @@ export class UpstreamCall {
     this.conn.socket.write(`${head}Connection: keep-alive\r\n\r\n`, 'latin1')
   }
 
+  /**
+   * Writes a request head the caller built whole (blank line included) for a request without a
+   * body: the fast path's, its pieces checked by `fast-head.ts`.
+   */
+  sendHead(head: string): void {
+    this.requestDone = true
+    this.conn.socket.write(head, 'latin1')
+  }
+
   /** A piece of the request body; false: wait for `onDrain`. */
   write(chunk: Buffer): boolean {
     if (this.over || chunk.length === 0) return true

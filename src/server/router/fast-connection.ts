@@ -1,0 +1,198 @@
+// A client connection on the fast path (issue 19). node's HTTP server costs the router about as
+// many instructions per request as everything else it does (its parser callbacks,
+// IncomingMessage, ServerResponse, header validation); the common request needs none of it. So
+// a connection starts here: each request head is read by fast-head.ts and, when it is the common
+// request for an app with an `up` dyno now, served by a FastExchange. Anything else (another
+// method, a body, an unknown app, no dyno up, a head the reader is not sure of) hands the whole
+// connection to node's server with the bytes read so far given back, before any of them was
+// answered: every error page, H-code, wait, limit and edge case keeps its one tested path.
+//
+// Requests are answered in order, one at a time: the next head (pipelined) is read once the
+// answer before it is written. The timeouts are node's server's: the headers timeout (408, then
+// closed; from the connection's start or the next request's first byte), the keep-alive timeout
+// between requests (closed quietly), and the idle timeout (no traffic either way).
+import type {Socket} from 'node:net'
+import {DeadlineQueue, type Expiring} from './deadlines.js'
+import type {RoutedApp, WebDyno} from './directory.js'
+import type {RouterErrorCode} from './errors.js'
+import {FastExchange} from './fast-exchange.js'
+import {parseFastHead} from './fast-head.js'
+import {clientAddress} from './headers.js'
+import type {RouterLogFields} from './log-line.js'
+import type {DynoPool} from './upstream.js'
+
+export type DynoChoice = {dyno: WebDyno} | {error: RouterErrorCode}
+
+/** What a request's log line is made of (the router formats it). */
+export interface LoggedExchange {
+  app: RoutedApp
+  method: string
+  path: string
+  host: string
+  requestId: string
+  fwd: string
+  logged: boolean
+}
+
+/** What the fast path needs of the router (router.ts implements it). */
+export interface FastRouter {
+  readonly now: () => number
+  readonly protocol: 'http' | 'https'
+  /** The Keep-Alive header's value on answers (`timeout=5`), as node's server says it. */
+  readonly keepAliveHeader: string
+  readonly connectTimeoutMs: number
+  /** The response timeout (H12). */
+  readonly responses: DeadlineQueue
+  readonly headersDeadlines: DeadlineQueue
+  readonly keepAliveDeadlines: DeadlineQueue
+  readonly idleTimeoutMs: number
+  /** The app the Host header names and an `up` dyno for it now; undefined: node's server answers. */
+  route(host: string): {app: RoutedApp; host: string; dyno: WebDyno} | undefined
+  begin(app: RoutedApp, dyno: WebDyno): () => void
+  pool(app: RoutedApp, dyno: WebDyno): DynoPool
+  /** Another dyno after a failed attempt (`tried` grows), or the error to answer. */
+  nextDyno(app: RoutedApp, tried: Set<string>, failed: WebDyno, gone: () => boolean): Promise<DynoChoice>
+  log(ex: LoggedExchange, code: RouterErrorCode | undefined, fields: Partial<RouterLogFields>): void
+  /** Node's server takes the connection over, `bytes` first. */
+  handoff(socket: Socket, bytes: Buffer | undefined): void
+  /** The connection is closed or handed off. */
+  forget(conn: FastConnection): void
+  /** The Date header's value now (cached per second). */
+  date(): string
+}
+
+const TIMEOUT_ANSWER = 'HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\n\r\n'
+
+export class FastConnection implements Expiring {
+  deadlineId = 0
+  readonly clientIp: string
+  readonly localPort: number
+  private buffer: Buffer | undefined
+  private exchange: FastExchange | undefined
+  private served = 0
+  /** The client ended its side: answer what is complete, then end ours. */
+  private ended = false
+  private gone = false
+
+  constructor(
+    readonly socket: Socket,
+    private readonly router: FastRouter,
+  ) {
+    this.clientIp = clientAddress(socket.remoteAddress)
+    this.localPort = socket.localPort ?? 0
+    socket.on('data', this.onData)
+    socket.on('end', this.onEnd)
+    socket.on('error', this.onError)
+    socket.on('close', this.onClose)
+    socket.on('drain', this.onDrain)
+    socket.on('timeout', this.onIdle)
+    socket.setTimeout(router.idleTimeoutMs)
+    router.headersDeadlines.add(this)
+  }
+
+  /** The headers timeout (408) or, between requests, the keep-alive timeout (closed quietly). */
+  onExpire(): void {
+    if (this.exchange || this.gone) return
+    if (this.served > 0 && this.buffer === undefined) {
+      this.socket.destroy()
+      return
+    }
+    this.socket.end(TIMEOUT_ANSWER)
+    this.socket.destroySoon()
+  }
+
+  /** Called by the exchange once its answer is written and its dyno call closed. */
+  exchangeDone(ex: FastExchange): void {
+    if (this.exchange !== ex) return
+    this.exchange = undefined
+    this.served++
+    if (this.gone || this.socket.destroyed) return
+    if (ex.closeAfter) {
+      this.socket.end()
+      return
+    }
+    if (this.socket.isPaused()) this.socket.resume()
+    if (this.buffer !== undefined) {
+      this.router.headersDeadlines.add(this)
+      this.next()
+    } else if (this.ended) this.socket.end()
+    else this.router.keepAliveDeadlines.add(this)
+  }
+
+  /** Destroys the connection (router close). */
+  destroy(): void {
+    this.socket.destroy()
+  }
+
+  private readonly onData = (chunk: Buffer): void => {
+    if (this.buffer === undefined) {
+      this.buffer = chunk
+      // The first byte of a request after a kept-alive one: from now on the headers timeout.
+      if (this.exchange === undefined && this.served > 0) this.router.headersDeadlines.add(this)
+    } else this.buffer = Buffer.concat([this.buffer, chunk])
+    // A pipelined request while one is answered waits in the buffer, the socket paused: so that
+    // the client's end is not read yet either (node's server could not take over a stream past its end).
+    if (this.exchange === undefined) this.next()
+    else this.socket.pause()
+  }
+
+  /** Reads the heads in the buffer, one exchange at a time. */
+  private next(): void {
+    while (this.exchange === undefined && this.buffer !== undefined && !this.gone) {
+      const head = parseFastHead(this.buffer)
+      if (head === 'incomplete') {
+        // The client ended its side in the middle of a head: nothing more can come.
+        if (this.ended) this.socket.end()
+        return
+      }
+      const route = head === 'handoff' ? undefined : this.router.route(head.host)
+      if (head === 'handoff' || route === undefined) return this.handoff()
+      this.buffer = head.length < this.buffer.length ? this.buffer.subarray(head.length) : undefined
+      DeadlineQueue.cancel(this)
+      this.exchange = new FastExchange(this, this.router, route.app, route.host, head, route.dyno)
+    }
+    if (this.exchange === undefined && this.buffer === undefined && this.ended && !this.gone) this.socket.end()
+  }
+
+  private handoff(): void {
+    const socket = this.socket
+    DeadlineQueue.cancel(this)
+    socket.off('data', this.onData)
+    socket.off('end', this.onEnd)
+    socket.off('error', this.onError)
+    socket.off('close', this.onClose)
+    socket.off('drain', this.onDrain)
+    socket.off('timeout', this.onIdle)
+    socket.setTimeout(0)
+    this.gone = true
+    this.router.forget(this)
+    const bytes = this.buffer
+    this.buffer = undefined
+    this.router.handoff(socket, bytes)
+  }
+
+  private readonly onEnd = (): void => {
+    this.ended = true
+    if (this.exchange === undefined) this.next()
+  }
+
+  private readonly onError = (): void => {
+    // 'close' follows.
+  }
+
+  private readonly onClose = (): void => {
+    this.gone = true
+    DeadlineQueue.cancel(this)
+    this.router.forget(this)
+    this.buffer = undefined
+    this.exchange?.clientGone()
+  }
+
+  private readonly onDrain = (): void => {
+    this.exchange?.clientDrained()
+  }
+
+  private readonly onIdle = (): void => {
+    this.socket.destroy()
+  }
+}
