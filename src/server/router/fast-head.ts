@@ -54,7 +54,7 @@ function couldBeFast(buffer: Buffer): boolean {
   let head = true
   for (let i = 0; i < n; i++) {
     const c = buffer[i]
-    if (i >= 4 || c !== GET.charCodeAt(i)) get = false
+    if (i < 4 && c !== GET.charCodeAt(i)) get = false
     if (c !== HEAD.charCodeAt(i)) head = false
   }
   return get || head
