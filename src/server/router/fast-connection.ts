@@ -70,7 +70,7 @@ export class FastConnection implements Expiring {
   private buffer: Buffer | undefined
   private exchange: FastExchange | undefined
   private served = 0
-  /** The client ended its side: answer what is complete, then end ours. */
+  /** The client ended its side (the connection is ending). */
   private ended = false
   private gone = false
 
@@ -106,7 +106,7 @@ export class FastConnection implements Expiring {
     if (this.exchange !== ex) return
     this.exchange = undefined
     this.served++
-    if (this.gone || this.socket.destroyed) return
+    if (this.gone || this.ended || this.socket.destroyed) return
     if (ex.closeAfter) {
       this.socket.end()
       return
@@ -115,8 +115,7 @@ export class FastConnection implements Expiring {
     if (this.buffer !== undefined) {
       this.router.headersDeadlines.add(this)
       this.next()
-    } else if (this.ended) this.socket.end()
-    else this.router.keepAliveDeadlines.add(this)
+    } else this.router.keepAliveDeadlines.add(this)
   }
 
   /** Destroys the connection (router close). */
@@ -130,28 +129,22 @@ export class FastConnection implements Expiring {
       // The first byte of a request after a kept-alive one: from now on the headers timeout.
       if (this.exchange === undefined && this.served > 0) this.router.headersDeadlines.add(this)
     } else this.buffer = Buffer.concat([this.buffer, chunk])
-    // A pipelined request while one is answered waits in the buffer, the socket paused: so that
-    // the client's end is not read yet either (node's server could not take over a stream past its end).
+    // A pipelined request waits in the buffer while the one before is answered, the socket paused.
     if (this.exchange === undefined) this.next()
     else this.socket.pause()
   }
 
   /** Reads the heads in the buffer, one exchange at a time. */
   private next(): void {
-    while (this.exchange === undefined && this.buffer !== undefined && !this.gone) {
+    while (this.exchange === undefined && this.buffer !== undefined && !this.gone && !this.ended) {
       const head = parseFastHead(this.buffer)
-      if (head === 'incomplete') {
-        // The client ended its side in the middle of a head: nothing more can come.
-        if (this.ended) this.socket.end()
-        return
-      }
+      if (head === 'incomplete') return
       const route = head === 'handoff' ? undefined : this.router.route(head.host)
       if (head === 'handoff' || route === undefined) return this.handoff()
       this.buffer = head.length < this.buffer.length ? this.buffer.subarray(head.length) : undefined
       DeadlineQueue.cancel(this)
       this.exchange = new FastExchange(this, this.router, route.app, route.host, head, route.dyno)
     }
-    if (this.exchange === undefined && this.buffer === undefined && this.ended && !this.gone) this.socket.end()
   }
 
   private handoff(): void {
@@ -171,9 +164,16 @@ export class FastConnection implements Expiring {
     this.router.handoff(socket, bytes)
   }
 
+  /**
+   * The client ended its side. As node's server does (no half-open HTTP): the request in flight is
+   * abandoned (H27) and the connection ended; a complete head read before it was answered already.
+   */
   private readonly onEnd = (): void => {
     this.ended = true
-    if (this.exchange === undefined) this.next()
+    this.buffer = undefined
+    DeadlineQueue.cancel(this)
+    this.exchange?.clientGone()
+    if (this.socket.writable) this.socket.end()
   }
 
   private readonly onError = (): void => {

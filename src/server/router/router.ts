@@ -124,6 +124,7 @@ export class HttpRouter {
   private readonly fastConnections = new Set<FastConnection>()
   private readonly fast: FastRouter
   private dateSecond = -1
+  private fastServed = 0
   private dateText = ''
 
   constructor(private readonly options: RouterOptions) {
@@ -165,6 +166,11 @@ export class HttpRouter {
     this.sweepTimer = setInterval(() => this.sweepAgents(), 10_000)
     this.sweepTimer.unref()
     return {host, port: this.port}
+  }
+
+  /** Requests served on the fast path so far (tests, and the bench's check that it is taken). */
+  get fastRequests(): number {
+    return this.fastServed
   }
 
   /** Client connections the router holds now. */
@@ -262,7 +268,9 @@ export class HttpRouter {
         const app = this.resolve(host)
         if (!app || host === undefined) return undefined
         const dyno = this.balancer.pick(app.name, this.options.directory.list(app.name), NO_EXCLUSION)
-        return dyno ? {app, host, dyno} : undefined
+        if (!dyno) return undefined
+        this.fastServed++
+        return {app, host, dyno}
       },
       begin: (app, dyno) => this.balancer.begin(app.name, dyno),
       pool: (app, dyno) => this.poolFor(app.name, dyno),
