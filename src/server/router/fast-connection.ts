@@ -48,8 +48,10 @@ export interface FastRouter {
   readonly idleTimeoutMs: number
   /** The app the Host header names and an `up` dyno for it now; undefined: node's server answers. */
   route(host: string): {app: RoutedApp; host: string; dyno: WebDyno} | undefined
-  begin(app: RoutedApp, dyno: WebDyno): () => void
-  pool(app: RoutedApp, dyno: WebDyno): DynoPool
+  /** Counts a request against the dyno (least outstanding requests); returns its endpoint key for `end` and `pool`. */
+  begin(app: RoutedApp, dyno: WebDyno): string
+  end(endpoint: string): void
+  pool(endpoint: string, app: RoutedApp, dyno: WebDyno): DynoPool
   /** Another dyno after a failed attempt (`tried` grows), or the error to answer. */
   nextDyno(app: RoutedApp, tried: Set<string>, failed: WebDyno, gone: () => boolean): Promise<DynoChoice>
   log(ex: LoggedExchange, code: RouterErrorCode | undefined, fields: Partial<RouterLogFields>): void

@@ -17,16 +17,16 @@ import type {UpstreamCall, UpstreamHandlers, UpstreamResponse} from './upstream.
 
 const RETRYABLE_CONNECT = new Set(['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT', 'EPIPE'])
 const REPEATABLE = new Set(['ECONNRESET', 'EPIPE', 'ECONNREFUSED'])
-/** What node's ServerResponse refuses in a header value or status message (its checkInvalidHeaderChar). */
-const INVALID_VALUE = /[^\t\x20-\x7e\x80-\xff]/
 /** A small last piece goes in the same string as the head: one write, one syscall. */
 const INLINE_BODY = 1024
 
-/** The response head for the client, or why the dyno's answer cannot be relayed. */
-function clientHead(answer: UpstreamResponse, requestId: string, bodyAllowed: boolean, keepAlive: string | undefined, date: string): {text: string; chunked: boolean} | Error {
+/**
+ * The response head for the client. upstream.ts has refused a head with bytes node's
+ * ServerResponse would not write (CR or LF in a value, controls), so the values go as they are.
+ */
+function clientHead(answer: UpstreamResponse, requestId: string, bodyAllowed: boolean, keepAlive: string | undefined, date: string): {text: string; chunked: boolean} {
   const raw = answer.rawHeaders
   const message = answer.statusMessage === '' ? (STATUS_CODES[answer.status] ?? '') : answer.statusMessage
-  if (INVALID_VALUE.test(message)) return new Error('invalid status message')
   // Header names the Connection header lists are hop-by-hop too.
   let named: string[] | undefined
   for (let i = 0; i < raw.length; i += 2) {
@@ -44,7 +44,6 @@ function clientHead(answer: UpstreamResponse, requestId: string, bodyAllowed: bo
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i] as string
     const value = raw[i + 1] as string
-    if (INVALID_VALUE.test(value)) return new Error(`invalid value in the ${name} header`)
     const key = name.toLowerCase()
     switch (key) {
       case 'connection':
@@ -91,7 +90,8 @@ export class FastExchange implements UpstreamHandlers, Expiring {
   private readonly started: number
   private dyno: WebDyno
   private call: UpstreamCall | undefined
-  private finished: (() => void) | undefined
+  /** The endpoint the attempt in flight counts against (undefined once uncounted). */
+  private endpoint: string | undefined
   private tried: Set<string> | undefined
   private attemptStart = 0
   private sentAt = 0
@@ -135,10 +135,11 @@ export class FastExchange implements UpstreamHandlers, Expiring {
   private forward(dyno: WebDyno): void {
     this.dyno = dyno
     this.connected = false
-    this.finished = this.router.begin(this.app, dyno)
+    const endpoint = this.router.begin(this.app, dyno)
+    this.endpoint = endpoint
     this.attemptStart = this.router.now()
     this.sentAt = this.attemptStart
-    const call = this.router.pool(this.app, dyno).call(this, {headRequest: this.method === 'HEAD', chunkedBody: false})
+    const call = this.router.pool(endpoint, this.app, dyno).call(this, {headRequest: this.method === 'HEAD', chunkedBody: false})
     this.call = call
     call.sendHead(this.dynoHead())
     if (!call.connecting) return this.onConnect()
@@ -168,8 +169,6 @@ export class FastExchange implements UpstreamHandlers, Expiring {
     if (this.conn.socket.destroyed) return this.call?.destroy()
     const bodyAllowed = this.method !== 'HEAD' && answer.status !== 204 && answer.status !== 304
     const head = clientHead(answer, this.requestId, bodyAllowed, this.head.close ? undefined : this.router.keepAliveHeader, this.router.date())
-    // Bytes node's ServerResponse would refuse to write: the dyno's answer cannot be relayed (H13).
-    if (head instanceof Error) return this.call?.destroy(Object.assign(head, {code: 'HPE_INVALID_HEADER_TOKEN'}))
     this.response = answer
     this.pendingHead = head.text
     this.chunked = head.chunked
@@ -231,8 +230,8 @@ export class FastExchange implements UpstreamHandlers, Expiring {
     DeadlineQueue.cancel(this)
     if (this.connectTimer) clearTimeout(this.connectTimer)
     this.call = undefined
-    this.finished?.()
-    this.finished = undefined
+    if (this.endpoint !== undefined) this.router.end(this.endpoint)
+    this.endpoint = undefined
     this.settle()
   }
 

@@ -272,8 +272,13 @@ export class HttpRouter {
         this.fastServed++
         return {app, host, dyno}
       },
-      begin: (app, dyno) => this.balancer.begin(app.name, dyno),
-      pool: (app, dyno) => this.poolFor(app.name, dyno),
+      begin: (app, dyno) => {
+        const key = endpointKey(app.name, dyno)
+        this.balancer.enter(key)
+        return key
+      },
+      end: (key) => this.balancer.leave(key),
+      pool: (key, app, dyno) => this.poolForKey(key, app.name, dyno),
       nextDyno: (app, tried, failed, gone) => this.nextDyno(app, tried, failed, gone),
       log: (ex, code, fields) => (code === undefined ? this.logInfo(ex, fields) : this.logError(ex, code, fields)),
       handoff: (socket, bytes) => {
@@ -381,7 +386,10 @@ export class HttpRouter {
   }
 
   private poolFor(appName: string, dyno: WebDyno): DynoPool {
-    const key = endpointKey(appName, dyno)
+    return this.poolForKey(endpointKey(appName, dyno), appName, dyno)
+  }
+
+  private poolForKey(key: string, appName: string, dyno: WebDyno): DynoPool {
     let entry = this.pools.get(key)
     if (!entry) {
       entry = {pool: new DynoPool(dyno.host, dyno.port), app: appName}

@@ -17,7 +17,18 @@ const MAX_HEAD = 64 * 1024
 const MAX_CHUNK_LINE = 4096
 const CRLF2 = Buffer.from('\r\n\r\n', 'latin1')
 const STATUS_LINE = /^HTTP\/1\.([01]) (\d{3})(?: (.*))?$/
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
+/** A CR not before LF, an LF not after CR, or a control byte other than HTAB (CR and LF are checked as pairs). */
+const BAD_HEAD_BYTES = /\r(?!\n)|(?<!\r)\n|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/
+/** RFC 9110 tchar. */
+const TCHAR = new Uint8Array(128)
+for (const c of "!#$%&'*+-.^_`|~") TCHAR[c.charCodeAt(0)] = 1
+for (let c = 48; c <= 57; c++) TCHAR[c] = 1
+for (let c = 65; c <= 90; c++) TCHAR[c] = 1
+for (let c = 97; c <= 122; c++) TCHAR[c] = 1
+
+function isTchar(c: number): boolean {
+  return c < 128 && TCHAR[c] === 1
+}
 const DIGITS = /^\d+$/
 const LAST_CHUNK = '0\r\n\r\n'
 
@@ -279,8 +290,12 @@ export class UpstreamCall {
 
   /** Reads a response head; sets the body's framing, or skips an interim (1xx) answer. */
   private head(text: string): NodeJS.ErrnoException | undefined {
-    const lines = text.split('\r\n')
-    const status = STATUS_LINE.exec(lines[0] as string)
+    // One pass over the whole head for what node's parser and its ServerResponse refuse (a CR or
+    // LF outside a line end, NUL and other controls): no value with them reaches the client.
+    if (BAD_HEAD_BYTES.test(text)) return failure('invalid character in the response head', 'HPE_INVALID_HEADER_TOKEN')
+    let lineEnd = text.indexOf('\r\n')
+    if (lineEnd === -1) lineEnd = text.length
+    const status = STATUS_LINE.exec(text.slice(0, lineEnd))
     if (!status) return failure('not an HTTP/1.x status line', 'HPE_INVALID_CONSTANT')
     const code = Number(status[2])
     const raw: string[] = []
@@ -288,13 +303,18 @@ export class UpstreamCall {
     let chunked = false
     let transferEncoding = false
     let keepAlive = status[1] === '1'
-    for (let i = 1; i < lines.length; i++) {
-      const entry = lines[i] as string
-      const colon = entry.indexOf(':')
-      const name = colon > 0 ? entry.slice(0, colon) : ''
-      if (!TOKEN.test(name)) return failure(`invalid header line "${entry.slice(0, 40)}"`, 'HPE_INVALID_HEADER_TOKEN')
-      const value = entry.slice(colon + 1).trim()
+    let at = lineEnd + 2
+    while (at < text.length) {
+      let next = text.indexOf('\r\n', at)
+      if (next === -1) next = text.length
+      let colon = at
+      while (colon < next && isTchar(text.charCodeAt(colon))) colon++
+      if (colon === at || colon === next || text.charCodeAt(colon) !== 58) return failure(`invalid header line "${text.slice(at, Math.min(next, at + 40))}"`, 'HPE_INVALID_HEADER_TOKEN')
+      const name = text.slice(at, colon)
+      const value = text.slice(colon + 1, next).trim()
+      at = next + 2
       raw.push(name, value)
+      // Only the names that matter for framing are lower-cased (by their length first).
       switch (name.length === 10 || name.length === 14 || name.length === 17 ? name.toLowerCase() : '') {
         case 'content-length':
           if (!DIGITS.test(value) || (length !== undefined && length !== value)) return failure('invalid Content-Length', 'HPE_UNEXPECTED_CONTENT_LENGTH')
