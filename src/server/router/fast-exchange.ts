@@ -87,7 +87,6 @@ export class FastExchange implements UpstreamHandlers, Expiring {
   readonly requestId: string
   readonly fwd: string
   logged = false
-  private readonly started: number
   private dyno: WebDyno
   private call: UpstreamCall | undefined
   /** The endpoint the attempt in flight counts against (undefined once uncounted). */
@@ -119,7 +118,6 @@ export class FastExchange implements UpstreamHandlers, Expiring {
     this.path = head.target
     this.requestId = chooseRequestId(head.requestId)
     this.fwd = head.forwardedFor === undefined ? conn.clientIp : `${head.forwardedFor}, ${conn.clientIp}`
-    this.started = router.now()
     this.dyno = dyno
     this.forward(dyno)
   }
@@ -150,8 +148,12 @@ export class FastExchange implements UpstreamHandlers, Expiring {
   onConnect(): void {
     if (this.connected) return
     this.connected = true
-    if (this.connectTimer) clearTimeout(this.connectTimer)
-    this.sentAt = this.router.now()
+    // A reused connection is connected at once: no second clock read.
+    if (this.connectTimer) {
+      clearTimeout(this.connectTimer)
+      this.connectTimer = undefined
+      this.sentAt = this.router.now()
+    }
     this.connectMs = this.sentAt - this.attemptStart
     this.router.responses.add(this)
   }
@@ -229,6 +231,7 @@ export class FastExchange implements UpstreamHandlers, Expiring {
   onClose(): void {
     DeadlineQueue.cancel(this)
     if (this.connectTimer) clearTimeout(this.connectTimer)
+    this.connectTimer = undefined
     this.call = undefined
     if (this.endpoint !== undefined) this.router.end(this.endpoint)
     this.endpoint = undefined

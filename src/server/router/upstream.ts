@@ -17,8 +17,14 @@ const MAX_HEAD = 64 * 1024
 const MAX_CHUNK_LINE = 4096
 const CRLF2 = Buffer.from('\r\n\r\n', 'latin1')
 const STATUS_LINE = /^HTTP\/1\.([01]) (\d{3})(?: (.*))?$/
-/** A CR not before LF, an LF not after CR, or a control byte other than HTAB (CR and LF are checked as pairs). */
-const BAD_HEAD_BYTES = /\r(?!\n)|(?<!\r)\n|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/
+/** A control byte other than HTAB (CR and LF included: lines are split at CRLF first) or DEL in `[from, to)`. */
+function hasControl(text: string, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) {
+    const c = text.charCodeAt(i)
+    if ((c < 0x20 && c !== 9) || c === 0x7f) return true
+  }
+  return false
+}
 /** RFC 9110 tchar. */
 const TCHAR = new Uint8Array(128)
 for (const c of "!#$%&'*+-.^_`|~") TCHAR[c.charCodeAt(0)] = 1
@@ -290,11 +296,11 @@ export class UpstreamCall {
 
   /** Reads a response head; sets the body's framing, or skips an interim (1xx) answer. */
   private head(text: string): NodeJS.ErrnoException | undefined {
-    // One pass over the whole head for what node's parser and its ServerResponse refuse (a CR or
-    // LF outside a line end, NUL and other controls): no value with them reaches the client.
-    if (BAD_HEAD_BYTES.test(text)) return failure('invalid character in the response head', 'HPE_INVALID_HEADER_TOKEN')
     let lineEnd = text.indexOf('\r\n')
     if (lineEnd === -1) lineEnd = text.length
+    // What node's parser and its ServerResponse refuse (a CR or LF inside a line, NUL and other
+    // controls) fails the exchange: no line with them reaches the client.
+    if (hasControl(text, 0, lineEnd)) return failure('invalid character in the status line', 'HPE_INVALID_CONSTANT')
     const status = STATUS_LINE.exec(text.slice(0, lineEnd))
     if (!status) return failure('not an HTTP/1.x status line', 'HPE_INVALID_CONSTANT')
     const code = Number(status[2])
@@ -310,6 +316,7 @@ export class UpstreamCall {
       let colon = at
       while (colon < next && isTchar(text.charCodeAt(colon))) colon++
       if (colon === at || colon === next || text.charCodeAt(colon) !== 58) return failure(`invalid header line "${text.slice(at, Math.min(next, at + 40))}"`, 'HPE_INVALID_HEADER_TOKEN')
+      if (hasControl(text, colon + 1, next)) return failure('invalid character in a header value', 'HPE_INVALID_HEADER_TOKEN')
       const name = text.slice(at, colon)
       const value = text.slice(colon + 1, next).trim()
       at = next + 2
