@@ -24,14 +24,14 @@ export class DeadlineQueue {
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** Starts (or restarts) the item's deadline: `durationMs` from now. */
-  add(item: Expiring): void {
+  /** Starts (or restarts) the item's deadline: `durationMs` from now (`now`: a clock reading the caller has already). */
+  add(item: Expiring, now: number = this.now()): void {
     // Entries done with (the common case: the answer came) leave from the front as new ones come,
     // so the queue holds about the live ones, not every request of the last `durationMs`.
     while (this.head < this.items.length && (this.items[this.head] as Expiring).deadlineId !== this.ids[this.head]) this.head++
     this.compact()
     const id = ++lastId
-    const at = this.now() + this.durationMs
+    const at = now + this.durationMs
     item.deadlineId = id
     this.items.push(item)
     this.ids.push(id)

@@ -59,7 +59,7 @@ export interface FastRouter {
   handoff(socket: Socket, bytes: Buffer | undefined): void
   /** The connection is closed or handed off. */
   forget(conn: FastConnection): void
-  /** The Date header's value now (cached per second). */
+  /** The Date header's value now (cached, reset by a timer each second: no clock read per request). */
   date(): string
 }
 
@@ -117,7 +117,7 @@ export class FastConnection implements Expiring {
     if (this.buffer !== undefined) {
       this.router.headersDeadlines.add(this)
       this.next()
-    } else this.router.keepAliveDeadlines.add(this)
+    } else this.router.keepAliveDeadlines.add(this, ex.endedAt)
   }
 
   /** Destroys the connection (router close). */

@@ -31,7 +31,10 @@ function clientHead(answer: UpstreamResponse, requestId: string, bodyAllowed: bo
   let named: string[] | undefined
   for (let i = 0; i < raw.length; i += 2) {
     if ((raw[i] as string).length !== 10 || (raw[i] as string).toLowerCase() !== 'connection') continue
-    for (const token of (raw[i + 1] as string).split(',')) {
+    const value = raw[i + 1] as string
+    // The usual single token names no header.
+    if ((value.length === 10 || value.length === 5) && /^(?:keep-alive|close)$/i.test(value)) continue
+    for (const token of value.split(',')) {
       const t = token.trim().toLowerCase()
       if (t !== '' && t !== 'keep-alive' && t !== 'close') (named ??= []).push(t)
     }
@@ -44,7 +47,9 @@ function clientHead(answer: UpstreamResponse, requestId: string, bodyAllowed: bo
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i] as string
     const value = raw[i + 1] as string
-    const key = name.toLowerCase()
+    // Lower-cased only when its length is one of the names that matter (or Connection named some).
+    const n = name.length
+    const key = named !== undefined || n === 2 || n === 3 || n === 4 || n === 7 || n === 10 || n === 12 || n === 14 || n === 17 || (n > 6 && (name.charCodeAt(0) | 0x20) === 112) ? name.toLowerCase() : ''
     switch (key) {
       case 'connection':
       case 'keep-alive':
@@ -103,6 +108,8 @@ export class FastExchange implements UpstreamHandlers, Expiring {
   private chunked = false
   private paused = false
   private bytes = 0
+  /** When the answer was complete (a clock reading the connection's keep-alive deadline reuses). */
+  endedAt: number | undefined
   /** The answer is written whole (or the client is gone): the connection may go on once the call is closed. */
   private over = false
 
@@ -135,8 +142,9 @@ export class FastExchange implements UpstreamHandlers, Expiring {
     this.connected = false
     const endpoint = this.router.begin(this.app, dyno)
     this.endpoint = endpoint
-    this.attemptStart = this.router.now()
-    this.sentAt = this.attemptStart
+    const now = this.router.now()
+    this.attemptStart = now
+    this.sentAt = now
     const call = this.router.pool(endpoint, this.app, dyno).call(this, {headRequest: this.method === 'HEAD', chunkedBody: false})
     this.call = call
     call.sendHead(this.dynoHead())
@@ -155,7 +163,7 @@ export class FastExchange implements UpstreamHandlers, Expiring {
       this.sentAt = this.router.now()
     }
     this.connectMs = this.sentAt - this.attemptStart
-    this.router.responses.add(this)
+    this.router.responses.add(this, this.sentAt)
   }
 
   /** No response headers within the response timeout: H12, the dyno's connection destroyed. */
@@ -189,7 +197,9 @@ export class FastExchange implements UpstreamHandlers, Expiring {
     if (last) this.bytes += last.length
     this.write(last, true)
     this.over = true
-    this.log(undefined, {dyno: this.dyno.name, connectMs: this.connectMs, serviceMs: this.router.now() - this.sentAt, status: this.response?.status ?? 0, bytes: this.bytes})
+    const now = this.router.now()
+    this.endedAt = now
+    this.log(undefined, {dyno: this.dyno.name, connectMs: this.connectMs, serviceMs: now - this.sentAt, status: this.response?.status ?? 0, bytes: this.bytes})
   }
 
   onDrain(): void {

@@ -123,9 +123,9 @@ export class HttpRouter {
   private readonly nodeConnection: (socket: Socket) => void
   private readonly fastConnections = new Set<FastConnection>()
   private readonly fast: FastRouter
-  private dateSecond = -1
   private fastServed = 0
-  private dateText = ''
+  /** The Date header's value, until the next second (node's server caches it the same way). */
+  private dateText: string | undefined
 
   constructor(private readonly options: RouterOptions) {
     this.now = options.now ?? Date.now
@@ -288,16 +288,16 @@ export class HttpRouter {
         socket.resume()
       },
       forget: (conn) => this.fastConnections.delete(conn),
-      date: () => {
-        const now = Date.now()
-        const second = Math.floor(now / 1000)
-        if (second !== this.dateSecond) {
-          this.dateSecond = second
-          this.dateText = new Date(now).toUTCString()
-        }
-        return this.dateText
-      },
+      date: () => this.dateText ?? this.newDate(),
     }
+  }
+
+  private newDate(): string {
+    const now = Date.now()
+    const text = new Date(now).toUTCString()
+    this.dateText = text
+    setTimeout(() => (this.dateText = undefined), 1000 - (now % 1000)).unref()
+    return text
   }
 
   // ---- plain requests ----
