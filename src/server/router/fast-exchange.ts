@@ -289,7 +289,8 @@ export class FastExchange implements UpstreamHandlers, Expiring {
       if (!piece) return socket.write(end ? `${text}0\r\n\r\n` : text, 'latin1')
       socket.cork()
       socket.write(text, 'latin1')
-      socket.write(piece)
+      // A copy: the piece is upstream's read buffer, reused by its next read (a write may be queued).
+      socket.write(Buffer.from(piece))
       const more = socket.write(end ? '\r\n0\r\n\r\n' : '\r\n', 'latin1')
       socket.uncork()
       return more
@@ -300,7 +301,7 @@ export class FastExchange implements UpstreamHandlers, Expiring {
     }
     let more = true
     if (head !== undefined) more = socket.write(head, 'latin1')
-    if (piece) more = socket.write(piece)
+    if (piece) more = socket.write(Buffer.from(piece))
     return more
   }
 

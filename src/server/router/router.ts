@@ -466,8 +466,8 @@ export class HttpRouter {
         },
         onData: (chunk) => {
           bytes += chunk.length
-          // A client that reads slowly stalls the dyno's writes.
-          if (!res.write(chunk)) {
+          // A client that reads slowly stalls the dyno's writes. A copy: the chunk is upstream's read buffer.
+          if (!res.write(Buffer.from(chunk))) {
             call.pause()
             res.once('drain', resume)
           }
@@ -475,7 +475,7 @@ export class HttpRouter {
         onEnd: (last) => {
           if (last) bytes += last.length
           res.once('finish', () => this.logInfo(ex, {dyno: dyno.name, connectMs, serviceMs: this.now() - sentAt, status: response?.status ?? 0, bytes}))
-          res.end(last)
+          res.end(last && Buffer.from(last))
         },
         onError: (error) => {
           if (timedOut || ex.logged) return

@@ -14,6 +14,8 @@
 import {connect, type Socket} from 'node:net'
 
 const MAX_HEAD = 64 * 1024
+/** Where every dyno connection's reads land (see Connection). */
+const READ_BUFFER = Buffer.allocUnsafe(64 * 1024)
 const MAX_CHUNK_LINE = 4096
 const CRLF2 = Buffer.from('\r\n\r\n', 'latin1')
 /** `HTTP/1.x DDD[ reason]`, read by hand (a regular expression's exec with groups costs more than the rest of the line's work). */
@@ -70,9 +72,9 @@ export interface UpstreamHandlers {
   /** A new connection is established (a reused one is connected from the start: `call.connecting` is false). */
   onConnect(): void
   onResponse(response: UpstreamResponse): void
-  /** A piece of the response body (decoded from chunked). */
+  /** A piece of the response body (decoded from chunked); valid only during the call (copy it to keep or write it). */
   onData(chunk: Buffer): void
-  /** The response is complete; `last` is the body's last piece when it came with the end. */
+  /** The response is complete; `last` is the body's last piece when it came with the end (valid only during the call, as `onData`'s). */
   onEnd(last?: Buffer): void
   /** The exchange failed before the response was complete (`destroy(error)` says so too). */
   onError(error: NodeJS.ErrnoException): void
@@ -100,17 +102,14 @@ const enum State {
 /** One connection to a dyno; its listeners are installed once and hand events to the call that holds it. */
 class Connection {
   call: UpstreamCall | undefined
-  constructor(
-    readonly pool: DynoPool,
-    readonly socket: Socket,
-  ) {
+  readonly socket: Socket
+  constructor(readonly pool: DynoPool) {
+    // Reads land in one buffer shared by every dyno connection (`onread`): no buffer allocated and
+    // no stream event per read. What is read is valid only during the callback: `feed` copies what it keeps.
+    const socket = connect({host: pool.host, port: pool.port, noDelay: true, onread: {buffer: READ_BUFFER, callback: this.onRead}})
+    this.socket = socket
     socket.setKeepAlive(true, 1000)
     socket.on('connect', () => this.call?.connected())
-    socket.on('data', (chunk: Buffer) => {
-      if (this.call) this.call.feed(chunk)
-      // Bytes from a dyno that was not asked anything: nothing can be framed on this connection.
-      else socket.destroy()
-    })
     socket.on('end', () => this.call?.ended())
     socket.on('error', (error: NodeJS.ErrnoException) => this.call?.fail(error))
     socket.on('drain', () => this.call?.handlers.onDrain?.())
@@ -118,6 +117,14 @@ class Connection {
       this.pool.forget(this)
       this.call?.fail(failure('socket hang up', 'ECONNRESET'))
     })
+  }
+
+  /** `true`: go on reading (pausing is the call's, through `pause`). */
+  private readonly onRead = (bytes: number): boolean => {
+    if (this.call) this.call.feed(READ_BUFFER.subarray(0, bytes))
+    // Bytes from a dyno that was not asked anything: nothing can be framed on this connection.
+    else this.socket.destroy()
+    return true
   }
 }
 
@@ -245,7 +252,8 @@ export class UpstreamCall {
         const end = data.indexOf(CRLF2, at + from)
         if (end === -1) {
           if (data.length - at > MAX_HEAD) return this.fail(failure('response head over 64 KB', 'HPE_HEADER_OVERFLOW'))
-          if (at < data.length) this.pending = data.subarray(at)
+          // A copy: `data` may be the shared read buffer, overwritten by the next read.
+          if (at < data.length) this.pending = Buffer.from(data.subarray(at))
           return
         }
         const error = this.head(data.toString('latin1', at, end))
@@ -413,7 +421,7 @@ export class DynoPool {
     while (conn?.socket.destroyed) conn = this.free.pop()
     if (conn) conn.socket.ref()
     else {
-      conn = new Connection(this, connect({host: this.host, port: this.port, noDelay: true}))
+      conn = new Connection(this)
       this.all.add(conn)
     }
     const call = new UpstreamCall(conn, handlers, options.headRequest, options.chunkedBody)
