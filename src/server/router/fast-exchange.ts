@@ -10,7 +10,7 @@ import {DeadlineQueue} from './deadlines.js'
 import type {RoutedApp, WebDyno} from './directory.js'
 import {errorPage, ROUTER_ERRORS, type RouterErrorCode} from './errors.js'
 import type {FastHead} from './fast-head.js'
-import type {FastConnection, FastRouter} from './fast-connection.js'
+import type {FastClient, FastRouter} from './fast-router.js'
 import {requestId as chooseRequestId} from './headers.js'
 import type {RouterLogFields} from './log-line.js'
 import type {UpstreamCall, UpstreamHandlers, UpstreamResponse} from './upstream.js'
@@ -114,7 +114,7 @@ export class FastExchange implements UpstreamHandlers, Expiring {
   private over = false
 
   constructor(
-    private readonly conn: FastConnection,
+    private readonly conn: FastClient,
     private readonly router: FastRouter,
     readonly app: RoutedApp,
     readonly host: string,

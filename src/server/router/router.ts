@@ -1,8 +1,8 @@
 // The HTTP router: one listener in front of every app's web dynos. A request's Host header names
 // the app; the balancer picks an `up` web dyno; bodies are piped both ways (never buffered whole,
 // backpressure through `pipe`); every request gets one log line in the app's stream.
-import {createServer, request as httpRequest, STATUS_CODES} from 'node:http'
-import type {ClientRequest, IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders, Server, ServerResponse} from 'node:http'
+import {createServer} from 'node:http'
+import type {IncomingMessage, OutgoingHttpHeaders, Server, ServerResponse} from 'node:http'
 import type {AddressInfo, Socket} from 'node:net'
 import type {Duplex} from 'node:stream'
 import {Balancer, endpointKey} from './balancer.js'
@@ -10,10 +10,13 @@ import {ConnectionGuard, type RouterConnectionLimits} from './connections.js'
 import {DeadlineQueue} from './deadlines.js'
 import type {AppResolver, RoutedApp, WebDyno, WebDynoDirectory} from './directory.js'
 import {badRequestPage, errorPage, noSuchAppPage, ROUTER_ERRORS, type RouterErrorCode} from './errors.js'
-import {FastConnection, type FastRouter, type LoggedExchange} from './fast-connection.js'
-import {clientAddress, rawRequestHeadersForDyno, rawResponseHeadersForClient, readRequestHead, requestHeadersForDyno, requestId as chooseRequestId, stripHopByHop, type RawRequestHead} from './headers.js'
-import {appInHostname, hostname, requestTarget, routedDomains} from './host.js'
+import {ignore, normaliseTarget, type Choice, type Exchange} from './exchange.js'
+import {FastConnection} from './fast-connection.js'
+import type {FastClient, FastRouter, LoggedExchange} from './fast-router.js'
+import {clientAddress, rawRequestHeadersForDyno, rawResponseHeadersForClient, readRequestHead, requestId as chooseRequestId, type RawRequestHead} from './headers.js'
+import {appInHostname, hostname, routedDomains} from './host.js'
 import {formatRouterLine, type RouterLogFields} from './log-line.js'
+import {UpgradeProxy} from './upgrades.js'
 import {DynoPool, type UpstreamCall, type UpstreamResponse} from './upstream.js'
 
 export const DEFAULT_ROUTER_HOST = '127.0.0.1'
@@ -56,56 +59,10 @@ const POLL_MS = 25
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE'])
 const RETRYABLE_CONNECT = new Set(['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT', 'EPIPE'])
 
-type Choice = {dyno: WebDyno} | {error: RouterErrorCode}
-
-interface Exchange extends LoggedExchange {
-  app: RoutedApp
-  method: string
-  path: string
-  host: string
-  requestId: string
-  fwd: string
-  clientIp: string
-  localPort: number
-  started: number
-  upgrade: boolean
-  logged: boolean
-  /** The request's head as the router reads it. */
-  head: RawRequestHead
-  /** The attempt in flight to a dyno, destroyed when the client goes away. */
-  upstream?: UpstreamCall
-}
-
 const NO_EXCLUSION: ReadonlySet<string> = new Set()
 
 function hasBody(head: RawRequestHead): boolean {
   return head.chunked || (head.contentLength !== undefined && head.contentLength !== '0')
-}
-
-function ignore(): void {}
-
-/**
- * RFC 9112 3.2: why the request gets a 400, or undefined. An absolute-form target
- * (`GET http://shop.localhost:5080/x`) becomes origin form (`/x`) in `req.url`, and its authority
- * is the host (it wins over the Host header, and the dyno gets it as Host).
- */
-function normaliseTarget(req: IncomingMessage, head: RawRequestHead): string | undefined {
-  if (head.duplicateHost) return 'it has more than one Host header'
-  const url = req.url ?? '/'
-  // Origin form, the common case: nothing to do.
-  if (url.charCodeAt(0) === 47) return undefined
-  const target = requestTarget(url)
-  if (!target) return 'its request-target is neither a path nor an http(s) URL'
-  req.url = target.path
-  if (target.authority !== undefined) {
-    head.host = target.authority
-    head.targetAuthority = target.authority
-  }
-  return undefined
-}
-
-function badRequestHead(body: string): string {
-  return `HTTP/1.1 400 Bad Request\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nCache-Control: no-cache, no-store\r\nConnection: close\r\n\r\n`
 }
 
 export class HttpRouter {
@@ -121,8 +78,9 @@ export class HttpRouter {
   private closed = false
   /** node's own 'connection' listener: the fast path hands it the connections it does not serve. */
   private readonly nodeConnection: (socket: Socket) => void
-  private readonly fastConnections = new Set<FastConnection>()
+  private readonly fastConnections = new Set<FastClient>()
   private readonly fast: FastRouter
+  private readonly upgrades: UpgradeProxy
   private fastServed = 0
   /** The Date header's value, until the next second (node's server caches it the same way). */
   private dateText: string | undefined
@@ -140,9 +98,20 @@ export class HttpRouter {
       }
     })
     this.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-      this.handleUpgrade(req, socket, head).catch(() => socket.destroy())
+      this.upgrades.handle(req, socket, head).catch(() => socket.destroy())
     })
     this.guard.attach(this.server)
+    this.upgrades = new UpgradeProxy({
+      options: this.options,
+      guard: this.guard,
+      balancer: this.balancer,
+      upgraded: this.upgraded,
+      now: () => this.now(),
+      resolve: (host) => this.resolve(host),
+      exchange: (req, app, upgrade, head, host) => this.exchange(req, app, upgrade, head, host),
+      choose: (app, exclude, gone) => this.choose(app, exclude, gone),
+      log: (ex, code, fields) => (code === undefined ? this.logInfo(ex, fields) : this.logError(ex, code, fields)),
+    })
     this.nodeConnection = this.takeConnections()
     this.fast = this.fastRouter()
     this.server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
@@ -215,7 +184,7 @@ export class HttpRouter {
     if (this.sweepTimer) clearInterval(this.sweepTimer)
     const closing = new Promise<void>((resolve) => this.server.close(() => resolve()))
     this.server.closeAllConnections()
-    for (const conn of this.fastConnections) conn.destroy()
+    for (const conn of this.fastConnections) conn.socket.destroy()
     this.fastConnections.clear()
     this.fast.responses.clear()
     this.fast.headersDeadlines.clear()
@@ -567,134 +536,6 @@ export class HttpRouter {
     }
   }
 
-  // ---- upgrades (WebSocket and friends): the sockets are piped once the dyno says 101 ----
-
-  private async handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
-    socket.on('error', ignore)
-    if (this.guard.refuseUpgrade(socket, req.socket)) return
-    const requestHead = readRequestHead(req.rawHeaders)
-    const invalid = normaliseTarget(req, requestHead)
-    if (invalid !== undefined) {
-      const body = badRequestPage(invalid)
-      socket.end(badRequestHead(body) + body)
-      return
-    }
-    const host = hostname(requestHead.host)
-    const app = this.resolve(host)
-    if (!app) {
-      const body = noSuchAppPage()
-      socket.end(`HTTP/1.1 404 Not Found\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`)
-      return
-    }
-    const ex = this.exchange(req, app, true, requestHead, host)
-    const tried = new Set<string>()
-    for (;;) {
-      const choice = await this.choose(app, tried, () => socket.destroyed)
-      if ('error' in choice) {
-        const code = tried.size > 0 && (choice.error === 'H14' || choice.error === 'H10') ? 'H13' : choice.error
-        this.rawError(socket, ex, code)
-        return
-      }
-      tried.add(choice.dyno.name)
-      const outcome = await this.upgradeTo(req, socket, head, ex, choice.dyno)
-      if (outcome !== 'refused' || tried.size > 1) {
-        if (outcome === 'refused') this.rawError(socket, ex, 'H13', choice.dyno.name)
-        return
-      }
-    }
-  }
-
-  private upgradeTo(req: IncomingMessage, socket: Duplex, head: Buffer, ex: Exchange, dyno: WebDyno): Promise<'done' | 'refused'> {
-    return new Promise((resolve) => {
-      const finished = this.balancer.begin(ex.app.name, dyno)
-      const attemptStart = this.now()
-      let connectMs: number | undefined
-      const headers = requestHeadersForDyno(req.headers, {requestId: ex.requestId, clientIp: ex.clientIp, port: ex.localPort, protocol: this.options.protocol ?? 'http', upgrade: true})
-      if (ex.head.targetAuthority !== undefined) headers.host = ex.head.targetAuthority
-      // Upgraded sockets leave any pool, so no keep-alive agent here.
-      const proxyReq: ClientRequest = httpRequest({host: dyno.host, port: dyno.port, method: ex.method, path: ex.path, headers, agent: false})
-      let connected = false
-      let timer = setTimeout(() => proxyReq.destroy(Object.assign(new Error('connect timeout'), {code: 'ETIMEDOUT'})), this.options.connectTimeoutMs ?? 5000)
-      proxyReq.on('socket', (s: Socket) => {
-        const onConnect = (): void => {
-          connected = true
-          connectMs = this.now() - attemptStart
-          clearTimeout(timer)
-          timer = setTimeout(() => {
-            this.rawError(socket, ex, 'H12', dyno.name)
-            proxyReq.destroy()
-            resolve('done')
-          }, this.options.responseTimeoutMs ?? 30_000)
-        }
-        if (s.connecting) s.once('connect', onConnect)
-        else onConnect()
-      })
-      proxyReq.on('close', () => {
-        clearTimeout(timer)
-        finished()
-      })
-      proxyReq.on('error', (error: NodeJS.ErrnoException) => {
-        clearTimeout(timer)
-        if (!connected && RETRYABLE_CONNECT.has(error.code ?? '')) return resolve('refused')
-        this.rawError(socket, ex, 'H13', dyno.name)
-        resolve('done')
-      })
-      proxyReq.on('upgrade', (proxyRes: IncomingMessage, proxySocket: Socket, proxyHead: Buffer) => {
-        clearTimeout(timer)
-        proxySocket.on('error', ignore)
-        if (socket.destroyed) {
-          proxySocket.destroy()
-          return resolve('done')
-        }
-        socket.write(rawHead(proxyRes.statusCode ?? 101, proxyRes.statusMessage, proxyRes.rawHeaders, {via: '1.1 tug'}))
-        if (proxyHead.length > 0) socket.write(proxyHead)
-        if (head.length > 0) proxySocket.write(head)
-        this.upgraded.add(socket)
-        const end = (): void => {
-          this.upgraded.delete(socket)
-          socket.destroy()
-          proxySocket.destroy()
-        }
-        socket.on('close', end)
-        proxySocket.on('close', end)
-        proxySocket.pipe(socket)
-        socket.pipe(proxySocket)
-        this.logInfo(ex, {dyno: dyno.name, connectMs, serviceMs: this.now() - attemptStart, status: proxyRes.statusCode ?? 101, bytes: 0})
-        resolve('done')
-      })
-      proxyReq.on('response', (proxyRes: IncomingMessage) => {
-        // The dyno declined the upgrade: relay its answer, then close (no framing to reuse).
-        clearTimeout(timer)
-        proxyRes.on('error', ignore)
-        const out = stripHopByHop(proxyRes.headers)
-        out.connection = 'close'
-        out.via = '1.1 tug'
-        socket.write(rawHead(proxyRes.statusCode ?? 502, proxyRes.statusMessage, undefined, out))
-        let bytes = 0
-        proxyRes.on('data', (chunk: Buffer) => {
-          bytes += chunk.length
-        })
-        proxyRes.on('end', () => this.logInfo(ex, {dyno: dyno.name, connectMs, serviceMs: this.now() - attemptStart, status: proxyRes.statusCode ?? 0, bytes}))
-        proxyRes.pipe(socket)
-        resolve('done')
-      })
-      proxyReq.end()
-    })
-  }
-
-  private rawError(socket: Duplex, ex: Exchange, code: RouterErrorCode, dyno?: string): void {
-    if (ex.logged) return
-    const {status} = ROUTER_ERRORS[code]
-    if (code === 'H27' || socket.destroyed) {
-      this.logError(ex, 'H27', {dyno})
-      socket.destroy()
-      return
-    }
-    const body = errorPage(code, ex.requestId)
-    socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nX-Request-Id: ${ex.requestId}\r\nConnection: close\r\n\r\n${body}`)
-    this.logError(ex, code, {dyno, status})
-  }
-
   // ---- the log line ----
 
   private logInfo(ex: LoggedExchange, fields: Partial<RouterLogFields>): void {
@@ -725,21 +566,4 @@ export class HttpRouter {
       // A failing log must not fail the request.
     }
   }
-}
-
-/** A response head written by hand on an upgraded socket. */
-function rawHead(status: number, message: string | undefined, rawHeaders: string[] | undefined, extra: OutgoingHttpHeaders | IncomingHttpHeaders): string {
-  const lines = [`HTTP/1.1 ${status} ${message ?? STATUS_CODES[status] ?? ''}`]
-  const seen = new Set<string>()
-  if (rawHeaders) {
-    for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
-      lines.push(`${rawHeaders[i]}: ${rawHeaders[i + 1]}`)
-      seen.add(String(rawHeaders[i]).toLowerCase())
-    }
-  }
-  for (const [name, value] of Object.entries(extra)) {
-    if (value === undefined || (rawHeaders && seen.has(name))) continue
-    for (const item of Array.isArray(value) ? value : [value]) lines.push(`${name}: ${String(item)}`)
-  }
-  return `${lines.join('\r\n')}\r\n\r\n`
 }
