@@ -1,23 +1,26 @@
 // The HTTP router: one listener in front of every app's web dynos. A request's Host header names
 // the app; the balancer picks an `up` web dyno; bodies are piped both ways (never buffered whole,
-// backpressure through `pipe`); every request gets one log line in the app's stream.
+// backpressure through `pipe`); every request gets one log line in the app's stream. A connection
+// starts on the fast path (fast-connection.ts: the common request on the raw socket); whatever it
+// does not take goes to node's HTTP server: node-path.ts for requests, upgrades.ts for upgrades.
 import {createServer} from 'node:http'
-import type {IncomingMessage, OutgoingHttpHeaders, Server, ServerResponse} from 'node:http'
+import type {IncomingMessage, Server} from 'node:http'
 import type {AddressInfo, Socket} from 'node:net'
 import type {Duplex} from 'node:stream'
 import {Balancer, endpointKey} from './balancer.js'
 import {ConnectionGuard, type RouterConnectionLimits} from './connections.js'
 import {DeadlineQueue} from './deadlines.js'
 import type {AppResolver, RoutedApp, WebDyno, WebDynoDirectory} from './directory.js'
-import {badRequestPage, errorPage, noSuchAppPage, ROUTER_ERRORS, type RouterErrorCode} from './errors.js'
-import {ignore, normaliseTarget, type Choice, type Exchange} from './exchange.js'
+import {ROUTER_ERRORS, type RouterErrorCode} from './errors.js'
+import type {Choice, Exchange} from './exchange.js'
 import {FastConnection} from './fast-connection.js'
 import type {FastClient, FastRouter, LoggedExchange} from './fast-router.js'
-import {clientAddress, rawRequestHeadersForDyno, rawResponseHeadersForClient, readRequestHead, requestId as chooseRequestId, type RawRequestHead} from './headers.js'
+import {clientAddress, requestId as chooseRequestId, type RawRequestHead} from './headers.js'
 import {appInHostname, hostname, routedDomains} from './host.js'
 import {formatRouterLine, type RouterLogFields} from './log-line.js'
+import {NodePath} from './node-path.js'
 import {UpgradeProxy} from './upgrades.js'
-import {DynoPool, type UpstreamCall, type UpstreamResponse} from './upstream.js'
+import {DynoPool} from './upstream.js'
 
 export const DEFAULT_ROUTER_HOST = '127.0.0.1'
 export const DEFAULT_ROUTER_PORT = 5080
@@ -56,14 +59,7 @@ export interface RouterOptions {
 }
 
 const POLL_MS = 25
-const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE'])
-const RETRYABLE_CONNECT = new Set(['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT', 'EPIPE'])
-
 const NO_EXCLUSION: ReadonlySet<string> = new Set()
-
-function hasBody(head: RawRequestHead): boolean {
-  return head.chunked || (head.contentLength !== undefined && head.contentLength !== '0')
-}
 
 export class HttpRouter {
   private readonly balancer: Balancer
@@ -81,6 +77,7 @@ export class HttpRouter {
   private readonly fastConnections = new Set<FastClient>()
   private readonly fast: FastRouter
   private readonly upgrades: UpgradeProxy
+  private readonly nodePath: NodePath
   private fastServed = 0
   /** The Date header's value, until the next second (node's server caches it the same way). */
   private dateText: string | undefined
@@ -92,15 +89,27 @@ export class HttpRouter {
     this.guard = new ConnectionGuard(options.connections, options.warn ?? ((message) => process.stderr.write(`${message}\n`)))
     this.server = createServer({maxHeaderSize: 64 * 1024, noDelay: true, ...this.guard.serverOptions()}, (req, res) => {
       try {
-        this.handle(req, res)
+        this.nodePath.handle(req, res)
       } catch (error) {
-        this.internalError(res, error)
+        this.nodePath.internalError(res, error)
       }
     })
     this.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
       this.upgrades.handle(req, socket, head).catch(() => socket.destroy())
     })
     this.guard.attach(this.server)
+    this.nodePath = new NodePath({
+      options: this.options,
+      guard: this.guard,
+      balancer: this.balancer,
+      now: () => this.now(),
+      resolve: (host) => this.resolve(host),
+      exchange: (req, app, upgrade, head, host) => this.exchange(req, app, upgrade, head, host),
+      choose: (app, exclude, gone) => this.choose(app, exclude, gone),
+      nextDyno: (app, tried, failed, gone) => this.nextDyno(app, tried, failed, gone),
+      poolFor: (appName, dyno) => this.poolFor(appName, dyno),
+      log: (ex, code, fields) => (code === undefined ? this.logInfo(ex, fields) : this.logError(ex, code, fields)),
+    })
     this.upgrades = new UpgradeProxy({
       options: this.options,
       guard: this.guard,
@@ -296,45 +305,6 @@ export class HttpRouter {
     return name === undefined ? undefined : this.options.resolveApp(name)
   }
 
-  private handle(req: IncomingMessage, res: ServerResponse): void {
-    req.on('error', ignore)
-    res.on('error', ignore)
-    if (this.guard.refuse(req.socket, res, req.method)) return
-    const head = readRequestHead(req.rawHeaders)
-    const invalid = normaliseTarget(req, head)
-    if (invalid !== undefined) {
-      const body = badRequestPage(invalid)
-      res.writeHead(400, {'content-type': 'text/html; charset=utf-8', 'content-length': Buffer.byteLength(body), 'cache-control': 'no-cache, no-store', connection: 'close'})
-      res.end(req.method === 'HEAD' ? undefined : body)
-      return
-    }
-    const host = hostname(head.host)
-    const app = this.resolve(host)
-    if (!app) {
-      const body = noSuchAppPage()
-      res.writeHead(404, {'content-type': 'text/html; charset=utf-8', 'content-length': Buffer.byteLength(body), 'cache-control': 'no-cache, no-store'})
-      res.end(req.method === 'HEAD' ? undefined : body)
-      return
-    }
-    const ex = this.exchange(req, app, false, head, host)
-    res.on('close', () => {
-      if (res.writableFinished) return
-      this.logError(ex, 'H27', {})
-      ex.upstream?.destroy()
-    })
-    // The common case without a wait: an `up` dyno is there now.
-    const dyno = this.balancer.pick(app.name, this.options.directory.list(app.name), NO_EXCLUSION)
-    if (dyno) return this.forward(req, res, ex, dyno, undefined)
-    this.choose(app, NO_EXCLUSION, () => res.destroyed).then(
-      (choice) => {
-        if (res.destroyed) return
-        if ('error' in choice) return this.respondError(req, res, ex, choice.error, {})
-        this.forward(req, res, ex, choice.dyno, undefined)
-      },
-      (error: unknown) => this.internalError(res, error),
-    )
-  }
-
   /**
    * An `up`, not draining dyno, or the error to answer with. With none up but one starting,
    * stopping or draining (a restart in progress), waits for one up to `queueTimeoutMs`.
@@ -383,108 +353,6 @@ export class HttpRouter {
     }
   }
 
-  /** `tried` is undefined on the first attempt; a retry passes the dynos tried so far. */
-  private forward(req: IncomingMessage, res: ServerResponse, ex: Exchange, dyno: WebDyno, tried: Set<string> | undefined): void {
-    const head = ex.head
-    const finished = this.balancer.begin(ex.app.name, dyno)
-    const attemptStart = this.now()
-    const withBody = hasBody(head)
-    // The body goes on with its own framing; a chunked body without a length stays chunked.
-    const chunkedBody = withBody && head.contentLength === undefined
-    const headers = rawRequestHeadersForDyno(req.rawHeaders, head, {requestId: ex.requestId, clientIp: ex.clientIp, port: ex.localPort, protocol: this.options.protocol ?? 'http'})
-    if (chunkedBody) headers.push('transfer-encoding', 'chunked')
-    let connected = false
-    let connectMs: number | undefined
-    let sentAt = attemptStart
-    let response: UpstreamResponse | undefined
-    let timedOut = false
-    let timer: NodeJS.Timeout | undefined
-    let bytes = 0
-    const resume = (): void => call.resume()
-
-    const onConnect = (): void => {
-      if (connected) return
-      connected = true
-      if (timer) clearTimeout(timer)
-      sentAt = this.now()
-      connectMs = sentAt - attemptStart
-      timer = setTimeout(() => {
-        timedOut = true
-        call.destroy()
-        if (!response) this.respondError(req, res, ex, 'H12', {dyno: dyno.name, connectMs, serviceMs: this.now() - sentAt})
-      }, this.options.responseTimeoutMs ?? 30_000)
-      // The body is read from the client only once the dyno accepted the connection, so that a
-      // refused connection can be retried elsewhere with nothing of the body consumed.
-      if (withBody) {
-        req.on('data', (chunk: Buffer) => {
-          if (!call.write(chunk)) req.pause()
-        })
-        req.on('end', () => call.end())
-      }
-    }
-
-    const call: UpstreamCall = this.poolFor(ex.app.name, dyno).call(
-      {
-        onConnect,
-        onDrain: () => req.resume(),
-        onResponse: (answer) => {
-          response = answer
-          if (timer) clearTimeout(timer)
-          if (res.destroyed) return call.destroy()
-          res.writeHead(answer.status, answer.statusMessage, rawResponseHeadersForClient(answer.rawHeaders, ex.requestId))
-        },
-        onData: (chunk) => {
-          bytes += chunk.length
-          // A client that reads slowly stalls the dyno's writes. A copy: the chunk is upstream's read buffer.
-          if (!res.write(Buffer.from(chunk))) {
-            call.pause()
-            res.once('drain', resume)
-          }
-        },
-        onEnd: (last) => {
-          if (last) bytes += last.length
-          res.once('finish', () => this.logInfo(ex, {dyno: dyno.name, connectMs, serviceMs: this.now() - sentAt, status: response?.status ?? 0, bytes}))
-          res.end(last && Buffer.from(last))
-        },
-        onError: (error) => {
-          if (timedOut || ex.logged) return
-          if (response) {
-            // The dyno went away mid-response: the client cannot be told by a status any more.
-            this.logError(ex, 'H13', {dyno: dyno.name, connectMs, serviceMs: this.now() - sentAt, status: response.status, bytes})
-            res.destroy()
-            return
-          }
-          const code = error.code ?? ''
-          const beforeAnyByte = !connected && RETRYABLE_CONNECT.has(code)
-          // A connection that died before any answer, for a request without a body that may be
-          // repeated (a killed dyno, or a keep-alive connection the dyno closed as we reused it).
-          const safeToRepeat = connected && !withBody && IDEMPOTENT.has(ex.method) && (code === 'ECONNRESET' || code === 'EPIPE' || code === 'ECONNREFUSED')
-          if ((beforeAnyByte || safeToRepeat) && tried === undefined && !res.destroyed) {
-            void this.retry(req, res, ex, new Set([dyno.name]), dyno)
-            return
-          }
-          this.respondError(req, res, ex, 'H13', {dyno: dyno.name, connectMs, serviceMs: this.now() - sentAt})
-        },
-        onClose: () => {
-          if (timer) clearTimeout(timer)
-          finished()
-        },
-      },
-      {headRequest: ex.method === 'HEAD', chunkedBody},
-    )
-    ex.upstream = call
-    call.send(ex.method, ex.path, headers, withBody)
-    if (!call.connecting) return onConnect()
-    // A new connection (a reused keep-alive one needs no connect timer).
-    timer = setTimeout(() => call.destroy(Object.assign(new Error('connect timeout'), {code: 'ETIMEDOUT'})), this.options.connectTimeoutMs ?? 5000)
-  }
-
-  private async retry(req: IncomingMessage, res: ServerResponse, ex: Exchange, tried: Set<string>, failed: WebDyno): Promise<void> {
-    const choice = await this.nextDyno(ex.app, tried, failed, () => res.destroyed)
-    if ('error' in choice) return this.respondError(req, res, ex, choice.error, {dyno: failed.name})
-    this.forward(req, res, ex, choice.dyno, tried)
-  }
-
   /** The dyno for a retry after `failed` (`tried` grows), or the error to answer. */
   private async nextDyno(app: RoutedApp, tried: Set<string>, failed: WebDyno, gone: () => boolean): Promise<Choice> {
     const choice = await this.choose(app, tried, gone)
@@ -499,41 +367,6 @@ export class HttpRouter {
     }
     tried.add(choice.dyno.name)
     return choice
-  }
-
-  private respondError(req: IncomingMessage, res: ServerResponse, ex: Exchange, code: RouterErrorCode, fields: Partial<RouterLogFields>): void {
-    if (ex.logged) return
-    const {status} = ROUTER_ERRORS[code]
-    if (code === 'H27' || res.destroyed) {
-      this.logError(ex, 'H27', fields)
-      return
-    }
-    if (res.headersSent) {
-      this.logError(ex, code, fields)
-      res.destroy()
-      return
-    }
-    const body = errorPage(code, ex.requestId)
-    const headers: OutgoingHttpHeaders = {
-      'content-type': 'text/html; charset=utf-8',
-      'content-length': Buffer.byteLength(body),
-      'cache-control': 'no-cache, no-store',
-      'x-request-id': ex.requestId,
-      via: '1.1 tug',
-    }
-    // A body the client is still sending is not read on: this connection ends with the answer.
-    if (!req.complete) headers.connection = 'close'
-    res.writeHead(status, headers)
-    res.end(req.method === 'HEAD' ? undefined : body)
-    this.logError(ex, code, {...fields, status})
-  }
-
-  private internalError(res: ServerResponse, error: unknown): void {
-    if (res.headersSent) res.destroy()
-    else {
-      res.writeHead(500, {'content-type': 'text/plain; charset=utf-8', connection: 'close'})
-      res.end(`router error: ${error instanceof Error ? error.message : String(error)}\n`)
-    }
   }
 
   // ---- the log line ----
