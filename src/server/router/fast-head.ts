@@ -149,7 +149,9 @@ export function parseFastHead(buffer: Buffer): FastParse {
     const name = text.slice(at, colon)
     const value = trimmed(text, colon + 1, next)
     at = next + 2
-    switch (name.toLowerCase()) {
+    // Lower-cased only when its length is one the switch knows (or it may be a Proxy-* header).
+    const n = name.length
+    switch (n <= 4 || n === 6 || n === 7 || (n >= 10 && n <= 17 && n !== 11 && n !== 13) || (name.charCodeAt(0) | 0x20) === 112 ? name.toLowerCase() : '') {
       case 'host':
         if (++hosts > 1) return 'handoff'
         head.host = value

@@ -376,22 +376,29 @@ export class HttpRouter {
   }
 
   private logError(ex: LoggedExchange, code: RouterErrorCode, fields: Partial<RouterLogFields>): void {
-    this.write(ex, {status: ROUTER_ERRORS[code].status, ...fields, error: {code, desc: ROUTER_ERRORS[code].desc}})
+    const {status, desc} = ROUTER_ERRORS[code]
+    this.write(ex, fields, {code, desc}, status)
   }
 
-  private write(ex: LoggedExchange, fields: Partial<RouterLogFields>): void {
+  /** `fields` says how the request went (dyno, times, status, bytes); the rest is the exchange's. */
+  private write(ex: LoggedExchange, fields: Partial<RouterLogFields>, error?: {code: string; desc: string}, errorStatus?: number): void {
     if (ex.logged) return
     ex.logged = true
     if (!this.options.log) return
+    // Named one by one, not spread: this runs once per request.
     const line = formatRouterLine({
       method: ex.method,
       path: ex.path,
       host: ex.host,
       requestId: ex.requestId,
       fwd: ex.fwd,
-      status: 0,
+      dyno: fields.dyno,
+      connectMs: fields.connectMs,
+      serviceMs: fields.serviceMs,
+      status: fields.status ?? errorStatus ?? 0,
+      bytes: fields.bytes,
       protocol: this.options.protocol ?? 'http',
-      ...fields,
+      error,
     })
     try {
       this.options.log(ex.app, line)
