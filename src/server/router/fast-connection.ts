@@ -19,6 +19,12 @@ import type {FastClient, FastRouter} from './fast-router.js'
 import {clientAddress} from './headers.js'
 
 const TIMEOUT_ANSWER = 'HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\n\r\n'
+/**
+ * Reads of one head still incomplete after which node's server takes the connection: each read
+ * re-reads the head from its start here (node's parser goes on where it stopped), so a head sent
+ * a byte at a time must not cost a quadratic amount of work. Clients send a head in one or two.
+ */
+const MAX_PARTIAL_READS = 8
 
 export class FastConnection implements Expiring, FastClient {
   deadlineId = 0
@@ -27,6 +33,8 @@ export class FastConnection implements Expiring, FastClient {
   private buffer: Buffer | undefined
   private exchange: FastExchange | undefined
   private served = 0
+  /** Reads that ended with the current head still incomplete. */
+  private partialReads = 0
   /** The client ended its side (the connection is ending). */
   private ended = false
   private gone = false
@@ -90,7 +98,11 @@ export class FastConnection implements Expiring, FastClient {
   private next(): void {
     while (this.exchange === undefined && this.buffer !== undefined && !this.gone && !this.ended) {
       const head = parseFastHead(this.buffer)
-      if (head === 'incomplete') return
+      if (head === 'incomplete') {
+        if (++this.partialReads >= MAX_PARTIAL_READS) this.handoff()
+        return
+      }
+      this.partialReads = 0
       const route = head === 'handoff' ? undefined : this.router.route(head.host)
       if (head === 'handoff' || route === undefined) return this.handoff()
       this.buffer = head.length < this.buffer.length ? this.buffer.subarray(head.length) : undefined

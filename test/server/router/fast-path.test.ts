@@ -149,6 +149,21 @@ describe('router fast path', function () {
     }
   })
 
+  it('hands a head sent a byte at a time to node’s server after a few reads (no quadratic re-reading)', async () => {
+    const dyno = await backend(echo)
+    const started = await router(dyno)
+    const client = await open(started.port)
+    for (const byte of 'GET /slow-head HTTP/1.1\r\nHost: shop.localhost\r\nConnection: close\r\n\r\n') {
+      client.socket.write(byte)
+      // Separate reads on the router's side.
+      await new Promise((resolve) => setTimeout(resolve, 1))
+    }
+    await waitFor(() => client.closed(), {what: 'the answer'})
+    assert.match(client.data(), /^HTTP\/1\.1 200 OK\r\n[^]*GET \/slow-head /)
+    assert.equal(started.router.fastRequests, 0, 'node’s server answered it')
+    await waitFor(() => started.logs.length === 1, {what: 'the log line'})
+  })
+
   it('a client that ends its side mid-request: as node’s path (the request abandoned, H27, the connection ended)', async () => {
     const dyno = await backend((req, res) => setTimeout(() => echo(req, res), 50))
     const [fast, node] = await both(dyno, ['GET /1 HTTP/1.1\r\nHost: shop.localhost\r\n\r\nGET /2 HTTP/1.1\r\nHost: nosuch.localhost\r\n\r\n'], (c) => c.closed(), {}, true)
