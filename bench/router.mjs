@@ -2,7 +2,11 @@
 // through the router, through reference proxies, and directly to one backend, same client and
 // concurrency, in one run, interleaved over several rounds (medians).
 //
-//   node bench/router [--seconds 5] [--concurrency 8] [--rounds 3] [--body 0] [--no-install] [--profile DIR]
+//   node bench/router [--seconds 5] [--concurrency 8] [--rounds 3] [--body 0] [--no-install] [--profile DIR] [--baseline DIR]
+//
+// `--baseline DIR`: a second router built from another checkout (DIR/dist, e.g. a worktree of an
+// older commit with `npm run build` done), measured in the same interleaved rounds as `router-base`:
+// old and new side by side, under the same load.
 //
 // Processes: this one (the load generator, undici with keep-alive), a backend like the demo
 // app's web dyno, the router in front of it, and for reference a bare 10-line node:http proxy
@@ -79,7 +83,8 @@ if (role === 'backend') {
   server.listen(0, '127.0.0.1', () => process.send({port: server.address().port}))
   process.on('disconnect', () => process.exit(0))
 } else if (role === 'router') {
-  const {HttpRouter} = await import(pathToFileURL(join(root, 'dist', 'server', 'router', 'router.js')).href)
+  const dist = process.env.TUG_BENCH_ROUTER_DIST ?? join(root, 'dist')
+  const {HttpRouter} = await import(pathToFileURL(join(dist, 'server', 'router', 'router.js')).href)
   const dynoPort = Number(process.env.TUG_BENCH_DYNO_PORT)
   let lines = 0
   const router = new HttpRouter({
@@ -94,6 +99,10 @@ if (role === 'backend') {
     ...(process.env.TUG_BENCH_PATIENT ? {connections: {headersTimeoutMs: 240_000, keepAliveTimeoutMs: 240_000}} : {}),
   })
   const {port} = await router.listen()
+  // How many requests took the fast path (issue 19; a router without one says 0).
+  process.on('message', (message) => {
+    if (message === 'fast') process.send({fast: router.fastRequests ?? 0})
+  })
   process.send({port})
   process.on('disconnect', () => void router.close().then(() => process.exit(0)))
 } else {
@@ -104,6 +113,7 @@ if (role === 'backend') {
   const bodySize = option('body', 0)
   const rounds = Math.max(1, option('rounds', 3))
   const profileDir = args.includes('--profile') ? args[args.indexOf('--profile') + 1] : undefined
+  const baselineDir = args.includes('--baseline') ? args[args.indexOf('--baseline') + 1] : undefined
 
   const start = (name, env) =>
     new Promise((resolve, reject) => {
@@ -248,6 +258,7 @@ backend dynos
   installReferences()
   const backend = await start('backend', {TUG_BENCH_BODY: String(bodySize)})
   const router = await start('router', {TUG_BENCH_DYNO_PORT: String(backend.port)})
+  const baseline = baselineDir ? await start('router-base', {TUG_BENCH_ROLE: 'router', TUG_BENCH_DYNO_PORT: String(backend.port), TUG_BENCH_ROUTER_DIST: join(baselineDir, 'dist')}) : undefined
   const nodeProxy = await start('node-proxy', {TUG_BENCH_DYNO_PORT: String(backend.port)})
   const tcpPipe = await start('tcp-pipe', {TUG_BENCH_DYNO_PORT: String(backend.port)})
   const externals = []
@@ -259,13 +270,15 @@ backend dynos
     const paths = [
       {name: 'direct', port: backend.port, host: `127.0.0.1:${backend.port}`},
       {name: 'router', port: router.port, host: `bench.localhost:${router.port}`, proxy: router},
+      ...(baseline ? [{name: 'router-base', port: baseline.port, host: `bench.localhost:${baseline.port}`, proxy: baseline}] : []),
       {name: 'node-proxy', port: nodeProxy.port, host: `bench.localhost:${nodeProxy.port}`, proxy: nodeProxy},
       {name: 'tcp-pipe', port: tcpPipe.port, host: `bench.localhost:${tcpPipe.port}`, proxy: tcpPipe},
       ...externals.map((external) => ({name: external.kind, port: external.port, host: `bench.localhost:${external.port}`, proxy: external})),
     ]
     // Warm every path (JIT, connection pools), then measure them in turn, `rounds` times
     // interleaved, so that a change of load on the machine falls on every path alike.
-    for (const path of paths) await load(path.port, path.host, 1000)
+    const warmed = new Map()
+    for (const path of paths) warmed.set(path.name, (await load(path.port, path.host, 1000)).count)
     const results = new Map(paths.map((path) => [path.name, []]))
     for (let round = 0; round < rounds; round++) {
       for (const path of paths) results.get(path.name).push(await measure(path.port, path.host, seconds * 1000, path.proxy))
@@ -297,11 +310,25 @@ backend dynos
     const nginx = externals.some((e) => e.kind === 'nginx') ? perRound('nginx') : undefined
     console.log(`ratio      router / node-proxy ${pct(median(perRound('node-proxy')))}, router / tcp-pipe ${pct(median(perRound('tcp-pipe')))}`)
     if (nginx) console.log(`ratio      router / nginx ${pct(median(nginx))} (rounds: ${nginx.map(pct).join(', ')}; target >= 90%)`)
+    if (baseline && externals.some((e) => e.kind === 'nginx')) {
+      const base = results.get('router-base').map((r, i) => r.rps / results.get('nginx')[i].rps)
+      console.log(`baseline   router-base / nginx ${pct(median(base))} (rounds: ${base.map(pct).join(', ')}), from ${baselineDir}`)
+    }
+    const fast = await new Promise((resolve) => {
+      const onMessage = (message) => {
+        if (message?.fast === undefined) return
+        router.child.off('message', onMessage)
+        resolve(message.fast)
+      }
+      router.child.on('message', onMessage)
+      router.child.send('fast')
+    })
+    console.log(`fast path  the router served ${fast} of its ${summary('router').count + warmed.get('router')} requests (warm-up included) on its fast path`)
     const added = results.get('router').map((r, i) => r.p99 - results.get('direct')[i].p99)
     console.log(`added      p50 +${(routed.p50 - direct.p50).toFixed(2)} ms, p99 +${median(added).toFixed(2)} ms (rounds: ${added.map((a) => a.toFixed(2)).join(', ')}; target < 1 ms at p99)`)
   } finally {
     for (const external of externals) await external.stop()
-    for (const child of [router, nodeProxy, tcpPipe, backend]) child.child.disconnect()
+    for (const child of [router, baseline, nodeProxy, tcpPipe, backend]) child?.child.disconnect()
     // The profile is written as the router exits.
     if (profileDir && router.child.exitCode === null) await new Promise((resolve) => router.child.once('exit', resolve))
   }

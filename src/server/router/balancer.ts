@@ -55,18 +55,27 @@ export class Balancer {
   /** Counts a request against the dyno; the returned function (idempotent) uncounts it. */
   begin(appName: string, dyno: WebDyno): () => void {
     const key = endpointKey(appName, dyno)
-    this.outstanding.set(key, (this.outstanding.get(key) ?? 0) + 1)
+    this.enter(key)
     let done = false
     return () => {
       if (done) return
       done = true
-      const left = (this.outstanding.get(key) ?? 1) - 1
-      if (left > 0) this.outstanding.set(key, left)
-      else {
-        this.outstanding.delete(key)
-        const drain = this.draining.get(key)
-        if (drain) for (const wake of drain.waiters.splice(0)) wake()
-      }
+      this.leave(key)
+    }
+  }
+
+  /** `begin` by the endpoint's key, without a closure (the fast path keeps the key): `leave` once for each. */
+  enter(key: string): void {
+    this.outstanding.set(key, (this.outstanding.get(key) ?? 0) + 1)
+  }
+
+  leave(key: string): void {
+    const left = (this.outstanding.get(key) ?? 1) - 1
+    if (left > 0) this.outstanding.set(key, left)
+    else {
+      this.outstanding.delete(key)
+      const drain = this.draining.get(key)
+      if (drain) for (const wake of drain.waiters.splice(0)) wake()
     }
   }
 

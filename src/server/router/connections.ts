@@ -86,6 +86,11 @@ export class ConnectionGuard {
     return this.open
   }
 
+  /** A connection accepted over the cap, only to be answered 503. */
+  isBusy(socket: Socket): boolean {
+    return (socket as GuardedSocket)[BUSY] === true
+  }
+
   /** Answers a request that came on a connection over the cap; true when it did. */
   refuse(socket: Socket, res: ServerResponse, method: string | undefined): boolean {
     if (!(socket as GuardedSocket)[BUSY]) return false

@@ -1,18 +1,26 @@
 // The HTTP router: one listener in front of every app's web dynos. A request's Host header names
 // the app; the balancer picks an `up` web dyno; bodies are piped both ways (never buffered whole,
-// backpressure through `pipe`); every request gets one log line in the app's stream.
-import {createServer, request as httpRequest, STATUS_CODES} from 'node:http'
-import type {ClientRequest, IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders, Server, ServerResponse} from 'node:http'
+// backpressure through `pipe`); every request gets one log line in the app's stream. A connection
+// starts on the fast path (fast-connection.ts: the common request on the raw socket); whatever it
+// does not take goes to node's HTTP server: node-path.ts for requests, upgrades.ts for upgrades.
+import {createServer} from 'node:http'
+import type {IncomingMessage, Server} from 'node:http'
 import type {AddressInfo, Socket} from 'node:net'
 import type {Duplex} from 'node:stream'
 import {Balancer, endpointKey} from './balancer.js'
 import {ConnectionGuard, type RouterConnectionLimits} from './connections.js'
+import {DeadlineQueue} from './deadlines.js'
 import type {AppResolver, RoutedApp, WebDyno, WebDynoDirectory} from './directory.js'
-import {badRequestPage, errorPage, noSuchAppPage, ROUTER_ERRORS, type RouterErrorCode} from './errors.js'
-import {clientAddress, rawRequestHeadersForDyno, rawResponseHeadersForClient, readRequestHead, requestHeadersForDyno, requestId as chooseRequestId, stripHopByHop, type RawRequestHead} from './headers.js'
-import {appInHostname, hostname, requestTarget, routedDomains} from './host.js'
+import {ROUTER_ERRORS, type RouterErrorCode} from './errors.js'
+import type {Choice, Exchange} from './exchange.js'
+import {FastConnection} from './fast-connection.js'
+import type {FastClient, FastRouter, LoggedExchange} from './fast-router.js'
+import {clientAddress, requestId as chooseRequestId, type RawRequestHead} from './headers.js'
+import {appInHostname, hostname, routedDomains} from './host.js'
 import {formatRouterLine, type RouterLogFields} from './log-line.js'
-import {DynoPool, type UpstreamCall, type UpstreamResponse} from './upstream.js'
+import {NodePath} from './node-path.js'
+import {UpgradeProxy} from './upgrades.js'
+import {DynoPool} from './upstream.js'
 
 export const DEFAULT_ROUTER_HOST = '127.0.0.1'
 export const DEFAULT_ROUTER_PORT = 5080
@@ -42,63 +50,16 @@ export interface RouterOptions {
   /** Where the router says it refused connections (default: stderr). */
   warn?: (message: string) => void
   now?: () => number
+  /**
+   * Serve the common request (GET/HEAD without a body, one Host, an app with a dyno up) on the
+   * raw socket, handing every other connection to node's HTTP server (default true; false:
+   * node's server for everything, as before issue 19).
+   */
+  fastPath?: boolean
 }
 
 const POLL_MS = 25
-const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE'])
-const RETRYABLE_CONNECT = new Set(['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT', 'EPIPE'])
-
-type Choice = {dyno: WebDyno} | {error: RouterErrorCode}
-
-interface Exchange {
-  app: RoutedApp
-  method: string
-  path: string
-  host: string
-  requestId: string
-  fwd: string
-  clientIp: string
-  localPort: number
-  started: number
-  upgrade: boolean
-  logged: boolean
-  /** The request's head as the router reads it. */
-  head: RawRequestHead
-  /** The attempt in flight to a dyno, destroyed when the client goes away. */
-  upstream?: UpstreamCall
-}
-
 const NO_EXCLUSION: ReadonlySet<string> = new Set()
-
-function hasBody(head: RawRequestHead): boolean {
-  return head.chunked || (head.contentLength !== undefined && head.contentLength !== '0')
-}
-
-function ignore(): void {}
-
-/**
- * RFC 9112 3.2: why the request gets a 400, or undefined. An absolute-form target
- * (`GET http://shop.localhost:5080/x`) becomes origin form (`/x`) in `req.url`, and its authority
- * is the host (it wins over the Host header, and the dyno gets it as Host).
- */
-function normaliseTarget(req: IncomingMessage, head: RawRequestHead): string | undefined {
-  if (head.duplicateHost) return 'it has more than one Host header'
-  const url = req.url ?? '/'
-  // Origin form, the common case: nothing to do.
-  if (url.charCodeAt(0) === 47) return undefined
-  const target = requestTarget(url)
-  if (!target) return 'its request-target is neither a path nor an http(s) URL'
-  req.url = target.path
-  if (target.authority !== undefined) {
-    head.host = target.authority
-    head.targetAuthority = target.authority
-  }
-  return undefined
-}
-
-function badRequestHead(body: string): string {
-  return `HTTP/1.1 400 Bad Request\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nCache-Control: no-cache, no-store\r\nConnection: close\r\n\r\n`
-}
 
 export class HttpRouter {
   private readonly balancer: Balancer
@@ -111,6 +72,15 @@ export class HttpRouter {
   private readonly domains: string[]
   private sweepTimer: NodeJS.Timeout | undefined
   private closed = false
+  /** node's own 'connection' listener: the fast path hands it the connections it does not serve. */
+  private readonly nodeConnection: (socket: Socket) => void
+  private readonly fastConnections = new Set<FastClient>()
+  private readonly fast: FastRouter
+  private readonly upgrades: UpgradeProxy
+  private readonly nodePath: NodePath
+  private fastServed = 0
+  /** The Date header's value, until the next second (node's server caches it the same way). */
+  private dateText: string | undefined
 
   constructor(private readonly options: RouterOptions) {
     this.now = options.now ?? Date.now
@@ -119,15 +89,40 @@ export class HttpRouter {
     this.guard = new ConnectionGuard(options.connections, options.warn ?? ((message) => process.stderr.write(`${message}\n`)))
     this.server = createServer({maxHeaderSize: 64 * 1024, noDelay: true, ...this.guard.serverOptions()}, (req, res) => {
       try {
-        this.handle(req, res)
+        this.nodePath.handle(req, res)
       } catch (error) {
-        this.internalError(res, error)
+        this.nodePath.internalError(res, error)
       }
     })
     this.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-      this.handleUpgrade(req, socket, head).catch(() => socket.destroy())
+      this.upgrades.handle(req, socket, head).catch(() => socket.destroy())
     })
     this.guard.attach(this.server)
+    this.nodePath = new NodePath({
+      options: this.options,
+      guard: this.guard,
+      balancer: this.balancer,
+      now: () => this.now(),
+      resolve: (host) => this.resolve(host),
+      exchange: (req, app, upgrade, head, host) => this.exchange(req, app, upgrade, head, host),
+      choose: (app, exclude, gone) => this.choose(app, exclude, gone),
+      nextDyno: (app, tried, failed, gone) => this.nextDyno(app, tried, failed, gone),
+      poolFor: (appName, dyno) => this.poolFor(appName, dyno),
+      log: (ex, code, fields) => (code === undefined ? this.logInfo(ex, fields) : this.logError(ex, code, fields)),
+    })
+    this.upgrades = new UpgradeProxy({
+      options: this.options,
+      guard: this.guard,
+      balancer: this.balancer,
+      upgraded: this.upgraded,
+      now: () => this.now(),
+      resolve: (host) => this.resolve(host),
+      exchange: (req, app, upgrade, head, host) => this.exchange(req, app, upgrade, head, host),
+      choose: (app, exclude, gone) => this.choose(app, exclude, gone),
+      log: (ex, code, fields) => (code === undefined ? this.logInfo(ex, fields) : this.logError(ex, code, fields)),
+    })
+    this.nodeConnection = this.takeConnections()
+    this.fast = this.fastRouter()
     this.server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
       // A client that took longer than the headers timeout gets 408, as node answers without this handler.
       const status = error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request'
@@ -149,6 +144,11 @@ export class HttpRouter {
     this.sweepTimer = setInterval(() => this.sweepAgents(), 10_000)
     this.sweepTimer.unref()
     return {host, port: this.port}
+  }
+
+  /** Requests served on the fast path so far (tests, and the bench's check that it is taken). */
+  get fastRequests(): number {
+    return this.fastServed
   }
 
   /** Client connections the router holds now. */
@@ -193,11 +193,89 @@ export class HttpRouter {
     if (this.sweepTimer) clearInterval(this.sweepTimer)
     const closing = new Promise<void>((resolve) => this.server.close(() => resolve()))
     this.server.closeAllConnections()
+    for (const conn of this.fastConnections) conn.socket.destroy()
+    this.fastConnections.clear()
+    this.fast.responses.clear()
+    this.fast.headersDeadlines.clear()
+    this.fast.keepAliveDeadlines.clear()
     for (const socket of this.upgraded) socket.destroy()
     this.upgraded.clear()
     for (const {pool} of this.pools.values()) pool.destroy()
     this.pools.clear()
     if (this.server.listening) await closing
+  }
+
+  // ---- the fast path (fast-connection.ts): the common request on the raw socket ----
+
+  /**
+   * Replaces node's 'connection' listener with the fast path's (the guard's accounting stays
+   * first); returns node's, which takes the connections the fast path hands over.
+   */
+  private takeConnections(): (socket: Socket) => void {
+    const node = this.server.listeners('connection')[0] as (socket: Socket) => void
+    if (this.options.fastPath === false) return node
+    this.server.removeListener('connection', node)
+    this.server.on('connection', (socket: Socket) => {
+      // Closed by the guard (over the cap per address), or answered 503 by node's server (the band past the cap).
+      if (socket.destroyed) return
+      if (this.guard.isBusy(socket)) {
+        node.call(this.server, socket)
+        // node's listener set the idle timeout; a connection in the band has the shorter busy one.
+        socket.setTimeout(this.guard.limits.busyTimeoutMs)
+        return
+      }
+      this.fastConnections.add(new FastConnection(socket, this.fast))
+    })
+    return node
+  }
+
+  private fastRouter(): FastRouter {
+    const limits = this.guard.limits
+    return {
+      now: this.now,
+      protocol: this.options.protocol ?? 'http',
+      keepAliveHeader: `timeout=${Math.floor(limits.keepAliveTimeoutMs / 1000)}`,
+      connectTimeoutMs: this.options.connectTimeoutMs ?? 5000,
+      // Real time, whatever `now` says: these are timers.
+      responses: new DeadlineQueue(this.options.responseTimeoutMs ?? 30_000),
+      headersDeadlines: new DeadlineQueue(limits.headersTimeoutMs),
+      keepAliveDeadlines: new DeadlineQueue(limits.keepAliveTimeoutMs),
+      idleTimeoutMs: limits.idleTimeoutMs,
+      route: (header) => {
+        const host = hostname(header)
+        const app = this.resolve(host)
+        if (!app || host === undefined) return undefined
+        const dyno = this.balancer.pick(app.name, this.options.directory.list(app.name), NO_EXCLUSION)
+        if (!dyno) return undefined
+        this.fastServed++
+        return {app, host, dyno}
+      },
+      begin: (app, dyno) => {
+        const key = endpointKey(app.name, dyno)
+        this.balancer.enter(key)
+        return key
+      },
+      end: (key) => this.balancer.leave(key),
+      pool: (key, app, dyno) => this.poolForKey(key, app.name, dyno),
+      nextDyno: (app, tried, failed, gone) => this.nextDyno(app, tried, failed, gone),
+      log: (ex, code, fields) => (code === undefined ? this.logInfo(ex, fields) : this.logError(ex, code, fields)),
+      handoff: (socket, bytes) => {
+        if (bytes !== undefined) socket.unshift(bytes)
+        this.nodeConnection.call(this.server, socket)
+        // The fast path may have paused it (a pipelined request); node's server reads it from here.
+        socket.resume()
+      },
+      forget: (conn) => this.fastConnections.delete(conn),
+      date: () => this.dateText ?? this.newDate(),
+    }
+  }
+
+  private newDate(): string {
+    const now = Date.now()
+    const text = new Date(now).toUTCString()
+    this.dateText = text
+    setTimeout(() => (this.dateText = undefined), 1000 - (now % 1000)).unref()
+    return text
   }
 
   // ---- plain requests ----
@@ -227,45 +305,6 @@ export class HttpRouter {
     return name === undefined ? undefined : this.options.resolveApp(name)
   }
 
-  private handle(req: IncomingMessage, res: ServerResponse): void {
-    req.on('error', ignore)
-    res.on('error', ignore)
-    if (this.guard.refuse(req.socket, res, req.method)) return
-    const head = readRequestHead(req.rawHeaders)
-    const invalid = normaliseTarget(req, head)
-    if (invalid !== undefined) {
-      const body = badRequestPage(invalid)
-      res.writeHead(400, {'content-type': 'text/html; charset=utf-8', 'content-length': Buffer.byteLength(body), 'cache-control': 'no-cache, no-store', connection: 'close'})
-      res.end(req.method === 'HEAD' ? undefined : body)
-      return
-    }
-    const host = hostname(head.host)
-    const app = this.resolve(host)
-    if (!app) {
-      const body = noSuchAppPage()
-      res.writeHead(404, {'content-type': 'text/html; charset=utf-8', 'content-length': Buffer.byteLength(body), 'cache-control': 'no-cache, no-store'})
-      res.end(req.method === 'HEAD' ? undefined : body)
-      return
-    }
-    const ex = this.exchange(req, app, false, head, host)
-    res.on('close', () => {
-      if (res.writableFinished) return
-      this.logError(ex, 'H27', {})
-      ex.upstream?.destroy()
-    })
-    // The common case without a wait: an `up` dyno is there now.
-    const dyno = this.balancer.pick(app.name, this.options.directory.list(app.name), NO_EXCLUSION)
-    if (dyno) return this.forward(req, res, ex, dyno, undefined)
-    this.choose(app, NO_EXCLUSION, () => res.destroyed).then(
-      (choice) => {
-        if (res.destroyed) return
-        if ('error' in choice) return this.respondError(req, res, ex, choice.error, {})
-        this.forward(req, res, ex, choice.dyno, undefined)
-      },
-      (error: unknown) => this.internalError(res, error),
-    )
-  }
-
   /**
    * An `up`, not draining dyno, or the error to answer with. With none up but one starting,
    * stopping or draining (a restart in progress), waits for one up to `queueTimeoutMs`.
@@ -286,7 +325,10 @@ export class HttpRouter {
   }
 
   private poolFor(appName: string, dyno: WebDyno): DynoPool {
-    const key = endpointKey(appName, dyno)
+    return this.poolForKey(endpointKey(appName, dyno), appName, dyno)
+  }
+
+  private poolForKey(key: string, appName: string, dyno: WebDyno): DynoPool {
     let entry = this.pools.get(key)
     if (!entry) {
       entry = {pool: new DynoPool(dyno.host, dyno.port), app: appName}
@@ -311,304 +353,52 @@ export class HttpRouter {
     }
   }
 
-  /** `tried` is undefined on the first attempt; a retry passes the dynos tried so far. */
-  private forward(req: IncomingMessage, res: ServerResponse, ex: Exchange, dyno: WebDyno, tried: Set<string> | undefined): void {
-    const head = ex.head
-    const finished = this.balancer.begin(ex.app.name, dyno)
-    const attemptStart = this.now()
-    const withBody = hasBody(head)
-    // The body goes on with its own framing; a chunked body without a length stays chunked.
-    const chunkedBody = withBody && head.contentLength === undefined
-    const headers = rawRequestHeadersForDyno(req.rawHeaders, head, {requestId: ex.requestId, clientIp: ex.clientIp, port: ex.localPort, protocol: this.options.protocol ?? 'http'})
-    if (chunkedBody) headers.push('transfer-encoding', 'chunked')
-    let connected = false
-    let connectMs: number | undefined
-    let sentAt = attemptStart
-    let response: UpstreamResponse | undefined
-    let timedOut = false
-    let timer: NodeJS.Timeout | undefined
-    let bytes = 0
-    const resume = (): void => call.resume()
-
-    const onConnect = (): void => {
-      if (connected) return
-      connected = true
-      if (timer) clearTimeout(timer)
-      sentAt = this.now()
-      connectMs = sentAt - attemptStart
-      timer = setTimeout(() => {
-        timedOut = true
-        call.destroy()
-        if (!response) this.respondError(req, res, ex, 'H12', {dyno: dyno.name, connectMs, serviceMs: this.now() - sentAt})
-      }, this.options.responseTimeoutMs ?? 30_000)
-      // The body is read from the client only once the dyno accepted the connection, so that a
-      // refused connection can be retried elsewhere with nothing of the body consumed.
-      if (withBody) {
-        req.on('data', (chunk: Buffer) => {
-          if (!call.write(chunk)) req.pause()
-        })
-        req.on('end', () => call.end())
-      }
-    }
-
-    const call: UpstreamCall = this.poolFor(ex.app.name, dyno).call(
-      {
-        onConnect,
-        onDrain: () => req.resume(),
-        onResponse: (answer) => {
-          response = answer
-          if (timer) clearTimeout(timer)
-          if (res.destroyed) return call.destroy()
-          res.writeHead(answer.status, answer.statusMessage, rawResponseHeadersForClient(answer.rawHeaders, ex.requestId))
-        },
-        onData: (chunk) => {
-          bytes += chunk.length
-          // A client that reads slowly stalls the dyno's writes.
-          if (!res.write(chunk)) {
-            call.pause()
-            res.once('drain', resume)
-          }
-        },
-        onEnd: (last) => {
-          if (last) bytes += last.length
-          res.once('finish', () => this.logInfo(ex, {dyno: dyno.name, connectMs, serviceMs: this.now() - sentAt, status: response?.status ?? 0, bytes}))
-          res.end(last)
-        },
-        onError: (error) => {
-          if (timedOut || ex.logged) return
-          if (response) {
-            // The dyno went away mid-response: the client cannot be told by a status any more.
-            this.logError(ex, 'H13', {dyno: dyno.name, connectMs, serviceMs: this.now() - sentAt, status: response.status, bytes})
-            res.destroy()
-            return
-          }
-          const code = error.code ?? ''
-          const beforeAnyByte = !connected && RETRYABLE_CONNECT.has(code)
-          // A connection that died before any answer, for a request without a body that may be
-          // repeated (a killed dyno, or a keep-alive connection the dyno closed as we reused it).
-          const safeToRepeat = connected && !withBody && IDEMPOTENT.has(ex.method) && (code === 'ECONNRESET' || code === 'EPIPE' || code === 'ECONNREFUSED')
-          if ((beforeAnyByte || safeToRepeat) && tried === undefined && !res.destroyed) {
-            void this.retry(req, res, ex, new Set([dyno.name]), dyno)
-            return
-          }
-          this.respondError(req, res, ex, 'H13', {dyno: dyno.name, connectMs, serviceMs: this.now() - sentAt})
-        },
-        onClose: () => {
-          if (timer) clearTimeout(timer)
-          finished()
-        },
-      },
-      {headRequest: ex.method === 'HEAD', chunkedBody},
-    )
-    ex.upstream = call
-    call.send(ex.method, ex.path, headers, withBody)
-    if (!call.connecting) return onConnect()
-    // A new connection (a reused keep-alive one needs no connect timer).
-    timer = setTimeout(() => call.destroy(Object.assign(new Error('connect timeout'), {code: 'ETIMEDOUT'})), this.options.connectTimeoutMs ?? 5000)
-  }
-
-  private async retry(req: IncomingMessage, res: ServerResponse, ex: Exchange, tried: Set<string>, failed: WebDyno): Promise<void> {
-    const choice = await this.choose(ex.app, tried, () => res.destroyed)
+  /** The dyno for a retry after `failed` (`tried` grows), or the error to answer. */
+  private async nextDyno(app: RoutedApp, tried: Set<string>, failed: WebDyno, gone: () => boolean): Promise<Choice> {
+    const choice = await this.choose(app, tried, gone)
     if ('error' in choice) {
       // The only dyno there is refused: one more go at it (a keep-alive race, or a dyno just restarted).
-      const again = this.options.directory.list(ex.app.name).find((d) => d.name === failed.name && d.state === 'up')
-      if (choice.error !== 'H27' && again && !this.balancer.isDraining(ex.app.name, again)) {
+      const again = this.options.directory.list(app.name).find((d) => d.name === failed.name && d.state === 'up')
+      if (choice.error !== 'H27' && again && !this.balancer.isDraining(app.name, again)) {
         tried.add(`${failed.name}#retry`)
-        this.forward(req, res, ex, again, tried)
-        return
+        return {dyno: again}
       }
-      return this.respondError(req, res, ex, choice.error === 'H14' || choice.error === 'H10' ? 'H13' : choice.error, {dyno: failed.name})
+      return {error: choice.error === 'H14' || choice.error === 'H10' ? 'H13' : choice.error}
     }
     tried.add(choice.dyno.name)
-    this.forward(req, res, ex, choice.dyno, tried)
-  }
-
-  private respondError(req: IncomingMessage, res: ServerResponse, ex: Exchange, code: RouterErrorCode, fields: Partial<RouterLogFields>): void {
-    if (ex.logged) return
-    const {status} = ROUTER_ERRORS[code]
-    if (code === 'H27' || res.destroyed) {
-      this.logError(ex, 'H27', fields)
-      return
-    }
-    if (res.headersSent) {
-      this.logError(ex, code, fields)
-      res.destroy()
-      return
-    }
-    const body = errorPage(code, ex.requestId)
-    const headers: OutgoingHttpHeaders = {
-      'content-type': 'text/html; charset=utf-8',
-      'content-length': Buffer.byteLength(body),
-      'cache-control': 'no-cache, no-store',
-      'x-request-id': ex.requestId,
-      via: '1.1 tug',
-    }
-    // A body the client is still sending is not read on: this connection ends with the answer.
-    if (!req.complete) headers.connection = 'close'
-    res.writeHead(status, headers)
-    res.end(req.method === 'HEAD' ? undefined : body)
-    this.logError(ex, code, {...fields, status})
-  }
-
-  private internalError(res: ServerResponse, error: unknown): void {
-    if (res.headersSent) res.destroy()
-    else {
-      res.writeHead(500, {'content-type': 'text/plain; charset=utf-8', connection: 'close'})
-      res.end(`router error: ${error instanceof Error ? error.message : String(error)}\n`)
-    }
-  }
-
-  // ---- upgrades (WebSocket and friends): the sockets are piped once the dyno says 101 ----
-
-  private async handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
-    socket.on('error', ignore)
-    if (this.guard.refuseUpgrade(socket, req.socket)) return
-    const requestHead = readRequestHead(req.rawHeaders)
-    const invalid = normaliseTarget(req, requestHead)
-    if (invalid !== undefined) {
-      const body = badRequestPage(invalid)
-      socket.end(badRequestHead(body) + body)
-      return
-    }
-    const host = hostname(requestHead.host)
-    const app = this.resolve(host)
-    if (!app) {
-      const body = noSuchAppPage()
-      socket.end(`HTTP/1.1 404 Not Found\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`)
-      return
-    }
-    const ex = this.exchange(req, app, true, requestHead, host)
-    const tried = new Set<string>()
-    for (;;) {
-      const choice = await this.choose(app, tried, () => socket.destroyed)
-      if ('error' in choice) {
-        const code = tried.size > 0 && (choice.error === 'H14' || choice.error === 'H10') ? 'H13' : choice.error
-        this.rawError(socket, ex, code)
-        return
-      }
-      tried.add(choice.dyno.name)
-      const outcome = await this.upgradeTo(req, socket, head, ex, choice.dyno)
-      if (outcome !== 'refused' || tried.size > 1) {
-        if (outcome === 'refused') this.rawError(socket, ex, 'H13', choice.dyno.name)
-        return
-      }
-    }
-  }
-
-  private upgradeTo(req: IncomingMessage, socket: Duplex, head: Buffer, ex: Exchange, dyno: WebDyno): Promise<'done' | 'refused'> {
-    return new Promise((resolve) => {
-      const finished = this.balancer.begin(ex.app.name, dyno)
-      const attemptStart = this.now()
-      let connectMs: number | undefined
-      const headers = requestHeadersForDyno(req.headers, {requestId: ex.requestId, clientIp: ex.clientIp, port: ex.localPort, protocol: this.options.protocol ?? 'http', upgrade: true})
-      if (ex.head.targetAuthority !== undefined) headers.host = ex.head.targetAuthority
-      // Upgraded sockets leave any pool, so no keep-alive agent here.
-      const proxyReq: ClientRequest = httpRequest({host: dyno.host, port: dyno.port, method: ex.method, path: ex.path, headers, agent: false})
-      let connected = false
-      let timer = setTimeout(() => proxyReq.destroy(Object.assign(new Error('connect timeout'), {code: 'ETIMEDOUT'})), this.options.connectTimeoutMs ?? 5000)
-      proxyReq.on('socket', (s: Socket) => {
-        const onConnect = (): void => {
-          connected = true
-          connectMs = this.now() - attemptStart
-          clearTimeout(timer)
-          timer = setTimeout(() => {
-            this.rawError(socket, ex, 'H12', dyno.name)
-            proxyReq.destroy()
-            resolve('done')
-          }, this.options.responseTimeoutMs ?? 30_000)
-        }
-        if (s.connecting) s.once('connect', onConnect)
-        else onConnect()
-      })
-      proxyReq.on('close', () => {
-        clearTimeout(timer)
-        finished()
-      })
-      proxyReq.on('error', (error: NodeJS.ErrnoException) => {
-        clearTimeout(timer)
-        if (!connected && RETRYABLE_CONNECT.has(error.code ?? '')) return resolve('refused')
-        this.rawError(socket, ex, 'H13', dyno.name)
-        resolve('done')
-      })
-      proxyReq.on('upgrade', (proxyRes: IncomingMessage, proxySocket: Socket, proxyHead: Buffer) => {
-        clearTimeout(timer)
-        proxySocket.on('error', ignore)
-        if (socket.destroyed) {
-          proxySocket.destroy()
-          return resolve('done')
-        }
-        socket.write(rawHead(proxyRes.statusCode ?? 101, proxyRes.statusMessage, proxyRes.rawHeaders, {via: '1.1 tug'}))
-        if (proxyHead.length > 0) socket.write(proxyHead)
-        if (head.length > 0) proxySocket.write(head)
-        this.upgraded.add(socket)
-        const end = (): void => {
-          this.upgraded.delete(socket)
-          socket.destroy()
-          proxySocket.destroy()
-        }
-        socket.on('close', end)
-        proxySocket.on('close', end)
-        proxySocket.pipe(socket)
-        socket.pipe(proxySocket)
-        this.logInfo(ex, {dyno: dyno.name, connectMs, serviceMs: this.now() - attemptStart, status: proxyRes.statusCode ?? 101, bytes: 0})
-        resolve('done')
-      })
-      proxyReq.on('response', (proxyRes: IncomingMessage) => {
-        // The dyno declined the upgrade: relay its answer, then close (no framing to reuse).
-        clearTimeout(timer)
-        proxyRes.on('error', ignore)
-        const out = stripHopByHop(proxyRes.headers)
-        out.connection = 'close'
-        out.via = '1.1 tug'
-        socket.write(rawHead(proxyRes.statusCode ?? 502, proxyRes.statusMessage, undefined, out))
-        let bytes = 0
-        proxyRes.on('data', (chunk: Buffer) => {
-          bytes += chunk.length
-        })
-        proxyRes.on('end', () => this.logInfo(ex, {dyno: dyno.name, connectMs, serviceMs: this.now() - attemptStart, status: proxyRes.statusCode ?? 0, bytes}))
-        proxyRes.pipe(socket)
-        resolve('done')
-      })
-      proxyReq.end()
-    })
-  }
-
-  private rawError(socket: Duplex, ex: Exchange, code: RouterErrorCode, dyno?: string): void {
-    if (ex.logged) return
-    const {status} = ROUTER_ERRORS[code]
-    if (code === 'H27' || socket.destroyed) {
-      this.logError(ex, 'H27', {dyno})
-      socket.destroy()
-      return
-    }
-    const body = errorPage(code, ex.requestId)
-    socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nX-Request-Id: ${ex.requestId}\r\nConnection: close\r\n\r\n${body}`)
-    this.logError(ex, code, {dyno, status})
+    return choice
   }
 
   // ---- the log line ----
 
-  private logInfo(ex: Exchange, fields: Partial<RouterLogFields>): void {
+  private logInfo(ex: LoggedExchange, fields: Partial<RouterLogFields>): void {
     this.write(ex, fields)
   }
 
-  private logError(ex: Exchange, code: RouterErrorCode, fields: Partial<RouterLogFields>): void {
-    this.write(ex, {status: ROUTER_ERRORS[code].status, ...fields, error: {code, desc: ROUTER_ERRORS[code].desc}})
+  private logError(ex: LoggedExchange, code: RouterErrorCode, fields: Partial<RouterLogFields>): void {
+    const {status, desc} = ROUTER_ERRORS[code]
+    this.write(ex, fields, {code, desc}, status)
   }
 
-  private write(ex: Exchange, fields: Partial<RouterLogFields>): void {
+  /** `fields` says how the request went (dyno, times, status, bytes); the rest is the exchange's. */
+  private write(ex: LoggedExchange, fields: Partial<RouterLogFields>, error?: {code: string; desc: string}, errorStatus?: number): void {
     if (ex.logged) return
     ex.logged = true
     if (!this.options.log) return
+    // Named one by one, not spread: this runs once per request.
     const line = formatRouterLine({
       method: ex.method,
       path: ex.path,
       host: ex.host,
       requestId: ex.requestId,
       fwd: ex.fwd,
-      status: 0,
+      dyno: fields.dyno,
+      connectMs: fields.connectMs,
+      serviceMs: fields.serviceMs,
+      status: fields.status ?? errorStatus ?? 0,
+      bytes: fields.bytes,
       protocol: this.options.protocol ?? 'http',
-      ...fields,
+      error,
     })
     try {
       this.options.log(ex.app, line)
@@ -616,21 +406,4 @@ export class HttpRouter {
       // A failing log must not fail the request.
     }
   }
-}
-
-/** A response head written by hand on an upgraded socket. */
-function rawHead(status: number, message: string | undefined, rawHeaders: string[] | undefined, extra: OutgoingHttpHeaders | IncomingHttpHeaders): string {
-  const lines = [`HTTP/1.1 ${status} ${message ?? STATUS_CODES[status] ?? ''}`]
-  const seen = new Set<string>()
-  if (rawHeaders) {
-    for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
-      lines.push(`${rawHeaders[i]}: ${rawHeaders[i + 1]}`)
-      seen.add(String(rawHeaders[i]).toLowerCase())
-    }
-  }
-  for (const [name, value] of Object.entries(extra)) {
-    if (value === undefined || (rawHeaders && seen.has(name))) continue
-    for (const item of Array.isArray(value) ? value : [value]) lines.push(`${name}: ${String(item)}`)
-  }
-  return `${lines.join('\r\n')}\r\n\r\n`
 }

@@ -14,11 +14,51 @@
 import {connect, type Socket} from 'node:net'
 
 const MAX_HEAD = 64 * 1024
+/** Where every dyno connection's reads land (see Connection). */
+const READ_BUFFER = Buffer.allocUnsafe(64 * 1024)
 const MAX_CHUNK_LINE = 4096
 const CRLF2 = Buffer.from('\r\n\r\n', 'latin1')
-const STATUS_LINE = /^HTTP\/1\.([01]) (\d{3})(?: (.*))?$/
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
-const DIGITS = /^\d+$/
+/** `HTTP/1.x DDD[ reason]`, read by hand (a regular expression's exec with groups costs more than the rest of the line's work). */
+function statusLine(text: string, end: number): {minor: number; code: number; message: string} | undefined {
+  if (end < 12 || !text.startsWith('HTTP/1.') || text.charCodeAt(8) !== 32) return undefined
+  const minor = text.charCodeAt(7) - 48
+  if (minor !== 0 && minor !== 1) return undefined
+  let code = 0
+  for (let i = 9; i < 12; i++) {
+    const digit = text.charCodeAt(i) - 48
+    if (digit < 0 || digit > 9) return undefined
+    code = code * 10 + digit
+  }
+  if (end === 12) return {minor, code, message: ''}
+  if (text.charCodeAt(12) !== 32) return undefined
+  return {minor, code, message: text.slice(13, end)}
+}
+/** A control byte other than HTAB (CR and LF included: lines are split at CRLF first) or DEL in `[from, to)`. */
+function hasControl(text: string, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) {
+    const c = text.charCodeAt(i)
+    if ((c < 0x20 && c !== 9) || c === 0x7f) return true
+  }
+  return false
+}
+/** RFC 9110 tchar. */
+const TCHAR = new Uint8Array(128)
+for (const c of "!#$%&'*+-.^_`|~") TCHAR[c.charCodeAt(0)] = 1
+for (let c = 48; c <= 57; c++) TCHAR[c] = 1
+for (let c = 65; c <= 90; c++) TCHAR[c] = 1
+for (let c = 97; c <= 122; c++) TCHAR[c] = 1
+
+function isTchar(c: number): boolean {
+  return c < 128 && TCHAR[c] === 1
+}
+function isDigits(value: string): boolean {
+  if (value.length === 0 || value.length > 15) return false
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i)
+    if (c < 48 || c > 57) return false
+  }
+  return true
+}
 const LAST_CHUNK = '0\r\n\r\n'
 
 export interface UpstreamResponse {
@@ -32,9 +72,9 @@ export interface UpstreamHandlers {
   /** A new connection is established (a reused one is connected from the start: `call.connecting` is false). */
   onConnect(): void
   onResponse(response: UpstreamResponse): void
-  /** A piece of the response body (decoded from chunked). */
+  /** A piece of the response body (decoded from chunked); valid only during the call (copy it to keep or write it). */
   onData(chunk: Buffer): void
-  /** The response is complete; `last` is the body's last piece when it came with the end. */
+  /** The response is complete; `last` is the body's last piece when it came with the end (valid only during the call, as `onData`'s). */
   onEnd(last?: Buffer): void
   /** The exchange failed before the response was complete (`destroy(error)` says so too). */
   onError(error: NodeJS.ErrnoException): void
@@ -62,17 +102,14 @@ const enum State {
 /** One connection to a dyno; its listeners are installed once and hand events to the call that holds it. */
 class Connection {
   call: UpstreamCall | undefined
-  constructor(
-    readonly pool: DynoPool,
-    readonly socket: Socket,
-  ) {
+  readonly socket: Socket
+  constructor(readonly pool: DynoPool) {
+    // Reads land in one buffer shared by every dyno connection (`onread`): no buffer allocated and
+    // no stream event per read. What is read is valid only during the callback: `feed` copies what it keeps.
+    const socket = connect({host: pool.host, port: pool.port, noDelay: true, onread: {buffer: READ_BUFFER, callback: this.onRead}})
+    this.socket = socket
     socket.setKeepAlive(true, 1000)
     socket.on('connect', () => this.call?.connected())
-    socket.on('data', (chunk: Buffer) => {
-      if (this.call) this.call.feed(chunk)
-      // Bytes from a dyno that was not asked anything: nothing can be framed on this connection.
-      else socket.destroy()
-    })
     socket.on('end', () => this.call?.ended())
     socket.on('error', (error: NodeJS.ErrnoException) => this.call?.fail(error))
     socket.on('drain', () => this.call?.handlers.onDrain?.())
@@ -80,6 +117,14 @@ class Connection {
       this.pool.forget(this)
       this.call?.fail(failure('socket hang up', 'ECONNRESET'))
     })
+  }
+
+  /** `true`: go on reading (pausing is the call's, through `pause`). */
+  private readonly onRead = (bytes: number): boolean => {
+    if (this.call) this.call.feed(READ_BUFFER.subarray(0, bytes))
+    // Bytes from a dyno that was not asked anything: nothing can be framed on this connection.
+    else this.socket.destroy()
+    return true
   }
 }
 
@@ -117,6 +162,15 @@ export class UpstreamCall {
     let head = `${method} ${path} HTTP/1.1\r\n`
     for (let i = 0; i + 1 < headers.length; i += 2) head += `${headers[i] as string}: ${headers[i + 1] as string}\r\n`
     this.conn.socket.write(`${head}Connection: keep-alive\r\n\r\n`, 'latin1')
+  }
+
+  /**
+   * Writes a request head the caller built whole (blank line included) for a request without a
+   * body: the fast path's, its pieces checked by `fast-head.ts`.
+   */
+  sendHead(head: string): void {
+    this.requestDone = true
+    this.conn.socket.write(head, 'latin1')
   }
 
   /** A piece of the request body; false: wait for `onDrain`. */
@@ -198,7 +252,8 @@ export class UpstreamCall {
         const end = data.indexOf(CRLF2, at + from)
         if (end === -1) {
           if (data.length - at > MAX_HEAD) return this.fail(failure('response head over 64 KB', 'HPE_HEADER_OVERFLOW'))
-          if (at < data.length) this.pending = data.subarray(at)
+          // A copy: `data` may be the shared read buffer, overwritten by the next read.
+          if (at < data.length) this.pending = Buffer.from(data.subarray(at))
           return
         }
         const error = this.head(data.toString('latin1', at, end))
@@ -270,25 +325,35 @@ export class UpstreamCall {
 
   /** Reads a response head; sets the body's framing, or skips an interim (1xx) answer. */
   private head(text: string): NodeJS.ErrnoException | undefined {
-    const lines = text.split('\r\n')
-    const status = STATUS_LINE.exec(lines[0] as string)
+    let lineEnd = text.indexOf('\r\n')
+    if (lineEnd === -1) lineEnd = text.length
+    // What node's parser and its ServerResponse refuse (a CR or LF inside a line, NUL and other
+    // controls) fails the exchange: no line with them reaches the client.
+    if (hasControl(text, 0, lineEnd)) return failure('invalid character in the status line', 'HPE_INVALID_CONSTANT')
+    const status = statusLine(text, lineEnd)
     if (!status) return failure('not an HTTP/1.x status line', 'HPE_INVALID_CONSTANT')
-    const code = Number(status[2])
+    const code = status.code
     const raw: string[] = []
     let length: string | undefined
     let chunked = false
     let transferEncoding = false
-    let keepAlive = status[1] === '1'
-    for (let i = 1; i < lines.length; i++) {
-      const entry = lines[i] as string
-      const colon = entry.indexOf(':')
-      const name = colon > 0 ? entry.slice(0, colon) : ''
-      if (!TOKEN.test(name)) return failure(`invalid header line "${entry.slice(0, 40)}"`, 'HPE_INVALID_HEADER_TOKEN')
-      const value = entry.slice(colon + 1).trim()
+    let keepAlive = status.minor === 1
+    let at = lineEnd + 2
+    while (at < text.length) {
+      let next = text.indexOf('\r\n', at)
+      if (next === -1) next = text.length
+      let colon = at
+      while (colon < next && isTchar(text.charCodeAt(colon))) colon++
+      if (colon === at || colon === next || text.charCodeAt(colon) !== 58) return failure(`invalid header line "${text.slice(at, Math.min(next, at + 40))}"`, 'HPE_INVALID_HEADER_TOKEN')
+      if (hasControl(text, colon + 1, next)) return failure('invalid character in a header value', 'HPE_INVALID_HEADER_TOKEN')
+      const name = text.slice(at, colon)
+      const value = text.slice(colon + 1, next).trim()
+      at = next + 2
       raw.push(name, value)
+      // Only the names that matter for framing are lower-cased (by their length first).
       switch (name.length === 10 || name.length === 14 || name.length === 17 ? name.toLowerCase() : '') {
         case 'content-length':
-          if (!DIGITS.test(value) || (length !== undefined && length !== value)) return failure('invalid Content-Length', 'HPE_UNEXPECTED_CONTENT_LENGTH')
+          if (!isDigits(value) || (length !== undefined && length !== value)) return failure('invalid Content-Length', 'HPE_UNEXPECTED_CONTENT_LENGTH')
           length = value
           break
         case 'transfer-encoding':
@@ -296,7 +361,12 @@ export class UpstreamCall {
           chunked = /(?:^|,)\s*chunked\s*$/i.test(value)
           break
         case 'connection':
-          if (/(?:^|,)\s*close\s*(?:,|$)/i.test(value)) keepAlive = false
+          // The usual single token without a regular expression.
+          if (value.length === 5 || value.length === 10) {
+            const token = value.toLowerCase()
+            if (token === 'close') keepAlive = false
+            else if (token === 'keep-alive') keepAlive = true
+          } else if (/(?:^|,)\s*close\s*(?:,|$)/i.test(value)) keepAlive = false
           else if (/(?:^|,)\s*keep-alive\s*(?:,|$)/i.test(value)) keepAlive = true
           break
         case 'keep-alive': {
@@ -314,7 +384,7 @@ export class UpstreamCall {
       return undefined // interim: the final answer follows
     }
     if (!keepAlive) this.reusable = false
-    this.handlers.onResponse({status: code, statusMessage: status[3] ?? '', rawHeaders: raw})
+    this.handlers.onResponse({status: code, statusMessage: status.message, rawHeaders: raw})
     if (this.over) return undefined
     if (this.headRequest || code === 204 || code === 304) this.state = State.Done
     else if (chunked) this.state = State.ChunkSize
@@ -322,7 +392,7 @@ export class UpstreamCall {
       this.state = State.UntilClose
       this.reusable = false
     } else if (length !== undefined) {
-      this.remaining = Number(length)
+      this.remaining = Number.parseInt(length, 10)
       this.state = this.remaining === 0 ? State.Done : State.Length
     } else {
       this.state = State.UntilClose
@@ -351,7 +421,7 @@ export class DynoPool {
     while (conn?.socket.destroyed) conn = this.free.pop()
     if (conn) conn.socket.ref()
     else {
-      conn = new Connection(this, connect({host: this.host, port: this.port, noDelay: true}))
+      conn = new Connection(this)
       this.all.add(conn)
     }
     const call = new UpstreamCall(conn, handlers, options.headRequest, options.chunkedBody)

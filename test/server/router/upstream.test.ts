@@ -162,6 +162,9 @@ describe('router: its client to dynos (raw sockets)', function () {
     ['no status line', 'hello there\r\n\r\n'],
     ['a header line without a name', 'HTTP/1.1 200 OK\r\n: x\r\nContent-Length: 2\r\n\r\nok'],
     ['two different lengths', 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\nok'],
+    ['a bare CR in a header value', 'HTTP/1.1 200 OK\r\nX-A: a\rSet-Cookie: b\r\nContent-Length: 2\r\n\r\nok'],
+    ['a bare LF in a header value', 'HTTP/1.1 200 OK\r\nX-A: a\nSet-Cookie: b\r\nContent-Length: 2\r\n\r\nok'],
+    ['a NUL in a header value', 'HTTP/1.1 200 OK\r\nX-A: a\u0000b\r\nContent-Length: 2\r\n\r\nok'],
   ] as const) {
     it(`answers H13 to a response with ${what}`, async () => {
       await setup(() => ({pieces: [bytes]}))

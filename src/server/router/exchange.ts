@@ -1,0 +1,52 @@
+// What the node:http path of the router keeps per request (router.ts, upgrades.ts), and the
+// request-target rule they share.
+import type {IncomingMessage} from 'node:http'
+import type {RoutedApp, WebDyno} from './directory.js'
+import type {RouterErrorCode} from './errors.js'
+import type {LoggedExchange} from './fast-router.js'
+import type {RawRequestHead} from './headers.js'
+import {requestTarget} from './host.js'
+import type {UpstreamCall} from './upstream.js'
+
+export type Choice = {dyno: WebDyno} | {error: RouterErrorCode}
+
+export interface Exchange extends LoggedExchange {
+  app: RoutedApp
+  method: string
+  path: string
+  host: string
+  requestId: string
+  fwd: string
+  clientIp: string
+  localPort: number
+  started: number
+  upgrade: boolean
+  logged: boolean
+  /** The request's head as the router reads it. */
+  head: RawRequestHead
+  /** The attempt in flight to a dyno, destroyed when the client goes away. */
+  upstream?: UpstreamCall
+}
+
+
+export function ignore(): void {}
+
+/**
+ * RFC 9112 3.2: why the request gets a 400, or undefined. An absolute-form target
+ * (`GET http://shop.localhost:5080/x`) becomes origin form (`/x`) in `req.url`, and its authority
+ * is the host (it wins over the Host header, and the dyno gets it as Host).
+ */
+export function normaliseTarget(req: IncomingMessage, head: RawRequestHead): string | undefined {
+  if (head.duplicateHost) return 'it has more than one Host header'
+  const url = req.url ?? '/'
+  // Origin form, the common case: nothing to do.
+  if (url.charCodeAt(0) === 47) return undefined
+  const target = requestTarget(url)
+  if (!target) return 'its request-target is neither a path nor an http(s) URL'
+  req.url = target.path
+  if (target.authority !== undefined) {
+    head.host = target.authority
+    head.targetAuthority = target.authority
+  }
+  return undefined
+}
