@@ -382,7 +382,12 @@ try {
   // Flat out first: the dyno writes far faster than any reader takes lines, so this shows the
   // overflow path (L10 notices, the dyno never blocked), not a lossless rate.
   let number = 1
-  if (!args.includes('--skip-flood')) report(await trial(server, number++, 0, SECONDS), 0)
+  let flood
+  if (!args.includes('--skip-flood')) {
+    const r = await trial(server, number, 0, SECONDS)
+    if (!report(r, 0).clean) flood = {rate: r.done === -1 ? r.received + r.gaps : r.done, number}
+    number++
+  }
   // Then paced trials search for the first rate at which something is lost: up by --step (40%)
   // from --rate while nothing is lost, then --trials more halve the interval between the best
   // whole rate and the lowest lossy one.
@@ -393,8 +398,13 @@ try {
   let lossy = Number.POSITIVE_INFINITY
   let firstLossy
   let best
+  // A paced dyno waits when its pipe is full, so past what the machine can carry it writes less
+  // than offered: climbing further offers nothing more. The search then stops (saturated).
+  let saturated
   const run = async () => {
-    const outcome = report(await trial(server, number, rate, SECONDS), rate)
+    const r = await trial(server, number, rate, SECONDS)
+    const outcome = report(r, rate)
+    if (r.done !== -1 && r.done < 0.95 * rate * SECONDS) saturated ??= {written: r.done / SECONDS, number}
     if (outcome.clean) {
       if (!best || outcome.perSecond > best.perSecond) best = {perSecond: outcome.perSecond, seconds: outcome.seconds, number, rate}
       whole = Math.max(whole, rate)
@@ -404,7 +414,7 @@ try {
     }
     number++
   }
-  for (let climb = 0; climb < maxClimb && firstLossy === undefined; climb++) {
+  for (let climb = 0; climb < maxClimb && firstLossy === undefined && saturated === undefined; climb++) {
     await run()
     if (firstLossy === undefined) rate = Math.round(rate * step)
   }
@@ -413,10 +423,17 @@ try {
     await run()
   }
   console.log(best ? `  => ${fmt(best.perSecond)} lines/s end to end with nothing lost, sustained over ${best.seconds.toFixed(1)} s (trial ${best.number}, offered ${fmt(best.rate)}/s)` : '  => no trial was lossless')
+  if (saturated) {
+    console.log(
+      `  => the paced dyno wrote only ${fmt(saturated.written)} lines/s when offered more (trial ${saturated.number}): the machine's CPUs carry no more, and it was all delivered`,
+    )
+  }
   console.log(
     firstLossy
       ? `  => first lossy rate: ${fmt(firstLossy.rate)}/s (trial ${firstLossy.number}); lowest lossy rate tried: ${fmt(lossy)}/s; highest whole: ${fmt(whole)}/s`
-      : `  => nothing was lost up to ${fmt(rate)}/s (--max-climb ${maxClimb} trials)`,
+      : flood
+        ? `  => first lossy rate: ${fmt(flood.rate / SECONDS)}/s (trial ${flood.number}, the dyno flat out; no paced trial lost a line, up to ${fmt(best?.perSecond ?? 0)} lines/s)`
+        : `  => nothing was lost up to ${fmt(rate)}/s (--max-climb ${maxClimb} trials)`,
   )
 
   const light = await trial(server, number, 100, Math.max(10, SECONDS), {delays: true})
