@@ -275,10 +275,13 @@ function writeCachedBundle(outfile, bundled) {
 }
 
 function escapeNonAscii(text) {
-  return text.replace(/[^\x00-\x7f]/g, (char) => {
-    const code = char.charCodeAt(0)
-    return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`
-  })
+  // Each UTF-16 unit on its own: a character beyond the BMP becomes its surrogate pair's escapes.
+  return text.replace(/[^\p{ASCII}]/gu, (char) =>
+    Array.from({length: char.length}, (_, i) => {
+      const code = char.charCodeAt(i)
+      return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`
+    }).join(''),
+  )
 }
 
 // The hot path as one CommonJS file: src/lib/cli/hot-path.ts and every command (each evaluated when
