@@ -139,7 +139,6 @@ export async function bundleCli(root, compiled) {
       entryPoints: [
         ...entries,
         {in: 'tug-oclif:entry', out: OCLIF_ENTRY.replace(/\.js$/, '')},
-        {in: 'tug-oclif:hot', out: HOT_CLI_ENTRY.replace(/\.js$/, '')},
       ],
       outbase: compiled,
       outdir: out,
@@ -170,7 +169,6 @@ export async function bundleCli(root, compiled) {
             build.onLoad({filter: /.*/, namespace: 'tug-oclif'}, (args) => {
               if (args.path === 'loader') return {contents: OCLIF_LOADER, loader: 'js', resolveDir: root}
               if (args.path === 'entry') return {contents: "import {loadOclif} from 'tug-oclif:loader'\nexport default loadOclif().core\n", loader: 'js', resolveDir: root}
-              if (args.path === 'hot') return {contents: "export {loadHotCli} from 'tug-oclif:loader'\n", loader: 'js', resolveDir: root}
               return {contents: `module.exports = require('tug-oclif:loader').loadOclif().${args.path}\n`, loader: 'js', resolveDir: root}
             })
             build.onResolve({filter: /.*/}, (args) => {
@@ -209,6 +207,10 @@ export async function bundleCli(root, compiled) {
       mkdirSync(dirname(target), {recursive: true})
       renameSync(file, target)
     }
+    // bin/run.js's hot path imports one ES module that imports nothing: the loader on its own
+    // (with the banner's __tugOclifDir, which hot-cli.cjs reads), not an entry importing the
+    // shared loader and runtime chunks (each ES module is resolved, read, compiled and linked).
+    writeFileSync(join(compiled, HOT_CLI_ENTRY), `${BANNER}\n${OCLIF_LOADER}`)
   } finally {
     rmSync(out, {recursive: true, force: true})
   }
