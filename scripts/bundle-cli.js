@@ -19,6 +19,7 @@
 // a `new URL('../../../package.json', import.meta.url)` still finds the root; bundleCli fails the
 // build if such a URL ends up in a file at another depth.
 import {createHash} from 'node:crypto'
+import {createRequire} from 'node:module'
 import {readdirSync, readFileSync, renameSync, rmSync, mkdirSync, writeFileSync} from 'node:fs'
 import {dirname, join, relative, sep} from 'node:path'
 
@@ -286,6 +287,21 @@ function escapeNonAscii(text) {
   )
 }
 
+// Packages oclif requires (lazily, LAZY_REQUIRE) only off the hot path: help and its templates,
+// plugin discovery and globbing, its engines check, DEBUG output, the WSL probe. Left out of
+// hot-cli.cjs, they are required from node_modules if ever needed; in, they were a third of the
+// file, parsed and code-cached for every command (with what they pull in: picomatch, fdir, brace-expansion, ms).
+const OFF_HOT_PATH = new Set(['cli-spinners', 'debug', 'ejs', 'lilconfig', 'minimatch', 'semver', 'tinyglobby', 'wsl-utils'])
+
+/** Whether `specifier` required from `fromDir` is the file that a require from `file` would load. */
+function sameModule(specifier, fromDir, file) {
+  try {
+    return createRequire(join(fromDir, 'index.js')).resolve(specifier) === createRequire(file).resolve(specifier)
+  } catch {
+    return false
+  }
+}
+
 // The hot path as one CommonJS file: src/lib/cli/hot-path.ts and every command (each evaluated when
 // run), with oclif (lazy requires, as in oclif-core.cjs) and the tug modules they import; other
 // packages, Node's built-ins and the control plane stay outside, as in the chunks. import.meta.url
@@ -330,6 +346,7 @@ async function bundleHotCli(esbuild, root, compiled, serverDir, outfile) {
             }
             if (args.path.startsWith('node:')) return {path: args.path, external: true}
             if (args.path === 'typescript' || args.path === 'ts-node') return {path: args.path, external: true}
+            if (OFF_HOT_PATH.has(args.path) && sameModule(args.path, args.resolveDir, join(compiled, HOT_CLI))) return {path: args.path, external: true}
             if (inPackages || args.path === '@oclif/core' || args.path.startsWith('@oclif/core/')) return undefined
             return {path: args.path, external: true}
           })
