@@ -19,6 +19,7 @@
 // a `new URL('../../../package.json', import.meta.url)` still finds the root; bundleCli fails the
 // build if such a URL ends up in a file at another depth.
 import {createHash} from 'node:crypto'
+import {createRequire} from 'node:module'
 import {readdirSync, readFileSync, renameSync, rmSync, mkdirSync, writeFileSync} from 'node:fs'
 import {dirname, join, relative, sep} from 'node:path'
 
@@ -97,7 +98,8 @@ const loaded = new Map()
 function loadCached(name) {
   if (loaded.has(name)) return loaded.get(name)
   const file = fileURLToPath(new URL('./' + name, import.meta.url))
-  const source = readFileSync(file, 'utf8')
+  // ASCII (writeCachedBundle): latin1 is the same text, without UTF-8 decoding's cost.
+  const source = readFileSync(file, 'latin1')
   const hash = source.slice(3, 3 + HASH_LENGTH)
   let cachedData
   try {
@@ -138,7 +140,6 @@ export async function bundleCli(root, compiled) {
       entryPoints: [
         ...entries,
         {in: 'tug-oclif:entry', out: OCLIF_ENTRY.replace(/\.js$/, '')},
-        {in: 'tug-oclif:hot', out: HOT_CLI_ENTRY.replace(/\.js$/, '')},
       ],
       outbase: compiled,
       outdir: out,
@@ -169,7 +170,6 @@ export async function bundleCli(root, compiled) {
             build.onLoad({filter: /.*/, namespace: 'tug-oclif'}, (args) => {
               if (args.path === 'loader') return {contents: OCLIF_LOADER, loader: 'js', resolveDir: root}
               if (args.path === 'entry') return {contents: "import {loadOclif} from 'tug-oclif:loader'\nexport default loadOclif().core\n", loader: 'js', resolveDir: root}
-              if (args.path === 'hot') return {contents: "export {loadHotCli} from 'tug-oclif:loader'\n", loader: 'js', resolveDir: root}
               return {contents: `module.exports = require('tug-oclif:loader').loadOclif().${args.path}\n`, loader: 'js', resolveDir: root}
             })
             build.onResolve({filter: /.*/}, (args) => {
@@ -208,6 +208,10 @@ export async function bundleCli(root, compiled) {
       mkdirSync(dirname(target), {recursive: true})
       renameSync(file, target)
     }
+    // bin/run.js's hot path imports one ES module that imports nothing: the loader on its own
+    // (with the banner's __tugOclifDir, which hot-cli.cjs reads), not an entry importing the
+    // shared loader and runtime chunks (each ES module is resolved, read, compiled and linked).
+    writeFileSync(join(compiled, HOT_CLI_ENTRY), `${BANNER}\n${OCLIF_LOADER}`)
   } finally {
     rmSync(out, {recursive: true, force: true})
   }
@@ -261,11 +265,41 @@ function loadOclifLazily(build) {
 // callback (ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING). Each import() goes to the loader's own, in
 // lib/chunks: oclif imports only absolute file URLs (ESM commands, hooks, plugins), and tug's
 // relative ones (the control plane, lazily) were written for files three levels deep, as lib/chunks is.
+//
+// The file is pure ASCII, which the loader reads as latin1: reading 800 KB as UTF-8 (validating
+// and decoding each byte) costs ~17M instructions, as latin1 ~3M. esbuild escapes non-ASCII
+// characters in strings but leaves them in regular expression literals (ansis has \x9b in one);
+// there, and wherever else, an escape means the same character.
 function writeCachedBundle(outfile, bundled) {
-  const text = bundled.replace(/(?<![\w$."'`])import\(/g, '__tugImport(')
+  const text = escapeNonAscii(bundled.replace(/(?<![\w$."'`])import\(/g, '__tugImport('))
   const hash = createHash('sha256').update(text).digest('hex')
   mkdirSync(dirname(outfile), {recursive: true})
   writeFileSync(outfile, `// ${hash}\n${text}`)
+}
+
+function escapeNonAscii(text) {
+  // Each UTF-16 unit on its own: a character beyond the BMP becomes its surrogate pair's escapes.
+  return text.replace(/[^\p{ASCII}]/gu, (char) =>
+    Array.from({length: char.length}, (_, i) => {
+      const code = char.charCodeAt(i)
+      return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`
+    }).join(''),
+  )
+}
+
+// Packages oclif requires (lazily, LAZY_REQUIRE) only off the hot path: help and its templates,
+// plugin discovery and globbing, its engines check, DEBUG output, the WSL probe. Left out of
+// hot-cli.cjs, they are required from node_modules if ever needed; in, they were a third of the
+// file, parsed and code-cached for every command (with what they pull in: picomatch, fdir, brace-expansion, ms).
+const OFF_HOT_PATH = new Set(['cli-spinners', 'debug', 'ejs', 'lilconfig', 'minimatch', 'semver', 'tinyglobby', 'wsl-utils'])
+
+/** Whether `specifier` required from `fromDir` is the file that a require from `file` would load. */
+function sameModule(specifier, fromDir, file) {
+  try {
+    return createRequire(join(fromDir, 'index.js')).resolve(specifier) === createRequire(file).resolve(specifier)
+  } catch {
+    return false
+  }
 }
 
 // The hot path as one CommonJS file: src/lib/cli/hot-path.ts and every command (each evaluated when
@@ -312,6 +346,7 @@ async function bundleHotCli(esbuild, root, compiled, serverDir, outfile) {
             }
             if (args.path.startsWith('node:')) return {path: args.path, external: true}
             if (args.path === 'typescript' || args.path === 'ts-node') return {path: args.path, external: true}
+            if (OFF_HOT_PATH.has(args.path) && sameModule(args.path, args.resolveDir, join(compiled, HOT_CLI))) return {path: args.path, external: true}
             if (inPackages || args.path === '@oclif/core' || args.path.startsWith('@oclif/core/')) return undefined
             return {path: args.path, external: true}
           })

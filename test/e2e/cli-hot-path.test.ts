@@ -59,6 +59,14 @@ describe('e2e: the CLI hot path answers as oclif does (issue 19)', function () {
     })
   }
 
+  it('ships the code-cached bundles as ASCII (their loader reads them as latin1) and a hot-cli.js that imports nothing', () => {
+    const chunks = join(ROOT, 'dist', 'lib', 'chunks')
+    for (const name of ['hot-cli.cjs', 'oclif-core.cjs']) {
+      assert.equal(readFileSync(join(chunks, name)).findIndex((byte) => byte > 0x7f), -1, `${name} has a byte that is not ASCII`)
+    }
+    assert.doesNotMatch(readFileSync(join(chunks, 'hot-cli.js'), 'utf8'), /^import\b|\bfrom\s*["']|\bimport\s*["']/m)
+  })
+
   it('runs a command without reading the manifest, and oclif reads it (the hot path is taken)', async () => {
     const reads = join(cwd, 'reads.txt')
     const preload = {NODE_OPTIONS: `--import=${pathToFileURL(join(ROOT, 'test', 'fixtures', 'cli', 'record-reads.mjs')).href}`, TUG_TEST_READS: reads}

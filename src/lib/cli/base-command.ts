@@ -4,7 +4,7 @@
 import {Command, Errors, Flags} from '@oclif/core'
 
 import {ApiClient} from '../api/client.js'
-import {followReleaseOutput, type FollowSteps} from '../releases/follow.js'
+import type {FollowSteps} from '../releases/follow.js'
 import {requireApp as resolveRequiredApp} from './app-resolution.js'
 import {paint, type Style} from './color.js'
 import {renderError} from './error-output.js'
@@ -137,7 +137,12 @@ export abstract class TugCommand<T> extends Command {
       sleep: (ms) => this.io.sleep(ms),
       action: (title, work, done) => this.action(title, work, done),
       info: (text) => this.info(text),
-      followRelease: (release, signal) => followReleaseOutput(api, app, release, (text) => this.out(text), signal),
+      // Imported when a release phase is followed: the log stream it reads loads node:https (tls,
+      // crypto: ~10 % of a short command's instructions) and most commands never follow one.
+      followRelease: async (release, signal) => {
+        const {followReleaseOutput} = await import('../releases/follow.js')
+        return followReleaseOutput(api, app, release, (text) => this.out(text), signal)
+      },
     }
   }
 

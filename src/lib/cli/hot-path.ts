@@ -10,11 +10,14 @@
 // hotPathAllowed says no and bin/run.js takes oclif's usual path.
 import {Command, type Config, flush, handle, type Interfaces} from '@oclif/core'
 import {setLogger} from '@oclif/core/logger'
-import {homedir, tmpdir, userInfo} from 'node:os'
+import type * as Os from 'node:os'
 import {join} from 'node:path'
 import {pathToFileURL} from 'node:url'
 
 import {TugCommand} from './base-command.js'
+
+// node:os only when HOME is not set or the shell is asked for: nothing else on the hot path loads it.
+const os = (): typeof Os => process.getBuiltinModule('node:os') as typeof Os
 
 /** Hooks oclif runs around every command: a package declaring one of them takes oclif's path. */
 const COMMAND_HOOKS = ['init', 'prerun', 'preparse', 'postrun', 'finally']
@@ -88,7 +91,7 @@ export function hotConfig({root, pjson, env}: Pick<HotPathInput, 'root' | 'pjson
   const version = pjson.version ?? '0.0.0'
   const platform = process.platform
   const arch = process.arch === 'ia32' ? 'x86' : process.arch
-  const home = env.HOME || homedir() || tmpdir()
+  const home = env.HOME || os().homedir() || os().tmpdir()
   const dir = (category: 'cache' | 'config' | 'data') =>
     join(env[`XDG_${category.toUpperCase()}_HOME`] || join(home, category === 'data' ? '.local/share' : `.${category}`), dirname)
   const scoped = (key: string) => scopedEnvVar(pjson, env, key)
@@ -110,7 +113,7 @@ export function hotConfig({root, pjson, env}: Pick<HotPathInput, 'root' | 'pjson
     windows: false,
     // Asked of the system only when read (nothing on the hot path does).
     get shell() {
-      return (env.SHELL ?? userInfo().shell?.split('/').pop() ?? 'unknown').split('/').at(-1) ?? 'unknown'
+      return (env.SHELL ?? os().userInfo().shell?.split('/').pop() ?? 'unknown').split('/').at(-1) ?? 'unknown'
     },
     home,
     cacheDir: scoped('CACHE_DIR') || (platform === 'darwin' ? join(home, 'Library', 'Caches', dirname) : dir('cache')),

@@ -1,10 +1,11 @@
 // The user's home and tug's data directory in it: target.ts and local-server.ts both need them, and
 // local-server.ts must not import target.ts (which imports it to start the local control plane).
-import {homedir} from 'node:os'
+import type * as Os from 'node:os'
 import {join} from 'node:path'
 
 export function homeDir(env: NodeJS.ProcessEnv): string {
-  return env.HOME && env.HOME !== '' ? env.HOME : homedir()
+  // node:os only without HOME: every command resolves its home, and HOME is nearly always set.
+  return env.HOME && env.HOME !== '' ? env.HOME : (process.getBuiltinModule('node:os') as typeof Os).homedir()
 }
 
 export function tugHome(env: NodeJS.ProcessEnv, home: string = homeDir(env)): string {

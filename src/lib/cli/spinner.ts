@@ -3,11 +3,15 @@
 // `docker exec -t` ptys) made it clear an infinite number of lines, one synchronous loop that
 // wrote escape codes for ever and starved the event loop, so not even SIGINT or SIGTERM got
 // through. ora therefore sees the terminal through a view whose width is never 0.
-import readline from 'node:readline'
+import type * as Readline from 'node:readline'
 
 import type {Ora, Options} from 'ora'
 
 import {colorEnabled, type OutStream} from './io.js'
+
+// node:readline only for a stream without its own cursor methods, when a spinner draws on it:
+// every command loads this module (through the base command) and most never draw a spinner.
+const readline = (): typeof Readline => process.getBuiltinModule('node:readline') as typeof Readline
 
 /** The width assumed when a terminal reports none (what ora itself assumes for `undefined`). */
 export const FALLBACK_COLUMNS = 80
@@ -36,9 +40,9 @@ export function spinnerStream(stream: OutStream): NodeJS.WritableStream & {isTTY
     },
     // Looked up at each call: ora replaces process.stderr.write while it spins, and this must reach it.
     write: (...args: Parameters<NodeJS.WritableStream['write']>): boolean => (stream.write as (...a: unknown[]) => boolean)(...args),
-    cursorTo: (x: number, y?: number): boolean => (tty.cursorTo ? tty.cursorTo(x, y) : readline.cursorTo(stream, x, y)),
-    moveCursor: (dx: number, dy: number): boolean => (tty.moveCursor ? tty.moveCursor(dx, dy) : readline.moveCursor(stream, dx, dy)),
-    clearLine: (dir: -1 | 0 | 1): boolean => (tty.clearLine ? tty.clearLine(dir) : readline.clearLine(stream, dir)),
+    cursorTo: (x: number, y?: number): boolean => (tty.cursorTo ? tty.cursorTo(x, y) : readline().cursorTo(stream, x, y)),
+    moveCursor: (dx: number, dy: number): boolean => (tty.moveCursor ? tty.moveCursor(dx, dy) : readline().moveCursor(stream, dx, dy)),
+    clearLine: (dir: -1 | 0 | 1): boolean => (tty.clearLine ? tty.clearLine(dir) : readline().clearLine(stream, dir)),
     once(event: string, listener: (...args: unknown[]) => void) {
       stream.once(event, listener)
       return view

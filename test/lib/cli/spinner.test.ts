@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict'
+import {Writable} from 'node:stream'
 
+import type {OutStream} from '../../../src/lib/cli/io.js'
 import {FALLBACK_COLUMNS, spinnerOptions, spinnerStream, startSpinner, usableColumns} from '../../../src/lib/cli/spinner.js'
 import {Collector} from '../../helpers/capture.js'
 
@@ -24,6 +26,21 @@ describe('cli/spinner', () => {
     assert.equal(view.columns, 132)
     ;(view as unknown as NodeJS.WritableStream).write('through\n')
     assert.equal(stream.text, 'through\n')
+  })
+
+  it("moves the cursor with node:readline's escape codes on a stream without cursor methods of its own", () => {
+    let text = ''
+    const stream = new Writable({
+      write(chunk: Buffer, _encoding, callback) {
+        text += chunk.toString()
+        callback()
+      },
+    })
+    const view = spinnerStream(stream as unknown as OutStream) as unknown as Pick<NodeJS.WriteStream, 'cursorTo' | 'moveCursor' | 'clearLine'>
+    view.cursorTo(0)
+    view.moveCursor(0, -1)
+    view.clearLine(1)
+    assert.equal(text, '\u001B[1G\u001B[1A\u001B[0K')
   })
 
   it('turns the spinner colour off with NO_COLOR (any non-empty value) or TERM=dumb, and keeps it otherwise', () => {

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict'
 import {mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
-import {tmpdir} from 'node:os'
+import {homedir, tmpdir} from 'node:os'
 import {join} from 'node:path'
 
-import {configPath, machineFor, resolveTarget, tugHome} from '../../../src/lib/cli/target.js'
+import {configPath, homeDir, machineFor, resolveTarget, tugHome} from '../../../src/lib/cli/target.js'
 
 describe('cli/target', () => {
   let home: string
@@ -25,6 +25,12 @@ describe('cli/target', () => {
     assert.equal(configPath({XDG_CONFIG_HOME: '/x'}, home), '/x/tug/config.json')
     assert.equal(tugHome({}, home), join(home, '.local', 'share', 'tug'))
     assert.equal(tugHome({TUG_HOME: '/t'}, home), '/t')
+  })
+
+  it("takes the home from HOME, and from the system's user database without it (or with it empty)", () => {
+    assert.equal(homeDir({HOME: home}), home)
+    assert.equal(homeDir({}), homedir())
+    assert.equal(homeDir({HOME: ''}), homedir())
   })
 
   it('prefers TUG_API_URL and TUG_API_KEY', async () => {
