@@ -51,9 +51,9 @@ export function signalDyno(pgid: number, signal: NodeJS.Signals, sparesLeader: b
  * processes (a sandbox's inner bwrap, a shell's children) end a moment after its leader, so the
  * first check usually still sees them: waiting a whole interval after it would add that interval
  * to every exit report (`tug run` waits for it), where a few /proc scans (under a millisecond
- * each) in the first 30 ms cost little.
+ * each) in the first 35 ms cost little.
  */
-export const FIRST_CHECKS_MS: readonly number[] = [0, 1, 2, 4, 8, 16]
+export const FIRST_CHECKS_MS: readonly number[] = [0, 1, 1, 1, 2, 2, 4, 8, 16]
 
 interface GroupWaiter {
   resolvers: Array<() => void>
