@@ -57,7 +57,6 @@ export class DynoManager implements Runtime {
   readonly defaultStopGraceMs: number
   private readonly store: Store
   private readonly backend: Backend
-  private readonly ports: PortAllocator
   private readonly onError: (error: unknown) => void
   private readonly slots: SlotTable
   private readonly timers: NodeJS.Timeout[] = []
@@ -76,7 +75,6 @@ export class DynoManager implements Runtime {
     this.backend = backend
     this.logs = logs
     const ports = options.ports ?? new PortAllocator()
-    this.ports = ports
     const now = options.now ?? Date.now
     const stopGraceMs = (this.defaultStopGraceMs = options.stopGraceMs ?? DEFAULT_STOP_GRACE_MS)
     const onError = (this.onError = options.onError ?? (() => {}))
@@ -191,7 +189,6 @@ export class DynoManager implements Runtime {
   async createOneOff(appId: string, spec: OneOffSpec): Promise<DynoRecord> {
     // Before the record's writes: what the backend starts now overlaps them (tug run's start-up).
     this.backend.aboutToStart?.()
-    this.ports.prefetch()
     await this.ready
     return this.oneOffs.create(appId, spec)
   }

@@ -7,8 +7,6 @@ import {connect, createServer} from 'node:net'
 export const DEFAULT_PORT_HOST = '127.0.0.1'
 /** Collisions with the reserved set are rare; this bound only stops a broken probe from spinning. */
 export const DEFAULT_MAX_PORT_ATTEMPTS = 50
-/** How long a prefetched port may wait for its allocation. */
-export const PREFETCH_TTL_MS = 1000
 
 /** Asks the kernel for a free TCP port on `host`. */
 export function probeFreePort(host: string = DEFAULT_PORT_HOST): Promise<number> {
@@ -29,8 +27,6 @@ export interface PortAllocatorOptions {
   maxAttempts?: number
   /** Injected in tests to force collisions. */
   probe?: (host: string) => Promise<number>
-  /** The clock of prefetch's time to live; default Date.now. */
-  now?: () => number
 }
 
 export class PortAllocator {
@@ -38,35 +34,17 @@ export class PortAllocator {
   private readonly maxAttempts: number
   private readonly probe: (host: string) => Promise<number>
   private readonly inUse = new Set<number>()
-  private readonly now: () => number
-  private prefetched: {at: number; port: Promise<number>} | undefined
 
   constructor(options: PortAllocatorOptions = {}) {
     this.host = options.host ?? DEFAULT_PORT_HOST
     this.maxAttempts = options.maxAttempts ?? DEFAULT_MAX_PORT_ATTEMPTS
     this.probe = options.probe ?? probeFreePort
-    this.now = options.now ?? Date.now
   }
 
   /** A port no live dyno holds; reserved until `release(port)`. */
-  /**
-   * Starts a probe now for the next allocation (a one-off's request arrived): it then runs beside
-   * the request's own work instead of after it, two turns of the event loop that `tug run` waits
-   * for. Its port goes to an allocation within PREFETCH_TTL_MS, no later (it would be staler than
-   * a fresh probe's), and like any probed port it is checked against the reserved set.
-   */
-  prefetch(): void {
-    if (this.prefetched && this.now() - this.prefetched.at < PREFETCH_TTL_MS) return
-    const port = this.probe(this.host)
-    port.catch(() => {})
-    this.prefetched = {at: this.now(), port}
-  }
-
   async allocate(): Promise<number> {
-    const prefetched = this.prefetched && this.now() - this.prefetched.at < PREFETCH_TTL_MS ? this.prefetched.port : undefined
-    this.prefetched = undefined
     for (let attempt = 0; attempt < this.maxAttempts; attempt++) {
-      const port = attempt === 0 && prefetched ? await prefetched.catch(() => this.probe(this.host)) : await this.probe(this.host)
+      const port = await this.probe(this.host)
       // Checked and reserved in the same tick, so concurrent allocations cannot both take it.
       if (!this.inUse.has(port)) {
         this.inUse.add(port)

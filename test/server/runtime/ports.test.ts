@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import {createServer} from 'node:net'
 
-import {isAccepting, PortAllocator, PREFETCH_TTL_MS, probeFreePort} from '../../../src/server/runtime/ports.js'
+import {isAccepting, PortAllocator, probeFreePort} from '../../../src/server/runtime/ports.js'
 
 describe('port allocator', () => {
   it('probes a port that can then be bound on 127.0.0.1', async () => {
@@ -33,35 +33,6 @@ describe('port allocator', () => {
     allocator.release(4100)
     assert.equal(allocator.isReserved(4100), false)
     assert.equal(await allocator.allocate(), 4100)
-  })
-
-  it('hands a prefetched probe to the next allocation within its time to live, and only then', async () => {
-    let now = 1000
-    let calls = 0
-    const allocator = new PortAllocator({probe: async () => 6000 + calls++, now: () => now})
-    allocator.prefetch()
-    allocator.prefetch()
-    assert.equal(calls, 1, 'one probe for two announcements')
-    now += PREFETCH_TTL_MS - 1
-    assert.equal(await allocator.allocate(), 6000)
-    assert.equal(calls, 1, 'the allocation took the prefetched port without probing')
-    assert.equal(await allocator.allocate(), 6001, 'a prefetched port serves one allocation')
-
-    allocator.prefetch()
-    now += PREFETCH_TTL_MS
-    assert.equal(await allocator.allocate(), 6003, 'too old: probed afresh')
-    // Reserved meanwhile: a prefetched port is checked like any other.
-    allocator.prefetch()
-    allocator.release(6003)
-    allocator.reserve(6004)
-    assert.equal(await allocator.allocate(), 6005)
-  })
-
-  it('probes afresh when the prefetched probe failed', async () => {
-    let calls = 0
-    const allocator = new PortAllocator({probe: async () => (calls++ === 0 ? Promise.reject(new Error('EMFILE')) : 6100)})
-    allocator.prefetch()
-    assert.equal(await allocator.allocate(), 6100)
   })
 
   it('keeps concurrent allocations distinct', async () => {
