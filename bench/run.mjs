@@ -56,13 +56,19 @@ async function main() {
   try {
     const times = []
     const versions = []
-    // One warm-up run of each (the first one-off of an app, caches of the OS), then pairs.
+    const plains = []
+    // One warm-up run of each (the first one-off of an app, caches of the OS), then triples. `tug ps`
+    // is the reference row: a plain API command (one request) on the same server, so that what
+    // `run` adds over any command (the one-off's start, the attach, the exit) shows apart from the
+    // CLI's own start-up.
     for (let i = 0; i <= options.runs; i++) {
       const run = timed(['run', '-a', 'bench', '--', 'true'])
       const version = timed(['--version'])
+      const plain = timed(['ps', '-a', 'bench'])
       if (i > 0) {
         times.push(run)
         versions.push(version)
+        plains.push(plain)
       }
     }
     const result = {
@@ -74,12 +80,14 @@ async function main() {
       target_ms: TARGET_MS,
       version_median_ms: Math.round(median(versions)),
       ratio_to_version: Math.round((median(times) / median(versions)) * 100) / 100,
+      ps_median_ms: Math.round(median(plains)),
       target_ratio: TARGET_RATIO,
     }
     if (options.json) console.log(JSON.stringify(result))
     else {
       console.log(`tug run -- true (${result.path}), ${result.runs} runs: median ${result.median_ms} ms (min ${result.min_ms}, max ${result.max_ms}); target < ${TARGET_MS} ms`)
       console.log(`tug --version in the same run: median ${result.version_median_ms} ms; ratio ${result.ratio_to_version}x (target <= ${TARGET_RATIO}x)`)
+      console.log(`tug ps (reference: one plain API request) in the same run: median ${result.ps_median_ms} ms; run adds ${result.median_ms - result.ps_median_ms} ms over it`)
     }
   } finally {
     await server.stop()

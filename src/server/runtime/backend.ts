@@ -153,6 +153,12 @@ export interface Backend {
    * write of its record. Never touches what another control plane runs.
    */
   stopUnrecorded?(options?: {graceMs?: number}): Promise<UnrecordedDyno[]>
+  /**
+   * Told as early as possible that a start follows (a one-off's request has arrived), before its
+   * record is written: the local backend starts work whose wait would otherwise delay the start
+   * (LocalBackend.aboutToStart). Must be cheap, must not block, and may be called without a start.
+   */
+  aboutToStart?(): void
   /** Prepares a build's buildpack steps (issue 15); absent where this backend cannot build. */
   openBuild?(spec: BuildSpec): Promise<BuildSession>
 }

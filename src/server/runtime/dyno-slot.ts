@@ -158,6 +158,9 @@ export class DynoSlot implements ManagedDyno {
     try {
       const before = store.dynos.get(this.appId, this.dynoId)
       if (!before) return
+      // Nothing would change (a one-off's record is written starting, with its release and command,
+      // just before its start): no write, and no fsync on the way to its spawn.
+      if (before.state === state && Object.entries(extra).every(([key, value]) => before[key as keyof StateExtra] === value)) return
       store.dynos.update(this.appId, this.dynoId, {state, ...extra})
       if (before.state !== state) this.services.event(this.appId, this.name, `State changed from ${before.state} to ${state}`)
     } catch (error) {

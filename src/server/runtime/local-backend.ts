@@ -16,6 +16,7 @@ import {DEFAULT_DYNO_SIZE, dynoSizeSpec} from '../domain/catalog.js'
 import {spawnAttached} from './attached.js'
 import type {AdoptOutcome, Backend, BackendRecord, BuildSession, BuildSpec, DynoHandle, DynoSpec, StopOptions, UnrecordedDyno} from './backend.js'
 import {openLocalBuild} from './build-step.js'
+import {primeMigration} from './cgroup-prime.js'
 import type {Cgroups, DynoCgroup} from './cgroups.js'
 import {defaultBaseEnv, dynoEnvironment, findShell, withProfile} from './dyno-environment.js'
 import {BackendError} from './errors.js'
@@ -86,6 +87,8 @@ export class LocalBackend implements Backend {
   private readonly cgroups: Cgroups | undefined
   private readonly sandbox: Sandbox | undefined
   private readonly profile: boolean
+  /** A cgroup made ahead of a start (aboutToStart), with the dyno id it is named by. */
+  private spare: {id: string; size: string; cgroup: DynoCgroup} | undefined
 
   constructor(options: LocalBackendOptions = {}) {
     this.spawn = options.spawn ?? nodeSpawn
@@ -108,8 +111,32 @@ export class LocalBackend implements Backend {
     }
   }
 
+  /**
+   * A one-off's request arrived: the next dyno's cgroup is made now (at the default size's limits),
+   * and then the kernel's cgroup migration lock is taken (cgroup-prime.ts), so that the lock's wait
+   * overlaps the record's writes and the spawn instead of delaying the dyno's first instruction.
+   * In that order because the priming write holds the cgroup mutex through the wait: a mkdir made
+   * after it would stall the event loop until the wait ends. A start of another size leaves the
+   * spare cgroup to a later start (meanwhile it weighs as one more dyno of the plane).
+   */
+  aboutToStart(): void {
+    if (!this.cgroups) return
+    if (!this.spare) {
+      const id = randomUUID()
+      try {
+        this.spare = {id, size: dynoSizeSpec(DEFAULT_DYNO_SIZE).size.name, cgroup: this.cgroups.create(id, dynoSizeSpec(DEFAULT_DYNO_SIZE).limits)}
+      } catch {
+        return
+      }
+    }
+    void primeMigration(this.cgroups)
+  }
+
   async start(spec: DynoSpec): Promise<LocalDynoHandle> {
-    const id = randomUUID()
+    // The spare cgroup of aboutToStart, for a dyno of its size: its id is the dyno's.
+    const spare = this.spare && dynoSizeSpec(spec.size ?? DEFAULT_DYNO_SIZE).size.name === this.spare.size ? this.spare : undefined
+    if (spare) this.spare = undefined
+    const id = spare?.id ?? randomUUID()
     const env = dynoEnvironment(spec, this.baseEnv, id, this.plane)
     const script = this.profile ? withProfile(spec.command) : spec.command
     let sandbox: PreparedSandbox | undefined
@@ -117,6 +144,8 @@ export class LocalBackend implements Backend {
       try {
         sandbox = await this.sandbox.prepare({appId: spec.appId, dynoId: id, codeDir: spec.cwd, command: script, shell: this.shell, tty: spec.stdio?.tty === true})
       } catch (error) {
+        // Not used: it stays the next start's.
+        this.spare ??= spare
         throw new BackendError(`could not start ${spec.dynoName}: ${(error as Error).message}`, {cause: error})
       }
       // As on Heroku; the host's TMPDIR is not there.
@@ -127,7 +156,7 @@ export class LocalBackend implements Backend {
     const command = sandbox ? {file: sandbox.file, args: sandbox.args, cwd: sandbox.dir, sparesLeader: true} : {file: this.shell, args: ['-c', script], cwd: spec.cwd}
     let cgroup: DynoCgroup | undefined
     try {
-      cgroup = this.createCgroup(id, spec)
+      cgroup = spare?.cgroup ?? this.createCgroup(id, spec)
     } catch (error) {
       await sandbox?.release()
       throw error
@@ -187,6 +216,9 @@ export class LocalBackend implements Backend {
 
   /** Stops every dyno this backend started (a clean control-plane stop). */
   async stopAll(options: StopOptions): Promise<void> {
+    const spare = this.spare
+    this.spare = undefined
+    if (spare) await this.cgroups?.remove(spare.cgroup).catch(() => {})
     await Promise.all([...this.live].map((handle) => handle.stop(options)))
   }
 

@@ -187,6 +187,8 @@ export class DynoManager implements Runtime {
   }
 
   async createOneOff(appId: string, spec: OneOffSpec): Promise<DynoRecord> {
+    // Before the record's writes: what the backend starts now overlaps them (tug run's start-up).
+    this.backend.aboutToStart?.()
     await this.ready
     return this.oneOffs.create(appId, spec)
   }

@@ -46,10 +46,26 @@ export function signalDyno(pgid: number, signal: NodeJS.Signals, sparesLeader: b
   }
 }
 
+/**
+ * How long after a wait starts its first checks come, then every `intervalMs`. A dyno's last
+ * processes (a sandbox's inner bwrap, a shell's children) end a moment after its leader, so the
+ * first check usually still sees them: waiting a whole interval after it would add that interval
+ * to every exit report (`tug run` waits for it), where a few /proc scans (under a millisecond
+ * each) in the first 35 ms cost little.
+ */
+export const FIRST_CHECKS_MS: readonly number[] = [0, 1, 1, 1, 2, 2, 4, 8, 16]
+
+interface GroupWaiter {
+  resolvers: Array<() => void>
+  /** Checks made since the wait started: the index into FIRST_CHECKS_MS. */
+  checks: number
+}
+
 /** Watches process groups until they have no live member. */
 export class GroupWatcher {
-  private readonly waiters = new Map<number, Array<() => void>>()
+  private readonly waiters = new Map<number, GroupWaiter>()
   private timer: NodeJS.Timeout | undefined
+  private dueAt = Infinity
 
   constructor(
     private readonly procRoot: string,
@@ -58,25 +74,39 @@ export class GroupWatcher {
 
   untilGone(pgid: number): Promise<void> {
     return new Promise((resolve) => {
-      const list = this.waiters.get(pgid) ?? []
-      list.push(resolve)
-      this.waiters.set(pgid, list)
-      this.schedule(0)
+      const waiter = this.waiters.get(pgid)
+      // A new wait on a watched group (a stop after the exit) is checked as soon as a first one.
+      if (waiter) {
+        waiter.resolvers.push(resolve)
+        waiter.checks = 0
+      } else this.waiters.set(pgid, {resolvers: [resolve], checks: 0})
+      this.schedule()
     })
   }
 
-  private schedule(delay: number): void {
-    if (this.timer !== undefined || this.waiters.size === 0) return
+  /** The next check, at the soonest any waiter wants one (an earlier one replaces a later timer). */
+  private schedule(): void {
+    if (this.waiters.size === 0) return
+    let delay = this.intervalMs
+    for (const waiter of this.waiters.values()) delay = Math.min(delay, FIRST_CHECKS_MS[waiter.checks] ?? this.intervalMs)
+    const dueAt = Date.now() + delay
+    if (this.timer !== undefined) {
+      if (dueAt >= this.dueAt) return
+      clearTimeout(this.timer)
+    }
+    this.dueAt = dueAt
     this.timer = setTimeout(() => {
       this.timer = undefined
+      this.dueAt = Infinity
       this.check()
-      this.schedule(this.intervalMs)
+      this.schedule()
     }, delay)
   }
 
   private check(): void {
     let live: Set<number> | undefined | null = null // null: not scanned yet this tick
-    for (const [pgid, resolvers] of this.waiters) {
+    for (const [pgid, waiter] of this.waiters) {
+      waiter.checks++
       // kill(-pgid, 0) failing means no member at all, not even a zombie: no scan needed.
       let gone = !groupExists(pgid)
       if (!gone) {
@@ -86,7 +116,7 @@ export class GroupWatcher {
       }
       if (gone) {
         this.waiters.delete(pgid)
-        for (const resolve of resolvers) resolve()
+        for (const resolve of waiter.resolvers) resolve()
       }
     }
   }

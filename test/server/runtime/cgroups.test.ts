@@ -11,6 +11,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
 import {dynoSizeSpec, MEMORY_KILL_FACTOR} from '../../../src/server/domain/catalog.js'
+import {primeMigration} from '../../../src/server/runtime/cgroup-prime.js'
 import {CGROUP_PARENT, cpuWeight, detectVersion, openCgroups, ownCgroups, type Cgroups} from '../../../src/server/runtime/cgroups.js'
 
 const PLANE = '11111111-1111-4111-8111-111111111111'
@@ -177,6 +178,30 @@ describe('dyno cgroups', () => {
     const probe = openCgroups({plane: PLANE, root, selfCgroup: SELF_V1})
     assert.equal(probe.ok, false)
     assert.match(probe.ok ? '' : probe.reason, /^cannot create .*tug/)
+  })
+
+  it('primes the migration lock by writing its own pid into its own v1 cgroup, and nothing on v2', async () => {
+    layoutV1()
+    const cgroups = open()
+    // SELF_V1 puts the control plane at / of the pids hierarchy: its cgroup.procs is the root's.
+    const procs = join(root, 'pids', 'cgroup.procs')
+    await primeMigration(cgroups)
+    assert.equal(readFileSync(procs, 'utf8'), String(process.pid))
+    // Nothing else moved: the memory and cpu cgroups, and the plane's, are untouched.
+    assert.equal(readFileSync(join(root, 'memory', 'cgroup.procs'), 'utf8'), '')
+    assert.equal(readFileSync(join(root, 'cpu', 'cgroup.procs'), 'utf8'), '')
+
+    const v2root = mkdtempSync(join(tmpdir(), 'tug-cgroups-v2-'))
+    try {
+      writeFileSync(join(v2root, 'cgroup.controllers'), 'cpu memory pids')
+      writeFileSync(join(v2root, 'cgroup.subtree_control'), 'memory')
+      const probe = openCgroups({plane: PLANE, root: v2root})
+      assert.ok(probe.ok)
+      await primeMigration(probe.cgroups)
+      assert.equal(existsSync(join(v2root, 'cgroup.procs')), false)
+    } finally {
+      rmSync(v2root, {recursive: true, force: true})
+    }
   })
 
   it('cpu.weight follows cpu.shares, within the kernel range', () => {

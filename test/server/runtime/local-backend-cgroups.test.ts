@@ -102,4 +102,42 @@ describe('local backend: dynos in cgroups', function () {
     assert.equal(existsSync(join(root, 'memory', 'tug', PLANE)), true)
     assert.deepEqual(readdirSync(join(root, 'memory', 'tug', PLANE)).filter((name) => !name.includes('.')), [], 'no cgroup half made')
   })
+
+  it("a cgroup made ahead of a start (aboutToStart) is the next start's of its size; a stop removes one left unused", async () => {
+    const backend = new LocalBackend({cgroups, orphanGraceMs: 500})
+    const planeDir = join(root, 'memory', 'tug', PLANE)
+    // The plane's directory goes with its last cgroup.
+    const cgroupsNow = (): string[] => (existsSync(planeDir) ? readdirSync(planeDir).filter((name) => !name.includes('.')) : [])
+    backend.aboutToStart()
+    const [spare] = cgroupsNow()
+    assert.ok(spare, 'the spare cgroup is made at once')
+    assert.equal(readFileSync(join(planeDir, spare, 'memory.limit_in_bytes'), 'utf8'), String(1024 ** 3), 'at the default size')
+    // Announced twice (a second request before the first start): still one spare.
+    backend.aboutToStart()
+    assert.deepEqual(cgroupsNow(), [spare])
+
+    // A dyno of another size gets its own cgroup and leaves the spare.
+    const big = await backend.start(spec('exit 0', {size: 'Standard-2X'}))
+    groups.add(big.describe().pid ?? 0)
+    assert.notEqual(big.id, spare)
+    await withDeadline(big.exited, DEADLINE_MS, 'the Standard-2X dyno to exit')
+    await waitFor(() => cgroupsNow().length === 1, {what: 'the Standard-2X cgroup to go', timeoutMs: DEADLINE_MS})
+
+    // The next default-size dyno runs in the spare, named by its id, which goes after the exit.
+    const handle = await backend.start(spec('while [ ! -e go ]; do sleep 0.05; done'))
+    const pid = handle.describe().pid ?? 0
+    groups.add(pid)
+    assert.equal(handle.id, spare)
+    const procs = join(root, 'pids', 'tug', PLANE, spare, 'cgroup.procs')
+    await waitFor(() => existsSync(procs) && readFileSync(procs, 'utf8').trim() === String(pid), {what: 'the dyno in the spare cgroup', timeoutMs: DEADLINE_MS})
+    writeFileSync(join(dir, 'go'), '')
+    await withDeadline(handle.exited, DEADLINE_MS, 'the dyno to exit')
+    await waitFor(() => cgroupsNow().length === 0, {what: 'the spare cgroup to go with its dyno', timeoutMs: DEADLINE_MS})
+
+    // One made and never used goes with a stop of the backend.
+    backend.aboutToStart()
+    assert.equal(cgroupsNow().length, 1)
+    await backend.stopAll({graceMs: 100})
+    assert.deepEqual(cgroupsNow(), [])
+  })
 })
