@@ -1,33 +1,25 @@
 // What the node:http path of the router keeps per request (router.ts, upgrades.ts), and the
 // request-target rule they share.
 import type {IncomingMessage} from 'node:http'
-import type {RoutedApp, WebDyno} from './directory.js'
-import type {RouterErrorCode} from './errors.js'
-import type {LoggedExchange} from './fast-router.js'
+import type {DynoChoice, LoggedExchange} from './fast-router.js'
 import type {RawRequestHead} from './headers.js'
 import {requestTarget} from './host.js'
 import type {UpstreamCall} from './upstream.js'
 
-export type Choice = {dyno: WebDyno} | {error: RouterErrorCode}
+/** The dyno chosen for a request, or the H-code why none was (the fast path's type, shared). */
+export type Choice = DynoChoice
 
+/** A request on the node:http path: what a log line is made of (LoggedExchange), and more. */
 export interface Exchange extends LoggedExchange {
-  app: RoutedApp
-  method: string
-  path: string
-  host: string
-  requestId: string
-  fwd: string
   clientIp: string
   localPort: number
   started: number
   upgrade: boolean
-  logged: boolean
   /** The request's head as the router reads it. */
   head: RawRequestHead
   /** The attempt in flight to a dyno, destroyed when the client goes away. */
   upstream?: UpstreamCall
 }
-
 
 export function ignore(): void {}
 
