@@ -34,18 +34,10 @@ if (args.length === 1 && args[0] === '--version') {
   const {fileURLToPath} = process.getBuiltinModule('node:url')
   const root = fileURLToPath(new URL('..', import.meta.url))
   const pjson = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'))
-  // oclif checks its own engines range with semver (~20 ms, 48 files) on import; tug's package.json
-  // already requires a newer Node than oclif does. The variable is set for that import only, so
-  // that the control plane and dynos started from here do not inherit it.
-  const engineWarning = process.env.OCLIF_DISABLE_ENGINE_WARNING
-  process.env.OCLIF_DISABLE_ENGINE_WARNING = '1'
   // A command of tug's own runs through the hot path (src/lib/cli/hot-path.ts, issue 19), with the
   // command index the build derives from the manifest; anything else through oclif, as bundled by
   // scripts/bundle-cli.js.
-  const hot = await hotPath(args, root, pjson, readFileSync)
-  const {execute} = hot ? {} : (await import('../dist/lib/chunks/oclif-core.js')).default
-  if (engineWarning === undefined) delete process.env.OCLIF_DISABLE_ENGINE_WARNING
-  else process.env.OCLIF_DISABLE_ENGINE_WARNING = engineWarning
+  const hot = await withoutEngineCheck(() => hotPath(args, root, pjson, readFileSync))
   if (!hot || !(await hot.run())) {
     // Anything else (`tug help`, --help, a typo, an alias, DEBUG) takes oclif's usual path.
     // A command of tug's own, with no help asked for, needs neither core plugin (help,
@@ -54,7 +46,7 @@ if (args.length === 1 && args[0] === '--version') {
     // Without DEBUG, oclif's logger writes nothing, but making it loads the debug package (~10 ms):
     // a logger that does nothing is what oclif would have had. With DEBUG, oclif's own.
     const logger = process.env.DEBUG ? undefined : quietLogger('oclif')
-    const run = execute ?? (await import('../dist/lib/chunks/oclif-core.js')).default.execute
+    const {execute: run} = (await withoutEngineCheck(() => import('../dist/lib/chunks/oclif-core.js'))).default
     await run({loadOptions: {root, pjson, ...(logger ? {logger} : {})}})
   }
 }
@@ -75,6 +67,20 @@ async function hotPath(argv, root, pjson, readFileSync) {
   const {loadHotCli} = await import('../dist/lib/chunks/hot-cli.js')
   const cli = loadHotCli()
   return cli.hotPathAllowed(input) ? {run: () => cli.runHotPath(input)} : undefined
+}
+
+// oclif checks its own engines range with semver (~20 ms, 48 files) on import; tug's package.json
+// already requires a newer Node than oclif does. The variable is set for that import only, so
+// that the control plane and dynos started from here do not inherit it.
+async function withoutEngineCheck(load) {
+  const engineWarning = process.env.OCLIF_DISABLE_ENGINE_WARNING
+  process.env.OCLIF_DISABLE_ENGINE_WARNING = '1'
+  try {
+    return await load()
+  } finally {
+    if (engineWarning === undefined) delete process.env.OCLIF_DISABLE_ENGINE_WARNING
+    else process.env.OCLIF_DISABLE_ENGINE_WARNING = engineWarning
+  }
 }
 
 function ownCommand(argv, existsSync) {

@@ -4,7 +4,6 @@
 // frames request goes through node:http unless a proxy is set (undici's EnvHttpProxyAgent
 // handles those) or a test injects a dispatcher.
 import {request as httpRequest, type IncomingMessage} from 'node:http'
-import {request as httpsRequest} from 'node:https'
 import type {Dispatcher} from 'undici'
 
 export interface StreamResponse {
@@ -20,19 +19,18 @@ export interface StreamResponse {
 export interface OpenOptions {
   headers: Record<string, string>
   signal?: AbortSignal
-  dispatcher: Dispatcher
-  /** Through node:http rather than fetch. */
-  nodeHttp: boolean
+  /** fetch's dispatcher; undefined: through node:http rather than fetch. */
+  dispatcher: Dispatcher | undefined
   connectTimeoutMs: number
   idleTimeoutMs: number
 }
 
 export async function openStream(url: string, options: OpenOptions): Promise<StreamResponse> {
-  return options.nodeHttp ? openWithNodeHttp(url, options) : openWithFetch(url, options)
+  return options.dispatcher === undefined ? openWithNodeHttp(url, options) : openWithFetch(url, options, options.dispatcher)
 }
 
-async function openWithFetch(url: string, options: OpenOptions): Promise<StreamResponse> {
-  const init: Omit<RequestInit, 'dispatcher'> & {dispatcher: Dispatcher} = {headers: options.headers, signal: options.signal, dispatcher: options.dispatcher}
+async function openWithFetch(url: string, options: OpenOptions, dispatcher: Dispatcher): Promise<StreamResponse> {
+  const init: Omit<RequestInit, 'dispatcher'> & {dispatcher: Dispatcher} = {headers: options.headers, signal: options.signal, dispatcher}
   const response = await fetch(url, init as unknown as RequestInit)
   // Made on the first read: text() needs the body unlocked.
   let reader: ReadableStreamDefaultReader<Uint8Array> | undefined
@@ -52,18 +50,21 @@ async function openWithFetch(url: string, options: OpenOptions): Promise<StreamR
   }
 }
 
-function openWithNodeHttp(url: string, options: OpenOptions): Promise<StreamResponse> {
+async function openWithNodeHttp(url: string, options: OpenOptions): Promise<StreamResponse> {
   const target = new URL(url)
-  const send = target.protocol === 'https:' ? httpsRequest : httpRequest
+  // node:https (and TLS with it) only for an https URL.
+  const send = target.protocol === 'https:' ? (await import('node:https')).request : httpRequest
   return new Promise((resolve, reject) => {
     // agent: false: one connection of its own, closed with the stream (a pooled idle socket
     // would be one more thing to keep from holding the process open).
     const request = send(target, {method: 'GET', headers: options.headers, signal: options.signal, agent: false, timeout: options.connectTimeoutMs})
-    request.once('timeout', () => request.destroy(new Error(`no answer in ${options.connectTimeoutMs} ms`)))
+    const noAnswer = (): void => void request.destroy(new Error(`no answer in ${options.connectTimeoutMs} ms`))
+    request.once('timeout', noAnswer)
     request.once('error', reject)
     request.once('response', (response: IncomingMessage) => {
       // From now on the timeout is the body's: a stream silent for longer is dead.
-      request.setTimeout(options.idleTimeoutMs)
+      request.removeListener('timeout', noAnswer)
+      request.setTimeout(options.idleTimeoutMs, () => request.destroy(new Error(`no data in ${options.idleTimeoutMs} ms`)))
       request.removeListener('error', reject)
       // Errors reach the reader through the iterator; this keeps an unread one from being thrown.
       request.on('error', () => {})

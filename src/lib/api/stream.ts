@@ -224,7 +224,10 @@ export async function* readLogChunks(firstUrl: string, options: ReadLogStreamOpt
   const sleep = options.sleep ?? abortableSleep(signal)
   let url = firstUrl
   let origin = new URL(url).origin
-  const dispatcher = options.dispatcher ?? (await defaultDispatcher({timeoutMs: CONNECT_TIMEOUT_MS, bodyTimeoutMs: IDLE_TIMEOUT_MS}))
+  // Frames go through node:http unless a proxy is set or a dispatcher is injected: undici (~25 ms
+  // to load) is then not loaded at all.
+  const nodeHttp = frames && options.dispatcher === undefined && !usesProxy()
+  const dispatcher = nodeHttp ? undefined : (options.dispatcher ?? (await defaultDispatcher({timeoutMs: CONNECT_TIMEOUT_MS, bodyTimeoutMs: IDLE_TIMEOUT_MS})))
   let lastEventId = options.lastEventId
   let retryMs = RECONNECT_BASE_MS
   let failures = 0
@@ -266,8 +269,7 @@ export async function* readLogChunks(firstUrl: string, options: ReadLogStreamOpt
 
     let response: StreamResponse
     try {
-      const nodeHttp = frames && options.dispatcher === undefined && !usesProxy()
-      response = await openStream(url, {headers, signal, dispatcher, nodeHttp, connectTimeoutMs: CONNECT_TIMEOUT_MS, idleTimeoutMs: IDLE_TIMEOUT_MS})
+      response = await openStream(url, {headers, signal, dispatcher, connectTimeoutMs: CONNECT_TIMEOUT_MS, idleTimeoutMs: IDLE_TIMEOUT_MS})
     } catch (error) {
       if (signal?.aborted) return
       if (!tail) throw new NetworkError(`Could not read the log stream from ${origin}: ${describe(error)}`, {cause: error})

@@ -2,7 +2,6 @@
 // shared with git, curl and heroku, so an update edits only its own machine's tokens in place and
 // leaves every other byte (other machines, comments, macros, layout) as it was.
 
-import {createRequire} from 'node:module'
 import {closeSync, fchmodSync, fsyncSync, mkdirSync, openSync, readFileSync, realpathSync, renameSync, rmSync, writeSync} from 'node:fs'
 import {basename, dirname, join} from 'node:path'
 
@@ -290,7 +289,7 @@ function writeAtomic(file: string, text: string): void {
   const dir = dirname(file)
   mkdirSync(dir, {recursive: true})
   // node:crypto is loaded here, on a write, rather than by every command that reads the file.
-  const {randomBytes} = createRequire(import.meta.url)('node:crypto') as typeof import('node:crypto')
+  const {randomBytes} = process.getBuiltinModule('node:crypto') as typeof import('node:crypto')
   const temp = join(dir, `.${basename(file)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`)
   // The credentials never exist on disk with a wider mode, not even in the temporary file.
   const fd = openSync(temp, 'wx', 0o600)

@@ -21,6 +21,12 @@ export interface Exchange extends LoggedExchange {
   upstream?: UpstreamCall
 }
 
+/** Connect errors after which no byte reached the dyno: the request can go to another one. */
+export const RETRYABLE_CONNECT: ReadonlySet<string> = new Set(['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT', 'EPIPE'])
+
+/** The balancer's exclusion set when no dyno has been tried yet. */
+export const NO_EXCLUSION: ReadonlySet<string> = new Set()
+
 export function ignore(): void {}
 
 /**

@@ -11,11 +11,11 @@ import type {RoutedApp, WebDyno} from './directory.js'
 import {errorPage, ROUTER_ERRORS, type RouterErrorCode} from './errors.js'
 import type {FastHead} from './fast-head.js'
 import type {FastClient, FastRouter} from './fast-router.js'
+import {RETRYABLE_CONNECT} from './exchange.js'
 import {requestId as chooseRequestId} from './headers.js'
 import type {RouterLogFields} from './log-line.js'
 import type {UpstreamCall, UpstreamHandlers, UpstreamResponse} from './upstream.js'
 
-const RETRYABLE_CONNECT = new Set(['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT', 'EPIPE'])
 const REPEATABLE = new Set(['ECONNRESET', 'EPIPE', 'ECONNREFUSED'])
 /** A small last piece goes in the same string as the head: one write, one syscall. */
 const INLINE_BODY = 1024

@@ -7,6 +7,7 @@
 // of what node accepts and never repairs: an obs-fold, a bare CR or LF, a NUL or other control
 // byte, obs-text, a space before the colon, a second Host are all 'handoff'. The dyno gets a head
 // rebuilt from the checked pieces only (no client byte is copied through unchecked).
+import {isTchar, joinList} from './headers.js'
 
 /** A head longer than this without its end is handed off (node:http has its own, larger limit and says 431). */
 export const FAST_HEAD_LIMIT = 16 * 1024
@@ -36,13 +37,6 @@ export type FastParse = FastHead | 'incomplete' | 'handoff'
 
 const CRLF2 = Buffer.from('\r\n\r\n', 'latin1')
 const SHORT = 2048
-
-/** RFC 9110 tchar: ! # $ % & ' * + - . ^ _ ` | ~ DIGIT ALPHA. */
-const TCHAR = new Uint8Array(128)
-for (const c of "!#$%&'*+-.^_`|~") TCHAR[c.charCodeAt(0)] = 1
-for (let c = 48; c <= 57; c++) TCHAR[c] = 1
-for (let c = 65; c <= 90; c++) TCHAR[c] = 1
-for (let c = 97; c <= 122; c++) TCHAR[c] = 1
 
 const GET = 'GET '
 const HEAD = 'HEAD '
@@ -81,10 +75,6 @@ function connectionClose(value: string): boolean | undefined {
     else if (t !== 'keep-alive' && t !== '') return undefined
   }
   return close
-}
-
-function join(previous: string | undefined, value: string): string {
-  return previous === undefined ? value : `${previous}, ${value}`
 }
 
 /** Reads the request head at the start of `buffer`. */
@@ -137,7 +127,7 @@ export function parseFastHead(buffer: Buffer): FastParse {
     let colon = at
     while (colon < next) {
       const c = text.charCodeAt(colon)
-      if (c >= 128 || TCHAR[c] !== 1) break
+      if (!isTchar(c)) break
       colon++
     }
     if (colon === at || colon === next || text.charCodeAt(colon) !== 58) return 'handoff'
@@ -173,10 +163,10 @@ export function parseFastHead(buffer: Buffer): FastParse {
         head.requestId ??= value
         break
       case 'x-forwarded-for':
-        head.forwardedFor = join(head.forwardedFor, value)
+        head.forwardedFor = joinList(head.forwardedFor, value)
         break
       case 'via':
-        head.via = join(head.via, value)
+        head.via = joinList(head.via, value)
         break
       // Hop-by-hop, and the ones the router sets itself.
       case 'keep-alive':

@@ -103,7 +103,20 @@ export interface RawRequestHead {
   connectionNamed?: string[]
 }
 
-function joinList(previous: string | undefined, value: string): string {
+/** RFC 9110 tchar: ! # $ % & ' * + - . ^ _ ` | ~ DIGIT ALPHA. */
+const TCHAR = new Uint8Array(128)
+for (const c of "!#$%&'*+-.^_`|~") TCHAR[c.charCodeAt(0)] = 1
+for (let c = 48; c <= 57; c++) TCHAR[c] = 1
+for (let c = 65; c <= 90; c++) TCHAR[c] = 1
+for (let c = 97; c <= 122; c++) TCHAR[c] = 1
+
+/** Whether a character code is a token character (header names, methods). */
+export function isTchar(c: number): boolean {
+  return c < 128 && TCHAR[c] === 1
+}
+
+/** A list header's values joined as one (RFC 9110 5.3), as both request paths read them. */
+export function joinList(previous: string | undefined, value: string): string {
   return previous === undefined ? value : `${previous}, ${value}`
 }
 

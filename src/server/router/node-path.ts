@@ -7,7 +7,7 @@ import type {Balancer} from './balancer.js'
 import type {ConnectionGuard} from './connections.js'
 import type {RoutedApp, WebDyno, WebDynoDirectory} from './directory.js'
 import {badRequestPage, errorPage, noSuchAppPage, ROUTER_ERRORS, type RouterErrorCode} from './errors.js'
-import {ignore, normaliseTarget, type Choice, type Exchange} from './exchange.js'
+import {ignore, NO_EXCLUSION, normaliseTarget, RETRYABLE_CONNECT, type Choice, type Exchange} from './exchange.js'
 import type {LoggedExchange} from './fast-router.js'
 import {rawRequestHeadersForDyno, rawResponseHeadersForClient, readRequestHead, type RawRequestHead} from './headers.js'
 import {hostname} from './host.js'
@@ -15,8 +15,6 @@ import type {RouterLogFields} from './log-line.js'
 import type {DynoPool, UpstreamCall, UpstreamResponse} from './upstream.js'
 
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE'])
-const RETRYABLE_CONNECT = new Set(['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT', 'EPIPE'])
-const NO_EXCLUSION: ReadonlySet<string> = new Set()
 
 function hasBody(head: RawRequestHead): boolean {
   return head.chunked || (head.contentLength !== undefined && head.contentLength !== '0')

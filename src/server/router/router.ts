@@ -12,7 +12,7 @@ import {ConnectionGuard, type RouterConnectionLimits} from './connections.js'
 import {DeadlineQueue} from './deadlines.js'
 import type {AppResolver, RoutedApp, WebDyno, WebDynoDirectory} from './directory.js'
 import {ROUTER_ERRORS, type RouterErrorCode} from './errors.js'
-import type {Choice, Exchange} from './exchange.js'
+import {NO_EXCLUSION, type Choice, type Exchange} from './exchange.js'
 import {FastConnection} from './fast-connection.js'
 import type {FastClient, FastRouter, LoggedExchange} from './fast-router.js'
 import {clientAddress, requestId as chooseRequestId, type RawRequestHead} from './headers.js'
@@ -59,7 +59,6 @@ export interface RouterOptions {
 }
 
 const POLL_MS = 25
-const NO_EXCLUSION: ReadonlySet<string> = new Set()
 
 export class HttpRouter {
   private readonly balancer: Balancer
@@ -108,7 +107,7 @@ export class HttpRouter {
       choose: (app, exclude, gone) => this.choose(app, exclude, gone),
       nextDyno: (app, tried, failed, gone) => this.nextDyno(app, tried, failed, gone),
       poolFor: (appName, dyno) => this.poolFor(appName, dyno),
-      log: (ex, code, fields) => (code === undefined ? this.logInfo(ex, fields) : this.logError(ex, code, fields)),
+      log: this.log,
     })
     this.upgrades = new UpgradeProxy({
       options: this.options,
@@ -119,7 +118,7 @@ export class HttpRouter {
       resolve: (host) => this.resolve(host),
       exchange: (req, app, upgrade, head, host) => this.exchange(req, app, upgrade, head, host),
       choose: (app, exclude, gone) => this.choose(app, exclude, gone),
-      log: (ex, code, fields) => (code === undefined ? this.logInfo(ex, fields) : this.logError(ex, code, fields)),
+      log: this.log,
     })
     this.nodeConnection = this.takeConnections()
     this.fast = this.fastRouter()
@@ -236,10 +235,10 @@ export class HttpRouter {
       protocol: this.options.protocol ?? 'http',
       keepAliveHeader: `timeout=${Math.floor(limits.keepAliveTimeoutMs / 1000)}`,
       connectTimeoutMs: this.options.connectTimeoutMs ?? 5000,
-      // Real time, whatever `now` says: these are timers.
-      responses: new DeadlineQueue(this.options.responseTimeoutMs ?? 30_000),
-      headersDeadlines: new DeadlineQueue(limits.headersTimeoutMs),
-      keepAliveDeadlines: new DeadlineQueue(limits.keepAliveTimeoutMs),
+      // On the router's clock: the exchanges hand them readings of `now` (sentAt, endedAt).
+      responses: new DeadlineQueue(this.options.responseTimeoutMs ?? 30_000, this.now),
+      headersDeadlines: new DeadlineQueue(limits.headersTimeoutMs, this.now),
+      keepAliveDeadlines: new DeadlineQueue(limits.keepAliveTimeoutMs, this.now),
       idleTimeoutMs: limits.idleTimeoutMs,
       route: (header) => {
         const host = hostname(header)
@@ -258,7 +257,7 @@ export class HttpRouter {
       end: (key) => this.balancer.leave(key),
       pool: (key, app, dyno) => this.poolForKey(key, app.name, dyno),
       nextDyno: (app, tried, failed, gone) => this.nextDyno(app, tried, failed, gone),
-      log: (ex, code, fields) => (code === undefined ? this.logInfo(ex, fields) : this.logError(ex, code, fields)),
+      log: this.log,
       handoff: (socket, bytes) => {
         if (bytes !== undefined) socket.unshift(bytes)
         this.nodeConnection.call(this.server, socket)
@@ -370,6 +369,10 @@ export class HttpRouter {
   }
 
   // ---- the log line ----
+
+  /** One log entry point for the three request paths: an H-code line when there is a code, an info line otherwise. */
+  private readonly log = (ex: LoggedExchange, code: RouterErrorCode | undefined, fields: Partial<RouterLogFields>): void =>
+    code === undefined ? this.logInfo(ex, fields) : this.logError(ex, code, fields)
 
   private logInfo(ex: LoggedExchange, fields: Partial<RouterLogFields>): void {
     this.write(ex, fields)

@@ -9,13 +9,12 @@ import type {Balancer} from './balancer.js'
 import type {ConnectionGuard} from './connections.js'
 import type {RoutedApp, WebDyno} from './directory.js'
 import {badRequestPage, errorPage, noSuchAppPage, ROUTER_ERRORS, type RouterErrorCode} from './errors.js'
-import {ignore, normaliseTarget, type Choice, type Exchange} from './exchange.js'
+import {ignore, normaliseTarget, RETRYABLE_CONNECT, type Choice, type Exchange} from './exchange.js'
 import type {LoggedExchange} from './fast-router.js'
 import {readRequestHead, requestHeadersForDyno, stripHopByHop, type RawRequestHead} from './headers.js'
 import {hostname} from './host.js'
 import type {RouterLogFields} from './log-line.js'
 
-const RETRYABLE_CONNECT = new Set(['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT', 'EPIPE'])
 
 /** What upgrades need of the router (router.ts). */
 export interface UpgradeHost {

@@ -12,6 +12,7 @@
 // Content-Length and Transfer-Encoding, two lengths that differ, a head over 64 KB) fails the
 // exchange with an `HPE_*` code, as node's client would.
 import {connect, type Socket} from 'node:net'
+import {isTchar} from './headers.js'
 
 const MAX_HEAD = 64 * 1024
 /** Where every dyno connection's reads land (see Connection). */
@@ -40,16 +41,6 @@ function hasControl(text: string, from: number, to: number): boolean {
     if ((c < 0x20 && c !== 9) || c === 0x7f) return true
   }
   return false
-}
-/** RFC 9110 tchar. */
-const TCHAR = new Uint8Array(128)
-for (const c of "!#$%&'*+-.^_`|~") TCHAR[c.charCodeAt(0)] = 1
-for (let c = 48; c <= 57; c++) TCHAR[c] = 1
-for (let c = 65; c <= 90; c++) TCHAR[c] = 1
-for (let c = 97; c <= 122; c++) TCHAR[c] = 1
-
-function isTchar(c: number): boolean {
-  return c < 128 && TCHAR[c] === 1
 }
 function isDigits(value: string): boolean {
   if (value.length === 0 || value.length > 15) return false

@@ -53,7 +53,7 @@ export function signalDyno(pgid: number, signal: NodeJS.Signals, sparesLeader: b
  * to every exit report (`tug run` waits for it), where a few /proc scans (under a millisecond
  * each) in the first 35 ms cost little.
  */
-export const FIRST_CHECKS_MS: readonly number[] = [0, 1, 1, 1, 2, 2, 4, 8, 16]
+const FIRST_CHECKS_MS: readonly number[] = [0, 1, 1, 1, 2, 2, 4, 8, 16]
 
 interface GroupWaiter {
   resolvers: Array<() => void>
