@@ -3,7 +3,7 @@
 // the clock, timers and GC, is spread over fewer requests when valgrind runs slower): compare two
 // versions of the router by counting them at the same time, side by side.
 //
-//   node bench/router-instructions [--path router|node-proxy|tcp-pipe|direct|nginx] [--requests 3000]
+//   node bench/router-instructions [--path router|node-proxy|tcp-pipe|direct|nginx|nginx-job] [--requests 3000]
 //
 // The path runs under callgrind behind (or, for `direct`, as) bench/router's backend; 3,000
 // requests warm it up (JIT) and end in a first dump, `--requests` more are made by 8 concurrent
@@ -23,8 +23,8 @@ const args = process.argv.slice(2)
 const value = (name, fallback) => (args.includes(`--${name}`) ? args[args.indexOf(`--${name}`) + 1] : fallback)
 const path = value('path', 'router')
 const requests = Number(value('requests', '3000'))
-if (!['router', 'node-proxy', 'tcp-pipe', 'direct', 'nginx'].includes(path) || !(requests > 0)) {
-  console.error('usage: node bench/router-instructions [--path router|node-proxy|tcp-pipe|direct|nginx] [--requests N]')
+if (!['router', 'node-proxy', 'tcp-pipe', 'direct', 'nginx', 'nginx-job'].includes(path) || !(requests > 0)) {
+  console.error('usage: node bench/router-instructions [--path router|node-proxy|tcp-pipe|direct|nginx|nginx-job] [--requests N]')
   process.exit(2)
 }
 execFileSync(process.execPath, [join(root, 'scripts', 'build.js'), '--if-needed'], {stdio: 'inherit'})
@@ -46,9 +46,9 @@ const start = (role, env, counted) =>
     child.once('exit', (code) => reject(new Error(`${role} exited with ${code}`)))
   })
 
-async function startNginx(backendPort) {
+async function startNginx(backendPort, job) {
   const port = await freePort()
-  const nginxArgs = nginxConfig(dir, port, backendPort)
+  const nginxArgs = nginxConfig(dir, port, backendPort, {job})
   const nginx = ['/usr/sbin/nginx', '/usr/bin/nginx'].find((file) => {
     try {
       return readFileSync(file).length > 0
@@ -73,7 +73,7 @@ async function startNginx(backendPort) {
 const backend = path === 'direct' ? undefined : await start('backend', {})
 let counted
 try {
-  counted = path === 'direct' ? await start('backend', {}, true) : path === 'nginx' ? await startNginx(backend.port) : await start(path, {TUG_BENCH_DYNO_PORT: String(backend.port)}, true)
+  counted = path === 'direct' ? await start('backend', {}, true) : path === 'nginx' || path === 'nginx-job' ? await startNginx(backend.port, path === 'nginx-job') : await start(path, {TUG_BENCH_DYNO_PORT: String(backend.port)}, true)
   // A pool per phase: zeroing the counters can take seconds under valgrind, longer than the
   // router keeps an idle connection (5 s), and a request on a connection it just closed would fail.
   const load = async (count) => {

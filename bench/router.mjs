@@ -13,7 +13,9 @@
 // (no routing, header rewriting or log line), a TCP pipe (each client connection piped to its
 // own backend connection: no HTTP at all, the floor for any proxy on node), nginx and HAProxy
 // (one process each, keep-alive to the backend: what a proxy written in C does on the same
-// machine and cores). nginx and HAProxy are installed with apt-get when missing.
+// machine and cores), and nginx doing the router's job (`nginx-job`: the router's headers both
+// ways and a log line per request, bench/lib/proxy-reference.mjs). nginx and HAProxy are
+// installed with apt-get when missing.
 // Each also reports its CPU time per request, which other load on the machine disturbs far less
 // than requests per second do. Builds dist/ first when needed.
 import {execFileSync, fork, spawn, spawnSync} from 'node:child_process'
@@ -40,7 +42,7 @@ if (role) {
   process.on('message', (message) => {
     if (message !== 'cpu') return
     const {user, system} = process.cpuUsage()
-    process.send({cpu: user + system})
+    process.send({cpu: {user, system}})
   })
 }
 
@@ -153,7 +155,7 @@ if (role === 'backend') {
     return {rps: latencies.length / elapsed, p50: at(0.5), p99: at(0.99), count: latencies.length, errors}
   }
 
-  /** CPU time (user + system, µs) the child has used so far. */
+  /** CPU time ({user, system}, µs) the child has used so far. */
   const cpuOf = (child) =>
     new Promise((resolve) => {
       const onMessage = (message) => {
@@ -165,14 +167,20 @@ if (role === 'backend') {
       child.send('cpu')
     })
 
-  /** `load`, with the CPU µs per request of the proxy in front (if any) and of the backend. */
+  /**
+   * `load`, with the CPU µs per request (user and system apart) of the proxy in front (if any), of
+   * the backend and of the load generator (this process): what the proxy makes the others do (the
+   * headers it adds, how it frames its answers) counts on two cores as much as its own time.
+   */
   async function measure(port, host, ms, proxy) {
-    const proxyCpu = () => (!proxy ? 0 : proxy.cpu ? proxy.cpu() : cpuOf(proxy.child))
-    const before = await Promise.all([proxyCpu(), cpuOf(backend.child)])
+    const proxyCpu = () => (!proxy ? {user: 0, system: 0} : proxy.cpu ? proxy.cpu() : cpuOf(proxy.child))
+    const before = await Promise.all([proxyCpu(), cpuOf(backend.child), process.cpuUsage()])
     const result = await load(port, host, ms)
-    const after = await Promise.all([proxyCpu(), cpuOf(backend.child)])
+    const after = await Promise.all([proxyCpu(), cpuOf(backend.child), process.cpuUsage()])
     const served = Math.max(1, result.count)
-    return {...result, proxyCpu: (after[0] - before[0]) / served, backendCpu: (after[1] - before[1]) / served}
+    const per = (i, kind) => (after[i][kind] - before[i][kind]) / served
+    const cpu = {proxyUser: per(0, 'user'), proxySystem: per(0, 'system'), backendUser: per(1, 'user'), backendSystem: per(1, 'system'), clientUser: per(2, 'user'), clientSystem: per(2, 'system')}
+    return {...result, ...cpu, proxyCpu: cpu.proxyUser + cpu.proxySystem, backendCpu: cpu.backendUser + cpu.backendSystem, totalCpu: Object.values(cpu).reduce((a, b) => a + b, 0)}
   }
 
   const PATH = `${process.env.PATH ?? ''}:/usr/sbin:/sbin`
@@ -197,14 +205,18 @@ if (role === 'backend') {
     if (!run(install) && !(run(['apt-get', 'update', '-q']) && run(install))) console.error('router bench: apt-get could not install them; the reference rows are left out')
   }
 
-  /** nginx or HAProxy in front of the backend, one process each; undefined when not installed. */
+  /**
+   * nginx, nginx doing the router's job (`nginx-job`: the same headers both ways and a log line per
+   * request, see bench/lib/proxy-reference.mjs) or HAProxy in front of the backend, one process each;
+   * undefined when not installed.
+   */
   async function startExternal(kind, dynoPort) {
-    if (!installed(kind)) return undefined
+    if (!installed(kind === 'haproxy' ? 'haproxy' : 'nginx')) return undefined
     const dir = mkdtempSync(join(tmpdir(), `tug-bench-${kind}-`))
     const port = await freePort()
     let child
-    if (kind === 'nginx') {
-      child = spawn('nginx', nginxConfig(dir, port, dynoPort), {stdio: 'ignore', env: {...process.env, PATH}})
+    if (kind === 'nginx' || kind === 'nginx-job') {
+      child = spawn('nginx', nginxConfig(dir, port, dynoPort, {job: kind === 'nginx-job'}), {stdio: 'ignore', env: {...process.env, PATH}})
     } else {
       writeFileSync(
         join(dir, 'haproxy.cfg'),
@@ -242,10 +254,10 @@ backend dynos
       }
       await new Promise((resolve) => setTimeout(resolve, 50))
     }
-    // Its CPU time from /proc, as the forked roles report theirs over IPC.
+    // Its CPU time from /proc (clock ticks of 10 ms), as the forked roles report theirs over IPC.
     const cpu = () => {
       const fields = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1].split(' ')
-      return ((Number(fields[11]) + Number(fields[12])) * 1_000_000) / 100
+      return {user: Number(fields[11]) * 10_000, system: Number(fields[12]) * 10_000}
     }
     const stop = async () => {
       child.kill('SIGKILL')
@@ -263,7 +275,7 @@ backend dynos
   const tcpPipe = await start('tcp-pipe', {TUG_BENCH_DYNO_PORT: String(backend.port)})
   const externals = []
   try {
-    for (const kind of ['nginx', 'haproxy']) {
+    for (const kind of ['nginx', 'nginx-job', 'haproxy']) {
       const external = await startExternal(kind, backend.port)
       if (external) externals.push(external)
     }
@@ -291,7 +303,8 @@ backend dynos
     const summary = (name) => {
       const list = results.get(name)
       const pick = (key) => median(list.map((r) => r[key]))
-      return {rps: pick('rps'), p50: pick('p50'), p99: pick('p99'), proxyCpu: pick('proxyCpu'), backendCpu: pick('backendCpu'), count: list.reduce((n, r) => n + r.count, 0), errors: list.reduce((n, r) => n + r.errors, 0)}
+      const cpu = Object.fromEntries(['proxyUser', 'proxySystem', 'backendUser', 'backendSystem', 'clientUser', 'clientSystem', 'totalCpu'].map((key) => [key, pick(key)]))
+      return {rps: pick('rps'), p50: pick('p50'), p99: pick('p99'), proxyCpu: pick('proxyCpu'), backendCpu: pick('backendCpu'), ...cpu, count: list.reduce((n, r) => n + r.count, 0), errors: list.reduce((n, r) => n + r.errors, 0)}
     }
     const us = (value) => `${value.toFixed(0)} µs`
     const pct = (value) => `${(value * 100).toFixed(1)}%`
@@ -301,15 +314,33 @@ backend dynos
     console.log(`machine: ${cpus().length} cpus, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}, node ${process.version}`)
     console.log('measures: the router alone in its own process (in-memory directory; log lines formatted, not stored), not the control plane around it')
     console.log('paths: node-proxy = a bare 10-line node:http proxy; tcp-pipe = each client connection piped to its own backend connection, no HTTP parsing (the floor for any proxy on node)')
+    console.log("paths: nginx = nginx as a bare proxy (adds X-Forwarded-For, logs nothing); nginx-job = nginx doing the router's job (Request-Id, X-Forwarded-*, Via both ways, Keep-Alive, a log line per request)")
     for (const path of paths) console.log(row(path.name, summary(path.name)))
+    // Where each path's CPU goes, per request (medians over the rounds): on two cores the sum bounds the throughput.
+    const tenth = (value) => value.toFixed(1).padStart(5)
+    console.log('cpu µs per request, user + system:  proxy           backend         load generator  all three')
+    for (const path of paths) {
+      const r = summary(path.name)
+      const proxyPart = path.name === 'direct' ? '      -        ' : `${tenth(r.proxyUser)} + ${tenth(r.proxySystem)}`
+      console.log(`cpu        ${path.name.padEnd(10)}               ${proxyPart}   ${tenth(r.backendUser)} + ${tenth(r.backendSystem)}   ${tenth(r.clientUser)} + ${tenth(r.clientSystem)}   ${tenth(r.totalCpu)}`)
+    }
     const direct = summary('direct')
     const routed = summary('router')
     for (const path of paths.slice(1)) console.log(`reference  ${path.name.padEnd(10)} keeps ${pct(summary(path.name).rps / direct.rps)} of direct throughput`)
     if (externals.length === 0) console.log('reference  nginx and HAProxy are not installed and could not be (apt-get install nginx-light haproxy adds them)')
     const perRound = (name) => results.get('router').map((r, i) => r.rps / results.get(name)[i].rps)
-    const nginx = externals.some((e) => e.kind === 'nginx') ? perRound('nginx') : undefined
+    const has = (kind) => externals.some((e) => e.kind === kind)
+    const nginx = has('nginx') ? perRound('nginx') : undefined
     console.log(`ratio      router / node-proxy ${pct(median(perRound('node-proxy')))}, router / tcp-pipe ${pct(median(perRound('tcp-pipe')))}`)
     if (nginx) console.log(`ratio      router / nginx ${pct(median(nginx))} (rounds: ${nginx.map(pct).join(', ')}; target >= 90%)`)
+    if (has('nginx-job')) {
+      const job = perRound('nginx-job')
+      console.log(`ratio      router / nginx-job ${pct(median(job))} (rounds: ${job.map(pct).join(', ')}): nginx doing the router's job (its headers both ways, a log line per request)`)
+      if (nginx) {
+        const cost = results.get('nginx-job').map((r, i) => r.rps / results.get('nginx')[i].rps)
+        console.log(`ratio      nginx-job / nginx ${pct(median(cost))} (rounds: ${cost.map(pct).join(', ')}): what the router's job costs nginx itself`)
+      }
+    }
     if (baseline && externals.some((e) => e.kind === 'nginx')) {
       const base = results.get('router-base').map((r, i) => r.rps / results.get('nginx')[i].rps)
       console.log(`baseline   router-base / nginx ${pct(median(base))} (rounds: ${base.map(pct).join(', ')}), from ${baselineDir}`)

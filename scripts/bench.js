@@ -187,6 +187,8 @@ const BENCHMARKS = [
         {label: 'HAProxy (reference, C) throughput / direct', unit: '%', value: grab(text, /^reference\s+haproxy .*?keeps ([\d.]+)% of direct/m)},
         {label: 'router throughput / direct', unit: '%', value: grab(text, /^reference\s+router\s+keeps ([\d.]+)% of direct/m)},
         {label: 'router throughput / nginx, same run', unit: '%', value: grab(text, /^ratio\s+router \/ nginx ([\d.]+)%/m), target: ['>=', 90, '≥ 90% of nginx (issue 19)']},
+        {label: "router throughput / nginx doing the router's job (nginx-job), same run", unit: '%', value: grab(text, /^ratio\s+router \/ nginx-job ([\d.]+)%/m)},
+        {label: "nginx doing the router's job / nginx as a bare proxy, same run", unit: '%', value: grab(text, /^ratio\s+nginx-job \/ nginx ([\d.]+)%/m)},
         {label: 'p99 added by the router', unit: 'ms', value: grab(text, /p99 \+(-?[\d.]+) ms/), target: ['<', 1, '< 1 ms (issue 19)']},
       ]
     },
