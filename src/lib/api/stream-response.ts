@@ -2,8 +2,9 @@
 // frames stream of a busy tail carries ~130 MB/s: node:http hands the socket's chunks over as
 // they are, where fetch's web streams cost about twice the CPU per byte (bench/logs), so a
 // frames request goes through node:http unless a proxy is set (undici's EnvHttpProxyAgent
-// handles those) or a test injects a dispatcher.
-import {request as httpRequest, type IncomingMessage} from 'node:http'
+// handles those) or a test injects a dispatcher. Both follow redirects the same way (see
+// openWithNodeHttp).
+import {request as httpRequest, type ClientRequest, type IncomingMessage} from 'node:http'
 import type {Dispatcher} from 'undici'
 
 export interface StreamResponse {
@@ -50,46 +51,98 @@ async function openWithFetch(url: string, options: OpenOptions, dispatcher: Disp
   }
 }
 
+/** Redirects followed at most, as fetch does; one more is an error. */
+export const MAX_REDIRECTS = 20
+const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308])
+/** The headers fetch drops when a redirect leaves the origin (undici's list). */
+const CROSS_ORIGIN_DROPPED = new Set(['authorization', 'proxy-authorization', 'cookie', 'host'])
+
+/**
+ * Follows redirects as fetch does (undici, the WHATWG fetch rules): a 301, 302, 303, 307 or 308
+ * with a Location goes on to that URL (relative to the current one), at most MAX_REDIRECTS times,
+ * only to http(s), dropping Authorization and the like when the origin changes. The request is a
+ * GET, and every one of those statuses keeps a GET a GET. A redirect without Location is the
+ * answer, as with fetch.
+ */
 async function openWithNodeHttp(url: string, options: OpenOptions): Promise<StreamResponse> {
-  const target = new URL(url)
+  // Errors name origins only: a log stream's URL is a capability.
+  let target = new URL(url)
+  let headers = options.headers
+  for (let redirects = 0; ; redirects++) {
+    const {request, response} = await send(target, headers, options)
+    const location = REDIRECT_STATUSES.has(response.statusCode ?? 0) ? header(response, 'location') : undefined
+    if (location === undefined) return streamOf(request, response, options)
+    // The redirect's body is not read: the connection is its own (agent: false), closed here.
+    response.destroy()
+    request.destroy()
+    const next = redirectTarget(location, target)
+    if (redirects === MAX_REDIRECTS) throw new Error(`more than ${MAX_REDIRECTS} redirects (the last to ${next.origin})`)
+    if (next.origin !== target.origin) headers = Object.fromEntries(Object.entries(headers).filter(([name]) => !CROSS_ORIGIN_DROPPED.has(name.toLowerCase())))
+    target = next
+  }
+}
+
+function redirectTarget(location: string, from: URL): URL {
+  // node:http gives a header's bytes as latin1; a Location sent as raw UTF-8 is read as UTF-8, as
+  // undici (and browsers) read it.
+  // eslint-disable-next-line no-control-regex -- any byte beyond ASCII
+  const text = /[^\x00-\x7f]/.test(location) ? Buffer.from(location, 'latin1').toString('utf8') : location
+  let next: URL
+  try {
+    next = new URL(text, from)
+  } catch {
+    throw new Error('a redirect to an invalid URL')
+  }
+  if (next.protocol !== 'http:' && next.protocol !== 'https:') throw new Error(`a redirect to a ${next.protocol} URL, not http(s)`)
+  return next
+}
+
+function header(response: IncomingMessage, name: string): string | undefined {
+  const value = response.headers[name.toLowerCase()]
+  return Array.isArray(value) ? value.join(', ') : value
+}
+
+/** One request, up to its answer's headers (within the connect timeout). */
+async function send(target: URL, headers: Record<string, string>, options: OpenOptions): Promise<{request: ClientRequest; response: IncomingMessage}> {
   // node:https (and TLS with it) only for an https URL.
-  const send = target.protocol === 'https:' ? (await import('node:https')).request : httpRequest
+  const request = target.protocol === 'https:' ? (await import('node:https')).request : httpRequest
   return new Promise((resolve, reject) => {
     // agent: false: one connection of its own, closed with the stream (a pooled idle socket
     // would be one more thing to keep from holding the process open).
-    const request = send(target, {method: 'GET', headers: options.headers, signal: options.signal, agent: false, timeout: options.connectTimeoutMs})
-    const noAnswer = (): void => void request.destroy(new Error(`no answer in ${options.connectTimeoutMs} ms`))
-    request.once('timeout', noAnswer)
-    request.once('error', reject)
-    request.once('response', (response: IncomingMessage) => {
-      // From now on the timeout is the body's: a stream silent for longer is dead.
-      request.removeListener('timeout', noAnswer)
-      request.setTimeout(options.idleTimeoutMs, () => request.destroy(new Error(`no data in ${options.idleTimeoutMs} ms`)))
-      request.removeListener('error', reject)
+    const req = request(target, {method: 'GET', headers, signal: options.signal, agent: false, timeout: options.connectTimeoutMs})
+    const noAnswer = (): void => void req.destroy(new Error(`no answer in ${options.connectTimeoutMs} ms`))
+    req.once('timeout', noAnswer)
+    req.once('error', reject)
+    req.once('response', (response: IncomingMessage) => {
+      req.removeListener('timeout', noAnswer)
+      req.removeListener('error', reject)
       // Errors reach the reader through the iterator; this keeps an unread one from being thrown.
-      request.on('error', () => {})
-      const chunks = response[Symbol.asyncIterator]() as AsyncIterator<Buffer>
-      resolve({
-        status: response.statusCode ?? 0,
-        header: (name) => {
-          const value = response.headers[name.toLowerCase()]
-          return Array.isArray(value) ? value.join(', ') : value
-        },
-        read: async () => {
-          const next = await chunks.next()
-          return next.done ? undefined : next.value
-        },
-        cancel: async () => {
-          request.destroy()
-          await chunks.return?.().catch(() => undefined)
-        },
-        text: async () => {
-          const parts: Buffer[] = []
-          for (let next = await chunks.next(); !next.done; next = await chunks.next()) parts.push(next.value)
-          return Buffer.concat(parts).toString('utf8')
-        },
-      })
+      req.on('error', () => {})
+      resolve({request: req, response})
     })
-    request.end()
+    req.end()
   })
+}
+
+function streamOf(request: ClientRequest, response: IncomingMessage, options: OpenOptions): StreamResponse {
+  // From now on the timeout is the body's: a stream silent for longer is dead.
+  request.setTimeout(options.idleTimeoutMs, () => request.destroy(new Error(`no data in ${options.idleTimeoutMs} ms`)))
+  const chunks = response[Symbol.asyncIterator]() as AsyncIterator<Buffer>
+  return {
+    status: response.statusCode ?? 0,
+    header: (name) => header(response, name),
+    read: async () => {
+      const next = await chunks.next()
+      return next.done ? undefined : next.value
+    },
+    cancel: async () => {
+      request.destroy()
+      await chunks.return?.().catch(() => undefined)
+    },
+    text: async () => {
+      const parts: Buffer[] = []
+      for (let next = await chunks.next(); !next.done; next = await chunks.next()) parts.push(next.value)
+      return Buffer.concat(parts).toString('utf8')
+    },
+  }
 }

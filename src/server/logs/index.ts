@@ -14,22 +14,18 @@ export {
   type SubscribeOptions,
 } from './router.js'
 export {StreamSession, type BackpressureTarget, type StreamSessionOptions} from './stream-session.js'
-export type {LogItem, LogSink, LogSubscription, SubscriptionStats} from './subscription.js'
+export type {BlockSink, LineSink, LogItem, LogSink, LogSubscription, SubscriptionStats} from './subscription.js'
 export {
   chooseFormat,
   FRAMES_HEADERS,
   FRAMES_TYPE,
   headersFor,
   parseLastEventId,
-  serialise,
   piecesOfBlocks,
   serialiseBlocks,
   SSE_HEADERS,
   SSE_KEEPALIVE,
-  sseEvent,
-  sseEvents,
   TEXT_HEADERS,
-  textLines,
   type StreamFormat,
 } from './wire.js'
 export type {LogBlock} from './block.js'

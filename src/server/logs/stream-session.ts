@@ -2,8 +2,8 @@
 // backpressure: the router never waits for a reader, and a reader never gets more than its queue.
 import type {LogRouter, SubscribeOptions} from './router.js'
 import {wireBytes, type LogBlock} from './block.js'
-import type {LogItem, LogSubscription} from './subscription.js'
-import {FRAMES_KEEPALIVE, piecesOfBlocks, serialise, SSE_KEEPALIVE, type StreamFormat} from './wire.js'
+import type {LogSubscription} from './subscription.js'
+import {FRAMES_KEEPALIVE, piecesOfBlocks, SSE_KEEPALIVE, type StreamFormat} from './wire.js'
 
 /** What a Node writable (e.g. `http.ServerResponse`, `reply.raw` in fastify) offers. */
 export interface BackpressureTarget {
@@ -73,7 +73,6 @@ export class StreamSession {
       }, keepAliveMs)
     }
     this.subscription = options.router.subscribe(options.appId, options.subscribe, {
-      deliver: (items: readonly LogItem[]) => this.write(serialise(format, items)),
       // The router's batches as they are: no line is handled on its own on the way out.
       // ASCII text (the usual case) is written as latin1, the same bytes: Node then neither
       // measures it for the chunk's size nor encodes it, it copies it (bench/logs: ~30 ns a line).

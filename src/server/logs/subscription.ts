@@ -11,20 +11,27 @@ export interface LogItem {
   readonly text: string
 }
 
-export interface LogSink {
+/** A sink takes its batches as lines (`LineSink`: drains, tests) or as blocks (`BlockSink`). */
+export type LogSink = LineSink | BlockSink
+
+export interface LineSink {
   /**
    * Lines in order, in batches. Return false when the consumer cannot take more for now (like a
    * Node writable's `write()`): the batch is still taken, and nothing more comes until
    * `resume()`. Called from the router's scheduler, never from inside `write()`.
    */
   deliver(items: readonly LogItem[]): boolean | void
+  deliverBlocks?: undefined
+  /** No more lines will come: the backlog of a non-tail subscription is out, or it was closed. */
+  end?(): void
+}
+
+export interface BlockSink {
   /**
    * The same batches as blocks (each a run of formatted lines of one source and dyno, every line
-   * ended by `\n`): when a sink has this, it gets it instead of `deliver`, and no line is ever
-   * made a string of its own (the HTTP stream). Same return rule.
+   * ended by `\n`): no line is ever made a string of its own (the HTTP stream). Same return rule.
    */
-  deliverBlocks?(blocks: readonly LogBlock[]): boolean | void
-  /** No more lines will come: the backlog of a non-tail subscription is out, or it was closed. */
+  deliverBlocks(blocks: readonly LogBlock[]): boolean | void
   end?(): void
 }
 
@@ -268,7 +275,8 @@ export class Subscription implements LogSubscription {
       }
       let more: boolean | void
       try {
-        more = this.sink.deliverBlocks ? this.sink.deliverBlocks(batch) : this.sink.deliver(itemsOf(batch))
+        const sink = this.sink
+        more = sink.deliverBlocks !== undefined ? sink.deliverBlocks(batch) : sink.deliver(itemsOf(batch))
       } catch (error) {
         this.onError(error)
         this.close()

@@ -2,7 +2,6 @@
 // functions.
 import {FRAMES_KEEPALIVE, FRAMES_TYPE, frameHeader} from '../../shared/log-frames.js'
 import {lastIdOf, wireBytes, type LogBlock} from './block.js'
-import type {LogItem} from './subscription.js'
 
 export type StreamFormat = 'sse' | 'text' | 'frames'
 
@@ -41,61 +40,27 @@ export function chooseFormat(accept: string | undefined): StreamFormat {
   return accept !== undefined && /(^|[\s,])text\/event-stream(\s*[;,]|\s*$)/i.test(accept) ? 'sse' : 'text'
 }
 
-/**
- * One event for one line: `id: <n>` (for Last-Event-ID on reconnect), then `data: <line>`. Notices
- * carry no id, so a reconnect resumes after the last real line. Lines never hold a line break (the
- * router splits on them), so one data field is enough.
- */
-export function sseEvent(item: LogItem): string {
-  return item.id === undefined ? `data: ${item.text}\n\n` : `id: ${item.id}\ndata: ${item.text}\n\n`
-}
-
-/**
- * One event for a whole batch: one `data:` field per line (an SSE client joins them with `\n`;
- * Heroku's CLI and tug split the data on it), and the id of the batch's last line, so that a
- * reconnect's Last-Event-ID resumes after the batch. A batch of notices alone has no id, as a
- * notice has none. A busy tail thus costs one event per batch instead of one per line.
- */
-export function sseEvents(items: readonly LogItem[]): string {
-  if (items.length === 0) return ''
-  let lastId: number | undefined
-  for (let i = items.length - 1; i >= 0 && lastId === undefined; i--) lastId = items[i]?.id
-  let out = lastId === undefined ? '' : `id: ${lastId}\n`
-  for (const item of items) out += 'data: ' + item.text + '\n'
-  return out + '\n'
-}
-
-/** One line per `\n`. */
-export function textLines(items: readonly LogItem[]): string {
-  let out = ''
-  for (const item of items) out += item.text + '\n'
-  return out
-}
-
-export function serialise(format: StreamFormat, items: readonly LogItem[]): string {
-  if (format === 'frames') {
-    let lastId: number | undefined
-    for (const item of items) lastId = item.id ?? lastId
-    const text = textLines(items)
-    return items.length === 0 ? '' : frameHeader(lastId, items.length, Buffer.byteLength(text)) + text
-  }
-  return format === 'sse' ? sseEvents(items) : textLines(items)
-}
-
 /** The headers of a stream in this format. */
 export function headersFor(format: StreamFormat): Readonly<Record<string, string>> {
   return format === 'sse' ? SSE_HEADERS : format === 'frames' ? FRAMES_HEADERS : TEXT_HEADERS
 }
 
-// The block serialisers: a batch of blocks costs a few native string operations per block, and
-// nothing per line.
+// The serialisers, of the router's batches as they are (blocks): a batch costs a few native
+// string operations per block, and nothing per line.
 
 /** `data: ` before every line of the block: one native replace over its text. */
 function sseData(block: LogBlock): string {
   return 'data: ' + block.text.replaceAll('\n', '\ndata: ').slice(0, -'data: '.length)
 }
 
-/** The same event as `sseEvents`, from blocks. */
+/**
+ * One event for a whole batch: `id: <n>` (for Last-Event-ID on reconnect), the id of the batch's
+ * last line, then one `data:` field per line (an SSE client joins them with `\n`; Heroku's CLI and
+ * tug split the data on it), so a reconnect resumes after the batch. Notices carry no id: a batch
+ * that ends with one still resumes after its last real line, and a batch of notices alone has no
+ * id. Lines never hold a line break (the router splits on them). A busy tail thus costs one event
+ * per batch instead of one per line; a quiet one still gets one line per event.
+ */
 export function sseEventOfBlocks(blocks: readonly LogBlock[]): string {
   if (blocks.length === 0) return ''
   let lastId: number | undefined
@@ -106,7 +71,7 @@ export function sseEventOfBlocks(blocks: readonly LogBlock[]): string {
   return parts.join('')
 }
 
-/** Plain text: the blocks' text, as it is. */
+/** Plain text, one line per `\n`: the blocks' text, as it is. */
 export function textOfBlocks(blocks: readonly LogBlock[]): string {
   if (blocks.length === 1) return (blocks[0] as LogBlock).text
   let out = ''

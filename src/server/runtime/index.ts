@@ -7,6 +7,7 @@
 import type {Store} from '../store/index.js'
 import type {LogInputSink} from './contracts.js'
 import {openCgroups, type Cgroups} from './cgroups.js'
+import {msFromEnv} from './env.js'
 import {LocalBackend} from './local-backend.js'
 import {DynoManager, type DynoManagerOptions} from './manager.js'
 import type {Sandbox} from './sandbox.js'
@@ -34,13 +35,9 @@ export function createLocalRuntime(
   logs: LogInputSink,
   {plane, sandbox, ...options}: Partial<Omit<DynoManagerOptions, 'store' | 'logs' | 'backend'>> & {plane?: string; sandbox?: Sandbox} = {},
 ): DynoManager {
-  const fromEnv = (name: string): number | undefined => {
-    const value = Number(process.env[name])
-    return Number.isFinite(value) && value >= 0 && process.env[name] !== '' ? value : undefined
-  }
-  const stopGraceMs = options.stopGraceMs ?? fromEnv('TUG_STOP_GRACE_MS')
-  const bootTimeoutMs = options.bootTimeoutMs ?? fromEnv('TUG_BOOT_TIMEOUT_MS')
-  const memoryIntervalMs = options.memoryIntervalMs ?? fromEnv('TUG_MEMORY_INTERVAL_MS')
+  const stopGraceMs = options.stopGraceMs ?? msFromEnv('TUG_STOP_GRACE_MS')
+  const bootTimeoutMs = options.bootTimeoutMs ?? msFromEnv('TUG_BOOT_TIMEOUT_MS')
+  const memoryIntervalMs = options.memoryIntervalMs ?? msFromEnv('TUG_MEMORY_INTERVAL_MS')
   const cgroups = plane === undefined ? undefined : dynoCgroups(plane)
   return new DynoManager({
     store,

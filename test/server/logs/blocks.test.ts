@@ -5,7 +5,7 @@ import assert from 'node:assert/strict'
 import {entriesOf, sliceBlock, type LogBlock} from '../../../src/server/logs/block.js'
 import {LogRouter, type LogRouterOptions} from '../../../src/server/logs/router.js'
 import {itemsOf} from '../../../src/server/logs/subscription.js'
-import {frameOfBlocks, piecesOfBlocks, serialise, serialiseBlocks, sseEventOfBlocks, sseEvents, textLines} from '../../../src/server/logs/wire.js'
+import {frameOfBlocks, piecesOfBlocks, serialiseBlocks, sseEventOfBlocks, textOfBlocks} from '../../../src/server/logs/wire.js'
 import {FrameParser} from '../../../src/shared/log-frames.js'
 import {LineSplitter} from '../../../src/shared/line-splitter.js'
 import {FakeClock, ManualScheduler, RecordingSink} from './helpers.js'
@@ -123,14 +123,17 @@ describe('logs/blocks', () => {
     const items = itemsOf(blocks)
     assert.equal(items.length, 4)
     assert.equal(items[2]?.id, undefined, 'the L10 notice has no id')
-    assert.equal(sseEventOfBlocks(blocks), sseEvents(items))
-    assert.equal(serialiseBlocks('text', blocks), textLines(items))
-    assert.equal(serialiseBlocks('sse', blocks), serialise('sse', items))
-    assert.equal(frameOfBlocks(blocks), serialise('frames', items))
+    // The bytes each format had when a line was serialised on its own: one event with the id of
+    // the last line (the notice has none) and a data field per line; a line per \n; one frame.
+    const body = items.map((item) => `${item.text}\n`).join('')
+    assert.equal(sseEventOfBlocks(blocks), `id: 4\n${items.map((item) => `data: ${item.text}\n`).join('')}\n`)
+    assert.equal(textOfBlocks(blocks), body)
+    assert.equal(frameOfBlocks(blocks), `4 4 ${Buffer.byteLength(body)}\n${body}`)
+    assert.equal(serialiseBlocks('sse', blocks), sseEventOfBlocks(blocks))
+    assert.equal(serialiseBlocks('text', blocks), body)
+    assert.equal(serialiseBlocks('frames', blocks), frameOfBlocks(blocks))
     for (const format of ['sse', 'text', 'frames'] as const) assert.equal(piecesOfBlocks(format, blocks).join(''), serialiseBlocks(format, blocks))
     assert.equal(piecesOfBlocks('frames', blocks).length, 1 + blocks.length)
-    const body = textLines(items)
-    assert.equal(frameOfBlocks(blocks), `4 4 ${Buffer.byteLength(body)}\n${body}`)
     assert.equal(frameOfBlocks(blocks.slice(2, 3)), `- 1 ${Buffer.byteLength(items[2]?.text ?? '') + 1}\n${items[2]?.text}\n`)
   })
 

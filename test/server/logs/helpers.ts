@@ -1,6 +1,6 @@
 // Shared by the log router's tests: a scheduler that runs only when told, a settable clock, a
 // sink that records, and waiting on a condition with a deadline.
-import type {LogItem, LogSink} from '../../../src/server/logs/subscription.js'
+import type {LineSink, LogItem} from '../../../src/server/logs/subscription.js'
 
 /** 2026-11-27T11:15:41.123456+00:00 in microseconds. */
 export const T0 = Date.UTC(2026, 10, 27, 11, 15, 41, 123) * 1000 + 456
@@ -30,7 +30,7 @@ export class FakeClock {
   readonly now = (): number => this.micros
 }
 
-export class RecordingSink implements LogSink {
+export class RecordingSink implements LineSink {
   items: LogItem[] = []
   batches = 0
   ended = 0

@@ -2,6 +2,7 @@
 // and the runtime (runtime.ts) over them.
 import {KubeConfig} from '@kubernetes/client-node'
 
+import {msFromEnv} from '../env.js'
 import {describeKubeError, KubeApi} from './kube-api.js'
 
 import {KubernetesRuntime, type KubernetesRuntimeOptions} from './runtime.js'
@@ -61,8 +62,8 @@ export async function createKubernetesRuntime(
   const {dataDir, apiUrl, ...rest} = deps
   // As the local runtime: the default SIGTERM-to-SIGKILL grace (the pods' terminationGracePeriodSeconds)
   // and the boot timeout (R10) from the environment.
-  const stopGraceMs = fromEnv('TUG_STOP_GRACE_MS')
-  const bootTimeoutMs = fromEnv('TUG_BOOT_TIMEOUT_MS')
+  const stopGraceMs = msFromEnv('TUG_STOP_GRACE_MS')
+  const bootTimeoutMs = msFromEnv('TUG_BOOT_TIMEOUT_MS')
   return new KubernetesRuntime({
     ...(stopGraceMs === undefined ? {} : {stopGraceMs}),
     ...(bootTimeoutMs === undefined ? {} : {bootTimeoutMs}),
@@ -77,9 +78,4 @@ export async function createKubernetesRuntime(
     ...(options.namespacePrefix === undefined ? {} : {namespacePrefix: options.namespacePrefix}),
     ...(options.stackImage === undefined ? {} : {stackImage: options.stackImage}),
   })
-}
-
-function fromEnv(name: string): number | undefined {
-  const value = Number(process.env[name])
-  return process.env[name] && Number.isFinite(value) && value >= 0 ? value : undefined
 }

@@ -25,6 +25,7 @@
 // SIGTERM, then SIGKILL.
 import {constants as osConstants} from 'node:os'
 import {PassThrough} from 'node:stream'
+import {setTimeout as sleep} from 'node:timers/promises'
 
 import {CoreV1Api} from '@kubernetes/client-node'
 // Not re-exported by the package's index, but public API of its own module (Attach and Exec use it).
@@ -318,7 +319,7 @@ async function waitForExit(read: () => Promise<V1Pod | undefined>, options: PodA
     try {
       pod = await read()
     } catch {
-      await sleep(pollMs * 5, {unref: true})
+      await sleep(pollMs * 5, undefined, {ref: false})
       continue
     }
     if (!pod) return {code: null, signal: 'SIGKILL', reason: 'PodDeleted'}
@@ -333,7 +334,7 @@ async function waitForExit(read: () => Promise<V1Pod | undefined>, options: PodA
       }
     }
     // Unref'ed: a container left running must not keep a closing control plane alive.
-    await sleep(pollMs, {unref: true})
+    await sleep(pollMs, undefined, {ref: false})
   }
 }
 
@@ -361,11 +362,4 @@ function containerStatus(pod: V1Pod, container: string): V1ContainerStatus | und
 function signalName(signal: number): string | null {
   const entry = Object.entries(osConstants.signals).find(([, n]) => n === signal)
   return entry ? entry[0] : null
-}
-
-function sleep(ms: number, options: {unref?: boolean} = {}): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms)
-    if (options.unref) timer.unref()
-  })
 }
