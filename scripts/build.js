@@ -51,8 +51,10 @@ try {
 execFileSync(bin('oclif'), ['manifest'], {cwd: root, stdio: ['ignore', 'ignore', 'inherit'], env: {...process.env, OCLIF_SKIP_NEW_VERSION_CHECK: 'true'}})
 // The slice of the manifest bin/run.js needs to run a command without oclif's Config.load (issue
 // 19): each id's module, as oclif's plugin would find it. Aliases are left out: they take oclif's path.
+// Sorted by id: the manifest lists the commands in the order oclif happened to load them.
 const {commands} = JSON.parse(readFileSync(join(root, 'oclif.manifest.json'), 'utf8'))
-const index = Object.fromEntries(Object.entries(commands).map(([id, command]) => [id, command.relativePath.join('/')]))
+const ids = Object.keys(commands).sort()
+const index = Object.fromEntries(ids.map((id) => [id, commands[id].relativePath.join('/')]))
 writeFileSync(join(dist, COMMAND_INDEX), JSON.stringify(index) + '\n')
 await writeCodeCaches(root)
 writeFileSync(stamp, new Date().toISOString() + '\n')

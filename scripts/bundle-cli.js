@@ -123,6 +123,17 @@ export function loadHotCli() {
 }
 `
 
+// The options of all three builds. __dirname is oclif's own directory (BANNER).
+const SHARED_OPTIONS = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  minifyWhitespace: true,
+  minifySyntax: true,
+  define: {__dirname: 'globalThis.__tugOclifDir'},
+  logLevel: 'warning',
+}
+
 /** Bundles `compiled` (tsc's output directory, the future dist/) in place. */
 export async function bundleCli(root, compiled) {
   let esbuild
@@ -132,7 +143,6 @@ export async function bundleCli(root, compiled) {
     throw new Error('scripts/bundle-cli.js needs esbuild (installed with tsx); run `npm install`')
   }
   const entries = [...jsFiles(join(compiled, 'commands')), ...jsFiles(join(compiled, 'hooks'))]
-  const serverDir = join(compiled, 'server') + sep
   const out = `${compiled}.bundle`
   rmSync(out, {recursive: true, force: true})
   try {
@@ -143,53 +153,14 @@ export async function bundleCli(root, compiled) {
       ],
       outbase: compiled,
       outdir: out,
-      bundle: true,
+      absWorkingDir: compiled,
+      ...SHARED_OPTIONS,
       splitting: true,
       format: 'esm',
-      platform: 'node',
-      target: 'node20',
       chunkNames: 'lib/chunks/[name]-[hash]',
       sourcemap: true,
-      minifyWhitespace: true,
-      minifySyntax: true,
       banner: {js: BANNER},
-      define: {__dirname: 'globalThis.__tugOclifDir'},
-      logLevel: 'warning',
-      plugins: [
-        {
-          name: 'tug-hot-path',
-          setup(build) {
-            // '@oclif/core' is oclif-core.cjs, through the loader; bin/run.js imports the same as OCLIF_ENTRY.
-            build.onResolve({filter: /^(tug-oclif:.*|@oclif\/core(\/logger)?)$/}, (args) => {
-              if (args.path === '@oclif/core' || args.path === '@oclif/core/logger') {
-                if (args.importer.includes(`${sep}node_modules${sep}`)) return undefined
-                return {path: args.path === '@oclif/core' ? 'core' : 'logger', namespace: 'tug-oclif'}
-              }
-              return {path: args.path.slice('tug-oclif:'.length), namespace: 'tug-oclif'}
-            })
-            build.onLoad({filter: /.*/, namespace: 'tug-oclif'}, (args) => {
-              if (args.path === 'loader') return {contents: OCLIF_LOADER, loader: 'js', resolveDir: root}
-              if (args.path === 'entry') return {contents: "import {loadOclif} from 'tug-oclif:loader'\nexport default loadOclif().core\n", loader: 'js', resolveDir: root}
-              return {contents: `module.exports = require('tug-oclif:loader').loadOclif().${args.path}\n`, loader: 'js', resolveDir: root}
-            })
-            build.onResolve({filter: /.*/}, (args) => {
-              if (args.kind === 'entry-point') return undefined
-              if (args.namespace === 'tug-oclif') return {path: args.path, external: true}
-              const inPackages = args.importer.includes(`${sep}node_modules${sep}`)
-              if (args.path.startsWith('.')) {
-                const target = join(args.resolveDir, args.path)
-                return !inPackages && target.startsWith(serverDir) ? {path: args.path, external: true} : undefined
-              }
-              if (args.path.startsWith('node:')) return {path: args.path, external: true}
-              // oclif loads these only to run TypeScript sources in development.
-              if (args.path === 'typescript' || args.path === 'ts-node') return {path: args.path, external: true}
-              // @oclif/core and what it requires go in; tug's other packages stay in node_modules.
-              if (inPackages || args.path === '@oclif/core' || args.path.startsWith('@oclif/core/')) return undefined
-              return {path: args.path, external: true}
-            })
-          },
-        },
-      ],
+      plugins: [tugResolver({root, compiled, oclif: 'loader'})],
     })
     for (const file of jsFiles(out)) {
       const path = relative(out, file)
@@ -202,7 +173,7 @@ export async function bundleCli(root, compiled) {
       }
     }
     await bundleOclif(esbuild, root, join(out, OCLIF_CJS))
-    await bundleHotCli(esbuild, root, compiled, serverDir, join(out, HOT_CLI))
+    await bundleHotCli(esbuild, root, compiled, join(out, HOT_CLI))
     for (const file of [...jsFiles(out), ...jsFiles(out).map((f) => `${f}.map`), join(out, OCLIF_CJS), join(out, HOT_CLI)]) {
       const target = join(compiled, relative(out, file))
       mkdirSync(dirname(target), {recursive: true})
@@ -227,15 +198,9 @@ async function bundleOclif(esbuild, root, outfile) {
       sourcefile: 'tug-oclif-core.cjs',
       loader: 'js',
     },
-    bundle: true,
+    ...SHARED_OPTIONS,
     write: false,
     format: 'cjs',
-    platform: 'node',
-    target: 'node20',
-    minifyWhitespace: true,
-    minifySyntax: true,
-    define: {__dirname: 'globalThis.__tugOclifDir'},
-    logLevel: 'warning',
     // oclif loads these only to run TypeScript sources in development.
     external: ['typescript', 'ts-node'],
     outfile,
@@ -302,11 +267,62 @@ function sameModule(specifier, fromDir, file) {
   }
 }
 
+/** What the loader's virtual modules stand for (`tug-oclif:<name>`): tug imports only these of oclif. */
+const OCLIF_MODULES = {'@oclif/core': 'core', '@oclif/core/logger': 'logger'}
+
+/**
+ * The resolver of both bundles of tug's modules (tsc's output in `compiled`), which differ only in
+ * where @oclif/core comes from:
+ * - `oclif: 'loader'` (the ES module chunks of commands/ and hooks/): '@oclif/core' is a virtual
+ *   module that takes oclif-core.cjs from the loader (OCLIF_LOADER), and bin/run.js imports the
+ *   same (OCLIF_ENTRY, the entry `tug-oclif:entry`), so no file of node_modules gets in;
+ * - `oclif: 'bundled'` (hot-cli.cjs): oclif's files and the packages they require go in, lazily
+ *   required (loadOclifLazily), less those it needs only off the hot path (OFF_HOT_PATH) and the
+ *   TypeScript compilers it loads only to run TypeScript sources in development.
+ * Both leave out the control plane (src/server: a relative import stays one, as valid from
+ * lib/chunks as from its source's directory), Node's built-ins and tug's other packages.
+ */
+function tugResolver({root, compiled, oclif}) {
+  const serverDir = join(compiled, 'server') + sep
+  const external = (path) => ({path, external: true})
+  return {
+    name: `tug-oclif-${oclif}`,
+    setup(build) {
+      if (oclif === 'bundled') loadOclifLazily(build)
+      else build.onLoad({filter: /.*/, namespace: 'tug-oclif'}, ({path}) => ({contents: oclifModule(path), loader: 'js', resolveDir: root}))
+      build.onResolve({filter: /.*/}, (args) => {
+        if (args.path.startsWith('tug-oclif:')) return {path: args.path.slice('tug-oclif:'.length), namespace: 'tug-oclif'}
+        if (args.kind === 'entry-point') return undefined
+        const inPackages = args.importer.includes(`${sep}node_modules${sep}`)
+        if (args.path.startsWith('.')) return !inPackages && join(args.resolveDir, args.path).startsWith(serverDir) ? external(args.path) : undefined
+        if (args.path.startsWith('node:')) return external(args.path)
+        if (!inPackages) {
+          if (args.path !== '@oclif/core' && !args.path.startsWith('@oclif/core/')) return external(args.path)
+          if (oclif === 'bundled') return undefined
+          if (Object.hasOwn(OCLIF_MODULES, args.path)) return {path: OCLIF_MODULES[args.path], namespace: 'tug-oclif'}
+          return {errors: [{text: `${args.path}: the loader has only ${Object.keys(OCLIF_MODULES).join(' and ')}`}]}
+        }
+        // Only with oclif bundled does a file of node_modules get in: what oclif requires.
+        if (args.path === 'typescript' || args.path === 'ts-node') return external(args.path)
+        if (OFF_HOT_PATH.has(args.path) && sameModule(args.path, args.resolveDir, join(compiled, HOT_CLI))) return external(args.path)
+        return undefined
+      })
+    },
+  }
+}
+
+/** The loader's virtual modules: the loader, bin/run.js's entry, and oclif's two modules tug imports. */
+function oclifModule(name) {
+  if (name === 'loader') return OCLIF_LOADER
+  if (name === 'entry') return "import {loadOclif} from 'tug-oclif:loader'\nexport default loadOclif().core\n"
+  return `module.exports = require('tug-oclif:loader').loadOclif().${name}\n`
+}
+
 // The hot path as one CommonJS file: src/lib/cli/hot-path.ts and every command (each evaluated when
 // run), with oclif (lazy requires, as in oclif-core.cjs) and the tug modules they import; other
 // packages, Node's built-ins and the control plane stay outside, as in the chunks. import.meta.url
 // becomes the file's own URL, in lib/chunks, three levels below the root as the sources were.
-async function bundleHotCli(esbuild, root, compiled, serverDir, outfile) {
+async function bundleHotCli(esbuild, root, compiled, outfile) {
   const commands = jsFiles(join(compiled, 'commands')).map((file) => relative(compiled, file).split(sep).join('/'))
   const contents = [
     'const commands = {',
@@ -320,44 +336,19 @@ async function bundleHotCli(esbuild, root, compiled, serverDir, outfile) {
   ].join('\n')
   const result = await esbuild.build({
     stdin: {contents, resolveDir: compiled, sourcefile: 'tug-hot-cli.cjs', loader: 'js'},
-    bundle: true,
+    ...SHARED_OPTIONS,
     write: false,
     format: 'cjs',
-    platform: 'node',
-    target: 'node20',
-    minifyWhitespace: true,
-    minifySyntax: true,
-    define: {__dirname: 'globalThis.__tugOclifDir', 'import.meta.url': '__tugImportMetaUrl'},
-    logLevel: 'warning',
-    absWorkingDir: root,
+    define: {...SHARED_OPTIONS.define, 'import.meta.url': '__tugImportMetaUrl'},
+    absWorkingDir: compiled,
     metafile: true,
     outfile,
-    plugins: [
-      {
-        name: 'tug-hot-cli',
-        setup(build) {
-          loadOclifLazily(build)
-          build.onResolve({filter: /.*/}, (args) => {
-            if (args.kind === 'entry-point') return undefined
-            const inPackages = args.importer.includes(`${sep}node_modules${sep}`)
-            if (args.path.startsWith('.')) {
-              const target = join(args.resolveDir, args.path)
-              return !inPackages && target.startsWith(serverDir) ? {path: args.path, external: true} : undefined
-            }
-            if (args.path.startsWith('node:')) return {path: args.path, external: true}
-            if (args.path === 'typescript' || args.path === 'ts-node') return {path: args.path, external: true}
-            if (OFF_HOT_PATH.has(args.path) && sameModule(args.path, args.resolveDir, join(compiled, HOT_CLI))) return {path: args.path, external: true}
-            if (inPackages || args.path === '@oclif/core' || args.path.startsWith('@oclif/core/')) return undefined
-            return {path: args.path, external: true}
-          })
-        },
-      },
-    ],
+    plugins: [tugResolver({root, compiled, oclif: 'bundled'})],
   })
   // A URL relative to import.meta.url is the bundle's own (in lib/chunks): right only for a source
   // three levels below the root, as the chunks check above requires of theirs.
   for (const input of Object.keys(result.metafile.inputs)) {
-    const path = join(root, input)
+    const path = join(compiled, input)
     if (!path.startsWith(compiled + sep) || input.endsWith('tug-hot-cli.cjs')) continue
     const depth = relative(compiled, path).split(sep).length
     if (depth !== 3 && /new URL\([^)]*import\.meta\.url/.test(readFileSync(path, 'utf8'))) {

@@ -78,4 +78,28 @@ describe('e2e: the CLI hot path answers as oclif does (issue 19)', function () {
     assert.equal(await manifestRead({}), false)
     assert.equal(await manifestRead({TUG_NO_HOT_PATH: '1'}), true)
   })
+
+  // oclif's parser reads stdin for a missing optional argument when stdin is not a terminal; the
+  // hot path skips that read when stdin is /dev/null, where it can only give nothing.
+  it('takes a missing argument from piped stdin (`echo web | tug ps`), both ways', async () => {
+    for (const env of [{}, {TUG_NO_HOT_PATH: '1'}]) {
+      const result = await plane.run(['ps', '-a', 'hot'], {cwd, env, input: 'web\n'})
+      assert.deepEqual({code: result.code, stdout: result.stdout, stderr: result.stderr}, {code: 0, stdout: '', stderr: 'No web dynos on hot.\n'}, JSON.stringify(env))
+    }
+  })
+
+  it('answers as oclif does with stdin /dev/null, without loading node:readline to read it', async () => {
+    const builtins = join(cwd, 'builtins.txt')
+    const preload = {NODE_OPTIONS: `--import=${pathToFileURL(join(ROOT, 'test', 'fixtures', 'cli', 'record-builtins.mjs')).href}`, TUG_TEST_BUILTINS: builtins}
+    const run = async (env: Record<string, string>) => {
+      const result = await plane.run(['ps', '-a', 'hot'], {cwd, env: {...preload, ...env}, input: null})
+      return {result: {code: result.code, stdout: result.stdout, stderr: result.stderr}, readline: readFileSync(builtins, 'utf8').split('\n').includes('readline')}
+    }
+    const hot = await run({})
+    const oclif = await run({TUG_NO_HOT_PATH: '1'})
+    assert.deepEqual(hot.result, {code: 0, stdout: '', stderr: 'No dynos on hot.\n'})
+    assert.deepEqual(hot.result, oclif.result)
+    assert.equal(hot.readline, false, 'the hot path loaded node:readline')
+    assert.equal(oclif.readline, true, "oclif's path did not read stdin: the check above proves nothing")
+  })
 })

@@ -24,7 +24,8 @@ export interface RunOptions {
   /** Added to (and overriding) the environment; a value of `undefined` removes a variable. */
   env?: Record<string, string | undefined>
   cwd?: string
-  input?: string
+  /** Written to stdin, a pipe (default ''); null: stdin is /dev/null, as with `</dev/null`. */
+  input?: string | null
   timeoutMs?: number
 }
 
@@ -158,13 +159,13 @@ export function cleanEnv(extra: Record<string, string | undefined> = {}): NodeJS
 /** Runs the real `tug` binary and collects its output. */
 export function runTug(args: string[], options: RunOptions & {env?: Record<string, string | undefined>} = {}): Promise<RunResult> {
   ensureBuilt()
-  const child = spawn(process.execPath, [BIN, ...args], {
-    cwd: options.cwd ?? ROOT,
-    env: cleanEnv(options.env),
-    stdio: ['pipe', 'pipe', 'pipe'],
-  })
+  const what = `tug ${args.join(' ')}`
+  const spawnOptions = {cwd: options.cwd ?? ROOT, env: cleanEnv(options.env)}
+  // spawn's 'ignore' opens /dev/null for the child's fd.
+  if (options.input === null) return collectOutput(spawn(process.execPath, [BIN, ...args], {...spawnOptions, stdio: ['ignore', 'pipe', 'pipe']}), what, options.timeoutMs ?? 30_000)
+  const child = spawn(process.execPath, [BIN, ...args], {...spawnOptions, stdio: ['pipe', 'pipe', 'pipe']})
   child.stdin.end(options.input ?? '')
-  return collectOutput(child, `tug ${args.join(' ')}`, options.timeoutMs ?? 30_000)
+  return collectOutput(child, what, options.timeoutMs ?? 30_000)
 }
 
 /**

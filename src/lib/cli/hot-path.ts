@@ -10,6 +10,7 @@
 // hotPathAllowed says no and bin/run.js takes oclif's usual path.
 import {Command, type Config, flush, handle, type Interfaces} from '@oclif/core'
 import {setLogger} from '@oclif/core/logger'
+import {fstatSync, statSync} from 'node:fs'
 import type * as Os from 'node:os'
 import {join} from 'node:path'
 import {pathToFileURL} from 'node:url'
@@ -70,13 +71,48 @@ export async function runHotPath(input: HotPathInput): Promise<boolean> {
     // What oclif's plugin sets on a command class it loads.
     CommandClass.id = id
     const command = new (CommandClass as unknown as new (argv: string[], config: Config) => Command)(argv, hotConfig(input))
-    // Command.run would do this after loading a Config again; `_run` is the rest of it.
-    await (command as unknown as {_run(): Promise<unknown>})._run()
+    const restoreArgs = skipStdinRead(CommandClass)
+    try {
+      // Command.run would do this after loading a Config again; `_run` is the rest of it.
+      await (command as unknown as {_run(): Promise<unknown>})._run()
+    } finally {
+      restoreArgs()
+    }
     await flush()
   } catch (error) {
     await handle(error as Error)
   }
   return true
+}
+
+/**
+ * oclif's parser reads stdin for an argument missing from argv when stdin is not a terminal (so
+ * `echo web | tug ps` lists the web dynos): node:readline and node:os loaded, an interface over
+ * process.stdin, up to a 10 ms timeout. From /dev/null (CI runners, `</dev/null`) that read gives
+ * nothing ('' at EOF, null on the timeout), and on nothing the parser goes on as if it had not read.
+ * So, when stdin is /dev/null, the command's arguments are given oclif's own `ignoreStdin` for this
+ * run (the parser's first check before reading): same arguments, without the read. The function
+ * returned puts the class's arguments back. (What is left out too: oclif's read replaced
+ * globalThis.oclif with a copy holding `stdinCache: ''`, which nothing reads as anything but empty.)
+ */
+function skipStdinRead(CommandClass: typeof Command): () => void {
+  // The parser takes the arguments of the class a command parses with, its own `args` (a spread).
+  const args = Object.hasOwn(CommandClass, 'args') ? CommandClass.args : undefined
+  if (args === undefined || Object.values(args).every((arg) => arg.ignoreStdin) || !stdinIsDevNull()) return () => {}
+  CommandClass.args = Object.fromEntries(Object.entries(args).map(([name, arg]) => [name, {...arg, ignoreStdin: true}]))
+  return () => {
+    CommandClass.args = args
+  }
+}
+
+/** Whether fd 0 is /dev/null: a character device with /dev/null's device number (a terminal has another). */
+function stdinIsDevNull(): boolean {
+  try {
+    const stdin = fstatSync(0)
+    return stdin.isCharacterDevice() && stdin.rdev === statSync('/dev/null').rdev
+  } catch {
+    return false // no fd 0, or no /dev/null: oclif reads as it would
+  }
 }
 
 /**
