@@ -70,9 +70,12 @@ function parseArgs(argv) {
   return options
 }
 
+// stdin is /dev/null, as a CI script's usually is (and bench/run's): with a pipe there, oclif
+// reads it for a missing optional argument (`echo web | tug ps`), which a terminal or /dev/null
+// skips (src/lib/cli/README.md).
 function timeRun(args, env = process.env) {
   const started = performance.now()
-  const result = spawnSync(process.execPath, args, {cwd: root, encoding: 'utf8', env: {...env, NO_COLOR: '1'}})
+  const result = spawnSync(process.execPath, args, {cwd: root, encoding: 'utf8', env: {...env, NO_COLOR: '1'}, stdio: ['ignore', 'pipe', 'pipe']})
   const elapsed = performance.now() - started
   if (result.status !== 0) throw new Error(`\`node ${args.join(' ')}\` exited with ${result.status ?? result.signal}\n${result.stderr}`)
   return {elapsed, stdout: result.stdout}
