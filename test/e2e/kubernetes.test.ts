@@ -14,7 +14,6 @@ import assert from 'node:assert/strict'
 import {spawn, type ChildProcessByStdio} from 'node:child_process'
 import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {request as httpRequest} from 'node:http'
-import {createRequire} from 'node:module'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import type {Readable} from 'node:stream'
@@ -22,16 +21,9 @@ import type {Readable} from 'node:stream'
 import type {Dyno, Release} from '../../src/shared/api-types.js'
 import {apiCall, BIN, cleanEnv, ROOT, startControlPlane, type ControlPlane} from '../helpers/control-plane.js'
 import {startFakeKubernetes, type FakeKubernetes} from '../helpers/kubernetes/fake-api-server.js'
+import {tugOnPty} from '../helpers/pty.js'
 import {waitFor, withDeadline} from '../helpers/wait-for.js'
 
-const pty = createRequire(import.meta.url)('node-pty') as {
-  spawn(file: string, args: string[], options: {cols: number; rows: number; cwd: string; env: NodeJS.ProcessEnv; name: string}): {
-    onData(listener: (data: string) => void): void
-    onExit(listener: (event: {exitCode: number}) => void): void
-    write(data: string): void
-    kill(signal?: string): void
-  }
-}
 const APP = 'kube'
 const POD_NAME = /^web-[a-z0-9]{6,10}-[a-z0-9]{5}$/
 /** Generous: each pod is a node process started by the fake kubelet on a loaded 2-core machine. */
@@ -202,28 +194,19 @@ describe('e2e: tug server --backend kubernetes', function () {
   })
 
   it('tug run under a terminal: the pod runs with a tty of the client\'s size, keys reach it, its status is the exit code', async () => {
-    const term = pty.spawn(process.execPath, [BIN, 'run', '-a', APP, '--', 'stty size; read -r line; echo "got:$line"; exit 7'], {
+    const term = tugOnPty(['run', '-a', APP, '--', 'stty size; read -r line; echo "got:$line"; exit 7'], {
       cols: 100,
       rows: 30,
-      cwd: ROOT,
-      name: 'xterm',
-      env: cleanEnv({HOME: plane.home, TUG_API_URL: plane.url, TUG_API_KEY: plane.token}),
+      env: {HOME: plane.home, TUG_API_URL: plane.url, TUG_API_KEY: plane.token},
     })
-    let screen = ''
-    term.onData((data) => (screen += data))
-    const exited = new Promise<{exitCode: number}>((resolve) => term.onExit(resolve))
     try {
-      await waitFor(() => /30 100/.test(screen), {timeoutMs: CONVERGE_MS, what: () => `the terminal's size in:\n${screen}`})
+      await waitFor(() => /30 100/.test(term.output()), {timeoutMs: CONVERGE_MS, what: () => `the terminal's size in:\n${term.output()}`})
       term.write('hello\r')
-      const {exitCode} = await withDeadline(exited, CONVERGE_MS, 'the CLI to exit')
-      assert.match(screen, /got:hello/)
-      assert.equal(exitCode, 7, screen)
+      const {exitCode} = await withDeadline(term.exited, CONVERGE_MS, 'the CLI to exit')
+      assert.match(term.output(), /got:hello/)
+      assert.equal(exitCode, 7, term.output())
     } finally {
-      try {
-        term.kill('SIGKILL')
-      } catch {
-        // already gone
-      }
+      term.kill('SIGKILL')
     }
   })
 
