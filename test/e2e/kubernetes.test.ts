@@ -13,7 +13,6 @@
 import assert from 'node:assert/strict'
 import {spawn, type ChildProcessByStdio} from 'node:child_process'
 import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
-import {request as httpRequest} from 'node:http'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import type {Readable} from 'node:stream'
@@ -22,6 +21,7 @@ import type {Dyno, Release} from '../../src/shared/api-types.js'
 import {apiCall, BIN, cleanEnv, ROOT, startControlPlane, type ControlPlane} from '../helpers/control-plane.js'
 import {startFakeKubernetes, type FakeKubernetes} from '../helpers/kubernetes/fake-api-server.js'
 import {tugOnPty} from '../helpers/pty.js'
+import {getThroughRouter, routerPortOf} from '../helpers/router-client.js'
 import {waitFor, withDeadline} from '../helpers/wait-for.js'
 
 const APP = 'kube'
@@ -36,20 +36,6 @@ const server = http.createServer((req, res) => res.end('hello from ' + process.e
 server.listen(Number(process.env.PORT), () => console.log('listening as ' + process.env.DYNO + ' on ' + process.env.PORT))
 process.on('SIGTERM', () => { console.log('bye from ' + process.env.DYNO); process.exit(0) })
 `
-
-/** GET / through the router with this Host (fetch cannot set Host). */
-function viaRouter(port: number, host: string): Promise<{status: number; body: string}> {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest({host: '127.0.0.1', port, path: '/', headers: {host}, agent: false, timeout: 30_000}, (res) => {
-      let body = ''
-      res.setEncoding('utf8').on('data', (chunk: string) => (body += chunk))
-      res.on('end', () => resolve({status: res.statusCode ?? 0, body}))
-    })
-    req.on('timeout', () => req.destroy(new Error('no answer from the router within 30 s')))
-    req.on('error', reject)
-    req.end()
-  })
-}
 
 /** For a real cluster: the API on every address, at a port pods are told through --slug-url-base. */
 function realClusterArgs(): {args: string[]; port?: number} {
@@ -117,12 +103,11 @@ describe('e2e: tug server --backend kubernetes', function () {
     const [web] = await typeUp('web', 1)
     assert.match(web?.name ?? '', POD_NAME)
     // The router sends the app's traffic to its ready pods, read from EndpointSlices.
-    const routerPort = /Router: +http:\/\/<app>\.localhost:(\d+)\//.exec(plane.output())?.[1]
-    assert.ok(routerPort, plane.output())
+    const routerPort = routerPortOf(plane)
     let last = ''
     const body = await waitFor(
       async () => {
-        const response = await viaRouter(Number(routerPort), `${APP}.localhost`)
+        const response = await getThroughRouter(routerPort, `${APP}.localhost`)
         last = `${response.status} ${response.body}`
         return response.status === 200 ? response.body : undefined
       },

@@ -10,6 +10,7 @@ import {join} from 'node:path'
 
 import type {Dyno} from '../../src/shared/api-types.js'
 import {ROOT, startControlPlane, type ControlPlane} from '../helpers/control-plane.js'
+import {getThroughRouter, routerPortOf, type RouterAnswer} from '../helpers/router-client.js'
 import {waitFor} from '../helpers/wait-for.js'
 
 const DEMO = join(ROOT, 'examples', 'demo')
@@ -92,29 +93,12 @@ function rssOf(pid: number): number {
   return Number(match?.[1] ?? 0) * 1024
 }
 
-interface Answer {
-  status: number
-  body: string
-}
-
 describe('e2e: the router in front of the demo app', function () {
   this.timeout(300_000)
   let plane: ControlPlane
   let routerPort = 0
 
-  const get = (path = '/', agent?: Agent): Promise<Answer> =>
-    new Promise((resolve, reject) => {
-      const req = request({host: '127.0.0.1', port: routerPort, path, headers: {host: `demo.localhost:${routerPort}`}, agent: agent ?? false, timeout: 60_000}, (res) => {
-        let body = ''
-        res.setEncoding('utf8')
-        res.on('data', (chunk: string) => (body += chunk))
-        res.on('end', () => resolve({status: res.statusCode ?? 0, body}))
-        res.on('error', reject)
-      })
-      req.on('timeout', () => req.destroy(new Error('client timeout')))
-      req.on('error', reject)
-      req.end()
-    })
+  const get = (path = '/', agent?: Agent): Promise<RouterAnswer> => getThroughRouter(routerPort, `demo.localhost:${routerPort}`, {path, agent, timeoutMs: 60_000})
 
   async function dynos(): Promise<Dyno[]> {
     const response = await fetch(`${plane.url}/apps/demo/dynos`, {headers: {Accept: ACCEPT, Authorization: `Bearer ${plane.token}`}})
@@ -176,9 +160,7 @@ describe('e2e: the router in front of the demo app', function () {
 
   before(async () => {
     plane = await startControlPlane({env: {TUG_ROUTER_PORT: '0', TUG_STOP_GRACE_MS: '5000'}})
-    const match = /^Router: +http:\/\/<app>\.localhost:(\d+)\/$/m.exec(plane.output())
-    assert.ok(match, plane.output())
-    routerPort = Number(match[1])
+    routerPort = routerPortOf(plane)
     await tug(['apps:create', 'demo', '--no-remote'])
     await tug(['deploy', DEMO, '-a', 'demo'])
   })
@@ -352,14 +334,7 @@ describe('e2e: the router in front of the demo app', function () {
       async () => /tug\[router\]: at=error code=H14 desc="No web processes running" method=GET path="\/gone" host=demo\.localhost request_id=\S+ fwd="127\.0\.0\.1" dyno= connect= service= status=503 bytes= protocol=http$/m.test(await tug(['logs', '-a', 'demo', '-n', '100', '--source', 'tug'])),
       {what: 'the H14 line in tug logs', timeoutMs: 30_000},
     )
-    const unknown = await new Promise<number>((resolve, reject) => {
-      const req = request({host: '127.0.0.1', port: routerPort, headers: {host: 'nosuch.localhost'}, agent: false}, (res) => {
-        res.resume()
-        resolve(res.statusCode ?? 0)
-      })
-      req.on('error', reject)
-      req.end()
-    })
-    assert.equal(unknown, 404)
+    const unknown = await getThroughRouter(routerPort, 'nosuch.localhost')
+    assert.equal(unknown.status, 404)
   })
 })
