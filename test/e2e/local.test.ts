@@ -4,12 +4,13 @@
 // each process wrote it, Foreman's stop rule and exit status, and that nothing is left running in
 // any process group tug started.
 import assert from 'node:assert/strict'
-import {existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
 import {probeFreePort} from '../../src/server/runtime/ports.js'
 import {runTug} from '../helpers/control-plane.js'
+import {listPids, procStat} from '../helpers/proc.js'
 import {tugOnPty} from '../helpers/pty.js'
 import {spawnTug, type TugProcess} from '../helpers/tug-process.js'
 import {waitFor, withDeadline} from '../helpers/wait-for.js'
@@ -35,20 +36,10 @@ function startedGroups(lines: readonly string[]): number[] {
 /** Every pid in /proc whose process group is one of `groups`. */
 function membersOf(groups: readonly number[]): number[] {
   const wanted = new Set(groups)
-  const found: number[] = []
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue
-    let stat: string
-    try {
-      stat = readFileSync(`/proc/${entry}/stat`, 'utf8')
-    } catch {
-      continue
-    }
-    // pid (comm) state ppid pgrp ...: comm may hold spaces and parentheses, so read after the last ')'.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-    if (fields[0] !== 'Z' && wanted.has(Number(fields[2]))) found.push(Number(entry))
-  }
-  return found
+  return listPids().filter((pid) => {
+    const stat = procStat(pid)
+    return stat !== undefined && stat.state !== 'Z' && wanted.has(stat.pgid)
+  })
 }
 
 describe('tug local (e2e)', function () {

@@ -2,7 +2,7 @@
 // port), the real `tug` binary, examples/demo deployed, requests through `demo.localhost:<port>`.
 import assert from 'node:assert/strict'
 import {createHash} from 'node:crypto'
-import {mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync} from 'node:fs'
+import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {Agent, request} from 'node:http'
 import {connect} from 'node:net'
 import {tmpdir} from 'node:os'
@@ -12,6 +12,7 @@ import type {Dyno} from '../../src/shared/api-types.js'
 import {ROOT, startControlPlane, type ControlPlane} from '../helpers/control-plane.js'
 import {getThroughRouter, routerPortOf, type RouterAnswer} from '../helpers/router-client.js'
 import {waitFor} from '../helpers/wait-for.js'
+import {dynoProcesses, killDynoProcesses} from './runtime-procs.js'
 
 const DEMO = join(ROOT, 'examples', 'demo')
 const ACCEPT = 'application/vnd.heroku+json; version=3'
@@ -21,26 +22,10 @@ const CONVERGE_MS = 90_000
 /** For waits on dyno state: each check asks the control plane, so every 100 ms is often enough. */
 const CONVERGE = {timeoutMs: CONVERGE_MS, intervalMs: 100}
 
-/** Process groups of the control plane's dynos, found in /proc (cwd under its data dir, DYNO in the env). */
+/** Process groups of the control plane's dynos as /proc shows them, by dyno name. */
 function dynoGroups(dataDir: string): Map<string, Set<number>> {
   const groups = new Map<string, Set<number>>()
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue
-    try {
-      if (!readlinkSync(`/proc/${entry}/cwd`).startsWith(dataDir)) continue
-      const env = new Map(readFileSync(`/proc/${entry}/environ`, 'latin1').split('\0').map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]))
-      const dyno = env.get('DYNO')
-      if (dyno === undefined || !env.has('TUG_DYNO_ID')) continue
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8')
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-      if (fields[0] === 'Z') continue
-      const set = groups.get(dyno) ?? new Set<number>()
-      set.add(Number(fields[2]))
-      groups.set(dyno, set)
-    } catch {
-      // gone meanwhile, or not ours to read
-    }
-  }
+  for (const {dyno, pgid} of dynoProcesses(dataDir)) groups.set(dyno, (groups.get(dyno) ?? new Set<number>()).add(pgid))
   return groups
 }
 
@@ -168,7 +153,7 @@ describe('e2e: the router in front of the demo app', function () {
   after(async () => {
     const dataDir = plane?.dataDir
     await plane?.close()
-    if (dataDir) killGroups([...dynoGroups(dataDir).values()].flatMap((set) => [...set]))
+    if (dataDir) killDynoProcesses(dataDir)
   })
 
   it('with web=3, 60 requests reach all three dynos, and tug logs shows router lines', async () => {
