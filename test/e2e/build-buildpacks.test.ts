@@ -4,13 +4,14 @@
 import assert from 'node:assert/strict'
 import {execFileSync} from 'node:child_process'
 import {createHash} from 'node:crypto'
-import {mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
+import {mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join, resolve} from 'node:path'
 
 import type {App, Build, Release} from '../../src/shared/api-types.js'
 import {appUid} from '../../src/server/runtime/sandbox.js'
 import {startControlPlane, type ControlPlane} from '../helpers/control-plane.js'
+import {pidsWithEnv} from '../helpers/proc.js'
 import {waitFor} from '../helpers/wait-for.js'
 
 const PROBE = resolve('test/fixtures/buildpacks/probe')
@@ -187,14 +188,7 @@ describe('e2e: the build time limit (tug server --build-timeout)', function () {
     // Nothing of the build runs on: no process carries its tag (the setsid'd sleeper neither).
     const builds = (await (await fetch(`${plane.url}/apps/slow/builds`, {headers: {Accept: ACCEPT, Authorization: `Bearer ${plane.token}`}})).json()) as Build[]
     const tag = `TUG_DYNO_ID=build-${(builds.at(-1) as Build).id}`
-    const tagged = readdirSync('/proc').filter((pid) => /^\d+$/.test(pid)).filter((pid) => {
-      try {
-        return readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').includes(tag)
-      } catch {
-        return false
-      }
-    })
-    assert.deepEqual(tagged, [])
+    assert.deepEqual(pidsWithEnv(tag), [])
     const releases = (await (await fetch(`${plane.url}/apps/slow/releases`, {headers: {Accept: ACCEPT, Authorization: `Bearer ${plane.token}`}})).json()) as Release[]
     assert.deepEqual(releases.map((r) => r.version), [1])
   })

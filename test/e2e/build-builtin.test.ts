@@ -6,12 +6,12 @@
 import assert from 'node:assert/strict'
 import {execFile, execFileSync} from 'node:child_process'
 import {cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
-import {request} from 'node:http'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
 import type {Release} from '../../src/shared/api-types.js'
 import {ROOT, startControlPlane, type ControlPlane} from '../helpers/control-plane.js'
+import {getThroughRouter, routerPortOf, type RouterAnswer} from '../helpers/router-client.js'
 import {waitFor} from '../helpers/wait-for.js'
 
 const FIXTURES = join(ROOT, 'test', 'fixtures', 'apps')
@@ -27,9 +27,7 @@ describe('e2e: the built-in Node.js and Python buildpacks, through a real contro
 
   before(async () => {
     plane = await startControlPlane({env: {TUG_ROUTER_PORT: '0'}})
-    const match = /^Router: +http:\/\/<app>\.localhost:(\d+)\/$/m.exec(plane.output())
-    assert.ok(match, plane.output())
-    routerPort = Number(match[1])
+    routerPort = routerPortOf(plane)
     temp = mkdtempSync(join(tmpdir(), 'tug-e2e-builtin-'))
   })
 
@@ -39,18 +37,8 @@ describe('e2e: the built-in Node.js and Python buildpacks, through a real contro
   })
 
   /** A GET through the router to APP's web dynos: its status and body, or undefined when it did not answer. */
-  function get(app: string, path = '/'): Promise<{status: number; body: string} | undefined> {
-    return new Promise((resolve) => {
-      const req = request({host: '127.0.0.1', port: routerPort, path, headers: {host: `${app}.localhost:${routerPort}`}, agent: false, timeout: 10_000}, (res) => {
-        let body = ''
-        res.setEncoding('utf8').on('data', (chunk: string) => (body += chunk))
-        res.on('end', () => resolve({status: res.statusCode ?? 0, body}))
-        res.on('error', () => resolve(undefined))
-      })
-      req.on('timeout', () => req.destroy())
-      req.on('error', () => resolve(undefined))
-      req.end()
-    })
+  function get(app: string, path = '/'): Promise<RouterAnswer | undefined> {
+    return getThroughRouter(routerPort, `${app}.localhost:${routerPort}`, {path, timeoutMs: 10_000}).catch(() => undefined)
   }
 
   /** Waits until the router answers 200 with a body matching `expected`. */

@@ -2,23 +2,20 @@
 // signal: spawnSync reports `status: null` then, which it printed as "exited with status null".
 import assert from 'node:assert/strict'
 import {spawn} from 'node:child_process'
-import {mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync} from 'node:fs'
+import {mkdtempSync, readFileSync, realpathSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
 import {cleanEnv, collectOutput, ensureBuilt, killServerOf, ROOT} from '../helpers/control-plane.js'
+import {listPids, procStat} from '../helpers/proc.js'
 import {waitFor} from '../helpers/wait-for.js'
 
 /** The pid of a child of `parent` whose command line contains `word`, if one runs now. */
 function childRunning(parent: number, word: string): number | undefined {
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue
+  for (const pid of listPids()) {
+    if (procStat(pid)?.ppid !== parent) continue
     try {
-      // The command (field 2) may hold spaces; the parent pid is the second field after it.
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8')
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1])
-      if (ppid !== parent) continue
-      if (readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').includes(word)) return Number(entry)
+      if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').includes(word)) return pid
     } catch {
       // gone meanwhile
     }

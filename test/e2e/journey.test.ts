@@ -4,12 +4,13 @@
 // process of the demo is left.
 import assert from 'node:assert/strict'
 import {spawn} from 'node:child_process'
-import {createServer, get as httpGet, type Server} from 'node:http'
+import {createServer, type Server} from 'node:http'
 import {mkdtempSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
 import {cleanEnv, collectOutput, ensureBuilt, ROOT, runTug, type RunResult} from '../helpers/control-plane.js'
+import {getThroughRouter} from '../helpers/router-client.js'
 import {waitFor} from '../helpers/wait-for.js'
 
 interface Leftover {
@@ -189,21 +190,17 @@ describe('e2e: a second HOME on the same machine, with the router port 5080 take
     const url = new URL(info.app.web_url)
     assert.equal(url.hostname, 'demo.localhost')
     assert.notEqual(url.port, '5080')
-    const answer = await waitForAnswer(`http://127.0.0.1:${url.port}/`, 'demo.localhost')
+    const answer = await waitForAnswer(Number(url.port), 'demo.localhost')
     assert.equal(answer, 'hello from web.1\n')
   })
 })
 
 /** GET through the router with a Host header (no reliance on *.localhost resolving), retried until a deadline. */
-function waitForAnswer(url: string, host: string): Promise<string> {
+function waitForAnswer(port: number, host: string): Promise<string> {
   const answer = (): Promise<string | undefined> =>
-    new Promise((resolve) => {
-      const req = httpGet(url, {headers: {host}}, (res) => {
-        let text = ''
-        res.setEncoding('utf8').on('data', (chunk: string) => (text += chunk))
-        res.on('end', () => resolve(res.statusCode === 200 ? text : undefined))
-      })
-      req.on('error', () => resolve(undefined))
-    })
-  return waitFor(answer, {what: `a 200 from ${url} (Host: ${host})`, timeoutMs: 20_000, intervalMs: 300})
+    getThroughRouter(port, host).then(
+      (got) => (got.status === 200 ? got.body : undefined),
+      () => undefined,
+    )
+  return waitFor(answer, {what: `a 200 from 127.0.0.1:${port} (Host: ${host})`, timeoutMs: 20_000, intervalMs: 300})
 }

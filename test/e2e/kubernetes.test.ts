@@ -13,8 +13,6 @@
 import assert from 'node:assert/strict'
 import {spawn, type ChildProcessByStdio} from 'node:child_process'
 import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
-import {request as httpRequest} from 'node:http'
-import {createRequire} from 'node:module'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import type {Readable} from 'node:stream'
@@ -22,16 +20,10 @@ import type {Readable} from 'node:stream'
 import type {Dyno, Release} from '../../src/shared/api-types.js'
 import {apiCall, BIN, cleanEnv, ROOT, startControlPlane, type ControlPlane} from '../helpers/control-plane.js'
 import {startFakeKubernetes, type FakeKubernetes} from '../helpers/kubernetes/fake-api-server.js'
+import {tugOnPty} from '../helpers/pty.js'
+import {getThroughRouter, routerPortOf} from '../helpers/router-client.js'
 import {waitFor, withDeadline} from '../helpers/wait-for.js'
 
-const pty = createRequire(import.meta.url)('node-pty') as {
-  spawn(file: string, args: string[], options: {cols: number; rows: number; cwd: string; env: NodeJS.ProcessEnv; name: string}): {
-    onData(listener: (data: string) => void): void
-    onExit(listener: (event: {exitCode: number}) => void): void
-    write(data: string): void
-    kill(signal?: string): void
-  }
-}
 const APP = 'kube'
 const POD_NAME = /^web-[a-z0-9]{6,10}-[a-z0-9]{5}$/
 /** Generous: each pod is a node process started by the fake kubelet on a loaded 2-core machine. */
@@ -44,20 +36,6 @@ const server = http.createServer((req, res) => res.end('hello from ' + process.e
 server.listen(Number(process.env.PORT), () => console.log('listening as ' + process.env.DYNO + ' on ' + process.env.PORT))
 process.on('SIGTERM', () => { console.log('bye from ' + process.env.DYNO); process.exit(0) })
 `
-
-/** GET / through the router with this Host (fetch cannot set Host). */
-function viaRouter(port: number, host: string): Promise<{status: number; body: string}> {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest({host: '127.0.0.1', port, path: '/', headers: {host}, agent: false, timeout: 30_000}, (res) => {
-      let body = ''
-      res.setEncoding('utf8').on('data', (chunk: string) => (body += chunk))
-      res.on('end', () => resolve({status: res.statusCode ?? 0, body}))
-    })
-    req.on('timeout', () => req.destroy(new Error('no answer from the router within 30 s')))
-    req.on('error', reject)
-    req.end()
-  })
-}
 
 /** For a real cluster: the API on every address, at a port pods are told through --slug-url-base. */
 function realClusterArgs(): {args: string[]; port?: number} {
@@ -125,12 +103,11 @@ describe('e2e: tug server --backend kubernetes', function () {
     const [web] = await typeUp('web', 1)
     assert.match(web?.name ?? '', POD_NAME)
     // The router sends the app's traffic to its ready pods, read from EndpointSlices.
-    const routerPort = /Router: +http:\/\/<app>\.localhost:(\d+)\//.exec(plane.output())?.[1]
-    assert.ok(routerPort, plane.output())
+    const routerPort = routerPortOf(plane)
     let last = ''
     const body = await waitFor(
       async () => {
-        const response = await viaRouter(Number(routerPort), `${APP}.localhost`)
+        const response = await getThroughRouter(routerPort, `${APP}.localhost`)
         last = `${response.status} ${response.body}`
         return response.status === 200 ? response.body : undefined
       },
@@ -202,28 +179,19 @@ describe('e2e: tug server --backend kubernetes', function () {
   })
 
   it('tug run under a terminal: the pod runs with a tty of the client\'s size, keys reach it, its status is the exit code', async () => {
-    const term = pty.spawn(process.execPath, [BIN, 'run', '-a', APP, '--', 'stty size; read -r line; echo "got:$line"; exit 7'], {
+    const term = tugOnPty(['run', '-a', APP, '--', 'stty size; read -r line; echo "got:$line"; exit 7'], {
       cols: 100,
       rows: 30,
-      cwd: ROOT,
-      name: 'xterm',
-      env: cleanEnv({HOME: plane.home, TUG_API_URL: plane.url, TUG_API_KEY: plane.token}),
+      env: {HOME: plane.home, TUG_API_URL: plane.url, TUG_API_KEY: plane.token},
     })
-    let screen = ''
-    term.onData((data) => (screen += data))
-    const exited = new Promise<{exitCode: number}>((resolve) => term.onExit(resolve))
     try {
-      await waitFor(() => /30 100/.test(screen), {timeoutMs: CONVERGE_MS, what: () => `the terminal's size in:\n${screen}`})
+      await waitFor(() => /30 100/.test(term.output()), {timeoutMs: CONVERGE_MS, what: () => `the terminal's size in:\n${term.output()}`})
       term.write('hello\r')
-      const {exitCode} = await withDeadline(exited, CONVERGE_MS, 'the CLI to exit')
-      assert.match(screen, /got:hello/)
-      assert.equal(exitCode, 7, screen)
+      const {exitCode} = await withDeadline(term.exited, CONVERGE_MS, 'the CLI to exit')
+      assert.match(term.output(), /got:hello/)
+      assert.equal(exitCode, 7, term.output())
     } finally {
-      try {
-        term.kill('SIGKILL')
-      } catch {
-        // already gone
-      }
+      term.kill('SIGKILL')
     }
   })
 

@@ -4,24 +4,16 @@
 // each process wrote it, Foreman's stop rule and exit status, and that nothing is left running in
 // any process group tug started.
 import assert from 'node:assert/strict'
-import {existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
-import {createRequire} from 'node:module'
+import {existsSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
 import {probeFreePort} from '../../src/server/runtime/ports.js'
-import {BIN, cleanEnv, ensureBuilt, ROOT, runTug} from '../helpers/control-plane.js'
+import {runTug} from '../helpers/control-plane.js'
+import {listPids, procStat} from '../helpers/proc.js'
+import {tugOnPty} from '../helpers/pty.js'
 import {spawnTug, type TugProcess} from '../helpers/tug-process.js'
 import {waitFor, withDeadline} from '../helpers/wait-for.js'
-
-interface Pty {
-  onData(listener: (data: string) => void): void
-  onExit(listener: (event: {exitCode: number}) => void): void
-  kill(signal?: string): void
-}
-const pty = createRequire(import.meta.url)('node-pty') as {
-  spawn(file: string, args: string[], options: {cols: number; rows: number; cwd: string; env: NodeJS.ProcessEnv; name: string}): Pty
-}
 
 const PREFIX = /^\d\d:\d\d:\d\d (\S+)\s* \| (.*)$/
 
@@ -44,20 +36,10 @@ function startedGroups(lines: readonly string[]): number[] {
 /** Every pid in /proc whose process group is one of `groups`. */
 function membersOf(groups: readonly number[]): number[] {
   const wanted = new Set(groups)
-  const found: number[] = []
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue
-    let stat: string
-    try {
-      stat = readFileSync(`/proc/${entry}/stat`, 'utf8')
-    } catch {
-      continue
-    }
-    // pid (comm) state ppid pgrp ...: comm may hold spaces and parentheses, so read after the last ')'.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-    if (fields[0] !== 'Z' && wanted.has(Number(fields[2]))) found.push(Number(entry))
-  }
-  return found
+  return listPids().filter((pid) => {
+    const stat = procStat(pid)
+    return stat !== undefined && stat.state !== 'Z' && wanted.has(stat.pgid)
+  })
 }
 
 describe('tug local (e2e)', function () {
@@ -176,19 +158,15 @@ http.createServer((req, res) => res.end(JSON.stringify({dyno: process.env.DYNO, 
     // Three runs of tug, two of them on a pty: slow on a loaded machine.
     this.timeout(240_000)
     writeFileSync(join(dir, 'Procfile'), `one: echo first; sleep 1000\ntwo: echo second; sleep 1000\n`)
-    ensureBuilt()
     const onTerminal = async (env: Record<string, string | undefined>): Promise<string> => {
-      const term = pty.spawn(process.execPath, [BIN, 'local', '-f', join(dir, 'Procfile'), '-p', '7300'], {cols: 120, rows: 40, cwd: ROOT, env: cleanEnv(env), name: 'xterm'})
-      let output = ''
-      term.onData((data) => (output += data))
-      const exited = new Promise<number>((resolve) => term.onExit(({exitCode}) => resolve(exitCode)))
+      const term = tugOnPty(['local', '-f', join(dir, 'Procfile'), '-p', '7300'], {cols: 120, rows: 40, env})
       try {
-        await waitFor(() => output.includes('first') && output.includes('second'), {what: () => `both lines on the terminal (so far: ${JSON.stringify(output)})`, timeoutMs: 30_000})
+        await waitFor(() => term.output().includes('first') && term.output().includes('second'), {what: () => `both lines on the terminal (so far: ${JSON.stringify(term.output())})`, timeoutMs: 30_000})
       } finally {
         term.kill('SIGINT')
       }
-      assert.equal(await withDeadline(exited, 30_000, 'tug local on the terminal to exit'), 130)
-      return output
+      assert.equal((await withDeadline(term.exited, 30_000, 'tug local on the terminal to exit')).exitCode, 130)
+      return term.output()
     }
     const coloured = await onTerminal({NO_COLOR: undefined, TERM: 'xterm'})
     const ESC = '\u001B['

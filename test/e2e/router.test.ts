@@ -2,7 +2,7 @@
 // port), the real `tug` binary, examples/demo deployed, requests through `demo.localhost:<port>`.
 import assert from 'node:assert/strict'
 import {createHash} from 'node:crypto'
-import {mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync} from 'node:fs'
+import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {Agent, request} from 'node:http'
 import {connect} from 'node:net'
 import {tmpdir} from 'node:os'
@@ -10,7 +10,9 @@ import {join} from 'node:path'
 
 import type {Dyno} from '../../src/shared/api-types.js'
 import {ROOT, startControlPlane, type ControlPlane} from '../helpers/control-plane.js'
+import {getThroughRouter, routerPortOf, type RouterAnswer} from '../helpers/router-client.js'
 import {waitFor} from '../helpers/wait-for.js'
+import {dynoProcesses, killDynoProcesses} from './runtime-procs.js'
 
 const DEMO = join(ROOT, 'examples', 'demo')
 const ACCEPT = 'application/vnd.heroku+json; version=3'
@@ -20,26 +22,10 @@ const CONVERGE_MS = 90_000
 /** For waits on dyno state: each check asks the control plane, so every 100 ms is often enough. */
 const CONVERGE = {timeoutMs: CONVERGE_MS, intervalMs: 100}
 
-/** Process groups of the control plane's dynos, found in /proc (cwd under its data dir, DYNO in the env). */
+/** Process groups of the control plane's dynos as /proc shows them, by dyno name. */
 function dynoGroups(dataDir: string): Map<string, Set<number>> {
   const groups = new Map<string, Set<number>>()
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue
-    try {
-      if (!readlinkSync(`/proc/${entry}/cwd`).startsWith(dataDir)) continue
-      const env = new Map(readFileSync(`/proc/${entry}/environ`, 'latin1').split('\0').map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]))
-      const dyno = env.get('DYNO')
-      if (dyno === undefined || !env.has('TUG_DYNO_ID')) continue
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8')
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-      if (fields[0] === 'Z') continue
-      const set = groups.get(dyno) ?? new Set<number>()
-      set.add(Number(fields[2]))
-      groups.set(dyno, set)
-    } catch {
-      // gone meanwhile, or not ours to read
-    }
-  }
+  for (const {dyno, pgid} of dynoProcesses(dataDir)) groups.set(dyno, (groups.get(dyno) ?? new Set<number>()).add(pgid))
   return groups
 }
 
@@ -92,29 +78,12 @@ function rssOf(pid: number): number {
   return Number(match?.[1] ?? 0) * 1024
 }
 
-interface Answer {
-  status: number
-  body: string
-}
-
 describe('e2e: the router in front of the demo app', function () {
   this.timeout(300_000)
   let plane: ControlPlane
   let routerPort = 0
 
-  const get = (path = '/', agent?: Agent): Promise<Answer> =>
-    new Promise((resolve, reject) => {
-      const req = request({host: '127.0.0.1', port: routerPort, path, headers: {host: `demo.localhost:${routerPort}`}, agent: agent ?? false, timeout: 60_000}, (res) => {
-        let body = ''
-        res.setEncoding('utf8')
-        res.on('data', (chunk: string) => (body += chunk))
-        res.on('end', () => resolve({status: res.statusCode ?? 0, body}))
-        res.on('error', reject)
-      })
-      req.on('timeout', () => req.destroy(new Error('client timeout')))
-      req.on('error', reject)
-      req.end()
-    })
+  const get = (path = '/', agent?: Agent): Promise<RouterAnswer> => getThroughRouter(routerPort, `demo.localhost:${routerPort}`, {path, agent, timeoutMs: 60_000})
 
   async function dynos(): Promise<Dyno[]> {
     const response = await fetch(`${plane.url}/apps/demo/dynos`, {headers: {Accept: ACCEPT, Authorization: `Bearer ${plane.token}`}})
@@ -176,9 +145,7 @@ describe('e2e: the router in front of the demo app', function () {
 
   before(async () => {
     plane = await startControlPlane({env: {TUG_ROUTER_PORT: '0', TUG_STOP_GRACE_MS: '5000'}})
-    const match = /^Router: +http:\/\/<app>\.localhost:(\d+)\/$/m.exec(plane.output())
-    assert.ok(match, plane.output())
-    routerPort = Number(match[1])
+    routerPort = routerPortOf(plane)
     await tug(['apps:create', 'demo', '--no-remote'])
     await tug(['deploy', DEMO, '-a', 'demo'])
   })
@@ -186,7 +153,7 @@ describe('e2e: the router in front of the demo app', function () {
   after(async () => {
     const dataDir = plane?.dataDir
     await plane?.close()
-    if (dataDir) killGroups([...dynoGroups(dataDir).values()].flatMap((set) => [...set]))
+    if (dataDir) killDynoProcesses(dataDir)
   })
 
   it('with web=3, 60 requests reach all three dynos, and tug logs shows router lines', async () => {
@@ -352,14 +319,7 @@ describe('e2e: the router in front of the demo app', function () {
       async () => /tug\[router\]: at=error code=H14 desc="No web processes running" method=GET path="\/gone" host=demo\.localhost request_id=\S+ fwd="127\.0\.0\.1" dyno= connect= service= status=503 bytes= protocol=http$/m.test(await tug(['logs', '-a', 'demo', '-n', '100', '--source', 'tug'])),
       {what: 'the H14 line in tug logs', timeoutMs: 30_000},
     )
-    const unknown = await new Promise<number>((resolve, reject) => {
-      const req = request({host: '127.0.0.1', port: routerPort, headers: {host: 'nosuch.localhost'}, agent: false}, (res) => {
-        res.resume()
-        resolve(res.statusCode ?? 0)
-      })
-      req.on('error', reject)
-      req.end()
-    })
-    assert.equal(unknown, 404)
+    const unknown = await getThroughRouter(routerPort, 'nosuch.localhost')
+    assert.equal(unknown.status, 404)
   })
 })

@@ -6,29 +6,17 @@ import {spawn} from 'node:child_process'
 import {createServer as createHttpServer, request as httpRequest, type Server} from 'node:http'
 import {connect as netConnect, type AddressInfo, type Socket} from 'node:net'
 import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
-import {createRequire} from 'node:module'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {connect} from 'node:tls'
 
 import {BIN, cleanEnv, collectOutput, ROOT, startControlPlane, type ControlPlane, type RunResult} from '../helpers/control-plane.js'
+import {tugOnPty} from '../helpers/pty.js'
 import {waitFor, withDeadline} from '../helpers/wait-for.js'
 
 const ACCEPT = 'application/vnd.heroku+json; version=3'
 const MARK = '\uFFFF heroku-command-exit-status: '
 const APP = 'runner'
-
-interface Pty {
-  pid: number
-  onData(listener: (data: string) => void): void
-  onExit(listener: (event: {exitCode: number; signal?: number}) => void): void
-  write(data: string): void
-  resize(cols: number, rows: number): void
-  kill(signal?: string): void
-}
-const pty = createRequire(import.meta.url)('node-pty') as {
-  spawn(file: string, args: string[], options: {cols: number; rows: number; cwd: string; env: NodeJS.ProcessEnv; name: string}): Pty
-}
 
 /** A client that speaks only section 3: TLS, secret + CRLF, drop the first chunk, raw bytes. */
 function rendezvousClient(attachUrl: string, ca: string, input?: Buffer): Promise<{firstChunk: string; output: Buffer; closedEarly: boolean}> {
@@ -139,44 +127,32 @@ describe('e2e: tug run, attached', function () {
 
   it('under a terminal: runs tty, sized from the client, echoes keys, sees a resize, forwards Ctrl-C', async () => {
     const script = 'tty; stty size; read -r line; echo "got:$line"; while read -r again; do stty size; done'
-    const term = pty.spawn(process.execPath, [BIN, 'run', '-a', APP, '--', script], {
-      cols: 100,
-      rows: 30,
-      cwd: ROOT,
-      name: 'xterm',
-      env: cleanEnv({HOME: plane.home, TUG_API_URL: plane.url, TUG_API_KEY: plane.token, ...env()}),
-    })
-    let screen = ''
-    term.onData((data) => (screen += data))
-    const exited = new Promise<{exitCode: number}>((resolve) => term.onExit(resolve))
+    const term = tugOnPty(['run', '-a', APP, '--', script], {cols: 100, rows: 30, env: {HOME: plane.home, TUG_API_URL: plane.url, TUG_API_KEY: plane.token, ...env()}})
+    const screen = (): string => term.output()
     try {
-      await waitFor(() => /\/dev\/pts\/\d+/.test(screen) && /30 100/.test(screen), {timeoutMs: 60_000, what: `tty and its size in:\n${screen}`})
+      await waitFor(() => /\/dev\/pts\/\d+/.test(screen()) && /30 100/.test(screen()), {timeoutMs: 60_000, what: () => `tty and its size in:\n${screen()}`})
       term.write('hello\r')
       // The remote terminal echoes the keys (hello, then the newline), then the command answers.
-      await waitFor(() => /hello\r*\n[\s\S]*got:hello/.test(screen), {timeoutMs: 30_000, what: `echo and answer in:\n${screen}`})
+      await waitFor(() => /hello\r*\n[\s\S]*got:hello/.test(screen()), {timeoutMs: 30_000, what: () => `echo and answer in:\n${screen()}`})
       term.resize(120, 40)
       // The CLI learns of the resize by SIGWINCH, asynchronously: ask the dyno for its size until it changed.
       let asked = 0
       await waitFor(
         () => {
-          if (/40 120/.test(screen)) return true
+          if (/40 120/.test(screen())) return true
           if (Date.now() - asked > 500) {
             asked = Date.now()
             term.write('\r')
           }
           return undefined
         },
-        {timeoutMs: 30_000, what: `the new size in:\n${screen}`},
+        {timeoutMs: 30_000, what: () => `the new size in:\n${screen()}`},
       )
       term.write('\x03')
-      const {exitCode} = await withDeadline(exited, 60_000, 'the CLI to exit after Ctrl-C')
-      assert.equal(exitCode, 130, screen)
+      const {exitCode} = await withDeadline(term.exited, 60_000, 'the CLI to exit after Ctrl-C')
+      assert.equal(exitCode, 130, screen())
     } finally {
-      try {
-        term.kill('SIGKILL')
-      } catch {
-        // already gone
-      }
+      term.kill('SIGKILL')
     }
   })
 

@@ -75,12 +75,7 @@ describe('e2e: release phase, one-off dynos and schedules', function () {
   })
 
   it('the release phase runs release.1 before the release becomes current', async () => {
-    await tug(['deploy', dir, '-a', app])
-    await waitFor(async () => (await releases()).find((r) => r.version === 2 && r.status === 'succeeded' && r.current), {
-      timeoutMs: CONVERGE_MS,
-      what: 'v2 succeeded and current',
-    })
-    await waitFor(async () => (await dyno('web.1'))?.state === 'up', {timeoutMs: CONVERGE_MS, what: 'web.1 up'})
+    await deployed()
     const formation = await fetch(`${plane.url}/apps/${app}/formation`, {headers: {Accept: ACCEPT, Authorization: `Bearer ${plane.token}`}})
     assert.deepEqual(((await formation.json()) as Array<{type: string}>).map((f) => f.type).sort(), ['web', 'worker'])
     assert.equal(await dyno('release.1'), undefined, 'the finished release phase is no dyno any more')

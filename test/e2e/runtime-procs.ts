@@ -1,7 +1,9 @@
 // Looks at the process table directly (/proc), not through the API: which dyno processes of a
 // control plane are really running. A dyno process carries TUG_DYNO_ID and DYNO in its
 // environment and runs in a release directory under the control plane's data directory.
-import {readdirSync, readFileSync, readlinkSync} from 'node:fs'
+import {readFileSync, readlinkSync} from 'node:fs'
+
+import {listPids, procEnviron, procStat} from '../helpers/proc.js'
 
 export interface DynoProcess {
   pid: number
@@ -12,26 +14,14 @@ export interface DynoProcess {
 }
 
 function readEnv(pid: number): Map<string, string> | undefined {
-  try {
-    const env = new Map<string, string>()
-    for (const entry of readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0')) {
-      const eq = entry.indexOf('=')
-      if (eq > 0) env.set(entry.slice(0, eq), entry.slice(eq + 1))
-    }
-    return env
-  } catch {
-    return undefined
+  const entries = procEnviron(pid)
+  if (entries === undefined) return undefined
+  const env = new Map<string, string>()
+  for (const entry of entries) {
+    const eq = entry.indexOf('=')
+    if (eq > 0) env.set(entry.slice(0, eq), entry.slice(eq + 1))
   }
-}
-
-function stat(pid: number): {state: string; pgid: number} | undefined {
-  try {
-    const text = readFileSync(`/proc/${pid}/stat`, 'utf8')
-    const fields = text.slice(text.lastIndexOf(')') + 2).split(' ')
-    return {state: fields[0] ?? '', pgid: Number(fields[2])}
-  } catch {
-    return undefined
-  }
+  return env
 }
 
 /**
@@ -62,9 +52,7 @@ function sandboxCode(pid: number, cwd: string): string | undefined {
  */
 export function dynoProcesses(dir: string): DynoProcess[] {
   const found: DynoProcess[] = []
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue
-    const pid = Number(entry)
+  for (const pid of listPids()) {
     let cwd: string
     try {
       cwd = readlinkSync(`/proc/${pid}/cwd`)
@@ -72,7 +60,7 @@ export function dynoProcesses(dir: string): DynoProcess[] {
       continue
     }
     if (!cwd.startsWith(dir) && !(cwd.includes('/sandboxes/') && (sandboxCode(pid, cwd)?.startsWith(dir) ?? false))) continue
-    const info = stat(pid)
+    const info = procStat(pid)
     const env = readEnv(pid)
     const dynoId = env?.get('TUG_DYNO_ID')
     if (!info || info.state === 'Z' || !env || dynoId === undefined) continue
@@ -107,6 +95,6 @@ export function dynoLeaders(dataDir: string): Map<string, DynoProcess[]> {
 }
 
 export function isAlive(pid: number): boolean {
-  const info = stat(pid)
+  const info = procStat(pid)
   return info !== undefined && info.state !== 'Z'
 }

@@ -4,11 +4,12 @@
 // nobody: the dyno then ran until the SIGKILL at the end of the grace, and a control plane stopped
 // meanwhile left it running. Scaling 1 -> 0 in a tight loop makes such stops happen.
 import assert from 'node:assert/strict'
-import {mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
 import {startControlPlane, type ControlPlane} from '../helpers/control-plane.js'
+import {pidsWithEnv} from '../helpers/proc.js'
 import {waitFor} from '../helpers/wait-for.js'
 
 const ACCEPT = 'application/vnd.heroku+json; version=3'
@@ -18,16 +19,7 @@ const GRACE_MS = 20_000
 /** The pids of processes that carry this control plane's tag (every dyno's processes do). */
 function taggedPids(dataDir: string): number[] {
   const plane = readFileSync(join(dataDir, 'plane-id'), 'utf8').split('\n')[0]
-  const pids: number[] = []
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue
-    try {
-      if (readFileSync(`/proc/${entry}/environ`, 'utf8').split('\0').includes(`TUG_PLANE=${plane}`)) pids.push(Number(entry))
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return pids
+  return pidsWithEnv(`TUG_PLANE=${plane}`)
 }
 
 describe('e2e: stopping sandboxed dynos that are still starting', function () {

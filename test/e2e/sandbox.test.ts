@@ -4,23 +4,14 @@
 // found, so that a failure says which hole is open.
 import assert from 'node:assert/strict'
 import {mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
-import {createRequire} from 'node:module'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
-import {BIN, cleanEnv, ROOT, startControlPlane, type ControlPlane} from '../helpers/control-plane.js'
+import {startControlPlane, type ControlPlane} from '../helpers/control-plane.js'
+import {tugOnPty} from '../helpers/pty.js'
 import {waitFor, withDeadline} from '../helpers/wait-for.js'
 
 const CONVERGE_MS = 90_000
-
-interface Pty {
-  onData(listener: (data: string) => void): void
-  onExit(listener: (event: {exitCode: number}) => void): void
-  kill(signal?: string): void
-}
-const pty = createRequire(import.meta.url)('node-pty') as {
-  spawn(file: string, args: string[], options: {cols: number; rows: number; cwd: string; env: NodeJS.ProcessEnv; name: string}): Pty
-}
 
 /** The file named `name` under `dir`, searched depth-first (a release's code directory holds it). */
 function findFile(dir: string, name: string): string | undefined {
@@ -159,27 +150,14 @@ describe('e2e: the dyno sandbox', function () {
   })
 
   it('an attached one-off under a terminal still has its tty', async () => {
-    const term = pty.spawn(process.execPath, [BIN, 'run', '-a', 'box1', '--', 'tty && echo tty-ok'], {
-      cols: 80,
-      rows: 24,
-      cwd: ROOT,
-      name: 'xterm',
-      env: cleanEnv({HOME: plane.home, TUG_API_URL: plane.url, TUG_API_KEY: plane.token}),
-    })
-    let screen = ''
-    term.onData((data) => (screen += data))
-    const exited = new Promise<{exitCode: number}>((resolve) => term.onExit(resolve))
+    const term = tugOnPty(['run', '-a', 'box1', '--', 'tty && echo tty-ok'], {cols: 80, rows: 24, env: {HOME: plane.home, TUG_API_URL: plane.url, TUG_API_KEY: plane.token}})
     try {
-      const {exitCode} = await withDeadline(exited, 60_000, 'tug run under a terminal')
-      assert.equal(exitCode, 0, screen)
+      const {exitCode} = await withDeadline(term.exited, 60_000, 'tug run under a terminal')
+      assert.equal(exitCode, 0, term.output())
       // `tty` names the terminal (bwrap's own /dev would call it /dev/console), then the && ran.
-      assert.match(screen, /\/dev\/pts\/\d+\s+tty-ok/, screen)
+      assert.match(term.output(), /\/dev\/pts\/\d+\s+tty-ok/, term.output())
     } finally {
-      try {
-        term.kill('SIGKILL')
-      } catch {
-        // already gone
-      }
+      term.kill('SIGKILL')
     }
   })
 

@@ -6,38 +6,22 @@ import assert from 'node:assert/strict'
 import {createServer, type IncomingMessage, type Server, type ServerResponse} from 'node:http'
 import type {AddressInfo} from 'node:net'
 import {mkdtempSync, rmSync} from 'node:fs'
-import {createRequire} from 'node:module'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
-import {BIN, cleanEnv, ensureBuilt, ROOT} from '../helpers/control-plane.js'
+import {BIN, cleanEnv, ensureBuilt} from '../helpers/control-plane.js'
 import {formation} from '../helpers/fixtures.js'
+import {spawnPty, type Pty} from '../helpers/pty.js'
 import {waitFor, withDeadline} from '../helpers/wait-for.js'
-
-interface Pty {
-  pid: number
-  onData(listener: (data: string) => void): void
-  onExit(listener: (event: {exitCode: number; signal?: number}) => void): void
-  kill(signal?: string): void
-}
-const pty = createRequire(import.meta.url)('node-pty') as {
-  spawn(file: string, args: string[], options: {cols: number; rows: number; cwd: string; env: NodeJS.ProcessEnv; name: string}): Pty
-}
 
 /** A spinner command's whole output is a few hundred bytes a second; the bug wrote megabytes. */
 const OUTPUT_BOUND = 64 * 1024
-
-interface Run {
-  term: Pty
-  output: () => string
-  exited: Promise<{exitCode: number; signal?: number}>
-}
 
 describe('e2e: spinners on a pty of 0 by 0', function () {
   this.timeout(120_000)
   let server: Server | undefined
   let home: string
-  const running: Run[] = []
+  const running: Pty[] = []
   /** How each PATCH of the formation is answered: after a delay, or never. */
   let answer: (res: ServerResponse) => void = () => undefined
 
@@ -54,11 +38,7 @@ describe('e2e: spinners on a pty of 0 by 0', function () {
 
   afterEach(async () => {
     for (const run of running.splice(0)) {
-      try {
-        run.term.kill('SIGKILL')
-      } catch {
-        // Already gone: the test ended it.
-      }
+      run.kill('SIGKILL')
       await withDeadline(run.exited, 10_000, 'the tug process to go').catch(() => undefined)
     }
   })
@@ -70,17 +50,11 @@ describe('e2e: spinners on a pty of 0 by 0', function () {
   })
 
   /** `tug ps:scale web=1` on a pty whose size `stty` sets to 0 by 0 (node-pty alone reports 80 by 24). */
-  function scaleOnZeroPty(): Run {
+  function scaleOnZeroPty(): Pty {
     const url = `http://127.0.0.1:${(server!.address() as AddressInfo).port}`
     // Not in CI (no spinner there); NO_COLOR from cleanEnv keeps the frames plain.
     const env = cleanEnv({HOME: home, TUG_API_URL: url, TUG_API_KEY: 'key', CI: undefined, GITHUB_ACTIONS: undefined})
-    const term = pty.spawn('/bin/sh', ['-c', 'stty cols 0 rows 0 && exec "$0" "$@"', process.execPath, BIN, 'ps:scale', 'web=1', '-a', 'shop'], {cols: 0, rows: 0, cwd: ROOT, env, name: 'xterm'})
-    let output = ''
-    term.onData((data) => {
-      output += data
-    })
-    const exited = new Promise<{exitCode: number; signal?: number}>((resolve) => term.onExit(resolve))
-    const run = {term, output: () => output, exited}
+    const run = spawnPty('/bin/sh', ['-c', 'stty cols 0 rows 0 && exec "$0" "$@"', process.execPath, BIN, 'ps:scale', 'web=1', '-a', 'shop'], {cols: 0, rows: 0, env})
     running.push(run)
     return run
   }
@@ -105,7 +79,7 @@ describe('e2e: spinners on a pty of 0 by 0', function () {
     const run = scaleOnZeroPty()
     await waitFor(() => run.output().includes('Scaling dynos'), {timeoutMs: 30_000, what: 'the spinner'})
     const before = run.output().length
-    run.term.kill('SIGTERM')
+    run.kill('SIGTERM')
     const exit = await withDeadline(run.exited, 10_000, 'tug to end on SIGTERM')
     assert.ok(exit.exitCode !== 0 || exit.signal === 15, `exit ${JSON.stringify(exit)}`)
     assert.ok(run.output().length < OUTPUT_BOUND, `${run.output().length} bytes of output (${before} before SIGTERM)`)

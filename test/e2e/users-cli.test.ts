@@ -4,21 +4,11 @@
 // scale. Each step needs the one before it, so this is one journey.
 import assert from 'node:assert/strict'
 import {mkdirSync, readFileSync} from 'node:fs'
-import {createRequire} from 'node:module'
 import {join} from 'node:path'
 
-import {BIN, cleanEnv, ROOT, runTug, startControlPlane, type ControlPlane} from '../helpers/control-plane.js'
+import {runTug, startControlPlane, type ControlPlane} from '../helpers/control-plane.js'
+import {tugOnPty, type Pty} from '../helpers/pty.js'
 import {waitFor, withDeadline} from '../helpers/wait-for.js'
-
-interface Pty {
-  onData(listener: (data: string) => void): void
-  onExit(listener: (event: {exitCode: number; signal?: number}) => void): void
-  write(data: string): void
-  kill(signal?: string): void
-}
-const pty = createRequire(import.meta.url)('node-pty') as {
-  spawn(file: string, args: string[], options: {cols: number; rows: number; cwd: string; env: NodeJS.ProcessEnv; name: string}): Pty
-}
 
 const PASSWORD = 'correct horse battery'
 
@@ -55,16 +45,15 @@ describe('e2e: users, access and scoped tokens from the CLI (issue 17)', functio
     assert.equal(invitation.command, `tug login ${plane.url} --invite ${invitation.code}`)
 
     // The command the admin handed over, typed on a terminal: two password prompts.
-    let output = ''
-    term = pty.spawn(process.execPath, [BIN, 'login', plane.url, '--invite', invitation.code], {cols: 100, rows: 30, cwd: ROOT, env: cleanEnv({HOME: devHome}), name: 'xterm'})
-    term.onData((data) => (output += data))
-    const exited = new Promise<{exitCode: number}>((resolve) => term!.onExit(resolve))
-    await waitFor(() => output.includes('New password'), {what: () => `the first password prompt in ${JSON.stringify(output)}`, timeoutMs: 60_000})
-    term.write(`${PASSWORD}\r`)
-    await waitFor(() => output.includes('The same password again'), {what: () => `the second password prompt in ${JSON.stringify(output)}`, timeoutMs: 30_000})
-    term.write(`${PASSWORD}\r`)
-    const exit = await withDeadline(exited, 60_000, 'tug login --invite to finish')
+    const login = tugOnPty(['login', plane.url, '--invite', invitation.code], {cols: 100, rows: 30, env: {HOME: devHome}})
+    term = login
+    await waitFor(() => login.output().includes('New password'), {what: () => `the first password prompt in ${JSON.stringify(login.output())}`, timeoutMs: 60_000})
+    login.write(`${PASSWORD}\r`)
+    await waitFor(() => login.output().includes('The same password again'), {what: () => `the second password prompt in ${JSON.stringify(login.output())}`, timeoutMs: 30_000})
+    login.write(`${PASSWORD}\r`)
+    const exit = await withDeadline(login.exited, 60_000, 'tug login --invite to finish')
     term = undefined
+    const output = login.output()
     assert.equal(exit.exitCode, 0, output)
     assert.match(output, /Logged in as dev@example\.com/)
     assert.ok(!output.includes(PASSWORD), 'the password is never echoed')

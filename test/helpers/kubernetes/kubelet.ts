@@ -103,8 +103,18 @@ export class Kubelet {
     this.later(run, this.timing.createMs, () => this.startPod(run))
   }
 
-  private backoff(container: ContainerRun): number {
-    return Math.min(this.timing.crashBackoffMs * 2 ** Math.max(0, container.restartCount - 1), this.timing.maxCrashBackoffMs)
+  /**
+   * A container that exited and is to run again: its run becomes lastState, it waits in
+   * CrashLoopBackOff, and the back-off (doubling with each restart, up to the maximum) is returned.
+   */
+  private backOff(run: PodRun, container: ContainerRun, terminated: Terminated | undefined): number {
+    container.lastState = {terminated}
+    container.lastInstance = container.instance
+    container.restartCount++
+    const delay = Math.min(this.timing.crashBackoffMs * 2 ** Math.max(0, container.restartCount - 1), this.timing.maxCrashBackoffMs)
+    container.state = {waiting: {reason: 'CrashLoopBackOff', message: `back-off ${delay}ms restarting failed container=${container.spec.name} pod=${run.name}_${run.namespace}(${run.uid})`}}
+    this.render(run)
+    return delay
   }
 
   private async startPod(run: PodRun): Promise<void> {
@@ -117,12 +127,7 @@ export class Kubelet {
           this.render(run)
           return
         }
-        container.lastState = {terminated: container.state.terminated}
-        container.lastInstance = container.instance
-        container.restartCount++
-        const delay = this.backoff(container)
-        container.state = {waiting: {reason: 'CrashLoopBackOff', message: `back-off ${delay}ms restarting failed container=${container.spec.name} pod=${run.name}_${run.namespace}(${run.uid})`}}
-        this.render(run)
+        const delay = this.backOff(run, container, container.state.terminated)
         await new Promise<void>((resolve) => this.later(run, delay, resolve))
       }
     }
@@ -281,12 +286,7 @@ export class Kubelet {
     }
     const policy = run.spec.restartPolicy ?? 'Always'
     if (policy === 'Always' || (policy === 'OnFailure' && exitCode !== 0)) {
-      container.lastState = {terminated}
-      container.lastInstance = container.instance
-      container.restartCount++
-      const delay = this.backoff(container)
-      container.state = {waiting: {reason: 'CrashLoopBackOff', message: `back-off ${delay}ms restarting failed container=${container.spec.name} pod=${run.name}_${run.namespace}(${run.uid})`}}
-      this.render(run)
+      const delay = this.backOff(run, container, terminated)
       this.later(run, delay, () => this.startContainer(run, container))
       return
     }
