@@ -71,8 +71,8 @@ function parseArgs(argv) {
 }
 
 // stdin is /dev/null, as a CI script's usually is (and bench/run's): with a pipe there, oclif
-// reads it for a missing optional argument (`echo web | tug ps`), which a terminal or /dev/null
-// skips (src/lib/cli/README.md).
+// reads it for a missing optional argument (`echo web | tug ps`); it skips a terminal, and tug's
+// hot path skips /dev/null (src/lib/cli/README.md). Runs before 0ba3608 had a closed pipe there.
 function timeRun(args, env = process.env) {
   const started = performance.now()
   const result = spawnSync(process.execPath, args, {cwd: root, encoding: 'utf8', env: {...env, NO_COLOR: '1'}, stdio: ['ignore', 'pipe', 'pipe']})

@@ -199,6 +199,8 @@ async function bundleOclif(esbuild, root, outfile) {
       loader: 'js',
     },
     ...SHARED_OPTIONS,
+    // Module ids relative to the package root, whatever the build's working directory.
+    absWorkingDir: root,
     write: false,
     format: 'cjs',
     // oclif loads these only to run TypeScript sources in development.

@@ -12,7 +12,7 @@ import type {Dyno} from '../../src/shared/api-types.js'
 import {ROOT, startControlPlane, type ControlPlane} from '../helpers/control-plane.js'
 import {getThroughRouter, routerPortOf, type RouterAnswer} from '../helpers/router-client.js'
 import {waitFor} from '../helpers/wait-for.js'
-import {dynoProcesses, killDynoProcesses} from './runtime-procs.js'
+import {dynoProcesses, killDynoProcesses, killGroups} from './runtime-procs.js'
 
 const DEMO = join(ROOT, 'examples', 'demo')
 const ACCEPT = 'application/vnd.heroku+json; version=3'
@@ -27,16 +27,6 @@ function dynoGroups(dataDir: string): Map<string, Set<number>> {
   const groups = new Map<string, Set<number>>()
   for (const {dyno, pgid} of dynoProcesses(dataDir)) groups.set(dyno, (groups.get(dyno) ?? new Set<number>()).add(pgid))
   return groups
-}
-
-function killGroups(groups: Iterable<number>): void {
-  for (const pgid of groups) {
-    try {
-      process.kill(-pgid, 'SIGKILL')
-    } catch {
-      // already gone
-    }
-  }
 }
 
 /** A web dyno that echoes WebSocket bytes, counts uploads and streams 100 MB downloads. */

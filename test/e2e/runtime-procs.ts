@@ -69,9 +69,8 @@ export function dynoProcesses(dir: string): DynoProcess[] {
   return found
 }
 
-/** The last resort of an after hook: whatever a failed test left running is killed. */
-export function killDynoProcesses(dataDir: string): number {
-  const groups = new Set(dynoProcesses(dataDir).map((p) => p.pgid))
+/** SIGKILL to each process group (one already gone is skipped). */
+export function killGroups(groups: Iterable<number>): void {
   for (const pgid of groups) {
     try {
       process.kill(-pgid, 'SIGKILL')
@@ -79,6 +78,12 @@ export function killDynoProcesses(dataDir: string): number {
       // gone already
     }
   }
+}
+
+/** The last resort of an after hook: whatever a failed test left running is killed. */
+export function killDynoProcesses(dataDir: string): number {
+  const groups = new Set(dynoProcesses(dataDir).map((p) => p.pgid))
+  killGroups(groups)
   return groups.size
 }
 

@@ -94,6 +94,8 @@ export async function runHotPath(input: HotPathInput): Promise<boolean> {
  * run (the parser's first check before reading): same arguments, without the read. The function
  * returned puts the class's arguments back. (What is left out too: oclif's read replaced
  * globalThis.oclif with a copy holding `stdinCache: ''`, which nothing reads as anything but empty.)
+ * Only a class's own `args` are given it: a command inheriting its arguments from a parent class
+ * keeps oclif's read (slower, same answer).
  */
 function skipStdinRead(CommandClass: typeof Command): () => void {
   // The parser takes the arguments of the class a command parses with, its own `args` (a spread).
