@@ -20,69 +20,15 @@ const REPEATABLE = new Set(['ECONNRESET', 'EPIPE', 'ECONNREFUSED'])
 /** A small last piece goes in the same string as the head: one write, one syscall. */
 const INLINE_BODY = 1024
 
-/**
- * The response head for the client. upstream.ts has refused a head with bytes node's
- * ServerResponse would not write (CR or LF in a value, controls), so the values go as they are.
- */
-function clientHead(answer: UpstreamResponse, requestId: string, bodyAllowed: boolean, keepAlive: string | undefined, date: string): {text: string; chunked: boolean} {
-  const raw = answer.rawHeaders
-  const message = answer.statusMessage === '' ? (STATUS_CODES[answer.status] ?? '') : answer.statusMessage
-  // Header names the Connection header lists are hop-by-hop too.
-  let named: string[] | undefined
-  for (let i = 0; i < raw.length; i += 2) {
-    if ((raw[i] as string).length !== 10 || (raw[i] as string).toLowerCase() !== 'connection') continue
-    const value = raw[i + 1] as string
-    // The usual single token names no header.
-    if ((value.length === 10 || value.length === 5) && /^(?:keep-alive|close)$/i.test(value)) continue
-    for (const token of value.split(',')) {
-      const t = token.trim().toLowerCase()
-      if (t !== '' && t !== 'keep-alive' && t !== 'close') (named ??= []).push(t)
-    }
-  }
-  let text = `HTTP/1.1 ${answer.status} ${message}\r\n`
-  let via: string | undefined
-  let hasRequestId = false
-  let hasLength = false
-  let hasDate = false
-  for (let i = 0; i < raw.length; i += 2) {
-    const name = raw[i] as string
-    const value = raw[i + 1] as string
-    // Lower-cased only when its length is one of the names that matter (or Connection named some).
-    const n = name.length
-    const key = named !== undefined || n === 2 || n === 3 || n === 4 || n === 7 || n === 10 || n === 12 || n === 14 || n === 17 || (n > 6 && (name.charCodeAt(0) | 0x20) === 112) ? name.toLowerCase() : ''
-    switch (key) {
-      case 'connection':
-      case 'keep-alive':
-      case 'te':
-      case 'trailer':
-      case 'transfer-encoding':
-      case 'upgrade':
-        continue
-      case 'via':
-        via = via === undefined ? value : `${via}, ${value}`
-        continue
-      case 'x-request-id':
-        hasRequestId = true
-        break
-      case 'content-length':
-        hasLength = true
-        break
-      case 'date':
-        hasDate = true
-        break
-      default:
-        if (key.startsWith('proxy-') || (named !== undefined && named.includes(key))) continue
-    }
-    text += `${name}: ${value}\r\n`
-  }
-  text += via?.trim() ? `via: ${via}, 1.1 tug\r\n` : 'via: 1.1 tug\r\n'
-  if (!hasRequestId) text += `x-request-id: ${requestId}\r\n`
-  // What node's ServerResponse adds: Date, the connection's fate, and chunked framing without a length.
-  if (!hasDate) text += `Date: ${date}\r\n`
-  text += keepAlive === undefined ? 'Connection: close\r\n' : `Connection: keep-alive\r\nKeep-Alive: ${keepAlive}\r\n`
-  const chunked = bodyAllowed && !hasLength
-  if (chunked) text += 'Transfer-Encoding: chunked\r\n'
-  return {text: `${text}\r\n`, chunked}
+/** `head` (its first `headLength` bytes), `size`, `piece` and `tail` in one new Buffer (the sizes and tail are ASCII). */
+function framed(head: Buffer | undefined, headLength: number, size: string, piece: Buffer | undefined, tail: string): Buffer {
+  const h = head === undefined ? 0 : headLength
+  const out = Buffer.allocUnsafe(h + size.length + (piece ? piece.length : 0) + tail.length)
+  if (head !== undefined) head.copy(out, 0, 0, h)
+  let at = h + out.write(size, h, 'latin1')
+  if (piece) at += piece.copy(out, at)
+  out.write(tail, at, 'latin1')
+  return out
 }
 
 export class FastExchange implements UpstreamHandlers, Expiring {
@@ -104,7 +50,9 @@ export class FastExchange implements UpstreamHandlers, Expiring {
   private connected = false
   private timedOut = false
   private response: UpstreamResponse | undefined
-  private pendingHead: string | undefined
+  /** The client's head, not written yet (its first `pendingLength` bytes; the rest is room for a small body). */
+  private pendingHead: Buffer | undefined
+  private pendingLength = 0
   private chunked = false
   private paused = false
   private bytes = 0
@@ -134,7 +82,7 @@ export class FastExchange implements UpstreamHandlers, Expiring {
     const head = this.head
     const fwd = head.forwardedFor?.trim() ? `${head.forwardedFor}, ${this.conn.clientIp}` : this.conn.clientIp
     const via = head.via?.trim() ? `${head.via}, 1.1 tug` : '1.1 tug'
-    return `${head.method} ${head.target} HTTP/1.1\r\n${head.passed}x-request-id: ${this.requestId}\r\nx-forwarded-for: ${fwd}\r\nx-forwarded-proto: ${this.router.protocol}\r\nx-forwarded-port: ${this.conn.localPort}\r\nvia: ${via}\r\nConnection: keep-alive\r\n\r\n`
+    return `${head.requestLine}${head.passed}x-request-id: ${this.requestId}\r\nx-forwarded-for: ${fwd}\r\nx-forwarded-proto: ${this.router.protocol}\r\nx-forwarded-port: ${this.conn.localPort}\r\nvia: ${via}\r\nConnection: keep-alive\r\n\r\n`
   }
 
   private forward(dyno: WebDyno): void {
@@ -178,9 +126,12 @@ export class FastExchange implements UpstreamHandlers, Expiring {
     DeadlineQueue.cancel(this)
     if (this.conn.socket.destroyed) return this.call?.destroy()
     const bodyAllowed = this.method !== 'HEAD' && answer.status !== 204 && answer.status !== 304
-    const head = clientHead(answer, this.requestId, bodyAllowed, this.head.close ? undefined : this.router.keepAliveHeader, this.router.date())
+    // Room for a small body with a length: it goes in the same write.
+    const room = bodyAllowed && answer.contentLength > 0 && answer.contentLength <= INLINE_BODY ? answer.contentLength : 0
+    const head = answer.clientHead(this.requestId, bodyAllowed, this.head.close ? undefined : this.router.keepAliveHeader, this.router.date(), room)
     this.response = answer
-    this.pendingHead = head.text
+    this.pendingHead = head.bytes
+    this.pendingLength = head.length
     this.chunked = head.chunked
   }
 
@@ -276,31 +227,30 @@ export class FastExchange implements UpstreamHandlers, Expiring {
   private write(chunk: Buffer | undefined, end: boolean): boolean {
     const socket = this.conn.socket
     if (socket.destroyed) return true
-    let head = this.pendingHead
+    const head = this.pendingHead
+    const headLength = this.pendingLength
     this.pendingHead = undefined
     const piece = chunk !== undefined && chunk.length > 0 && this.response !== undefined ? chunk : undefined
     if (this.chunked) {
-      let text = head ?? ''
-      if (piece) text += `${piece.length.toString(16)}\r\n`
-      if (piece && piece.length <= INLINE_BODY) {
-        text += `${piece.toString('latin1')}\r\n`
-        return socket.write(end ? `${text}0\r\n\r\n` : text, 'latin1')
-      }
-      if (!piece) return socket.write(end ? `${text}0\r\n\r\n` : text, 'latin1')
+      const size = piece ? `${piece.length.toString(16)}\r\n` : ''
+      const tail = end ? (piece ? '\r\n0\r\n\r\n' : '0\r\n\r\n') : piece ? '\r\n' : ''
+      if (!piece || piece.length <= INLINE_BODY) return socket.write(framed(head, headLength, size, piece, tail))
       socket.cork()
-      socket.write(text, 'latin1')
+      socket.write(framed(head, headLength, size, undefined, ''))
       // A copy: the piece is upstream's read buffer, reused by its next read (a write may be queued).
       socket.write(Buffer.from(piece))
-      const more = socket.write(end ? '\r\n0\r\n\r\n' : '\r\n', 'latin1')
+      const more = socket.write(tail, 'latin1')
       socket.uncork()
       return more
     }
-    if (head !== undefined && piece !== undefined && piece.length <= INLINE_BODY) {
-      head += piece.toString('latin1')
-      return socket.write(head, 'latin1')
+    if (head !== undefined && piece !== undefined && piece.length <= head.length - headLength) {
+      // The room left after the head (a small body with a length).
+      piece.copy(head, headLength)
+      return socket.write(headLength + piece.length === head.length ? head : head.subarray(0, headLength + piece.length))
     }
+    if (head !== undefined && piece !== undefined && piece.length <= INLINE_BODY) return socket.write(framed(head, headLength, '', piece, ''))
     let more = true
-    if (head !== undefined) more = socket.write(head, 'latin1')
+    if (head !== undefined) more = socket.write(head.subarray(0, headLength))
     if (piece) more = socket.write(Buffer.from(piece))
     return more
   }

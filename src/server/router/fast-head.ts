@@ -6,7 +6,10 @@
 // every rule, limit and error page. This is hostile input, so the reader accepts a strict subset
 // of what node accepts and never repairs: an obs-fold, a bare CR or LF, a NUL or other control
 // byte, obs-text, a space before the colon, a second Host are all 'handoff'. The dyno gets a head
-// rebuilt from the checked pieces only (no client byte is copied through unchecked).
+// rebuilt from the checked pieces only (no client byte is copied through unchecked): the request
+// line and the passed lines are taken from the head's text by their offsets (session 7): a run of
+// lines sent as `name: value` is one slice, no line is cut into name and value.
+import {FIELDS, fieldsString, isName} from './bytes.js'
 import {isTchar, joinList} from './headers.js'
 
 /** A head longer than this without its end is handed off (node:http has its own, larger limit and says 431). */
@@ -14,23 +17,40 @@ export const FAST_HEAD_LIMIT = 16 * 1024
 /** More header lines than this: handed off (unusual for the common request; node counts its own). */
 export const FAST_MAX_HEADERS = 100
 
-export interface FastHead {
-  method: 'GET' | 'HEAD'
-  /** The origin-form target, as sent. */
-  target: string
+export class FastHead {
   /** The Host header's value (OWS trimmed). */
-  host: string
+  host = ''
   requestId: string | undefined
   /** Incoming X-Forwarded-For values joined by `, `. */
   forwardedFor: string | undefined
   /** Incoming Via values joined by `, `. */
   via: string | undefined
   /** `Connection: close`: the connection ends after this answer. */
-  close: boolean
-  /** The end-to-end header lines for the dyno, each `name: value\r\n` (hop-by-hop and the ones the router sets left out). */
-  passed: string
-  /** Bytes of the head, the blank line included: where a pipelined next request starts. */
-  length: number
+  close = false
+  /** The end-to-end header lines for the dyno (hop-by-hop and the ones the router sets left out): their offsets in `text`, `FIELDS` per line (bytes.ts). */
+  readonly fields: number[] = []
+
+  constructor(
+    /** The head (latin1), without its blank line. */
+    private readonly text: string,
+    readonly method: 'GET' | 'HEAD',
+    /** The origin-form target, as sent. */
+    readonly target: string,
+    /** Where the request line ends (its CR). */
+    private readonly lineEnd: number,
+    /** Bytes of the head, the blank line included: where a pipelined next request starts. */
+    readonly length: number,
+  ) {}
+
+  /** `METHOD target HTTP/1.1\r\n`, as it came (fast-head checked it is exactly that). */
+  get requestLine(): string {
+    return this.text.slice(0, this.lineEnd + 2)
+  }
+
+  /** The passed lines as the dyno gets them, each `name: value\r\n`, the value trimmed. */
+  get passed(): string {
+    return fieldsString(this.text, this.fields, this.fields.length / FIELDS)
+  }
 }
 
 export type FastParse = FastHead | 'incomplete' | 'handoff'
@@ -55,13 +75,60 @@ function couldBeFast(buffer: Buffer): boolean {
   return get || head
 }
 
-/** OWS-trimmed `[from, to)` of `text`. */
-function trimmed(text: string, from: number, to: number): string {
-  let a = from
-  let b = to
-  while (a < b && (text.charCodeAt(a) === 32 || text.charCodeAt(a) === 9)) a++
-  while (b > a && (text.charCodeAt(b - 1) === 32 || text.charCodeAt(b - 1) === 9)) b--
-  return text.slice(a, b)
+const enum Kind {
+  Pass,
+  Host,
+  Handoff,
+  Connection,
+  RequestId,
+  ForwardedFor,
+  Via,
+  /** Hop-by-hop, and the ones the router sets itself. */
+  Drop,
+}
+
+/** What the header line named by `buffer[at, at + n)` is to the fast path. */
+function kindOf(buffer: Buffer, at: number, n: number): Kind {
+  switch (n) {
+    case 2:
+      if (isName(buffer, at, n, 'te')) return Kind.Drop
+      break
+    case 3:
+      if (isName(buffer, at, n, 'via')) return Kind.Via
+      break
+    case 4:
+      if (isName(buffer, at, n, 'host')) return Kind.Host
+      break
+    case 6:
+      if (isName(buffer, at, n, 'expect')) return Kind.Handoff
+      break
+    case 7:
+      if (isName(buffer, at, n, 'upgrade')) return Kind.Handoff
+      if (isName(buffer, at, n, 'trailer')) return Kind.Drop
+      break
+    case 10:
+      if (isName(buffer, at, n, 'connection')) return Kind.Connection
+      if (isName(buffer, at, n, 'keep-alive')) return Kind.Drop
+      break
+    case 12:
+      if (isName(buffer, at, n, 'x-request-id')) return Kind.RequestId
+      break
+    case 14:
+      if (isName(buffer, at, n, 'content-length') || isName(buffer, at, n, 'http2-settings')) return Kind.Handoff
+      break
+    case 15:
+      if (isName(buffer, at, n, 'x-forwarded-for')) return Kind.ForwardedFor
+      break
+    case 16:
+      if (isName(buffer, at, n, 'x-forwarded-port')) return Kind.Drop
+      break
+    case 17:
+      if (isName(buffer, at, n, 'transfer-encoding')) return Kind.Handoff
+      if (isName(buffer, at, n, 'x-forwarded-proto')) return Kind.Drop
+      break
+    default:
+  }
+  return n > 6 && isName(buffer, at, 6, 'proxy-') ? Kind.Drop : Kind.Pass
 }
 
 /** Connection's tokens: only keep-alive and close are the fast path's; undefined = hand off. */
@@ -81,21 +148,21 @@ function connectionClose(value: string): boolean | undefined {
 export function parseFastHead(buffer: Buffer): FastParse {
   if (!couldBeFast(buffer)) return 'handoff'
   // A short buffer (one request, the common case) is searched as a string: cheaper than Buffer's indexOf.
+  // `text` runs at least to the CRLF ending the last line (`end` + 2): each line is sliced with its CRLF.
   let end: number
   let text: string
   if (buffer.length <= SHORT) {
-    const all = buffer.toString('latin1')
-    end = all.indexOf('\r\n\r\n')
-    text = end === -1 ? '' : all.slice(0, end)
+    text = buffer.toString('latin1')
+    end = text.indexOf('\r\n\r\n')
   } else {
     end = buffer.indexOf(CRLF2)
-    text = end === -1 || end > FAST_HEAD_LIMIT ? '' : buffer.toString('latin1', 0, end)
+    text = end === -1 || end > FAST_HEAD_LIMIT ? '' : buffer.toString('latin1', 0, end + 2)
   }
   if (end === -1) return buffer.length > FAST_HEAD_LIMIT ? 'handoff' : 'incomplete'
   if (end > FAST_HEAD_LIMIT) return 'handoff'
   // The request line.
   const lineEnd = text.indexOf('\r\n')
-  const line = lineEnd === -1 ? text.length : lineEnd
+  const line = lineEnd === -1 || lineEnd > end ? end : lineEnd
   const method = text.startsWith(GET) ? 'GET' : text.startsWith(HEAD) ? 'HEAD' : undefined
   if (method === undefined || line < method.length + 1 + VERSION.length + 1) return 'handoff'
   const targetStart = method.length + 1
@@ -105,24 +172,14 @@ export function parseFastHead(buffer: Buffer): FastParse {
     const c = text.charCodeAt(i)
     if (c <= 0x20 || c >= 0x7f) return 'handoff'
   }
-  const head: FastHead = {
-    method,
-    target: text.slice(targetStart, targetEnd),
-    host: '',
-    requestId: undefined,
-    forwardedFor: undefined,
-    via: undefined,
-    close: false,
-    passed: '',
-    length: end + 4,
-  }
+  const head = new FastHead(text, method, text.slice(targetStart, targetEnd), line, end + 4)
+  const fields = head.fields
   let hosts = 0
   let count = 0
   let at = line + 2
-  while (at < text.length) {
+  while (at < end) {
     if (++count > FAST_MAX_HEADERS) return 'handoff'
-    let next = text.indexOf('\r\n', at)
-    if (next === -1) next = text.length
+    const next = text.indexOf('\r\n', at)
     // The name: one or more tchar, then the colon at once (no obs-fold: a line may not start with SP/HTAB).
     let colon = at
     while (colon < next) {
@@ -136,48 +193,40 @@ export function parseFastHead(buffer: Buffer): FastParse {
       const c = text.charCodeAt(i)
       if ((c < 0x20 && c !== 9) || c >= 0x7f) return 'handoff'
     }
-    const name = text.slice(at, colon)
-    const value = trimmed(text, colon + 1, next)
+    // OWS trimmed.
+    let vs = colon + 1
+    let ve = next
+    while (vs < ve && (text.charCodeAt(vs) === 32 || text.charCodeAt(vs) === 9)) vs++
+    while (ve > vs && (text.charCodeAt(ve - 1) === 32 || text.charCodeAt(ve - 1) === 9)) ve--
+    const start = at
     at = next + 2
-    // Lower-cased only when its length is one the switch knows (or it may be a Proxy-* header).
-    const n = name.length
-    switch (n <= 4 || n === 6 || n === 7 || (n >= 10 && n <= 17 && n !== 11 && n !== 13) || (name.charCodeAt(0) | 0x20) === 112 ? name.toLowerCase() : '') {
-      case 'host':
+    switch (kindOf(buffer, start, colon - start)) {
+      case Kind.Host:
         if (++hosts > 1) return 'handoff'
-        head.host = value
-        head.passed += `${name}: ${value}\r\n`
+        head.host = text.slice(vs, ve)
+        fields.push(start, colon, vs, ve, next)
         break
-      case 'content-length':
-      case 'transfer-encoding':
-      case 'upgrade':
-      case 'expect':
-      case 'http2-settings':
+      case Kind.Handoff:
         return 'handoff'
-      case 'connection': {
-        const close = connectionClose(value)
+      case Kind.Connection: {
+        const close = connectionClose(text.slice(vs, ve))
         if (close === undefined) return 'handoff'
         if (close) head.close = true
         break
       }
-      case 'x-request-id':
-        head.requestId ??= value
+      case Kind.RequestId:
+        head.requestId ??= text.slice(vs, ve)
         break
-      case 'x-forwarded-for':
-        head.forwardedFor = joinList(head.forwardedFor, value)
+      case Kind.ForwardedFor:
+        head.forwardedFor = joinList(head.forwardedFor, text.slice(vs, ve))
         break
-      case 'via':
-        head.via = joinList(head.via, value)
+      case Kind.Via:
+        head.via = joinList(head.via, text.slice(vs, ve))
         break
-      // Hop-by-hop, and the ones the router sets itself.
-      case 'keep-alive':
-      case 'te':
-      case 'trailer':
-      case 'x-forwarded-proto':
-      case 'x-forwarded-port':
+      case Kind.Drop:
         break
       default:
-        if (name.length > 6 && name.slice(0, 6).toLowerCase() === 'proxy-') break
-        head.passed += `${name}: ${value}\r\n`
+        fields.push(start, colon, vs, ve, next)
     }
   }
   return hosts === 1 ? head : 'handoff'

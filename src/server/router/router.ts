@@ -80,6 +80,8 @@ export class HttpRouter {
   private fastServed = 0
   /** The Date header's value, until the next second (node's server caches it the same way). */
   private dateText: string | undefined
+  /** Host header -> its host and app name, for the fast path (clients repeat a few): pure given the domains. */
+  private readonly hostNames = new Map<string, {host: string; name: string} | null>()
 
   constructor(private readonly options: RouterOptions) {
     this.now = options.now ?? Date.now
@@ -241,13 +243,13 @@ export class HttpRouter {
       keepAliveDeadlines: new DeadlineQueue(limits.keepAliveTimeoutMs, this.now),
       idleTimeoutMs: limits.idleTimeoutMs,
       route: (header) => {
-        const host = hostname(header)
-        const app = this.resolve(host)
-        if (!app || host === undefined) return undefined
+        const named = this.hostAndName(header)
+        const app = named === null ? undefined : this.options.resolveApp(named.name)
+        if (!app || named === null) return undefined
         const dyno = this.balancer.pick(app.name, this.options.directory.list(app.name), NO_EXCLUSION)
         if (!dyno) return undefined
         this.fastServed++
-        return {app, host, dyno}
+        return {app, host: named.host, dyno}
       },
       begin: (app, dyno) => {
         const key = endpointKey(app.name, dyno)
@@ -297,6 +299,19 @@ export class HttpRouter {
       logged: false,
       head,
     }
+  }
+
+  /** `hostname` and `appInHostname` of a Host header, cached (at most 1,024 headers of 256 characters or less, then afresh). */
+  private hostAndName(header: string): {host: string; name: string} | null {
+    let named = this.hostNames.get(header)
+    if (named === undefined) {
+      const host = hostname(header)
+      const name = appInHostname(host, this.domains)
+      named = host === undefined || name === undefined ? null : {host, name}
+      if (this.hostNames.size >= 1024) this.hostNames.clear()
+      if (header.length <= 256) this.hostNames.set(header, named)
+    }
+    return named
   }
 
   private resolve(host: string | undefined): RoutedApp | undefined {

@@ -12,52 +12,20 @@
 // Content-Length and Transfer-Encoding, two lengths that differ, a head over 64 KB) fails the
 // exchange with an `HPE_*` code, as node's client would.
 import {connect, type Socket} from 'node:net'
-import {isTchar} from './headers.js'
+import {ResponseHead} from './response-head.js'
 
 const MAX_HEAD = 64 * 1024
 /** Where every dyno connection's reads land (see Connection). */
 const READ_BUFFER = Buffer.allocUnsafe(64 * 1024)
 const MAX_CHUNK_LINE = 4096
 const CRLF2 = Buffer.from('\r\n\r\n', 'latin1')
-/** `HTTP/1.x DDD[ reason]`, read by hand (a regular expression's exec with groups costs more than the rest of the line's work). */
-function statusLine(text: string, end: number): {minor: number; code: number; message: string} | undefined {
-  if (end < 12 || !text.startsWith('HTTP/1.') || text.charCodeAt(8) !== 32) return undefined
-  const minor = text.charCodeAt(7) - 48
-  if (minor !== 0 && minor !== 1) return undefined
-  let code = 0
-  for (let i = 9; i < 12; i++) {
-    const digit = text.charCodeAt(i) - 48
-    if (digit < 0 || digit > 9) return undefined
-    code = code * 10 + digit
-  }
-  if (end === 12) return {minor, code, message: ''}
-  if (text.charCodeAt(12) !== 32) return undefined
-  return {minor, code, message: text.slice(13, end)}
-}
-/** A control byte other than HTAB (CR and LF included: lines are split at CRLF first) or DEL in `[from, to)`. */
-function hasControl(text: string, from: number, to: number): boolean {
-  for (let i = from; i < to; i++) {
-    const c = text.charCodeAt(i)
-    if ((c < 0x20 && c !== 9) || c === 0x7f) return true
-  }
-  return false
-}
-function isDigits(value: string): boolean {
-  if (value.length === 0 || value.length > 15) return false
-  for (let i = 0; i < value.length; i++) {
-    const c = value.charCodeAt(i)
-    if (c < 48 || c > 57) return false
-  }
-  return true
-}
 const LAST_CHUNK = '0\r\n\r\n'
 
-export interface UpstreamResponse {
-  status: number
-  statusMessage: string
-  /** `[name, value, name, value, ...]` as the dyno sent them (latin1, like node's rawHeaders). */
-  rawHeaders: string[]
-}
+/**
+ * The dyno's answer (response-head.ts): `status` stays; `statusMessage`, `rawHeaders` and
+ * `clientHead` read the bytes it arrived in, so only during `onResponse`.
+ */
+export type UpstreamResponse = ResponseHead
 
 export interface UpstreamHandlers {
   /** A new connection is established (a reused one is connected from the start: `call.connecting` is false). */
@@ -247,7 +215,7 @@ export class UpstreamCall {
           if (at < data.length) this.pending = Buffer.from(data.subarray(at))
           return
         }
-        const error = this.head(data.toString('latin1', at, end))
+        const error = this.head(data, at, end)
         if (error) return this.fail(error)
         at = end + 4
         if ((this.state as State) === State.Done) return this.finish(true)
@@ -314,76 +282,28 @@ export class UpstreamCall {
     return undefined
   }
 
-  /** Reads a response head; sets the body's framing, or skips an interim (1xx) answer. */
-  private head(text: string): NodeJS.ErrnoException | undefined {
-    let lineEnd = text.indexOf('\r\n')
-    if (lineEnd === -1) lineEnd = text.length
-    // What node's parser and its ServerResponse refuse (a CR or LF inside a line, NUL and other
-    // controls) fails the exchange: no line with them reaches the client.
-    if (hasControl(text, 0, lineEnd)) return failure('invalid character in the status line', 'HPE_INVALID_CONSTANT')
-    const status = statusLine(text, lineEnd)
-    if (!status) return failure('not an HTTP/1.x status line', 'HPE_INVALID_CONSTANT')
-    const code = status.code
-    const raw: string[] = []
-    let length: string | undefined
-    let chunked = false
-    let transferEncoding = false
-    let keepAlive = status.minor === 1
-    let at = lineEnd + 2
-    while (at < text.length) {
-      let next = text.indexOf('\r\n', at)
-      if (next === -1) next = text.length
-      let colon = at
-      while (colon < next && isTchar(text.charCodeAt(colon))) colon++
-      if (colon === at || colon === next || text.charCodeAt(colon) !== 58) return failure(`invalid header line "${text.slice(at, Math.min(next, at + 40))}"`, 'HPE_INVALID_HEADER_TOKEN')
-      if (hasControl(text, colon + 1, next)) return failure('invalid character in a header value', 'HPE_INVALID_HEADER_TOKEN')
-      const name = text.slice(at, colon)
-      const value = text.slice(colon + 1, next).trim()
-      at = next + 2
-      raw.push(name, value)
-      // Only the names that matter for framing are lower-cased (by their length first).
-      switch (name.length === 10 || name.length === 14 || name.length === 17 ? name.toLowerCase() : '') {
-        case 'content-length':
-          if (!isDigits(value) || (length !== undefined && length !== value)) return failure('invalid Content-Length', 'HPE_UNEXPECTED_CONTENT_LENGTH')
-          length = value
-          break
-        case 'transfer-encoding':
-          transferEncoding = true
-          chunked = /(?:^|,)\s*chunked\s*$/i.test(value)
-          break
-        case 'connection':
-          // The usual single token without a regular expression.
-          if (value.length === 5 || value.length === 10) {
-            const token = value.toLowerCase()
-            if (token === 'close') keepAlive = false
-            else if (token === 'keep-alive') keepAlive = true
-          } else if (/(?:^|,)\s*close\s*(?:,|$)/i.test(value)) keepAlive = false
-          else if (/(?:^|,)\s*keep-alive\s*(?:,|$)/i.test(value)) keepAlive = true
-          break
-        case 'keep-alive': {
-          // A dyno that keeps an idle connection a second or less: not worth pooling (node's Agent does the same).
-          const timeout = /timeout=(\d+)/i.exec(value)?.[1]
-          if (timeout !== undefined && Number(timeout) <= 1) this.reusable = false
-          break
-        }
-        default:
-      }
-    }
-    if (transferEncoding && length !== undefined) return failure('both Content-Length and Transfer-Encoding', 'HPE_UNEXPECTED_CONTENT_LENGTH')
+  /** Reads a response head (`[from, to)` of `data`); sets the body's framing, or skips an interim (1xx) answer. */
+  private head(data: Buffer, from: number, to: number): NodeJS.ErrnoException | undefined {
+    const head = ResponseHead.read(data, from, to)
+    if (!(head instanceof ResponseHead)) return failure(head.message, head.code)
+    // A dyno that keeps an idle connection a second or less: not worth pooling (node's Agent does the same).
+    if (head.shortKeepAlive) this.reusable = false
+    const code = head.status
     if (code < 200) {
       if (code === 101) return failure('101 Switching Protocols to a request without Upgrade', 'HPE_INVALID_CONSTANT')
       return undefined // interim: the final answer follows
     }
-    if (!keepAlive) this.reusable = false
-    this.handlers.onResponse({status: code, statusMessage: status.message, rawHeaders: raw})
+    if (!head.keepAlive) this.reusable = false
+    this.handlers.onResponse(head)
+    head.release()
     if (this.over) return undefined
     if (this.headRequest || code === 204 || code === 304) this.state = State.Done
-    else if (chunked) this.state = State.ChunkSize
-    else if (transferEncoding) {
+    else if (head.chunked) this.state = State.ChunkSize
+    else if (head.transferEncoding) {
       this.state = State.UntilClose
       this.reusable = false
-    } else if (length !== undefined) {
-      this.remaining = Number.parseInt(length, 10)
+    } else if (head.contentLength !== -1) {
+      this.remaining = head.contentLength
       this.state = this.remaining === 0 ? State.Done : State.Length
     } else {
       this.state = State.UntilClose

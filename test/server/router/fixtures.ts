@@ -126,3 +126,15 @@ export function useRealHttp(): void {
     if (wasActive && !nock.isActive()) nock.activate()
   })
 }
+
+/** A small deterministic PRNG (mulberry32): numbers in [0, 1), the same sequence for a seed. */
+export function seededRandom(seed: number): () => number {
+  let state = seed
+  return () => {
+    state = (state + 0x6d2b79f5) | 0
+    let t = state
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
