@@ -128,7 +128,7 @@ function kindOf(buffer: Buffer, at: number, n: number): Kind {
       break
     default:
   }
-  return n > 6 && isName(buffer, at, 6, 'proxy-') ? Kind.Drop : Kind.Pass
+  return n >= 6 && isName(buffer, at, 6, 'proxy-') ? Kind.Drop : Kind.Pass
 }
 
 /** Connection's tokens: only keep-alive and close are the fast path's; undefined = hand off. */

@@ -124,7 +124,8 @@ export class NodePath {
           response = answer
           if (timer) clearTimeout(timer)
           if (res.destroyed) return call.destroy()
-          res.writeHead(answer.status, answer.statusMessage, rawResponseHeadersForClient(answer.rawHeaders, ex.requestId))
+          // A status line without a reason phrase gets node's (`200 OK`), as on the fast path.
+          res.writeHead(answer.status, answer.statusMessage || undefined, rawResponseHeadersForClient(answer.rawHeaders, ex.requestId))
         },
         onData: (chunk) => {
           bytes += chunk.length
