@@ -57,10 +57,6 @@ function runFigures(label, withTarget, suffix = '') {
   }
 }
 
-/**
- * Each benchmark: the file it runs, its arguments (a normal run and a --quick one), and the figures
- * read from its output. `target` is [comparison, value, as written in the issue].
- */
 /** bench/cli-startup --json: `tug --version` against `node -e 0`, and each command against a bare node:http script making the same request, in pairs (issue 19). */
 function cliStartupFigures(suffix) {
   return (text) => {
@@ -75,6 +71,10 @@ function cliStartupFigures(suffix) {
   }
 }
 
+/**
+ * Each benchmark: the file it runs, its arguments (a normal run and a --quick one), and the figures
+ * read from its output. `target` is [comparison, value, as written in the issue].
+ */
 const BENCHMARKS = [
   {
     name: 'cli-startup',

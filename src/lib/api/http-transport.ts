@@ -6,6 +6,7 @@
 // already part of Node. nock 14 intercepts node:http as it does fetch, so the tests exercise this
 // path too. A proxied request still goes through fetch and undici's EnvHttpProxyAgent (request.ts).
 import type {Agent, ClientRequest, IncomingHttpHeaders, IncomingMessage} from 'node:http'
+import {headersFor, isRedirect, MAX_REDIRECTS, redirectTarget, tooManyRedirects} from './redirects.js'
 
 /** What the client reads of a response's headers; both fetch's Headers and NodeHeaders have it. */
 export interface ResponseHeaders {
@@ -44,8 +45,6 @@ export function formatSeconds(ms: number): string {
   return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`
 }
 
-/** As fetch's `redirect: 'follow'` does, at most this many redirects. */
-const MAX_REDIRECTS = 20
 // Idle keep-alive sockets are unref'd by Node's agent, so holding them open never delays exit.
 const KEEP_ALIVE_MS = 10_000
 
@@ -85,15 +84,18 @@ export async function sendOverHttp(url: URL, init: TransportRequest, timeoutMs: 
       return {kind: 'network', error}
     }
     const location = answer.headers.location
-    if (![301, 302, 303, 307, 308].includes(answer.status) || location === undefined || redirects >= MAX_REDIRECTS) {
+    if (!isRedirect(answer.status) || location === undefined) {
       return {kind: 'response', status: answer.status, headers: new NodeHeaders(answer.headers), text: answer.text}
     }
-    const next = new URL(location, current)
-    const headers = {...request.headers}
-    // Credentials stay with the origin they were meant for, as fetch does.
-    if (next.origin !== current.origin) {
-      for (const name of Object.keys(headers)) if (name.toLowerCase() === 'authorization') delete headers[name]
+    let next: URL
+    try {
+      next = redirectTarget(location, current)
+    } catch (error) {
+      return {kind: 'network', error}
     }
+    if (redirects === MAX_REDIRECTS) return {kind: 'network', error: tooManyRedirects(next)}
+    // Credentials stay with the origin they were meant for, as fetch does (a copy: the loop edits it).
+    const headers = {...headersFor(next, current, request.headers)}
     // 303, and 301/302 after a POST, turn into a GET without a body (fetch's rules).
     const toGet = answer.status === 303 ? request.method !== 'HEAD' : (answer.status === 301 || answer.status === 302) && request.method === 'POST'
     if (toGet) {

@@ -6,6 +6,7 @@
 // openWithNodeHttp).
 import {request as httpRequest, type ClientRequest, type IncomingMessage} from 'node:http'
 import type {Dispatcher} from 'undici'
+import {headersFor, isRedirect, MAX_REDIRECTS, redirectTarget, tooManyRedirects} from './redirects.js'
 
 export interface StreamResponse {
   status: number
@@ -51,12 +52,6 @@ async function openWithFetch(url: string, options: OpenOptions, dispatcher: Disp
   }
 }
 
-/** Redirects followed at most, as fetch does; one more is an error. */
-export const MAX_REDIRECTS = 20
-const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308])
-/** The headers fetch drops when a redirect leaves the origin (undici's list). */
-const CROSS_ORIGIN_DROPPED = new Set(['authorization', 'proxy-authorization', 'cookie', 'host'])
-
 /**
  * Follows redirects as fetch does (undici, the WHATWG fetch rules): a 301, 302, 303, 307 or 308
  * with a Location goes on to that URL (relative to the current one), at most MAX_REDIRECTS times,
@@ -70,31 +65,16 @@ async function openWithNodeHttp(url: string, options: OpenOptions): Promise<Stre
   let headers = options.headers
   for (let redirects = 0; ; redirects++) {
     const {request, response} = await send(target, headers, options)
-    const location = REDIRECT_STATUSES.has(response.statusCode ?? 0) ? header(response, 'location') : undefined
+    const location = isRedirect(response.statusCode) ? header(response, 'location') : undefined
     if (location === undefined) return streamOf(request, response, options)
     // The redirect's body is not read: the connection is its own (agent: false), closed here.
     response.destroy()
     request.destroy()
     const next = redirectTarget(location, target)
-    if (redirects === MAX_REDIRECTS) throw new Error(`more than ${MAX_REDIRECTS} redirects (the last to ${next.origin})`)
-    if (next.origin !== target.origin) headers = Object.fromEntries(Object.entries(headers).filter(([name]) => !CROSS_ORIGIN_DROPPED.has(name.toLowerCase())))
+    if (redirects === MAX_REDIRECTS) throw tooManyRedirects(next)
+    headers = headersFor(next, target, headers)
     target = next
   }
-}
-
-function redirectTarget(location: string, from: URL): URL {
-  // node:http gives a header's bytes as latin1; a Location sent as raw UTF-8 is read as UTF-8, as
-  // undici (and browsers) read it.
-  // eslint-disable-next-line no-control-regex -- any byte beyond ASCII
-  const text = /[^\x00-\x7f]/.test(location) ? Buffer.from(location, 'latin1').toString('utf8') : location
-  let next: URL
-  try {
-    next = new URL(text, from)
-  } catch {
-    throw new Error('a redirect to an invalid URL')
-  }
-  if (next.protocol !== 'http:' && next.protocol !== 'https:') throw new Error(`a redirect to a ${next.protocol} URL, not http(s)`)
-  return next
 }
 
 function header(response: IncomingMessage, name: string): string | undefined {

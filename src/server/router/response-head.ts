@@ -93,8 +93,6 @@ const enum Kind {
 /** A response head read from bytes. */
 export class ResponseHead {
   status = 0
-  /** 0 or 1. */
-  minor = 1
   /** Content-Length's value, -1 without one. */
   contentLength = -1
   transferEncoding = false
@@ -168,7 +166,6 @@ export class ResponseHead {
       code = code * 10 + digit
     }
     head.status = code
-    head.minor = minor
     head.keepAlive = minor === 1
     head.statusFrom = from
     head.statusEnd = lineEnd

@@ -21,7 +21,7 @@ const primeFds = new Map<string, number>()
  * close would each wait for a turn of the event loop, busy with the request just then). Never
  * rejects: priming is best effort.
  */
-export function primeWrite(file: string): Promise<void> {
+function primeWrite(file: string): Promise<void> {
   return new Promise((resolve) => {
     let fd = primeFds.get(file)
     try {

@@ -516,6 +516,17 @@ describe('ApiClient', () => {
       }
     })
 
+    it('follows at most 20 redirects, as fetch does, and says so past them', async () => {
+      let requests = 0
+      const url = await listen((req, res) => {
+        requests++
+        res.writeHead(302, {Location: `/again${requests}`}).end()
+      })
+      const client = new ApiClient({baseUrl: url, token: 't'})
+      await assert.rejects(client.request('GET', '/account'), /more than 20 redirects/)
+      assert.equal(requests, 21, 'the first request and 20 redirects, no more')
+    })
+
     it('names the URL when the connection is refused', async () => {
       const url = await listen(() => undefined)
       await new Promise<void>((resolve) => server!.close(() => resolve()))

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict'
 import {createRequire} from 'node:module'
 import {describe, it} from 'mocha'
 import {FAST_HEAD_LIMIT, FAST_MAX_HEADERS, parseFastHead, type FastHead} from '../../../src/server/router/fast-head.js'
+import {seededRandom} from './fixtures.js'
 
 // node's HTTP parser, as its server uses it (an undocumented module, but the reference here).
 interface NodeParser {
@@ -125,15 +126,8 @@ describe('router: the fast path head reader', () => {
   }
 
   it('reads what it accepts as node does, over 20,000 seeded mutations of a valid head', () => {
-    // A small deterministic PRNG (mulberry32), so a failure is reproducible from its seed.
-    let seed = 19
-    const random = (): number => {
-      seed = (seed + 0x6d2b79f5) | 0
-      let t = seed
-      t = Math.imul(t ^ (t >>> 15), t | 1)
-      t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-      return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-    }
+    // Deterministic (mulberry32), so a failure is reproducible from its seed.
+    const random = seededRandom(19)
     const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T
     const nasty = ['\r', '\n', '\r\n', '\r\n ', '\x00', '\x7f', '\xff', ' ', '\t', ':', '"', '(', 'Host: b.localhost\r\n', 'Content-Length: 5\r\n', 'Transfer-Encoding: chunked\r\n', '\r\n\r\n', 'A', '/', '%']
     let fast = 0

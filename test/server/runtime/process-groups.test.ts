@@ -30,10 +30,10 @@ describe('GroupWatcher', () => {
 
   it('resolves once the group has no live member, leader and children alike', async () => {
     // The leader exits at once; its child lives on in the group a little longer.
-    // Taken before the spawn: the child's 0.3 s sleep cannot end earlier than that, however late
-    // the leader's exit is seen.
+    // Taken before the spawn: the child's 2 s sleep cannot end earlier than that, however late
+    // the leader's exit is seen (2 s: a loaded machine may take hundreds of ms to report the exit).
     const started = Date.now()
-    const child = group('sleep 0.3 & exit 0')
+    const child = group('sleep 2 & exit 0')
     children.push(child)
     await exited(child)
     const pgid = child.pid as number
@@ -41,7 +41,7 @@ describe('GroupWatcher', () => {
     await new GroupWatcher('/proc', 20).untilGone(pgid)
     // Alive after the leader's exit, gone when the wait ends: it waited for the child.
     assert.equal(groupAlive(pgid), false)
-    assert.ok(Date.now() - started >= 250, 'not before the sleep ended')
+    assert.ok(Date.now() - started >= 1950, 'not before the sleep ended')
   })
 
   it('checks a new wait at once even while a long interval is pending for another', async () => {
